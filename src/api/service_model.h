@@ -1,0 +1,75 @@
+#pragma once
+// The AWS service model (botocore's service-2.json), indexed for the wire layer.
+// Names, list/structure encoding and XML element names all come from here.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+
+namespace stratus::api {
+
+struct Shape;
+
+// The kinds of shape the model defines.
+enum class ShapeType { kStructure, kList, kMap, kString, kInteger, kLong, kFloat, kDouble, kBoolean, kTimestamp, kBlob };
+
+// One member of a structure, or the element of a list/map.
+struct Member {
+  std::string name;        // member name as used in typed requests/results (e.g. "VpcIds")
+  const Shape* shape = nullptr;
+  std::string query_name;  // name on the Query wire (EC2 rules: queryName, else capitalised locationName, else name)
+  std::string xml_name;    // element name in XML responses (locationName, else name)
+};
+
+// A shape of the model with everything resolved to pointers.
+struct Shape {
+  std::string name;
+  ShapeType type = ShapeType::kString;
+  std::vector<Member> members;                         // structure members, in model order
+  std::unordered_map<std::string, size_t> by_query_name;  // structure: query name -> index in members
+  std::vector<std::string> required;                   // structure: required member names
+  Member element;                                      // list: element; map: value
+  Member key;                                          // map: key
+  bool flattened = false;                              // list/map rendered without a wrapper
+  std::optional<int64_t> min, max;                     // integer/long range or string length
+  std::vector<std::string> enum_values;                // string: allowed values (empty = any)
+};
+
+// One operation (action) of the service.
+struct Operation {
+  std::string name;
+  const Shape* input = nullptr;   // may be null
+  const Shape* output = nullptr;  // may be null
+};
+
+// An immutable, indexed service model. Thread-safe for concurrent reads.
+class ServiceModel {
+ public:
+  // Parses a service-2.json document. Returns an error when it is not a model.
+  static Result<std::shared_ptr<const ServiceModel>> parse(std::string_view json_text);
+  // Reads and parses a model file.
+  static Result<std::shared_ptr<const ServiceModel>> load(const std::string& path);
+
+  // The operation named `action`, or null when the model has none.
+  const Operation* operation(std::string_view action) const;
+  // The shape named `name`, or null.
+  const Shape* shape(std::string_view name) const;
+  // The XML namespace responses carry (e.g. "http://ec2.amazonaws.com/doc/2016-11-15/").
+  const std::string& xml_namespace() const { return xml_namespace_; }
+  // The API version string clients send as Version=.
+  const std::string& api_version() const { return api_version_; }
+
+ private:
+  std::string xml_namespace_;
+  std::string api_version_;
+  std::unordered_map<std::string, std::unique_ptr<Shape>> shapes_;
+  std::unordered_map<std::string, Operation> operations_;
+};
+
+}  // namespace stratus::api

@@ -1,0 +1,236 @@
+#include "api/sigv4.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "api/query_decoder.h"
+#include "common/digest.h"
+#include "common/timestamp.h"
+
+namespace stratus::api {
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr int64_t kMaxSkewSeconds = 15 * 60;
+
+ApiError incomplete(const std::string& why) { return ApiError{"IncompleteSignature", why}; }
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return "";
+  size_t e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+// RFC 3986 percent-encoding; '/' kept when `keep_slash`.
+std::string uri_encode(std::string_view s, bool keep_slash) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (true) {
+    size_t next = s.find(sep, pos);
+    parts.emplace_back(s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos));
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+  return parts;
+}
+
+// Fills the credential-scope fields from "AKID/DATE/REGION/SERVICE/aws4_request".
+bool parse_credential(const std::string& credential, SignatureClaim& claim) {
+  auto parts = split(credential, '/');
+  if (parts.size() != 5 || parts[4] != "aws4_request" || parts[0].empty()) return false;
+  claim.access_key_id = parts[0];
+  claim.scope_date = parts[1];
+  claim.region = parts[2];
+  claim.service = parts[3];
+  return true;
+}
+
+std::optional<std::string> header(const SignedRequest& request, std::string_view name) {
+  for (const auto& [k, v] : request.headers) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+Result<SignatureClaim> parse_header_form(const SignedRequest& request, const std::string& authorization) {
+  SignatureClaim claim;
+  if (authorization.rfind(kAlgorithm, 0) != 0) {
+    return incomplete("Authorization header must use " + std::string(kAlgorithm));
+  }
+  std::string credential, signed_headers;
+  for (const std::string& raw : split(std::string_view(authorization).substr(kAlgorithm.size()), ',')) {
+    std::string part = trim(raw);
+    size_t eq = part.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+    if (key == "Credential") credential = value;
+    else if (key == "SignedHeaders") signed_headers = value;
+    else if (key == "Signature") claim.signature = value;
+  }
+  if (credential.empty() || signed_headers.empty() || claim.signature.empty()) {
+    return incomplete("Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.");
+  }
+  if (!parse_credential(credential, claim)) return incomplete("Credential is malformed: " + credential);
+  claim.signed_headers = split(signed_headers, ';');
+  auto amz_date = header(request, "x-amz-date");
+  if (!amz_date) return incomplete("Authorization header requires existence of a valid 'X-Amz-Date' header.");
+  claim.amz_date = *amz_date;
+  return claim;
+}
+
+Result<SignatureClaim> parse_query_form(const QueryParams& query) {
+  SignatureClaim claim;
+  claim.presigned = true;
+  std::string algorithm, credential, signed_headers, expires;
+  for (const auto& [k, v] : query) {
+    if (k == "X-Amz-Algorithm") algorithm = v;
+    else if (k == "X-Amz-Credential") credential = v;
+    else if (k == "X-Amz-SignedHeaders") signed_headers = v;
+    else if (k == "X-Amz-Signature") claim.signature = v;
+    else if (k == "X-Amz-Date") claim.amz_date = v;
+    else if (k == "X-Amz-Expires") expires = v;
+  }
+  if (algorithm != kAlgorithm) return incomplete("X-Amz-Algorithm must be " + std::string(kAlgorithm));
+  if (credential.empty() || signed_headers.empty() || claim.signature.empty() || claim.amz_date.empty()) {
+    return incomplete("Query-string authentication requires X-Amz-Credential, X-Amz-Date, "
+                      "X-Amz-SignedHeaders and X-Amz-Signature.");
+  }
+  if (!parse_credential(credential, claim)) return incomplete("Credential is malformed: " + credential);
+  claim.signed_headers = split(signed_headers, ';');
+  claim.expires_seconds = 900;
+  if (!expires.empty()) {
+    auto [end, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), claim.expires_seconds);
+    if (ec != std::errc() || end != expires.data() + expires.size() || claim.expires_seconds < 1 ||
+        claim.expires_seconds > 604800) {
+      return incomplete("X-Amz-Expires must be between 1 and 604800 seconds");
+    }
+  }
+  return claim;
+}
+
+}  // namespace
+
+Result<SignatureClaim> parse_signature(const SignedRequest& request) {
+  if (auto authorization = header(request, "authorization")) return parse_header_form(request, *authorization);
+  auto query = parse_form(request.raw_query);
+  if (!query.ok()) return query.error();
+  for (const auto& [k, v] : query.value()) {
+    if (k == "X-Amz-Algorithm" || k == "X-Amz-Signature" || k == "X-Amz-Credential") {
+      return parse_query_form(query.value());
+    }
+  }
+  return ApiError{"MissingAuthenticationToken", "Request is missing Authentication Token"};
+}
+
+std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim) {
+  std::string out = request.method + "\n";
+  std::string decoded_path;
+  auto path = parse_form(request.path);  // percent-decodes; a path never holds '&' or '='
+  decoded_path = path.ok() && path.value().size() == 1 ? path.value()[0].first : request.path;
+  out += uri_encode(decoded_path.empty() ? "/" : decoded_path, true) + "\n";
+
+  std::vector<std::pair<std::string, std::string>> query;
+  if (auto parsed = parse_form(request.raw_query); parsed.ok()) {
+    for (auto& [k, v] : parsed.value()) {
+      if (claim.presigned && k == "X-Amz-Signature") continue;
+      query.emplace_back(uri_encode(k, false), uri_encode(v, false));
+    }
+  }
+  std::sort(query.begin(), query.end());
+  for (size_t i = 0; i < query.size(); ++i) {
+    if (i) out += '&';
+    out += query[i].first + "=" + query[i].second;
+  }
+  out += "\n";
+
+  for (const std::string& name : claim.signed_headers) {
+    std::string joined;
+    for (const auto& [k, v] : request.headers) {
+      if (k != name) continue;
+      if (!joined.empty()) joined += ',';
+      std::string value = trim(v), collapsed;
+      for (char c : value) {
+        if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
+        collapsed.push_back(c);
+      }
+      joined += collapsed;
+    }
+    out += name + ":" + joined + "\n";
+  }
+  out += "\n";
+  for (size_t i = 0; i < claim.signed_headers.size(); ++i) {
+    if (i) out += ';';
+    out += claim.signed_headers[i];
+  }
+  out += "\n";
+  if (claim.presigned) {
+    out += "UNSIGNED-PAYLOAD";
+  } else if (auto declared = header(request, "x-amz-content-sha256");
+             declared && *declared == "UNSIGNED-PAYLOAD") {
+    out += *declared;
+  } else {
+    out += to_hex(sha256(request.body));
+  }
+  return out;
+}
+
+std::string signing_key(const std::string& secret, const std::string& date, const std::string& region,
+                        const std::string& service) {
+  std::string k = hmac_sha256("AWS4" + secret, date);
+  k = hmac_sha256(k, region);
+  k = hmac_sha256(k, service);
+  return hmac_sha256(k, "aws4_request");
+}
+
+Result<SignatureClaim> verify_signature(const SignedRequest& request, const SecretLookup& lookup, int64_t now) {
+  auto parsed = parse_signature(request);
+  if (!parsed.ok()) return parsed.error();
+  const SignatureClaim& claim = parsed.value();
+
+  if (std::find(claim.signed_headers.begin(), claim.signed_headers.end(), "host") == claim.signed_headers.end()) {
+    return ApiError{"AuthFailure", "The host header must be signed."};
+  }
+  auto when = parse_iso8601(claim.amz_date);
+  if (!when || claim.amz_date.size() != 16 || claim.amz_date.substr(0, 8) != claim.scope_date) {
+    return ApiError{"AuthFailure", "X-Amz-Date '" + claim.amz_date + "' does not match the credential scope date."};
+  }
+  if (claim.presigned) {
+    if (now > *when + claim.expires_seconds) return ApiError{"RequestExpired", "Request has expired."};
+    if (*when - now > kMaxSkewSeconds) {
+      return ApiError{"RequestExpired", "Request is not yet valid: X-Amz-Date is in the future."};
+    }
+  } else if (std::llabs(now - *when) > kMaxSkewSeconds) {
+    return ApiError{"RequestExpired", "Request has expired. Signature date " + claim.amz_date +
+                                          " is more than 15 minutes from the server's time " + format_iso8601(now)};
+  }
+  auto secret = lookup(claim.access_key_id);
+  if (!secret) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+
+  std::string scope = claim.scope_date + "/" + claim.region + "/" + claim.service + "/aws4_request";
+  std::string to_sign = std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + scope + "\n" +
+                        to_hex(sha256(canonical_request(request, claim)));
+  std::string expected =
+      to_hex(hmac_sha256(signing_key(*secret, claim.scope_date, claim.region, claim.service), to_sign));
+  if (!constant_time_equal(expected, claim.signature)) {
+    return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+  }
+  return claim;
+}
+
+}  // namespace stratus::api

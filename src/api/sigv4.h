@@ -1,0 +1,57 @@
+#pragma once
+// AWS Signature Version 4 verification: the Authorization-header form and the
+// presigned query-string form.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace stratus::api {
+
+// The parts of an HTTP request a signature covers.
+struct SignedRequest {
+  std::string method;                                        // "GET", "POST"
+  std::string path;                                          // raw request path, e.g. "/"
+  std::string raw_query;                                     // text after '?', still percent-encoded
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in arrival order
+  std::string body;
+};
+
+// What a well-formed signature claims, before it is checked.
+struct SignatureClaim {
+  std::string access_key_id;
+  std::string scope_date;     // YYYYMMDD
+  std::string region;
+  std::string service;
+  std::string amz_date;       // YYYYMMDDTHHMMSSZ
+  std::vector<std::string> signed_headers;
+  std::string signature;      // lower-case hex
+  bool presigned = false;
+  int64_t expires_seconds = 0;  // presigned only
+};
+
+// Parses the signature out of the request (header form first, else query form).
+// Errors: MissingAuthenticationToken (none present), IncompleteSignature (malformed).
+Result<SignatureClaim> parse_signature(const SignedRequest& request);
+
+// The canonical request text SigV4 hashes for `claim` (exposed for tests).
+std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim);
+
+// Derives the signing key for a secret and a credential scope.
+std::string signing_key(const std::string& secret, const std::string& date, const std::string& region,
+                        const std::string& service);
+
+// Looks up the secret for an access key id; nullopt when the key is unknown.
+using SecretLookup = std::function<std::optional<std::string>(const std::string& access_key_id)>;
+
+// Verifies the request's signature at time `now` (Unix seconds), allowing 15 minutes of skew.
+// Returns the verified claim. Errors: AuthFailure (unknown key, wrong signature, bad scope),
+// RequestExpired (clock skew or an expired presigned URL), plus parse_signature's.
+Result<SignatureClaim> verify_signature(const SignedRequest& request, const SecretLookup& lookup, int64_t now);
+
+}  // namespace stratus::api

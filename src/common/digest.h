@@ -1,0 +1,26 @@
+#pragma once
+// Hashes and MACs on OpenSSL, and hex rendering.
+
+#include <string>
+#include <string_view>
+
+namespace stratus {
+
+// Raw SHA-256 of `data` (32 bytes).
+std::string sha256(std::string_view data);
+// Raw SHA-1 of `data` (20 bytes).
+std::string sha1(std::string_view data);
+// Raw MD5 of `data` (16 bytes).
+std::string md5(std::string_view data);
+// Raw HMAC-SHA256 of `data` under `key` (32 bytes).
+std::string hmac_sha256(std::string_view key, std::string_view data);
+// Lower-case hex of `bytes`.
+std::string to_hex(std::string_view bytes);
+// Lower-case hex pairs joined by ':' ("ab:cd:..."), as AWS key fingerprints show.
+std::string to_colon_hex(std::string_view bytes);
+// True when a and b are equal, compared in time independent of their contents.
+bool constant_time_equal(std::string_view a, std::string_view b);
+// `count` cryptographically random bytes.
+std::string random_bytes(size_t count);
+
+}  // namespace stratus

@@ -1,0 +1,18 @@
+#include "common/embedded.h"
+
+// Symbols defined by the generated embedded_data.S (.incbin of each file).
+extern "C" const char stratus_ec2_model_begin[], stratus_ec2_model_end[];
+extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
+
+namespace stratus::embedded {
+
+std::string_view ec2_service_model() {
+  return {stratus_ec2_model_begin, static_cast<size_t>(stratus_ec2_model_end - stratus_ec2_model_begin)};
+}
+
+std::string_view instance_types() {
+  return {stratus_instance_types_begin,
+          static_cast<size_t>(stratus_instance_types_end - stratus_instance_types_begin)};
+}
+
+}  // namespace stratus::embedded

@@ -1,0 +1,13 @@
+#pragma once
+// Data files compiled into the binary, so `stratus` runs from any directory.
+
+#include <string_view>
+
+namespace stratus::embedded {
+
+// spec/ec2-2016-11-15.json: botocore's EC2 service model without documentation.
+std::string_view ec2_service_model();
+// data/instance_types.json: the instance type catalogue with prices.
+std::string_view instance_types();
+
+}  // namespace stratus::embedded

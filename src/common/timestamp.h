@@ -1,0 +1,19 @@
+#pragma once
+// Wall-clock time in the forms AWS uses.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace stratus {
+
+// Seconds since the Unix epoch, now.
+int64_t unix_now();
+// ISO 8601 UTC with milliseconds, as EC2 renders times: "2026-11-27T04:14:07.000Z".
+std::string format_iso8601(int64_t unix_seconds);
+// Parses "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm]" (also the compact SigV4 form
+// "YYYYMMDDTHHMMSSZ") to Unix seconds; nullopt when malformed.
+std::optional<int64_t> parse_iso8601(std::string_view text);
+
+}  // namespace stratus

@@ -1,0 +1,151 @@
+// stratus: the command line. The only place where the parts are wired together.
+
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "api/ec2_api.h"
+#include "api/http_server.h"
+#include "api/service_model.h"
+#include "common/embedded.h"
+#include "services/account/account.h"
+#include "services/ec2/catalog.h"
+#include "services/ec2/ec2_service.h"
+#include "store/sqlite_store.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace stratus;
+
+constexpr const char* kProfile = "stratus";
+constexpr const char* kDefaultRegion = "us-east-1";
+
+std::string default_data_dir() {
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/stratus";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : ".") + "/.local/share/stratus";
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : fallback;
+}
+
+// Writes `text` to `path` readable only by the owner.
+void write_private_file(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, path);
+}
+
+// Writes DIR/aws/config and DIR/aws/credentials with the `stratus` profile.
+void write_aws_files(const fs::path& data_dir, const std::string& endpoint, const account::RootCredentials& root) {
+  fs::create_directories(data_dir / "aws");
+  write_private_file(data_dir / "aws" / "config", std::string("[profile ") + kProfile + "]\nregion = " +
+                                                      kDefaultRegion + "\nendpoint_url = " + endpoint +
+                                                      "\noutput = json\n");
+  write_private_file(data_dir / "aws" / "credentials", std::string("[") + kProfile + "]\naws_access_key_id = " +
+                                                           root.access_key_id + "\naws_secret_access_key = " +
+                                                           root.secret_access_key + "\n");
+}
+
+// Splits "host:port"; throws on a malformed value.
+std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT, got " + listen);
+  int port = std::stoi(listen.substr(colon + 1));
+  if (port < 0 || port > 65535) throw std::runtime_error("port out of range in --listen " + listen);
+  return {listen.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+int serve(const std::string& data_dir, const std::string& listen, const account::PinnedRoot& pinned, int threads) {
+  std::string problem = account::validate_pinned(pinned);
+  if (!problem.empty()) {
+    std::fprintf(stderr, "stratus: %s\n", problem.c_str());
+    return 2;
+  }
+  fs::create_directories(data_dir);
+  store::SqliteStore store((fs::path(data_dir) / "stratus.db").string());
+  auto model = api::ServiceModel::parse(embedded::ec2_service_model());
+  if (!model.ok()) {
+    std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());
+    return 1;
+  }
+  ec2::Catalog catalog(embedded::instance_types());
+  account::RootCredentials root = account::ensure_root(store, pinned);
+  ec2::Ec2Service ec2(store, catalog);
+  ec2.bootstrap(root.account_id);
+  account::KeyDirectory keys(store);
+  api::Ec2Api endpoint(model.value(), ec2, keys, catalog);
+
+  auto [host, port] = parse_listen(listen);
+  api::HttpServer server(host, port, [&](const api::HttpRequest& r) { return endpoint.handle(r); });
+  std::string url = "http://" + host + ":" + std::to_string(server.port());
+  write_aws_files(data_dir, url, root);
+  std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
+              data_dir.c_str());
+  std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
+  std::fflush(stdout);
+  server.run(threads);
+  return 0;
+}
+
+int print_env(const std::string& data_dir) {
+  fs::path aws = fs::absolute(fs::path(data_dir) / "aws");
+  if (!fs::exists(aws / "config")) {
+    std::fprintf(stderr, "stratus: %s has no aws/config yet; run `stratus serve --data-dir %s` first\n",
+                 data_dir.c_str(), data_dir.c_str());
+    return 1;
+  }
+  std::printf("unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_REGION\n");
+  std::printf("export AWS_CONFIG_FILE='%s'\n", (aws / "config").c_str());
+  std::printf("export AWS_SHARED_CREDENTIALS_FILE='%s'\n", (aws / "credentials").c_str());
+  std::printf("export AWS_PROFILE=%s\n", kProfile);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stratus: an AWS EC2 region you run yourself"};
+  app.require_subcommand(1);
+
+  std::string data_dir = default_data_dir();
+  std::string listen = "127.0.0.1:8773";
+  account::PinnedRoot pinned{env_or("STRATUS_ACCOUNT_ID", ""), env_or("STRATUS_ROOT_ACCESS_KEY_ID", ""),
+                             env_or("STRATUS_ROOT_SECRET_ACCESS_KEY", "")};
+  int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+
+  CLI::App* serve_cmd = app.add_subcommand("serve", "run the region in the foreground");
+  serve_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
+  serve_cmd->add_option("--listen", listen, "HOST:PORT to serve on (port 0 picks one)")->capture_default_str();
+  serve_cmd->add_option("--account-id", pinned.account_id, "pin the 12-digit account id at first start");
+  serve_cmd->add_option("--root-access-key-id", pinned.access_key_id, "pin the root access key id");
+  serve_cmd->add_option("--root-secret-access-key", pinned.secret_access_key, "pin the root secret access key");
+  serve_cmd->add_option("--threads", threads, "HTTP worker threads")->capture_default_str();
+
+  CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
+  env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (serve_cmd->parsed()) return serve(data_dir, listen, pinned, threads);
+    if (env_cmd->parsed()) return print_env(data_dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,86 @@
+#include "services/account/account.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/ids.h"
+#include "common/timestamp.h"
+
+namespace stratus::account {
+namespace {
+
+constexpr std::string_view kKeyKind = "access-key";
+constexpr std::string_view kUpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr std::string_view kSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void store_key(store::Transaction& txn, const std::string& account_id, const std::string& key_id,
+               const std::string& secret) {
+  txn.put(store::Record{key_id, std::string(kKeyKind), "",
+                        {{"AccessKeyId", key_id},
+                         {"SecretAccessKey", secret},
+                         {"AccountId", account_id},
+                         {"Status", "Active"},
+                         {"CreateDate", format_iso8601(unix_now())},
+                         {"Root", true}}});
+}
+
+}  // namespace
+
+std::string validate_pinned(const PinnedRoot& pinned) {
+  const auto& id = pinned.account_id;
+  if (!id.empty() && (id.size() != 12 || !std::all_of(id.begin(), id.end(), ::isdigit))) {
+    return "the account id must be 12 digits";
+  }
+  const auto& key = pinned.access_key_id;
+  if (!key.empty() && (key.size() < 16 || key.size() > 128 || !std::all_of(key.begin(), key.end(), ::isalnum))) {
+    return "the access key id must be 16 to 128 letters and digits";
+  }
+  if (!key.empty() && pinned.secret_access_key.size() < 16) {
+    return "a pinned access key id needs a secret access key of at least 16 characters";
+  }
+  if (key.empty() && !pinned.secret_access_key.empty()) return "a pinned secret needs a pinned access key id";
+  return "";
+}
+
+RootCredentials ensure_root(store::Store& store, const PinnedRoot& pinned) {
+  auto txn = store.begin_write();
+  RootCredentials root;
+  if (auto account = txn->setting("account_id")) {
+    root.account_id = *account;
+    std::string key_id = txn->setting("root_access_key_id").value_or("");
+    if (!pinned.access_key_id.empty() && !txn->get(pinned.access_key_id)) {
+      store_key(*txn, root.account_id, pinned.access_key_id, pinned.secret_access_key);
+    }
+    if (!pinned.access_key_id.empty()) key_id = pinned.access_key_id;
+    auto key = txn->get(key_id);
+    root.access_key_id = key_id;
+    root.secret_access_key = key ? key->doc.value("SecretAccessKey", "") : "";
+  } else {
+    root.account_id = pinned.account_id.empty() ? "1" + random_string(11, "0123456789") : pinned.account_id;
+    root.access_key_id = pinned.access_key_id.empty() ? "AKIA" + random_string(16, kUpperAlnum) : pinned.access_key_id;
+    root.secret_access_key =
+        pinned.access_key_id.empty() ? random_string(40, kSecretAlphabet) : pinned.secret_access_key;
+    txn->set_setting("account_id", root.account_id);
+    txn->set_setting("root_access_key_id", root.access_key_id);
+    store_key(*txn, root.account_id, root.access_key_id, root.secret_access_key);
+  }
+  txn->commit();
+  return root;
+}
+
+std::optional<KeyOwner> KeyDirectory::lookup(const std::string& access_key_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(access_key_id);
+    if (it != cache_.end()) return it->second;
+  }
+  auto txn = store_.begin_read();
+  auto record = txn->get(access_key_id);
+  if (!record || record->kind != kKeyKind || record->doc.value("Status", "") != "Active") return std::nullopt;
+  KeyOwner owner{record->doc.value("AccountId", ""), record->doc.value("SecretAccessKey", "")};
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.emplace(access_key_id, owner);
+  return owner;
+}
+
+}  // namespace stratus::account

@@ -1,0 +1,48 @@
+#pragma once
+// What every EC2 action handler receives and may throw.
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace stratus::ec2 {
+
+using nlohmann::json;
+class Catalog;
+
+// Thrown inside the service to abort a call with an AWS error; Ec2Service::call turns it
+// into a Result and rolls the transaction back, so a failed call changes nothing.
+struct ServiceError {
+  ApiError error;
+};
+
+// Aborts the current call with `code` and `message`.
+[[noreturn]] void fail(const std::string& code, const std::string& message);
+
+// The environment of one API call.
+struct CallContext {
+  std::string region;       // the region the request was signed for
+  std::string account_id;   // the caller's account
+  int64_t now = 0;          // Unix seconds at the start of the call
+  store::Transaction& txn;  // the call's transaction (read-only for non-mutating actions)
+  const Catalog& catalog;
+};
+
+// Handles one action: takes the typed request, returns the typed result (member names of
+// the output shape). Throws ServiceError on bad input.
+using ActionHandler = std::function<json(CallContext&, const json& request)>;
+
+// How an action runs.
+struct ActionEntry {
+  ActionHandler handler;
+  bool mutating = false;  // true: runs in a write transaction that commits on success
+};
+
+// Action name -> entry.
+using ActionTable = std::map<std::string, ActionEntry, std::less<>>;
+
+}  // namespace stratus::ec2

@@ -1,0 +1,201 @@
+#include "services/ec2/describe.h"
+
+#include <charconv>
+#include <set>
+
+#include "common/base64.h"
+
+namespace stratus::ec2 {
+namespace {
+
+std::string scalar(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number()) {
+    std::string s = value.dump();
+    return s;
+  }
+  return value.dump();
+}
+
+void collect(const json& node, const std::vector<std::pair<std::string, bool>>& steps, size_t i,
+             std::vector<std::string>& out) {
+  if (i == steps.size()) {
+    if (node.is_array()) {
+      for (const json& item : node) {
+        if (!item.is_null()) out.push_back(scalar(item));
+      }
+    } else if (!node.is_null()) {
+      out.push_back(scalar(node));
+    }
+    return;
+  }
+  if (!node.is_object()) return;
+  auto it = node.find(steps[i].first);
+  if (it == node.end()) return;
+  if (steps[i].second) {
+    if (!it->is_array()) return;
+    for (const json& item : *it) collect(item, steps, i + 1, out);
+  } else {
+    collect(*it, steps, i + 1, out);
+  }
+}
+
+// The values of the tag-related filters, or nullopt when `name` is not a tag filter.
+std::optional<std::vector<std::string>> tag_values(const json& doc, const std::string& name) {
+  bool by_key = name.rfind("tag:", 0) == 0;
+  if (!by_key && name != "tag-key" && name != "tag-value") return std::nullopt;
+  std::vector<std::string> out;
+  auto tags = doc.find("Tags");
+  if (tags == doc.end() || !tags->is_array()) return out;
+  for (const json& tag : *tags) {
+    std::string key = tag.value("Key", ""), value = tag.value("Value", "");
+    if (by_key) {
+      if (key == name.substr(4)) out.push_back(value);
+    } else {
+      out.push_back(name == "tag-key" ? key : value);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+FieldGetter field(std::string path) {
+  std::vector<std::pair<std::string, bool>> steps;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t dot = path.find('.', pos);
+    std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
+    bool each = part.size() > 2 && part.compare(part.size() - 2, 2, "[]") == 0;
+    if (each) part.resize(part.size() - 2);
+    steps.emplace_back(part, each);
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  return [steps](const json& doc) {
+    std::vector<std::string> out;
+    collect(doc, steps, 0, out);
+    return out;
+  };
+}
+
+bool wildcard_match(std::string_view pattern, std::string_view value) {
+  size_t p = 0, v = 0, star = std::string_view::npos, mark = 0;
+  while (v < value.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == value[v])) {
+      ++p;
+      ++v;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = v;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      v = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool matches_filters(const json& doc, const json& filters, const FilterTable& table) {
+  if (!filters.is_array()) return true;
+  for (const json& filter : filters) {
+    std::string name = filter.value("Name", "");
+    std::vector<std::string> values;
+    if (auto tags = tag_values(doc, name)) {
+      values = std::move(*tags);
+    } else {
+      auto it = table.find(name);
+      if (it == table.end()) fail("InvalidParameterValue", "The filter '" + name + "' is invalid");
+      values = it->second(doc);
+    }
+    bool any = false;
+    for (const json& wanted : filter.value("Values", json::array())) {
+      std::string pattern = wanted.is_string() ? wanted.get<std::string>() : wanted.dump();
+      for (const std::string& value : values) {
+        if (wildcard_match(pattern, value)) {
+          any = true;
+          break;
+        }
+      }
+      if (any) break;
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
+json paginate(std::vector<json> items, const json& request, const std::string& result_member) {
+  size_t offset = 0;
+  std::string token = str(request, "NextToken");
+  if (!token.empty()) {
+    auto decoded = base64_decode(token);
+    std::string_view text = decoded ? std::string_view(*decoded) : std::string_view();
+    bool ok = text.rfind("offset:", 0) == 0;
+    if (ok) {
+      auto [end, ec] = std::from_chars(text.data() + 7, text.data() + text.size(), offset);
+      ok = ec == std::errc() && end == text.data() + text.size();
+    }
+    if (!ok) fail("InvalidPaginationToken", "Invalid pagination token: " + token);
+  }
+  size_t limit = items.size();
+  if (request.contains("MaxResults")) limit = request["MaxResults"].get<size_t>();
+  json out = json::object();
+  json page = json::array();
+  for (size_t i = offset; i < items.size() && page.size() < limit; ++i) page.push_back(std::move(items[i]));
+  if (offset + page.size() < items.size()) {
+    out["NextToken"] = base64_encode("offset:" + std::to_string(offset + page.size()));
+  }
+  out[result_member] = std::move(page);
+  return out;
+}
+
+json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
+                     const std::string& result_member) {
+  std::vector<json> kept;
+  const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
+  for (json& item : items) {
+    if (matches_filters(item, wanted, filters)) kept.push_back(std::move(item));
+  }
+  return paginate(std::move(kept), request, result_member);
+}
+
+json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec) {
+  std::vector<json> docs = list(ctx, spec.kind);
+  if (!spec.ids_member.empty() && request.contains(spec.ids_member) && !request[spec.ids_member].empty()) {
+    std::set<std::string> wanted;
+    for (const json& id : request[spec.ids_member]) wanted.insert(id.get<std::string>());
+    std::vector<json> chosen;
+    std::set<std::string> seen;
+    for (json& doc : docs) {
+      std::string id = doc.value(spec.id_field, "");
+      if (wanted.count(id)) {
+        seen.insert(id);
+        chosen.push_back(std::move(doc));
+      }
+    }
+    std::string missing;
+    for (const std::string& id : wanted) {
+      if (seen.count(id)) continue;
+      missing += (missing.empty() ? "" : ", ") + id;
+    }
+    if (!missing.empty()) {
+      bool malformed = false;
+      for (const std::string& id : wanted) {
+        if (!seen.count(id) && kind_for_id(id) != &spec.kind) malformed = true;
+      }
+      if (malformed && spec.kind.malformed_code != spec.kind.not_found_code) {
+        fail(std::string(spec.kind.malformed_code), "Invalid id: \"" + missing + "\"");
+      }
+      fail(std::string(spec.kind.not_found_code), not_found_message(spec.kind, missing));
+    }
+    docs = std::move(chosen);
+  }
+  return describe_values(std::move(docs), request, spec.filters, spec.result_member);
+}
+
+}  // namespace stratus::ec2

@@ -1,0 +1,53 @@
+#pragma once
+// The shared machinery of Describe* actions: filters (with tag filters and wildcards),
+// explicit id lists, and MaxResults/NextToken pagination.
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "services/ec2/call.h"
+#include "services/ec2/resources.h"
+
+namespace stratus::ec2 {
+
+// The values a resource exposes under one filter name (a resource matches a filter
+// when any of these matches any filter value).
+using FieldGetter = std::function<std::vector<std::string>(const json& doc)>;
+// Filter name -> getter. Tag filters (tag:KEY, tag-key, tag-value) need no entry.
+using FilterTable = std::map<std::string, FieldGetter, std::less<>>;
+
+// A getter for a dotted path of member names; "[]" after a name walks every element of a
+// list: "Attachments[].VpcId". Booleans render as "true"/"false", numbers as decimals.
+FieldGetter field(std::string path);
+
+// True when `doc` satisfies every filter in `filters` (the request's Filters array).
+// Throws InvalidParameterValue for a filter name the table does not know.
+bool matches_filters(const json& doc, const json& filters, const FilterTable& table);
+
+// True when `value` matches `pattern`, where '*' is any run and '?' any one character.
+bool wildcard_match(std::string_view pattern, std::string_view value);
+
+// Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}.
+// Throws InvalidPaginationToken for a token this server did not issue.
+json paginate(std::vector<json> items, const json& request, const std::string& result_member);
+
+// How one Describe action reads the store.
+struct DescribeSpec {
+  const ResourceKind& kind;
+  std::string ids_member;     // request member holding explicit ids (e.g. "VpcIds"); "" when none
+  std::string id_field;       // resource member holding its id (e.g. "VpcId")
+  std::string result_member;  // result member holding the list (e.g. "Vpcs")
+  const FilterTable& filters;
+};
+
+// Describes stored resources: explicit ids (every one must exist, else the kind's NotFound
+// error naming the missing ids), then filters, then pagination.
+json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec);
+
+// Filters and paginates resources that are not stored (catalog data).
+json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
+                     const std::string& result_member);
+
+}  // namespace stratus::ec2

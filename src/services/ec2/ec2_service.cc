@@ -1,0 +1,59 @@
+#include "services/ec2/ec2_service.h"
+
+#include <cstdio>
+
+#include "common/timestamp.h"
+#include "services/ec2/default_vpc.h"
+#include "services/ec2/internet_gateways.h"
+#include "services/ec2/key_pairs.h"
+#include "services/ec2/network_acls.h"
+#include "services/ec2/region_info.h"
+#include "services/ec2/route_tables.h"
+#include "services/ec2/security_groups.h"
+#include "services/ec2/subnets.h"
+#include "services/ec2/tags.h"
+#include "services/ec2/vpcs.h"
+
+namespace stratus::ec2 {
+
+Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(store), catalog_(catalog) {
+  add_region_info_actions(actions_);
+  add_vpc_actions(actions_);
+  add_subnet_actions(actions_);
+  add_internet_gateway_actions(actions_);
+  add_route_table_actions(actions_);
+  add_network_acl_actions(actions_);
+  add_security_group_actions(actions_);
+  add_key_pair_actions(actions_);
+  add_tag_actions(actions_);
+}
+
+bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
+
+Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
+                              const json& request) {
+  const ActionEntry& entry = actions_.find(action)->second;
+  try {
+    auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
+    CallContext ctx{region, account_id, unix_now(), *txn, catalog_};
+    json result = entry.handler(ctx, request);
+    if (entry.mutating) txn->commit();
+    return result;
+  } catch (const ServiceError& e) {
+    return e.error;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: %.*s failed: %s\n", static_cast<int>(action.size()), action.data(), e.what());
+    return ApiError{"InternalError", "An internal error has occurred"};
+  }
+}
+
+void Ec2Service::bootstrap(const std::string& account_id) {
+  for (const Region& region : catalog_.regions()) {
+    auto txn = store_.begin_write();
+    CallContext ctx{region.name, account_id, unix_now(), *txn, catalog_};
+    ensure_default_vpc(ctx);
+    txn->commit();
+  }
+}
+
+}  // namespace stratus::ec2

@@ -1,0 +1,40 @@
+#pragma once
+// The EC2 service: the action table and how a call runs (transaction, errors).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "services/ec2/call.h"
+#include "services/ec2/catalog.h"
+#include "store/store.h"
+
+namespace stratus::ec2 {
+
+// Runs EC2 actions against the store. Thread-safe: calls may run concurrently.
+class Ec2Service {
+ public:
+  // REQUIRES: store and catalog outlive the service.
+  Ec2Service(store::Store& store, const Catalog& catalog);
+
+  // True when stratus implements `action` (the model may define more).
+  bool implements(std::string_view action) const;
+
+  // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
+  // runs in one write transaction that commits only on success; any error leaves the store
+  // unchanged. Unexpected failures become InternalError.
+  // REQUIRES: implements(action) and `region` is in the catalog.
+  Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,
+                    const json& request);
+
+  // Creates each region's default VPC on the first start of a data dir.
+  void bootstrap(const std::string& account_id);
+
+ private:
+  store::Store& store_;
+  const Catalog& catalog_;
+  ActionTable actions_;
+};
+
+}  // namespace stratus::ec2

@@ -1,0 +1,90 @@
+#include "services/ec2/resources.h"
+
+#include "common/ids.h"
+
+namespace stratus::ec2 {
+
+namespace kinds {
+const ResourceKind kVpc{"vpc", "vpc", "vpc", "InvalidVpcID.NotFound", "InvalidVpcID.Malformed", "vpc ID"};
+const ResourceKind kSubnet{"subnet", "subnet", "subnet", "InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed",
+                           "subnet ID"};
+const ResourceKind kInternetGateway{"internet-gateway", "igw", "internet-gateway",
+                                    "InvalidInternetGatewayID.NotFound", "InvalidInternetGatewayID.Malformed",
+                                    "internetGateway ID"};
+const ResourceKind kRouteTable{"route-table", "rtb", "route-table", "InvalidRouteTableID.NotFound",
+                               "InvalidRouteTableId.Malformed", "routeTable ID"};
+const ResourceKind kSecurityGroup{"security-group", "sg", "security-group", "InvalidGroup.NotFound",
+                                  "InvalidGroupId.Malformed", "security group"};
+const ResourceKind kSecurityGroupRule{"security-group-rule", "sgr", "security-group-rule",
+                                      "InvalidSecurityGroupRuleId.NotFound", "InvalidSecurityGroupRuleId.Malformed",
+                                      "security group rule"};
+const ResourceKind kKeyPair{"key-pair", "key", "key-pair", "InvalidKeyPair.NotFound", "InvalidKeyPair.NotFound",
+                            "key pair"};
+const ResourceKind kNetworkAcl{"network-acl", "acl", "network-acl", "InvalidNetworkAclID.NotFound",
+                               "InvalidNetworkAclID.Malformed", "network ACL"};
+const ResourceKind kDhcpOptions{"dhcp-options", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound",
+                                "InvalidDhcpOptionsId.Malformed", "DHCP options ID"};
+}  // namespace kinds
+
+namespace {
+const ResourceKind* const kAllKinds[] = {&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
+                                         &kinds::kRouteTable,    &kinds::kSecurityGroup,    &kinds::kSecurityGroupRule,
+                                         &kinds::kKeyPair,       &kinds::kNetworkAcl,       &kinds::kDhcpOptions};
+}  // namespace
+
+const ResourceKind* kind_for_id(std::string_view id) {
+  for (const ResourceKind* kind : kAllKinds) {
+    if (id.size() > kind->id_prefix.size() && id.substr(0, kind->id_prefix.size()) == kind->id_prefix &&
+        id[kind->id_prefix.size()] == '-') {
+      return kind;
+    }
+  }
+  return nullptr;
+}
+
+std::string not_found_message(const ResourceKind& kind, const std::string& id) {
+  if (&kind == &kinds::kSecurityGroup) return "The security group '" + id + "' does not exist";
+  if (&kind == &kinds::kKeyPair) return "The key pair '" + id + "' does not exist";
+  return "The " + std::string(kind.noun) + " '" + id + "' does not exist";
+}
+
+std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::string& id) {
+  auto record = ctx.txn.get(id);
+  if (!record || record->kind != kind.kind || record->region != ctx.region) return std::nullopt;
+  return std::move(record->doc);
+}
+
+json require(CallContext& ctx, const ResourceKind& kind, const std::string& id) {
+  if (!is_resource_id(id, kind.id_prefix)) {
+    fail(std::string(kind.malformed_code), "Invalid id: \"" + id + "\" (expecting \"" + std::string(kind.id_prefix) +
+                                               "-...\")");
+  }
+  auto doc = find(ctx, kind, id);
+  if (!doc) fail(std::string(kind.not_found_code), not_found_message(kind, id));
+  return std::move(*doc);
+}
+
+std::vector<json> list(CallContext& ctx, const ResourceKind& kind) {
+  std::vector<json> docs;
+  for (auto& record : ctx.txn.list(std::string(kind.kind), ctx.region)) docs.push_back(std::move(record.doc));
+  return docs;
+}
+
+void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {
+  ctx.txn.put(store::Record{id, std::string(kind.kind), ctx.region, doc});
+}
+
+void remove(CallContext& ctx, const std::string& id) { ctx.txn.erase(id); }
+
+std::string arn(const CallContext& ctx, std::string_view type, const std::string& id) {
+  return "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":" + std::string(type) + "/" + id;
+}
+
+std::string str(const json& request, const char* name, const std::string& fallback) {
+  auto it = request.find(name);
+  return it != request.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+void fail(const std::string& code, const std::string& message) { throw ServiceError{ApiError{code, message}}; }
+
+}  // namespace stratus::ec2

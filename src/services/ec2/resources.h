@@ -1,0 +1,57 @@
+#pragma once
+// Resource kinds, their ids and AWS error codes, and typed access to stored resources.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// A kind of resource and how AWS names and reports it.
+struct ResourceKind {
+  std::string_view kind;            // store kind, e.g. "vpc"
+  std::string_view id_prefix;       // e.g. "vpc"
+  std::string_view resource_type;   // tag/TagSpecification resource type, e.g. "vpc"
+  std::string_view not_found_code;  // e.g. "InvalidVpcID.NotFound"
+  std::string_view malformed_code;  // e.g. "InvalidVpcID.Malformed"
+  std::string_view noun;            // in messages: "The vpc ID 'x' does not exist"
+};
+
+// The known kinds.
+namespace kinds {
+extern const ResourceKind kVpc, kSubnet, kInternetGateway, kRouteTable, kSecurityGroup, kSecurityGroupRule,
+    kKeyPair, kNetworkAcl, kDhcpOptions;
+}  // namespace kinds
+
+// The kind whose ids start with the prefix of `id`, or null.
+const ResourceKind* kind_for_id(std::string_view id);
+
+// The message AWS gives for a missing resource of `kind`.
+std::string not_found_message(const ResourceKind& kind, const std::string& id);
+
+// The resource `id` of `kind` in the call's region. Throws the kind's NotFound (or
+// Malformed, when the id is not of the kind's form) error otherwise.
+json require(CallContext& ctx, const ResourceKind& kind, const std::string& id);
+
+// The resource `id` of `kind` in the call's region, or nullopt.
+std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::string& id);
+
+// All resources of `kind` in the call's region, oldest first.
+std::vector<json> list(CallContext& ctx, const ResourceKind& kind);
+
+// Stores `doc` as resource `id` of `kind` in the call's region.
+void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc);
+
+// Removes resource `id`.
+void remove(CallContext& ctx, const std::string& id);
+
+// "arn:aws:ec2:REGION:ACCOUNT:TYPE/ID".
+std::string arn(const CallContext& ctx, std::string_view type, const std::string& id);
+
+// The string member `name` of `request`, or `fallback` when absent.
+std::string str(const json& request, const char* name, const std::string& fallback = "");
+
+}  // namespace stratus::ec2

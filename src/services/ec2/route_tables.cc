@@ -1,0 +1,285 @@
+#include "services/ec2/route_tables.h"
+
+#include "common/cidr.h"
+#include "common/ids.h"
+#include "services/ec2/describe.h"
+#include "services/ec2/resources.h"
+#include "services/ec2/tags.h"
+
+namespace stratus::ec2 {
+namespace {
+
+json new_route_table(CallContext& ctx, const std::string& vpc_id, const std::string& vpc_cidr, const json& tags) {
+  std::string id = new_resource_id("rtb");
+  return {{"RouteTableId", id},
+          {"VpcId", vpc_id},
+          {"OwnerId", ctx.account_id},
+          {"Associations", json::array()},
+          {"PropagatingVgws", json::array()},
+          {"Routes", json::array({{{"DestinationCidrBlock", vpc_cidr},
+                                   {"GatewayId", "local"},
+                                   {"Origin", "CreateRouteTable"},
+                                   {"State", "active"}}})},
+          {"Tags", tags}};
+}
+
+// The route table that holds the association `association_id`, or throws its NotFound.
+json table_with_association(CallContext& ctx, const std::string& association_id) {
+  for (json& table : list(ctx, kinds::kRouteTable)) {
+    for (const json& a : table["Associations"]) {
+      if (a.value("RouteTableAssociationId", "") == association_id) return std::move(table);
+    }
+  }
+  fail("InvalidAssociationID.NotFound", "The association ID '" + association_id + "' does not exist");
+}
+
+// Checks that `gateway_id` is an internet gateway attached to `vpc_id`.
+void require_gateway_for(CallContext& ctx, const std::string& gateway_id, const std::string& vpc_id,
+                         const std::string& table_id) {
+  json gateway = require(ctx, kinds::kInternetGateway, gateway_id);
+  for (const json& attachment : gateway["Attachments"]) {
+    if (attachment.value("VpcId", "") == vpc_id) return;
+  }
+  fail("InvalidParameterValue",
+       "route table " + table_id + " and network gateway " + gateway_id + " belong to different networks");
+}
+
+std::string destination_of(const json& request) {
+  std::string destination = str(request, "DestinationCidrBlock");
+  if (destination.empty()) {
+    if (request.contains("DestinationIpv6CidrBlock") || request.contains("DestinationPrefixListId")) {
+      fail("InvalidParameterValue", "Only IPv4 destination CIDR blocks are supported by this region");
+    }
+    fail("MissingParameter", "The request must contain the parameter destinationCidrBlock");
+  }
+  auto cidr = Ipv4Cidr::parse(destination, true);
+  if (!cidr) fail("InvalidParameterValue", "Value (" + destination + ") for parameter destinationCidrBlock is invalid. "
+                                           "This is not a valid CIDR block.");
+  return cidr->str();
+}
+
+std::string gateway_of(const json& request) {
+  std::string gateway = str(request, "GatewayId");
+  if (gateway.empty()) {
+    fail("InvalidParameterValue", "A route target is required; this region supports GatewayId (internet gateway)");
+  }
+  return gateway;
+}
+
+json create_route_table(CallContext& ctx, const json& request) {
+  json vpc = require(ctx, kinds::kVpc, request["VpcId"].get<std::string>());
+  json table = new_route_table(ctx, vpc["VpcId"].get<std::string>(), vpc["CidrBlock"].get<std::string>(),
+                               tags_from_specifications(request, "route-table"));
+  save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+  return {{"RouteTable", table}};
+}
+
+json delete_route_table(CallContext& ctx, const json& request) {
+  std::string id = request["RouteTableId"].get<std::string>();
+  json table = require(ctx, kinds::kRouteTable, id);
+  if (!table["Associations"].empty()) {
+    fail("DependencyViolation", "The routeTable '" + id + "' has dependencies and cannot be deleted.");
+  }
+  remove(ctx, id);
+  return json::object();
+}
+
+json create_route(CallContext& ctx, const json& request) {
+  add_route(ctx, request["RouteTableId"].get<std::string>(), destination_of(request), gateway_of(request));
+  return {{"Return", true}};
+}
+
+json replace_route(CallContext& ctx, const json& request) {
+  std::string id = request["RouteTableId"].get<std::string>();
+  json table = require(ctx, kinds::kRouteTable, id);
+  std::string destination = destination_of(request), gateway = gateway_of(request);
+  require_gateway_for(ctx, gateway, table["VpcId"].get<std::string>(), id);
+  for (json& route : table["Routes"]) {
+    if (route.value("DestinationCidrBlock", "") != destination) continue;
+    if (route.value("GatewayId", "") == "local") {
+      fail("InvalidParameterValue", "cannot replace the local route of " + id);
+    }
+    route = {{"DestinationCidrBlock", destination}, {"GatewayId", gateway}, {"Origin", "CreateRoute"}, {"State", "active"}};
+    save(ctx, kinds::kRouteTable, id, table);
+    return json::object();
+  }
+  fail("InvalidRoute.NotFound", "no route with destination-cidr-block " + destination + " in route table " + id);
+}
+
+json delete_route(CallContext& ctx, const json& request) {
+  std::string id = request["RouteTableId"].get<std::string>();
+  json table = require(ctx, kinds::kRouteTable, id);
+  std::string destination = destination_of(request);
+  json kept = json::array();
+  bool found = false;
+  for (const json& route : table["Routes"]) {
+    if (route.value("DestinationCidrBlock", "") == destination) {
+      if (route.value("GatewayId", "") == "local") {
+        fail("InvalidParameterValue", "cannot remove local route " + destination + " in route table " + id);
+      }
+      found = true;
+    } else {
+      kept.push_back(route);
+    }
+  }
+  if (!found) {
+    fail("InvalidRoute.NotFound", "no route with destination-cidr-block " + destination + " in route table " + id);
+  }
+  table["Routes"] = kept;
+  save(ctx, kinds::kRouteTable, id, table);
+  return json::object();
+}
+
+json associate_route_table(CallContext& ctx, const json& request) {
+  std::string id = request["RouteTableId"].get<std::string>();
+  json table = require(ctx, kinds::kRouteTable, id);
+  std::string subnet_id = str(request, "SubnetId");
+  if (subnet_id.empty()) {
+    fail(request.contains("GatewayId") ? "InvalidParameterValue" : "MissingParameter",
+         request.contains("GatewayId") ? "Gateway route table associations are not supported by this region"
+                                       : "The request must contain the parameter subnetId");
+  }
+  json subnet = require(ctx, kinds::kSubnet, subnet_id);
+  if (subnet["VpcId"] != table["VpcId"]) {
+    fail("InvalidParameterValue", "Route table " + id + " and subnet " + subnet_id + " belong to different networks");
+  }
+  for (const json& other : list(ctx, kinds::kRouteTable)) {
+    for (const json& a : other["Associations"]) {
+      if (a.value("SubnetId", "") == subnet_id) {
+        fail("Resource.AlreadyAssociated", "the specified association for route table " + id +
+                                               " conflicts with an existing association");
+      }
+    }
+  }
+  std::string association = new_resource_id("rtbassoc");
+  table["Associations"].push_back({{"Main", false},
+                                   {"RouteTableAssociationId", association},
+                                   {"RouteTableId", id},
+                                   {"SubnetId", subnet_id},
+                                   {"AssociationState", {{"State", "associated"}}}});
+  save(ctx, kinds::kRouteTable, id, table);
+  return {{"AssociationId", association}, {"AssociationState", {{"State", "associated"}}}};
+}
+
+json disassociate_route_table(CallContext& ctx, const json& request) {
+  std::string association = request["AssociationId"].get<std::string>();
+  json table = table_with_association(ctx, association);
+  json kept = json::array();
+  for (const json& a : table["Associations"]) {
+    if (a.value("RouteTableAssociationId", "") != association) {
+      kept.push_back(a);
+    } else if (a.value("Main", false)) {
+      fail("InvalidParameterValue", "cannot disassociate the main route table association " + association);
+    }
+  }
+  table["Associations"] = kept;
+  save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+  return json::object();
+}
+
+json replace_route_table_association(CallContext& ctx, const json& request) {
+  std::string association = request["AssociationId"].get<std::string>();
+  std::string target_id = request["RouteTableId"].get<std::string>();
+  json target = require(ctx, kinds::kRouteTable, target_id);
+  json current = table_with_association(ctx, association);
+  if (current["VpcId"] != target["VpcId"]) {
+    fail("InvalidParameterValue", "Route table " + target_id + " belongs to a different network");
+  }
+  json moved;
+  json kept = json::array();
+  for (const json& a : current["Associations"]) {
+    if (a.value("RouteTableAssociationId", "") == association) moved = a; else kept.push_back(a);
+  }
+  current["Associations"] = kept;
+  save(ctx, kinds::kRouteTable, current["RouteTableId"].get<std::string>(), current);
+  if (current["RouteTableId"] == target_id) target = current;
+  std::string fresh = new_resource_id("rtbassoc");
+  moved["RouteTableAssociationId"] = fresh;
+  moved["RouteTableId"] = target_id;
+  target["Associations"].push_back(moved);
+  save(ctx, kinds::kRouteTable, target_id, target);
+  return {{"NewAssociationId", fresh}, {"AssociationState", {{"State", "associated"}}}};
+}
+
+const FilterTable& route_table_filters() {
+  static const FilterTable table = {
+      {"route-table-id", field("RouteTableId")},
+      {"vpc-id", field("VpcId")},
+      {"owner-id", field("OwnerId")},
+      {"association.main", field("Associations[].Main")},
+      {"association.subnet-id", field("Associations[].SubnetId")},
+      {"association.route-table-association-id", field("Associations[].RouteTableAssociationId")},
+      {"association.route-table-id", field("Associations[].RouteTableId")},
+      {"route.destination-cidr-block", field("Routes[].DestinationCidrBlock")},
+      {"route.gateway-id", field("Routes[].GatewayId")},
+      {"route.origin", field("Routes[].Origin")},
+      {"route.state", field("Routes[].State")},
+  };
+  return table;
+}
+
+json describe_route_tables(CallContext& ctx, const json& request) {
+  return describe_stored(ctx, request, DescribeSpec{kinds::kRouteTable, "RouteTableIds", "RouteTableId", "RouteTables",
+                                                    route_table_filters()});
+}
+
+}  // namespace
+
+std::string create_main_route_table(CallContext& ctx, const std::string& vpc_id, const std::string& vpc_cidr) {
+  json table = new_route_table(ctx, vpc_id, vpc_cidr, json::array());
+  std::string id = table["RouteTableId"].get<std::string>();
+  table["Associations"].push_back({{"Main", true},
+                                   {"RouteTableAssociationId", new_resource_id("rtbassoc")},
+                                   {"RouteTableId", id},
+                                   {"AssociationState", {{"State", "associated"}}}});
+  save(ctx, kinds::kRouteTable, id, table);
+  return id;
+}
+
+void add_route(CallContext& ctx, const std::string& route_table_id, const std::string& destination,
+               const std::string& gateway_id) {
+  json table = require(ctx, kinds::kRouteTable, route_table_id);
+  require_gateway_for(ctx, gateway_id, table["VpcId"].get<std::string>(), route_table_id);
+  for (const json& route : table["Routes"]) {
+    if (route.value("DestinationCidrBlock", "") == destination) {
+      fail("RouteAlreadyExists", "The route identified by " + destination + " already exists.");
+    }
+  }
+  table["Routes"].push_back(
+      {{"DestinationCidrBlock", destination}, {"GatewayId", gateway_id}, {"Origin", "CreateRoute"}, {"State", "active"}});
+  save(ctx, kinds::kRouteTable, route_table_id, table);
+}
+
+void delete_main_route_table(CallContext& ctx, const std::string& vpc_id) {
+  for (const json& table : list(ctx, kinds::kRouteTable)) {
+    if (table.value("VpcId", "") == vpc_id) remove(ctx, table["RouteTableId"].get<std::string>());
+  }
+}
+
+void blackhole_routes_to(CallContext& ctx, const std::string& vpc_id, const std::string& gateway_id) {
+  for (json& table : list(ctx, kinds::kRouteTable)) {
+    if (table.value("VpcId", "") != vpc_id) continue;
+    bool changed = false;
+    for (json& route : table["Routes"]) {
+      if (route.value("GatewayId", "") == gateway_id) {
+        route["State"] = "blackhole";
+        changed = true;
+      }
+    }
+    if (changed) save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+  }
+}
+
+void add_route_table_actions(ActionTable& table) {
+  table["CreateRouteTable"] = {create_route_table, true};
+  table["DeleteRouteTable"] = {delete_route_table, true};
+  table["DescribeRouteTables"] = {describe_route_tables, false};
+  table["CreateRoute"] = {create_route, true};
+  table["ReplaceRoute"] = {replace_route, true};
+  table["DeleteRoute"] = {delete_route, true};
+  table["AssociateRouteTable"] = {associate_route_table, true};
+  table["DisassociateRouteTable"] = {disassociate_route_table, true};
+  table["ReplaceRouteTableAssociation"] = {replace_route_table_association, true};
+}
+
+}  // namespace stratus::ec2

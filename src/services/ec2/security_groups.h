@@ -1,0 +1,21 @@
+#pragma once
+// Security groups and their rules (API and store; packet enforcement comes with instances).
+
+#include <string>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// Creates the group "default" of a new VPC: ingress from its own members, all egress.
+// Returns its GroupId.
+std::string create_default_security_group(CallContext& ctx, const std::string& vpc_id);
+
+// Removes a VPC's default group and its rules. REQUIRES: the VPC is being deleted.
+void delete_default_security_group(CallContext& ctx, const std::string& vpc_id);
+
+// Registers Create/Delete/DescribeSecurityGroups, Authorize/Revoke Ingress/Egress and
+// DescribeSecurityGroupRules.
+void add_security_group_actions(ActionTable& table);
+
+}  // namespace stratus::ec2

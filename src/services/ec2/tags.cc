@@ -1,0 +1,137 @@
+#include "services/ec2/tags.h"
+
+#include "services/ec2/describe.h"
+#include "services/ec2/resources.h"
+
+namespace stratus::ec2 {
+namespace {
+
+constexpr size_t kMaxTagsPerResource = 50;
+
+// Validates one {Key, Value} pair as AWS does.
+void validate_tag(const json& tag, bool require_value) {
+  std::string key = tag.value("Key", "");
+  if (!tag.contains("Key")) fail("InvalidParameterValue", "Tag key must be specified");
+  if (key.empty() || key.size() > 128) {
+    fail("InvalidParameterValue", "Tag keys must be between 1 and 128 characters: '" + key + "'");
+  }
+  if (key.rfind("aws:", 0) == 0) {
+    fail("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
+  }
+  if (require_value && tag.value("Value", "").size() > 256) {
+    fail("InvalidParameterValue", "Tag values may not be longer than 256 characters");
+  }
+}
+
+// Sets or replaces each tag of `add` on `doc`.
+void merge_tags(json& doc, const json& add) {
+  json& tags = doc["Tags"];
+  if (!tags.is_array()) tags = json::array();
+  for (const json& tag : add) {
+    json entry = {{"Key", tag.value("Key", "")}, {"Value", tag.value("Value", "")}};
+    bool replaced = false;
+    for (json& existing : tags) {
+      if (existing.value("Key", "") == entry["Key"]) {
+        existing = entry;
+        replaced = true;
+      }
+    }
+    if (!replaced) tags.push_back(entry);
+  }
+  if (tags.size() > kMaxTagsPerResource) {
+    fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+  }
+}
+
+// The store record behind a taggable id in the call's region. Throws the kind's NotFound.
+store::Record taggable(CallContext& ctx, const std::string& id) {
+  const ResourceKind* kind = kind_for_id(id);
+  if (kind == nullptr) fail("InvalidID", "The ID '" + id + "' is not valid");
+  auto record = ctx.txn.get(id);
+  if (!record || record->region != ctx.region || record->kind != kind->kind) {
+    fail(std::string(kind->not_found_code), not_found_message(*kind, id));
+  }
+  return std::move(*record);
+}
+
+json create_tags(CallContext& ctx, const json& request) {
+  for (const json& tag : request["Tags"]) validate_tag(tag, true);
+  for (const json& id : request["Resources"]) {
+    store::Record record = taggable(ctx, id.get<std::string>());
+    merge_tags(record.doc, request["Tags"]);
+    ctx.txn.put(record);
+  }
+  return json::object();
+}
+
+json delete_tags(CallContext& ctx, const json& request) {
+  for (const json& id : request["Resources"]) {
+    store::Record record = taggable(ctx, id.get<std::string>());
+    json kept = json::array();
+    for (const json& tag : record.doc.value("Tags", json::array())) {
+      bool drop = !request.contains("Tags");
+      for (const json& gone : request.value("Tags", json::array())) {
+        if (gone.value("Key", "") != tag.value("Key", "")) continue;
+        // A tag named without a value goes whatever its value; with one, only when equal.
+        if (!gone.contains("Value") || gone["Value"] == tag.value("Value", "")) drop = true;
+      }
+      if (!drop) kept.push_back(tag);
+    }
+    record.doc["Tags"] = kept;
+    ctx.txn.put(record);
+  }
+  return json::object();
+}
+
+const FilterTable& tag_description_filters() {
+  static const FilterTable table = {
+      {"key", field("Key")},
+      {"value", field("Value")},
+      {"resource-id", field("ResourceId")},
+      {"resource-type", field("ResourceType")},
+  };
+  return table;
+}
+
+json describe_tags(CallContext& ctx, const json& request) {
+  static const ResourceKind* const kTaggable[] = {
+      &kinds::kVpc,         &kinds::kSubnet,     &kinds::kInternetGateway, &kinds::kRouteTable,
+      &kinds::kSecurityGroup, &kinds::kSecurityGroupRule, &kinds::kKeyPair, &kinds::kNetworkAcl,
+      &kinds::kDhcpOptions};
+  std::vector<json> rows;
+  for (const ResourceKind* kind : kTaggable) {
+    for (auto& record : ctx.txn.list(std::string(kind->kind), ctx.region)) {
+      for (const json& tag : record.doc.value("Tags", json::array())) {
+        rows.push_back({{"Key", tag.value("Key", "")},
+                        {"Value", tag.value("Value", "")},
+                        {"ResourceId", record.id},
+                        {"ResourceType", std::string(kind->resource_type)}});
+      }
+    }
+  }
+  return describe_values(std::move(rows), request, tag_description_filters(), "Tags");
+}
+
+}  // namespace
+
+json tags_from_specifications(const json& request, std::string_view resource_type) {
+  json tags = json::array();
+  json doc = json::object();
+  for (const json& spec : request.value("TagSpecifications", json::array())) {
+    std::string type = spec.value("ResourceType", "");
+    if (type != resource_type) {
+      fail("InvalidParameterValue", "'" + type + "' is not a valid taggable resource type for this operation.");
+    }
+    for (const json& tag : spec.value("Tags", json::array())) validate_tag(tag, true);
+    merge_tags(doc, spec.value("Tags", json::array()));
+  }
+  return doc.contains("Tags") ? doc["Tags"] : tags;
+}
+
+void add_tag_actions(ActionTable& table) {
+  table["CreateTags"] = {create_tags, true};
+  table["DeleteTags"] = {delete_tags, true};
+  table["DescribeTags"] = {describe_tags, false};
+}
+
+}  // namespace stratus::ec2

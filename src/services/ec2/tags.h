@@ -1,0 +1,18 @@
+#pragma once
+// Tags: validation, TagSpecifications on create calls, and the tag actions.
+
+#include <string_view>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// The Tags array for a new resource of `resource_type` from the request's TagSpecifications
+// (empty array when none). Throws InvalidParameterValue for a specification naming another
+// resource type, and for invalid keys or values; TagLimitExceeded beyond 50 tags.
+json tags_from_specifications(const json& request, std::string_view resource_type);
+
+// Registers CreateTags, DeleteTags and DescribeTags.
+void add_tag_actions(ActionTable& table);
+
+}  // namespace stratus::ec2

@@ -1,0 +1,21 @@
+#pragma once
+// VPCs: creation with their main route table, default security group and default
+// network ACL; deletion guarded by dependencies; attributes.
+
+#include <string>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// Creates a VPC with `cidr` (already validated) and its implicit resources. Returns the VPC.
+json create_vpc_resources(CallContext& ctx, const std::string& cidr, bool is_default, const json& tags);
+
+// The default DHCP options set of the call's region (created on first use). Returns its id.
+std::string default_dhcp_options(CallContext& ctx);
+
+// Registers CreateVpc, DeleteVpc, DescribeVpcs, DescribeVpcAttribute, ModifyVpcAttribute
+// and DescribeDhcpOptions.
+void add_vpc_actions(ActionTable& table);
+
+}  // namespace stratus::ec2

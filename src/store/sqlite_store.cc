@@ -1,0 +1,240 @@
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <map>
+
+namespace stratus::store {
+namespace {
+
+// Numbered schema migrations; entry i brings the schema from version i to i+1.
+// Append only: never edit a migration that has shipped.
+const std::vector<std::string> kMigrations = {
+    // 1: records and settings.
+    "CREATE TABLE records(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+    " kind TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);"
+    "CREATE INDEX records_kind_region ON records(kind, region, seq);"
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+};
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    throw StoreError("sqlite: " + sql.substr(0, 60) + ": " + message);
+  }
+}
+
+}  // namespace
+
+struct SqliteStore::Connection {
+  sqlite3* db = nullptr;
+  std::map<std::string, sqlite3_stmt*> statements;
+
+  ~Connection() {
+    for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db);
+  }
+
+  // A reset prepared statement for `sql`, cached per connection.
+  sqlite3_stmt* prepare(const std::string& sql) {
+    auto it = statements.find(sql);
+    if (it != statements.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      fail(db, "prepare");
+    }
+    statements.emplace(sql, stmt);
+    return stmt;
+  }
+};
+
+namespace {
+
+void bind_text(sqlite3_stmt* stmt, int index, const std::string& value) {
+  sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+}
+
+std::string column_text(sqlite3_stmt* stmt, int index) {
+  const unsigned char* text = sqlite3_column_text(stmt, index);
+  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt, index)))
+              : std::string();
+}
+
+// A transaction on one pooled connection; holds the writer lock for write transactions.
+class SqliteTransaction : public Transaction {
+ public:
+  SqliteTransaction(SqliteStore& store, SqliteStore::Connection* connection, std::unique_lock<std::mutex> writer)
+      : store_(store), connection_(connection), writer_(std::move(writer)) {
+    exec(connection_->db, writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+
+  ~SqliteTransaction() override {
+    if (!done_) sqlite3_exec(connection_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    store_.release(connection_);
+  }
+
+  std::optional<Record> get(const std::string& id) override {
+    sqlite3_stmt* stmt = connection_->prepare("SELECT id, kind, region, doc FROM records WHERE id = ?");
+    bind_text(stmt, 1, id);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail(connection_->db, "get");
+    return read_row(stmt);
+  }
+
+  std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
+    sqlite3_stmt* stmt =
+        region ? connection_->prepare("SELECT id, kind, region, doc FROM records WHERE kind = ? AND region = ? ORDER BY seq")
+               : connection_->prepare("SELECT id, kind, region, doc FROM records WHERE kind = ? ORDER BY seq");
+    bind_text(stmt, 1, kind);
+    if (region) bind_text(stmt, 2, *region);
+    std::vector<Record> records;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) records.push_back(read_row(stmt));
+    if (rc != SQLITE_DONE) fail(connection_->db, "list");
+    return records;
+  }
+
+  void put(const Record& record) override {
+    sqlite3_stmt* stmt = connection_->prepare(
+        "INSERT INTO records(id, kind, region, doc) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+        " kind = excluded.kind, region = excluded.region, doc = excluded.doc");
+    bind_text(stmt, 1, record.id);
+    bind_text(stmt, 2, record.kind);
+    bind_text(stmt, 3, record.region);
+    bind_text(stmt, 4, record.doc.dump());
+    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "put");
+  }
+
+  void erase(const std::string& id) override {
+    sqlite3_stmt* stmt = connection_->prepare("DELETE FROM records WHERE id = ?");
+    bind_text(stmt, 1, id);
+    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "erase");
+  }
+
+  std::optional<std::string> setting(const std::string& key) override {
+    sqlite3_stmt* stmt = connection_->prepare("SELECT value FROM settings WHERE key = ?");
+    bind_text(stmt, 1, key);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) fail(connection_->db, "setting");
+    return column_text(stmt, 0);
+  }
+
+  void set_setting(const std::string& key, const std::string& value) override {
+    sqlite3_stmt* stmt = connection_->prepare(
+        "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    bind_text(stmt, 1, key);
+    bind_text(stmt, 2, value);
+    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "set_setting");
+  }
+
+  void commit() override {
+    exec(connection_->db, "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  static Record read_row(sqlite3_stmt* stmt) {
+    Record r;
+    r.id = column_text(stmt, 0);
+    r.kind = column_text(stmt, 1);
+    r.region = column_text(stmt, 2);
+    r.doc = nlohmann::json::parse(column_text(stmt, 3));
+    return r;
+  }
+
+  SqliteStore& store_;
+  SqliteStore::Connection* connection_;
+  std::unique_lock<std::mutex> writer_;
+  bool done_ = false;
+};
+
+// Serialises writers inside this process so that BEGIN IMMEDIATE never waits on a sibling.
+std::mutex& writer_mutex(const std::string& path) {
+  static std::mutex registry_mu;
+  static std::map<std::string, std::unique_ptr<std::mutex>> registry;
+  std::lock_guard<std::mutex> lock(registry_mu);
+  auto& mu = registry[path];
+  if (!mu) mu = std::make_unique<std::mutex>();
+  return *mu;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const std::string& path) : path_(path) {
+  Connection* c = acquire();
+  try {
+    exec(c->db, "PRAGMA journal_mode=WAL");
+    int version = schema_version();
+    for (size_t v = static_cast<size_t>(version); v < kMigrations.size(); ++v) {
+      exec(c->db, "BEGIN IMMEDIATE");
+      exec(c->db, kMigrations[v]);
+      exec(c->db, "PRAGMA user_version = " + std::to_string(v + 1));
+      exec(c->db, "COMMIT");
+    }
+  } catch (...) {
+    release(c);
+    throw;
+  }
+  release(c);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::schema_version() {
+  Connection* c = acquire();
+  sqlite3_stmt* stmt = c->prepare("PRAGMA user_version");
+  int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_reset(stmt);
+  release(c);
+  return version;
+}
+
+SqliteStore::Connection* SqliteStore::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      Connection* c = idle_.back();
+      idle_.pop_back();
+      return c;
+    }
+  }
+  auto connection = std::make_unique<Connection>();
+  if (sqlite3_open_v2(path_.c_str(), &connection->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    fail(connection->db, "open " + path_);
+  }
+  sqlite3_busy_timeout(connection->db, 10000);
+  exec(connection->db, "PRAGMA synchronous=NORMAL");
+  exec(connection->db, "PRAGMA foreign_keys=ON");
+  std::lock_guard<std::mutex> lock(mu_);
+  all_.push_back(std::move(connection));
+  return all_.back().get();
+}
+
+void SqliteStore::release(Connection* connection) {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_.push_back(connection);
+}
+
+std::unique_ptr<Transaction> SqliteStore::begin_read() {
+  return std::make_unique<SqliteTransaction>(*this, acquire(), std::unique_lock<std::mutex>());
+}
+
+std::unique_ptr<Transaction> SqliteStore::begin_write() {
+  std::unique_lock<std::mutex> writer(writer_mutex(path_));
+  return std::make_unique<SqliteTransaction>(*this, acquire(), std::move(writer));
+}
+
+}  // namespace stratus::store

@@ -1,0 +1,582 @@
+"""Test harness for the stratus client test suite.
+
+Every test module starts its own `stratus serve` (one server per module, via
+StratusTestCase.setUpClass) on a free loopback port with a fresh temporary data
+dir and pinned root credentials, and talks to it with boto3, the real `aws`
+CLI, or hand-signed raw HTTP requests.
+
+Environment:
+  STRATUS_BIN          path of the stratus binary (default: <repo>/build/stratus)
+  STRATUS_TEST_KEEP    if set to 1, data dirs and server logs are kept (paths printed)
+
+Run from the repository root:
+  python3 -m unittest discover -s tests/client -v
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
+from unittest import mock
+
+import boto3
+import botocore.auth
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STRATUS_BIN = os.environ.get("STRATUS_BIN", os.path.join(REPO_ROOT, "build", "stratus"))
+
+# Pinned root identity used for every test server.
+ACCESS_KEY_ID = "AKIASTRATUSTEST0001X"
+SECRET_ACCESS_KEY = "StratusTestSecretKey/0123456789abcdefABCD"
+ACCOUNT_ID = "210987654321"
+
+REGIONS = ("us-east-1", "ap-northeast-2")
+ZONES = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c"],
+    "ap-northeast-2": ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
+}
+ZONE_ID_PREFIX = {"us-east-1": "use1-az", "ap-northeast-2": "apne2-az"}
+API_VERSION = "2016-11-15"
+EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+HEALTH_TIMEOUT = 20.0
+
+# AWS resource id shapes (new-style 17 hex digit ids).
+ID_RE = {
+    "vpc": re.compile(r"^vpc-[0-9a-f]{17}$"),
+    "subnet": re.compile(r"^subnet-[0-9a-f]{17}$"),
+    "igw": re.compile(r"^igw-[0-9a-f]{17}$"),
+    "rtb": re.compile(r"^rtb-[0-9a-f]{17}$"),
+    "rtbassoc": re.compile(r"^rtbassoc-[0-9a-f]{17}$"),
+    "sg": re.compile(r"^sg-[0-9a-f]{17}$"),
+    "sgr": re.compile(r"^sgr-[0-9a-f]{17}$"),
+    "key": re.compile(r"^key-[0-9a-f]{17}$"),
+    "acl": re.compile(r"^acl-[0-9a-f]{17}$"),
+    "dopt": re.compile(r"^dopt-[0-9a-f]{8,17}$"),
+}
+
+# Well-formed ids that never exist.
+MISSING = {
+    "vpc": "vpc-0123456789abcdef0",
+    "subnet": "subnet-0123456789abcdef0",
+    "igw": "igw-0123456789abcdef0",
+    "rtb": "rtb-0123456789abcdef0",
+    "rtbassoc": "rtbassoc-0123456789abcdef0",
+    "sg": "sg-0123456789abcdef0",
+    "sgr": "sgr-0123456789abcdef0",
+    "key": "key-0123456789abcdef0",
+}
+
+
+def uniq(prefix="t"):
+    """A short unique name."""
+    return "%s-%s" % (prefix, uuid.uuid4().hex[:10])
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def tags_of(resource):
+    """{Key: Value} of a described resource's Tags list."""
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", []) or []}
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class AwsCliError(RuntimeError):
+    def __init__(self, proc):
+        self.proc = proc
+        super().__init__("aws CLI exited %d\nstdout: %s\nstderr: %s"
+                         % (proc.returncode, proc.stdout, proc.stderr))
+
+
+class RawResponse:
+    """Response of a hand-made HTTP request."""
+
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers  # email.message.Message-like; case-insensitive get
+        self.body = body
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def xml(self):
+        return ET.fromstring(self.body)
+
+    def error_code(self):
+        root = self.xml()
+        el = root.find(".//Errors/Error/Code")
+        return el.text if el is not None else None
+
+    def request_id(self):
+        """RequestID of an error envelope or requestId of a success document."""
+        root = self.xml()
+        for el in root.iter():
+            tag = el.tag.split("}", 1)[-1]
+            if tag in ("RequestID", "requestId", "RequestId"):
+                return el.text
+        return None
+
+    def __repr__(self):
+        return "RawResponse(%d, %r)" % (self.status, self.body[:500])
+
+
+class StratusServer:
+    """One `stratus serve` process bound to a data dir."""
+
+    def __init__(self, data_dir=None, binary=None, extra_env=None):
+        self.binary = binary or STRATUS_BIN
+        self.owns_data_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
+        self.log_dir = tempfile.mkdtemp(prefix="stratus-test-log-")
+        self.extra_env = dict(extra_env or {})
+        self.port = None
+        self.proc = None
+        self.starts = 0
+        self._log_files = []
+
+    # ----------------------------------------------------------- lifecycle
+    @property
+    def endpoint(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def server_env(self):
+        env = dict(os.environ)
+        for k in list(env):
+            if k.startswith("AWS_"):
+                del env[k]
+        env["STRATUS_ROOT_ACCESS_KEY_ID"] = ACCESS_KEY_ID
+        env["STRATUS_ROOT_SECRET_ACCESS_KEY"] = SECRET_ACCESS_KEY
+        env["STRATUS_ACCOUNT_ID"] = ACCOUNT_ID
+        env.update(self.extra_env)
+        return env
+
+    def _spawn(self, port):
+        if not os.path.exists(self.binary):
+            raise ServerError("stratus binary not found at %s (set STRATUS_BIN)" % self.binary)
+        self.starts += 1
+        log_path = os.path.join(self.log_dir, "serve-%d.log" % self.starts)
+        log = open(log_path, "wb")
+        self._log_files.append(log_path)
+        try:
+            self.proc = subprocess.Popen(
+                [self.binary, "serve", "--data-dir", self.data_dir,
+                 "--listen", "127.0.0.1:%d" % port],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=self.server_env(), start_new_session=True)
+        finally:
+            log.close()
+        self.port = port
+
+    def log_tail(self, n=4000):
+        out = []
+        for p in self._log_files[-2:]:
+            try:
+                with open(p, "rb") as f:
+                    data = f.read()[-n:]
+                out.append("--- %s ---\n%s" % (p, data.decode("utf-8", "replace")))
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def health_ok(self):
+        try:
+            with urllib.request.urlopen(self.endpoint + "/_stratus/health", timeout=2) as r:
+                return r.status == 200
+        except (urllib.error.URLError, OSError, ConnectionError):
+            return False
+
+    def _wait_healthy(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            if self.health_ok():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def start(self, port=None, timeout=HEALTH_TIMEOUT):
+        """Start serving; waits until /_stratus/health answers 200."""
+        if self.proc is not None and self.proc.poll() is None:
+            raise ServerError("server already running (pid %d)" % self.proc.pid)
+        deadline = time.monotonic() + timeout
+        attempts = 0
+        want = port
+        while True:
+            attempts += 1
+            self._spawn(want or free_port())
+            if self._wait_healthy(max(0.5, deadline - time.monotonic())):
+                return self
+            died = self.proc.poll() is not None
+            if not died:
+                self._terminate()
+                raise ServerError("stratus did not become healthy within %.0fs on %s\n%s"
+                                  % (timeout, self.endpoint, self.log_tail()))
+            # Process exited. With a requested port it may be a transient bind
+            # failure (e.g. TIME_WAIT); retry a few times, then any port.
+            if time.monotonic() >= deadline or attempts >= 6:
+                raise ServerError("stratus exited with code %s before becoming healthy\n%s"
+                                  % (self.proc.returncode, self.log_tail()))
+            time.sleep(0.3)
+            if attempts >= 4:
+                want = None
+
+    def _terminate(self, grace=10.0):
+        p = self.proc
+        if p is None:
+            return None
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.kill(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait(timeout=10)
+        return p.returncode
+
+    def stop(self, grace=10.0):
+        """SIGTERM the server by pid, SIGKILL after `grace` seconds. Returns exit code."""
+        rc = self._terminate(grace)
+        self.proc = None
+        return rc
+
+    def kill9(self):
+        """SIGKILL the server by pid (no chance to flush anything)."""
+        p = self.proc
+        if p is not None and p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+        self.proc = None
+
+    def restart(self, kill=False, same_port=True):
+        """Stop (SIGTERM, or SIGKILL with kill=True) and start on the same data dir."""
+        port = self.port if same_port else None
+        if kill:
+            self.kill9()
+        else:
+            self.stop()
+        return self.start(port=port)
+
+    def cleanup(self):
+        try:
+            self.stop()
+        finally:
+            if os.environ.get("STRATUS_TEST_KEEP") == "1":
+                print("stratus test data dir kept: %s logs: %s" % (self.data_dir, self.log_dir))
+            else:
+                if self.owns_data_dir:
+                    shutil.rmtree(self.data_dir, ignore_errors=True)
+                shutil.rmtree(self.log_dir, ignore_errors=True)
+
+    # ------------------------------------------------------------- clients
+    def client(self, region="us-east-1", access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,
+               validate=True, service="ec2", **config):
+        cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                     parameter_validation=validate, connect_timeout=5, read_timeout=60, **config)
+        return boto3.session.Session().client(
+            service, region_name=region, endpoint_url=self.endpoint,
+            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+            config=cfg)
+
+    def env_exports(self):
+        """Variables printed by `stratus env --data-dir DIR` (export K=V lines)."""
+        proc = subprocess.run([self.binary, "env", "--data-dir", self.data_dir],
+                              capture_output=True, text=True, timeout=30,
+                              env=self.server_env())
+        if proc.returncode != 0:
+            raise ServerError("stratus env failed (%d): %s" % (proc.returncode, proc.stderr))
+        out = {}
+        for line in proc.stdout.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = shlex.split(line)
+            if parts and parts[0] == "export":
+                parts = parts[1:]
+            for p in parts:
+                if "=" in p:
+                    k, v = p.split("=", 1)
+                    out[k] = v
+        return out
+
+    def cli_env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        exports = self.env_exports()
+        env.update(exports)
+        # The files are expected where `stratus env` says; fall back to the
+        # documented location if it did not mention one.
+        env.setdefault("AWS_CONFIG_FILE", os.path.join(self.data_dir, "aws", "config"))
+        env.setdefault("AWS_SHARED_CREDENTIALS_FILE", os.path.join(self.data_dir, "aws", "credentials"))
+        env.setdefault("AWS_PROFILE", "stratus")
+        env["AWS_PAGER"] = ""
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        return env
+
+    def aws_proc(self, *args, region=None, env=None, timeout=120):
+        cmd = ["aws"] + list(args) + ["--output", "json"]
+        if region:
+            cmd += ["--region", region]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              env=env if env is not None else self.cli_env(),
+                              stdin=subprocess.DEVNULL)
+
+    def aws(self, *args, region=None, env=None, timeout=120):
+        """Run the real aws CLI with the profile stratus wrote; returns parsed JSON."""
+        proc = self.aws_proc(*args, region=region, env=env, timeout=timeout)
+        if proc.returncode != 0:
+            raise AwsCliError(proc)
+        return json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+    # --------------------------------------------------------- raw requests
+    def raw_request(self, params, **kw):
+        """Send a hand-built EC2 query request (see prepare_request)."""
+        prepared = self.prepare_request(params, **kw)
+        return self.http(prepared.method, prepared.url, prepared.body, dict(prepared.headers))
+
+    def prepare_request(self, params, region="us-east-1", method="POST",
+                        access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,
+                        when=None, sign=True, version=API_VERSION, extra_headers=None,
+                        service="ec2"):
+        """Build (and SigV4-sign unless sign=False) an EC2 query request.
+        `when` (naive UTC datetime) overrides the signing clock. Returns a
+        botocore AWSPreparedRequest (.method, .url, .body, .headers)."""
+        params = dict(params)
+        if version is not None:
+            params.setdefault("Version", version)
+        url = self.endpoint + "/"
+        encoded = urllib.parse.urlencode(sorted(params.items()))
+        if method == "POST":
+            req = AWSRequest(method="POST", url=url, data=encoded,
+                             headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        else:
+            req = AWSRequest(method=method, url=url + "?" + encoded)
+        for k, v in (extra_headers or {}).items():
+            req.headers[k] = v
+        if sign:
+            signer = SigV4Auth(Credentials(access_key, secret_key), service, region)
+            if when is not None:
+                with mock.patch.object(botocore.auth, "get_current_datetime", return_value=when):
+                    signer.add_auth(req)
+            else:
+                signer.add_auth(req)
+        return req.prepare()
+
+    @staticmethod
+    def http(method, url, body=None, headers=None):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        r = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(r, timeout=60) as resp:
+                return RawResponse(resp.status, resp.headers, resp.read())
+        except urllib.error.HTTPError as e:
+            return RawResponse(e.code, e.headers, e.read())
+
+
+def skewed_clock(minutes):
+    """Patch botocore's signing clock to now + minutes (negative = past)."""
+    when = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+            + datetime.timedelta(minutes=minutes))
+    return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+
+_MODULE_SERVERS = {}
+
+
+def module_server(module_name):
+    """The one server of a test module: started by the module's first test
+    class, shared by its other classes, stopped (by pid) and its temp dirs
+    removed by a module cleanup that runs even when tests fail."""
+    entry = _MODULE_SERVERS.get(module_name)
+    if entry is not None:
+        server, error = entry
+        if error is not None:
+            raise ServerError("server of %s failed to start earlier: %s" % (module_name, error))
+        if server.proc is None or server.proc.poll() is not None:
+            server.start(port=server.port)  # a test left it stopped
+        return server
+    server = StratusServer()
+    # Register cleanups before starting, so a failed start still cleans up.
+    unittest.addModuleCleanup(_MODULE_SERVERS.pop, module_name, None)
+    unittest.addModuleCleanup(server.cleanup)
+    try:
+        server.start()
+    except Exception as e:
+        _MODULE_SERVERS[module_name] = (server, e)
+        raise
+    _MODULE_SERVERS[module_name] = (server, None)
+    return server
+
+
+class StratusTestCase(unittest.TestCase):
+    """Base class: one fresh server per test module (shared by its classes)."""
+
+    maxDiff = None
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        server = module_server(cls.__module__)
+        cls.server = server
+        cls.ec2 = server.client("us-east-1")
+        cls.ec2_apne2 = server.client("ap-northeast-2")
+
+    # ---------------------------------------------------------- assertions
+    @contextlib.contextmanager
+    def assertEc2Error(self, codes, status=None, msg=None):
+        """Expect a botocore ClientError whose Error.Code is `codes` (a str or a
+        collection of acceptable codes). Yields a holder with .exception."""
+        if isinstance(codes, str):
+            codes = (codes,)
+
+        class Holder:
+            exception = None
+
+        h = Holder()
+        try:
+            yield h
+        except ClientError as e:
+            h.exception = e
+            err = e.response.get("Error", {})
+            self.assertIn(err.get("Code"), codes,
+                          "expected error code in %r, got %r (%s)%s"
+                          % (codes, err.get("Code"), err.get("Message"),
+                             " - " + msg if msg else ""))
+            self.assertTrue(err.get("Message"), "error %s has no Message" % err.get("Code"))
+            if status is not None:
+                self.assertEqual(e.response["ResponseMetadata"]["HTTPStatusCode"], status,
+                                 "HTTP status for %s" % err.get("Code"))
+            rid = e.response["ResponseMetadata"].get("RequestId")
+            self.assertTrue(rid, "error response without a request id")
+        else:
+            self.fail("expected EC2 error %r but the call succeeded%s"
+                      % (codes, " - " + msg if msg else ""))
+
+    def assertIdShape(self, kind, value):
+        self.assertRegex(value or "", ID_RE[kind])
+
+    # ------------------------------------------------------------- helpers
+    def default_vpc(self, client=None):
+        c = client or self.ec2
+        vpcs = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+        self.assertEqual(len(vpcs), 1, "exactly one default VPC expected: %r" % vpcs)
+        return vpcs[0]
+
+    def make_vpc(self, cidr="10.0.0.0/16", client=None, cleanup=True, **kw):
+        """Create a VPC; by default purge it (and what is in it) after the test
+        so a module stays under the AWS default limit of 5 VPCs per region."""
+        c = client or self.ec2
+        vpc = c.create_vpc(CidrBlock=cidr, **kw)["Vpc"]
+        if cleanup:
+            self.addCleanup(purge_vpc, c, vpc["VpcId"])
+        return vpc["VpcId"]
+
+    def count(self, describe, key, **kw):
+        """Number of items of a Describe call, following all pages."""
+        total = 0
+        token = None
+        while True:
+            args = dict(kw)
+            if token:
+                args["NextToken"] = token
+            r = describe(**args)
+            total += len(r[key])
+            token = r.get("NextToken")
+            if not token:
+                return total
+
+
+def _quiet(fn, *a, **kw):
+    try:
+        return fn(*a, **kw)
+    except Exception:  # best effort cleanup
+        return None
+
+
+def purge_vpc(client, vpc_id):
+    """Best-effort removal of a VPC and everything in it (test cleanup only)."""
+    f = [{"Name": "vpc-id", "Values": [vpc_id]}]
+    sgs = (_quiet(client.describe_security_groups, Filters=f) or {}).get("SecurityGroups", [])
+    for sg in sgs:
+        if sg.get("IpPermissions"):
+            _quiet(client.revoke_security_group_ingress, GroupId=sg["GroupId"],
+                   IpPermissions=_strip_perms(sg["IpPermissions"]))
+        if sg.get("IpPermissionsEgress"):
+            _quiet(client.revoke_security_group_egress, GroupId=sg["GroupId"],
+                   IpPermissions=_strip_perms(sg["IpPermissionsEgress"]))
+    for sg in sgs:
+        if sg.get("GroupName") != "default":
+            _quiet(client.delete_security_group, GroupId=sg["GroupId"])
+    rts = (_quiet(client.describe_route_tables, Filters=f) or {}).get("RouteTables", [])
+    for rt in rts:
+        for a in rt.get("Associations", []):
+            if not a.get("Main"):
+                _quiet(client.disassociate_route_table, AssociationId=a["RouteTableAssociationId"])
+    for rt in rts:
+        if not any(a.get("Main") for a in rt.get("Associations", [])):
+            _quiet(client.delete_route_table, RouteTableId=rt["RouteTableId"])
+    for sn in (_quiet(client.describe_subnets, Filters=f) or {}).get("Subnets", []):
+        _quiet(client.delete_subnet, SubnetId=sn["SubnetId"])
+    igws = (_quiet(client.describe_internet_gateways,
+                   Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]) or {}).get("InternetGateways", [])
+    for igw in igws:
+        _quiet(client.detach_internet_gateway, InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc_id)
+        _quiet(client.delete_internet_gateway, InternetGatewayId=igw["InternetGatewayId"])
+    _quiet(client.delete_vpc, VpcId=vpc_id)
+
+
+def _strip_perms(perms):
+    """IpPermissions as returned by Describe -> acceptable request input."""
+    out = []
+    for p in perms:
+        q = {"IpProtocol": p["IpProtocol"]}
+        for k in ("FromPort", "ToPort"):
+            if k in p:
+                q[k] = p[k]
+        if p.get("IpRanges"):
+            q["IpRanges"] = [{"CidrIp": r["CidrIp"]} for r in p["IpRanges"]]
+        if p.get("Ipv6Ranges"):
+            q["Ipv6Ranges"] = [{"CidrIpv6": r["CidrIpv6"]} for r in p["Ipv6Ranges"]]
+        if p.get("UserIdGroupPairs"):
+            q["UserIdGroupPairs"] = [{"GroupId": g["GroupId"]} for g in p["UserIdGroupPairs"]]
+        if p.get("PrefixListIds"):
+            q["PrefixListIds"] = [{"PrefixListId": g["PrefixListId"]} for g in p["PrefixListIds"]]
+        out.append(q)
+    return out
