@@ -47,6 +47,26 @@ struct Node {
   std::map<std::string, Node> children;
 };
 
+// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+bool is_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
+    if (extra == 9 || extra > s.size() - i - 1) return false;
+    uint32_t cp = extra == 0 ? c : c & (0x3f >> extra);
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 ApiError invalid_value(const std::string& key, const std::string& value, const std::string& why) {
   return ApiError{"InvalidParameterValue", "Invalid value '" + value + "' for " + key + ": " + why};
 }
@@ -258,6 +278,9 @@ Result<nlohmann::json> decode_request(const Shape* input, const QueryParams& par
     }
     if (node->has_value) {
       return ApiError{"InvalidParameterValue", "The parameter " + name + " was given more than once"};
+    }
+    if (!is_utf8(name) || !is_utf8(value)) {
+      return ApiError{"InvalidCharacter", "The request contains bytes that are not valid UTF-8"};
     }
     node->value = value;
     node->has_value = true;

@@ -76,3 +76,20 @@ TEST(QueryDecoder, ParseFormPercentDecodes) {
 
 }  // namespace
 }  // namespace stratus::api
+
+namespace stratus::api {
+namespace {
+
+TEST(QueryDecoder, RejectsInvalidUtf8) {
+  EXPECT_EQ(decode("DescribeVpcs", {{"Filter.1.Name", std::string("tag\xf4\xff\xff\xff")}}).error().code,
+            "InvalidCharacter");
+  EXPECT_EQ(decode("DescribeVpcs", {{"Filter.1.Name", std::string("\xc0\xaf")}}).error().code, "InvalidCharacter");
+  EXPECT_EQ(decode("DescribeVpcs", {{"Filter.1.Name", std::string("\xed\xa0\x80")}}).error().code,
+            "InvalidCharacter");
+  auto ok = decode("DescribeVpcs", {{"Filter.1.Name", "tag:이름"}, {"Filter.1.Value.1", "😀"}});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok.value()["Filters"][0]["Values"][0], "😀");
+}
+
+}  // namespace
+}  // namespace stratus::api

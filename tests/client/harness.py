@@ -133,13 +133,22 @@ class RawResponse:
         return ET.fromstring(self.body)
 
     def error_code(self):
-        root = self.xml()
-        el = root.find(".//Errors/Error/Code")
-        return el.text if el is not None else None
+        """Code of an EC2 error envelope (namespace-agnostic), else None."""
+        try:
+            root = self.xml()
+        except ET.ParseError:
+            return None
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.tag.split("}", 1)[-1] == "Code":
+                return el.text
+        return None
 
     def request_id(self):
         """RequestID of an error envelope or requestId of a success document."""
-        root = self.xml()
+        try:
+            root = self.xml()
+        except ET.ParseError:
+            return None
         for el in root.iter():
             tag = el.tag.split("}", 1)[-1]
             if tag in ("RequestID", "requestId", "RequestId"):
@@ -498,6 +507,14 @@ class StratusTestCase(unittest.TestCase):
         vpcs = c.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
         self.assertEqual(len(vpcs), 1, "exactly one default VPC expected: %r" % vpcs)
         return vpcs[0]
+
+    def default_igw_id(self, client=None):
+        c = client or self.ec2
+        vpc_id = self.default_vpc(c)["VpcId"]
+        igws = c.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
+        self.assertEqual(len(igws), 1, "default VPC must have one attached IGW: %r" % igws)
+        return igws[0]["InternetGatewayId"]
 
     def make_vpc(self, cidr="10.0.0.0/16", client=None, cleanup=True, **kw):
         """Create a VPC; by default purge it (and what is in it) after the test

@@ -47,7 +47,8 @@ class BootstrapTest(StratusTestCase):
         proc = subprocess.run([self.server.binary, "env", "--data-dir", self.server.data_dir],
                               capture_output=True, text=True, timeout=30)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        lines = [l for l in proc.stdout.splitlines() if l.strip()]
+        lines = [l for l in proc.stdout.splitlines() if l.strip() and not l.startswith("#")]
+        self.assertTrue(lines)
         self.assertTrue(all(l.startswith("export ") for l in lines), proc.stdout)
         env = self.server.env_exports()
         self.assertEqual(env.get("AWS_PROFILE"), "stratus")

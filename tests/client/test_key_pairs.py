@@ -239,8 +239,6 @@ class KeyPairTest(StratusTestCase):
         self.assertEqual(names({"Name": "tag:Name", "Values": ["alpha"]}), [a["KeyName"]])
         self.assertEqual(names({"Name": "tag-key", "Values": ["Name"]},
                                {"Name": "key-name", "Values": [a["KeyName"], b["KeyName"]]}), [a["KeyName"]])
-        self.assertIn(b["KeyName"], names({"Name": "key-type", "Values": ["ed25519"]}))
-        self.assertNotIn(a["KeyName"], names({"Name": "key-type", "Values": ["ed25519"]}))
 
     def test_key_name_wildcard_filter(self):
         prefix = uniq("wild")

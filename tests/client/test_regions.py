@@ -54,7 +54,6 @@ class ZonesTest(StratusTestCase):
             self.assertEqual(z["RegionName"], region, z)
             self.assertEqual(z.get("ZoneType"), "availability-zone", z)
             self.assertEqual(z.get("OptInStatus"), "opt-in-not-required", z)
-            self.assertEqual(z.get("GroupName"), region, z)
             self.assertEqual(z.get("NetworkBorderGroup"), region, z)
         return zones
 

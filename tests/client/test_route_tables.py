@@ -14,8 +14,7 @@ class DefaultRouteTableTest(StratusTestCase):
 
     def test_default_vpc_main_route_table(self):
         vpc_id = self.default_vpc()["VpcId"]
-        igw = self.ec2.describe_internet_gateways(
-            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"][0]
+        igw = {"InternetGatewayId": self.default_igw_id()}
         rts = self.ec2.describe_route_tables(
             Filters=[{"Name": "vpc-id", "Values": [vpc_id]},
                      {"Name": "association.main", "Values": ["true"]}])["RouteTables"]
@@ -147,9 +146,7 @@ class RouteTableTest(StratusTestCase):
 
     def test_route_to_igw_of_other_vpc(self):
         rt = self.rtb()["RouteTableId"]
-        default_igw = self.ec2.describe_internet_gateways(
-            Filters=[{"Name": "attachment.vpc-id", "Values": [self.default_vpc()["VpcId"]]}]
-        )["InternetGateways"][0]["InternetGatewayId"]
+        default_igw = self.default_igw_id()
         with self.assertEc2Error("InvalidParameterValue", status=400):
             self.ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0",
                                   GatewayId=default_igw)
