@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
+#include <cstdlib>
 
 #include "api/query_decoder.h"
 #include "common/digest.h"
@@ -138,7 +140,8 @@ Result<SignatureClaim> parse_signature(const SignedRequest& request) {
   return ApiError{"MissingAuthenticationToken", "Request is missing Authentication Token"};
 }
 
-std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim) {
+std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim,
+                              const std::string& payload_hash) {
   std::string out = request.method + "\n";
   std::string decoded_path;
   auto path = parse_form(request.path);  // percent-decodes; a path never holds '&' or '='
@@ -179,14 +182,7 @@ std::string canonical_request(const SignedRequest& request, const SignatureClaim
     out += claim.signed_headers[i];
   }
   out += "\n";
-  if (claim.presigned) {
-    out += "UNSIGNED-PAYLOAD";
-  } else if (auto declared = header(request, "x-amz-content-sha256");
-             declared && *declared == "UNSIGNED-PAYLOAD") {
-    out += *declared;
-  } else {
-    out += to_hex(sha256(request.body));
-  }
+  out += payload_hash;
   return out;
 }
 
@@ -223,13 +219,24 @@ Result<SignatureClaim> verify_signature(const SignedRequest& request, const Secr
   if (!secret) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
 
   std::string scope = claim.scope_date + "/" + claim.region + "/" + claim.service + "/aws4_request";
-  std::string to_sign = std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + scope + "\n" +
-                        to_hex(sha256(canonical_request(request, claim)));
-  std::string expected =
-      to_hex(hmac_sha256(signing_key(*secret, claim.scope_date, claim.region, claim.service), to_sign));
-  if (!constant_time_equal(expected, claim.signature)) {
-    return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+  std::string key = signing_key(*secret, claim.scope_date, claim.region, claim.service);
+  // The payload hash a client may have signed: the declared one, else the body's; presigned
+  // URLs may also carry UNSIGNED-PAYLOAD (S3 style) instead of the empty body's hash.
+  std::vector<std::string> payload_hashes;
+  auto declared = header(request, "x-amz-content-sha256");
+  payload_hashes.push_back(declared ? *declared : to_hex(sha256(request.body)));
+  if (claim.presigned) payload_hashes.push_back("UNSIGNED-PAYLOAD");
+  bool valid = false;
+  for (const std::string& payload_hash : payload_hashes) {
+    std::string to_sign = std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + scope + "\n" +
+                          to_hex(sha256(canonical_request(request, claim, payload_hash)));
+    valid = valid || constant_time_equal(to_hex(hmac_sha256(key, to_sign)), claim.signature);
   }
+  if (declared && *declared != "UNSIGNED-PAYLOAD" && *declared != to_hex(sha256(request.body))) {
+    return ApiError{"AuthFailure", "The provided x-amz-content-sha256 header does not match the request body."};
+  }
+  if (!valid && std::getenv("STRATUS_DEBUG_SIGV4")) std::fprintf(stderr, "%s\n", canonical_request(request, claim, payload_hashes[0]).c_str());
+  if (!valid) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
   return claim;
 }
 

@@ -39,8 +39,10 @@ struct SignatureClaim {
 // Errors: MissingAuthenticationToken (none present), IncompleteSignature (malformed).
 Result<SignatureClaim> parse_signature(const SignedRequest& request);
 
-// The canonical request text SigV4 hashes for `claim` (exposed for tests).
-std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim);
+// The canonical request text SigV4 hashes for `claim` with the given payload hash (hex, or
+// "UNSIGNED-PAYLOAD"). Exposed for tests.
+std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim,
+                              const std::string& payload_hash);
 
 // Derives the signing key for a secret and a credential scope.
 std::string signing_key(const std::string& secret, const std::string& date, const std::string& region,

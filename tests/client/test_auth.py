@@ -101,8 +101,11 @@ class AuthTest(StratusTestCase):
         self.assertEqual(self.vpc_count(), before)
 
     # --------------------------------------------------------- presigned URLs
-    def _presign(self, client, method, params=None, expires=300):
-        url = client.generate_presigned_url(method, Params=params or {}, ExpiresIn=expires)
+    def _presign(self, client, method, params=None, expires=300, http_method="GET"):
+        # EC2's model says POST; a URL fetched with GET must be signed for GET
+        # (the method is part of the canonical request).
+        url = client.generate_presigned_url(method, Params=params or {}, ExpiresIn=expires,
+                                            HttpMethod=http_method)
         q = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)
         self.assertIn("X-Amz-Signature", q, url)
         self.assertIn("X-Amz-Credential", q, url)
@@ -159,6 +162,12 @@ class AuthTest(StratusTestCase):
         r = self.server.http("GET", url)
         self.assertNotEqual(r.status, 200, r)
         self.assertIn(r.error_code(), ("RequestExpired", "AuthFailure"), r)
+
+    def test_presigned_url_signed_for_post_rejected_on_get(self):
+        url = self._presign(self.ec2, "describe_regions", http_method="POST")
+        r = self.server.http("GET", url)
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.error_code(), "AuthFailure", r)
 
     def test_presigned_url_unknown_key_rejected(self):
         bad = self.server.client(access_key="AKIAUNKNOWNKEY000000")

@@ -49,7 +49,8 @@ class BootstrapTest(StratusTestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         lines = [l for l in proc.stdout.splitlines() if l.strip() and not l.startswith("#")]
         self.assertTrue(lines)
-        self.assertTrue(all(l.startswith("export ") for l in lines), proc.stdout)
+        self.assertTrue(all(l.startswith(("export ", "unset ")) for l in lines), proc.stdout)
+        self.assertTrue(any(l.startswith("export ") for l in lines), proc.stdout)
         env = self.server.env_exports()
         self.assertEqual(env.get("AWS_PROFILE"), "stratus")
         self.assertEqual(os.path.realpath(env["AWS_CONFIG_FILE"]),

@@ -157,8 +157,11 @@ class OfferingsTest(StratusTestCase):
     def test_availability_zone_id_location_type(self):
         offs = self.offerings(self.ec2, LocationType="availability-zone-id",
                               Filters=[{"Name": "instance-type", "Values": ["m5.large"]}])
-        self.assertEqual(sorted(o["Location"] for o in offs),
-                         ["%s%d" % (ZONE_ID_PREFIX["us-east-1"], i) for i in (1, 2, 3)])
+        zone_ids = sorted(z["ZoneId"] for z in self.ec2.describe_availability_zones()["AvailabilityZones"])
+        self.assertEqual(sorted(o["Location"] for o in offs), zone_ids)
+        for o in offs:
+            self.assertTrue(o["Location"].startswith(ZONE_ID_PREFIX["us-east-1"]), o)
+            self.assertEqual(o["LocationType"], "availability-zone-id")
 
     def test_other_region(self):
         offs = self.offerings(self.ec2_apne2, LocationType="availability-zone",

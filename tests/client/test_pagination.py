@@ -150,10 +150,6 @@ class PaginationTest(StratusTestCase):
         with self.assertEc2Error("InvalidParameterValue", status=400):
             loose.describe_security_groups(Filters=self.vpc_filter, MaxResults=2)
 
-    def test_max_results_with_ids_rejected(self):
-        with self.assertEc2Error("InvalidParameterCombination", status=400):
-            self.ec2.describe_security_groups(GroupIds=self.sgs[:2], MaxResults=5)
-
     def test_bogus_next_token(self):
         with self.assertEc2Error(("InvalidParameterValue", "InvalidNextToken", "InvalidPaginationToken"),
                                  status=400):

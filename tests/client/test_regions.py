@@ -47,8 +47,11 @@ class ZonesTest(StratusTestCase):
     def check_zones(self, client, region):
         zones = client.describe_availability_zones()["AvailabilityZones"]
         self.assertEqual(sorted(z["ZoneName"] for z in zones), ZONES[region])
-        ids = sorted(z["ZoneId"] for z in zones)
-        self.assertEqual(ids, ["%s%d" % (ZONE_ID_PREFIX[region], i) for i in (1, 2, 3)])
+        ids = [z["ZoneId"] for z in zones]
+        # AWS maps names to ids per account; ids look like use1-az<N>.
+        self.assertEqual(len(set(ids)), 3, ids)
+        for zid in ids:
+            self.assertRegex(zid, r"^%s\d+$" % ZONE_ID_PREFIX[region])
         for z in zones:
             self.assertEqual(z["State"], "available", z)
             self.assertEqual(z["RegionName"], region, z)
@@ -75,18 +78,23 @@ class ZonesTest(StratusTestCase):
         zones = self.ec2.describe_availability_zones(ZoneNames=["us-east-1b"])["AvailabilityZones"]
         self.assertEqual([z["ZoneName"] for z in zones], ["us-east-1b"])
 
+    def zone_ids(self):
+        return {z["ZoneName"]: z["ZoneId"] for z in
+                self.ec2.describe_availability_zones()["AvailabilityZones"]}
+
     def test_zone_ids_parameter(self):
-        zones = self.ec2.describe_availability_zones(ZoneIds=["use1-az2"])["AvailabilityZones"]
-        self.assertEqual([z["ZoneId"] for z in zones], ["use1-az2"])
-        self.assertTrue(zones[0]["ZoneName"].startswith("us-east-1"))
+        zid = self.zone_ids()["us-east-1b"]
+        zones = self.ec2.describe_availability_zones(ZoneIds=[zid])["AvailabilityZones"]
+        self.assertEqual([(z["ZoneId"], z["ZoneName"]) for z in zones], [(zid, "us-east-1b")])
 
     def test_zone_filters(self):
         zones = self.ec2.describe_availability_zones(
             Filters=[{"Name": "zone-name", "Values": ["us-east-1a", "us-east-1c"]}])["AvailabilityZones"]
         self.assertEqual(sorted(z["ZoneName"] for z in zones), ["us-east-1a", "us-east-1c"])
+        zid = self.zone_ids()["us-east-1c"]
         zones = self.ec2.describe_availability_zones(
-            Filters=[{"Name": "zone-id", "Values": ["use1-az3"]}])["AvailabilityZones"]
-        self.assertEqual([z["ZoneId"] for z in zones], ["use1-az3"])
+            Filters=[{"Name": "zone-id", "Values": [zid]}])["AvailabilityZones"]
+        self.assertEqual([z["ZoneName"] for z in zones], ["us-east-1c"])
         zones = self.ec2.describe_availability_zones(
             Filters=[{"Name": "state", "Values": ["available"]}])["AvailabilityZones"]
         self.assertEqual(len(zones), 3)

@@ -82,7 +82,7 @@ class SecurityGroupTest(StratusTestCase):
         cls.vpc_id = cls.ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
 
     def sg(self, name=None, vpc_id=None, **kw):
-        name = name or uniq("sg")
+        name = name or uniq("group")  # AWS rejects group names starting with "sg-"
         r = self.ec2.create_security_group(GroupName=name, Description="test group " + name,
                                            VpcId=vpc_id or self.vpc_id, **kw)
         self.addCleanup(self._delete_quietly, r["GroupId"])

@@ -64,10 +64,9 @@ json instance_type_info(const json& t) {
 
 Catalog::Catalog(std::string_view instance_types_json) {
   regions_ = {
-      {"us-east-1", {{"us-east-1a", "use1-az1"}, {"us-east-1b", "use1-az2"}, {"us-east-1c", "use1-az4"},
-                     {"us-east-1d", "use1-az6"}}},
+      {"us-east-1", {{"us-east-1a", "use1-az1"}, {"us-east-1b", "use1-az2"}, {"us-east-1c", "use1-az3"}}},
       {"ap-northeast-2", {{"ap-northeast-2a", "apne2-az1"}, {"ap-northeast-2b", "apne2-az2"},
-                          {"ap-northeast-2c", "apne2-az3"}, {"ap-northeast-2d", "apne2-az4"}}},
+                          {"ap-northeast-2c", "apne2-az3"}}},
   };
   json data = json::parse(instance_types_json);
   prices_ = json::object();

@@ -146,7 +146,12 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
   if (request.contains("MaxResults")) limit = request["MaxResults"].get<size_t>();
   json out = json::object();
   json page = json::array();
-  for (size_t i = offset; i < items.size() && page.size() < limit; ++i) page.push_back(std::move(items[i]));
+  for (size_t i = offset; i < items.size() && page.size() < limit; ++i) {
+    // AWS leaves out the tag set of an untagged resource.
+    auto tags = items[i].find("Tags");
+    if (tags != items[i].end() && tags->is_array() && tags->empty()) items[i].erase(tags);
+    page.push_back(std::move(items[i]));
+  }
   if (offset + page.size() < items.size()) {
     out["NextToken"] = base64_encode("offset:" + std::to_string(offset + page.size()));
   }
@@ -167,6 +172,10 @@ json describe_values(std::vector<json> items, const json& request, const FilterT
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec) {
   std::vector<json> docs = list(ctx, spec.kind);
   if (!spec.ids_member.empty() && request.contains(spec.ids_member) && !request[spec.ids_member].empty()) {
+    if (request.contains("MaxResults")) {
+      fail("InvalidParameterCombination",
+           "The parameter " + spec.ids_member + " cannot be used with the parameter maxResults");
+    }
     std::set<std::string> wanted;
     for (const json& id : request[spec.ids_member]) wanted.insert(id.get<std::string>());
     std::vector<json> chosen;
