@@ -18,7 +18,8 @@ const std::vector<std::string> kMigrations = {
 };
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
+  throw StoreError(what + ": " + (db ? sqlite3_errmsg(db) : "no database") + " (code " +
+                   std::to_string(db ? sqlite3_extended_errcode(db) : 0) + ")");
 }
 
 void exec(sqlite3* db, const std::string& sql) {
@@ -26,7 +27,8 @@ void exec(sqlite3* db, const std::string& sql) {
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw StoreError("sqlite: " + sql.substr(0, 60) + ": " + message);
+    throw StoreError("sqlite: " + sql.substr(0, 60) + ": " + message + " (code " +
+                     std::to_string(sqlite3_extended_errcode(db)) + ")");
   }
 }
 
@@ -41,11 +43,16 @@ struct SqliteStore::Connection {
     sqlite3_close_v2(db);
   }
 
-  // A reset prepared statement for `sql`, cached per connection.
-  sqlite3_stmt* prepare(const std::string& sql) {
+  // A prepared statement for `sql`, cached per connection, reset when the returned handle
+  // goes out of scope (an unreset statement would keep its read snapshot open).
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_reset)> prepare(const std::string& sql) {
+    return {prepare_cached(sql), sqlite3_reset};
+  }
+
+ private:
+  sqlite3_stmt* prepare_cached(const std::string& sql) {
     auto it = statements.find(sql);
     if (it != statements.end()) {
-      sqlite3_reset(it->second);
       sqlite3_clear_bindings(it->second);
       return it->second;
     }
@@ -84,59 +91,59 @@ class SqliteTransaction : public Transaction {
   }
 
   std::optional<Record> get(const std::string& id) override {
-    sqlite3_stmt* stmt = connection_->prepare("SELECT id, kind, region, doc FROM records WHERE id = ?");
-    bind_text(stmt, 1, id);
-    int rc = sqlite3_step(stmt);
+    auto stmt = connection_->prepare("SELECT id, kind, region, doc FROM records WHERE id = ?");
+    bind_text(stmt.get(), 1, id);
+    int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail(connection_->db, "get");
-    return read_row(stmt);
+    return read_row(stmt.get());
   }
 
   std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
-    sqlite3_stmt* stmt =
+    auto stmt =
         region ? connection_->prepare("SELECT id, kind, region, doc FROM records WHERE kind = ? AND region = ? ORDER BY seq")
                : connection_->prepare("SELECT id, kind, region, doc FROM records WHERE kind = ? ORDER BY seq");
-    bind_text(stmt, 1, kind);
-    if (region) bind_text(stmt, 2, *region);
+    bind_text(stmt.get(), 1, kind);
+    if (region) bind_text(stmt.get(), 2, *region);
     std::vector<Record> records;
     int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) records.push_back(read_row(stmt));
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) records.push_back(read_row(stmt.get()));
     if (rc != SQLITE_DONE) fail(connection_->db, "list");
     return records;
   }
 
   void put(const Record& record) override {
-    sqlite3_stmt* stmt = connection_->prepare(
+    auto stmt = connection_->prepare(
         "INSERT INTO records(id, kind, region, doc) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
         " kind = excluded.kind, region = excluded.region, doc = excluded.doc");
-    bind_text(stmt, 1, record.id);
-    bind_text(stmt, 2, record.kind);
-    bind_text(stmt, 3, record.region);
-    bind_text(stmt, 4, record.doc.dump());
-    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "put");
+    bind_text(stmt.get(), 1, record.id);
+    bind_text(stmt.get(), 2, record.kind);
+    bind_text(stmt.get(), 3, record.region);
+    bind_text(stmt.get(), 4, record.doc.dump());
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(connection_->db, "put");
   }
 
   void erase(const std::string& id) override {
-    sqlite3_stmt* stmt = connection_->prepare("DELETE FROM records WHERE id = ?");
-    bind_text(stmt, 1, id);
-    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "erase");
+    auto stmt = connection_->prepare("DELETE FROM records WHERE id = ?");
+    bind_text(stmt.get(), 1, id);
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(connection_->db, "erase");
   }
 
   std::optional<std::string> setting(const std::string& key) override {
-    sqlite3_stmt* stmt = connection_->prepare("SELECT value FROM settings WHERE key = ?");
-    bind_text(stmt, 1, key);
-    int rc = sqlite3_step(stmt);
+    auto stmt = connection_->prepare("SELECT value FROM settings WHERE key = ?");
+    bind_text(stmt.get(), 1, key);
+    int rc = sqlite3_step(stmt.get());
     if (rc == SQLITE_DONE) return std::nullopt;
     if (rc != SQLITE_ROW) fail(connection_->db, "setting");
-    return column_text(stmt, 0);
+    return column_text(stmt.get(), 0);
   }
 
   void set_setting(const std::string& key, const std::string& value) override {
-    sqlite3_stmt* stmt = connection_->prepare(
+    auto stmt = connection_->prepare(
         "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    bind_text(stmt, 1, key);
-    bind_text(stmt, 2, value);
-    if (sqlite3_step(stmt) != SQLITE_DONE) fail(connection_->db, "set_setting");
+    bind_text(stmt.get(), 1, key);
+    bind_text(stmt.get(), 2, value);
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(connection_->db, "set_setting");
   }
 
   void commit() override {
@@ -194,9 +201,11 @@ SqliteStore::~SqliteStore() = default;
 
 int SqliteStore::schema_version() {
   Connection* c = acquire();
-  sqlite3_stmt* stmt = c->prepare("PRAGMA user_version");
-  int version = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-  sqlite3_reset(stmt);
+  int version = 0;
+  {
+    auto stmt = c->prepare("PRAGMA user_version");
+    version = sqlite3_step(stmt.get()) == SQLITE_ROW ? sqlite3_column_int(stmt.get(), 0) : 0;
+  }
   release(c);
   return version;
 }

@@ -71,3 +71,35 @@ TEST_F(SqliteStoreTest, SurvivesReopen) {
 
 }  // namespace
 }  // namespace stratus::store
+
+namespace stratus::store {
+namespace {
+
+// A connection that served a read must not keep that read's snapshot: when it is later
+// reused for a write after another connection committed, BEGIN IMMEDIATE must succeed.
+TEST_F(SqliteStoreTest, PooledConnectionDropsReadSnapshot) {
+  SqliteStore store(path());
+  {
+    auto txn = store.begin_write();
+    txn->put({"vpc-1", "vpc", "us-east-1", {{"VpcId", "vpc-1"}}});
+    txn->commit();
+  }
+  auto first = store.begin_read();   // connection 1
+  auto second = store.begin_read();  // connection 2
+  ASSERT_TRUE(first->get("vpc-1"));  // a point read leaves its statement mid-result
+  first.reset();
+  second.reset();
+  {
+    auto writer = store.begin_write();  // connection 2 writes and commits
+    writer->put({"vpc-2", "vpc", "us-east-1", {{"VpcId", "vpc-2"}}});
+    writer->commit();
+  }
+  auto hold = store.begin_read();     // takes connection 2 again
+  auto writer = store.begin_write();  // connection 1, whose last use was the point read
+  writer->put({"vpc-3", "vpc", "us-east-1", {{"VpcId", "vpc-3"}}});
+  writer->commit();
+  EXPECT_EQ(hold->list("vpc", std::nullopt).size(), 3u);
+}
+
+}  // namespace
+}  // namespace stratus::store

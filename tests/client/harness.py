@@ -1,9 +1,11 @@
 """Test harness for the stratus client test suite.
 
-Every test module starts its own `stratus serve` (one server per module, via
-StratusTestCase.setUpClass) on a free loopback port with a fresh temporary data
-dir and pinned root credentials, and talks to it with boto3, the real `aws`
-CLI, or hand-signed raw HTTP requests.
+Every test module starts its own `stratus serve` (one server per module, made
+by the first StratusTestCase.setUpClass of the module and shared by its other
+classes) on a free loopback port with a fresh temporary data dir and pinned
+root credentials, and talks to it with boto3, the real `aws` CLI, or
+hand-signed raw HTTP requests. StratusServer.restart() and .kill9() serve the
+persistence tests.
 
 Environment:
   STRATUS_BIN          path of the stratus binary (default: <repo>/build/stratus)

@@ -5,7 +5,7 @@ import datetime
 import unittest
 import urllib.parse
 
-from harness import (ACCESS_KEY_ID, SECRET_ACCESS_KEY, StratusTestCase,
+from harness import (SECRET_ACCESS_KEY, StratusTestCase,
                      skewed_clock)
 
 
