@@ -93,19 +93,43 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-struct HttpServer::Impl {
-  asio::io_context io;
+// One event loop per thread, each with its own listening socket on the shared port
+// (SO_REUSEPORT: the kernel spreads connections), so a request never changes threads.
+struct Loop {
+  asio::io_context io{1};
   tcp::acceptor acceptor{io};
-  asio::signal_set signals{io, SIGINT, SIGTERM};
+};
+
+struct HttpServer::Impl {
+  std::vector<std::unique_ptr<Loop>> loops;
+  tcp::endpoint endpoint;
   Handler handler;
 
-  void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  // Opens one more loop's acceptor on `endpoint`.
+  void add_loop() {
+    auto loop = std::make_unique<Loop>();
+    beast::error_code ec;
+    loop->acceptor.open(endpoint.protocol());
+    loop->acceptor.set_option(asio::socket_base::reuse_address(true));
+    int one = 1;
+    ::setsockopt(loop->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    loop->acceptor.bind(endpoint, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + ec.message());
+    }
+    loop->acceptor.listen(asio::socket_base::max_listen_connections);
+    endpoint = loop->acceptor.local_endpoint();  // a port-0 request now names the chosen port
+    loops.push_back(std::move(loop));
+  }
+
+  void accept(Loop& loop) {
+    loop.acceptor.async_accept([this, &loop](beast::error_code ec, tcp::socket socket) {
       if (!ec) {
         socket.set_option(tcp::no_delay(true));
         std::make_shared<Session>(std::move(socket), handler)->start();
       }
-      if (acceptor.is_open()) accept();
+      if (loop.acceptor.is_open()) accept(loop);
     });
   }
 };
@@ -113,28 +137,30 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(const std::string& host, uint16_t port, Handler handler) : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
   beast::error_code ec;
-  tcp::endpoint endpoint(asio::ip::make_address(host, ec), port);
+  impl_->endpoint = tcp::endpoint(asio::ip::make_address(host, ec), port);
   if (ec) throw std::runtime_error("invalid listen address " + host + ": " + ec.message());
-  impl_->acceptor.open(endpoint.protocol());
-  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-  impl_->acceptor.bind(endpoint, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
-  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->add_loop();
 }
 
 HttpServer::~HttpServer() = default;
 
-uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t HttpServer::port() const { return impl_->endpoint.port(); }
 
 void HttpServer::run(int threads) {
-  impl_->signals.async_wait([this](beast::error_code, int) { stop(); });
-  impl_->accept();
+  while (static_cast<int>(impl_->loops.size()) < threads) impl_->add_loop();
+  asio::signal_set signals(impl_->loops[0]->io, SIGINT, SIGTERM);
+  signals.async_wait([this](beast::error_code, int) { stop(); });
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  for (auto& loop : impl_->loops) impl_->accept(*loop);
+  for (size_t i = 1; i < impl_->loops.size(); ++i) {
+    pool.emplace_back([this, i] { impl_->loops[i]->io.run(); });
+  }
+  impl_->loops[0]->io.run();
   for (auto& t : pool) t.join();
 }
 
-void HttpServer::stop() { impl_->io.stop(); }
+void HttpServer::stop() {
+  for (auto& loop : impl_->loops) loop->io.stop();
+}
 
 }  // namespace stratus::api

@@ -7,6 +7,11 @@
 namespace stratus::store {
 namespace {
 
+// How often committed WAL frames are copied back into the database file.
+constexpr auto kCheckpointInterval = std::chrono::milliseconds(100);
+// WAL length (in pages) beyond which a checkpoint rewinds it to the start.
+constexpr int kMaxWalFrames = 4096;
+
 // Numbered schema migrations; entry i brings the schema from version i to i+1.
 // Append only: never edit a migration that has shipped.
 const std::vector<std::string> kMigrations = {
@@ -41,6 +46,12 @@ struct SqliteStore::Connection {
   ~Connection() {
     for (auto& [sql, stmt] : statements) sqlite3_finalize(stmt);
     sqlite3_close_v2(db);
+  }
+
+  // Runs a statement without results (BEGIN, COMMIT, ...) from the statement cache.
+  void run(const std::string& sql) {
+    auto stmt = prepare(sql);
+    if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(db, sql);
   }
 
   // A prepared statement for `sql`, cached per connection, reset when the returned handle
@@ -82,11 +93,11 @@ class SqliteTransaction : public Transaction {
  public:
   SqliteTransaction(SqliteStore& store, SqliteStore::Connection* connection, std::unique_lock<std::mutex> writer)
       : store_(store), connection_(connection), writer_(std::move(writer)) {
-    exec(connection_->db, writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+    connection_->run(writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
   }
 
   ~SqliteTransaction() override {
-    if (!done_) sqlite3_exec(connection_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!done_) sqlite3_step(connection_->prepare("ROLLBACK").get());
     store_.release(connection_);
   }
 
@@ -147,7 +158,7 @@ class SqliteTransaction : public Transaction {
   }
 
   void commit() override {
-    exec(connection_->db, "COMMIT");
+    connection_->run("COMMIT");
     done_ = true;
   }
 
@@ -195,9 +206,38 @@ SqliteStore::SqliteStore(const std::string& path) : path_(path) {
     throw;
   }
   release(c);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  checkpointer_.join();
+}
+
+void SqliteStore::checkpoint_loop() {
+  Connection* c = acquire();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, kCheckpointInterval);
+    lock.unlock();
+    // PASSIVE never blocks writers, but under constant load it never lets the WAL rewind; a WAL
+    // past kMaxWalFrames is rewound (RESTART: already backfilled and synced, so writers wait
+    // only for readers still in the WAL), and the final checkpoint truncates it.
+    int wal_frames = 0;
+    sqlite3_wal_checkpoint_v2(c->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, nullptr);
+    if (stopping_ || wal_frames > kMaxWalFrames) {
+      sqlite3_wal_checkpoint_v2(c->db, nullptr, stopping_ ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART,
+                                nullptr, nullptr);
+    }
+    lock.lock();
+  }
+  lock.unlock();
+  release(c);
+}
 
 int SqliteStore::schema_version() {
   Connection* c = acquire();
@@ -227,6 +267,9 @@ SqliteStore::Connection* SqliteStore::acquire() {
   sqlite3_busy_timeout(connection->db, 10000);
   exec(connection->db, "PRAGMA synchronous=NORMAL");
   exec(connection->db, "PRAGMA foreign_keys=ON");
+  // Checkpoints run on the checkpointer thread, off the request path (see checkpoint_loop).
+  exec(connection->db, "PRAGMA wal_autocheckpoint=0");
+  exec(connection->db, "PRAGMA journal_size_limit=67108864");
   std::lock_guard<std::mutex> lock(mu_);
   all_.push_back(std::move(connection));
   return all_.back().get();
