@@ -1,0 +1,64 @@
+#include "services/ec2/describe.h"
+
+#include <gtest/gtest.h>
+
+namespace stratus::ec2 {
+namespace {
+
+const json kGroup = {{"GroupId", "sg-1"},
+                     {"GroupName", "web"},
+                     {"IpPermissions", {{{"FromPort", 22}, {"IpRanges", {{{"CidrIp", "0.0.0.0/0"}}}}}}},
+                     {"Tags", {{{"Key", "Name"}, {"Value", "web-prod"}}, {{"Key", "team"}, {"Value", "core"}}}}};
+
+const FilterTable kFilters = {{"group-name", field("GroupName")},
+                              {"ip-permission.cidr", field("IpPermissions[].IpRanges[].CidrIp")},
+                              {"ip-permission.from-port", field("IpPermissions[].FromPort")}};
+
+json filters(std::initializer_list<std::pair<const char*, std::vector<std::string>>> list) {
+  json out = json::array();
+  for (const auto& [name, values] : list) out.push_back({{"Name", name}, {"Values", values}});
+  return out;
+}
+
+TEST(Filters, FieldPathsWalkLists) {
+  EXPECT_EQ(field("IpPermissions[].IpRanges[].CidrIp")(kGroup), std::vector<std::string>{"0.0.0.0/0"});
+  EXPECT_EQ(field("IpPermissions[].FromPort")(kGroup), std::vector<std::string>{"22"});
+  EXPECT_TRUE(field("Missing.Path")(kGroup).empty());
+}
+
+TEST(Filters, MatchingRules) {
+  EXPECT_TRUE(matches_filters(kGroup, filters({{"group-name", {"db", "web"}}}), kFilters));  // OR within
+  EXPECT_FALSE(matches_filters(kGroup, filters({{"group-name", {"web"}}, {"ip-permission.from-port", {"80"}}}),
+                               kFilters));  // AND across
+  EXPECT_TRUE(matches_filters(kGroup, filters({{"tag:Name", {"web-*"}}}), kFilters));
+  EXPECT_FALSE(matches_filters(kGroup, filters({{"tag:Name", {"db-*"}}}), kFilters));
+  EXPECT_TRUE(matches_filters(kGroup, filters({{"tag-key", {"team"}}}), kFilters));
+  EXPECT_TRUE(matches_filters(kGroup, filters({{"tag-value", {"c?re"}}}), kFilters));
+  EXPECT_THROW(matches_filters(kGroup, filters({{"no-such-filter", {"x"}}}), kFilters), ServiceError);
+}
+
+TEST(Filters, Wildcards) {
+  EXPECT_TRUE(wildcard_match("*", ""));
+  EXPECT_TRUE(wildcard_match("a*c", "abbbc"));
+  EXPECT_TRUE(wildcard_match("a?c", "abc"));
+  EXPECT_FALSE(wildcard_match("a?c", "ac"));
+  EXPECT_FALSE(wildcard_match("abc", "abcd"));
+  EXPECT_TRUE(wildcard_match("*d", "abcd"));
+}
+
+TEST(Pagination, PagesAndTokens) {
+  std::vector<json> items;
+  for (int i = 0; i < 7; ++i) items.push_back({{"Id", i}});
+  json first = paginate(items, {{"MaxResults", 5}}, "Items");
+  ASSERT_EQ(first["Items"].size(), 5u);
+  ASSERT_TRUE(first.contains("NextToken"));
+  json second = paginate(items, {{"MaxResults", 5}, {"NextToken", first["NextToken"]}}, "Items");
+  ASSERT_EQ(second["Items"].size(), 2u);
+  EXPECT_EQ(second["Items"][0]["Id"], 5);
+  EXPECT_FALSE(second.contains("NextToken"));
+  EXPECT_EQ(paginate(items, json::object(), "Items")["Items"].size(), 7u);
+  EXPECT_THROW(paginate(items, {{"NextToken", "garbage"}}, "Items"), ServiceError);
+}
+
+}  // namespace
+}  // namespace stratus::ec2
