@@ -16,6 +16,7 @@
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/ec2_service.h"
+#include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -77,7 +78,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
     return 2;
   }
   fs::create_directories(data_dir);
-  store::SqliteStore store((fs::path(data_dir) / "stratus.db").string());
+  store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()));
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   if (!model.ok()) {
     std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());

@@ -123,6 +123,15 @@ class SqliteTransaction : public Transaction {
     return records;
   }
 
+  std::vector<Record> list_all() override {
+    auto stmt = connection_->prepare("SELECT id, kind, region, doc FROM records ORDER BY seq");
+    std::vector<Record> records;
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) records.push_back(read_row(stmt.get()));
+    if (rc != SQLITE_DONE) fail(connection_->db, "list_all");
+    return records;
+  }
+
   void put(const Record& record) override {
     auto stmt = connection_->prepare(
         "INSERT INTO records(id, kind, region, doc) VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
@@ -138,6 +147,17 @@ class SqliteTransaction : public Transaction {
     auto stmt = connection_->prepare("DELETE FROM records WHERE id = ?");
     bind_text(stmt.get(), 1, id);
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(connection_->db, "erase");
+  }
+
+  std::vector<std::pair<std::string, std::string>> all_settings() override {
+    auto stmt = connection_->prepare("SELECT key, value FROM settings");
+    std::vector<std::pair<std::string, std::string>> out;
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      out.emplace_back(column_text(stmt.get(), 0), column_text(stmt.get(), 1));
+    }
+    if (rc != SQLITE_DONE) fail(connection_->db, "all_settings");
+    return out;
   }
 
   std::optional<std::string> setting(const std::string& key) override {

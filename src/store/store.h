@@ -45,6 +45,10 @@ class Transaction {
   virtual void put(const Record& record) = 0;
   // Removes the record with `id` if present. REQUIRES: a write transaction.
   virtual void erase(const std::string& id) = 0;
+  // Every record of every kind and region, oldest first (for loading caches).
+  virtual std::vector<Record> list_all() = 0;
+  // Every setting (for loading caches).
+  virtual std::vector<std::pair<std::string, std::string>> all_settings() = 0;
   // The setting `key`, or nullopt.
   virtual std::optional<std::string> setting(const std::string& key) = 0;
   // Sets `key` to `value`. REQUIRES: a write transaction.
@@ -53,7 +57,8 @@ class Transaction {
   virtual void commit() = 0;
 };
 
-// A durable store. Thread-safe: any thread may begin transactions.
+// A durable store. Thread-safe: any thread may begin transactions, but a thread holds at
+// most one transaction at a time (implementations may lock for a transaction's life).
 class Store {
  public:
   virtual ~Store() = default;

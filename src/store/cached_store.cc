@@ -1,0 +1,214 @@
+#include "store/cached_store.h"
+
+#include <algorithm>
+
+namespace stratus::store {
+namespace {
+
+using State = CachedStore::State;
+
+// Adds or replaces `record` in `state`, keeping the position of a replaced record.
+void apply_put(State& state, Record record) {
+  auto shared = std::make_shared<const Record>(std::move(record));
+  auto [it, inserted] = state.by_id.try_emplace(shared->id);
+  if (inserted) {
+    it->second.seq = state.next_seq++;
+  } else {
+    const Record& old = *it->second.record;
+    if (old.kind != shared->kind || old.region != shared->region) {
+      state.by_kind[{old.kind, old.region}].erase(it->second.seq);
+    }
+  }
+  it->second.record = shared;
+  state.by_kind[{shared->kind, shared->region}][it->second.seq] = shared;
+}
+
+void apply_erase(State& state, const std::string& id) {
+  auto it = state.by_id.find(id);
+  if (it == state.by_id.end()) return;
+  auto bucket = state.by_kind.find({it->second.record->kind, it->second.record->region});
+  if (bucket != state.by_kind.end()) bucket->second.erase(it->second.seq);
+  state.by_id.erase(it);
+}
+
+std::optional<Record> get_from(const State& state, const std::string& id) {
+  auto it = state.by_id.find(id);
+  if (it == state.by_id.end()) return std::nullopt;
+  return *it->second.record;
+}
+
+// Records of `kind` (in `region`, or every region) from `state`, as (seq, record) in seq order.
+std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> list_from(const State& state, const std::string& kind,
+                                                                           const std::optional<std::string>& region) {
+  std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> out;
+  if (region) {
+    auto bucket = state.by_kind.find({kind, *region});
+    if (bucket != state.by_kind.end()) out.assign(bucket->second.begin(), bucket->second.end());
+    return out;
+  }
+  for (auto it = state.by_kind.lower_bound({kind, ""}); it != state.by_kind.end() && it->first.first == kind; ++it) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+// A read transaction: the shared lock is held for its whole life, so it sees one state.
+class CachedReadTransaction : public Transaction {
+ public:
+  CachedReadTransaction(const State& state, pthread_rwlock_t* lock) : state_(state), lock_(lock) {
+    pthread_rwlock_rdlock(lock_);
+  }
+  ~CachedReadTransaction() override { pthread_rwlock_unlock(lock_); }
+
+  std::optional<Record> get(const std::string& id) override { return get_from(state_, id); }
+  std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
+    std::vector<Record> out;
+    for (const auto& [seq, record] : list_from(state_, kind, region)) out.push_back(*record);
+    return out;
+  }
+  std::vector<Record> list_all() override {
+    std::vector<std::pair<uint64_t, const Record*>> all;
+    for (const auto& [id, entry] : state_.by_id) all.emplace_back(entry.seq, entry.record.get());
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Record> out;
+    for (const auto& [seq, record] : all) out.push_back(*record);
+    return out;
+  }
+  void put(const Record&) override { throw StoreError("put in a read transaction"); }
+  void erase(const std::string&) override { throw StoreError("erase in a read transaction"); }
+  std::vector<std::pair<std::string, std::string>> all_settings() override {
+    return {state_.settings.begin(), state_.settings.end()};
+  }
+  std::optional<std::string> setting(const std::string& key) override {
+    auto it = state_.settings.find(key);
+    if (it == state_.settings.end()) return std::nullopt;
+    return it->second;
+  }
+  void set_setting(const std::string&, const std::string&) override {
+    throw StoreError("set_setting in a read transaction");
+  }
+  void commit() override {}
+
+ private:
+  const State& state_;
+  pthread_rwlock_t* lock_;
+};
+
+}  // namespace
+
+// A write transaction: reads the cache (safe without the rwlock: only writers change it, and
+// this one holds the writer mutex) overlaid with its own pending writes; commit() commits the
+// backend, then publishes the writes under the exclusive lock.
+class CachedWriteTransaction : public Transaction {
+ public:
+  CachedWriteTransaction(CachedStore& store, std::unique_lock<std::mutex> writer)
+      : store_(store), writer_(std::move(writer)), backend_(store.backend_->begin_write()) {}
+
+  std::optional<Record> get(const std::string& id) override {
+    auto pending = pending_.find(id);
+    if (pending != pending_.end()) return pending->second;
+    return get_from(store_.state_, id);
+  }
+
+  std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
+    std::vector<Record> out;
+    for (const auto& [seq, record] : list_from(store_.state_, kind, region)) {
+      auto pending = pending_.find(record->id);
+      if (pending == pending_.end()) {
+        out.push_back(*record);
+      } else if (pending->second && matches(*pending->second, kind, region)) {
+        out.push_back(*pending->second);
+      }
+    }
+    for (const std::string& id : created_) {
+      const auto& pending = pending_.at(id);
+      if (pending && matches(*pending, kind, region) && !store_.state_.by_id.count(id)) out.push_back(*pending);
+    }
+    return out;
+  }
+
+  std::vector<Record> list_all() override { throw StoreError("list_all in a write transaction"); }
+  std::vector<std::pair<std::string, std::string>> all_settings() override {
+    throw StoreError("all_settings in a write transaction");
+  }
+
+  void put(const Record& record) override {
+    backend_->put(record);
+    if (!store_.state_.by_id.count(record.id) &&
+        std::find(created_.begin(), created_.end(), record.id) == created_.end()) {
+      created_.push_back(record.id);
+    }
+    pending_[record.id] = record;
+    log_.emplace_back(record.id, record);
+  }
+
+  void erase(const std::string& id) override {
+    backend_->erase(id);
+    pending_[id] = std::nullopt;
+    log_.emplace_back(id, std::nullopt);
+  }
+
+  std::optional<std::string> setting(const std::string& key) override {
+    auto pending = pending_settings_.find(key);
+    if (pending != pending_settings_.end()) return pending->second;
+    auto it = store_.state_.settings.find(key);
+    if (it == store_.state_.settings.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void set_setting(const std::string& key, const std::string& value) override {
+    backend_->set_setting(key, value);
+    pending_settings_[key] = value;
+  }
+
+  void commit() override {
+    backend_->commit();
+    pthread_rwlock_wrlock(&store_.rwlock_);
+    // Replaying the writes in order gives the backend's ordering: a replaced record keeps
+    // its place, a new (or erased and re-created) one goes last.
+    for (auto& [id, record] : log_) {
+      if (record) apply_put(store_.state_, std::move(*record)); else apply_erase(store_.state_, id);
+    }
+    for (auto& [key, value] : pending_settings_) store_.state_.settings[key] = value;
+    pthread_rwlock_unlock(&store_.rwlock_);
+  }
+
+ private:
+  static bool matches(const Record& record, const std::string& kind, const std::optional<std::string>& region) {
+    return record.kind == kind && (!region || record.region == *region);
+  }
+
+  CachedStore& store_;
+  std::unique_lock<std::mutex> writer_;
+  std::unique_ptr<Transaction> backend_;
+  std::unordered_map<std::string, std::optional<Record>> pending_;  // nullopt = erased
+  std::vector<std::string> created_;                                // ids new to the cache, in order
+  std::vector<std::pair<std::string, std::optional<Record>>> log_;  // every write, in order
+  std::unordered_map<std::string, std::string> pending_settings_;
+};
+
+CachedStore::CachedStore(std::unique_ptr<Store> backend) : backend_(std::move(backend)) {
+  pthread_rwlockattr_t attributes;
+  pthread_rwlockattr_init(&attributes);
+  pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&rwlock_, &attributes);
+  pthread_rwlockattr_destroy(&attributes);
+
+  auto txn = backend_->begin_read();
+  for (Record& record : txn->list_all()) apply_put(state_, std::move(record));
+  for (auto& [key, value] : txn->all_settings()) state_.settings[key] = std::move(value);
+}
+
+CachedStore::~CachedStore() { pthread_rwlock_destroy(&rwlock_); }
+
+std::unique_ptr<Transaction> CachedStore::begin_read() {
+  return std::make_unique<CachedReadTransaction>(state_, &rwlock_);
+}
+
+std::unique_ptr<Transaction> CachedStore::begin_write() {
+  std::unique_lock<std::mutex> writer(writer_);
+  return std::make_unique<CachedWriteTransaction>(*this, std::move(writer));
+}
+
+}  // namespace stratus::store

@@ -1,0 +1,99 @@
+#include "store/cached_store.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+
+#include "store/sqlite_store.h"
+
+namespace stratus::store {
+namespace {
+
+// A CachedStore over a SqliteStore in a fresh directory, removed after the test.
+class CachedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("stratus-cache-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::unique_ptr<CachedStore> open() {
+    return std::make_unique<CachedStore>(std::make_unique<SqliteStore>((dir_ / "db").string()));
+  }
+  static std::vector<std::string> ids(const std::vector<Record>& records) {
+    std::vector<std::string> out;
+    for (const auto& r : records) out.push_back(r.id);
+    return out;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CachedStoreTest, CommittedWritesAreVisibleAndDurableInOrder) {
+  {
+    auto store = open();
+    {
+      auto txn = store->begin_write();
+      txn->put({"vpc-1", "vpc", "us-east-1", {{"n", 1}}});
+      txn->put({"vpc-2", "vpc", "us-east-1", {{"n", 2}}});
+      txn->put({"vpc-3", "vpc", "ap-northeast-2", {{"n", 3}}});
+      txn->set_setting("account_id", "123456789012");
+      EXPECT_EQ(ids(txn->list("vpc", std::string("us-east-1"))), (std::vector<std::string>{"vpc-1", "vpc-2"}));
+      txn->commit();
+    }
+    {
+      auto again = store->begin_write();
+      again->put({"vpc-1", "vpc", "us-east-1", {{"n", 10}}});  // replaced: keeps its place
+      again->erase("vpc-2");
+      again->put({"vpc-2", "vpc", "us-east-1", {{"n", 20}}});  // erased and re-created: goes last
+      again->put({"vpc-4", "vpc", "us-east-1", {{"n", 4}}});
+      again->commit();
+    }
+    auto read = store->begin_read();
+    EXPECT_EQ(ids(read->list("vpc", std::string("us-east-1"))), (std::vector<std::string>{"vpc-1", "vpc-2", "vpc-4"}));
+    EXPECT_EQ(ids(read->list("vpc", std::nullopt)), (std::vector<std::string>{"vpc-1", "vpc-3", "vpc-2", "vpc-4"}));
+    EXPECT_EQ(read->get("vpc-1")->doc["n"], 10);
+  }
+  auto reopened = open();  // the backend holds the same state in the same order
+  auto read = reopened->begin_read();
+  EXPECT_EQ(ids(read->list("vpc", std::nullopt)), (std::vector<std::string>{"vpc-1", "vpc-3", "vpc-2", "vpc-4"}));
+  EXPECT_EQ(read->get("vpc-2")->doc["n"], 20);
+  EXPECT_EQ(read->setting("account_id"), "123456789012");
+}
+
+TEST_F(CachedStoreTest, UncommittedWritesNeverReachReadersOrDisk) {
+  auto store = open();
+  {
+    auto txn = store->begin_write();
+    txn->put({"sg-1", "security-group", "us-east-1", {}});
+    txn->set_setting("k", "v");
+    EXPECT_TRUE(txn->get("sg-1"));  // the writer sees its own write
+    EXPECT_FALSE(store->begin_read()->get("sg-1"));
+  }
+  EXPECT_FALSE(store->begin_read()->get("sg-1"));
+  EXPECT_FALSE(store->begin_read()->setting("k"));
+  store.reset();
+  EXPECT_FALSE(open()->begin_read()->get("sg-1"));
+}
+
+TEST_F(CachedStoreTest, ReaderKeepsItsSnapshotWhileAWriterPublishes) {
+  auto store = open();
+  auto reader = store->begin_read();
+  auto writer = std::async(std::launch::async, [&] {
+    auto txn = store->begin_write();
+    txn->put({"key-1", "key-pair", "us-east-1", {}});
+    txn->commit();  // waits for the reader to finish before publishing
+  });
+  EXPECT_EQ(writer.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_FALSE(reader->get("key-1"));
+  reader.reset();
+  ASSERT_EQ(writer.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(store->begin_read()->get("key-1"));
+}
+
+}  // namespace
+}  // namespace stratus::store
