@@ -13,27 +13,41 @@ Ec2Api::Ec2Api(std::shared_ptr<const ServiceModel> model, ec2::Ec2Service& servi
                const ec2::Catalog& catalog)
     : model_(std::move(model)), service_(service), keys_(keys), catalog_(catalog) {}
 
-HttpResponse Ec2Api::handle(const HttpRequest& request) {
-  HttpResponse response;
-  response.request_id = new_request_id();
+void Ec2Api::handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond) {
+  std::string request_id = new_request_id();
   std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/_stratus/health") {
+    HttpResponse response;
+    response.request_id = request_id;
     response.content_type = "application/json";
     response.body = "{\"status\":\"ok\"}";
-    return response;
+    return respond(std::move(response));
   }
-  std::string action;
-  auto result = run(request, action);
+  auto call = prepare(request);
+  if (!call.ok()) return respond(render("", call.error(), request_id));
+  if (!service_.mutates(call.value().action)) {
+    const Call& c = call.value();
+    return respond(render(c.action, service_.call(c.action, c.region, c.account_id, c.request), request_id));
+  }
+  writes_.post([this, c = std::move(call.value()), request_id, respond] {
+    respond(render(c.action, service_.call(c.action, c.region, c.account_id, c.request), request_id));
+  });
+}
+
+HttpResponse Ec2Api::render(const std::string& action, const Result<nlohmann::json>& result,
+                            std::string request_id) {
+  HttpResponse response;
+  response.request_id = std::move(request_id);
   if (!result.ok()) {
     response.status = http_status_for(result.error().code);
     response.body = encode_error(result.error(), response.request_id);
-    return response;
+  } else {
+    response.body = encode_response(*model_, *model_->operation(action), result.value(), response.request_id);
   }
-  response.body = encode_response(*model_, *model_->operation(action), result.value(), response.request_id);
   return response;
 }
 
-Result<nlohmann::json> Ec2Api::run(const HttpRequest& request, std::string& action) {
+Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {
   size_t question = request.target.find('?');
   SignedRequest signed_request{request.method, request.target.substr(0, question),
                                question == std::string::npos ? "" : request.target.substr(question + 1),
@@ -67,15 +81,14 @@ Result<nlohmann::json> Ec2Api::run(const HttpRequest& request, std::string& acti
     return ApiError{"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."};
   }
 
+  std::string action;
   for (const auto& [name, value] : params.value()) {
     if (name == "Action") action = value;
   }
   if (action.empty()) return ApiError{"MissingAction", "The request must contain the parameter Action"};
   const Operation* operation = model_->operation(action);
   if (operation == nullptr) {
-    std::string shown = action;
-    action.clear();
-    return ApiError{"InvalidAction", "The action " + shown + " is not valid for this web service."};
+    return ApiError{"InvalidAction", "The action " + action + " is not valid for this web service."};
   }
   if (!service_.implements(action)) {
     return ApiError{"UnsupportedOperation", "The action " + action + " is not implemented by this stratus region yet."};
@@ -85,7 +98,7 @@ Result<nlohmann::json> Ec2Api::run(const HttpRequest& request, std::string& acti
   if (typed.value().value("DryRun", false)) {
     return ApiError{"DryRunOperation", "Request would have succeeded, but DryRun flag is set."};
   }
-  return service_.call(action, region, account_id, typed.value());
+  return Call{action, region, account_id, std::move(typed.value())};
 }
 
 }  // namespace stratus::api

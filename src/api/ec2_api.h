@@ -7,27 +7,13 @@
 #include <utility>
 #include <vector>
 
+#include "api/http_types.h"
 #include "api/service_model.h"
+#include "common/serial_executor.h"
 #include "services/account/account.h"
 #include "services/ec2/ec2_service.h"
 
 namespace stratus::api {
-
-// An HTTP request as the server read it.
-struct HttpRequest {
-  std::string method;
-  std::string target;                                        // path and query, still encoded
-  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
-  std::string body;
-};
-
-// What to send back.
-struct HttpResponse {
-  int status = 200;
-  std::string content_type = "text/xml;charset=UTF-8";
-  std::string body;
-  std::string request_id;
-};
 
 // Serves EC2's Query API plus the `/_stratus/health` probe. Thread-safe.
 class Ec2Api {
@@ -36,16 +22,29 @@ class Ec2Api {
   Ec2Api(std::shared_ptr<const ServiceModel> model, ec2::Ec2Service& service, account::KeyDirectory& keys,
          const ec2::Catalog& catalog);
 
-  // Answers one request. Every answer carries a request id; errors use the EC2 envelope.
-  HttpResponse handle(const HttpRequest& request);
+  // Answers one request through `respond`: reads at once on the calling thread, mutating
+  // actions in arrival order on the write thread. Every answer carries a request id; errors
+  // use the EC2 envelope.
+  void handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond);
 
  private:
-  Result<nlohmann::json> run(const HttpRequest& request, std::string& action);
+  // An authenticated, decoded call ready to run.
+  struct Call {
+    std::string action;
+    std::string region;
+    std::string account_id;
+    nlohmann::json request;
+  };
+  // Authenticates and decodes `request`; errors are AWS errors for the caller.
+  Result<Call> prepare(const HttpRequest& request);
+  // Renders a call's outcome.
+  HttpResponse render(const std::string& action, const Result<nlohmann::json>& result, std::string request_id);
 
   std::shared_ptr<const ServiceModel> model_;
   ec2::Ec2Service& service_;
   account::KeyDirectory& keys_;
   const ec2::Catalog& catalog_;
+  SerialExecutor writes_;  // runs every mutating call, one at a time, off the event loops
 };
 
 }  // namespace stratus::api

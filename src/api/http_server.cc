@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -51,17 +52,18 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    HttpResponse answer = handler_(request);
-
-    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(answer.status),
-                                                                   req.version());
-    res->set(http::field::server, "stratus");
-    res->set(http::field::content_type, answer.content_type);
-    if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
-    res->keep_alive(req.keep_alive());
-    res->body() = std::move(answer.body);
-    res->prepare_payload();
-    write(res);
+    handler_(std::move(request), [self = shared_from_this(), version = req.version(),
+                                  keep_alive = req.keep_alive()](HttpResponse answer) {
+      auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(answer.status), version);
+      res->set(http::field::server, "stratus");
+      res->set(http::field::content_type, answer.content_type);
+      if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
+      res->keep_alive(keep_alive);
+      res->body() = std::move(answer.body);
+      res->prepare_payload();
+      // The answer may come from another thread: write it from the connection's own loop.
+      asio::dispatch(self->stream_.get_executor(), [self, res] { self->write(res); });
+    });
   }
 
   void write(std::shared_ptr<http::response<http::string_body>> res) {

@@ -6,14 +6,18 @@
 #include <memory>
 #include <string>
 
-#include "api/ec2_api.h"
+#include "api/http_types.h"
 
 namespace stratus::api {
 
 // Serves HTTP on one listening socket.
 class HttpServer {
  public:
-  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // Delivers the answer to a request; callable once, from any thread.
+  using Responder = std::function<void(HttpResponse)>;
+  // Handles one request: must eventually call the responder exactly once (inline or later,
+  // from another thread), so that slow work need not block the event loop.
+  using Handler = std::function<void(HttpRequest, Responder)>;
 
   // Binds host:port (port 0 picks a free port). Throws std::runtime_error when it cannot bind.
   HttpServer(const std::string& host, uint16_t port, Handler handler);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 #include <cstdio>
 #include <cstdlib>
 
@@ -126,6 +127,19 @@ Result<SignatureClaim> parse_query_form(const QueryParams& query) {
   return claim;
 }
 
+// signing_key() memoised per thread: a client signs with the same scope all day, and the
+// derivation costs four HMACs per request.
+std::string cached_signing_key(const std::string& secret, const std::string& date, const std::string& region,
+                               const std::string& service) {
+  constexpr size_t kMaxEntries = 256;
+  thread_local std::unordered_map<std::string, std::string> cache;
+  std::string id = secret + '\n' + date + '\n' + region + '\n' + service;
+  auto it = cache.find(id);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= kMaxEntries) cache.clear();
+  return cache.emplace(std::move(id), signing_key(secret, date, region, service)).first->second;
+}
+
 }  // namespace
 
 Result<SignatureClaim> parse_signature(const SignedRequest& request) {
@@ -219,7 +233,7 @@ Result<SignatureClaim> verify_signature(const SignedRequest& request, const Secr
   if (!secret) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
 
   std::string scope = claim.scope_date + "/" + claim.region + "/" + claim.service + "/aws4_request";
-  std::string key = signing_key(*secret, claim.scope_date, claim.region, claim.service);
+  std::string key = cached_signing_key(*secret, claim.scope_date, claim.region, claim.service);
   // The payload hash a client may have signed: the declared one, else the body's; presigned
   // URLs may also carry UNSIGNED-PAYLOAD (S3 style) instead of the empty body's hash.
   std::vector<std::string> payload_hashes;

@@ -92,7 +92,9 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   api::Ec2Api endpoint(model.value(), ec2, keys, catalog);
 
   auto [host, port] = parse_listen(listen);
-  api::HttpServer server(host, port, [&](const api::HttpRequest& r) { return endpoint.handle(r); });
+  api::HttpServer server(host, port, [&](api::HttpRequest request, api::HttpServer::Responder respond) {
+    endpoint.handle(request, respond);
+  });
   std::string url = "http://" + host + ":" + std::to_string(server.port());
   write_aws_files(data_dir, url, root);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),

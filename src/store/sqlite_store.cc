@@ -10,7 +10,7 @@ namespace {
 // How often committed WAL frames are copied back into the database file.
 constexpr auto kCheckpointInterval = std::chrono::milliseconds(100);
 // WAL length (in pages) beyond which a checkpoint rewinds it to the start.
-constexpr int kMaxWalFrames = 4096;
+constexpr int kMaxWalFrames = 1024;
 
 // Numbered schema migrations; entry i brings the schema from version i to i+1.
 // Append only: never edit a migration that has shipped.

@@ -30,6 +30,8 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
 
+bool Ec2Service::mutates(std::string_view action) const { return actions_.find(action)->second.mutating; }
+
 Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
                               const json& request) {
   const ActionEntry& entry = actions_.find(action)->second;

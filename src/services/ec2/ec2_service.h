@@ -21,6 +21,10 @@ class Ec2Service {
   // True when stratus implements `action` (the model may define more).
   bool implements(std::string_view action) const;
 
+  // True when `action` changes state (it runs in a write transaction).
+  // REQUIRES: implements(action).
+  bool mutates(std::string_view action) const;
+
   // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
   // runs in one write transaction that commits only on success; any error leaves the store
   // unchanged. Unexpected failures become InternalError.

@@ -1,0 +1,26 @@
+#pragma once
+// HTTP requests and responses as the server and the API layer exchange them.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace stratus::api {
+
+// An HTTP request as the server read it.
+struct HttpRequest {
+  std::string method;
+  std::string target;                                        // path and query, still encoded
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
+  std::string body;
+};
+
+// What to send back.
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/xml;charset=UTF-8";
+  std::string body;
+  std::string request_id;
+};
+
+}  // namespace stratus::api
