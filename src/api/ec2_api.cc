@@ -11,7 +11,11 @@ namespace stratus::api {
 
 Ec2Api::Ec2Api(std::shared_ptr<const ServiceModel> model, ec2::Ec2Service& service, account::KeyDirectory& keys,
                const ec2::Catalog& catalog)
-    : model_(std::move(model)), service_(service), keys_(keys), catalog_(catalog) {}
+    : model_(std::move(model)),
+      service_(service),
+      keys_(keys),
+      catalog_(catalog),
+      writes_([this](std::vector<PendingWrite>& batch) { run_writes(batch); }) {}
 
 void Ec2Api::handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond) {
   std::string request_id = new_request_id();
@@ -29,9 +33,19 @@ void Ec2Api::handle(const HttpRequest& request, const std::function<void(HttpRes
     const Call& c = call.value();
     return respond(render(c.action, service_.call(c.action, c.region, c.account_id, c.request), request_id));
   }
-  writes_.post([this, c = std::move(call.value()), request_id, respond] {
-    respond(render(c.action, service_.call(c.action, c.region, c.account_id, c.request), request_id));
-  });
+  writes_.post(PendingWrite{std::move(call.value()), std::move(request_id), respond});
+}
+
+void Ec2Api::run_writes(std::vector<PendingWrite>& batch) {
+  std::vector<ec2::Ec2Service::BatchCall> calls;
+  calls.reserve(batch.size());
+  for (PendingWrite& write : batch) {
+    calls.push_back({write.call.action, write.call.region, write.call.account_id, std::move(write.call.request)});
+  }
+  std::vector<Result<nlohmann::json>> results = service_.call_batch(calls);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].respond(render(batch[i].call.action, results[i], std::move(batch[i].request_id)));
+  }
 }
 
 HttpResponse Ec2Api::render(const std::string& action, const Result<nlohmann::json>& result,

@@ -9,7 +9,7 @@
 
 #include "api/http_types.h"
 #include "api/service_model.h"
-#include "common/serial_executor.h"
+#include "common/batch_worker.h"
 #include "services/account/account.h"
 #include "services/ec2/ec2_service.h"
 
@@ -23,7 +23,8 @@ class Ec2Api {
          const ec2::Catalog& catalog);
 
   // Answers one request through `respond`: reads at once on the calling thread, mutating
-  // actions in arrival order on the write thread. Every answer carries a request id; errors
+  // actions in arrival order on the write thread, which commits the writes queued meanwhile
+  // together (group commit). Every answer carries a request id; errors
   // use the EC2 envelope.
   void handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond);
 
@@ -44,7 +45,16 @@ class Ec2Api {
   ec2::Ec2Service& service_;
   account::KeyDirectory& keys_;
   const ec2::Catalog& catalog_;
-  SerialExecutor writes_;  // runs every mutating call, one at a time, off the event loops
+  // A mutating call waiting for the write thread.
+  struct PendingWrite {
+    Call call;
+    std::string request_id;
+    std::function<void(HttpResponse)> respond;
+  };
+  // Runs a batch of writes in one transaction and answers each.
+  void run_writes(std::vector<PendingWrite>& batch);
+
+  BatchWorker<PendingWrite> writes_;  // last member: its thread may use the others
 };
 
 }  // namespace stratus::api

@@ -129,7 +129,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned{env_or("STRATUS_ACCOUNT_ID", ""), env_or("STRATUS_ROOT_ACCESS_KEY_ID", ""),
                              env_or("STRATUS_ROOT_SECRET_ACCESS_KEY", "")};
-  int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  // One event loop per core but one: the write thread (group commit) needs a core of its own.
+  int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency())) - 1;
 
   CLI::App* serve_cmd = app.add_subcommand("serve", "run the region in the foreground");
   serve_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--account-id", pinned.account_id, "pin the 12-digit account id at first start");
   serve_cmd->add_option("--root-access-key-id", pinned.access_key_id, "pin the root access key id");
   serve_cmd->add_option("--root-secret-access-key", pinned.secret_access_key, "pin the root secret access key");
-  serve_cmd->add_option("--threads", threads, "HTTP worker threads")->capture_default_str();
+  serve_cmd->add_option("--threads", threads, "HTTP event-loop threads (writes run on one more)")->capture_default_str();
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();

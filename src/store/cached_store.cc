@@ -88,6 +88,8 @@ class CachedReadTransaction : public Transaction {
   void set_setting(const std::string&, const std::string&) override {
     throw StoreError("set_setting in a read transaction");
   }
+  void savepoint() override { throw StoreError("savepoint in a read transaction"); }
+  void rollback_to_savepoint() override { throw StoreError("rollback in a read transaction"); }
   void commit() override {}
 
  private:
@@ -162,6 +164,20 @@ class CachedWriteTransaction : public Transaction {
     pending_settings_[key] = value;
   }
 
+  void savepoint() override {
+    backend_->savepoint();
+    mark_ = Mark{log_.size(), created_.size(), pending_settings_};
+  }
+
+  void rollback_to_savepoint() override {
+    backend_->rollback_to_savepoint();
+    log_.resize(mark_.log_size);
+    created_.resize(mark_.created_size);
+    pending_settings_ = mark_.settings;
+    pending_.clear();
+    for (const auto& [id, record] : log_) pending_[id] = record;
+  }
+
   void commit() override {
     backend_->commit();
     pthread_rwlock_wrlock(&store_.rwlock_);
@@ -185,6 +201,12 @@ class CachedWriteTransaction : public Transaction {
   std::unordered_map<std::string, std::optional<Record>> pending_;  // nullopt = erased
   std::vector<std::string> created_;                                // ids new to the cache, in order
   std::vector<std::pair<std::string, std::optional<Record>>> log_;  // every write, in order
+  // The state at the last savepoint().
+  struct Mark {
+    size_t log_size = 0;
+    size_t created_size = 0;
+    std::unordered_map<std::string, std::string> settings;
+  } mark_;
   std::unordered_map<std::string, std::string> pending_settings_;
 };
 

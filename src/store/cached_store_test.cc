@@ -97,3 +97,41 @@ TEST_F(CachedStoreTest, ReaderKeepsItsSnapshotWhileAWriterPublishes) {
 
 }  // namespace
 }  // namespace stratus::store
+
+namespace stratus::store {
+namespace {
+
+TEST_F(CachedStoreTest, RollbackToSavepointUndoesOnlyTheLastCall) {
+  auto store = open();
+  {
+    auto txn = store->begin_write();
+    txn->savepoint();
+    txn->put({"vpc-1", "vpc", "us-east-1", {{"n", 1}}});
+    txn->set_setting("a", "1");
+    txn->savepoint();
+    txn->put({"vpc-1", "vpc", "us-east-1", {{"n", 2}}});
+    txn->put({"vpc-2", "vpc", "us-east-1", {{"n", 2}}});
+    txn->erase("vpc-1");
+    txn->set_setting("a", "2");
+    txn->rollback_to_savepoint();
+    EXPECT_EQ(txn->get("vpc-1")->doc["n"], 1);
+    EXPECT_FALSE(txn->get("vpc-2"));
+    EXPECT_EQ(txn->setting("a"), "1");
+    txn->savepoint();
+    txn->put({"vpc-3", "vpc", "us-east-1", {{"n", 3}}});
+    txn->commit();
+  }
+  {
+    auto read = store->begin_read();
+    EXPECT_EQ(ids(read->list("vpc", std::nullopt)), (std::vector<std::string>{"vpc-1", "vpc-3"}));
+    EXPECT_EQ(read->get("vpc-1")->doc["n"], 1);
+  }
+  store.reset();
+  auto reopened = open();  // the backend rolled back the same writes
+  auto read = reopened->begin_read();
+  EXPECT_EQ(ids(read->list("vpc", std::nullopt)), (std::vector<std::string>{"vpc-1", "vpc-3"}));
+  EXPECT_EQ(read->setting("a"), "1");
+}
+
+}  // namespace
+}  // namespace stratus::store

@@ -177,6 +177,14 @@ class SqliteTransaction : public Transaction {
     if (sqlite3_step(stmt.get()) != SQLITE_DONE) fail(connection_->db, "set_setting");
   }
 
+  void savepoint() override {
+    if (has_savepoint_) connection_->run("RELEASE call");
+    connection_->run("SAVEPOINT call");
+    has_savepoint_ = true;
+  }
+
+  void rollback_to_savepoint() override { connection_->run("ROLLBACK TO call"); }
+
   void commit() override {
     connection_->run("COMMIT");
     done_ = true;
@@ -196,6 +204,7 @@ class SqliteTransaction : public Transaction {
   SqliteStore::Connection* connection_;
   std::unique_lock<std::mutex> writer_;
   bool done_ = false;
+  bool has_savepoint_ = false;
 };
 
 // Serialises writers inside this process so that BEGIN IMMEDIATE never waits on a sibling.

@@ -53,6 +53,12 @@ class Transaction {
   virtual std::optional<std::string> setting(const std::string& key) = 0;
   // Sets `key` to `value`. REQUIRES: a write transaction.
   virtual void set_setting(const std::string& key, const std::string& value) = 0;
+  // Marks the point rollback_to_savepoint() returns to (one level: a new mark replaces the
+  // last). Lets several calls share one transaction, each undone alone when it fails.
+  // REQUIRES: a write transaction.
+  virtual void savepoint() = 0;
+  // Undoes every write since the last savepoint(). REQUIRES: savepoint() was called.
+  virtual void rollback_to_savepoint() = 0;
   // Makes all writes durable. REQUIRES: called at most once.
   virtual void commit() = 0;
 };

@@ -49,6 +49,29 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   }
 }
 
+std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& calls) {
+  std::vector<Result<json>> results;
+  results.reserve(calls.size());
+  try {
+    auto txn = store_.begin_write();
+    for (const BatchCall& call : calls) {
+      txn->savepoint();
+      CallContext ctx{call.region, call.account_id, unix_now(), *txn, catalog_};
+      try {
+        results.emplace_back(actions_.find(call.action)->second.handler(ctx, call.request));
+      } catch (const ServiceError& e) {
+        txn->rollback_to_savepoint();
+        results.emplace_back(e.error);
+      }
+    }
+    txn->commit();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: a batch of %zu writes failed: %s\n", calls.size(), e.what());
+    results.assign(calls.size(), ApiError{"InternalError", "An internal error has occurred"});
+  }
+  return results;
+}
+
 void Ec2Service::bootstrap(const std::string& account_id) {
   for (const Region& region : catalog_.regions()) {
     auto txn = store_.begin_write();

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "services/ec2/call.h"
@@ -31,6 +32,20 @@ class Ec2Service {
   // REQUIRES: implements(action) and `region` is in the catalog.
   Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,
                     const json& request);
+
+  // One call of a batch.
+  struct BatchCall {
+    std::string action;
+    std::string region;
+    std::string account_id;
+    json request;
+  };
+
+  // Runs mutating calls in order in one write transaction (group commit): each call is
+  // undone alone when it fails (savepoint), and the transaction commits once, so every
+  // result is durable when this returns. If the store fails, every call gets InternalError
+  // and nothing changes. REQUIRES: mutates(action) for every call.
+  std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
 
   // Creates each region's default VPC on the first start of a data dir.
   void bootstrap(const std::string& account_id);
