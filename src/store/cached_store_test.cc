@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <future>
 
+#include "common/temp_dir.h"
 #include "store/sqlite_store.h"
 
 namespace stratus::store {
@@ -14,23 +14,15 @@ namespace {
 // A CachedStore over a SqliteStore in a fresh directory, removed after the test.
 class CachedStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("stratus-cache-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::unique_ptr<CachedStore> open() {
-    return std::make_unique<CachedStore>(std::make_unique<SqliteStore>((dir_ / "db").string()));
+    return std::make_unique<CachedStore>(std::make_unique<SqliteStore>((dir_.path() / "db").string()));
   }
   static std::vector<std::string> ids(const std::vector<Record>& records) {
     std::vector<std::string> out;
     for (const auto& r : records) out.push_back(r.id);
     return out;
   }
-  std::filesystem::path dir_;
+  TempDir dir_{"cache-test"};
 };
 
 TEST_F(CachedStoreTest, CommittedWritesAreVisibleAndDurableInOrder) {

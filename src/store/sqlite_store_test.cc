@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
+#include "common/temp_dir.h"
 
 namespace stratus::store {
 namespace {
@@ -10,16 +10,8 @@ namespace {
 // A fresh database file removed after the test.
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("stratus-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string path() const { return (dir_ / "db").string(); }
-  std::filesystem::path dir_;
+  std::string path() const { return (dir_.path() / "db").string(); }
+  TempDir dir_{"store-test"};
 };
 
 TEST_F(SqliteStoreTest, PutGetListEraseInOrder) {

@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "common/embedded.h"
+#include "common/temp_dir.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
@@ -15,23 +14,16 @@ namespace {
 class Ec2ServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("stratus-ec2-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_ / "db").string()));
+    store_ = std::make_unique<store::CachedStore>(
+        std::make_unique<store::SqliteStore>((dir_.path() / "db").string()));
     service_ = std::make_unique<Ec2Service>(*store_, catalog_);
-  }
-  void TearDown() override {
-    service_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   Ec2Service::BatchCall call(const std::string& action, json request) {
     return {action, "us-east-1", "123456789012", std::move(request)};
   }
 
   Catalog catalog_{embedded::instance_types()};
-  std::filesystem::path dir_;
+  TempDir dir_{"ec2-test"};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ec2Service> service_;
 };
