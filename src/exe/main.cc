@@ -12,6 +12,7 @@
 #include "api/ec2_api.h"
 #include "api/http_server.h"
 #include "api/service_model.h"
+#include "common/dir_lock.h"
 #include "common/embedded.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
@@ -78,6 +79,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
     return 2;
   }
   fs::create_directories(data_dir);
+  DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
   store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()));
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   if (!model.ok()) {
@@ -89,11 +91,11 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   ec2::Ec2Service ec2(store, catalog);
   ec2.bootstrap(root.account_id);
   account::KeyDirectory keys(store);
-  api::Ec2Api endpoint(model.value(), ec2, keys, catalog);
+  auto endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
 
   auto [host, port] = parse_listen(listen);
   api::HttpServer server(host, port, [&](api::HttpRequest request, api::HttpServer::Responder respond) {
-    endpoint.handle(request, respond);
+    endpoint->handle(request, respond);
   });
   std::string url = "http://" + host + ":" + std::to_string(server.port());
   write_aws_files(data_dir, url, root);
@@ -102,6 +104,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
   std::fflush(stdout);
   server.run(threads);
+  endpoint.reset();  // commits the writes still queued while the server's loops still exist
   return 0;
 }
 

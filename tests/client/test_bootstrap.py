@@ -43,6 +43,14 @@ class BootstrapTest(StratusTestCase):
                          % (os.stat(cred_path).st_mode & 0o777))
         self.assertTrue(os.path.isfile(conf_path))
 
+    def test_second_server_on_same_data_dir_is_refused(self):
+        proc = subprocess.run([self.server.binary, "serve", "--data-dir", self.server.data_dir,
+                               "--listen", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("another stratus process is serving", proc.stderr)
+        # The first server is unaffected.
+        self.assertTrue(self.ec2.describe_vpcs()["Vpcs"])
+
     def test_stratus_env_prints_exports(self):
         proc = subprocess.run([self.server.binary, "env", "--data-dir", self.server.data_dir],
                               capture_output=True, text=True, timeout=30)
