@@ -9,5 +9,7 @@ namespace stratus::embedded {
 std::string_view ec2_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
+// images/debian-12.sh: the recipe of the base AMI.
+std::string_view debian_image_recipe();
 
 }  // namespace stratus::embedded

@@ -14,6 +14,8 @@
 #include "api/service_model.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
+#include "compute/process_runner.h"
+#include "images/image_cache.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/ec2_service.h"
@@ -122,6 +124,24 @@ int print_env(const std::string& data_dir) {
   return 0;
 }
 
+int build_image(const std::string& cache_dir) {
+  compute::SpawnProcessRunner runner;
+  images::ImageCache cache(cache_dir, runner);
+  images::Recipe recipe{"debian-12", std::string(embedded::debian_image_recipe())};
+  if (!cache.has(recipe)) {
+    std::printf("stratus: building the %s base image in %s (debootstrap; several minutes)\n", recipe.name.c_str(),
+                cache.image_dir(recipe).c_str());
+    std::fflush(stdout);
+  }
+  auto dir = cache.ensure(recipe);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "stratus: %s\n", dir.error().message.c_str());
+    return 1;
+  }
+  std::printf("stratus: image %s ready in %s\n", recipe.name.c_str(), dir.value().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,10 +166,18 @@ int main(int argc, char** argv) {
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
 
+  CLI::App* image_cmd = app.add_subcommand("image", "base images (AMIs)");
+  image_cmd->require_subcommand(1);
+  CLI::App* image_build_cmd =
+      image_cmd->add_subcommand("build", "build the Debian 12 base image unless its recipe's build is cached");
+  std::string image_cache = images::default_image_cache_root().string();
+  image_build_cmd->add_option("--cache-dir", image_cache, "image cache directory")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (serve_cmd->parsed()) return serve(data_dir, listen, pinned, threads);
     if (env_cmd->parsed()) return print_env(data_dir);
+    if (image_build_cmd->parsed()) return build_image(image_cache);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stratus: %s\n", e.what());
     return 1;

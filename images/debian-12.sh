@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The recipe of stratus's base AMI: Debian 12 (bookworm) from Debian's archive with the
+# cloud kernel, cloud-init (Ec2 datasource, default user ec2-user with passwordless sudo),
+# openssh-server, sudo, curl and awscli.
+#
+# Usage: debian-12.sh OUTDIR [MIRROR]   (as root)
+# Writes OUTDIR/disk.qcow2 (ext4 root, no partition table, label stratus-root),
+# OUTDIR/vmlinuz and OUTDIR/initrd.img for direct kernel boot, and OUTDIR/image.json.
+# `stratus image build` runs this and caches OUTDIR by the hash of this file: any change
+# here is a new image.
+set -euo pipefail
+
+out="$1"
+mirror="${2:-http://deb.debian.org/debian}"
+label="stratus-root"
+size="4G"
+work="$(mktemp -d /var/tmp/stratus-image.XXXXXX)"
+root="$work/root"
+cleanup() {
+  for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkdir -p "$out" "$root"
+debootstrap --arch=amd64 \
+  --include=linux-image-cloud-amd64,initramfs-tools,cloud-init,python3-cffi-backend,openssh-server,sudo,curl,awscli,ca-certificates \
+  bookworm "$root" "$mirror"
+
+# cloud-init: the Ec2 datasource against stratus's metadata service, and ec2-user.
+# (The file name must contain "ec2" for ds-identify to read strict_id; lists stay on one line.)
+cat >"$root/etc/cloud/cloud.cfg.d/90_stratus_ec2.cfg" <<'CFG'
+datasource_list: [ Ec2, None ]
+datasource:
+  Ec2:
+    strict_id: false
+    metadata_urls: [ "http://169.254.169.254" ]
+    max_wait: 60
+    timeout: 5
+system_info:
+  default_user:
+    name: ec2-user
+    lock_passwd: true
+    gecos: EC2 Default User
+    groups: [adm, sudo]
+    sudo: ["ALL=(ALL) NOPASSWD:ALL"]
+    shell: /bin/bash
+ssh_genkeytypes: [ed25519, ecdsa]
+CFG
+
+# The virtio drivers are modules in the cloud kernel: load them from the initramfs, in order.
+printf '%s\n' virtio_ring virtio virtio_pci virtio_blk virtio_net >>"$root/etc/initramfs-tools/modules"
+echo "LABEL=$label / ext4 defaults,errors=remount-ro 0 1" >"$root/etc/fstab"
+echo 'LANG=C.UTF-8' >"$root/etc/default/locale"
+cat >"$root/etc/network/interfaces" <<'ENI'
+auto lo
+iface lo inet loopback
+source /etc/network/interfaces.d/*
+ENI
+# Generic image: per-instance identity comes from cloud-init at first boot.
+rm -f "$root"/etc/ssh/ssh_host_*
+: >"$root/etc/machine-id"
+: >"$root/etc/hostname"
+rm -f "$root/etc/resolv.conf"
+
+mount --bind /dev "$root/dev"
+mount --bind /dev/pts "$root/dev/pts"
+mount -t proc proc "$root/proc"
+mount -t sysfs sys "$root/sys"
+chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer
+chroot "$root" update-initramfs -u -k all
+chroot "$root" apt-get clean
+for m in dev/pts dev proc sys; do umount "$root/$m"; done
+
+kernel="$(basename "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)")"
+version="${kernel#vmlinuz-}"
+cp "$root/boot/vmlinuz-$version" "$out/vmlinuz"
+cp "$root/boot/initrd.img-$version" "$out/initrd.img"
+mkfs.ext4 -q -F -L "$label" -d "$root" "$work/root.raw" "$size"
+qemu-img convert -f raw -O qcow2 "$work/root.raw" "$out/disk.qcow2"
+cat >"$out/image.json" <<JSON
+{"name": "debian-12-amd64", "kernel": "$version", "root_label": "$label", "cmdline": "root=LABEL=$label ro console=ttyS0,115200n8 net.ifnames=0", "size": "$size"}
+JSON
