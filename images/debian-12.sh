@@ -21,6 +21,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 
 mkdir -p "$out" "$root"
 debootstrap --arch=amd64 \

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "api/ec2_api.h"
 #include "api/http_server.h"
@@ -74,7 +76,26 @@ std::pair<std::string, uint16_t> parse_listen(const std::string& listen) {
   return {listen.substr(0, colon), static_cast<uint16_t>(port)};
 }
 
-int serve(const std::string& data_dir, const std::string& listen, const account::PinnedRoot& pinned, int threads) {
+images::Recipe base_recipe() { return {"debian-12", std::string(embedded::debian_image_recipe())}; }
+
+// The built base image, if `stratus image build` has run against `image_cache`.
+std::optional<ec2::BaseImage> find_base_image(const std::string& image_cache) {
+  compute::SpawnProcessRunner runner;
+  images::ImageCache cache(image_cache, runner);
+  images::Recipe recipe = base_recipe();
+  if (!cache.has(recipe)) return std::nullopt;
+  fs::path dir = fs::absolute(cache.image_dir(recipe));
+  std::ifstream in(dir / "image.json");
+  nlohmann::json info = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::string size = info.is_object() ? info.value("size", "8G") : "8G";
+  auto built = std::chrono::file_clock::to_sys(fs::last_write_time(dir / "image.json"));
+  return ec2::BaseImage{"debian-12-amd64", images::recipe_hash(recipe), dir.string(),
+                        std::chrono::duration_cast<std::chrono::seconds>(built.time_since_epoch()).count(),
+                        std::stoll(size.substr(0, size.size() - 1))};
+}
+
+int serve(const std::string& data_dir, const std::string& listen, const account::PinnedRoot& pinned, int threads,
+          const std::string& image_cache) {
   std::string problem = account::validate_pinned(pinned);
   if (!problem.empty()) {
     std::fprintf(stderr, "stratus: %s\n", problem.c_str());
@@ -91,7 +112,11 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   ec2::Catalog catalog(embedded::instance_types());
   account::RootCredentials root = account::ensure_root(store, pinned);
   ec2::Ec2Service ec2(store, catalog);
-  ec2.bootstrap(root.account_id);
+  std::optional<ec2::BaseImage> base_image = find_base_image(image_cache);
+  if (!base_image) {
+    std::printf("stratus: no base image in %s yet: run `stratus image build` to offer an AMI\n", image_cache.c_str());
+  }
+  ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
   auto endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
 
@@ -127,7 +152,7 @@ int print_env(const std::string& data_dir) {
 int build_image(const std::string& cache_dir) {
   compute::SpawnProcessRunner runner;
   images::ImageCache cache(cache_dir, runner);
-  images::Recipe recipe{"debian-12", std::string(embedded::debian_image_recipe())};
+  images::Recipe recipe = base_recipe();
   if (!cache.has(recipe)) {
     std::printf("stratus: building the %s base image in %s (debootstrap; several minutes)\n", recipe.name.c_str(),
                 cache.image_dir(recipe).c_str());
@@ -161,6 +186,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--account-id", pinned.account_id, "pin the 12-digit account id at first start");
   serve_cmd->add_option("--root-access-key-id", pinned.access_key_id, "pin the root access key id");
   serve_cmd->add_option("--root-secret-access-key", pinned.secret_access_key, "pin the root secret access key");
+  std::string image_cache = images::default_image_cache_root().string();
+  serve_cmd->add_option("--image-cache", image_cache, "where `stratus image build` put the base image")
+      ->capture_default_str();
   serve_cmd->add_option("--threads", threads, "HTTP event-loop threads (writes run on one more)")->capture_default_str();
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
@@ -170,12 +198,11 @@ int main(int argc, char** argv) {
   image_cmd->require_subcommand(1);
   CLI::App* image_build_cmd =
       image_cmd->add_subcommand("build", "build the Debian 12 base image unless its recipe's build is cached");
-  std::string image_cache = images::default_image_cache_root().string();
   image_build_cmd->add_option("--cache-dir", image_cache, "image cache directory")->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (serve_cmd->parsed()) return serve(data_dir, listen, pinned, threads);
+    if (serve_cmd->parsed()) return serve(data_dir, listen, pinned, threads, image_cache);
     if (env_cmd->parsed()) return print_env(data_dir);
     if (image_build_cmd->parsed()) return build_image(image_cache);
   } catch (const std::exception& e) {

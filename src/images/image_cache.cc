@@ -25,9 +25,9 @@ bool complete(const fs::path& dir) {
 
 ImageCache::ImageCache(fs::path root, compute::ProcessRunner& runner) : root_(std::move(root)), runner_(runner) {}
 
-fs::path ImageCache::image_dir(const Recipe& recipe) const {
-  return root_ / (recipe.name + "-" + to_hex(sha256(recipe.script)).substr(0, 16));
-}
+std::string recipe_hash(const Recipe& recipe) { return to_hex(sha256(recipe.script)).substr(0, 16); }
+
+fs::path ImageCache::image_dir(const Recipe& recipe) const { return root_ / (recipe.name + "-" + recipe_hash(recipe)); }
 
 bool ImageCache::has(const Recipe& recipe) const { return complete(image_dir(recipe)); }
 

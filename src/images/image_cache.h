@@ -18,6 +18,9 @@ struct Recipe {
   std::string script;  // the script's text
 };
 
+// The first 16 hex digits of the SHA-256 of the recipe's script: its build's identity.
+std::string recipe_hash(const Recipe& recipe);
+
 // Where built images live.
 class ImageCache {
  public:

@@ -17,6 +17,7 @@ Run from the repository root:
 
 import contextlib
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -74,6 +75,7 @@ ID_RE = {
     "key": re.compile(r"^key-[0-9a-f]{17}$"),
     "acl": re.compile(r"^acl-[0-9a-f]{17}$"),
     "dopt": re.compile(r"^dopt-[0-9a-f]{8,17}$"),
+    "ami": re.compile(r"^ami-[0-9a-f]{17}$"),
 }
 
 # Well-formed ids that never exist.
@@ -168,6 +170,9 @@ class StratusServer:
         self.binary = binary or STRATUS_BIN
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
+        # A private, empty image cache: tests never see the user's built images unless they
+        # put one there (see fake_base_image).
+        self.image_cache = tempfile.mkdtemp(prefix="stratus-test-images-")
         self.log_dir = tempfile.mkdtemp(prefix="stratus-test-log-")
         self.extra_env = dict(extra_env or {})
         self.port = None
@@ -201,7 +206,7 @@ class StratusServer:
         try:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", self.data_dir,
-                 "--listen", "127.0.0.1:%d" % port],
+                 "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.server_env(), start_new_session=True)
         finally:
@@ -314,6 +319,7 @@ class StratusServer:
                 if self.owns_data_dir:
                     shutil.rmtree(self.data_dir, ignore_errors=True)
                 shutil.rmtree(self.log_dir, ignore_errors=True)
+                shutil.rmtree(self.image_cache, ignore_errors=True)
 
     # ------------------------------------------------------------- clients
     def client(self, region="us-east-1", access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,
@@ -425,6 +431,23 @@ def skewed_clock(minutes):
     when = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
             + datetime.timedelta(minutes=minutes))
     return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+
+def fake_base_image(image_cache):
+    """Puts a stand-in for a built base image (the files `stratus image build` leaves) into
+    `image_cache`, under the name the binary's embedded recipe hashes to, so that the server
+    registers its AMI without a real debootstrap. Returns the image directory."""
+    recipe = os.path.join(REPO_ROOT, "images", "debian-12.sh")
+    with open(recipe, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    image_dir = os.path.join(image_cache, "debian-12-" + digest)
+    os.makedirs(image_dir, exist_ok=True)
+    for name in ("disk.qcow2", "vmlinuz", "initrd.img"):
+        with open(os.path.join(image_dir, name), "wb") as f:
+            f.write(b"stand-in")
+    with open(os.path.join(image_dir, "image.json"), "w") as f:
+        f.write('{"name": "debian-12-amd64", "size": "4G"}')
+    return image_dir
 
 
 _MODULE_SERVERS = {}

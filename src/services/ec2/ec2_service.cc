@@ -26,6 +26,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
   add_security_group_actions(actions_);
   add_key_pair_actions(actions_);
   add_tag_actions(actions_);
+  add_image_actions(actions_);
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
@@ -72,11 +73,12 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
   return results;
 }
 
-void Ec2Service::bootstrap(const std::string& account_id) {
+void Ec2Service::bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image) {
   for (const Region& region : catalog_.regions()) {
     auto txn = store_.begin_write();
     CallContext ctx{region.name, account_id, unix_now(), *txn, catalog_};
     ensure_default_vpc(ctx);
+    if (base_image) register_base_image(ctx, *base_image);
     txn->commit();
   }
 }

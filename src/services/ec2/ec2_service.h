@@ -2,6 +2,7 @@
 // The EC2 service: the action table and how a call runs (transaction, errors).
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "common/result.h"
 #include "services/ec2/call.h"
 #include "services/ec2/catalog.h"
+#include "services/ec2/images.h"
 #include "store/store.h"
 
 namespace stratus::ec2 {
@@ -47,8 +49,9 @@ class Ec2Service {
   // and nothing changes. REQUIRES: mutates(action) for every call.
   std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
 
-  // Creates each region's default VPC on the first start of a data dir.
-  void bootstrap(const std::string& account_id);
+  // Creates each region's default VPC on the first start of a data dir, and registers
+  // `base_image` (when one is built) as a public AMI in every region.
+  void bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image = std::nullopt);
 
  private:
   store::Store& store_;

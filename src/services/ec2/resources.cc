@@ -24,10 +24,11 @@ const ResourceKind kNetworkAcl{"network-acl", "acl", "network-acl", "InvalidNetw
                                "InvalidNetworkAclID.Malformed", "network ACL"};
 const ResourceKind kDhcpOptions{"dhcp-options", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound",
                                 "InvalidDhcpOptionsId.Malformed", "DHCP options ID"};
+const ResourceKind kImage{"image", "ami", "image", "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "image id"};
 }  // namespace kinds
 
 namespace {
-const ResourceKind* const kAllKinds[] = {&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
+const ResourceKind* const kAllKinds[] = {&kinds::kImage,&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,    &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,       &kinds::kDhcpOptions};
 }  // namespace
@@ -45,6 +46,7 @@ const ResourceKind* kind_for_id(std::string_view id) {
 std::string not_found_message(const ResourceKind& kind, const std::string& id) {
   if (&kind == &kinds::kSecurityGroup) return "The security group '" + id + "' does not exist";
   if (&kind == &kinds::kKeyPair) return "The key pair '" + id + "' does not exist";
+  if (&kind == &kinds::kImage) return "The image id '[" + id + "]' does not exist";
   return "The " + std::string(kind.noun) + " '" + id + "' does not exist";
 }
 
