@@ -1,0 +1,46 @@
+#pragma once
+// The EC2 instance lifecycle: states, their codes, and which transitions API calls and VM
+// events cause. Pure logic; the reconciler applies it.
+
+#include <optional>
+#include <string_view>
+
+namespace stratus::compute {
+
+// EC2 instance states.
+enum class InstanceState { kPending, kRunning, kStopping, kStopped, kShuttingDown, kTerminated };
+
+// AWS's numeric state code (0 pending, 16 running, 32 shutting-down, 48 terminated,
+// 64 stopping, 80 stopped).
+int state_code(InstanceState state);
+// AWS's state name ("pending", "running", ...).
+std::string_view state_name(InstanceState state);
+// The state named `name`, or nullopt.
+std::optional<InstanceState> parse_state(std::string_view name);
+
+// What a caller asks of an instance.
+enum class InstanceAction { kStart, kStop, kReboot, kTerminate };
+
+// The outcome of an action in a state: refused (IncorrectInstanceState), or the next state
+// (equal to the current one when the action is a no-op, e.g. starting a running instance).
+struct Transition {
+  bool allowed = false;
+  InstanceState next = InstanceState::kPending;
+};
+
+// How `action` moves an instance in `state`, as on AWS:
+// start: stopped -> pending; pending/running: no-op; others refused.
+// stop: running -> stopping; stopping/stopped: no-op; pending, shutting-down, terminated refused.
+// reboot: running only (stays running).
+// terminate: any -> shutting-down, stopped -> terminated; shutting-down/terminated: no-op.
+Transition on_action(InstanceState state, InstanceAction action);
+
+// What the hypervisor reports.
+enum class VmEvent { kGuestUp, kPoweredOff };
+
+// How a VM event moves an instance: guest up: pending -> running; powered off: stopping ->
+// stopped, shutting-down -> terminated, and a guest that shut itself down (running) -> stopped,
+// or terminated when its InstanceInitiatedShutdownBehavior is terminate. Other pairs: unchanged.
+InstanceState on_vm_event(InstanceState state, VmEvent event, bool terminate_on_guest_shutdown);
+
+}  // namespace stratus::compute

@@ -1,0 +1,70 @@
+#include "compute/qemu_command.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+namespace stratus::compute {
+namespace {
+
+// The value following `flag` at its `nth` occurrence, or "" when absent.
+std::string value_of(const std::vector<std::string>& argv, const std::string& flag, int nth = 0) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == flag && nth-- == 0) return argv[i + 1];
+  }
+  return "";
+}
+
+VmSpec t2_micro() {
+  VmSpec spec;
+  spec.name = "i-0123456789abcdef0";
+  spec.vcpus = 1;
+  spec.memory_mib = 1024;
+  spec.kernel = "/images/vmlinuz";
+  spec.initrd = "/images/initrd.img";
+  spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8";
+  spec.root_disk = "/run/i-1/root.qcow2";
+  spec.nics = {{"stratus-t1", "02:00:00:00:00:10"}};
+  spec.run_dir = "/run/i-1";
+  return spec;
+}
+
+TEST(QemuCommand, InstanceTypeSizesAndAccelerator) {
+  auto argv = qemu_command(t2_micro());
+  EXPECT_EQ(argv[0], "qemu-system-x86_64");
+  EXPECT_EQ(value_of(argv, "-machine"), "q35");
+  EXPECT_EQ(value_of(argv, "-smp"), "1");
+  EXPECT_EQ(value_of(argv, "-m"), "1024");
+  EXPECT_EQ(value_of(argv, "-accel"), "tcg,thread=multi");
+  VmSpec kvm = t2_micro();
+  kvm.kvm = true;
+  EXPECT_EQ(value_of(qemu_command(kvm), "-accel"), "kvm");
+}
+
+TEST(QemuCommand, DevicesSitBehindRootPortsWithSpares) {
+  auto argv = qemu_command(t2_micro());
+  int ports = static_cast<int>(std::count_if(argv.begin(), argv.end(), [](const std::string& a) {
+    return a.rfind("pcie-root-port,", 0) == 0;
+  }));
+  EXPECT_EQ(ports, 4);  // root disk, one NIC, two spares
+  EXPECT_EQ(value_of(argv, "-device", 4), "virtio-blk-pci,drive=root,bus=rp0");
+  EXPECT_EQ(value_of(argv, "-netdev"), "tap,id=eni0,ifname=stratus-t1,script=no,downscript=no");
+  EXPECT_EQ(value_of(argv, "-device", 5), "virtio-net-pci,netdev=eni0,mac=02:00:00:00:00:10,bus=rp1");
+  EXPECT_EQ(value_of(argv, "-blockdev"), "driver=file,node-name=root-file,filename=/run/i-1/root.qcow2");
+}
+
+TEST(QemuCommand, ControlFilesAndBoot) {
+  VmSpec spec = t2_micro();
+  spec.smbios_uuid = "ec2e1a40-0000-4000-8000-000000000001";
+  auto argv = qemu_command(spec);
+  EXPECT_EQ(value_of(argv, "-kernel"), "/images/vmlinuz");
+  EXPECT_EQ(value_of(argv, "-append"), spec.cmdline);
+  EXPECT_EQ(value_of(argv, "-serial"), "file:/run/i-1/console.log");
+  EXPECT_EQ(value_of(argv, "-qmp"), "unix:/run/i-1/qmp.sock,server=on,wait=off");
+  EXPECT_EQ(value_of(argv, "-pidfile"), "/run/i-1/qemu.pid");
+  EXPECT_EQ(value_of(argv, "-smbios"), "type=1,serial=" + spec.smbios_uuid + ",uuid=" + spec.smbios_uuid);
+  EXPECT_EQ(argv.back(), "-daemonize");
+}
+
+}  // namespace
+}  // namespace stratus::compute
