@@ -2,6 +2,8 @@
 // Running external programs (debootstrap, qemu-img, ...) behind an interface, so that code
 // which drives them can be unit-tested with a fake.
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -11,15 +13,20 @@ namespace stratus::compute {
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
-  // Runs argv[0] (looked up in PATH) with `argv`, inheriting stdin/stdout/stderr, and waits.
+  // Runs argv[0] (looked up in PATH) with `argv` and waits. Inherits stdout/stderr, or
+  // discards them when `quiet` (for probes whose failure is an answer, not an error).
   // Returns its exit status, or -1 when it could not be started or died of a signal.
-  virtual int run(const std::vector<std::string>& argv) = 0;
+  virtual int run(const std::vector<std::string>& argv, bool quiet = false) = 0;
 };
+
+// True when process `pid` exists and has not exited (a zombie no one has reaped counts as
+// exited: daemons re-parented to a non-reaping init linger as zombies).
+bool process_alive(pid_t pid);
 
 // ProcessRunner on posix_spawnp(3) and waitpid(2).
 class SpawnProcessRunner : public ProcessRunner {
  public:
-  int run(const std::vector<std::string>& argv) override;
+  int run(const std::vector<std::string>& argv, bool quiet = false) override;
 };
 
 }  // namespace stratus::compute

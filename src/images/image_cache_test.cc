@@ -12,7 +12,7 @@ namespace {
 // Pretends to run the recipe: records the call and writes (some of) the image files.
 class FakeRunner : public compute::ProcessRunner {
  public:
-  int run(const std::vector<std::string>& argv) override {
+  int run(const std::vector<std::string>& argv, bool) override {
     calls.push_back(argv);
     std::filesystem::create_directories(argv.at(2));
     for (const char* file : {"disk.qcow2", "vmlinuz", "initrd.img", "image.json"}) {

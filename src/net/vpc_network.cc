@@ -1,0 +1,199 @@
+#include "net/vpc_network.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace stratus::net {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string netmask(int prefix) { return format_ipv4(prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix)); }
+
+// The pid recorded in `pid_file` when that process is alive, else 0.
+pid_t live_pid(const fs::path& pid_file) {
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0) return 0;
+  return compute::process_alive(pid) ? pid : 0;
+}
+
+// The last `n` characters of an AWS id's hex part.
+std::string tail(const std::string& id, size_t n) {
+  std::string hex = id.substr(id.find('-') + 1);
+  return hex.size() > n ? hex.substr(hex.size() - n) : hex;
+}
+
+}  // namespace
+
+VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir)
+    : runner_(runner), state_dir_(std::move(state_dir)) {}
+
+std::string VpcNetwork::netns_name(const std::string& vpc_id) { return "stratus-" + vpc_id; }
+std::string VpcNetwork::bridge_name(const std::string& subnet_id) { return "sb" + tail(subnet_id, 13); }
+std::string VpcNetwork::tap_name(const std::string& eni_id) { return "st" + tail(eni_id, 13); }
+
+fs::path VpcNetwork::file(const std::string& owner, const std::string& suffix) const {
+  return state_dir_ / (owner + "." + suffix);
+}
+
+Result<bool> VpcNetwork::ip(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"ip"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (runner_.run(argv) != 0) {
+    std::string text;
+    for (const auto& a : argv) text += a + " ";
+    return ApiError{"InternalError", "network setup failed: " + text};
+  }
+  return true;
+}
+
+Result<bool> VpcNetwork::in_netns(const std::string& vpc_id, const std::vector<std::string>& command) {
+  std::vector<std::string> args = {"netns", "exec", netns_name(vpc_id)};
+  args.insert(args.end(), command.begin(), command.end());
+  return ip(args);
+}
+
+Result<bool> VpcNetwork::ensure_dnsmasq(const std::string& vpc_id, const fs::path& pid_file,
+                                        std::vector<std::string> args) {
+  if (live_pid(pid_file) != 0) return true;
+  // dnsmasq daemonizes and writes its pid file; it keeps running when stratus restarts.
+  std::vector<std::string> command = {"dnsmasq", "--conf-file=/dev/null", "--user=root", "--group=root",
+                                      "--pid-file=" + pid_file.string()};
+  command.insert(command.end(), args.begin(), args.end());
+  return in_netns(vpc_id, command);
+}
+
+Result<bool> VpcNetwork::update_hosts(const fs::path& hosts, const fs::path& pid_file, const std::string& match,
+                                      const std::string& line) {
+  std::vector<std::string> kept;
+  {
+    std::ifstream in(hosts);
+    std::string existing;
+    while (std::getline(in, existing)) {
+      if (!existing.empty() && existing.find(match) == std::string::npos) kept.push_back(existing);
+    }
+  }
+  if (!line.empty()) kept.push_back(line);
+  fs::path tmp = hosts;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& l : kept) out << l << "\n";
+    if (!out) return ApiError{"InternalError", "cannot write " + tmp.string()};
+  }
+  fs::rename(tmp, hosts);
+  if (pid_t pid = live_pid(pid_file)) ::kill(pid, SIGHUP);  // dnsmasq re-reads hosts files
+  return true;
+}
+
+Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain) {
+  std::error_code ec;
+  fs::create_directories(state_dir_, ec);
+  if (ec) return ApiError{"InternalError", "cannot create " + state_dir_.string() + ": " + ec.message()};
+  std::string ns = netns_name(vpc_id);
+  std::string resolver = format_ipv4(vpc_cidr.base + 2);
+  if (!fs::exists("/run/netns/" + ns)) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"netns", "add", ns},
+             {"-n", ns, "link", "set", "lo", "up"},
+             {"-n", ns, "addr", "add", "169.254.169.254/32", "dev", "lo"},
+             {"-n", ns, "addr", "add", resolver + "/32", "dev", "lo"}}) {
+      auto done = ip(args);
+      if (!done.ok()) return done;
+    }
+    auto forward = in_netns(vpc_id, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
+    if (!forward.ok()) return forward;
+  }
+  fs::path hosts = file(vpc_id, "dns.hosts");
+  if (!fs::exists(hosts)) std::ofstream(hosts).flush();
+  return ensure_dnsmasq(vpc_id, file(vpc_id, "dns.pid"),
+                        {"--port=53", "--listen-address=" + resolver, "--bind-interfaces", "--no-resolv",
+                         "--no-hosts", "--addn-hosts=" + hosts.string(), "--domain=" + domain, "--expand-hosts",
+                         "--log-facility=" + file(vpc_id, "dns.log").string()});
+}
+
+Result<bool> VpcNetwork::ensure_subnet(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr,
+                                       const std::string& subnet_id, const Ipv4Cidr& subnet_cidr,
+                                       const std::string& domain) {
+  std::string ns = netns_name(vpc_id);
+  std::string bridge = bridge_name(subnet_id);
+  std::string gateway = format_ipv4(subnet_cidr.base + 1);
+  if (runner_.run({"ip", "-n", ns, "link", "show", bridge}, /*quiet=*/true) != 0) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"-n", ns, "link", "add", bridge, "type", "bridge"},
+             {"-n", ns, "addr", "add", gateway + "/" + std::to_string(subnet_cidr.prefix), "dev", bridge},
+             {"-n", ns, "link", "set", bridge, "up"}}) {
+      auto done = ip(args);
+      if (!done.ok()) return done;
+    }
+  }
+  std::string subnet = vpc_id + "." + subnet_id;
+  fs::path hosts = file(subnet, "dhcp.hosts");
+  if (!fs::exists(hosts)) std::ofstream(hosts).flush();
+  return ensure_dnsmasq(
+      vpc_id, file(subnet, "dhcp.pid"),
+      {"--port=0", "--interface=" + bridge, "--bind-interfaces", "--except-interface=lo",
+       "--dhcp-range=" + format_ipv4(subnet_cidr.base) + ",static," + netmask(subnet_cidr.prefix),
+       "--dhcp-hostsfile=" + hosts.string(), "--dhcp-leasefile=" + file(subnet, "dhcp.leases").string(),
+       "--dhcp-authoritative", "--dhcp-option=option:router," + gateway,
+       "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2), "--domain=" + domain,
+       "--log-facility=" + file(subnet, "dhcp.log").string()});
+}
+
+Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port) {
+  std::string ns = netns_name(vpc_id);
+  std::string tap = tap_name(port.eni_id);
+  if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) != 0) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"-n", ns, "tuntap", "add", tap, "mode", "tap"},
+             {"-n", ns, "link", "set", tap, "master", bridge_name(subnet_id)},
+             {"-n", ns, "link", "set", tap, "up"}}) {
+      auto done = ip(args);
+      if (!done.ok()) return done;
+    }
+  }
+  std::string subnet = vpc_id + "." + subnet_id;
+  auto dhcp = update_hosts(file(subnet, "dhcp.hosts"), file(subnet, "dhcp.pid"), port.mac,
+                           port.mac + "," + port.ip + "," + port.hostname);
+  if (!dhcp.ok()) return dhcp;
+  return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname,
+                      port.ip + " " + port.hostname);
+}
+
+Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port) {
+  std::string ns = netns_name(vpc_id);
+  std::string tap = tap_name(port.eni_id);
+  if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) == 0) {
+    auto done = ip({"-n", ns, "link", "del", tap});
+    if (!done.ok()) return done;
+  }
+  std::string subnet = vpc_id + "." + subnet_id;
+  auto dhcp = update_hosts(file(subnet, "dhcp.hosts"), file(subnet, "dhcp.pid"), port.mac, "");
+  if (!dhcp.ok()) return dhcp;
+  return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
+}
+
+Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
+  // The VPC's files (its resolver's and every subnet's DHCP server's) start with its id.
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(state_dir_, ec)) {
+    if (entry.path().filename().string().rfind(vpc_id + ".", 0) == 0) files.push_back(entry.path());
+  }
+  for (const fs::path& path : files) {
+    if (path.extension() != ".pid") continue;
+    if (pid_t pid = live_pid(path)) {
+      ::kill(pid, SIGTERM);
+      for (int i = 0; i < 100 && compute::process_alive(pid); ++i) ::usleep(10000);
+    }
+  }
+  for (const fs::path& path : files) fs::remove(path, ec);
+  if (fs::exists("/run/netns/" + netns_name(vpc_id))) return ip({"netns", "del", netns_name(vpc_id)});
+  return true;
+}
+
+}  // namespace stratus::net
