@@ -51,6 +51,8 @@ CFG
 
 # The virtio drivers are modules in the cloud kernel: load them from the initramfs, in order.
 printf '%s\n' virtio_ring virtio virtio_pci virtio_blk virtio_net >>"$root/etc/initramfs-tools/modules"
+# The ACPI power button is a module too: without it StopInstances' power-down goes unheard.
+echo button >"$root/etc/modules-load.d/stratus-acpi.conf"
 echo "LABEL=$label / ext4 defaults,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo 'LANG=C.UTF-8' >"$root/etc/default/locale"
 cat >"$root/etc/network/interfaces" <<'ENI'

@@ -18,6 +18,11 @@
 #include "common/embedded.h"
 #include "compute/process_runner.h"
 #include "images/image_cache.h"
+#include "imds/imds_server.h"
+#include "net/vpc_network.h"
+#include "reconciler/instance_reconciler.h"
+#include "common/digest.h"
+#include "compute/vm_driver.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/ec2_service.h"
@@ -94,6 +99,16 @@ std::optional<ec2::BaseImage> find_base_image(const std::string& image_cache) {
                         std::stoll(size.substr(0, size.size() - 1))};
 }
 
+// The metadata service's token-signing secret, kept in the store so tokens outlive restarts.
+std::string imds_secret(store::Store& store) {
+  auto txn = store.begin_write();
+  if (auto secret = txn->setting("imds_token_secret")) return *secret;
+  std::string secret = to_hex(random_bytes(32));
+  txn->set_setting("imds_token_secret", secret);
+  txn->commit();
+  return secret;
+}
+
 int serve(const std::string& data_dir, const std::string& listen, const account::PinnedRoot& pinned, int threads,
           const std::string& image_cache) {
   std::string problem = account::validate_pinned(pinned);
@@ -120,6 +135,17 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   account::KeyDirectory keys(store);
   auto endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
 
+  // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
+  compute::SpawnProcessRunner runner;
+  compute::QemuDriver vms(runner);
+  net::VpcNetwork network(runner, fs::path(data_dir) / "net");
+  reconciler::InstanceReconciler instances(store, vms, network, runner, fs::absolute(fs::path(data_dir) / "instances"));
+  imds::TokenIssuer tokens(imds_secret(store));
+  imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
+                            tokens);
+  instances.set_metadata_service(&metadata);
+  instances.start();
+
   auto [host, port] = parse_listen(listen);
   api::HttpServer server(host, port, [&](api::HttpRequest request, api::HttpServer::Responder respond) {
     endpoint->handle(request, respond);
@@ -132,6 +158,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   std::fflush(stdout);
   server.run(threads);
   endpoint.reset();  // commits the writes still queued while the server's loops still exist
+  instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   return 0;
 }
 

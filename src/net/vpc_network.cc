@@ -177,6 +177,28 @@ Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const std::strin
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
 }
 
+std::vector<std::string> VpcNetwork::vpcs() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(state_dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    const std::string suffix = ".dns.pid";
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      out.push_back(name.substr(0, name.size() - suffix.size()));
+    }
+  }
+  return out;
+}
+
+bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& subnet_id, const std::string& mac) const {
+  std::ifstream in(file(vpc_id + "." + subnet_id, "dhcp.leases"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(" " + mac + " ") != std::string::npos) return true;
+  }
+  return false;
+}
+
 Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
   // The VPC's files (its resolver's and every subnet's DHCP server's) start with its id.
   std::error_code ec;

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "common/cidr.h"
 #include "common/result.h"
@@ -50,6 +51,10 @@ class VpcNetwork {
   Result<bool> ensure_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port);
   // Removes the port's tap, reservation and name (nothing when absent).
   Result<bool> remove_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port);
+  // True when the subnet's DHCP server has leased an address to `mac` (the guest is up).
+  bool has_lease(const std::string& vpc_id, const std::string& subnet_id, const std::string& mac) const;
+  // The VPCs this state directory has plumbing for (whose resolver it started).
+  std::vector<std::string> vpcs() const;
   // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it.
   Result<bool> remove_vpc(const std::string& vpc_id);
 

@@ -141,10 +141,10 @@ class NoStateChangeTest(StratusTestCase):
                 self.ec2.delete_subnet(SubnetId=self.subnet)
         self.assertUnchanged(go, "RequestExpired")
 
-    def test_run_instances_refused(self):
+    def test_run_instances_with_unknown_image(self):
         self.assertUnchanged(lambda: self.ec2.run_instances(
             ImageId="ami-0123456789abcdef0", InstanceType="t3.micro", MinCount=1, MaxCount=1,
-            SubnetId=self.subnet), "UnsupportedOperation")
+            SubnetId=self.subnet), "InvalidAMIID.NotFound")
 
     def test_missing_parameter(self):
         loose = self.server.client(validate=False)

@@ -1,6 +1,6 @@
 """Wire protocol: error envelope, HTTP statuses, request ids, InvalidAction,
 MissingParameter, UnknownParameter, InvalidParameterValue, DryRun,
-RunInstances refusal, GET and POST forms."""
+refusal of actions not built yet, GET and POST forms."""
 
 import re
 import unittest
@@ -194,13 +194,12 @@ class WireTest(StratusTestCase):
         self.assertRegex(cm.exception.response["Error"]["Message"],
                          re.compile("would have succeeded", re.I))
 
-    # --------------------------------------------------------- RunInstances
-    def test_run_instances_is_refused(self):
+    # ----------------------------------------------- actions not built yet
+    def test_unbuilt_action_is_refused(self):
         with self.assertEc2Error("UnsupportedOperation") as cm:
-            self.ec2.run_instances(ImageId="ami-0123456789abcdef0", InstanceType="t3.micro",
-                                   MinCount=1, MaxCount=1)
+            self.ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)
         self.assertGreaterEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
-        self.assertNotIn("Instances", cm.exception.response)
+        self.assertNotIn("VolumeId", cm.exception.response)
 
 
 if __name__ == "__main__":

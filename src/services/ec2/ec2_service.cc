@@ -4,6 +4,7 @@
 
 #include "common/timestamp.h"
 #include "services/ec2/default_vpc.h"
+#include "services/ec2/instances.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/key_pairs.h"
 #include "services/ec2/network_acls.h"
@@ -27,6 +28,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
   add_key_pair_actions(actions_);
   add_tag_actions(actions_);
   add_image_actions(actions_);
+  add_instance_actions(actions_);
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }

@@ -24,11 +24,13 @@ const ResourceKind kNetworkAcl{"network-acl", "acl", "network-acl", "InvalidNetw
                                "InvalidNetworkAclID.Malformed", "network ACL"};
 const ResourceKind kDhcpOptions{"dhcp-options", "dopt", "dhcp-options", "InvalidDhcpOptionID.NotFound",
                                 "InvalidDhcpOptionsId.Malformed", "DHCP options ID"};
+const ResourceKind kInstance{"instance", "i", "instance", "InvalidInstanceID.NotFound",
+                              "InvalidInstanceID.Malformed", "instance ID"};
 const ResourceKind kImage{"image", "ami", "image", "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "image id"};
 }  // namespace kinds
 
 namespace {
-const ResourceKind* const kAllKinds[] = {&kinds::kImage,&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
+const ResourceKind* const kAllKinds[] = {&kinds::kImage, &kinds::kInstance,&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,    &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,       &kinds::kDhcpOptions};
 }  // namespace

@@ -1,0 +1,280 @@
+#include "reconciler/instance_reconciler.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "common/base64.h"
+#include "common/cidr.h"
+#include "common/timestamp.h"
+#include "compute/instance_state.h"
+#include "imds/metadata.h"
+
+namespace stratus::reconciler {
+namespace {
+
+using nlohmann::json;
+using compute::InstanceState;
+namespace fs = std::filesystem;
+
+constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
+constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
+
+std::string domain_of(const std::string& region) {
+  return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
+}
+
+std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
+
+json state_json(InstanceState state) {
+  return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
+}
+
+net::Port port_of(const json& instance) {
+  const json& eni = instance["NetworkInterfaces"][0];
+  std::string host = instance["PrivateDnsName"].get<std::string>();
+  return {eni["NetworkInterfaceId"].get<std::string>(), eni["MacAddress"].get<std::string>(),
+          instance["PrivateIpAddress"].get<std::string>(), host.substr(0, host.find('.'))};
+}
+
+// An "ec2"-prefixed SMBIOS UUID derived from the instance id: cloud-init then takes its AWS
+// path (IMDSv2 tokens, identity document) in the guest.
+std::string smbios_uuid(const std::string& instance_id) {
+  std::string hex = instance_id.substr(2);  // 17 hex digits
+  hex.resize(20, '0');
+  return "ec2" + hex.substr(0, 5) + "-" + hex.substr(5, 4) + "-4" + hex.substr(9, 3) + "-8" + hex.substr(12, 3) + "-" +
+         hex.substr(15, 5) + "0000000";
+}
+
+}  // namespace
+
+InstanceReconciler::InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
+                                       compute::ProcessRunner& runner, fs::path instances_dir)
+    : store_(store), vms_(vms), network_(network), runner_(runner), instances_dir_(std::move(instances_dir)) {}
+
+InstanceReconciler::~InstanceReconciler() { stop(); }
+
+void InstanceReconciler::start() {
+  running_ = true;
+  thread_ = std::thread([this] {
+    while (running_) {
+      reconcile_once();
+      for (int i = 0; i < 5 && running_; ++i) ::usleep(100000);
+    }
+  });
+}
+
+void InstanceReconciler::stop() {
+  running_ = false;
+  if (thread_.joinable()) thread_.join();
+}
+
+void InstanceReconciler::reconcile_once() {
+  std::vector<store::Record> records;
+  {
+    auto txn = store_.begin_read();
+    records = txn->list("instance", std::nullopt);
+  }
+  std::set<std::string> in_use;  // VPCs with an instance that is not terminated
+  for (const store::Record& record : records) {
+    try {
+      reconcile(record);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stratus: reconciling %s: %s\n", record.id.c_str(), e.what());
+    }
+    if (state_name(record.doc) != "terminated") in_use.insert(record.doc.value("VpcId", ""));
+  }
+  // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances.
+  for (const std::string& vpc_id : network_.vpcs()) {
+    if (in_use.count(vpc_id)) continue;
+    if (imds_ != nullptr) imds_->stop_listening(vpc_id);
+    listening_.erase(vpc_id);
+    auto removed = network_.remove_vpc(vpc_id);
+    if (!removed.ok()) std::fprintf(stderr, "stratus: removing %s: %s\n", vpc_id.c_str(), removed.error().message.c_str());
+  }
+}
+
+bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes) {
+  auto txn = store_.begin_write();
+  auto record = txn->get(id);
+  if (!record || state_name(record->doc) != expected_state) return false;
+  for (const auto& [key, value] : changes.items()) {
+    if (value.is_null()) record->doc.erase(key); else record->doc[key] = value;
+  }
+  txn->put(*record);
+  txn->commit();
+  return true;
+}
+
+bool InstanceReconciler::boot(const store::Record& record) {
+  const json& instance = record.doc;
+  const std::string id = record.id;
+  json vpc, subnet, image;
+  {
+    auto txn = store_.begin_read();
+    auto v = txn->get(instance["VpcId"].get<std::string>());
+    auto s = txn->get(instance["SubnetId"].get<std::string>());
+    auto i = txn->get(instance["ImageId"].get<std::string>());
+    if (!v || !s || !i) throw std::runtime_error("its VPC, subnet or image is gone");
+    vpc = v->doc;
+    subnet = s->doc;
+    image = i->doc;
+  }
+  std::string vpc_id = vpc["VpcId"].get<std::string>();
+  auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
+  auto subnet_cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
+  std::string domain = domain_of(record.region);
+  for (auto step : {network_.ensure_vpc(vpc_id, vpc_cidr, domain),
+                    network_.ensure_subnet(vpc_id, vpc_cidr, subnet["SubnetId"].get<std::string>(), subnet_cidr, domain),
+                    network_.ensure_port(vpc_id, subnet["SubnetId"].get<std::string>(), port_of(instance))}) {
+    if (!step.ok()) throw std::runtime_error(step.error().message);
+  }
+  if (imds_ != nullptr && !listening_.count(vpc_id)) {
+    auto listening = imds_->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
+    if (!listening.ok()) throw std::runtime_error(listening.error().message);
+    listening_.insert(vpc_id);
+  }
+  fs::path dir = run_dir(id);
+  fs::create_directories(dir);
+  fs::path image_dir = image.value("_Directory", "");
+  fs::path disk = dir / "root.qcow2";
+  if (!fs::exists(disk)) {
+    // Copy-on-write over the AMI: launching copies nothing.
+    if (runner_.run({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (image_dir / "disk.qcow2").string(),
+                     disk.string(), "8G"}) != 0) {
+      throw std::runtime_error("cannot create the root volume overlay");
+    }
+  }
+  if (vms_.running(dir.string())) return true;
+  compute::VmSpec spec;
+  spec.name = id;
+  spec.vcpus = static_cast<int>(instance.value("_Vcpus", 1));
+  spec.memory_mib = instance.value("_MemoryMiB", 512);
+  spec.kernel = (image_dir / "vmlinuz").string();
+  spec.initrd = (image_dir / "initrd.img").string();
+  spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
+  spec.root_disk = disk.string();
+  spec.nics = {{net::VpcNetwork::tap_name(port_of(instance).eni_id), port_of(instance).mac}};
+  spec.run_dir = dir.string();
+  spec.smbios_uuid = smbios_uuid(id);
+  auto started = vms_.start(spec, net::VpcNetwork::netns_name(vpc_id));
+  if (!started.ok()) throw std::runtime_error(started.error().message);
+  return true;
+}
+
+void InstanceReconciler::tear_down(const store::Record& record) {
+  const json& instance = record.doc;
+  fs::path dir = run_dir(record.id);
+  auto killed = vms_.kill(dir.string());
+  if (!killed.ok()) throw std::runtime_error(killed.error().message);
+  auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), instance["SubnetId"].get<std::string>(),
+                                      port_of(instance));
+  if (!removed.ok()) throw std::runtime_error(removed.error().message);
+  std::error_code ec;
+  fs::remove_all(dir, ec);  // the root volume goes with it (DeleteOnTermination)
+}
+
+void InstanceReconciler::reconcile(const store::Record& record) {
+  const json& instance = record.doc;
+  const std::string state = state_name(instance);
+  const std::string dir = run_dir(record.id).string();
+  const int64_t now = unix_now();
+  if (state == "pending") {
+    if (boot(record)) update(record.id, "pending", {{"State", state_json(InstanceState::kRunning)}});
+  } else if (state == "running") {
+    if (!vms_.running(dir)) {
+      // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
+      bool terminate = instance.value("_ShutdownBehavior", "stop") == "terminate";
+      InstanceState next = terminate ? InstanceState::kShuttingDown : InstanceState::kStopped;
+      update(record.id, "running", {{"State", state_json(next)}, {"_StatusOk", false},
+                                    {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}});
+      return;
+    }
+    if (instance.value("_RebootRequested", false)) {
+      (void)vms_.reset(dir);
+      update(record.id, "running", {{"_RebootRequested", nullptr}});
+    }
+    if (!instance.value("_StatusOk", false) &&
+        network_.has_lease(instance["VpcId"], instance["SubnetId"], port_of(instance).mac)) {
+      update(record.id, "running", {{"_StatusOk", true}});
+    }
+  } else if (state == "stopping") {
+    if (!vms_.running(dir)) {
+      update(record.id, "stopping", {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
+                                     {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}});
+    } else if (instance.value("_ForceStop", false) ||
+               (instance.contains("_PowerDownAt") && now - instance["_PowerDownAt"].get<int64_t>() > kStopGraceSeconds)) {
+      (void)vms_.kill(dir);
+    } else if (!instance.contains("_PowerDownAt")) {
+      (void)vms_.power_down(dir);
+      update(record.id, "stopping", {{"_PowerDownAt", now}});
+    }
+  } else if (state == "shutting-down") {
+    tear_down(record);
+    update(record.id, "shutting-down", {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now},
+                                        {"_StatusOk", false}});
+  } else if (state == "terminated") {
+    if (!instance.contains("_TerminatedAt")) {
+      tear_down(record);  // terminated while stopped: nothing runs, but its NIC and disk remain
+      update(record.id, "terminated", {{"_TerminatedAt", now}});
+    } else if (now - instance["_TerminatedAt"].get<int64_t>() > kTerminatedVisibleSeconds) {
+      auto txn = store_.begin_write();
+      txn->erase(record.id);
+      txn->commit();
+    }
+  }
+}
+
+std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id, const std::string& ip) {
+  auto txn = store_.begin_read();
+  for (const store::Record& record : txn->list("instance", std::nullopt)) {
+    const json& i = record.doc;
+    std::string state = state_name(i);
+    if (i.value("VpcId", "") != vpc_id || i.value("PrivateIpAddress", "") != ip ||
+        (state != "pending" && state != "running" && state != "stopping")) {
+      continue;
+    }
+    imds::InstanceMetadata m;
+    m.account_id = i.value("_OwnerId", "");
+    m.instance_id = record.id;
+    m.image_id = i.value("ImageId", "");
+    m.instance_type = i.value("InstanceType", "");
+    m.reservation_id = i.value("_ReservationId", "");
+    m.launch_index = i.value("AmiLaunchIndex", 0);
+    m.region = record.region;
+    m.availability_zone = i["Placement"].value("AvailabilityZone", "");
+    m.local_hostname = i.value("PrivateDnsName", "");
+    m.pending_time = i.value("LaunchTime", "");
+    if (i.contains("KeyName")) {
+      m.key_name = i["KeyName"].get<std::string>();
+      for (const store::Record& key : txn->list("key-pair", record.region)) {
+        if (key.doc.value("KeyName", "") == m.key_name) m.public_key = key.doc.value("_PublicKey", "");
+      }
+    }
+    if (!i.value("_UserData", "").empty()) m.user_data = base64_decode(i["_UserData"].get<std::string>());
+    const json& eni = i["NetworkInterfaces"][0];
+    imds::InterfaceMetadata port;
+    port.mac = eni.value("MacAddress", "");
+    port.interface_id = eni.value("NetworkInterfaceId", "");
+    port.local_ipv4 = ip;
+    port.local_hostname = m.local_hostname;
+    port.public_ipv4 = i.value("PublicIpAddress", "");
+    port.subnet_id = i.value("SubnetId", "");
+    port.vpc_id = vpc_id;
+    if (auto subnet = txn->get(port.subnet_id)) port.subnet_cidr = subnet->doc.value("CidrBlock", "");
+    if (auto vpc = txn->get(vpc_id)) port.vpc_cidr = vpc->doc.value("CidrBlock", "");
+    for (const json& group : i.value("SecurityGroups", json::array())) {
+      port.security_group_ids.push_back(group.value("GroupId", ""));
+      port.security_group_names.push_back(group.value("GroupName", ""));
+    }
+    m.interfaces.push_back(port);
+    const json& o = i["MetadataOptions"];
+    imds::MetadataOptions options{o.value("HttpEndpoint", "enabled") == "enabled",
+                                  o.value("HttpTokens", "optional") == "required",
+                                  static_cast<int>(o.value("HttpPutResponseHopLimit", 1))};
+    return imds::Caller{record.id, imds::metadata_tree(m), options};
+  }
+  return std::nullopt;
+}
+
+}  // namespace stratus::reconciler

@@ -1,0 +1,65 @@
+#pragma once
+// Makes VMs follow the instances the API recorded, and records what the VMs did:
+// pending -> (network, disk, VM) -> running; stopping -> (ACPI power-down, kill after a
+// grace period) -> stopped; shutting-down -> (VM, NIC and DeleteOnTermination disk gone) ->
+// terminated; a running instance whose VM vanished (guest shutdown, crash) -> stopped or
+// terminated. It also answers the metadata service's "who is this caller?".
+// Everything it needs is in the store and on disk, so after a restart it re-adopts VMs.
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "compute/process_runner.h"
+#include "compute/vm_driver.h"
+#include "imds/imds_server.h"
+#include "net/vpc_network.h"
+#include "store/store.h"
+
+namespace stratus::reconciler {
+
+// Drives instances toward their recorded state. start()/stop() from one thread.
+class InstanceReconciler {
+ public:
+  // `instances_dir` holds one run directory per instance (disk overlay, QMP socket, console).
+  InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
+                     compute::ProcessRunner& runner, std::filesystem::path instances_dir);
+  ~InstanceReconciler();
+
+  // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
+  void set_metadata_service(imds::ImdsServer* imds) { imds_ = imds; }
+  // Starts the background loop (a pass every half second).
+  void start();
+  // Stops the loop; VMs keep running.
+  void stop();
+  // One pass over every instance (what the loop runs; for tests).
+  void reconcile_once();
+
+  // The instance behind (VPC, private IP) for the metadata service, or nullopt. Thread-safe.
+  std::optional<imds::Caller> caller(const std::string& vpc_id, const std::string& ip);
+
+  // The run directory of `instance_id`.
+  std::filesystem::path run_dir(const std::string& instance_id) const { return instances_dir_ / instance_id; }
+
+ private:
+  void reconcile(const store::Record& record);
+  bool boot(const store::Record& record);
+  void tear_down(const store::Record& record);
+  // Writes `changes` into the instance if it is still in `expected_state`; returns false if not.
+  bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes);
+
+  store::Store& store_;
+  compute::VmDriver& vms_;
+  net::VpcNetwork& network_;
+  compute::ProcessRunner& runner_;
+  std::filesystem::path instances_dir_;
+  imds::ImdsServer* imds_ = nullptr;
+  std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+};
+
+}  // namespace stratus::reconciler

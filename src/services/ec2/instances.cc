@@ -1,0 +1,439 @@
+#include "services/ec2/instances.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/base64.h"
+#include "common/cidr.h"
+#include "common/digest.h"
+#include "common/ids.h"
+#include "common/timestamp.h"
+#include "compute/instance_state.h"
+#include "services/ec2/catalog.h"
+#include "services/ec2/describe.h"
+#include "services/ec2/resources.h"
+#include "services/ec2/tags.h"
+
+namespace stratus::ec2 {
+namespace {
+
+using compute::InstanceAction;
+using compute::InstanceState;
+
+constexpr size_t kMaxUserDataBytes = 16384;
+constexpr int64_t kMaxInstancesPerCall = 20;
+
+json state_json(InstanceState state) {
+  return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
+}
+
+InstanceState state_of(const json& instance) {
+  return compute::parse_state(instance["State"].value("Name", "pending")).value_or(InstanceState::kPending);
+}
+
+// The subnet a launch uses: the named one, else the default subnet of the requested (or first) zone.
+json launch_subnet(CallContext& ctx, const json& request) {
+  if (request.contains("SubnetId")) return require(ctx, kinds::kSubnet, request["SubnetId"].get<std::string>());
+  std::string zone = request.contains("Placement") ? str(request["Placement"], "AvailabilityZone") : "";
+  if (!zone.empty() && ctx.catalog.zone(ctx.region, zone) == nullptr) {
+    fail("InvalidParameterValue", "Invalid availability zone: [" + zone + "]");
+  }
+  for (json& subnet : list(ctx, kinds::kSubnet)) {
+    if (subnet.value("DefaultForAz", false) && (zone.empty() || subnet.value("AvailabilityZone", "") == zone)) {
+      return std::move(subnet);
+    }
+  }
+  fail("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
+}
+
+// The next free private address of `subnet` (AWS reserves the first four and the last).
+std::string allocate_ip(CallContext& ctx, const json& subnet) {
+  auto cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
+  std::set<std::string> used;
+  for (const json& instance : list(ctx, kinds::kInstance)) {
+    if (instance.value("SubnetId", "") == subnet["SubnetId"] && state_of(instance) != InstanceState::kTerminated) {
+      used.insert(instance.value("PrivateIpAddress", ""));
+    }
+  }
+  for (uint32_t a = cidr.base + 4; a < cidr.last(); ++a) {
+    if (!used.count(format_ipv4(a))) return format_ipv4(a);
+  }
+  fail("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '" +
+                                                subnet["SubnetId"].get<std::string>() + "' to satisfy the request.");
+}
+
+json security_groups_for(CallContext& ctx, const json& request, const std::string& vpc_id) {
+  json groups = json::array();
+  for (const json& id : request.value("SecurityGroupIds", json::array())) {
+    json group = require(ctx, kinds::kSecurityGroup, id.get<std::string>());
+    if (group.value("VpcId", "") != vpc_id) {
+      fail("InvalidParameter", "Security group " + id.get<std::string>() + " and subnet belong to different networks.");
+    }
+    groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
+  }
+  for (const json& name : request.value("SecurityGroups", json::array())) {
+    bool found = false;
+    for (const json& group : list(ctx, kinds::kSecurityGroup)) {
+      if (group.value("VpcId", "") == vpc_id && group["GroupName"] == name) {
+        groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
+        found = true;
+      }
+    }
+    if (!found) fail("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() + "' does not exist in VPC '" + vpc_id + "'");
+  }
+  if (groups.empty()) {
+    for (const json& group : list(ctx, kinds::kSecurityGroup)) {
+      if (group.value("VpcId", "") == vpc_id && group.value("GroupName", "") == "default") {
+        groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
+      }
+    }
+  }
+  return groups;
+}
+
+json metadata_options(const json& request) {
+  json given = request.value("MetadataOptions", json::object());
+  json options = {{"State", "applied"},
+                  {"HttpTokens", str(given, "HttpTokens", "optional")},
+                  {"HttpPutResponseHopLimit", given.value("HttpPutResponseHopLimit", 1)},
+                  {"HttpEndpoint", str(given, "HttpEndpoint", "enabled")},
+                  {"HttpProtocolIpv6", str(given, "HttpProtocolIpv6", "disabled")},
+                  {"InstanceMetadataTags", str(given, "InstanceMetadataTags", "disabled")}};
+  if (options["HttpTokens"] != "optional" && options["HttpTokens"] != "required") {
+    fail("InvalidParameterValue", "Invalid value for HttpTokens: " + options["HttpTokens"].get<std::string>());
+  }
+  if (options["HttpEndpoint"] != "enabled" && options["HttpEndpoint"] != "disabled") {
+    fail("InvalidParameterValue", "Invalid value for HttpEndpoint: " + options["HttpEndpoint"].get<std::string>());
+  }
+  int64_t hops = options["HttpPutResponseHopLimit"].get<int64_t>();
+  if (hops < 1 || hops > 64) fail("InvalidParameterValue", "HttpPutResponseHopLimit must be between 1 and 64");
+  return options;
+}
+
+std::string random_mac() {
+  std::string bytes = random_bytes(5);
+  return "02:" + to_colon_hex(bytes);
+}
+
+std::string hostname_of(const std::string& ip) {
+  std::string name = "ip-" + ip;
+  std::replace(name.begin(), name.end(), '.', '-');
+  return name;
+}
+
+json new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet, const json& groups,
+                  const std::string& reservation_id, int64_t index, const json& tags) {
+  std::string id = new_resource_id("i");
+  std::string ip = allocate_ip(ctx, subnet);
+  std::string dns = hostname_of(ip) + "." + dns_domain(ctx.region);
+  std::string mac = random_mac();
+  std::string eni = new_resource_id("eni");
+  std::string type = request["InstanceType"].get<std::string>();
+  json type_info;
+  for (const json& t : ctx.catalog.instance_types()) {
+    if (t["InstanceType"] == type) type_info = t;
+  }
+  std::string launch_time = format_iso8601(ctx.now);
+  json instance = {
+      {"InstanceId", id},
+      {"ImageId", image["ImageId"]},
+      {"InstanceType", type},
+      {"LaunchTime", launch_time},
+      {"Placement", {{"AvailabilityZone", subnet["AvailabilityZone"]}, {"GroupName", ""}, {"Tenancy", "default"}}},
+      {"PrivateDnsName", dns},
+      {"PrivateIpAddress", ip},
+      {"ProductCodes", json::array()},
+      {"PublicDnsName", ""},
+      {"State", state_json(InstanceState::kPending)},
+      {"StateTransitionReason", ""},
+      {"SubnetId", subnet["SubnetId"]},
+      {"VpcId", subnet["VpcId"]},
+      {"Architecture", "x86_64"},
+      {"AmiLaunchIndex", index},
+      {"BlockDeviceMappings", json::array({{{"DeviceName", "/dev/xvda"},
+                                            {"Ebs",
+                                             {{"AttachTime", launch_time},
+                                              {"DeleteOnTermination", true},
+                                              {"Status", "attached"},
+                                              {"VolumeId", new_resource_id("vol")}}}}})},
+      {"ClientToken", str(request, "ClientToken")},
+      {"EbsOptimized", false},
+      {"EnaSupport", true},
+      {"Hypervisor", "xen"},
+      {"NetworkInterfaces",
+       json::array({{{"NetworkInterfaceId", eni},
+                     {"MacAddress", mac},
+                     {"PrivateIpAddress", ip},
+                     {"PrivateDnsName", dns},
+                     {"PrivateIpAddresses", json::array({{{"Primary", true}, {"PrivateIpAddress", ip}, {"PrivateDnsName", dns}}})},
+                     {"SubnetId", subnet["SubnetId"]},
+                     {"VpcId", subnet["VpcId"]},
+                     {"OwnerId", ctx.account_id},
+                     {"Status", "in-use"},
+                     {"SourceDestCheck", true},
+                     {"Groups", groups},
+                     {"InterfaceType", "interface"},
+                     {"Attachment",
+                      {{"AttachmentId", new_resource_id("eni-attach")},
+                       {"AttachTime", launch_time},
+                       {"DeleteOnTermination", true},
+                       {"DeviceIndex", 0},
+                       {"NetworkCardIndex", 0},
+                       {"Status", "attached"}}}}})},
+      {"RootDeviceName", "/dev/xvda"},
+      {"RootDeviceType", "ebs"},
+      {"SecurityGroups", groups},
+      {"SourceDestCheck", true},
+      {"Tags", tags},
+      {"VirtualizationType", "hvm"},
+      {"CpuOptions",
+       {{"CoreCount", type_info["VCpuInfo"].value("DefaultCores", 1)},
+        {"ThreadsPerCore", type_info["VCpuInfo"].value("DefaultThreadsPerCore", 1)}}},
+      {"MetadataOptions", metadata_options(request)},
+      {"Monitoring", {{"State", "disabled"}}},
+      {"PlatformDetails", "Linux/UNIX"},
+      {"UsageOperation", "RunInstances"},
+      {"_ReservationId", reservation_id},
+      {"_OwnerId", ctx.account_id},
+      {"_UserData", str(request, "UserData")},
+      {"_ShutdownBehavior", str(request, "InstanceInitiatedShutdownBehavior", "stop")},
+      {"_DisableApiTermination", request.value("DisableApiTermination", false)},
+      {"_Vcpus", type_info["VCpuInfo"].value("DefaultVCpus", 1)},
+      {"_MemoryMiB", type_info["MemoryInfo"].value("SizeInMiB", 512)},
+      {"_StatusOk", false},
+  };
+  if (request.contains("KeyName")) instance["KeyName"] = request["KeyName"];
+  return instance;
+}
+
+json reservation_of(const std::vector<json>& instances, const std::string& account_id) {
+  json groups = json::array();
+  json members = json::array();
+  for (const json& instance : instances) members.push_back(instance);
+  return {{"ReservationId", instances.front()["_ReservationId"]},
+          {"OwnerId", account_id},
+          {"Groups", groups},
+          {"Instances", members}};
+}
+
+json run_instances(CallContext& ctx, const json& request) {
+  if (!request.contains("ImageId")) fail("MissingParameter", "The request must contain the parameter ImageId");
+  std::string image_id = request["ImageId"].get<std::string>();
+  if (!is_resource_id(image_id, "ami")) fail("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
+  auto image = find(ctx, kinds::kImage, image_id);
+  if (!image || (!image->value("Public", false) && image->value("OwnerId", "") != ctx.account_id)) {
+    fail("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
+  }
+  std::string token = str(request, "ClientToken");
+  if (!token.empty()) {
+    std::vector<json> earlier;
+    for (json& instance : list(ctx, kinds::kInstance)) {
+      if (instance.value("ClientToken", "") == token) earlier.push_back(std::move(instance));
+    }
+    if (!earlier.empty()) {
+      if (earlier.front()["ImageId"] != image_id) {
+        fail("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments "
+                                            "used in previous request(s).");
+      }
+      return reservation_of(earlier, ctx.account_id);
+    }
+  }
+  std::string type = str(request, "InstanceType", "m1.small");
+  if (!ctx.catalog.has_instance_type(type)) {
+    fail("InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
+  }
+  int64_t min_count = request["MinCount"].get<int64_t>(), max_count = request["MaxCount"].get<int64_t>();
+  if (min_count < 1 || max_count < min_count) {
+    fail("InvalidParameterValue", "MinCount must be at least 1 and no greater than MaxCount");
+  }
+  if (max_count > kMaxInstancesPerCall) {
+    fail("InstanceLimitExceeded", "You have requested more instances (" + std::to_string(max_count) +
+                                      ") than your current instance limit of " + std::to_string(kMaxInstancesPerCall) +
+                                      " allows for the specified instance type.");
+  }
+  if (request.contains("KeyName")) {
+    std::string key = request["KeyName"].get<std::string>();
+    bool found = false;
+    for (const json& k : list(ctx, kinds::kKeyPair)) found = found || k.value("KeyName", "") == key;
+    if (!found) fail("InvalidKeyPair.NotFound", "The key pair '" + key + "' does not exist");
+  }
+  if (request.contains("UserData")) {
+    auto decoded = base64_decode(request["UserData"].get<std::string>());
+    if (!decoded) fail("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+    if (decoded->size() > kMaxUserDataBytes) fail("InvalidParameterValue", "User data is limited to 16384 bytes");
+  }
+  json subnet = launch_subnet(ctx, request);
+  json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
+  json tags = tags_from_specifications(request, "instance");
+  (void)metadata_options(request);
+  std::string reservation = new_resource_id("r");
+  std::vector<json> launched;
+  for (int64_t i = 0; i < max_count; ++i) {
+    json instance = new_instance(ctx, request, *image, subnet, groups, reservation, i, tags);
+    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+    launched.push_back(instance);
+  }
+  return reservation_of(launched, ctx.account_id);
+}
+
+const FilterTable& instance_filters() {
+  static const FilterTable table = {
+      {"instance-id", field("InstanceId")},
+      {"instance-state-name", field("State.Name")},
+      {"instance-state-code", field("State.Code")},
+      {"instance-type", field("InstanceType")},
+      {"availability-zone", field("Placement.AvailabilityZone")},
+      {"vpc-id", field("VpcId")},
+      {"subnet-id", field("SubnetId")},
+      {"ip-address", field("PublicIpAddress")},
+      {"private-ip-address", field("PrivateIpAddress")},
+      {"private-dns-name", field("PrivateDnsName")},
+      {"dns-name", field("PublicDnsName")},
+      {"key-name", field("KeyName")},
+      {"image-id", field("ImageId")},
+      {"reservation-id", field("_ReservationId")},
+      {"architecture", field("Architecture")},
+      {"instance.group-id", field("SecurityGroups[].GroupId")},
+      {"instance.group-name", field("SecurityGroups[].GroupName")},
+      {"network-interface.network-interface-id", field("NetworkInterfaces[].NetworkInterfaceId")},
+      {"network-interface.mac-address", field("NetworkInterfaces[].MacAddress")},
+      {"client-token", field("ClientToken")},
+      {"launch-time", field("LaunchTime")},
+      {"root-device-type", field("RootDeviceType")},
+      {"metadata-options.http-tokens", field("MetadataOptions.HttpTokens")},
+      {"metadata-options.http-endpoint", field("MetadataOptions.HttpEndpoint")},
+  };
+  return table;
+}
+
+json describe_instances(CallContext& ctx, const json& request) {
+  json page = describe_stored(ctx, request,
+                              DescribeSpec{kinds::kInstance, "InstanceIds", "InstanceId", "Instances", instance_filters()});
+  // Group the page's instances into their reservations, in order of first appearance.
+  json reservations = json::array();
+  std::map<std::string, size_t> index;
+  for (json& instance : page["Instances"]) {
+    std::string id = instance.value("_ReservationId", "");
+    auto it = index.find(id);
+    if (it == index.end()) {
+      index[id] = reservations.size();
+      reservations.push_back({{"ReservationId", id}, {"OwnerId", instance.value("_OwnerId", ctx.account_id)},
+                              {"Groups", json::array()}, {"Instances", json::array()}});
+      it = index.find(id);
+    }
+    reservations[it->second]["Instances"].push_back(std::move(instance));
+  }
+  json out = {{"Reservations", reservations}};
+  if (page.contains("NextToken")) out["NextToken"] = page["NextToken"];
+  return out;
+}
+
+// Applies `action` to each requested instance; returns StateChanges. Refuses the whole call
+// (changing nothing) when one instance is in a state the action cannot leave.
+json change_states(CallContext& ctx, const json& request, InstanceAction action) {
+  std::vector<json> instances;
+  for (const json& id : request["InstanceIds"]) instances.push_back(require(ctx, kinds::kInstance, id.get<std::string>()));
+  json changes = json::array();
+  for (json& instance : instances) {
+    InstanceState before = state_of(instance);
+    compute::Transition t = compute::on_action(before, action);
+    std::string id = instance["InstanceId"].get<std::string>();
+    if (!t.allowed) {
+      fail("IncorrectInstanceState", "The instance '" + id + "' is not in a state from which it can be " +
+                                         std::string(action == InstanceAction::kStart ? "started" :
+                                                     action == InstanceAction::kStop ? "stopped" : "rebooted") + ".");
+    }
+    if (action == InstanceAction::kTerminate && instance.value("_DisableApiTermination", false)) {
+      fail("OperationNotPermitted", "The instance '" + id + "' may not be terminated. Modify its 'disableApiTermination' "
+                                    "instance attribute and try again.");
+    }
+    if (t.next != before) {
+      instance["State"] = state_json(t.next);
+      if (t.next == InstanceState::kStopping || t.next == InstanceState::kShuttingDown) {
+        instance["StateTransitionReason"] = "User initiated (" + format_iso8601(ctx.now) + ")";
+      }
+    }
+    if (action == InstanceAction::kStop && request.value("Force", false)) instance["_ForceStop"] = true;
+    if (action == InstanceAction::kReboot) instance["_RebootRequested"] = true;
+    save(ctx, kinds::kInstance, id, instance);
+    changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});
+  }
+  return changes;
+}
+
+json describe_instance_status(CallContext& ctx, const json& request) {
+  static const FilterTable filters = {{"availability-zone", field("AvailabilityZone")},
+                                      {"instance-state-name", field("InstanceState.Name")},
+                                      {"instance-state-code", field("InstanceState.Code")},
+                                      {"instance-status.status", field("InstanceStatus.Status")},
+                                      {"system-status.status", field("SystemStatus.Status")}};
+  bool include_all = request.value("IncludeAllInstances", false);
+  std::set<std::string> wanted;
+  for (const json& id : request.value("InstanceIds", json::array())) {
+    wanted.insert(require(ctx, kinds::kInstance, id.get<std::string>())["InstanceId"].get<std::string>());
+  }
+  std::vector<json> rows;
+  for (const json& instance : list(ctx, kinds::kInstance)) {
+    InstanceState state = state_of(instance);
+    if (!wanted.empty() && !wanted.count(instance["InstanceId"].get<std::string>())) continue;
+    if (!include_all && state != InstanceState::kRunning) continue;
+    std::string status = state != InstanceState::kRunning ? "not-applicable"
+                         : instance.value("_StatusOk", false) ? "ok" : "initializing";
+    std::string detail = status == "ok" ? "passed" : status == "initializing" ? "initializing" : "not-applicable";
+    json summary = {{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
+    const Zone* zone = ctx.catalog.zone(ctx.region, instance["Placement"]["AvailabilityZone"].get<std::string>());
+    rows.push_back({{"InstanceId", instance["InstanceId"]},
+                    {"AvailabilityZone", instance["Placement"]["AvailabilityZone"]},
+                    {"AvailabilityZoneId", zone ? zone->id : ""},
+                    {"InstanceState", instance["State"]},
+                    {"InstanceStatus", summary},
+                    {"SystemStatus", summary},
+                    {"Events", json::array()}});
+  }
+  return describe_values(std::move(rows), request, filters, "InstanceStatuses");
+}
+
+json modify_metadata_options(CallContext& ctx, const json& request) {
+  std::string id = request["InstanceId"].get<std::string>();
+  json instance = require(ctx, kinds::kInstance, id);
+  json merged = instance["MetadataOptions"];
+  for (const char* key : {"HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6",
+                          "InstanceMetadataTags"}) {
+    if (request.contains(key)) merged[key] = request[key];
+  }
+  instance["MetadataOptions"] = metadata_options({{"MetadataOptions", merged}});
+  save(ctx, kinds::kInstance, id, instance);
+  return {{"InstanceId", id}, {"InstanceMetadataOptions", instance["MetadataOptions"]}};
+}
+
+}  // namespace
+
+std::string dns_domain(const std::string& region) {
+  return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
+}
+
+void add_instance_actions(ActionTable& table) {
+  table["RunInstances"] = {run_instances, true};
+  table["DescribeInstances"] = {describe_instances, false};
+  table["DescribeInstanceStatus"] = {describe_instance_status, false};
+  table["StartInstances"] = {[](CallContext& c, const json& r) {
+                               return json{{"StartingInstances", change_states(c, r, InstanceAction::kStart)}};
+                             },
+                             true};
+  table["StopInstances"] = {[](CallContext& c, const json& r) {
+                              return json{{"StoppingInstances", change_states(c, r, InstanceAction::kStop)}};
+                            },
+                            true};
+  table["TerminateInstances"] = {[](CallContext& c, const json& r) {
+                                   return json{{"TerminatingInstances", change_states(c, r, InstanceAction::kTerminate)}};
+                                 },
+                                 true};
+  table["RebootInstances"] = {[](CallContext& c, const json& r) {
+                                change_states(c, r, InstanceAction::kReboot);
+                                return json::object();
+                              },
+                              true};
+  table["ModifyInstanceMetadataOptions"] = {modify_metadata_options, true};
+}
+
+}  // namespace stratus::ec2

@@ -1,0 +1,20 @@
+#pragma once
+// Instances through the API: RunInstances and the lifecycle calls record desired state
+// (pending, stopping, shutting-down); the instance reconciler makes VMs follow and records
+// what they did (running, stopped, terminated).
+
+#include <string>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// The private DNS domain of `region`: "ec2.internal" in us-east-1, else REGION.compute.internal.
+std::string dns_domain(const std::string& region);
+
+// Registers RunInstances, DescribeInstances, DescribeInstanceStatus, StartInstances,
+// StopInstances, RebootInstances, TerminateInstances, GetConsoleOutput and
+// ModifyInstanceMetadataOptions.
+void add_instance_actions(ActionTable& table);
+
+}  // namespace stratus::ec2
