@@ -166,13 +166,14 @@ class RawResponse:
 class StratusServer:
     """One `stratus serve` process bound to a data dir."""
 
-    def __init__(self, data_dir=None, binary=None, extra_env=None):
+    def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None):
         self.binary = binary or STRATUS_BIN
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
-        # A private, empty image cache: tests never see the user's built images unless they
-        # put one there (see fake_base_image).
-        self.image_cache = tempfile.mkdtemp(prefix="stratus-test-images-")
+        # A private, empty image cache unless one is given: tests never see the user's built
+        # images unless they ask (see fake_base_image, real_image_cache).
+        self.owns_image_cache = image_cache is None
+        self.image_cache = image_cache or tempfile.mkdtemp(prefix="stratus-test-images-")
         self.log_dir = tempfile.mkdtemp(prefix="stratus-test-log-")
         self.extra_env = dict(extra_env or {})
         self.port = None
@@ -319,7 +320,8 @@ class StratusServer:
                 if self.owns_data_dir:
                     shutil.rmtree(self.data_dir, ignore_errors=True)
                 shutil.rmtree(self.log_dir, ignore_errors=True)
-                shutil.rmtree(self.image_cache, ignore_errors=True)
+                if self.owns_image_cache:
+                    shutil.rmtree(self.image_cache, ignore_errors=True)
 
     # ------------------------------------------------------------- clients
     def client(self, region="us-east-1", access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,
@@ -431,6 +433,17 @@ def skewed_clock(minutes):
     when = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
             + datetime.timedelta(minutes=minutes))
     return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+
+def real_image_cache():
+    """The image cache `stratus image build` fills, when it holds the base image of the
+    binary's recipe; else None (tests that boot VMs skip then)."""
+    root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "stratus", "images")
+    recipe = os.path.join(REPO_ROOT, "images", "debian-12.sh")
+    with open(recipe, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    image_dir = os.path.join(root, "debian-12-" + digest)
+    return root if os.path.isfile(os.path.join(image_dir, "image.json")) else None
 
 
 def fake_base_image(image_cache):

@@ -1,0 +1,133 @@
+"""Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
+user data; wait for running and status ok; SSH as ec2-user with the private key (from inside
+the VPC's namespace until public IPs arrive); user data ran once; IMDS v1 and v2 from inside;
+stop (disk kept), start (user data not run again), reboot, terminate (VM, disk, NIC and VPC
+plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
+
+import glob
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import StratusServer, StratusTestCase, real_image_cache
+
+USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+
+
+def reap(server):
+    """Stops the server, then ends every VM and dnsmasq it started (by pid file) and deletes
+    its VPC namespaces, so that a failed test leaves nothing behind; then removes its files."""
+    server.stop()
+    for pattern in ("instances/*/qemu.pid", "net/*.pid"):
+        for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
+            try:
+                with open(pid_file) as f:
+                    os.kill(int(f.read().strip()), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+    for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
+        vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
+        subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
+    server.cleanup()
+
+
+@unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")
+@unittest.skipUnless(real_image_cache(), "needs the base image: run `stratus image build`")
+class InstanceLifecycleTest(StratusTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        server = StratusServer(image_cache=real_image_cache())
+        cls.addClassCleanup(reap, server)
+        server.start()
+        cls.server = server
+        cls.ec2 = server.client("us-east-1")
+        cls.key_file = os.path.join(server.log_dir, "k.pem")
+
+    def ssh(self, instance, command, timeout=20):
+        ns = "stratus-" + instance["VpcId"]
+        return subprocess.run(
+            ["ip", "netns", "exec", ns, "ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
+             "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
+             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PrivateIpAddress"], command],
+            capture_output=True, text=True, timeout=timeout)
+
+    def wait_ssh(self, instance, deadline=300):
+        end = time.time() + deadline
+        while time.time() < end:
+            if self.ssh(instance, "true").returncode == 0:
+                return
+            time.sleep(2)
+        self.fail("no SSH to %s within %d s" % (instance["InstanceId"], deadline))
+
+    def describe(self, instance_id):
+        return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+    def waiter(self, name, instance_id):
+        self.ec2.get_waiter(name).wait(InstanceIds=[instance_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+
+    def test_lifecycle(self):
+        key = self.ec2.create_key_pair(KeyName="e2e")
+        with open(self.key_file, "w") as f:
+            f.write(key["KeyMaterial"])
+        os.chmod(self.key_file, 0o400)
+        image = self.ec2.describe_images(Owners=["amazon"], Filters=[
+            {"Name": "name", "Values": ["debian-12-*"]}])["Images"][0]["ImageId"]
+
+        reservation = self.ec2.run_instances(
+            ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1, KeyName="e2e",
+            UserData=USER_DATA, TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "e2e"}]}])
+        instance_id = reservation["Instances"][0]["InstanceId"]
+        self.assertEqual(reservation["Instances"][0]["State"]["Name"], "pending")
+        self.waiter("instance_running", instance_id)
+        self.waiter("instance_status_ok", instance_id)
+        instance = self.describe(instance_id)
+        self.assertEqual(instance["Tags"], [{"Key": "Name", "Value": "e2e"}])
+
+        self.wait_ssh(instance)
+        out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs; "
+                                 "curl -s http://169.254.169.254/latest/meta-data/instance-id; echo; "
+                                 "T=$(curl -s -X PUT http://169.254.169.254/latest/api/token "
+                                 "-H 'X-aws-ec2-metadata-token-ttl-seconds: 60'); "
+                                 "curl -s -H \"X-aws-ec2-metadata-token: $T\" "
+                                 "http://169.254.169.254/latest/meta-data/local-ipv4; echo; "
+                                 "echo kept > /home/ec2-user/disk-check; sync", timeout=300)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.splitlines(), ["ran", instance_id, instance["PrivateIpAddress"]])
+
+        stopping = self.ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
+        self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
+        self.waiter("instance_stopped", instance_id)
+        with self.assertEc2Error("IncorrectInstanceState"):
+            self.ec2.reboot_instances(InstanceIds=[instance_id])
+
+        self.ec2.start_instances(InstanceIds=[instance_id])
+        self.waiter("instance_running", instance_id)
+        self.wait_ssh(instance)
+        out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs "
+                                 "/home/ec2-user/disk-check", timeout=300)
+        self.assertEqual(out.stdout.splitlines(), ["ran", "kept"])  # user data ran once; disk kept
+
+        self.ec2.reboot_instances(InstanceIds=[instance_id])
+        self.assertEqual(self.describe(instance_id)["State"]["Name"], "running")
+
+        self.ec2.terminate_instances(InstanceIds=[instance_id])
+        self.waiter("instance_terminated", instance_id)
+        run_dir = os.path.join(self.server.data_dir, "instances", instance_id)
+        for _ in range(30):
+            if not os.path.exists(run_dir) and not os.path.exists("/run/netns/stratus-" + instance["VpcId"]):
+                break
+            time.sleep(1)
+        self.assertFalse(os.path.exists(run_dir), "the root volume overlay was not deleted")
+        self.assertFalse(os.path.exists("/run/netns/stratus-" + instance["VpcId"]), "the VPC namespace stayed")
+        ps = subprocess.run(["pgrep", "-f", "qemu-system-x86_64 -name " + instance_id], capture_output=True, text=True)
+        self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
+        with self.assertEc2Error("IncorrectInstanceState"):
+            self.ec2.start_instances(InstanceIds=[instance_id])
+
+
+if __name__ == "__main__":
+    unittest.main()
