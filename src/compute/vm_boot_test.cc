@@ -13,6 +13,7 @@
 
 #include "common/embedded.h"
 #include "common/ssh_keys.h"
+#include "common/shell_output.h"
 #include "common/temp_dir.h"
 #include "compute/vm_driver.h"
 #include "images/image_cache.h"
@@ -24,21 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[512];
-  while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
-
 class VmBootTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (output_of("command -v qemu-system-x86_64").empty()) GTEST_SKIP() << "needs qemu-system-x86_64";
+    if (shell_output("command -v qemu-system-x86_64").empty()) GTEST_SKIP() << "needs qemu-system-x86_64";
     images::ImageCache cache(images::default_image_cache_root(), runner_);
     images::Recipe recipe{"debian-12", std::string(embedded::debian_image_recipe())};
     if (!cache.has(recipe)) GTEST_SKIP() << "needs the base image: run `stratus image build`";
@@ -147,7 +138,7 @@ TEST_F(VmBootTest, BootsTheBaseImageWithCloudInitAgainstOurMetadataService) {
   }
   ASSERT_TRUE(up) << "no SSH after " << seconds << " s; console: " << (run_dir / "console.log").string();
   std::printf("[ timing ] ssh as ec2-user after %.1f s\n", seconds);
-  std::string checks = output_of(ssh + "'cloud-init status --wait >/dev/null; cat /var/tmp/userdata-ran; "
+  std::string checks = shell_output(ssh + "'cloud-init status --wait >/dev/null; cat /var/tmp/userdata-ran; "
                                        "curl -s http://169.254.169.254/latest/meta-data/instance-id; echo; "
                                        "TOKEN=$(curl -s -X PUT http://169.254.169.254/latest/api/token "
                                        "-H \"X-aws-ec2-metadata-token-ttl-seconds: 60\"); "

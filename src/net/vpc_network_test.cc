@@ -8,22 +8,13 @@
 #include <gtest/gtest.h>
 #include <sstream>
 
+#include "common/shell_output.h"
 #include "common/temp_dir.h"
 
 namespace stratus::net {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string output_of(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[512];
-  while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
 
 std::string read(const fs::path& path) {
   std::ifstream in(path);
@@ -45,7 +36,7 @@ class VpcNetworkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
-    if (output_of("command -v dnsmasq").empty()) GTEST_SKIP() << "needs dnsmasq";
+    if (shell_output("command -v dnsmasq").empty()) GTEST_SKIP() << "needs dnsmasq";
     vpc_ = "vpc-" + std::string(9, '0') + std::to_string(10000000 + ::getpid() % 10000000);
   }
   void TearDown() override {
@@ -82,10 +73,10 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   std::string tap = VpcNetwork::tap_name(port.eni_id);
   EXPECT_LE(bridge.size(), 15u);
   EXPECT_LE(tap.size(), 15u);
-  EXPECT_NE(output_of("ip -n " + ns + " addr show " + bridge).find("10.0.1.1/24"), std::string::npos);
-  EXPECT_NE(output_of("ip -n " + ns + " addr show lo").find("169.254.169.254/32"), std::string::npos);
-  EXPECT_NE(output_of("ip -n " + ns + " addr show lo").find("10.0.0.2/32"), std::string::npos);
-  EXPECT_NE(output_of("ip -n " + ns + " link show " + tap).find("master " + bridge), std::string::npos);
+  EXPECT_NE(shell_output("ip -n " + ns + " addr show " + bridge).find("10.0.1.1/24"), std::string::npos);
+  EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("169.254.169.254/32"), std::string::npos);
+  EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("10.0.0.2/32"), std::string::npos);
+  EXPECT_NE(shell_output("ip -n " + ns + " link show " + tap).find("master " + bridge), std::string::npos);
   EXPECT_NE(read(state_.path() / (vpc_ + "." + subnet + ".dhcp.hosts")).find("02:00:0a:00:01:0a,10.0.1.10,ip-10-0-1-10"),
             std::string::npos);
   EXPECT_NE(read(state_.path() / (vpc_ + ".dns.hosts")).find("10.0.1.10 ip-10-0-1-10"), std::string::npos);
@@ -96,7 +87,7 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   EXPECT_TRUE(compute::process_alive(dhcp_pid));
 
   ASSERT_TRUE(network_.remove_port(vpc_, subnet, port).ok());
-  EXPECT_EQ(output_of("ip -n " + ns + " link show " + tap + " 2>/dev/null"), "");
+  EXPECT_EQ(shell_output("ip -n " + ns + " link show " + tap + " 2>/dev/null"), "");
   EXPECT_EQ(read(state_.path() / (vpc_ + "." + subnet + ".dhcp.hosts")).find("10.0.1.10"), std::string::npos);
 
   ASSERT_TRUE(network_.remove_vpc(vpc_).ok());
