@@ -29,6 +29,9 @@ int SpawnProcessRunner::run(const std::vector<std::string>& argv, bool quiet) {
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  // Children (QEMU and dnsmasq daemons among them) must not inherit our sockets: a VM holding
+  // the API's or the metadata service's listening socket would keep it open past a restart.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (quiet) {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);

@@ -13,7 +13,8 @@ namespace stratus::compute {
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;
-  // Runs argv[0] (looked up in PATH) with `argv` and waits. Inherits stdout/stderr, or
+  // Runs argv[0] (looked up in PATH) with `argv` and waits; the child gets no file
+  // descriptors beyond stdin/stdout/stderr. Inherits stdout/stderr, or
   // discards them when `quiet` (for probes whose failure is an answer, not an error).
   // Returns its exit status, or -1 when it could not be started or died of a signal.
   virtual int run(const std::vector<std::string>& argv, bool quiet = false) = 0;

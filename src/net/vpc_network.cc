@@ -1,10 +1,13 @@
 #include "net/vpc_network.h"
 
+#include <net/if.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "net/netns.h"
 
 namespace stratus::net {
 namespace {
@@ -190,6 +193,98 @@ std::vector<std::string> VpcNetwork::vpcs() const {
   return out;
 }
 
+namespace {
+
+constexpr const char* kEdgeNetns = "stratus-edge";
+constexpr const char* kHostLink = "stratus-edge";   // host side of the host<->edge veth
+constexpr const char* kEdgeLink = "uplink";         // edge side of it
+constexpr const char* kHostAddress = "198.18.0.1";  // the host<->edge link (RFC 2544 range)
+constexpr const char* kEdgeAddress = "198.18.0.2";
+constexpr const char* kVpcUplink = "edge0";         // VPC side of a VPC<->edge veth
+
+}  // namespace
+
+Result<bool> VpcNetwork::ensure_edge(const Ipv4Cidr& public_pool) {
+  if (fs::exists(std::string("/run/netns/") + kEdgeNetns)) return true;
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"netns", "add", kEdgeNetns},
+           {"-n", kEdgeNetns, "link", "set", "lo", "up"},
+           {"link", "add", kHostLink, "type", "veth", "peer", "name", kEdgeLink, "netns", kEdgeNetns},
+           {"addr", "add", std::string(kHostAddress) + "/30", "dev", kHostLink},
+           {"link", "set", kHostLink, "up"},
+           {"-n", kEdgeNetns, "addr", "add", std::string(kEdgeAddress) + "/30", "dev", kEdgeLink},
+           {"-n", kEdgeNetns, "link", "set", kEdgeLink, "up"},
+           // Only the public pool is routed into the edge; nothing leaves towards the uplink.
+           {"route", "replace", public_pool.str(), "via", kEdgeAddress, "dev", kHostLink}}) {
+    auto done = ip(args);
+    if (!done.ok()) return done;
+  }
+  return ip({"netns", "exec", kEdgeNetns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
+}
+
+Result<bool> VpcNetwork::ensure_uplink(const std::string& vpc_id) {
+  std::string ns = netns_name(vpc_id);
+  if (runner_.run({"ip", "-n", ns, "link", "show", kVpcUplink}, /*quiet=*/true) == 0) return true;
+  std::string edge_side = "ve" + tail(vpc_id, 13);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-n", ns, "link", "add", kVpcUplink, "type", "veth", "peer", "name", edge_side, "netns", kEdgeNetns},
+           {"-n", ns, "link", "set", kVpcUplink, "up"},
+           {"-n", kEdgeNetns, "link", "set", edge_side, "up"}}) {
+    auto done = ip(args);
+    if (!done.ok()) return done;
+  }
+  return ip({"netns", "exec", kEdgeNetns, "sysctl", "-q", "-w", "net.ipv4.conf." + edge_side + ".proxy_arp=1"});
+}
+
+Result<bool> VpcNetwork::apply_nat(const std::string& vpc_id) {
+  std::ifstream in(file(vpc_id, "nat"));
+  std::string pre, post, public_ip, private_ip;
+  while (in >> public_ip >> private_ip) {
+    pre += "    ip daddr " + public_ip + " dnat to " + private_ip + "\n";
+    post += "    ip saddr " + private_ip + " oifname \"" + kVpcUplink + "\" snat to " + public_ip + "\n";
+  }
+  fs::path rules = file(vpc_id, "nft");
+  {
+    std::ofstream out(rules, std::ios::trunc);
+    // Create-then-delete makes the replacement atomic whether or not the table existed.
+    out << "table ip stratus_nat\ndelete table ip stratus_nat\ntable ip stratus_nat {\n"
+        << "  chain pre {\n    type nat hook prerouting priority dstnat;\n" << pre << "  }\n"
+        << "  chain post {\n    type nat hook postrouting priority srcnat;\n" << post << "  }\n}\n";
+  }
+  return in_netns(vpc_id, {"nft", "-f", rules.string()});
+}
+
+Result<bool> VpcNetwork::publish(const std::string& vpc_id, const std::string& public_ip,
+                                 const std::string& private_ip, const Ipv4Cidr& public_pool) {
+  for (auto step : {ensure_edge(public_pool), ensure_uplink(vpc_id)}) {
+    if (!step.ok()) return step;
+  }
+  std::string ns = netns_name(vpc_id);
+  // The public address is local to the VPC namespace (so it answers ARP from the edge) and
+  // DNAT turns it into the private one before local delivery.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"-n", ns, "addr", "replace", public_ip + "/32", "dev", kVpcUplink},
+           // The edge answers ARP for the host's side, so the default route needs no gateway.
+           // (Set each time: the kernel drops it when the uplink loses its last address.)
+           {"-n", ns, "route", "replace", "default", "dev", kVpcUplink},
+           {"-n", kEdgeNetns, "route", "replace", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)}}) {
+    auto done = ip(args);
+    if (!done.ok()) return done;
+  }
+  auto kept = update_hosts(file(vpc_id, "nat"), "", public_ip + " ", public_ip + " " + private_ip);
+  if (!kept.ok()) return kept;
+  return apply_nat(vpc_id);
+}
+
+Result<bool> VpcNetwork::unpublish(const std::string& vpc_id, const std::string& public_ip) {
+  std::string ns = netns_name(vpc_id);
+  (void)runner_.run({"ip", "-n", ns, "addr", "del", public_ip + "/32", "dev", kVpcUplink}, /*quiet=*/true);
+  (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32"}, /*quiet=*/true);
+  auto kept = update_hosts(file(vpc_id, "nat"), "", public_ip + " ", "");
+  if (!kept.ok()) return kept;
+  return apply_nat(vpc_id);
+}
+
 bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& subnet_id, const std::string& mac) const {
   std::ifstream in(file(vpc_id + "." + subnet_id, "dhcp.leases"));
   std::string line;
@@ -214,8 +309,31 @@ Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
     }
   }
   for (const fs::path& path : files) fs::remove(path, ec);
-  if (fs::exists("/run/netns/" + netns_name(vpc_id))) return ip({"netns", "del", netns_name(vpc_id)});
-  return true;
+  if (fs::exists("/run/netns/" + netns_name(vpc_id))) {
+    auto deleted = ip({"netns", "del", netns_name(vpc_id)});  // takes its uplink veth along
+    if (!deleted.ok()) return deleted;
+    // The kernel dismantles a namespace asynchronously: wait for the uplink's edge end to go.
+    std::string edge_side = "ve" + tail(vpc_id, 13);
+    for (int i = 0; i < 200 && runner_.run({"ip", "-n", kEdgeNetns, "link", "show", edge_side}, true) == 0; ++i) {
+      ::usleep(10000);
+    }
+  }
+  return remove_idle_edge();
+}
+
+Result<bool> VpcNetwork::remove_idle_edge() {
+  if (!fs::exists(std::string("/run/netns/") + kEdgeNetns)) return true;
+  // VPC uplinks in the edge are named "ve...": while one remains, some VPC still uses it.
+  bool in_use = false;
+  auto listed = run_in_netns(kEdgeNetns, [&] {
+    if (struct if_nameindex* links = ::if_nameindex()) {
+      for (struct if_nameindex* l = links; l->if_index != 0; ++l) in_use = in_use || std::string(l->if_name).rfind("ve", 0) == 0;
+      ::if_freenameindex(links);
+    }
+  });
+  if (!listed.ok()) return listed;
+  if (in_use) return true;
+  return ip({"netns", "del", kEdgeNetns});  // its veth to the host, and the host's route, go with it
 }
 
 }  // namespace stratus::net

@@ -51,15 +51,30 @@ class VpcNetwork {
   Result<bool> ensure_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port);
   // Removes the port's tap, reservation and name (nothing when absent).
   Result<bool> remove_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port);
+  // Makes `public_ip` reach `private_ip` of `vpc_id` from this host (1:1 NAT inside the VPC
+  // namespace; the address routed over the VPC's veth into the shared "stratus-edge" namespace,
+  // which the host reaches over a veth with a route for `public_pool` only). Idempotent.
+  Result<bool> publish(const std::string& vpc_id, const std::string& public_ip, const std::string& private_ip,
+                       const Ipv4Cidr& public_pool);
+  // Withdraws `public_ip` of `vpc_id` (nothing when absent).
+  Result<bool> unpublish(const std::string& vpc_id, const std::string& public_ip);
+
   // True when the subnet's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& subnet_id, const std::string& mac) const;
   // The VPCs this state directory has plumbing for (whose resolver it started).
   std::vector<std::string> vpcs() const;
-  // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it.
+  // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it (and
+  // the edge namespace when no other VPC uses it).
   Result<bool> remove_vpc(const std::string& vpc_id);
 
  private:
   Result<bool> ip(const std::vector<std::string>& args);
+  Result<bool> ensure_edge(const Ipv4Cidr& public_pool);
+  Result<bool> ensure_uplink(const std::string& vpc_id);
+  // Deletes the edge namespace once no VPC uplink is left in it.
+  Result<bool> remove_idle_edge();
+  // Rewrites the VPC's NAT table from its mapping file (public -> private per line).
+  Result<bool> apply_nat(const std::string& vpc_id);
   Result<bool> in_netns(const std::string& vpc_id, const std::vector<std::string>& command);
   std::filesystem::path file(const std::string& owner, const std::string& suffix) const;
   // Starts dnsmasq with `args` unless the one recorded in `pid_file` is alive.

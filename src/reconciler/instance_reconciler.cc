@@ -6,6 +6,7 @@
 
 #include "common/base64.h"
 #include "common/cidr.h"
+#include "common/network_defaults.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
@@ -19,6 +20,13 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
+
+// The changes that take `instance`'s public address away (null erases a member).
+json without_public_ip(const json& instance) {
+  json interfaces = instance["NetworkInterfaces"];
+  for (json& eni : interfaces) eni.erase("Association");
+  return {{"PublicIpAddress", nullptr}, {"PublicDnsName", ""}, {"NetworkInterfaces", interfaces}};
+}
 
 std::string domain_of(const std::string& region) {
   return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
@@ -129,6 +137,11 @@ bool InstanceReconciler::boot(const store::Record& record) {
                     network_.ensure_port(vpc_id, subnet["SubnetId"].get<std::string>(), port_of(instance))}) {
     if (!step.ok()) throw std::runtime_error(step.error().message);
   }
+  if (instance.contains("PublicIpAddress")) {
+    auto published = network_.publish(vpc_id, instance["PublicIpAddress"].get<std::string>(),
+                                       instance["PrivateIpAddress"].get<std::string>(), *Ipv4Cidr::parse(kPublicIpv4Pool));
+    if (!published.ok()) throw std::runtime_error(published.error().message);
+  }
   if (imds_ != nullptr && !listening_.count(vpc_id)) {
     auto listening = imds_->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
     if (!listening.ok()) throw std::runtime_error(listening.error().message);
@@ -162,11 +175,18 @@ bool InstanceReconciler::boot(const store::Record& record) {
   return true;
 }
 
+void InstanceReconciler::release_public_ip(const store::Record& record) {
+  if (!record.doc.contains("PublicIpAddress")) return;
+  auto withdrawn = network_.unpublish(record.doc["VpcId"].get<std::string>(), record.doc["PublicIpAddress"].get<std::string>());
+  if (!withdrawn.ok()) throw std::runtime_error(withdrawn.error().message);
+}
+
 void InstanceReconciler::tear_down(const store::Record& record) {
   const json& instance = record.doc;
   fs::path dir = run_dir(record.id);
   auto killed = vms_.kill(dir.string());
   if (!killed.ok()) throw std::runtime_error(killed.error().message);
+  release_public_ip(record);
   auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), instance["SubnetId"].get<std::string>(),
                                       port_of(instance));
   if (!removed.ok()) throw std::runtime_error(removed.error().message);
@@ -180,15 +200,27 @@ void InstanceReconciler::reconcile(const store::Record& record) {
   const std::string dir = run_dir(record.id).string();
   const int64_t now = unix_now();
   if (state == "pending") {
-    if (boot(record)) update(record.id, "pending", {{"State", state_json(InstanceState::kRunning)}});
+    if (boot(record)) {
+      adopted_.insert(record.id);
+      update(record.id, "pending", {{"State", state_json(InstanceState::kRunning)}});
+    }
   } else if (state == "running") {
     if (!vms_.running(dir)) {
       // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
       bool terminate = instance.value("_ShutdownBehavior", "stop") == "terminate";
       InstanceState next = terminate ? InstanceState::kShuttingDown : InstanceState::kStopped;
-      update(record.id, "running", {{"State", state_json(next)}, {"_StatusOk", false},
-                                    {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}});
+      if (!terminate) release_public_ip(record);
+      json changes = {{"State", state_json(next)}, {"_StatusOk", false},
+                      {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}};
+      if (!terminate) changes.update(without_public_ip(instance));
+      update(record.id, "running", changes);
       return;
+    }
+    if (!adopted_.count(record.id)) {
+      // Found running by a new process (after a restart): its VM runs on, but this process
+      // has yet to make sure of its plumbing (routes, NAT, metadata listener).
+      boot(record);
+      adopted_.insert(record.id);
     }
     if (instance.value("_RebootRequested", false)) {
       (void)vms_.reset(dir);
@@ -200,8 +232,11 @@ void InstanceReconciler::reconcile(const store::Record& record) {
     }
   } else if (state == "stopping") {
     if (!vms_.running(dir)) {
-      update(record.id, "stopping", {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
-                                     {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}});
+      release_public_ip(record);
+      json changes = {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
+                      {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}};
+      changes.update(without_public_ip(instance));
+      update(record.id, "stopping", changes);
     } else if (instance.value("_ForceStop", false) ||
                (instance.contains("_PowerDownAt") && now - instance["_PowerDownAt"].get<int64_t>() > kStopGraceSeconds)) {
       (void)vms_.kill(dir);
@@ -211,8 +246,9 @@ void InstanceReconciler::reconcile(const store::Record& record) {
     }
   } else if (state == "shutting-down") {
     tear_down(record);
-    update(record.id, "shutting-down", {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now},
-                                        {"_StatusOk", false}});
+    json changes = {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now}, {"_StatusOk", false}};
+    changes.update(without_public_ip(instance));
+    update(record.id, "shutting-down", changes);
   } else if (state == "terminated") {
     if (!instance.contains("_TerminatedAt")) {
       tear_down(record);  // terminated while stopped: nothing runs, but its NIC and disk remain

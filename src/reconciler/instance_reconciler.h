@@ -48,6 +48,8 @@ class InstanceReconciler {
   void reconcile(const store::Record& record);
   bool boot(const store::Record& record);
   void tear_down(const store::Record& record);
+  // Withdraws the instance's public address from the host's routing (not from the record).
+  void release_public_ip(const store::Record& record);
   // Writes `changes` into the instance if it is still in `expected_state`; returns false if not.
   bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes);
 
@@ -58,6 +60,7 @@ class InstanceReconciler {
   std::filesystem::path instances_dir_;
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
+  std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

@@ -1,7 +1,7 @@
 """Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
-user data; wait for running and status ok; SSH as ec2-user with the private key (from inside
-the VPC's namespace until public IPs arrive); user data ran once; IMDS v1 and v2 from inside;
-stop (disk kept), start (user data not run again), reboot, terminate (VM, disk, NIC and VPC
+user data; wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
+user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP released), start
+(a new public IP, user data not run again), reboot, terminate (VM, disk, NIC, VPC and edge
 plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
 
 import glob
@@ -30,6 +30,14 @@ def reap(server):
     for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
         vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
         subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
+    for _ in range(50):  # namespaces are dismantled asynchronously
+        edge = subprocess.run(["ip", "-n", "stratus-edge", "-o", "link", "show"], capture_output=True, text=True)
+        if edge.returncode != 0:
+            break
+        if " ve" not in edge.stdout:  # no other server's VPC uses it
+            subprocess.run(["ip", "netns", "del", "stratus-edge"], capture_output=True)
+            break
+        time.sleep(0.1)
     server.cleanup()
 
 
@@ -47,11 +55,10 @@ class InstanceLifecycleTest(StratusTestCase):
         cls.key_file = os.path.join(server.log_dir, "k.pem")
 
     def ssh(self, instance, command, timeout=20):
-        ns = "stratus-" + instance["VpcId"]
         return subprocess.run(
-            ["ip", "netns", "exec", ns, "ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
+            ["ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
              "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
-             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PrivateIpAddress"], command],
+             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PublicIpAddress"], command],
             capture_output=True, text=True, timeout=timeout)
 
     def wait_ssh(self, instance, deadline=300):
@@ -86,6 +93,8 @@ class InstanceLifecycleTest(StratusTestCase):
         self.waiter("instance_status_ok", instance_id)
         instance = self.describe(instance_id)
         self.assertEqual(instance["Tags"], [{"Key": "Name", "Value": "e2e"}])
+        self.assertRegex(instance["PublicIpAddress"], r"^198\.19\.\d+\.\d+$")
+        first_public_ip = instance["PublicIpAddress"]
 
         self.wait_ssh(instance)
         out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs; "
@@ -94,18 +103,23 @@ class InstanceLifecycleTest(StratusTestCase):
                                  "-H 'X-aws-ec2-metadata-token-ttl-seconds: 60'); "
                                  "curl -s -H \"X-aws-ec2-metadata-token: $T\" "
                                  "http://169.254.169.254/latest/meta-data/local-ipv4; echo; "
+                                 "curl -s http://169.254.169.254/latest/meta-data/public-ipv4; echo; "
                                  "echo kept > /home/ec2-user/disk-check; sync", timeout=300)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout.splitlines(), ["ran", instance_id, instance["PrivateIpAddress"]])
+        self.assertEqual(out.stdout.splitlines(),
+                         ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
 
         stopping = self.ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
         self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
         self.waiter("instance_stopped", instance_id)
+        self.assertNotIn("PublicIpAddress", self.describe(instance_id))
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.reboot_instances(InstanceIds=[instance_id])
 
         self.ec2.start_instances(InstanceIds=[instance_id])
         self.waiter("instance_running", instance_id)
+        instance = self.describe(instance_id)
+        self.assertNotEqual(instance["PublicIpAddress"], first_public_ip)
         self.wait_ssh(instance)
         out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs "
                                  "/home/ec2-user/disk-check", timeout=300)
@@ -123,6 +137,7 @@ class InstanceLifecycleTest(StratusTestCase):
             time.sleep(1)
         self.assertFalse(os.path.exists(run_dir), "the root volume overlay was not deleted")
         self.assertFalse(os.path.exists("/run/netns/stratus-" + instance["VpcId"]), "the VPC namespace stayed")
+        self.assertFalse(os.path.exists("/run/netns/stratus-edge"), "the edge namespace stayed")
         ps = subprocess.run(["pgrep", "-f", "qemu-system-x86_64 -name " + instance_id], capture_output=True, text=True)
         self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
         with self.assertEc2Error("IncorrectInstanceState"):
