@@ -109,6 +109,17 @@ class InstanceLifecycleTest(StratusTestCase):
         self.assertEqual(out.stdout.splitlines(),
                          ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
 
+        # kill -9 of `stratus serve`: the VM runs on, and the new process re-adopts it (the
+        # metadata service answers again once its listener is back).
+        self.server.restart(kill=True)
+        self.assertEqual(self.describe(instance_id)["State"]["Name"], "running")
+        for _ in range(30):
+            out = self.ssh(instance, "curl -s -m 2 http://169.254.169.254/latest/meta-data/instance-id")
+            if out.stdout.strip() == instance_id:
+                break
+            time.sleep(1)
+        self.assertEqual(out.stdout.strip(), instance_id)
+
         stopping = self.ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
         self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
         self.waiter("instance_stopped", instance_id)
