@@ -144,6 +144,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
   instances.set_metadata_service(&metadata);
+  ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   instances.start();
 
   auto [host, port] = parse_listen(listen);

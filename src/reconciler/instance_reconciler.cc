@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "common/base64.h"
 #include "common/cidr.h"
@@ -259,6 +261,16 @@ void InstanceReconciler::reconcile(const store::Record& record) {
       txn->commit();
     }
   }
+}
+
+std::optional<std::string> InstanceReconciler::console_output(const std::string& instance_id) const {
+  constexpr std::streamoff kMaxBytes = 64 * 1024;
+  std::ifstream in(run_dir(instance_id) / "console.log", std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  std::streamoff size = in.tellg();
+  in.seekg(std::max<std::streamoff>(0, size - kMaxBytes));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return text;
 }
 
 std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id, const std::string& ip) {

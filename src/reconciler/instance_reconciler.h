@@ -41,6 +41,9 @@ class InstanceReconciler {
   // The instance behind (VPC, private IP) for the metadata service, or nullopt. Thread-safe.
   std::optional<imds::Caller> caller(const std::string& vpc_id, const std::string& ip);
 
+  // The last 64 KiB of the instance's serial console, or nullopt when it never booted here.
+  std::optional<std::string> console_output(const std::string& instance_id) const;
+
   // The run directory of `instance_id`.
   std::filesystem::path run_dir(const std::string& instance_id) const { return instances_dir_ / instance_id; }
 

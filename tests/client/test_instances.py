@@ -109,6 +109,10 @@ class InstanceLifecycleTest(StratusTestCase):
         self.assertEqual(out.stdout.splitlines(),
                          ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
 
+        console = self.ec2.get_console_output(InstanceId=instance_id, Latest=True)
+        self.assertEqual(console["InstanceId"], instance_id)
+        self.assertIn("Cloud-init v.", console["Output"])  # botocore decodes the base64
+
         # kill -9 of `stratus serve`: the VM runs on, and the new process re-adopts it (the
         # metadata service answers again once its listener is back).
         self.server.restart(kill=True)

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -23,6 +24,9 @@ struct ServiceError {
 // Aborts the current call with `code` and `message`.
 [[noreturn]] void fail(const std::string& code, const std::string& message);
 
+// The latest serial console output of an instance, or nullopt when it has none (yet).
+using ConsoleReader = std::function<std::optional<std::string>(const std::string& instance_id)>;
+
 // The environment of one API call.
 struct CallContext {
   std::string region;       // the region the request was signed for
@@ -30,6 +34,7 @@ struct CallContext {
   int64_t now = 0;          // Unix seconds at the start of the call
   store::Transaction& txn;  // the call's transaction (read-only for non-mutating actions)
   const Catalog& catalog;
+  const ConsoleReader* console = nullptr;  // null when no VMs run here
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

@@ -40,7 +40,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   const ActionEntry& entry = actions_.find(action)->second;
   try {
     auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
-    CallContext ctx{region, account_id, unix_now(), *txn, catalog_};
+    CallContext ctx{region, account_id, unix_now(), *txn, catalog_, console_ ? &console_ : nullptr};
     json result = entry.handler(ctx, request);
     if (entry.mutating) txn->commit();
     return result;

@@ -24,6 +24,9 @@ class Ec2Service {
   // True when stratus implements `action` (the model may define more).
   bool implements(std::string_view action) const;
 
+  // Lets GetConsoleOutput read instances' consoles. REQUIRES: before any call.
+  void set_console_reader(ConsoleReader reader) { console_ = std::move(reader); }
+
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
   bool mutates(std::string_view action) const;
@@ -57,6 +60,7 @@ class Ec2Service {
   store::Store& store_;
   const Catalog& catalog_;
   ActionTable actions_;
+  ConsoleReader console_;
 };
 
 }  // namespace stratus::ec2

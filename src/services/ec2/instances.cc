@@ -440,6 +440,15 @@ json describe_instance_status(CallContext& ctx, const json& request) {
   return describe_values(std::move(rows), request, filters, "InstanceStatuses");
 }
 
+json get_console_output(CallContext& ctx, const json& request) {
+  std::string id = request["InstanceId"].get<std::string>();
+  require(ctx, kinds::kInstance, id);
+  json out = {{"InstanceId", id}, {"Timestamp", format_iso8601(ctx.now)}};
+  std::optional<std::string> text = ctx.console ? (*ctx.console)(id) : std::nullopt;
+  if (text) out["Output"] = base64_encode(*text);
+  return out;
+}
+
 json modify_metadata_options(CallContext& ctx, const json& request) {
   std::string id = request["InstanceId"].get<std::string>();
   json instance = require(ctx, kinds::kInstance, id);
@@ -481,6 +490,7 @@ void add_instance_actions(ActionTable& table) {
                               },
                               true};
   table["ModifyInstanceMetadataOptions"] = {modify_metadata_options, true};
+  table["GetConsoleOutput"] = {get_console_output, false};
 }
 
 }  // namespace stratus::ec2

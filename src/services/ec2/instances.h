@@ -13,8 +13,8 @@ namespace stratus::ec2 {
 std::string dns_domain(const std::string& region);
 
 // Registers RunInstances, DescribeInstances, DescribeInstanceStatus, StartInstances,
-// StopInstances, RebootInstances, TerminateInstances, GetConsoleOutput and
-// ModifyInstanceMetadataOptions.
+// StopInstances, RebootInstances, TerminateInstances, GetConsoleOutput (the latest 64 KiB
+// of the serial console) and ModifyInstanceMetadataOptions.
 void add_instance_actions(ActionTable& table);
 
 }  // namespace stratus::ec2
