@@ -30,10 +30,6 @@ json without_public_ip(const json& instance) {
   return {{"PublicIpAddress", nullptr}, {"PublicDnsName", ""}, {"NetworkInterfaces", interfaces}};
 }
 
-std::string domain_of(const std::string& region) {
-  return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
-}
-
 std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
 
 json state_json(InstanceState state) {
@@ -133,7 +129,7 @@ bool InstanceReconciler::boot(const store::Record& record) {
   std::string vpc_id = vpc["VpcId"].get<std::string>();
   auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
   auto subnet_cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
-  std::string domain = domain_of(record.region);
+  std::string domain = private_dns_domain(record.region);
   for (auto step : {network_.ensure_vpc(vpc_id, vpc_cidr, domain),
                     network_.ensure_subnet(vpc_id, vpc_cidr, subnet["SubnetId"].get<std::string>(), subnet_cidr, domain),
                     network_.ensure_port(vpc_id, subnet["SubnetId"].get<std::string>(), port_of(instance))}) {

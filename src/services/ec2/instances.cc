@@ -162,7 +162,7 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
                   const std::string& reservation_id, int64_t index, const json& tags) {
   std::string id = new_resource_id("i");
   std::string ip = allocate_ip(ctx, subnet);
-  std::string dns = hostname_of(ip) + "." + dns_domain(ctx.region);
+  std::string dns = hostname_of(ip) + "." + private_dns_domain(ctx.region);
   std::string mac = random_mac();
   std::string eni = new_resource_id("eni");
   std::string type = request["InstanceType"].get<std::string>();
@@ -463,10 +463,6 @@ json modify_metadata_options(CallContext& ctx, const json& request) {
 }
 
 }  // namespace
-
-std::string dns_domain(const std::string& region) {
-  return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
-}
 
 void add_instance_actions(ActionTable& table) {
   table["RunInstances"] = {run_instances, true};

@@ -9,9 +9,6 @@
 
 namespace stratus::ec2 {
 
-// The private DNS domain of `region`: "ec2.internal" in us-east-1, else REGION.compute.internal.
-std::string dns_domain(const std::string& region);
-
 // Registers RunInstances, DescribeInstances, DescribeInstanceStatus, StartInstances,
 // StopInstances, RebootInstances, TerminateInstances, GetConsoleOutput (the latest 64 KiB
 // of the serial console) and ModifyInstanceMetadataOptions.

@@ -2,6 +2,7 @@
 
 #include "common/cidr.h"
 #include "common/ids.h"
+#include "common/network_defaults.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/network_acls.h"
@@ -132,7 +133,7 @@ std::string default_dhcp_options(CallContext& ctx) {
     if (options.value("_Default", false)) return options["DhcpOptionsId"].get<std::string>();
   }
   std::string id = new_resource_id("dopt");
-  std::string domain = ctx.region == "us-east-1" ? "ec2.internal" : ctx.region + ".compute.internal";
+  std::string domain = private_dns_domain(ctx.region);
   save(ctx, kinds::kDhcpOptions, id,
        {{"DhcpOptionsId", id},
         {"OwnerId", ctx.account_id},
