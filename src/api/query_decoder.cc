@@ -175,9 +175,8 @@ Result<std::vector<const Node*>> indexed_children(const Node& node) {
 Result<json> decode_list(const Shape& shape, const Node& node) {
   if (node.has_value && node.children.empty()) {
     // A scalar given where a list belongs: AWS clients never send this; treat as one element.
-    Node single = node;
     if (shape.element.shape == nullptr) return json::array();
-    auto value = decode_node(*shape.element.shape, single);
+    auto value = decode_node(*shape.element.shape, node);
     if (!value.ok()) return value.error();
     return json::array({value.value()});
   }

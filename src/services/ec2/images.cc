@@ -60,7 +60,6 @@ const FilterTable& image_filters() {
 }
 
 json describe_images(CallContext& ctx, const json& request) {
-  json effective = request;
   // Without ids, a caller sees public images and its own.
   std::vector<json> visible;
   for (json& image : list(ctx, kinds::kImage)) {
@@ -91,7 +90,7 @@ json describe_images(CallContext& ctx, const json& request) {
     if (!missing.empty()) fail("InvalidAMIID.NotFound", "The image id '[" + missing + "]' does not exist");
     visible = std::move(chosen);
   }
-  return describe_values(std::move(visible), effective, image_filters(), "Images");
+  return describe_values(std::move(visible), request, image_filters(), "Images");
 }
 
 }  // namespace

@@ -310,7 +310,6 @@ json run_instances(CallContext& ctx, const json& request) {
   json subnet = launch_subnet(ctx, request);
   json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
   json tags = tags_from_specifications(request, "instance");
-  (void)metadata_options(request);
   std::string reservation = new_resource_id("r");
   std::vector<json> launched;
   for (int64_t i = 0; i < max_count; ++i) {
