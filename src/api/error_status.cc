@@ -15,6 +15,8 @@ int http_status_for(std::string_view code) {
       {"DryRunOperation", 412},
       {"InternalError", 500},
       {"InternalFailure", 500},
+      {"InsufficientInstanceCapacity", 500},  // AWS lists capacity errors as server errors
+      {"InsufficientAddressCapacity", 500},
       {"ServiceUnavailable", 503},
       {"Unavailable", 503},
       {"RequestLimitExceeded", 503},

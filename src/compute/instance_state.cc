@@ -64,16 +64,8 @@ Transition on_action(InstanceState state, InstanceAction action) {
   return {false, state};
 }
 
-InstanceState on_vm_event(InstanceState state, VmEvent event, bool terminate_on_guest_shutdown) {
-  using S = InstanceState;
-  if (event == VmEvent::kGuestUp) return state == S::kPending ? S::kRunning : state;
-  switch (state) {
-    case S::kStopping: return S::kStopped;
-    case S::kShuttingDown: return S::kTerminated;
-    case S::kRunning:
-    case S::kPending: return terminate_on_guest_shutdown ? S::kTerminated : S::kStopped;
-    default: return state;
-  }
+bool holds_host(InstanceState state) {
+  return state != InstanceState::kStopped && state != InstanceState::kTerminated;
 }
 
 }  // namespace stratus::compute

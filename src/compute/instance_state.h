@@ -1,6 +1,6 @@
 #pragma once
 // The EC2 instance lifecycle: states, their codes, and which transitions API calls and VM
-// events cause. Pure logic; the reconciler applies it.
+// cause. Pure logic; the API and the reconciler apply it.
 
 #include <optional>
 #include <string_view>
@@ -18,6 +18,10 @@ std::string_view state_name(InstanceState state);
 // The state named `name`, or nullopt.
 std::optional<InstanceState> parse_state(std::string_view name);
 
+// True when an instance in `state` holds host resources (memory, vCPUs): pending, running,
+// stopping and shutting-down do; stopped and terminated do not.
+bool holds_host(InstanceState state);
+
 // What a caller asks of an instance.
 enum class InstanceAction { kStart, kStop, kReboot, kTerminate };
 
@@ -34,13 +38,5 @@ struct Transition {
 // reboot: running only (stays running).
 // terminate: any -> shutting-down, stopped -> terminated; shutting-down/terminated: no-op.
 Transition on_action(InstanceState state, InstanceAction action);
-
-// What the hypervisor reports.
-enum class VmEvent { kGuestUp, kPoweredOff };
-
-// How a VM event moves an instance: guest up: pending -> running; powered off: stopping ->
-// stopped, shutting-down -> terminated, and a guest that shut itself down (running) -> stopped,
-// or terminated when its InstanceInitiatedShutdownBehavior is terminate. Other pairs: unchanged.
-InstanceState on_vm_event(InstanceState state, VmEvent event, bool terminate_on_guest_shutdown);
 
 }  // namespace stratus::compute

@@ -34,15 +34,6 @@ TEST(InstanceState, ActionsFollowAws) {
   }
 }
 
-TEST(InstanceState, VmEvents) {
-  EXPECT_EQ(on_vm_event(S::kPending, VmEvent::kGuestUp, false), S::kRunning);
-  EXPECT_EQ(on_vm_event(S::kStopping, VmEvent::kPoweredOff, false), S::kStopped);
-  EXPECT_EQ(on_vm_event(S::kShuttingDown, VmEvent::kPoweredOff, false), S::kTerminated);
-  EXPECT_EQ(on_vm_event(S::kRunning, VmEvent::kPoweredOff, false), S::kStopped);  // `shutdown -h now`
-  EXPECT_EQ(on_vm_event(S::kRunning, VmEvent::kPoweredOff, true), S::kTerminated);
-  EXPECT_EQ(on_vm_event(S::kStopped, VmEvent::kGuestUp, false), S::kStopped);
-}
-
 TEST(InstanceState, CodesAndNames) {
   EXPECT_EQ(state_code(S::kPending), 0);
   EXPECT_EQ(state_code(S::kRunning), 16);
@@ -54,6 +45,12 @@ TEST(InstanceState, CodesAndNames) {
     EXPECT_EQ(parse_state(state_name(s)), s);
   }
   EXPECT_FALSE(parse_state("exploded"));
+}
+
+TEST(InstanceState, OnlyStoppedAndTerminatedInstancesFreeTheHost) {
+  for (S s : {S::kPending, S::kRunning, S::kStopping, S::kShuttingDown}) EXPECT_TRUE(holds_host(s));
+  EXPECT_FALSE(holds_host(S::kStopped));
+  EXPECT_FALSE(holds_host(S::kTerminated));
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ struct VmSpec {
   std::string name;          // the instance id
   int vcpus = 1;
   int64_t memory_mib = 512;
-  bool kvm = false;          // KVM when a probe guest boots under it; else TCG (multi-threaded)
+  bool kvm = false;          // KVM, else TCG (multi-threaded); QemuDriver decides
   std::string kernel;        // absolute paths
   std::string initrd;
   std::string cmdline;

@@ -45,7 +45,7 @@ class VmBootTest : public ::testing::Test {
   SpawnProcessRunner runner_;
   TempDir work_{"vmboot-test"};
   net::VpcNetwork network_{runner_, work_.path() / "net"};
-  QemuDriver driver_{runner_};
+  QemuDriver driver_{runner_, Accelerator::kAuto, (work_.path() / "probe").string()};
   fs::path image_;
   std::string vpc_;
 };

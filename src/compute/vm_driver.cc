@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -18,9 +19,28 @@ pid_t vm_pid(const std::string& run_dir) {
   return pid;
 }
 
+constexpr int kProbeDeadlineSeconds = 5;
+
 }  // namespace
 
-Result<bool> QemuDriver::start(const VmSpec& spec, const std::string& netns) {
+bool QemuDriver::use_kvm(const std::string& kernel) {
+  if (accelerator_ == Accelerator::kAuto) {
+    bool kvm = false;
+    if (kvm_device_usable()) {
+      std::error_code ec;
+      std::filesystem::create_directories(probe_dir_, ec);
+      kvm = kvm_boots_guest(runner_, kernel, probe_dir_ + "/kvm-probe.log", kProbeDeadlineSeconds);
+    }
+    std::fprintf(stderr, "stratus: %s\n", kvm ? "KVM runs guests here: VMs use KVM"
+                                              : "KVM does not run a probe guest here: VMs use TCG (slower)");
+    accelerator_ = kvm ? Accelerator::kKvm : Accelerator::kTcg;
+  }
+  return accelerator_ == Accelerator::kKvm;
+}
+
+Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
+  VmSpec spec = given;
+  spec.kvm = use_kvm(spec.kernel);
   std::error_code ec;
   std::filesystem::create_directories(spec.run_dir, ec);
   if (ec) return ApiError{"InternalError", "cannot create " + spec.run_dir + ": " + ec.message()};

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "compute/kvm_probe.h"
 #include "compute/process_runner.h"
 #include "compute/qemu_command.h"
 
@@ -27,10 +28,13 @@ class VmDriver {
   virtual Result<bool> kill(const std::string& run_dir) = 0;
 };
 
-// VmDriver on qemu-system-x86_64 and QMP.
+// VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
 class QemuDriver : public VmDriver {
  public:
-  explicit QemuDriver(ProcessRunner& runner) : runner_(runner) {}
+  // With kAuto, the first start() probes KVM with its guest's kernel (kvm_boots_guest, the
+  // probe's console under `probe_dir`) and every VM uses KVM if the probe guest booted, else TCG.
+  QemuDriver(ProcessRunner& runner, Accelerator accelerator, std::string probe_dir)
+      : runner_(runner), accelerator_(accelerator), probe_dir_(std::move(probe_dir)) {}
   Result<bool> start(const VmSpec& spec, const std::string& netns) override;
   bool running(const std::string& run_dir) override;
   Result<bool> power_down(const std::string& run_dir) override;
@@ -38,7 +42,12 @@ class QemuDriver : public VmDriver {
   Result<bool> kill(const std::string& run_dir) override;
 
  private:
+  // Whether VMs run under KVM (decided on first use when auto).
+  bool use_kvm(const std::string& kernel);
+
   ProcessRunner& runner_;
+  Accelerator accelerator_;
+  std::string probe_dir_;
 };
 
 }  // namespace stratus::compute

@@ -16,6 +16,8 @@
 #include "api/service_model.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
+#include "compute/host_memory.h"
+#include "compute/kvm_probe.h"
 #include "compute/process_runner.h"
 #include "images/image_cache.h"
 #include "imds/imds_server.h"
@@ -109,8 +111,33 @@ std::string imds_secret(store::Store& store) {
   return secret;
 }
 
-int serve(const std::string& data_dir, const std::string& listen, const account::PinnedRoot& pinned, int threads,
-          const std::string& image_cache) {
+// Memory kept for the host itself (stratus, dnsmasq, the page cache of AMIs) by default.
+constexpr int64_t kHostReserveMiB = 2048;
+// What one VM costs beyond its guest memory (QEMU itself, TCG's translation cache), measured
+// in docs/benchmarks.md ("QEMU memory overhead").
+constexpr int64_t kVmOverheadMiB = 160;
+
+// Everything `stratus serve` is told on its command line.
+struct ServeOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8773";
+  account::PinnedRoot pinned;
+  int threads = 1;
+  std::string image_cache;
+  std::string accelerator = "auto";
+  int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
+  int64_t capacity_vcpus = 0;        // 0: no vCPU budget
+};
+
+int serve(const ServeOptions& options) {
+  const std::string& data_dir = options.data_dir;
+  const std::string& image_cache = options.image_cache;
+  const account::PinnedRoot& pinned = options.pinned;
+  auto accelerator = compute::parse_accelerator(options.accelerator);
+  if (!accelerator) {
+    std::fprintf(stderr, "stratus: --accel must be auto, kvm or tcg\n");
+    return 2;
+  }
   std::string problem = account::validate_pinned(pinned);
   if (!problem.empty()) {
     std::fprintf(stderr, "stratus: %s\n", problem.c_str());
@@ -127,6 +154,9 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   ec2::Catalog catalog(embedded::instance_types());
   account::RootCredentials root = account::ensure_root(store, pinned);
   ec2::Ec2Service ec2(store, catalog);
+  int64_t memory = options.capacity_memory_mib >= 0 ? options.capacity_memory_mib
+                                                    : std::max<int64_t>(0, compute::host_memory_mib() - kHostReserveMiB);
+  ec2.set_host_capacity({memory, options.capacity_vcpus, kVmOverheadMiB});
   std::optional<ec2::BaseImage> base_image = find_base_image(image_cache);
   if (!base_image) {
     std::printf("stratus: no base image in %s yet: run `stratus image build` to offer an AMI\n", image_cache.c_str());
@@ -137,9 +167,10 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
-  compute::QemuDriver vms(runner);
+  compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
   net::VpcNetwork network(runner, fs::path(data_dir) / "net");
-  reconciler::InstanceReconciler instances(store, vms, network, runner, fs::absolute(fs::path(data_dir) / "instances"));
+  reconciler::InstanceReconciler instances(store, vms, network, runner, fs::absolute(fs::path(data_dir) / "instances"),
+                                           fs::absolute(fs::path(data_dir) / "volumes"));
   imds::TokenIssuer tokens(imds_secret(store));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
@@ -147,7 +178,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   instances.start();
 
-  auto [host, port] = parse_listen(listen);
+  auto [host, port] = parse_listen(options.listen);
   api::HttpServer server(host, port, [&](api::HttpRequest request, api::HttpServer::Responder respond) {
     endpoint->handle(request, respond);
   });
@@ -157,7 +188,7 @@ int serve(const std::string& data_dir, const std::string& listen, const account:
               data_dir.c_str());
   std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
   std::fflush(stdout);
-  server.run(threads);
+  server.run(options.threads);
   endpoint.reset();  // commits the writes still queued while the server's loops still exist
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   return 0;
@@ -201,23 +232,36 @@ int main(int argc, char** argv) {
   CLI::App app{"stratus: an AWS EC2 region you run yourself"};
   app.require_subcommand(1);
 
-  std::string data_dir = default_data_dir();
-  std::string listen = "127.0.0.1:8773";
-  account::PinnedRoot pinned{env_or("STRATUS_ACCOUNT_ID", ""), env_or("STRATUS_ROOT_ACCESS_KEY_ID", ""),
-                             env_or("STRATUS_ROOT_SECRET_ACCESS_KEY", "")};
+  ServeOptions serve_options;
+  std::string& data_dir = serve_options.data_dir;
+  data_dir = default_data_dir();
+  serve_options.pinned = {env_or("STRATUS_ACCOUNT_ID", ""), env_or("STRATUS_ROOT_ACCESS_KEY_ID", ""),
+                          env_or("STRATUS_ROOT_SECRET_ACCESS_KEY", "")};
   // One event loop per core but one: the write thread (group commit) needs a core of its own.
-  int threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency())) - 1;
+  serve_options.threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency())) - 1;
+  std::string& image_cache = serve_options.image_cache;
+  image_cache = images::default_image_cache_root().string();
 
   CLI::App* serve_cmd = app.add_subcommand("serve", "run the region in the foreground");
   serve_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
-  serve_cmd->add_option("--listen", listen, "HOST:PORT to serve on (port 0 picks one)")->capture_default_str();
-  serve_cmd->add_option("--account-id", pinned.account_id, "pin the 12-digit account id at first start");
-  serve_cmd->add_option("--root-access-key-id", pinned.access_key_id, "pin the root access key id");
-  serve_cmd->add_option("--root-secret-access-key", pinned.secret_access_key, "pin the root secret access key");
-  std::string image_cache = images::default_image_cache_root().string();
+  serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to serve on (port 0 picks one)")
+      ->capture_default_str();
+  serve_cmd->add_option("--account-id", serve_options.pinned.account_id, "pin the 12-digit account id at first start");
+  serve_cmd->add_option("--root-access-key-id", serve_options.pinned.access_key_id, "pin the root access key id");
+  serve_cmd->add_option("--root-secret-access-key", serve_options.pinned.secret_access_key,
+                        "pin the root secret access key");
   serve_cmd->add_option("--image-cache", image_cache, "where `stratus image build` put the base image")
       ->capture_default_str();
-  serve_cmd->add_option("--threads", threads, "HTTP event-loop threads (writes run on one more)")->capture_default_str();
+  serve_cmd->add_option("--threads", serve_options.threads, "HTTP event-loop threads (writes run on one more)")
+      ->capture_default_str();
+  serve_cmd->add_option("--accel", serve_options.accelerator,
+                        "VM acceleration: auto (KVM if a probe guest boots under it, else TCG), kvm or tcg")
+      ->capture_default_str();
+  serve_cmd->add_option("--capacity-memory-mib", serve_options.capacity_memory_mib,
+                        "memory instances may use, VM overhead included (default: host memory minus 2 GiB)");
+  serve_cmd->add_option("--capacity-vcpus", serve_options.capacity_vcpus,
+                        "vCPUs instances may use (default 0: no vCPU budget)")
+      ->capture_default_str();
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
@@ -230,7 +274,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (serve_cmd->parsed()) return serve(data_dir, listen, pinned, threads, image_cache);
+    if (serve_cmd->parsed()) return serve(serve_options);
     if (env_cmd->parsed()) return print_env(data_dir);
     if (image_build_cmd->parsed()) return build_image(image_cache);
   } catch (const std::exception& e) {

@@ -55,8 +55,13 @@ std::string smbios_uuid(const std::string& instance_id) {
 }  // namespace
 
 InstanceReconciler::InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                                       compute::ProcessRunner& runner, fs::path instances_dir)
-    : store_(store), vms_(vms), network_(network), runner_(runner), instances_dir_(std::move(instances_dir)) {}
+                                       compute::ProcessRunner& runner, fs::path instances_dir, fs::path volumes_dir)
+    : store_(store),
+      vms_(vms),
+      network_(network),
+      runner_(runner),
+      instances_dir_(std::move(instances_dir)),
+      volumes_dir_(std::move(volumes_dir)) {}
 
 InstanceReconciler::~InstanceReconciler() { stop(); }
 
@@ -152,7 +157,7 @@ bool InstanceReconciler::boot(const store::Record& record) {
   if (!fs::exists(disk)) {
     // Copy-on-write over the AMI: launching copies nothing.
     if (runner_.run({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (image_dir / "disk.qcow2").string(),
-                     disk.string(), "8G"}) != 0) {
+                     disk.string(), std::to_string(instance.value("_RootVolumeSizeGiB", 8)) + "G"}) != 0) {
       throw std::runtime_error("cannot create the root volume overlay");
     }
   }
@@ -188,8 +193,13 @@ void InstanceReconciler::tear_down(const store::Record& record) {
   auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), instance["SubnetId"].get<std::string>(),
                                       port_of(instance));
   if (!removed.ok()) throw std::runtime_error(removed.error().message);
+  const json& root = instance["BlockDeviceMappings"][0];
+  if (!root["Ebs"].value("DeleteOnTermination", true) && fs::exists(dir / "root.qcow2")) {
+    fs::create_directories(volumes_dir_);
+    fs::rename(dir / "root.qcow2", volumes_dir_ / (root["Ebs"].value("VolumeId", record.id) + ".qcow2"));
+  }
   std::error_code ec;
-  fs::remove_all(dir, ec);  // the root volume goes with it (DeleteOnTermination)
+  fs::remove_all(dir, ec);
 }
 
 void InstanceReconciler::reconcile(const store::Record& record) {

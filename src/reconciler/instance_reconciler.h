@@ -1,8 +1,8 @@
 #pragma once
 // Makes VMs follow the instances the API recorded, and records what the VMs did:
 // pending -> (network, disk, VM) -> running; stopping -> (ACPI power-down, kill after a
-// grace period) -> stopped; shutting-down -> (VM, NIC and DeleteOnTermination disk gone) ->
-// terminated; a running instance whose VM vanished (guest shutdown, crash) -> stopped or
+// grace period) -> stopped; shutting-down -> (VM and NIC gone, the root disk deleted or, when
+// its DeleteOnTermination is false, kept as a volume file) -> terminated; a running instance whose VM vanished (guest shutdown, crash) -> stopped or
 // terminated. It also answers the metadata service's "who is this caller?".
 // Everything it needs is in the store and on disk, so after a restart it re-adopts VMs.
 
@@ -24,9 +24,11 @@ namespace stratus::reconciler {
 // Drives instances toward their recorded state. start()/stop() from one thread.
 class InstanceReconciler {
  public:
-  // `instances_dir` holds one run directory per instance (disk overlay, QMP socket, console).
+  // `instances_dir` holds one run directory per instance (disk overlay, QMP socket, console);
+  // root disks kept past termination move to `volumes_dir`/VOLUME_ID.qcow2.
   InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                     compute::ProcessRunner& runner, std::filesystem::path instances_dir);
+                     compute::ProcessRunner& runner, std::filesystem::path instances_dir,
+                     std::filesystem::path volumes_dir);
   ~InstanceReconciler();
 
   // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
@@ -61,6 +63,7 @@ class InstanceReconciler {
   net::VpcNetwork& network_;
   compute::ProcessRunner& runner_;
   std::filesystem::path instances_dir_;
+  std::filesystem::path volumes_dir_;
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured

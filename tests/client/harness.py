@@ -16,6 +16,7 @@ Run from the repository root:
 """
 
 import contextlib
+import glob
 import datetime
 import hashlib
 import json
@@ -166,8 +167,9 @@ class RawResponse:
 class StratusServer:
     """One `stratus serve` process bound to a data dir."""
 
-    def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None):
+    def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=()):
         self.binary = binary or STRATUS_BIN
+        self.extra_args = list(extra_args)  # more `stratus serve` flags
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
         # A private, empty image cache unless one is given: tests never see the user's built
@@ -207,7 +209,7 @@ class StratusServer:
         try:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", self.data_dir,
-                 "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache],
+                 "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache] + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.server_env(), start_new_session=True)
         finally:
@@ -433,6 +435,31 @@ def skewed_clock(minutes):
     when = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
             + datetime.timedelta(minutes=minutes))
     return mock.patch.object(botocore.auth, "get_current_datetime", return_value=when)
+
+
+def reap(server):
+    """Stops the server, then ends every VM and dnsmasq it started (by pid file) and deletes
+    its VPC namespaces, so that a failed test leaves nothing behind; then removes its files."""
+    server.stop()
+    for pattern in ("instances/*/qemu.pid", "net/*.pid"):
+        for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
+            try:
+                with open(pid_file) as f:
+                    os.kill(int(f.read().strip()), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+    for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
+        vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
+        subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
+    for _ in range(50):  # namespaces are dismantled asynchronously
+        edge = subprocess.run(["ip", "-n", "stratus-edge", "-o", "link", "show"], capture_output=True, text=True)
+        if edge.returncode != 0:
+            break
+        if " ve" not in edge.stdout:  # no other server's VPC uses it
+            subprocess.run(["ip", "netns", "del", "stratus-edge"], capture_output=True)
+            break
+        time.sleep(0.1)
+    server.cleanup()
 
 
 def real_image_cache():

@@ -4,41 +4,14 @@ user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP relea
 (a new public IP, user data not run again), reboot, terminate (VM, disk, NIC, VPC and edge
 plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
 
-import glob
 import os
-import signal
 import subprocess
 import time
 import unittest
 
-from harness import StratusServer, StratusTestCase, real_image_cache
+from harness import StratusServer, StratusTestCase, real_image_cache, reap
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
-
-
-def reap(server):
-    """Stops the server, then ends every VM and dnsmasq it started (by pid file) and deletes
-    its VPC namespaces, so that a failed test leaves nothing behind; then removes its files."""
-    server.stop()
-    for pattern in ("instances/*/qemu.pid", "net/*.pid"):
-        for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
-            try:
-                with open(pid_file) as f:
-                    os.kill(int(f.read().strip()), signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
-    for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
-        vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
-        subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
-    for _ in range(50):  # namespaces are dismantled asynchronously
-        edge = subprocess.run(["ip", "-n", "stratus-edge", "-o", "link", "show"], capture_output=True, text=True)
-        if edge.returncode != 0:
-            break
-        if " ve" not in edge.stdout:  # no other server's VPC uses it
-            subprocess.run(["ip", "netns", "del", "stratus-edge"], capture_output=True)
-            break
-        time.sleep(0.1)
-    server.cleanup()
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")

@@ -1,6 +1,7 @@
 #pragma once
 // What every EC2 action handler receives and may throw.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -27,6 +28,13 @@ struct ServiceError {
 // The latest serial console output of an instance, or nullopt when it has none (yet).
 using ConsoleReader = std::function<std::optional<std::string>(const std::string& instance_id)>;
 
+// What this host may give to instances. Zero means no limit.
+struct HostCapacity {
+  int64_t memory_mib = 0;            // guest memory plus per-VM overhead of every instance that holds the host
+  int64_t vcpus = 0;                 // vCPUs of every instance that holds the host
+  int64_t overhead_mib_per_vm = 0;   // what a VM costs beyond its guest memory (QEMU, TCG translation cache)
+};
+
 // The environment of one API call.
 struct CallContext {
   std::string region;       // the region the request was signed for
@@ -35,6 +43,7 @@ struct CallContext {
   store::Transaction& txn;  // the call's transaction (read-only for non-mutating actions)
   const Catalog& catalog;
   const ConsoleReader* console = nullptr;  // null when no VMs run here
+  const HostCapacity* capacity = nullptr;  // null when capacity is not limited
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

@@ -99,6 +99,13 @@ const Zone* Catalog::zone(std::string_view region_name, std::string_view name_or
 
 bool Catalog::has_instance_type(std::string_view type) const { return prices_.contains(std::string(type)); }
 
+const nlohmann::json* Catalog::instance_type(std::string_view type) const {
+  for (const nlohmann::json& info : instance_types_) {
+    if (info.value("InstanceType", "") == type) return &info;
+  }
+  return nullptr;
+}
+
 std::optional<double> Catalog::hourly_price(std::string_view type, std::string_view region_name) const {
   auto t = prices_.find(std::string(type));
   if (t == prices_.end()) return std::nullopt;

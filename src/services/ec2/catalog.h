@@ -39,6 +39,8 @@ class Catalog {
   const std::vector<nlohmann::json>& instance_types() const { return instance_types_; }
   // True when `type` is in the catalogue.
   bool has_instance_type(std::string_view type) const;
+  // The InstanceTypeInfo document of `type`, or null when it is not in the catalogue.
+  const nlohmann::json* instance_type(std::string_view type) const;
   // USD per hour for `type` on demand in `region`, or nullopt when unknown.
   std::optional<double> hourly_price(std::string_view type, std::string_view region) const;
 

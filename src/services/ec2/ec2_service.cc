@@ -4,6 +4,7 @@
 
 #include "common/timestamp.h"
 #include "services/ec2/default_vpc.h"
+#include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/key_pairs.h"
@@ -29,6 +30,12 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
   add_tag_actions(actions_);
   add_image_actions(actions_);
   add_instance_actions(actions_);
+  add_instance_attribute_actions(actions_);
+}
+
+CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {
+  return CallContext{region, account_id, unix_now(), txn, catalog_, console_ ? &console_ : nullptr,
+                     capacity_ ? &*capacity_ : nullptr};
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
@@ -40,7 +47,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   const ActionEntry& entry = actions_.find(action)->second;
   try {
     auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
-    CallContext ctx{region, account_id, unix_now(), *txn, catalog_, console_ ? &console_ : nullptr};
+    CallContext ctx = context(region, account_id, *txn);
     json result = entry.handler(ctx, request);
     if (entry.mutating) txn->commit();
     return result;
@@ -59,7 +66,7 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
     auto txn = store_.begin_write();
     for (const BatchCall& call : calls) {
       txn->savepoint();
-      CallContext ctx{call.region, call.account_id, unix_now(), *txn, catalog_};
+      CallContext ctx = context(call.region, call.account_id, *txn);
       try {
         results.emplace_back(actions_.find(call.action)->second.handler(ctx, call.request));
       } catch (const ServiceError& e) {
@@ -78,7 +85,7 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
 void Ec2Service::bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image) {
   for (const Region& region : catalog_.regions()) {
     auto txn = store_.begin_write();
-    CallContext ctx{region.name, account_id, unix_now(), *txn, catalog_};
+    CallContext ctx = context(region.name, account_id, *txn);
     ensure_default_vpc(ctx);
     if (base_image) register_base_image(ctx, *base_image);
     txn->commit();

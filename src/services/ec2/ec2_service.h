@@ -27,6 +27,10 @@ class Ec2Service {
   // Lets GetConsoleOutput read instances' consoles. REQUIRES: before any call.
   void set_console_reader(ConsoleReader reader) { console_ = std::move(reader); }
 
+  // Makes RunInstances and StartInstances respect `capacity` (InsufficientInstanceCapacity
+  // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
+  void set_host_capacity(HostCapacity capacity) { capacity_ = capacity; }
+
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
   bool mutates(std::string_view action) const;
@@ -57,10 +61,14 @@ class Ec2Service {
   void bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image = std::nullopt);
 
  private:
+  // The context of a call in `region` for `account_id` within `txn`.
+  CallContext context(const std::string& region, const std::string& account_id, store::Transaction& txn);
+
   store::Store& store_;
   const Catalog& catalog_;
   ActionTable actions_;
   ConsoleReader console_;
+  std::optional<HostCapacity> capacity_;
 };
 
 }  // namespace stratus::ec2

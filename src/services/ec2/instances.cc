@@ -12,6 +12,7 @@
 #include "compute/instance_state.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/host_capacity.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
 
@@ -26,10 +27,6 @@ constexpr int64_t kMaxInstancesPerCall = 20;
 
 json state_json(InstanceState state) {
   return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
-}
-
-InstanceState state_of(const json& instance) {
-  return compute::parse_state(instance["State"].value("Name", "pending")).value_or(InstanceState::kPending);
 }
 
 // The subnet a launch uses: the named one, else the default subnet of the requested (or first) zone.
@@ -52,7 +49,7 @@ std::string allocate_ip(CallContext& ctx, const json& subnet) {
   auto cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
   std::set<std::string> used;
   for (const json& instance : list(ctx, kinds::kInstance)) {
-    if (instance.value("SubnetId", "") == subnet["SubnetId"] && state_of(instance) != InstanceState::kTerminated) {
+    if (instance.value("SubnetId", "") == subnet["SubnetId"] && instance_state(instance) != InstanceState::kTerminated) {
       used.insert(instance.value("PrivateIpAddress", ""));
     }
   }
@@ -64,14 +61,7 @@ std::string allocate_ip(CallContext& ctx, const json& subnet) {
 }
 
 json security_groups_for(CallContext& ctx, const json& request, const std::string& vpc_id) {
-  json groups = json::array();
-  for (const json& id : request.value("SecurityGroupIds", json::array())) {
-    json group = require(ctx, kinds::kSecurityGroup, id.get<std::string>());
-    if (group.value("VpcId", "") != vpc_id) {
-      fail("InvalidParameter", "Security group " + id.get<std::string>() + " and subnet belong to different networks.");
-    }
-    groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
-  }
+  json groups = security_group_refs(ctx, request.value("SecurityGroupIds", json::array()), vpc_id);
   for (const json& name : request.value("SecurityGroups", json::array())) {
     bool found = false;
     for (const json& group : list(ctx, kinds::kSecurityGroup)) {
@@ -158,6 +148,38 @@ std::string hostname_of(const std::string& ip) {
   return name;
 }
 
+// The root volume a launch asks for: AMI's size and DeleteOnTermination unless a block device
+// mapping for the root device says otherwise. Mappings of other devices need EBS volumes,
+// which stratus does not have yet: they are refused rather than ignored.
+struct RootVolume {
+  bool delete_on_termination = true;
+  int64_t size_gib = 8;
+};
+
+RootVolume root_volume(const json& request, const json& image) {
+  std::string root_device = image.value("RootDeviceName", "/dev/xvda");
+  const json& ami_ebs = image["BlockDeviceMappings"][0]["Ebs"];
+  RootVolume root{ami_ebs.value("DeleteOnTermination", true), ami_ebs.value("VolumeSize", int64_t{8})};
+  for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
+    std::string device = str(mapping, "DeviceName");
+    if (device != root_device) {
+      fail("UnsupportedOperation", "Block device mapping for " + device + ": only the root device (" + root_device +
+                                       ") can be mapped until stratus has EBS volumes.");
+    }
+    const json ebs = mapping.value("Ebs", json::object());
+    root.delete_on_termination = ebs.value("DeleteOnTermination", root.delete_on_termination);
+    int64_t size = ebs.value("VolumeSize", root.size_gib);
+    if (size < root.size_gib) {
+      fail("InvalidBlockDeviceMapping", "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
+                                            ami_ebs.value("SnapshotId", image.value("ImageId", "")) +
+                                            "', expect size >= " + std::to_string(root.size_gib) + "GB");
+    }
+    if (size > 16384) fail("InvalidParameterValue", "Volume size " + std::to_string(size) + "GiB exceeds 16384 GiB.");
+    root.size_gib = size;
+  }
+  return root;
+}
+
 json new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet, const json& groups,
                   const std::string& reservation_id, int64_t index, const json& tags) {
   std::string id = new_resource_id("i");
@@ -166,10 +188,8 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
   std::string mac = random_mac();
   std::string eni = new_resource_id("eni");
   std::string type = request["InstanceType"].get<std::string>();
-  json type_info;
-  for (const json& t : ctx.catalog.instance_types()) {
-    if (t["InstanceType"] == type) type_info = t;
-  }
+  const json& type_info = *ctx.catalog.instance_type(type);
+  RootVolume root = root_volume(request, image);
   std::string launch_time = format_iso8601(ctx.now);
   json instance = {
       {"InstanceId", id},
@@ -190,7 +210,7 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"BlockDeviceMappings", json::array({{{"DeviceName", "/dev/xvda"},
                                             {"Ebs",
                                              {{"AttachTime", launch_time},
-                                              {"DeleteOnTermination", true},
+                                              {"DeleteOnTermination", root.delete_on_termination},
                                               {"Status", "attached"},
                                               {"VolumeId", new_resource_id("vol")}}}}})},
       {"ClientToken", str(request, "ClientToken")},
@@ -235,6 +255,8 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"_UserData", str(request, "UserData")},
       {"_ShutdownBehavior", str(request, "InstanceInitiatedShutdownBehavior", "stop")},
       {"_DisableApiTermination", request.value("DisableApiTermination", false)},
+      {"_DisableApiStop", request.value("DisableApiStop", false)},
+      {"_RootVolumeSizeGiB", root.size_gib},
       {"_Vcpus", type_info["VCpuInfo"].value("DefaultVCpus", 1)},
       {"_MemoryMiB", type_info["MemoryInfo"].value("SizeInMiB", 512)},
       {"_StatusOk", false},
@@ -307,12 +329,22 @@ json run_instances(CallContext& ctx, const json& request) {
     if (!decoded) fail("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
     if (decoded->size() > kMaxUserDataBytes) fail("InvalidParameterValue", "User data is limited to 16384 bytes");
   }
+  std::string behavior = str(request, "InstanceInitiatedShutdownBehavior", "stop");
+  if (behavior != "stop" && behavior != "terminate") {
+    fail("InvalidParameterValue", "Value (" + behavior + ") for parameter instanceInitiatedShutdownBehavior is invalid.");
+  }
   json subnet = launch_subnet(ctx, request);
   json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
   json tags = tags_from_specifications(request, "instance");
+  root_volume(request, *image);
+  // As on AWS, a launch gets as many instances as fit, if that is at least MinCount.
+  const json& type_info = *ctx.catalog.instance_type(type);
+  int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
+                                     type_info["MemoryInfo"].value("SizeInMiB", 512), max_count);
+  if (count < min_count) fail_insufficient_capacity(type, subnet["AvailabilityZone"].get<std::string>());
   std::string reservation = new_resource_id("r");
   std::vector<json> launched;
-  for (int64_t i = 0; i < max_count; ++i) {
+  for (int64_t i = 0; i < count; ++i) {
     json instance = new_instance(ctx, request, *image, subnet, groups, reservation, i, tags);
     save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
     launched.push_back(instance);
@@ -379,7 +411,7 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
   for (const json& id : request["InstanceIds"]) instances.push_back(require(ctx, kinds::kInstance, id.get<std::string>()));
   json changes = json::array();
   for (json& instance : instances) {
-    InstanceState before = state_of(instance);
+    InstanceState before = instance_state(instance);
     compute::Transition t = compute::on_action(before, action);
     std::string id = instance["InstanceId"].get<std::string>();
     if (!t.allowed) {
@@ -390,6 +422,15 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
     if (action == InstanceAction::kTerminate && instance.value("_DisableApiTermination", false)) {
       fail("OperationNotPermitted", "The instance '" + id + "' may not be terminated. Modify its 'disableApiTermination' "
                                     "instance attribute and try again.");
+    }
+    if (action == InstanceAction::kStop && t.next != before && instance.value("_DisableApiStop", false)) {
+      fail("OperationNotPermitted", "The instance '" + id + "' may not be stopped. Modify its 'disableApiStop' "
+                                    "instance attribute and try again.");
+    }
+    // Instances started earlier in this call already hold the host (saved below).
+    if (action == InstanceAction::kStart && before == InstanceState::kStopped &&
+        instances_that_fit(ctx, instance.value("_Vcpus", 1), instance.value("_MemoryMiB", 512), 1) < 1) {
+      fail("InsufficientInstanceCapacity", "Insufficient capacity.");
     }
     if (t.next != before) {
       instance["State"] = state_json(t.next);
@@ -420,7 +461,7 @@ json describe_instance_status(CallContext& ctx, const json& request) {
   }
   std::vector<json> rows;
   for (const json& instance : list(ctx, kinds::kInstance)) {
-    InstanceState state = state_of(instance);
+    InstanceState state = instance_state(instance);
     if (!wanted.empty() && !wanted.count(instance["InstanceId"].get<std::string>())) continue;
     if (!include_all && state != InstanceState::kRunning) continue;
     std::string status = state != InstanceState::kRunning ? "not-applicable"
@@ -462,6 +503,22 @@ json modify_metadata_options(CallContext& ctx, const json& request) {
 }
 
 }  // namespace
+
+InstanceState instance_state(const json& instance) {
+  return compute::parse_state(instance["State"].value("Name", "pending")).value_or(InstanceState::kPending);
+}
+
+json security_group_refs(CallContext& ctx, const json& group_ids, const std::string& vpc_id) {
+  json groups = json::array();
+  for (const json& id : group_ids) {
+    json group = require(ctx, kinds::kSecurityGroup, id.get<std::string>());
+    if (group.value("VpcId", "") != vpc_id) {
+      fail("InvalidParameter", "Security group " + id.get<std::string>() + " and subnet belong to different networks.");
+    }
+    groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
+  }
+  return groups;
+}
 
 void add_instance_actions(ActionTable& table) {
   table["RunInstances"] = {run_instances, true};

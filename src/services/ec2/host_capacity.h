@@ -1,0 +1,20 @@
+#pragma once
+// The host's capacity as launches see it: instances that are pending, running, stopping or
+// shutting down hold their guest memory (plus the VM's overhead) and vCPUs; stopped and
+// terminated ones hold nothing. One host serves every region and account here.
+
+#include <cstdint>
+#include <string>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// How many more instances with `vcpus` and `memory_mib` fit beside those already holding the
+// host (or `wanted` when capacity is not limited). Never more than `wanted`.
+int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, int64_t wanted);
+
+// Aborts the call with InsufficientInstanceCapacity for `instance_type` in `zone`.
+[[noreturn]] void fail_insufficient_capacity(const std::string& instance_type, const std::string& zone);
+
+}  // namespace stratus::ec2

@@ -1,0 +1,238 @@
+#include "services/ec2/instance_attributes.h"
+
+#include <functional>
+
+#include "common/base64.h"
+#include "services/ec2/catalog.h"
+#include "services/ec2/instances.h"
+#include "services/ec2/resources.h"
+
+namespace stratus::ec2 {
+namespace {
+
+using compute::InstanceState;
+
+constexpr size_t kMaxUserDataBytes = 16384;
+
+// How an attribute's value travels in ModifyInstanceAttribute.
+enum class ValueForm {
+  kString,   // AttributeValue {Value}
+  kBoolean,  // AttributeBooleanValue {Value}
+  kBlob,     // BlobAttributeValue {Value}, base64 on the wire
+  kList,     // a list member (Groups, BlockDeviceMappings)
+  kNone,     // not modifiable
+};
+
+// One instance attribute.
+struct Attribute {
+  const char* name;            // API name: "instanceType"
+  const char* output_member;   // member of InstanceAttribute: "InstanceType"
+  const char* request_member;  // member of ModifyInstanceAttributeRequest ("" when not modifiable)
+  ValueForm form;
+  bool only_when_stopped;
+  std::function<json(const json& instance)> describe;
+  // Applies `value` (the typed value: a string, boolean or list) to `instance`.
+  std::function<void(CallContext&, json& instance, const json& value)> modify;
+};
+
+json value_of(const json& value) { return {{"Value", value}}; }
+
+void unsupported_for_hvm(CallContext&, json&, const json&) {
+  fail("UnsupportedOperation", "Kernels, RAM disks and SR-IOV settings apply to paravirtual and Intel 82599 "
+                               "instances; stratus instances are HVM with virtio networking.");
+}
+
+void set_instance_type(CallContext& ctx, json& instance, const json& value) {
+  std::string type = value.get<std::string>();
+  const json* info = ctx.catalog.instance_type(type);
+  if (info == nullptr) fail("InvalidInstanceAttributeValue", "The instanceType '" + type + "' is invalid.");
+  instance["InstanceType"] = type;
+  instance["_Vcpus"] = (*info)["VCpuInfo"].value("DefaultVCpus", 1);
+  instance["_MemoryMiB"] = (*info)["MemoryInfo"].value("SizeInMiB", 512);
+  instance["CpuOptions"] = {{"CoreCount", (*info)["VCpuInfo"].value("DefaultCores", 1)},
+                            {"ThreadsPerCore", (*info)["VCpuInfo"].value("DefaultThreadsPerCore", 1)}};
+}
+
+void set_user_data(CallContext&, json& instance, const json& value) {
+  std::string encoded = value.get<std::string>();
+  auto decoded = base64_decode(encoded);
+  if (!decoded) fail("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
+  if (decoded->size() > kMaxUserDataBytes) fail("InvalidParameterValue", "User data is limited to 16384 bytes");
+  instance["_UserData"] = encoded;
+}
+
+void set_shutdown_behavior(CallContext&, json& instance, const json& value) {
+  std::string behavior = value.get<std::string>();
+  if (behavior != "stop" && behavior != "terminate") {
+    fail("InvalidParameterValue", "Value (" + behavior + ") for parameter instanceInitiatedShutdownBehavior is invalid.");
+  }
+  instance["_ShutdownBehavior"] = behavior;
+}
+
+void set_source_dest_check(CallContext&, json& instance, const json& value) {
+  instance["SourceDestCheck"] = value;
+  instance["NetworkInterfaces"][0]["SourceDestCheck"] = value;
+}
+
+void set_groups(CallContext& ctx, json& instance, const json& value) {
+  if (value.empty()) fail("InvalidParameterValue", "Value () for parameter groupId is invalid. The value cannot be empty");
+  if (value.size() > 5) fail("SecurityGroupsPerInstanceLimitExceeded", "The maximum number of security groups per interface has been reached.");
+  json groups = security_group_refs(ctx, value, instance["VpcId"].get<std::string>());
+  instance["SecurityGroups"] = groups;
+  instance["NetworkInterfaces"][0]["Groups"] = groups;
+}
+
+void set_delete_on_termination(CallContext&, json& instance, const json& value) {
+  for (const json& wanted : value) {
+    std::string device = str(wanted, "DeviceName");
+    bool found = false;
+    for (json& mapping : instance["BlockDeviceMappings"]) {
+      if (mapping.value("DeviceName", "") != device) continue;
+      found = true;
+      const json ebs = wanted.value("Ebs", json::object());
+      if (ebs.contains("DeleteOnTermination")) mapping["Ebs"]["DeleteOnTermination"] = ebs["DeleteOnTermination"];
+    }
+    if (!found) fail("InvalidInstanceAttributeValue", "No device is currently mapped at " + device);
+  }
+}
+
+// A modifier that stores a boolean as `member`.
+std::function<void(CallContext&, json&, const json&)> set_flag(const char* member) {
+  return [member](CallContext&, json& instance, const json& value) { instance[member] = value; };
+}
+
+// A describer that shows the boolean `member` (default `fallback`) as {Value}.
+std::function<json(const json&)> show_flag(const char* member, bool fallback) {
+  return [member, fallback](const json& instance) { return value_of(instance.value(member, fallback)); };
+}
+
+const std::vector<Attribute>& attributes() {
+  static const std::vector<Attribute> table = {
+      {"instanceType", "InstanceType", "InstanceType", ValueForm::kString, true,
+       [](const json& i) { return value_of(i["InstanceType"]); }, set_instance_type},
+      {"kernel", "KernelId", "Kernel", ValueForm::kString, true, [](const json&) { return json::object(); },
+       unsupported_for_hvm},
+      {"ramdisk", "RamdiskId", "Ramdisk", ValueForm::kString, true, [](const json&) { return json::object(); },
+       unsupported_for_hvm},
+      {"userData", "UserData", "UserData", ValueForm::kBlob, true,
+       [](const json& i) {
+         std::string data = i.value("_UserData", "");
+         return data.empty() ? json::object() : value_of(data);
+       },
+       set_user_data},
+      {"disableApiTermination", "DisableApiTermination", "DisableApiTermination", ValueForm::kBoolean, false,
+       show_flag("_DisableApiTermination", false), set_flag("_DisableApiTermination")},
+      {"disableApiStop", "DisableApiStop", "DisableApiStop", ValueForm::kBoolean, false,
+       show_flag("_DisableApiStop", false), set_flag("_DisableApiStop")},
+      {"instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior",
+       ValueForm::kString, false, [](const json& i) { return value_of(i.value("_ShutdownBehavior", "stop")); },
+       set_shutdown_behavior},
+      {"rootDeviceName", "RootDeviceName", "", ValueForm::kNone, false,
+       [](const json& i) { return value_of(i["RootDeviceName"]); }, nullptr},
+      {"blockDeviceMapping", "BlockDeviceMappings", "BlockDeviceMappings", ValueForm::kList, false,
+       [](const json& i) { return i["BlockDeviceMappings"]; }, set_delete_on_termination},
+      {"productCodes", "ProductCodes", "", ValueForm::kNone, false, [](const json&) { return json::array(); }, nullptr},
+      {"sourceDestCheck", "SourceDestCheck", "SourceDestCheck", ValueForm::kBoolean, false,
+       show_flag("SourceDestCheck", true), set_source_dest_check},
+      {"groupSet", "Groups", "Groups", ValueForm::kList, false, [](const json& i) { return i["SecurityGroups"]; },
+       set_groups},
+      {"ebsOptimized", "EbsOptimized", "EbsOptimized", ValueForm::kBoolean, true, show_flag("EbsOptimized", false),
+       set_flag("EbsOptimized")},
+      {"sriovNetSupport", "SriovNetSupport", "SriovNetSupport", ValueForm::kString, true,
+       [](const json&) { return json::object(); }, unsupported_for_hvm},
+      {"enaSupport", "EnaSupport", "EnaSupport", ValueForm::kBoolean, true, show_flag("EnaSupport", true),
+       set_flag("EnaSupport")},
+      {"enclaveOptions", "EnclaveOptions", "", ValueForm::kNone, false,
+       [](const json&) { return json{{"Enabled", false}}; }, nullptr},
+  };
+  return table;
+}
+
+const Attribute* attribute_named(const std::string& name) {
+  for (const Attribute& a : attributes()) {
+    if (name == a.name) return &a;
+  }
+  return nullptr;
+}
+
+json describe_instance_attribute(CallContext& ctx, const json& request) {
+  std::string id = request["InstanceId"].get<std::string>();
+  json instance = require(ctx, kinds::kInstance, id);
+  std::string name = request["Attribute"].get<std::string>();
+  const Attribute* attribute = attribute_named(name);
+  if (attribute == nullptr) fail("InvalidParameterValue", "Value (" + name + ") for parameter attribute is invalid. Unknown attribute.");
+  return {{"InstanceId", id}, {attribute->output_member, attribute->describe(instance)}};
+}
+
+// The typed value of the legacy form (Attribute=NAME&Value=TEXT).
+json legacy_value(const Attribute& attribute, const std::string& text) {
+  if (attribute.form == ValueForm::kBoolean) {
+    if (text != "true" && text != "false") {
+      fail("InvalidParameterValue", "Value (" + text + ") for parameter value is invalid. Expected: 'true' or 'false'.");
+    }
+    return text == "true";
+  }
+  if (attribute.form == ValueForm::kList) {
+    fail("InvalidParameterCombination", "The attribute " + std::string(attribute.name) + " cannot be set with Value.");
+  }
+  return text;
+}
+
+json modify_instance_attribute(CallContext& ctx, const json& request) {
+  std::string id = request["InstanceId"].get<std::string>();
+  json instance = require(ctx, kinds::kInstance, id);
+  // Exactly one attribute per call, in its typed member or as Attribute + Value.
+  const Attribute* chosen = nullptr;
+  json value;
+  for (const Attribute& a : attributes()) {
+    if (*a.request_member == '\0' || !request.contains(a.request_member)) continue;
+    if (chosen != nullptr) {
+      fail("InvalidParameterCombination", "Fields for multiple attribute types specified: " +
+                                              std::string(chosen->name) + ", " + a.name);
+    }
+    chosen = &a;
+    const json& given = request[a.request_member];
+    if (a.form == ValueForm::kList) {
+      value = given;
+    } else if (given.contains("Value")) {
+      value = given["Value"];
+    } else {
+      fail("MissingParameter", "The request must contain the parameter " + std::string(a.name) + ".value");
+    }
+  }
+  if (request.contains("Attribute")) {
+    std::string name = request["Attribute"].get<std::string>();
+    const Attribute* named = attribute_named(name);
+    if (named == nullptr || named->modify == nullptr) {
+      fail("InvalidParameterValue", "Value (" + name + ") for parameter attribute is invalid. It cannot be modified.");
+    }
+    if (chosen != nullptr && chosen != named) {
+      fail("InvalidParameterCombination", "Fields for multiple attribute types specified: " + name + ", " + chosen->name);
+    }
+    if (chosen == nullptr) {
+      if (!request.contains("Value")) fail("MissingParameter", "The request must contain the parameter value");
+      chosen = named;
+      value = legacy_value(*named, request["Value"].get<std::string>());
+    }
+  }
+  if (chosen == nullptr) fail("InvalidParameterCombination", "No attributes specified.");
+  InstanceState state = instance_state(instance);
+  if (state == InstanceState::kTerminated || state == InstanceState::kShuttingDown) {
+    fail("IncorrectInstanceState", "The instance '" + id + "' is not in a state from which it can be modified.");
+  }
+  if (chosen->only_when_stopped && state != InstanceState::kStopped) {
+    fail("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
+  }
+  chosen->modify(ctx, instance, value);
+  save(ctx, kinds::kInstance, id, instance);
+  return json::object();
+}
+
+}  // namespace
+
+void add_instance_attribute_actions(ActionTable& table) {
+  table["DescribeInstanceAttribute"] = {describe_instance_attribute, false};
+  table["ModifyInstanceAttribute"] = {modify_instance_attribute, true};
+}
+
+}  // namespace stratus::ec2

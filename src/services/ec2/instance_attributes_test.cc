@@ -1,0 +1,219 @@
+// Instance attributes and host capacity through Ec2Service over a real store. States that only
+// the reconciler reaches (stopped) are written into the store directly, as it would.
+
+#include <gtest/gtest.h>
+
+#include "common/base64.h"
+#include "common/embedded.h"
+#include "common/temp_dir.h"
+#include "services/ec2/ec2_service.h"
+#include "store/cached_store.h"
+#include "store/sqlite_store.h"
+
+namespace stratus::ec2 {
+namespace {
+
+constexpr const char* kAccount = "123456789012";
+constexpr const char* kRegion = "us-east-1";
+
+class InstanceAttributesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_.path() / "db").string()));
+    service_ = std::make_unique<Ec2Service>(*store_, catalog_);
+  }
+  // Bootstraps the region (default VPC, the base AMI) once the capacity is set.
+  void bootstrap() {
+    service_->bootstrap(kAccount, BaseImage{"debian-12-amd64", "0123456789abcdef", "/nonexistent", 0, 8});
+    auto images = call("DescribeImages", json::object());
+    image_ = images["Images"][0]["ImageId"];
+  }
+  // Runs `action`; fails the test on an error.
+  json call(const std::string& action, const json& request) {
+    auto result = service_->call(action, kRegion, kAccount, request);
+    EXPECT_TRUE(result.ok()) << action << ": " << (result.ok() ? "" : result.error().message);
+    return result.ok() ? result.value() : json();
+  }
+  // The error code of `action`, or "" when it succeeds.
+  std::string error_of(const std::string& action, const json& request) {
+    auto result = service_->call(action, kRegion, kAccount, request);
+    return result.ok() ? "" : result.error().code;
+  }
+  json run(const std::string& type, int64_t min_count, int64_t max_count) {
+    return call("RunInstances",
+                {{"ImageId", image_}, {"InstanceType", type}, {"MinCount", min_count}, {"MaxCount", max_count}});
+  }
+  std::string run_one(const std::string& type = "t2.micro") {
+    return run(type, 1, 1)["Instances"][0]["InstanceId"].get<std::string>();
+  }
+  // Puts `id` into `state`, as the reconciler does when its VM follows.
+  void set_state(const std::string& id, const std::string& state, int code) {
+    auto txn = store_->begin_write();
+    auto record = txn->get(id);
+    ASSERT_TRUE(record);
+    record->doc["State"] = {{"Name", state}, {"Code", code}};
+    txn->put(*record);
+    txn->commit();
+  }
+  json attribute(const std::string& id, const std::string& name) {
+    return call("DescribeInstanceAttribute", {{"InstanceId", id}, {"Attribute", name}});
+  }
+  json instance(const std::string& id) {
+    return call("DescribeInstances", {{"InstanceIds", {id}}})["Reservations"][0]["Instances"][0];
+  }
+
+  Catalog catalog_{embedded::instance_types()};
+  TempDir dir_{"ec2-attributes-test"};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Ec2Service> service_;
+  std::string image_;
+};
+
+TEST_F(InstanceAttributesTest, DescribesEveryAttribute) {
+  bootstrap();
+  std::string id = run_one();
+  EXPECT_EQ(attribute(id, "instanceType")["InstanceType"]["Value"], "t2.micro");
+  EXPECT_EQ(attribute(id, "instanceType")["InstanceId"], id);
+  EXPECT_EQ(attribute(id, "userData")["UserData"], json::object());
+  EXPECT_EQ(attribute(id, "disableApiTermination")["DisableApiTermination"]["Value"], false);
+  EXPECT_EQ(attribute(id, "instanceInitiatedShutdownBehavior")["InstanceInitiatedShutdownBehavior"]["Value"], "stop");
+  EXPECT_EQ(attribute(id, "rootDeviceName")["RootDeviceName"]["Value"], "/dev/xvda");
+  EXPECT_EQ(attribute(id, "blockDeviceMapping")["BlockDeviceMappings"][0]["Ebs"]["DeleteOnTermination"], true);
+  EXPECT_EQ(attribute(id, "sourceDestCheck")["SourceDestCheck"]["Value"], true);
+  EXPECT_EQ(attribute(id, "groupSet")["Groups"][0]["GroupName"], "default");
+  EXPECT_EQ(attribute(id, "enaSupport")["EnaSupport"]["Value"], true);
+  EXPECT_EQ(attribute(id, "productCodes")["ProductCodes"], json::array());
+  EXPECT_EQ(error_of("DescribeInstanceAttribute", {{"InstanceId", "i-0123456789abcdef0"}, {"Attribute", "instanceType"}}),
+            "InvalidInstanceID.NotFound");
+}
+
+TEST_F(InstanceAttributesTest, InstanceTypeAndUserDataChangeOnlyWhileStopped) {
+  bootstrap();
+  std::string id = run_one();
+  json t3 = {{"InstanceId", id}, {"InstanceType", {{"Value", "t3.large"}}}};
+  std::string data = base64_encode("#!/bin/sh\necho again\n");
+  json user_data = {{"InstanceId", id}, {"UserData", {{"Value", data}}}};
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", t3), "IncorrectInstanceState");  // pending
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", user_data), "IncorrectInstanceState");
+  EXPECT_EQ(instance(id)["InstanceType"], "t2.micro");
+
+  set_state(id, "stopped", 80);
+  call("ModifyInstanceAttribute", t3);
+  call("ModifyInstanceAttribute", user_data);
+  EXPECT_EQ(instance(id)["InstanceType"], "t3.large");
+  EXPECT_EQ(instance(id)["CpuOptions"]["CoreCount"], 1);
+  EXPECT_EQ(instance(id)["CpuOptions"]["ThreadsPerCore"], 2);
+  EXPECT_EQ(attribute(id, "userData")["UserData"]["Value"], data);
+  // The legacy form (Attribute + Value) does the same.
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"Attribute", "instanceType"}, {"Value", "m5.large"}});
+  EXPECT_EQ(attribute(id, "instanceType")["InstanceType"]["Value"], "m5.large");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"InstanceType", {{"Value", "t9.huge"}}}}),
+            "InvalidInstanceAttributeValue");
+  EXPECT_EQ(attribute(id, "instanceType")["InstanceType"]["Value"], "m5.large");
+}
+
+TEST_F(InstanceAttributesTest, OneAttributePerCallAndItsRules) {
+  bootstrap();
+  std::string id = run_one();
+  set_state(id, "running", 16);
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}}), "InvalidParameterCombination");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id},
+                                                 {"DisableApiTermination", {{"Value", true}}},
+                                                 {"SourceDestCheck", {{"Value", false}}}}),
+            "InvalidParameterCombination");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute",
+                     {{"InstanceId", id}, {"InstanceInitiatedShutdownBehavior", {{"Value", "explode"}}}}),
+            "InvalidParameterValue");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Attribute", "rootDeviceName"}, {"Value", "x"}}),
+            "InvalidParameterValue");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Kernel", {{"Value", "aki-12345678"}}}}),
+            "IncorrectInstanceState");
+
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"SourceDestCheck", {{"Value", false}}}});
+  json now = instance(id);
+  EXPECT_EQ(now["SourceDestCheck"], false);
+  EXPECT_EQ(now["NetworkInterfaces"][0]["SourceDestCheck"], false);
+
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"Attribute", "disableApiTermination"}, {"Value", "true"}});
+  EXPECT_EQ(error_of("TerminateInstances", {{"InstanceIds", {id}}}), "OperationNotPermitted");
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"DisableApiStop", {{"Value", true}}}});
+  EXPECT_EQ(error_of("StopInstances", {{"InstanceIds", {id}}}), "OperationNotPermitted");
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"DisableApiStop", {{"Value", false}}}});
+  EXPECT_EQ(error_of("StopInstances", {{"InstanceIds", {id}}}), "");
+
+  call("ModifyInstanceAttribute",
+       {{"InstanceId", id}, {"BlockDeviceMappings", {{{"DeviceName", "/dev/xvda"}, {"Ebs", {{"DeleteOnTermination", false}}}}}}});
+  EXPECT_EQ(instance(id)["BlockDeviceMappings"][0]["Ebs"]["DeleteOnTermination"], false);
+  EXPECT_EQ(error_of("ModifyInstanceAttribute",
+                     {{"InstanceId", id},
+                      {"BlockDeviceMappings", {{{"DeviceName", "/dev/sdf"}, {"Ebs", {{"DeleteOnTermination", false}}}}}}}),
+            "InvalidInstanceAttributeValue");
+
+  set_state(id, "terminated", 48);
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"SourceDestCheck", {{"Value", true}}}}),
+            "IncorrectInstanceState");
+}
+
+TEST_F(InstanceAttributesTest, SecurityGroupsOfTheInstancesVpcOnly) {
+  bootstrap();
+  std::string id = run_one();
+  std::string vpc = instance(id)["VpcId"];
+  std::string web = call("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "w"}, {"VpcId", vpc}})["GroupId"];
+  call("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {web}}});
+  json now = instance(id);
+  EXPECT_EQ(now["SecurityGroups"], json::array({{{"GroupId", web}, {"GroupName", "web"}}}));
+  EXPECT_EQ(now["NetworkInterfaces"][0]["Groups"], now["SecurityGroups"]);
+  std::string other_vpc = call("CreateVpc", {{"CidrBlock", "10.9.0.0/16"}})["Vpc"]["VpcId"];
+  std::string other = call("CreateSecurityGroup", {{"GroupName", "o"}, {"Description", "o"}, {"VpcId", other_vpc}})["GroupId"];
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {web, other}}}), "InvalidParameter");
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {"sg-0123456789abcdef0"}}}),
+            "InvalidGroup.NotFound");
+  EXPECT_EQ(instance(id)["SecurityGroups"], now["SecurityGroups"]);  // failed calls changed nothing
+}
+
+TEST_F(InstanceAttributesTest, RootVolumeMappingAtLaunch) {
+  bootstrap();
+  json base = {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1}, {"MaxCount", 1}};
+  json keep = base;
+  keep["BlockDeviceMappings"] = {{{"DeviceName", "/dev/xvda"}, {"Ebs", {{"DeleteOnTermination", false}, {"VolumeSize", 20}}}}};
+  json launched = call("RunInstances", keep)["Instances"][0];
+  EXPECT_EQ(launched["BlockDeviceMappings"][0]["Ebs"]["DeleteOnTermination"], false);
+  json small = base;
+  small["BlockDeviceMappings"] = {{{"DeviceName", "/dev/xvda"}, {"Ebs", {{"VolumeSize", 4}}}}};
+  EXPECT_EQ(error_of("RunInstances", small), "InvalidBlockDeviceMapping");
+  json extra = base;
+  extra["BlockDeviceMappings"] = {{{"DeviceName", "/dev/sdf"}, {"Ebs", {{"VolumeSize", 10}}}}};
+  EXPECT_EQ(error_of("RunInstances", extra), "UnsupportedOperation");
+}
+
+TEST_F(InstanceAttributesTest, LaunchesStopAtTheHostsMemory) {
+  // Room for three t2.micro (1 GiB each) with 100 MiB of VM overhead each.
+  service_->set_host_capacity({3 * (1024 + 100), 0, 100});
+  bootstrap();
+  json reservation = run("t2.micro", 1, 5);  // as many as fit, at least MinCount
+  EXPECT_EQ(reservation["Instances"].size(), 3u);
+  EXPECT_EQ(error_of("RunInstances", {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1},
+                                      {"MaxCount", 1}}),
+            "InsufficientInstanceCapacity");
+  // A stopped instance gives its memory back; starting it again needs it.
+  std::string first = reservation["Instances"][0]["InstanceId"];
+  set_state(first, "stopped", 80);
+  std::string fourth = run_one();
+  EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "InsufficientInstanceCapacity");
+  EXPECT_EQ(instance(first)["State"]["Name"], "stopped");
+  set_state(fourth, "terminated", 48);
+  EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "");
+  EXPECT_EQ(instance(first)["State"]["Name"], "pending");
+}
+
+TEST_F(InstanceAttributesTest, LaunchesStopAtTheVcpuBudget) {
+  service_->set_host_capacity({0, 4, 0});
+  bootstrap();
+  EXPECT_EQ(run("t3.medium", 1, 3)["Instances"].size(), 2u);  // 2 vCPUs each
+  EXPECT_EQ(error_of("RunInstances", {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1},
+                                      {"MaxCount", 1}}),
+            "InsufficientInstanceCapacity");
+}
+
+}  // namespace
+}  // namespace stratus::ec2
