@@ -1,8 +1,10 @@
 """Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
 user data; wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
 user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP released), start
-(a new public IP, user data not run again), reboot, terminate (VM, disk, NIC, VPC and edge
-plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
+(a new public IP, user data not run again; the type and user data changed while stopped show
+inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
+InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
+terminate (VM, disk, NIC, VPC and edge plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
 
 import os
 import subprocess
@@ -12,6 +14,7 @@ import unittest
 from harness import StratusServer, StratusTestCase, real_image_cache, reap
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+SECOND_USER_DATA = "#!/bin/bash\necho second >> /var/tmp/user-data-runs\n"
 
 
 @unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")
@@ -104,32 +107,92 @@ class InstanceLifecycleTest(StratusTestCase):
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.reboot_instances(InstanceIds=[instance_id])
 
+        # While stopped, the instance type and user data may change (only then, as on AWS).
+        self.ec2.modify_instance_attribute(InstanceId=instance_id, InstanceType={"Value": "t3.micro"})
+        self.ec2.modify_instance_attribute(InstanceId=instance_id, UserData={"Value": SECOND_USER_DATA.encode()})
         self.ec2.start_instances(InstanceIds=[instance_id])
         self.waiter("instance_running", instance_id)
         instance = self.describe(instance_id)
+        self.assertEqual(instance["InstanceType"], "t3.micro")
         self.assertNotEqual(instance["PublicIpAddress"], first_public_ip)
         self.wait_ssh(instance)
         out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs "
-                                 "/home/ec2-user/disk-check", timeout=300)
-        self.assertEqual(out.stdout.splitlines(), ["ran", "kept"])  # user data ran once; disk kept
+                                 "/home/ec2-user/disk-check; nproc; "
+                                 "curl -s http://169.254.169.254/latest/meta-data/instance-type; echo; "
+                                 "curl -s http://169.254.169.254/latest/user-data", timeout=300)
+        # User data ran once (not again for the new user data); the disk was kept; the VM has
+        # the new type's two vCPUs; the metadata service shows the new type and user data.
+        self.assertEqual(out.stdout.splitlines(), ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines())
 
+        # RebootInstances really reboots the guest.
+        boot_id = self.boot_id(instance)
+        self.assertTrue(boot_id)
         self.ec2.reboot_instances(InstanceIds=[instance_id])
         self.assertEqual(self.describe(instance_id)["State"]["Name"], "running")
+        self.wait_for(lambda: self.boot_id(instance) not in ("", boot_id), 300, "the guest did not reboot")
 
-        self.ec2.terminate_instances(InstanceIds=[instance_id])
+        # `sudo shutdown -h now` inside: stopped, and the public IP is given back.
+        self.shut_down_from_inside(instance)
+        self.waiter("instance_stopped", instance_id)
+        stopped = self.describe(instance_id)
+        self.assertIn("InstanceInitiatedShutdown", stopped["StateTransitionReason"])
+        self.assertNotIn("PublicIpAddress", stopped)
+
+        # With InstanceInitiatedShutdownBehavior=terminate the same shutdown terminates; a root
+        # volume whose DeleteOnTermination is false is kept.
+        self.ec2.modify_instance_attribute(InstanceId=instance_id,
+                                           InstanceInitiatedShutdownBehavior={"Value": "terminate"})
+        self.ec2.modify_instance_attribute(InstanceId=instance_id, BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}])
+        volume_id = stopped["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        # A second instance, terminated through the API while it boots: its disk goes with it.
+        other_id = self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1,
+                                          MaxCount=1)["Instances"][0]["InstanceId"]
+        self.ec2.start_instances(InstanceIds=[instance_id])
+        self.waiter("instance_running", instance_id)
+        self.waiter("instance_running", other_id)
+        self.ec2.terminate_instances(InstanceIds=[other_id])
+        instance = self.describe(instance_id)
+        self.wait_ssh(instance)
+        self.shut_down_from_inside(instance)
         self.waiter("instance_terminated", instance_id)
-        run_dir = os.path.join(self.server.data_dir, "instances", instance_id)
-        for _ in range(30):
-            if not os.path.exists(run_dir) and not os.path.exists("/run/netns/stratus-" + instance["VpcId"]):
-                break
-            time.sleep(1)
-        self.assertFalse(os.path.exists(run_dir), "the root volume overlay was not deleted")
-        self.assertFalse(os.path.exists("/run/netns/stratus-" + instance["VpcId"]), "the VPC namespace stayed")
+        self.waiter("instance_terminated", other_id)
+        self.assertTrue(os.path.isfile(os.path.join(self.server.data_dir, "volumes", volume_id + ".qcow2")),
+                        "the root volume with DeleteOnTermination=false was not kept")
+
+        run_dirs = [os.path.join(self.server.data_dir, "instances", i) for i in (instance_id, other_id)]
+        netns = "/run/netns/stratus-" + instance["VpcId"]
+        self.wait_for(lambda: not any(map(os.path.exists, run_dirs + [netns])), 30, "plumbing stayed")
+        self.assertFalse(os.path.exists(run_dirs[1]), "the root volume overlay was not deleted")
+        self.assertFalse(os.path.exists(netns), "the VPC namespace stayed")
         self.assertFalse(os.path.exists("/run/netns/stratus-edge"), "the edge namespace stayed")
-        ps = subprocess.run(["pgrep", "-f", "qemu-system-x86_64 -name " + instance_id], capture_output=True, text=True)
-        self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
+        for i in (instance_id, other_id):
+            ps = subprocess.run(["pgrep", "-f", "qemu-system-x86_64 -name " + i], capture_output=True, text=True)
+            self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.start_instances(InstanceIds=[instance_id])
+
+    def boot_id(self, instance):
+        """The guest kernel's boot id over SSH, or "" while it cannot be read (e.g. rebooting)."""
+        try:
+            return self.ssh(instance, "cat /proc/sys/kernel/random/boot_id").stdout.strip()
+        except subprocess.TimeoutExpired:
+            return ""
+
+    def shut_down_from_inside(self, instance):
+        """`sudo shutdown -h now` over SSH; the connection may drop before ssh returns."""
+        try:
+            self.ssh(instance, "sudo shutdown -h now")
+        except subprocess.TimeoutExpired:
+            pass
+
+    def wait_for(self, condition, seconds, message):
+        end = time.time() + seconds
+        while time.time() < end:
+            if condition():
+                return
+            time.sleep(1)
+        self.fail(message)
 
 
 if __name__ == "__main__":
