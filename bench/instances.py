@@ -27,6 +27,7 @@ import boto3  # noqa: E402
 from harness import StratusServer, free_port, real_image_cache, reap  # noqa: E402
 
 HOST_RESERVE_MIB = 2048  # what `stratus serve` keeps for the host by default (src/exe/main.cc)
+VM_OVERHEAD_MIB = 384    # what it counts per VM beyond guest memory (kVmOverheadMiB there)
 USER_DATA = "#!/bin/bash\necho ran > /var/tmp/bench-user-data\n"
 
 
@@ -82,23 +83,23 @@ def boot_times(ec2, image, key_file):
 
 
 def qemu_memory(pid, guest_mib):
-    """(total RSS, RSS of the guest RAM mapping, everything else) in MiB from /proc/PID/smaps."""
-    total = guest = 0
-    size = rss = 0
+    """MiB resident in the QEMU process, from /proc/PID/smaps: total, the guest RAM mapping (the
+    non-executable anonymous mapping of the guest's size), TCG's translation cache (the
+    executable anonymous mapping), and the rest."""
+    mappings = []  # [permissions, path, size KiB, rss KiB]
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
-            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
-                if size >= guest_mib * 1024:
-                    guest += rss
-                size = rss = 0
+            head = re.match(r"^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$", line)
+            if head:
+                mappings.append([head.group(1), head.group(2), 0, 0])
             elif line.startswith("Size:"):
-                size = int(line.split()[1])
+                mappings[-1][2] = int(line.split()[1])
             elif line.startswith("Rss:"):
-                rss = int(line.split()[1])
-                total += rss
-    if size >= guest_mib * 1024:
-        guest += rss
-    return total / 1024, guest / 1024, (total - guest) / 1024
+                mappings[-1][3] = int(line.split()[1])
+    total = sum(m[3] for m in mappings)
+    guest = sum(m[3] for m in mappings if not m[1] and "x" not in m[0] and guest_mib * 1024 <= m[2] <= (guest_mib + 2) * 1024)
+    tcg = sum(m[3] for m in mappings if not m[1] and "x" in m[0])
+    return total / 1024, guest / 1024, tcg / 1024, (total - guest - tcg) / 1024
 
 
 def host_memory_mib():
@@ -152,7 +153,7 @@ def main():
         instance_id, marks = boot_times(ec2, image, key_file)
         with open(os.path.join(server.data_dir, "instances", instance_id, "qemu.pid")) as f:
             pid = int(f.read().strip())
-        total, guest, overhead = qemu_memory(pid, 1024)
+        total, guest, tcg, rest = qemu_memory(pid, 1024)
         ec2.terminate_instances(InstanceIds=[instance_id])
 
         stratus_run, stratus_terminate = api_latency(ec2, image, args.calls)
@@ -162,10 +163,12 @@ def main():
         for name in ("running", "ssh", "cloud-init"):
             print("- RunInstances -> %s: %.1f s" % (name, marks.get(name, float("nan"))))
         print("\n## QEMU memory after cloud-init (t2.micro, 1024 MiB guest)\n")
-        print("- RSS %.0f MiB: guest RAM resident %.0f MiB, QEMU beyond guest RAM %.0f MiB" % (total, guest, overhead))
+        print("- RSS %.0f MiB: guest RAM resident %.0f MiB, TCG translation cache %.0f MiB, rest of QEMU %.0f MiB"
+              % (total, guest, tcg, rest))
+        print("- beyond guest RAM: %.0f MiB" % (tcg + rest))
         host = host_memory_mib()
-        print("- host %d MiB; stratus admits (host - %d MiB) / (1024 + 160 MiB counted per VM) = %d t2.micro" %
-              (host, HOST_RESERVE_MIB, (host - HOST_RESERVE_MIB) // (1024 + 160)))
+        print("- host %d MiB; stratus admits (host - %d MiB) / (1024 + %d MiB counted per VM) = %d t2.micro" %
+              (host, HOST_RESERVE_MIB, VM_OVERHEAD_MIB, (host - HOST_RESERVE_MIB) // (1024 + VM_OVERHEAD_MIB)))
         print("\n## API latency, %d sequential calls each (ms)\n" % args.calls)
         print("| call | p50 | p99 | max |")
         print("|---|---|---|---|")

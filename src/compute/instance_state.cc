@@ -65,7 +65,7 @@ Transition on_action(InstanceState state, InstanceAction action) {
 }
 
 bool holds_host(InstanceState state) {
-  return state != InstanceState::kStopped && state != InstanceState::kTerminated;
+  return state == InstanceState::kPending || state == InstanceState::kRunning || state == InstanceState::kStopping;
 }
 
 }  // namespace stratus::compute

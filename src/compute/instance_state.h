@@ -18,8 +18,10 @@ std::string_view state_name(InstanceState state);
 // The state named `name`, or nullopt.
 std::optional<InstanceState> parse_state(std::string_view name);
 
-// True when an instance in `state` holds host resources (memory, vCPUs): pending, running,
-// stopping and shutting-down do; stopped and terminated do not.
+// True when an instance in `state` holds host resources (memory, vCPUs) for capacity checks:
+// pending, running and stopping (a guest may take two minutes to power off) do; shutting-down
+// does not (its VM is killed at once, so capacity frees as soon as TerminateInstances answers),
+// nor do stopped and terminated.
 bool holds_host(InstanceState state);
 
 // What a caller asks of an instance.

@@ -47,10 +47,9 @@ TEST(InstanceState, CodesAndNames) {
   EXPECT_FALSE(parse_state("exploded"));
 }
 
-TEST(InstanceState, OnlyStoppedAndTerminatedInstancesFreeTheHost) {
-  for (S s : {S::kPending, S::kRunning, S::kStopping, S::kShuttingDown}) EXPECT_TRUE(holds_host(s));
-  EXPECT_FALSE(holds_host(S::kStopped));
-  EXPECT_FALSE(holds_host(S::kTerminated));
+TEST(InstanceState, PendingRunningAndStoppingInstancesHoldTheHost) {
+  for (S s : {S::kPending, S::kRunning, S::kStopping}) EXPECT_TRUE(holds_host(s));
+  for (S s : {S::kShuttingDown, S::kStopped, S::kTerminated}) EXPECT_FALSE(holds_host(s));
 }
 
 }  // namespace

@@ -7,7 +7,9 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
       "qemu-system-x86_64",
       "-name", spec.name,
       "-machine", "q35",
-      "-accel", spec.kvm ? "kvm" : "tcg,thread=multi",
+      // TCG's translation cache defaults to 1 GiB and fills up; 256 MiB halves QEMU's RSS with
+      // no slower boot (docs/benchmarks.md, "QEMU memory").
+      "-accel", spec.kvm ? "kvm" : "tcg,thread=multi,tb-size=256",
       "-smp", std::to_string(spec.vcpus),
       "-m", std::to_string(spec.memory_mib),
       "-nodefaults", "-no-user-config", "-display", "none",

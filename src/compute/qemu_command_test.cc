@@ -35,7 +35,7 @@ TEST(QemuCommand, InstanceTypeSizesAndAccelerator) {
   EXPECT_EQ(value_of(argv, "-machine"), "q35");
   EXPECT_EQ(value_of(argv, "-smp"), "1");
   EXPECT_EQ(value_of(argv, "-m"), "1024");
-  EXPECT_EQ(value_of(argv, "-accel"), "tcg,thread=multi");
+  EXPECT_EQ(value_of(argv, "-accel"), "tcg,thread=multi,tb-size=256");
   VmSpec kvm = t2_micro();
   kvm.kvm = true;
   EXPECT_EQ(value_of(qemu_command(kvm), "-accel"), "kvm");

@@ -115,7 +115,7 @@ std::string imds_secret(store::Store& store) {
 constexpr int64_t kHostReserveMiB = 2048;
 // What one VM costs beyond its guest memory (QEMU itself, TCG's translation cache), measured
 // in docs/benchmarks.md ("QEMU memory overhead").
-constexpr int64_t kVmOverheadMiB = 160;
+constexpr int64_t kVmOverheadMiB = 384;
 
 // Everything `stratus serve` is told on its command line.
 struct ServeOptions {

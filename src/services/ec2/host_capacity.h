@@ -1,7 +1,7 @@
 #pragma once
-// The host's capacity as launches see it: instances that are pending, running, stopping or
-// shutting down hold their guest memory (plus the VM's overhead) and vCPUs; stopped and
-// terminated ones hold nothing. One host serves every region and account here.
+// The host's capacity as launches see it: instances that are pending, running or stopping
+// hold their guest memory (plus the VM's overhead) and vCPUs (compute::holds_host); others
+// hold nothing. One host serves every region and account here.
 
 #include <cstdint>
 #include <string>
