@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
                         "VM acceleration: auto (KVM if a probe guest boots under it, else TCG), kvm or tcg")
       ->capture_default_str();
   serve_cmd->add_option("--capacity-memory-mib", serve_options.capacity_memory_mib,
-                        "memory instances may use, VM overhead included (default: host memory minus 2 GiB)");
+                        "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");
   serve_cmd->add_option("--capacity-vcpus", serve_options.capacity_vcpus,
                         "vCPUs instances may use (default 0: no vCPU budget)")
       ->capture_default_str();

@@ -12,8 +12,8 @@ class InstanceAttributesTest(StratusTestCase):
 
     @classmethod
     def setUpClass(cls):
-        # Room for exactly two t2.micro (1024 MiB + the VM overhead stratus counts, 160 MiB).
-        server = StratusServer(extra_args=["--capacity-memory-mib", str(2 * (1024 + 160))])
+        # Room for exactly two t2.micro (one vCPU each); memory not limited.
+        server = StratusServer(extra_args=["--capacity-vcpus", "2", "--capacity-memory-mib", "0"])
         cls.addClassCleanup(reap, server)  # its pending instances got VPC plumbing
         fake_base_image(server.image_cache)
         server.start()
