@@ -60,7 +60,7 @@ TEST_F(VmBootTest, BootsTheBaseImageWithCloudInitAgainstOurMetadataService) {
 
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
-  ASSERT_TRUE(network_.ensure_port(vpc_, subnet, port).ok());
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, port).ok());
 
   auto key = generate_ssh_key_pair("ed25519");
   ASSERT_TRUE(key);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "net/netns.h"
+#include "net/nftables.h"
 
 namespace stratus::net {
 namespace {
@@ -35,7 +36,6 @@ VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir)
     : runner_(runner), state_dir_(std::move(state_dir)) {}
 
 std::string VpcNetwork::netns_name(const std::string& vpc_id) { return "stratus-" + vpc_id; }
-std::string VpcNetwork::bridge_name(const std::string& subnet_id) { return "sb" + tail(subnet_id, 13); }
 std::string VpcNetwork::tap_name(const std::string& eni_id) { return "st" + tail(eni_id, 13); }
 
 fs::path VpcNetwork::file(const std::string& owner, const std::string& suffix) const {
@@ -121,60 +121,78 @@ Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& v
 Result<bool> VpcNetwork::ensure_subnet(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr,
                                        const std::string& subnet_id, const Ipv4Cidr& subnet_cidr,
                                        const std::string& domain) {
-  std::string ns = netns_name(vpc_id);
-  std::string bridge = bridge_name(subnet_id);
-  std::string gateway = format_ipv4(subnet_cidr.base + 1);
-  if (runner_.run({"ip", "-n", ns, "link", "show", bridge}, /*quiet=*/true) != 0) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"-n", ns, "link", "add", bridge, "type", "bridge"},
-             {"-n", ns, "addr", "add", gateway + "/" + std::to_string(subnet_cidr.prefix), "dev", bridge},
-             {"-n", ns, "link", "set", bridge, "up"}}) {
-      auto done = ip(args);
-      if (!done.ok()) return done;
-    }
+  fs::path ranges = file(vpc_id, "dhcp.ranges");
+  std::string line = subnet_id + " " + subnet_cidr.str();
+  bool known = false;
+  {
+    std::ifstream in(ranges);
+    std::string existing;
+    while (std::getline(in, existing)) known = known || existing == line;
   }
-  std::string subnet = vpc_id + "." + subnet_id;
-  fs::path hosts = file(subnet, "dhcp.hosts");
-  if (!fs::exists(hosts)) std::ofstream(hosts).flush();
-  return ensure_dnsmasq(
-      vpc_id, file(subnet, "dhcp.pid"),
-      {"--port=0", "--interface=" + bridge, "--bind-interfaces", "--except-interface=lo",
-       "--dhcp-range=" + format_ipv4(subnet_cidr.base) + ",static," + netmask(subnet_cidr.prefix),
-       "--dhcp-hostsfile=" + hosts.string(), "--dhcp-leasefile=" + file(subnet, "dhcp.leases").string(),
-       "--dhcp-authoritative", "--dhcp-option=option:router," + gateway,
-       "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2), "--domain=" + domain,
-       "--log-facility=" + file(subnet, "dhcp.log").string()});
+  if (known && live_pid(file(vpc_id, "dhcp.pid")) != 0) return true;
+  if (!known) std::ofstream(ranges, std::ios::app) << line << "\n";
+  return restart_dhcp(vpc_id, vpc_cidr, domain);
 }
 
-Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port) {
+Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain) {
+  fs::path pid_file = file(vpc_id, "dhcp.pid");
+  if (pid_t pid = live_pid(pid_file)) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && compute::process_alive(pid); ++i) ::usleep(10000);
+  }
+  fs::path hosts = file(vpc_id, "dhcp.hosts");
+  if (!fs::exists(hosts)) std::ofstream(hosts).flush();
+  // Every tap ("st...") of the VPC, including those plugged in later (--bind-dynamic). A
+  // request is answered from the range of the subnet whose gateway address its tap carries,
+  // and only for a reserved MAC (static ranges).
+  std::vector<std::string> args = {"--port=0", "--interface=st*", "--bind-dynamic", "--except-interface=lo",
+                                   "--dhcp-hostsfile=" + hosts.string(),
+                                   "--dhcp-leasefile=" + file(vpc_id, "dhcp.leases").string(), "--dhcp-authoritative",
+                                   "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2),
+                                   "--domain=" + domain, "--log-facility=" + file(vpc_id, "dhcp.log").string()};
+  std::ifstream in(file(vpc_id, "dhcp.ranges"));
+  std::string subnet_id, cidr_text;
+  while (in >> subnet_id >> cidr_text) {
+    auto cidr = Ipv4Cidr::parse(cidr_text);
+    if (!cidr) continue;
+    args.push_back("--dhcp-range=set:" + subnet_id + "," + format_ipv4(cidr->base) + ",static," + netmask(cidr->prefix));
+    args.push_back("--dhcp-option=tag:" + subnet_id + ",option:router," + format_ipv4(cidr->base + 1));
+  }
+  return ensure_dnsmasq(vpc_id, pid_file, args);
+}
+
+Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port) {
   std::string ns = netns_name(vpc_id);
   std::string tap = tap_name(port.eni_id);
   if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) != 0) {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"-n", ns, "tuntap", "add", tap, "mode", "tap"},
-             {"-n", ns, "link", "set", tap, "master", bridge_name(subnet_id)},
+             {"-n", ns, "addr", "add", format_ipv4(subnet_cidr.base + 1) + "/32", "dev", tap},
              {"-n", ns, "link", "set", tap, "up"}}) {
       auto done = ip(args);
       if (!done.ok()) return done;
     }
+    // The VPC router answers ARP on the tap for every other address of the subnet.
+    auto proxy = in_netns(vpc_id, {"sysctl", "-q", "-w", "net.ipv4.conf." + tap + ".proxy_arp=1"});
+    if (!proxy.ok()) return proxy;
   }
-  std::string subnet = vpc_id + "." + subnet_id;
-  auto dhcp = update_hosts(file(subnet, "dhcp.hosts"), file(subnet, "dhcp.pid"), port.mac,
+  auto routed = ip({"-n", ns, "route", "replace", port.ip + "/32", "dev", tap});
+  if (!routed.ok()) return routed;
+  auto dhcp = update_hosts(file(vpc_id, "dhcp.hosts"), file(vpc_id, "dhcp.pid"), port.mac,
                            port.mac + "," + port.ip + "," + port.hostname);
   if (!dhcp.ok()) return dhcp;
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname,
                       port.ip + " " + port.hostname);
 }
 
-Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const std::string& subnet_id, const Port& port) {
+Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const Port& port) {
   std::string ns = netns_name(vpc_id);
   std::string tap = tap_name(port.eni_id);
   if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) == 0) {
-    auto done = ip({"-n", ns, "link", "del", tap});
+    auto done = ip({"-n", ns, "link", "del", tap});  // its address and route go with it
     if (!done.ok()) return done;
   }
-  std::string subnet = vpc_id + "." + subnet_id;
-  auto dhcp = update_hosts(file(subnet, "dhcp.hosts"), file(subnet, "dhcp.pid"), port.mac, "");
+  auto dhcp = update_hosts(file(vpc_id, "dhcp.hosts"), file(vpc_id, "dhcp.pid"), port.mac, "");
   if (!dhcp.ok()) return dhcp;
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
 }
@@ -284,8 +302,18 @@ Result<bool> VpcNetwork::unpublish(const std::string& vpc_id, const std::string&
   return apply_nat(vpc_id);
 }
 
-bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& subnet_id, const std::string& mac) const {
-  std::ifstream in(file(vpc_id + "." + subnet_id, "dhcp.leases"));
+Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const std::vector<InterfaceFirewall>& interfaces) {
+  std::string ruleset = firewall_ruleset(interfaces).dump();
+  auto applied = firewalls_.find(vpc_id);
+  if (applied != firewalls_.end() && applied->second == ruleset) return true;
+  auto done = run_nftables(netns_name(vpc_id), nlohmann::json::parse(ruleset));
+  if (!done.ok()) return done;
+  firewalls_[vpc_id] = std::move(ruleset);
+  return true;
+}
+
+bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) const {
+  std::ifstream in(file(vpc_id, "dhcp.leases"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.find(" " + mac + " ") != std::string::npos) return true;
@@ -294,7 +322,8 @@ bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& subnet_
 }
 
 Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
-  // The VPC's files (its resolver's and every subnet's DHCP server's) start with its id.
+  firewalls_.erase(vpc_id);
+  // The VPC's files (its resolver's and its DHCP server's) start with its id.
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(state_dir_, ec)) {

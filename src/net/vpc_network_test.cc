@@ -54,31 +54,37 @@ class VpcNetworkTest : public ::testing::Test {
 TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   auto vpc_cidr = *Ipv4Cidr::parse("10.0.0.0/16");
   auto subnet_cidr = *Ipv4Cidr::parse("10.0.1.0/24");
-  std::string subnet = "subnet-0123456789abcdef0";
+  auto other_cidr = *Ipv4Cidr::parse("10.0.2.0/24");
+  std::string subnet = "subnet-0123456789abcdef0", other = "subnet-0123456789abcdef1";
   Port port{"eni-0123456789abcdef0", "02:00:0a:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
+  Port neighbour{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
   std::string ns = VpcNetwork::netns_name(vpc_);
 
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
-  ASSERT_TRUE(network_.ensure_port(vpc_, subnet, port).ok());
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, port).ok());
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, neighbour).ok());
   // Idempotent: a second pass (as after a restart) changes nothing and starts nothing new.
-  pid_t dhcp_pid = pid_in(state_.path() / (vpc_ + "." + subnet + ".dhcp.pid"));
+  fs::path dhcp_pid_file = state_.path() / (vpc_ + ".dhcp.pid");
+  pid_t dhcp_pid = pid_in(dhcp_pid_file);
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
-  ASSERT_TRUE(network_.ensure_port(vpc_, subnet, port).ok());
-  EXPECT_EQ(pid_in(state_.path() / (vpc_ + "." + subnet + ".dhcp.pid")), dhcp_pid);
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, port).ok());
+  EXPECT_EQ(pid_in(dhcp_pid_file), dhcp_pid);
 
   EXPECT_TRUE(fs::exists("/run/netns/" + ns));
-  std::string bridge = VpcNetwork::bridge_name(subnet);
   std::string tap = VpcNetwork::tap_name(port.eni_id);
-  EXPECT_LE(bridge.size(), 15u);
   EXPECT_LE(tap.size(), 15u);
-  EXPECT_NE(shell_output("ip -n " + ns + " addr show " + bridge).find("10.0.1.1/24"), std::string::npos);
+  // A routed tap: the subnet's gateway on it, proxy ARP, a /32 route to the port's address.
+  EXPECT_NE(shell_output("ip -n " + ns + " addr show " + tap).find("10.0.1.1/32"), std::string::npos);
+  EXPECT_EQ(shell_output("ip netns exec " + ns + " sysctl -n net.ipv4.conf." + tap + ".proxy_arp"), "1\n");
+  EXPECT_NE(shell_output("ip -n " + ns + " route show 10.0.1.10").find("dev " + tap), std::string::npos);
+  EXPECT_EQ(shell_output("ip -n " + ns + " link show type bridge"), "");
   EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("169.254.169.254/32"), std::string::npos);
   EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("10.0.0.2/32"), std::string::npos);
-  EXPECT_NE(shell_output("ip -n " + ns + " link show " + tap).find("master " + bridge), std::string::npos);
-  EXPECT_NE(read(state_.path() / (vpc_ + "." + subnet + ".dhcp.hosts")).find("02:00:0a:00:01:0a,10.0.1.10,ip-10-0-1-10"),
-            std::string::npos);
+  std::string hosts = read(state_.path() / (vpc_ + ".dhcp.hosts"));
+  EXPECT_NE(hosts.find("02:00:0a:00:01:0a,10.0.1.10,ip-10-0-1-10"), std::string::npos);
+  EXPECT_NE(hosts.find("02:00:0a:00:01:0b,10.0.1.11,ip-10-0-1-11"), std::string::npos);
   EXPECT_NE(read(state_.path() / (vpc_ + ".dns.hosts")).find("10.0.1.10 ip-10-0-1-10"), std::string::npos);
   pid_t dns_pid = pid_in(state_.path() / (vpc_ + ".dns.pid"));
   ASSERT_GT(dns_pid, 0);
@@ -86,14 +92,24 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   EXPECT_TRUE(compute::process_alive(dns_pid));
   EXPECT_TRUE(compute::process_alive(dhcp_pid));
 
-  ASSERT_TRUE(network_.remove_port(vpc_, subnet, port).ok());
+  // A second subnet restarts the DHCP server with both ranges.
+  ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, other, other_cidr, "ec2.internal").ok());
+  pid_t restarted = pid_in(dhcp_pid_file);
+  EXPECT_NE(restarted, dhcp_pid);
+  EXPECT_FALSE(compute::process_alive(dhcp_pid));
+  std::string cmdline = read("/proc/" + std::to_string(restarted) + "/cmdline");
+  EXPECT_NE(cmdline.find("10.0.1.0,static,255.255.255.0"), std::string::npos);
+  EXPECT_NE(cmdline.find("10.0.2.0,static,255.255.255.0"), std::string::npos);
+
+  ASSERT_TRUE(network_.remove_port(vpc_, port).ok());
   EXPECT_EQ(shell_output("ip -n " + ns + " link show " + tap + " 2>/dev/null"), "");
-  EXPECT_EQ(read(state_.path() / (vpc_ + "." + subnet + ".dhcp.hosts")).find("10.0.1.10"), std::string::npos);
+  EXPECT_EQ(shell_output("ip -n " + ns + " route show 10.0.1.10"), "");
+  EXPECT_EQ(read(state_.path() / (vpc_ + ".dhcp.hosts")).find("10.0.1.10"), std::string::npos);
 
   ASSERT_TRUE(network_.remove_vpc(vpc_).ok());
   EXPECT_FALSE(fs::exists("/run/netns/" + ns));
   EXPECT_FALSE(compute::process_alive(dns_pid));
-  EXPECT_FALSE(compute::process_alive(dhcp_pid));
+  EXPECT_FALSE(compute::process_alive(restarted));
   EXPECT_TRUE(fs::is_empty(state_.path()));
 }
 

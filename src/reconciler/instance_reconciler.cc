@@ -12,6 +12,7 @@
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
+#include "reconciler/interface_firewalls.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -85,6 +86,7 @@ void InstanceReconciler::reconcile_once() {
   {
     auto txn = store_.begin_read();
     records = txn->list("instance", std::nullopt);
+    firewalls_ = interface_firewalls(*txn);
   }
   std::set<std::string> in_use;  // VPCs with an instance that is not terminated
   for (const store::Record& record : records) {
@@ -95,14 +97,20 @@ void InstanceReconciler::reconcile_once() {
     }
     if (state_name(record.doc) != "terminated") in_use.insert(record.doc.value("VpcId", ""));
   }
-  // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances.
+  // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
+  // its firewall follows security group changes within a pass.
   for (const std::string& vpc_id : network_.vpcs()) {
-    if (in_use.count(vpc_id)) continue;
+    if (in_use.count(vpc_id)) {
+      auto applied = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
+      if (!applied.ok()) std::fprintf(stderr, "stratus: firewall of %s: %s\n", vpc_id.c_str(), applied.error().message.c_str());
+      continue;
+    }
     if (imds_ != nullptr) imds_->stop_listening(vpc_id);
     listening_.erase(vpc_id);
     auto removed = network_.remove_vpc(vpc_id);
     if (!removed.ok()) std::fprintf(stderr, "stratus: removing %s: %s\n", vpc_id.c_str(), removed.error().message.c_str());
   }
+  if (in_use.empty()) (void)network_.remove_idle_edge();
 }
 
 bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes) {
@@ -137,9 +145,12 @@ bool InstanceReconciler::boot(const store::Record& record) {
   std::string domain = private_dns_domain(record.region);
   for (auto step : {network_.ensure_vpc(vpc_id, vpc_cidr, domain),
                     network_.ensure_subnet(vpc_id, vpc_cidr, subnet["SubnetId"].get<std::string>(), subnet_cidr, domain),
-                    network_.ensure_port(vpc_id, subnet["SubnetId"].get<std::string>(), port_of(instance))}) {
+                    network_.ensure_port(vpc_id, subnet_cidr, port_of(instance))}) {
     if (!step.ok()) throw std::runtime_error(step.error().message);
   }
+  // The firewall is in place before the VM can send a packet.
+  auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
+  if (!firewall.ok()) throw std::runtime_error(firewall.error().message);
   if (instance.contains("PublicIpAddress")) {
     auto published = network_.publish(vpc_id, instance["PublicIpAddress"].get<std::string>(),
                                        instance["PrivateIpAddress"].get<std::string>(), *Ipv4Cidr::parse(kPublicIpv4Pool));
@@ -190,8 +201,7 @@ void InstanceReconciler::tear_down(const store::Record& record) {
   auto killed = vms_.kill(dir.string());
   if (!killed.ok()) throw std::runtime_error(killed.error().message);
   release_public_ip(record);
-  auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), instance["SubnetId"].get<std::string>(),
-                                      port_of(instance));
+  auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), port_of(instance));
   if (!removed.ok()) throw std::runtime_error(removed.error().message);
   const json& root = instance["BlockDeviceMappings"][0];
   if (!root["Ebs"].value("DeleteOnTermination", true) && fs::exists(dir / "root.qcow2")) {
@@ -235,7 +245,7 @@ void InstanceReconciler::reconcile(const store::Record& record) {
       update(record.id, "running", {{"_RebootRequested", nullptr}});
     }
     if (!instance.value("_StatusOk", false) &&
-        network_.has_lease(instance["VpcId"], instance["SubnetId"], port_of(instance).mac)) {
+        network_.has_lease(instance["VpcId"], port_of(instance).mac)) {
       update(record.id, "running", {{"_StatusOk", true}});
     }
   } else if (state == "stopping") {

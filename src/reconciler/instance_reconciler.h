@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -67,6 +68,8 @@ class InstanceReconciler {
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
+  // VPC -> its interfaces' firewalls as the store says at the start of the pass (loop thread only).
+  std::map<std::string, std::vector<net::InterfaceFirewall>> firewalls_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

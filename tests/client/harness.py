@@ -662,3 +662,81 @@ def _strip_perms(perms):
             q["PrefixListIds"] = [{"PrefixListId": g["PrefixListId"]} for g in p["PrefixListIds"]]
         out.append(q)
     return out
+
+
+class VmTestCase(StratusTestCase):
+    """Base class of tests that boot real VMs: a server of the class's own on the built base
+    image, reaped (VMs, dnsmasq, namespaces) even when a test fails; SSH and waiting helpers.
+    Subclasses skip unless root with a built image (decorate them with skip_unless_vms)."""
+
+    @classmethod
+    def setUpClass(cls):
+        server = StratusServer(image_cache=real_image_cache())
+        cls.addClassCleanup(reap, server)
+        server.start()
+        cls.server = server
+        cls.ec2 = server.client("us-east-1")
+        cls.key_file = os.path.join(server.log_dir, "k.pem")
+
+    def create_key(self, name):
+        """Creates key pair `name`; its private key goes to self.key_file (mode 0400)."""
+        key = self.ec2.create_key_pair(KeyName=name)
+        with open(self.key_file, "w") as f:
+            f.write(key["KeyMaterial"])
+        os.chmod(self.key_file, 0o400)
+
+    def base_image(self):
+        return self.ec2.describe_images(Owners=["amazon"], Filters=[
+            {"Name": "name", "Values": ["debian-12-*"]}])["Images"][0]["ImageId"]
+
+    def ssh(self, instance, command, timeout=20):
+        """Runs `command` as ec2-user on `instance` (a DescribeInstances item) via its public IP."""
+        return subprocess.run(
+            ["ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
+             "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
+             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PublicIpAddress"], command],
+            capture_output=True, text=True, timeout=timeout)
+
+    def wait_ssh(self, instance, deadline=300):
+        end = time.time() + deadline
+        while time.time() < end:
+            if self.ssh(instance, "true").returncode == 0:
+                return
+            time.sleep(2)
+        self.fail("no SSH to %s within %d s" % (instance["InstanceId"], deadline))
+
+    def describe(self, instance_id):
+        return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+    def waiter(self, name, instance_id):
+        self.ec2.get_waiter(name).wait(InstanceIds=[instance_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+
+    def boot_id(self, instance):
+        """The guest kernel's boot id over SSH, or "" while it cannot be read (e.g. rebooting)."""
+        try:
+            return self.ssh(instance, "cat /proc/sys/kernel/random/boot_id").stdout.strip()
+        except subprocess.TimeoutExpired:
+            return ""
+
+    def shut_down_from_inside(self, instance):
+        """`sudo shutdown -h now` over SSH; the connection may drop before ssh returns."""
+        try:
+            self.ssh(instance, "sudo shutdown -h now")
+        except subprocess.TimeoutExpired:
+            pass
+
+    def wait_for(self, condition, seconds, message):
+        """Polls `condition` every 0.2 s; fails with `message` after `seconds`. Returns the
+        seconds it took."""
+        start = time.time()
+        while time.time() - start < seconds:
+            if condition():
+                return time.time() - start
+            time.sleep(0.2)
+        self.fail(message)
+
+
+def skip_unless_vms(cls):
+    """Skips a VmTestCase unless this is root with the base image built."""
+    cls = unittest.skipUnless(real_image_cache(), "needs the base image: run `stratus image build`")(cls)
+    return unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")(cls)

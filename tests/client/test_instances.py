@@ -4,64 +4,34 @@ user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP relea
 (a new public IP, user data not run again; the type and user data changed while stopped show
 inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
 InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
-terminate (VM, disk, NIC, VPC and edge plumbing gone). Needs root, QEMU and a built base image (`stratus image build`)."""
+terminate (VM, disk, NIC, VPC and edge plumbing gone). Needs root, QEMU and a built base image
+(`stratus image build`)."""
 
 import os
 import subprocess
 import time
 import unittest
 
-from harness import StratusServer, StratusTestCase, real_image_cache, reap
+from harness import VmTestCase, skip_unless_vms
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
 SECOND_USER_DATA = "#!/bin/bash\necho second >> /var/tmp/user-data-runs\n"
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")
-@unittest.skipUnless(real_image_cache(), "needs the base image: run `stratus image build`")
-class InstanceLifecycleTest(StratusTestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        server = StratusServer(image_cache=real_image_cache())
-        cls.addClassCleanup(reap, server)
-        server.start()
-        cls.server = server
-        cls.ec2 = server.client("us-east-1")
-        cls.key_file = os.path.join(server.log_dir, "k.pem")
-
-    def ssh(self, instance, command, timeout=20):
-        return subprocess.run(
-            ["ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
-             "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
-             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PublicIpAddress"], command],
-            capture_output=True, text=True, timeout=timeout)
-
-    def wait_ssh(self, instance, deadline=300):
-        end = time.time() + deadline
-        while time.time() < end:
-            if self.ssh(instance, "true").returncode == 0:
-                return
-            time.sleep(2)
-        self.fail("no SSH to %s within %d s" % (instance["InstanceId"], deadline))
-
-    def describe(self, instance_id):
-        return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
-
-    def waiter(self, name, instance_id):
-        self.ec2.get_waiter(name).wait(InstanceIds=[instance_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+@skip_unless_vms
+class InstanceLifecycleTest(VmTestCase):
 
     def test_lifecycle(self):
-        key = self.ec2.create_key_pair(KeyName="e2e")
-        with open(self.key_file, "w") as f:
-            f.write(key["KeyMaterial"])
-        os.chmod(self.key_file, 0o400)
-        image = self.ec2.describe_images(Owners=["amazon"], Filters=[
-            {"Name": "name", "Values": ["debian-12-*"]}])["Images"][0]["ImageId"]
+        self.create_key("e2e")
+        image = self.base_image()
 
+        # Security groups are enforced: SSH from the host needs a rule that allows it.
+        ssh_group = self.ec2.create_security_group(GroupName="ssh", Description="ssh from anywhere")["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=ssh_group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         reservation = self.ec2.run_instances(
             ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1, KeyName="e2e",
-            UserData=USER_DATA, TagSpecifications=[
+            SecurityGroupIds=[ssh_group], UserData=USER_DATA, TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "e2e"}]}])
         instance_id = reservation["Instances"][0]["InstanceId"]
         self.assertEqual(reservation["Instances"][0]["State"]["Name"], "pending")
@@ -162,37 +132,16 @@ class InstanceLifecycleTest(StratusTestCase):
 
         run_dirs = [os.path.join(self.server.data_dir, "instances", i) for i in (instance_id, other_id)]
         netns = "/run/netns/stratus-" + instance["VpcId"]
-        self.wait_for(lambda: not any(map(os.path.exists, run_dirs + [netns])), 30, "plumbing stayed")
+        edge = "/run/netns/stratus-edge"
+        self.wait_for(lambda: not any(map(os.path.exists, run_dirs + [netns, edge])), 30, "plumbing stayed")
         self.assertFalse(os.path.exists(run_dirs[1]), "the root volume overlay was not deleted")
         self.assertFalse(os.path.exists(netns), "the VPC namespace stayed")
-        self.assertFalse(os.path.exists("/run/netns/stratus-edge"), "the edge namespace stayed")
+        self.assertFalse(os.path.exists(edge), "the edge namespace stayed")
         for i in (instance_id, other_id):
             ps = subprocess.run(["pgrep", "-f", "qemu-system-x86_64 -name " + i], capture_output=True, text=True)
             self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.start_instances(InstanceIds=[instance_id])
-
-    def boot_id(self, instance):
-        """The guest kernel's boot id over SSH, or "" while it cannot be read (e.g. rebooting)."""
-        try:
-            return self.ssh(instance, "cat /proc/sys/kernel/random/boot_id").stdout.strip()
-        except subprocess.TimeoutExpired:
-            return ""
-
-    def shut_down_from_inside(self, instance):
-        """`sudo shutdown -h now` over SSH; the connection may drop before ssh returns."""
-        try:
-            self.ssh(instance, "sudo shutdown -h now")
-        except subprocess.TimeoutExpired:
-            pass
-
-    def wait_for(self, condition, seconds, message):
-        end = time.time() + seconds
-        while time.time() < end:
-            if condition():
-                return
-            time.sleep(1)
-        self.fail(message)
 
 
 if __name__ == "__main__":

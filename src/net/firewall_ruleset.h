@@ -1,0 +1,47 @@
+#pragma once
+// The security group compiler: the firewall of every network interface of a VPC (its security
+// groups' rules with their peers resolved to addresses, and its source/destination check)
+// becomes one nftables ruleset in nftables' JSON form, for the VPC router's namespace.
+//
+// Packets are judged on the router, whose routed taps are the interfaces' ports:
+// - prerouting (before connection tracking): a tap may only send from its interface's MAC,
+//   and, while its source/destination check is on, only from its own addresses;
+// - forward: packets of tracked connections pass; a new flow leaving interface A must match
+//   one of A's egress rules, and one entering interface B one of B's ingress rules (with the
+//   check on, B only receives packets for its own addresses); everything else is dropped.
+// Traffic to the router itself (DHCP, DNS at base+2, the metadata service) is not filtered by
+// security groups, as on AWS.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace stratus::net {
+
+// One security group rule, as it applies to one interface.
+struct FirewallRule {
+  std::string protocol = "-1";     // "-1" (all), "tcp", "udp", "icmp", or an IP protocol number
+  int from_port = -1;              // tcp/udp: first port; icmp: type; -1: any
+  int to_port = -1;                // tcp/udp: last port; icmp: code; -1: any
+  std::vector<std::string> peers;  // IPv4 CIDRs (or addresses) of the other side; empty: nobody
+};
+
+// The firewall of one network interface.
+struct InterfaceFirewall {
+  std::string tap;                     // its port on the VPC router
+  std::string mac;
+  std::vector<std::string> addresses;  // its private IPv4 addresses
+  bool source_dest_check = true;
+  std::vector<FirewallRule> ingress;   // the union of its security groups' ingress rules
+  std::vector<FirewallRule> egress;
+};
+
+// The nftables table the ruleset owns in the VPC router's namespace.
+inline constexpr const char* kFirewallTable = "stratus_sg";
+
+// nftables JSON commands ({"nftables": [...]}) that replace table inet stratus_sg, in one
+// transaction, with the firewall of `interfaces`. Rules whose protocol stratus cannot express
+// for IPv4 (e.g. icmpv6) are left out; so are rules with no peers.
+nlohmann::json firewall_ruleset(const std::vector<InterfaceFirewall>& interfaces);
+
+}  // namespace stratus::net

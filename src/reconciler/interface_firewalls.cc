@@ -1,0 +1,73 @@
+#include "reconciler/interface_firewalls.h"
+
+#include "compute/instance_state.h"
+#include "net/vpc_network.h"
+
+namespace stratus::reconciler {
+namespace {
+
+using nlohmann::json;
+
+bool has_port(const json& instance) {
+  auto state = compute::parse_state(instance["State"].value("Name", "pending"));
+  return state && compute::holds_host(*state);
+}
+
+// The private addresses of an interface document.
+std::vector<std::string> addresses_of(const json& eni) {
+  std::vector<std::string> out;
+  for (const json& a : eni.value("PrivateIpAddresses", json::array())) out.push_back(a.value("PrivateIpAddress", ""));
+  if (out.empty()) out.push_back(eni.value("PrivateIpAddress", ""));
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(store::Transaction& txn) {
+  std::vector<store::Record> instances = txn.list("instance", std::nullopt);
+  // Security group -> the private addresses of its member interfaces (instances not terminated).
+  std::map<std::string, std::vector<std::string>> members;
+  for (const store::Record& record : instances) {
+    if (record.doc["State"].value("Name", "") == "terminated") continue;
+    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+      for (const json& group : eni.value("Groups", json::array())) {
+        auto& list = members[group.value("GroupId", "")];
+        for (const std::string& a : addresses_of(eni)) list.push_back(a + "/32");
+      }
+    }
+  }
+  std::map<std::string, std::vector<json>> rules_by_group;
+  for (const store::Record& rule : txn.list("security-group-rule", std::nullopt)) {
+    rules_by_group[rule.doc.value("GroupId", "")].push_back(rule.doc);
+  }
+  std::map<std::string, std::vector<net::InterfaceFirewall>> out;
+  for (const store::Record& record : instances) {
+    const json& instance = record.doc;
+    if (!has_port(instance)) continue;
+    for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
+      net::InterfaceFirewall port;
+      port.tap = net::VpcNetwork::tap_name(eni.value("NetworkInterfaceId", ""));
+      port.mac = eni.value("MacAddress", "");
+      port.addresses = addresses_of(eni);
+      port.source_dest_check = eni.value("SourceDestCheck", true);
+      for (const json& group : eni.value("Groups", json::array())) {
+        for (const json& rule : rules_by_group[group.value("GroupId", "")]) {
+          net::FirewallRule r;
+          r.protocol = rule.value("IpProtocol", "-1");
+          r.from_port = rule.value("FromPort", -1);
+          r.to_port = rule.value("ToPort", -1);
+          if (rule.contains("CidrIpv4")) {
+            r.peers.push_back(rule["CidrIpv4"].get<std::string>());
+          } else if (rule.contains("ReferencedGroupInfo")) {
+            r.peers = members[rule["ReferencedGroupInfo"].value("GroupId", "")];
+          }  // IPv6 and prefix-list peers: no IPv4 traffic matches them
+          (rule.value("IsEgress", false) ? port.egress : port.ingress).push_back(std::move(r));
+        }
+      }
+      out[instance.value("VpcId", "")].push_back(std::move(port));
+    }
+  }
+  return out;
+}
+
+}  // namespace stratus::reconciler

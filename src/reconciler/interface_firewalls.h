@@ -1,0 +1,19 @@
+#pragma once
+// What each VPC's firewall must say, read from the store: every network interface with a port
+// on this host (its instance pending, running or stopping) gets the rules of its security
+// groups, with group references resolved to the private addresses of the interfaces in the
+// referenced group (as on AWS: members' private IPs, whatever subnet they are in).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "net/firewall_ruleset.h"
+#include "store/store.h"
+
+namespace stratus::reconciler {
+
+// VPC id -> the firewall of each of its interfaces (ordered by instance, then interface).
+std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(store::Transaction& txn);
+
+}  // namespace stratus::reconciler

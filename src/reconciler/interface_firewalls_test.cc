@@ -1,0 +1,76 @@
+#include "reconciler/interface_firewalls.h"
+
+#include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
+#include "net/vpc_network.h"
+#include "store/sqlite_store.h"
+
+namespace stratus::reconciler {
+namespace {
+
+using nlohmann::json;
+
+json instance(const std::string& id, const std::string& state, const std::string& eni, const std::string& ip,
+              const std::vector<std::string>& groups) {
+  json refs = json::array();
+  for (const auto& g : groups) refs.push_back({{"GroupId", g}, {"GroupName", g}});
+  return {{"InstanceId", id},
+          {"State", {{"Name", state}}},
+          {"VpcId", "vpc-1"},
+          {"NetworkInterfaces",
+           {{{"NetworkInterfaceId", eni}, {"MacAddress", "02:00:00:00:00:0" + ip.substr(ip.size() - 1)},
+             {"PrivateIpAddress", ip}, {"PrivateIpAddresses", {{{"PrivateIpAddress", ip}, {"Primary", true}}}},
+             {"SourceDestCheck", true}, {"Groups", refs}}}}};
+}
+
+json rule(const std::string& id, const std::string& group, bool egress, const std::string& protocol, int from, int to,
+          const json& peer) {
+  json r = {{"SecurityGroupRuleId", id}, {"GroupId", group}, {"IsEgress", egress}, {"IpProtocol", protocol},
+            {"FromPort", from}, {"ToPort", to}};
+  r.update(peer);
+  return r;
+}
+
+TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
+  TempDir dir("ifw-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  {
+    auto txn = store.begin_write();
+    auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
+      txn->put({id, kind, "us-east-1", doc});
+    };
+    put("i-web", "instance", instance("i-web", "running", "eni-0000000000000a", "10.0.1.10", {"sg-web"}));
+    put("i-app", "instance", instance("i-app", "pending", "eni-0000000000000b", "10.0.1.11", {"sg-app"}));
+    put("i-off", "instance", instance("i-off", "stopped", "eni-0000000000000c", "10.0.1.12", {"sg-web"}));
+    put("i-gone", "instance", instance("i-gone", "terminated", "eni-0000000000000d", "10.0.1.13", {"sg-web"}));
+    put("sgr-1", "security-group-rule", rule("sgr-1", "sg-web", false, "tcp", 22, 22, {{"CidrIpv4", "0.0.0.0/0"}}));
+    put("sgr-2", "security-group-rule", rule("sgr-2", "sg-app", false, "tcp", 8080, 8080,
+                                               {{"ReferencedGroupInfo", {{"GroupId", "sg-web"}}}}));
+    put("sgr-3", "security-group-rule", rule("sgr-3", "sg-app", true, "-1", -1, -1, {{"CidrIpv4", "0.0.0.0/0"}}));
+    put("sgr-4", "security-group-rule", rule("sgr-4", "sg-app", false, "tcp", 443, 443, {{"CidrIpv6", "::/0"}}));
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto firewalls = interface_firewalls(*txn);
+  ASSERT_EQ(firewalls.size(), 1u);
+  const auto& ports = firewalls["vpc-1"];
+  ASSERT_EQ(ports.size(), 2u);  // the stopped and terminated instances have no port
+  const net::InterfaceFirewall& web = ports[0];
+  EXPECT_EQ(web.tap, net::VpcNetwork::tap_name("eni-0000000000000a"));
+  EXPECT_EQ(web.addresses, std::vector<std::string>{"10.0.1.10"});
+  ASSERT_EQ(web.ingress.size(), 1u);
+  EXPECT_EQ(web.ingress[0].peers, std::vector<std::string>{"0.0.0.0/0"});
+  EXPECT_TRUE(web.egress.empty());
+  const net::InterfaceFirewall& app = ports[1];
+  ASSERT_EQ(app.ingress.size(), 2u);
+  // sg-web's members, stopped ones included (their addresses stay theirs), terminated ones not.
+  EXPECT_EQ(app.ingress[0].peers, (std::vector<std::string>{"10.0.1.10/32", "10.0.1.12/32"}));
+  EXPECT_EQ(app.ingress[0].from_port, 8080);
+  EXPECT_TRUE(app.ingress[1].peers.empty());  // an IPv6 peer matches no IPv4 traffic
+  ASSERT_EQ(app.egress.size(), 1u);
+  EXPECT_EQ(app.egress[0].protocol, "-1");
+}
+
+}  // namespace
+}  // namespace stratus::reconciler
