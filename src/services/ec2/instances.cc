@@ -31,8 +31,16 @@ json state_json(InstanceState state) {
 
 // The subnet a launch uses: the named one, else the default subnet of the requested (or first) zone.
 json launch_subnet(CallContext& ctx, const json& request) {
-  if (request.contains("SubnetId")) return require(ctx, kinds::kSubnet, request["SubnetId"].get<std::string>());
   std::string zone = request.contains("Placement") ? str(request["Placement"], "AvailabilityZone") : "";
+  if (request.contains("SubnetId")) {
+    json subnet = require(ctx, kinds::kSubnet, request["SubnetId"].get<std::string>());
+    if (!zone.empty() && zone != subnet.value("AvailabilityZone", "")) {
+      fail("InvalidParameterValue", "Value (" + zone + ") for parameter availabilityZone is invalid. Subnet '" +
+                                        subnet["SubnetId"].get<std::string>() + "' is in the availability zone " +
+                                        subnet.value("AvailabilityZone", ""));
+    }
+    return subnet;
+  }
   if (!zone.empty() && ctx.catalog.zone(ctx.region, zone) == nullptr) {
     fail("InvalidParameterValue", "Invalid availability zone: [" + zone + "]");
   }

@@ -1,4 +1,4 @@
-// Instance attributes and host capacity through Ec2Service over a real store. States that only
+// Instances through Ec2Service over a real store: launch rules, attributes and host capacity. States that only
 // the reconciler reaches (stopped) are written into the store directly, as it would.
 
 #include <gtest/gtest.h>
@@ -16,7 +16,7 @@ namespace {
 constexpr const char* kAccount = "123456789012";
 constexpr const char* kRegion = "us-east-1";
 
-class InstanceAttributesTest : public ::testing::Test {
+class InstancesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_.path() / "db").string()));
@@ -63,13 +63,13 @@ class InstanceAttributesTest : public ::testing::Test {
   }
 
   Catalog catalog_{embedded::instance_types()};
-  TempDir dir_{"ec2-attributes-test"};
+  TempDir dir_{"ec2-instances-test"};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ec2Service> service_;
   std::string image_;
 };
 
-TEST_F(InstanceAttributesTest, DescribesEveryAttribute) {
+TEST_F(InstancesTest, DescribesEveryAttribute) {
   bootstrap();
   std::string id = run_one();
   EXPECT_EQ(attribute(id, "instanceType")["InstanceType"]["Value"], "t2.micro");
@@ -87,7 +87,7 @@ TEST_F(InstanceAttributesTest, DescribesEveryAttribute) {
             "InvalidInstanceID.NotFound");
 }
 
-TEST_F(InstanceAttributesTest, InstanceTypeAndUserDataChangeOnlyWhileStopped) {
+TEST_F(InstancesTest, InstanceTypeAndUserDataChangeOnlyWhileStopped) {
   bootstrap();
   std::string id = run_one();
   json t3 = {{"InstanceId", id}, {"InstanceType", {{"Value", "t3.large"}}}};
@@ -112,7 +112,7 @@ TEST_F(InstanceAttributesTest, InstanceTypeAndUserDataChangeOnlyWhileStopped) {
   EXPECT_EQ(attribute(id, "instanceType")["InstanceType"]["Value"], "m5.large");
 }
 
-TEST_F(InstanceAttributesTest, OneAttributePerCallAndItsRules) {
+TEST_F(InstancesTest, OneAttributePerCallAndItsRules) {
   bootstrap();
   std::string id = run_one();
   set_state(id, "running", 16);
@@ -154,7 +154,7 @@ TEST_F(InstanceAttributesTest, OneAttributePerCallAndItsRules) {
             "IncorrectInstanceState");
 }
 
-TEST_F(InstanceAttributesTest, SecurityGroupsOfTheInstancesVpcOnly) {
+TEST_F(InstancesTest, SecurityGroupsOfTheInstancesVpcOnly) {
   bootstrap();
   std::string id = run_one();
   std::string vpc = instance(id)["VpcId"];
@@ -171,7 +171,7 @@ TEST_F(InstanceAttributesTest, SecurityGroupsOfTheInstancesVpcOnly) {
   EXPECT_EQ(instance(id)["SecurityGroups"], now["SecurityGroups"]);  // failed calls changed nothing
 }
 
-TEST_F(InstanceAttributesTest, RootVolumeMappingAtLaunch) {
+TEST_F(InstancesTest, RootVolumeMappingAtLaunch) {
   bootstrap();
   json base = {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1}, {"MaxCount", 1}};
   json keep = base;
@@ -181,12 +181,18 @@ TEST_F(InstanceAttributesTest, RootVolumeMappingAtLaunch) {
   json small = base;
   small["BlockDeviceMappings"] = {{{"DeviceName", "/dev/xvda"}, {"Ebs", {{"VolumeSize", 4}}}}};
   EXPECT_EQ(error_of("RunInstances", small), "InvalidBlockDeviceMapping");
+  json mismatch = base;  // a subnet of one zone with a placement in another
+  std::string subnet = launched["SubnetId"];
+  mismatch["SubnetId"] = subnet;
+  mismatch["Placement"] = {{"AvailabilityZone", launched["Placement"]["AvailabilityZone"] == "us-east-1a" ? "us-east-1b"
+                                                                                                       : "us-east-1a"}};
+  EXPECT_EQ(error_of("RunInstances", mismatch), "InvalidParameterValue");
   json extra = base;
   extra["BlockDeviceMappings"] = {{{"DeviceName", "/dev/sdf"}, {"Ebs", {{"VolumeSize", 10}}}}};
   EXPECT_EQ(error_of("RunInstances", extra), "UnsupportedOperation");
 }
 
-TEST_F(InstanceAttributesTest, LaunchesStopAtTheHostsMemory) {
+TEST_F(InstancesTest, LaunchesStopAtTheHostsMemory) {
   // Room for three t2.micro (1 GiB each) with 100 MiB of VM overhead each.
   service_->set_host_capacity({3 * (1024 + 100), 0, 100});
   bootstrap();
@@ -206,7 +212,7 @@ TEST_F(InstanceAttributesTest, LaunchesStopAtTheHostsMemory) {
   EXPECT_EQ(instance(first)["State"]["Name"], "pending");
 }
 
-TEST_F(InstanceAttributesTest, LaunchesStopAtTheVcpuBudget) {
+TEST_F(InstancesTest, LaunchesStopAtTheVcpuBudget) {
   service_->set_host_capacity({0, 4, 0});
   bootstrap();
   EXPECT_EQ(run("t3.medium", 1, 3)["Instances"].size(), 2u);  // 2 vCPUs each
