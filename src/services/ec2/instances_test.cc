@@ -1,5 +1,6 @@
-// Instances through Ec2Service over a real store: launch rules, attributes and host capacity. States that only
-// the reconciler reaches (stopped) are written into the store directly, as it would.
+// Instances through Ec2Service over a real store: launch rules, attributes and host capacity.
+// States that only the reconciler reaches (stopped) are written into the store directly, as it
+// would.
 
 #include <gtest/gtest.h>
 
