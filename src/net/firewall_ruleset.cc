@@ -154,6 +154,17 @@ json firewall_ruleset(const std::vector<InterfaceFirewall>& interfaces) {
     egress_map.push_back({port.tap, {{"jump", {{"target", egress}}}}});
     ingress_map.push_back({port.tap, {{"jump", {{"target", ingress}}}}});
   }
+  json offline = json::array();  // taps of subnets without an internet route
+  for (const InterfaceFirewall& port : interfaces) {
+    if (!port.internet) offline.push_back(port.tap);
+  }
+  if (!offline.empty()) {
+    json taps = {{"set", offline}};
+    commands.push_back(rule("forward", {match(meta("iifname"), "==", taps), match(meta("oifname"), "==", kVpcUplink),
+                                        {{"drop", nullptr}}}));
+    commands.push_back(rule("forward", {match(meta("iifname"), "==", kVpcUplink), match(meta("oifname"), "==", taps),
+                                        {{"drop", nullptr}}}));
+  }
   commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"established", "related"}),
                                       {{"accept", nullptr}}}));
   commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"invalid"}), {{"drop", nullptr}}}));

@@ -6,7 +6,9 @@
 // Packets are judged on the router, whose routed taps are the interfaces' ports:
 // - prerouting (before connection tracking): a tap may only send from its interface's MAC,
 //   and, while its source/destination check is on, only from its own addresses;
-// - forward: packets of tracked connections pass; a new flow leaving interface A must match
+// - forward: an interface whose subnet has no route to an attached internet gateway exchanges
+//   nothing with the VPC's uplink (the internet), tracked connections included; then packets
+//   of tracked connections pass; a new flow leaving interface A must match
 //   one of A's egress rules, and one entering interface B one of B's ingress rules (with the
 //   check on, B only receives packets for its own addresses); everything else is dropped.
 // Traffic to the router itself (DHCP, DNS at base+2, the metadata service) is not filtered by
@@ -32,9 +34,13 @@ struct InterfaceFirewall {
   std::string mac;
   std::vector<std::string> addresses;  // its private IPv4 addresses
   bool source_dest_check = true;
+  bool internet = true;                // its subnet routes to an attached internet gateway
   std::vector<FirewallRule> ingress;   // the union of its security groups' ingress rules
   std::vector<FirewallRule> egress;
 };
+
+// The VPC router's link towards the edge namespace, i.e. the internet.
+inline constexpr const char* kVpcUplink = "edge0";
 
 // The nftables table the ruleset owns in the VPC router's namespace.
 inline constexpr const char* kFirewallTable = "stratus_sg";

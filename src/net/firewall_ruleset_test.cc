@@ -27,8 +27,8 @@ std::vector<FirewallRule> rules_of(const json& list) {
 std::vector<InterfaceFirewall> interfaces_of(const json& list) {
   std::vector<InterfaceFirewall> out;
   for (const json& i : list) {
-    out.push_back({i["tap"], i["mac"], i["addresses"], i.value("source_dest_check", true), rules_of(i["ingress"]),
-                   rules_of(i["egress"])});
+    out.push_back({i["tap"], i["mac"], i["addresses"], i.value("source_dest_check", true), i.value("internet", true),
+                   rules_of(i["ingress"]), rules_of(i["egress"])});
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "common/network_defaults.h"
 #include "net/netns.h"
 #include "net/nftables.h"
 
@@ -215,9 +216,8 @@ namespace {
 constexpr const char* kEdgeNetns = "stratus-edge";
 constexpr const char* kHostLink = "stratus-edge";   // host side of the host<->edge veth
 constexpr const char* kEdgeLink = "uplink";         // edge side of it
-constexpr const char* kHostAddress = "198.18.0.1";  // the host<->edge link (RFC 2544 range)
-constexpr const char* kEdgeAddress = "198.18.0.2";
-constexpr const char* kVpcUplink = "edge0";         // VPC side of a VPC<->edge veth
+constexpr const char* kHostAddress = kHostEdgeAddress;  // the host<->edge link
+constexpr const char* kEdgeAddress = kEdgeHostAddress;
 
 }  // namespace
 
@@ -271,34 +271,50 @@ Result<bool> VpcNetwork::apply_nat(const std::string& vpc_id) {
   return in_netns(vpc_id, {"nft", "-f", rules.string()});
 }
 
-Result<bool> VpcNetwork::publish(const std::string& vpc_id, const std::string& public_ip,
-                                 const std::string& private_ip, const Ipv4Cidr& public_pool) {
-  for (auto step : {ensure_edge(public_pool), ensure_uplink(vpc_id)}) {
-    if (!step.ok()) return step;
-  }
-  std::string ns = netns_name(vpc_id);
-  // The public address is local to the VPC namespace (so it answers ARP from the edge) and
-  // DNAT turns it into the private one before local delivery.
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"-n", ns, "addr", "replace", public_ip + "/32", "dev", kVpcUplink},
-           // The edge answers ARP for the host's side, so the default route needs no gateway.
-           // (Set each time: the kernel drops it when the uplink loses its last address.)
-           {"-n", ns, "route", "replace", "default", "dev", kVpcUplink},
-           {"-n", kEdgeNetns, "route", "replace", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)}}) {
-    auto done = ip(args);
-    if (!done.ok()) return done;
-  }
-  auto kept = update_hosts(file(vpc_id, "nat"), "", public_ip + " ", public_ip + " " + private_ip);
-  if (!kept.ok()) return kept;
-  return apply_nat(vpc_id);
+std::map<std::string, std::string> VpcNetwork::published(const std::string& vpc_id) const {
+  std::map<std::string, std::string> out;
+  std::ifstream in(file(vpc_id, "nat"));
+  std::string public_ip, private_ip;
+  while (in >> public_ip >> private_ip) out[public_ip] = private_ip;
+  return out;
 }
 
-Result<bool> VpcNetwork::unpublish(const std::string& vpc_id, const std::string& public_ip) {
+Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
+                                       const std::map<std::string, std::string>& public_to_private,
+                                       const Ipv4Cidr& public_pool) {
+  std::map<std::string, std::string> current = published(vpc_id);
+  if (current == public_to_private) return true;
   std::string ns = netns_name(vpc_id);
-  (void)runner_.run({"ip", "-n", ns, "addr", "del", public_ip + "/32", "dev", kVpcUplink}, /*quiet=*/true);
-  (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32"}, /*quiet=*/true);
-  auto kept = update_hosts(file(vpc_id, "nat"), "", public_ip + " ", "");
-  if (!kept.ok()) return kept;
+  for (const auto& [public_ip, private_ip] : current) {
+    if (public_to_private.count(public_ip)) continue;
+    (void)runner_.run({"ip", "-n", ns, "addr", "del", public_ip + "/32", "dev", kVpcUplink}, /*quiet=*/true);
+    (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32"}, /*quiet=*/true);
+  }
+  if (!public_to_private.empty()) {
+    for (auto step : {ensure_edge(public_pool), ensure_uplink(vpc_id)}) {
+      if (!step.ok()) return step;
+    }
+  }
+  for (const auto& [public_ip, private_ip] : public_to_private) {
+    // The public address is local to the VPC namespace (so it answers ARP from the edge) and
+    // DNAT turns it into the private one before local delivery.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"-n", ns, "addr", "replace", public_ip + "/32", "dev", kVpcUplink},
+             // The edge answers ARP for the host's side, so the default route needs no gateway.
+             // (Set each time: the kernel drops it when the uplink loses its last address.)
+             {"-n", ns, "route", "replace", "default", "dev", kVpcUplink},
+             {"-n", kEdgeNetns, "route", "replace", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)}}) {
+      auto done = ip(args);
+      if (!done.ok()) return done;
+    }
+  }
+  fs::path mapping = file(vpc_id, "nat");
+  {
+    std::ofstream out(mapping.string() + ".tmp", std::ios::trunc);
+    for (const auto& [public_ip, private_ip] : public_to_private) out << public_ip << " " << private_ip << "\n";
+    if (!out) return ApiError{"InternalError", "cannot write " + mapping.string()};
+  }
+  fs::rename(mapping.string() + ".tmp", mapping);
   return apply_nat(vpc_id);
 }
 

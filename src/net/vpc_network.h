@@ -56,13 +56,13 @@ class VpcNetwork {
   Result<bool> ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port);
   // Removes the port's tap, route, reservation and name (nothing when absent).
   Result<bool> remove_port(const std::string& vpc_id, const Port& port);
-  // Makes `public_ip` reach `private_ip` of `vpc_id` from this host (1:1 NAT inside the VPC
-  // namespace; the address routed over the VPC's veth into the shared "stratus-edge" namespace,
-  // which the host reaches over a veth with a route for `public_pool` only). Idempotent.
-  Result<bool> publish(const std::string& vpc_id, const std::string& public_ip, const std::string& private_ip,
-                       const Ipv4Cidr& public_pool);
-  // Withdraws `public_ip` of `vpc_id` (nothing when absent).
-  Result<bool> unpublish(const std::string& vpc_id, const std::string& public_ip);
+  // Makes exactly the public addresses of `public_to_private` reach their private addresses in
+  // `vpc_id` from this host (1:1 NAT inside the VPC namespace; each public address routed over
+  // the VPC's veth into the shared "stratus-edge" namespace, which the host reaches over a veth
+  // with a route for `public_pool` only), withdrawing any other. Nothing when already so.
+  // REQUIRES: ensure_vpc().
+  Result<bool> set_published(const std::string& vpc_id, const std::map<std::string, std::string>& public_to_private,
+                             const Ipv4Cidr& public_pool);
 
   // Makes the VPC router's firewall (security groups, source/destination checks) that of
   // `interfaces`, in one nftables transaction; nothing when it already is. REQUIRES: ensure_vpc().
@@ -85,6 +85,8 @@ class VpcNetwork {
   Result<bool> ensure_uplink(const std::string& vpc_id);
   // Rewrites the VPC's NAT table from its mapping file (public -> private per line).
   Result<bool> apply_nat(const std::string& vpc_id);
+  // The mapping file's public -> private addresses.
+  std::map<std::string, std::string> published(const std::string& vpc_id) const;
   Result<bool> in_netns(const std::string& vpc_id, const std::vector<std::string>& command);
   std::filesystem::path file(const std::string& owner, const std::string& suffix) const;
   // (Re)starts the VPC's DHCP server over the subnets in VPC.dhcp.ranges.

@@ -24,11 +24,12 @@ namespace fs = std::filesystem;
 constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
 
-// The changes that take `instance`'s public address away (null erases a member).
-json without_public_ip(const json& instance) {
-  json interfaces = instance["NetworkInterfaces"];
-  for (json& eni : interfaces) eni.erase("Association");
-  return {{"PublicIpAddress", nullptr}, {"PublicDnsName", ""}, {"NetworkInterfaces", interfaces}};
+// Takes an automatic public address away from `instance` (an Elastic IP stays with it).
+void drop_automatic_public_ip(json& instance) {
+  if (instance.contains("_ElasticIp")) return;
+  instance.erase("PublicIpAddress");
+  instance["PublicDnsName"] = "";
+  for (json& eni : instance["NetworkInterfaces"]) eni.erase("Association");
 }
 
 std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
@@ -88,6 +89,14 @@ void InstanceReconciler::reconcile_once() {
     records = txn->list("instance", std::nullopt);
     firewalls_ = interface_firewalls(*txn);
   }
+  published_.clear();
+  for (const store::Record& record : records) {
+    auto state = compute::parse_state(state_name(record.doc));
+    if (state && compute::holds_host(*state) && record.doc.contains("PublicIpAddress")) {
+      published_[record.doc.value("VpcId", "")][record.doc["PublicIpAddress"].get<std::string>()] =
+          record.doc.value("PrivateIpAddress", "");
+    }
+  }
   std::set<std::string> in_use;  // VPCs with an instance that is not terminated
   for (const store::Record& record : records) {
     try {
@@ -103,6 +112,8 @@ void InstanceReconciler::reconcile_once() {
     if (in_use.count(vpc_id)) {
       auto applied = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
       if (!applied.ok()) std::fprintf(stderr, "stratus: firewall of %s: %s\n", vpc_id.c_str(), applied.error().message.c_str());
+      auto published = network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
+      if (!published.ok()) std::fprintf(stderr, "stratus: public IPs of %s: %s\n", vpc_id.c_str(), published.error().message.c_str());
       continue;
     }
     if (imds_ != nullptr) imds_->stop_listening(vpc_id);
@@ -113,13 +124,15 @@ void InstanceReconciler::reconcile_once() {
   if (in_use.empty()) (void)network_.remove_idle_edge();
 }
 
-bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes) {
+bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes,
+                                bool drop_public_ip) {
   auto txn = store_.begin_write();
   auto record = txn->get(id);
   if (!record || state_name(record->doc) != expected_state) return false;
   for (const auto& [key, value] : changes.items()) {
     if (value.is_null()) record->doc.erase(key); else record->doc[key] = value;
   }
+  if (drop_public_ip) drop_automatic_public_ip(record->doc);
   txn->put(*record);
   txn->commit();
   return true;
@@ -151,11 +164,8 @@ bool InstanceReconciler::boot(const store::Record& record) {
   // The firewall is in place before the VM can send a packet.
   auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
   if (!firewall.ok()) throw std::runtime_error(firewall.error().message);
-  if (instance.contains("PublicIpAddress")) {
-    auto published = network_.publish(vpc_id, instance["PublicIpAddress"].get<std::string>(),
-                                       instance["PrivateIpAddress"].get<std::string>(), *Ipv4Cidr::parse(kPublicIpv4Pool));
-    if (!published.ok()) throw std::runtime_error(published.error().message);
-  }
+  auto published = network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
+  if (!published.ok()) throw std::runtime_error(published.error().message);
   if (imds_ != nullptr && !listening_.count(vpc_id)) {
     auto listening = imds_->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
     if (!listening.ok()) throw std::runtime_error(listening.error().message);
@@ -189,18 +199,11 @@ bool InstanceReconciler::boot(const store::Record& record) {
   return true;
 }
 
-void InstanceReconciler::release_public_ip(const store::Record& record) {
-  if (!record.doc.contains("PublicIpAddress")) return;
-  auto withdrawn = network_.unpublish(record.doc["VpcId"].get<std::string>(), record.doc["PublicIpAddress"].get<std::string>());
-  if (!withdrawn.ok()) throw std::runtime_error(withdrawn.error().message);
-}
-
 void InstanceReconciler::tear_down(const store::Record& record) {
   const json& instance = record.doc;
   fs::path dir = run_dir(record.id);
   auto killed = vms_.kill(dir.string());
   if (!killed.ok()) throw std::runtime_error(killed.error().message);
-  release_public_ip(record);
   auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), port_of(instance));
   if (!removed.ok()) throw std::runtime_error(removed.error().message);
   const json& root = instance["BlockDeviceMappings"][0];
@@ -227,11 +230,9 @@ void InstanceReconciler::reconcile(const store::Record& record) {
       // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
       bool terminate = instance.value("_ShutdownBehavior", "stop") == "terminate";
       InstanceState next = terminate ? InstanceState::kShuttingDown : InstanceState::kStopped;
-      if (!terminate) release_public_ip(record);
       json changes = {{"State", state_json(next)}, {"_StatusOk", false},
                       {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}};
-      if (!terminate) changes.update(without_public_ip(instance));
-      update(record.id, "running", changes);
+      update(record.id, "running", changes, /*drop_public_ip=*/!terminate);
       return;
     }
     if (!adopted_.count(record.id)) {
@@ -250,11 +251,9 @@ void InstanceReconciler::reconcile(const store::Record& record) {
     }
   } else if (state == "stopping") {
     if (!vms_.running(dir)) {
-      release_public_ip(record);
       json changes = {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
                       {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}};
-      changes.update(without_public_ip(instance));
-      update(record.id, "stopping", changes);
+      update(record.id, "stopping", changes, /*drop_public_ip=*/true);
     } else if (instance.value("_ForceStop", false) ||
                (instance.contains("_PowerDownAt") && now - instance["_PowerDownAt"].get<int64_t>() > kStopGraceSeconds)) {
       (void)vms_.kill(dir);
@@ -265,8 +264,7 @@ void InstanceReconciler::reconcile(const store::Record& record) {
   } else if (state == "shutting-down") {
     tear_down(record);
     json changes = {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now}, {"_StatusOk", false}};
-    changes.update(without_public_ip(instance));
-    update(record.id, "shutting-down", changes);
+    update(record.id, "shutting-down", changes, /*drop_public_ip=*/true);
   } else if (state == "terminated") {
     if (!instance.contains("_TerminatedAt")) {
       tear_down(record);  // terminated while stopped: nothing runs, but its NIC and disk remain

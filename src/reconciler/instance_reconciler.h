@@ -54,10 +54,10 @@ class InstanceReconciler {
   void reconcile(const store::Record& record);
   bool boot(const store::Record& record);
   void tear_down(const store::Record& record);
-  // Withdraws the instance's public address from the host's routing (not from the record).
-  void release_public_ip(const store::Record& record);
-  // Writes `changes` into the instance if it is still in `expected_state`; returns false if not.
-  bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes);
+  // Writes `changes` into the instance if it is still in `expected_state` (and, with
+  // `drop_public_ip`, takes its automatic public address away); returns false if not.
+  bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes,
+              bool drop_public_ip = false);
 
   store::Store& store_;
   compute::VmDriver& vms_;
@@ -70,6 +70,8 @@ class InstanceReconciler {
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   // VPC -> its interfaces' firewalls as the store says at the start of the pass (loop thread only).
   std::map<std::string, std::vector<net::InterfaceFirewall>> firewalls_;
+  // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
+  std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};
   std::thread thread_;
 };

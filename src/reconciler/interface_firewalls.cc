@@ -1,5 +1,9 @@
 #include "reconciler/interface_firewalls.h"
 
+#include <set>
+
+#include "common/cidr.h"
+#include "common/network_defaults.h"
 #include "compute/instance_state.h"
 #include "net/vpc_network.h"
 
@@ -21,10 +25,48 @@ std::vector<std::string> addresses_of(const json& eni) {
   return out;
 }
 
+// Subnet -> whether its route table leads the host's edge address to an attached gateway.
+class InternetRoutes {
+ public:
+  explicit InternetRoutes(store::Transaction& txn) {
+    for (const store::Record& gateway : txn.list("internet-gateway", std::nullopt)) {
+      for (const json& a : gateway.doc.value("Attachments", json::array())) {
+        attached_.insert(gateway.id + " " + a.value("VpcId", ""));
+      }
+    }
+    for (const store::Record& table : txn.list("route-table", std::nullopt)) {
+      bool internet = false;
+      for (const json& route : table.doc.value("Routes", json::array())) {
+        std::string gateway = route.value("GatewayId", "");
+        auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
+        internet = internet || (gateway.rfind("igw-", 0) == 0 && destination &&
+                                destination->contains(Ipv4Cidr{*parse_ipv4(kHostEdgeAddress), 32}) &&
+                                attached_.count(gateway + " " + table.doc.value("VpcId", "")));
+      }
+      for (const json& a : table.doc.value("Associations", json::array())) {
+        if (a.value("Main", false)) main_[table.doc.value("VpcId", "")] = internet;
+        if (a.contains("SubnetId")) subnets_[a["SubnetId"].get<std::string>()] = internet;
+      }
+    }
+  }
+  bool reaches(const std::string& subnet_id, const std::string& vpc_id) const {
+    auto own = subnets_.find(subnet_id);
+    if (own != subnets_.end()) return own->second;
+    auto main = main_.find(vpc_id);
+    return main != main_.end() && main->second;
+  }
+
+ private:
+  std::set<std::string> attached_;          // "igw-... vpc-..."
+  std::map<std::string, bool> subnets_;     // explicitly associated subnets
+  std::map<std::string, bool> main_;        // VPC -> its main table
+};
+
 }  // namespace
 
 std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(store::Transaction& txn) {
   std::vector<store::Record> instances = txn.list("instance", std::nullopt);
+  InternetRoutes routes(txn);
   // Security group -> the private addresses of its member interfaces (instances not terminated).
   std::map<std::string, std::vector<std::string>> members;
   for (const store::Record& record : instances) {
@@ -50,6 +92,7 @@ std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(s
       port.mac = eni.value("MacAddress", "");
       port.addresses = addresses_of(eni);
       port.source_dest_check = eni.value("SourceDestCheck", true);
+      port.internet = routes.reaches(eni.value("SubnetId", ""), instance.value("VpcId", ""));
       for (const json& group : eni.value("Groups", json::array())) {
         for (const json& rule : rules_by_group[group.value("GroupId", "")]) {
           net::FirewallRule r;

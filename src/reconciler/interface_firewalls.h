@@ -2,7 +2,9 @@
 // What each VPC's firewall must say, read from the store: every network interface with a port
 // on this host (its instance pending, running or stopping) gets the rules of its security
 // groups, with group references resolved to the private addresses of the interfaces in the
-// referenced group (as on AWS: members' private IPs, whatever subnet they are in).
+// referenced group (as on AWS: members' private IPs, whatever subnet they are in), and is cut
+// off from the internet unless its subnet's route table (its own association, else the VPC's
+// main table) routes the host's edge address to an internet gateway attached to the VPC.
 
 #include <map>
 #include <string>

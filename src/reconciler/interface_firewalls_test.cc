@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 json instance(const std::string& id, const std::string& state, const std::string& eni, const std::string& ip,
-              const std::vector<std::string>& groups) {
+              const std::vector<std::string>& groups, const std::string& subnet = "subnet-public") {
   json refs = json::array();
   for (const auto& g : groups) refs.push_back({{"GroupId", g}, {"GroupName", g}});
   return {{"InstanceId", id},
@@ -21,7 +21,7 @@ json instance(const std::string& id, const std::string& state, const std::string
           {"NetworkInterfaces",
            {{{"NetworkInterfaceId", eni}, {"MacAddress", "02:00:00:00:00:0" + ip.substr(ip.size() - 1)},
              {"PrivateIpAddress", ip}, {"PrivateIpAddresses", {{{"PrivateIpAddress", ip}, {"Primary", true}}}},
-             {"SourceDestCheck", true}, {"Groups", refs}}}}};
+             {"SourceDestCheck", true}, {"Groups", refs}, {"SubnetId", subnet}}}}};
 }
 
 json rule(const std::string& id, const std::string& group, bool egress, const std::string& protocol, int from, int to,
@@ -41,7 +41,8 @@ TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
       txn->put({id, kind, "us-east-1", doc});
     };
     put("i-web", "instance", instance("i-web", "running", "eni-0000000000000a", "10.0.1.10", {"sg-web"}));
-    put("i-app", "instance", instance("i-app", "pending", "eni-0000000000000b", "10.0.1.11", {"sg-app"}));
+    put("i-app", "instance", instance("i-app", "pending", "eni-0000000000000b", "10.0.1.11", {"sg-app"},
+                                      "subnet-private"));
     put("i-off", "instance", instance("i-off", "stopped", "eni-0000000000000c", "10.0.1.12", {"sg-web"}));
     put("i-gone", "instance", instance("i-gone", "terminated", "eni-0000000000000d", "10.0.1.13", {"sg-web"}));
     put("sgr-1", "security-group-rule", rule("sgr-1", "sg-web", false, "tcp", 22, 22, {{"CidrIpv4", "0.0.0.0/0"}}));
@@ -49,6 +50,17 @@ TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
                                                {{"ReferencedGroupInfo", {{"GroupId", "sg-web"}}}}));
     put("sgr-3", "security-group-rule", rule("sgr-3", "sg-app", true, "-1", -1, -1, {{"CidrIpv4", "0.0.0.0/0"}}));
     put("sgr-4", "security-group-rule", rule("sgr-4", "sg-app", false, "tcp", 443, 443, {{"CidrIpv6", "::/0"}}));
+    // The main table routes everything to an attached gateway; the private subnet's own table
+    // only routes the VPC locally and some other range to the gateway.
+    put("igw-1", "internet-gateway", {{"InternetGatewayId", "igw-1"}, {"Attachments", {{{"VpcId", "vpc-1"}, {"State", "available"}}}}});
+    put("rtb-main", "route-table",
+        {{"VpcId", "vpc-1"}, {"Associations", {{{"Main", true}}}},
+         {"Routes", {{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}},
+                     {{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", "igw-1"}}}}});
+    put("rtb-private", "route-table",
+        {{"VpcId", "vpc-1"}, {"Associations", {{{"Main", false}, {"SubnetId", "subnet-private"}}}},
+         {"Routes", {{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}},
+                     {{"DestinationCidrBlock", "203.0.113.0/24"}, {"GatewayId", "igw-1"}}}}});
     txn->commit();
   }
   auto txn = store.begin_read();
@@ -62,12 +74,14 @@ TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
   ASSERT_EQ(web.ingress.size(), 1u);
   EXPECT_EQ(web.ingress[0].peers, std::vector<std::string>{"0.0.0.0/0"});
   EXPECT_TRUE(web.egress.empty());
+  EXPECT_TRUE(web.internet);  // the main table routes 0.0.0.0/0 to the attached gateway
   const net::InterfaceFirewall& app = ports[1];
   ASSERT_EQ(app.ingress.size(), 2u);
   // sg-web's members, stopped ones included (their addresses stay theirs), terminated ones not.
   EXPECT_EQ(app.ingress[0].peers, (std::vector<std::string>{"10.0.1.10/32", "10.0.1.12/32"}));
   EXPECT_EQ(app.ingress[0].from_port, 8080);
   EXPECT_TRUE(app.ingress[1].peers.empty());  // an IPv6 peer matches no IPv4 traffic
+  EXPECT_FALSE(app.internet);  // its own table has no route towards the host
   ASSERT_EQ(app.egress.size(), 1u);
   EXPECT_EQ(app.egress[0].protocol, "-1");
 }

@@ -71,6 +71,8 @@ ID_RE = {
     "igw": re.compile(r"^igw-[0-9a-f]{17}$"),
     "rtb": re.compile(r"^rtb-[0-9a-f]{17}$"),
     "rtbassoc": re.compile(r"^rtbassoc-[0-9a-f]{17}$"),
+    "eipalloc": re.compile(r"^eipalloc-[0-9a-f]{17}$"),
+    "eipassoc": re.compile(r"^eipassoc-[0-9a-f]{17}$"),
     "sg": re.compile(r"^sg-[0-9a-f]{17}$"),
     "sgr": re.compile(r"^sgr-[0-9a-f]{17}$"),
     "key": re.compile(r"^key-[0-9a-f]{17}$"),

@@ -1,11 +1,13 @@
-"""Security groups decide what real packets do (TCG VMs, so minutes).
+"""Security groups and route tables decide what real packets do (TCG VMs, so minutes).
 
 Three instances in the default VPC, each with a group that allows SSH from anywhere: `app`
 runs a web server on 8080 that its group allows only from members of `client`; `client` is
-such a member, `outsider` is not. Checked with real connections from the host and from inside
-the instances: revoking the rule blocks new connections within a second (established ones that
-stay allowed survive); a forged source address from inside an instance is dropped while the
-source/destination check is on. Needs root, QEMU and the built base image."""
+such a member, `outsider` is not. `outsider` starts in a private subnet (its route table has no
+route to the internet gateway): though it has a public IP the host cannot reach it, while
+`client` in a public subnet can; a route to the gateway opens it. Checked with real connections
+from the host and from inside the instances: revoking the rule blocks new connections within a
+second (established ones survive); a forged source address from inside an instance is dropped
+while the source/destination check is on. Needs root, QEMU and the built base image."""
 
 import subprocess
 import unittest
@@ -14,9 +16,9 @@ from harness import VmTestCase, skip_unless_vms
 
 # Serves HTTP on 8080 from first boot on (python3 is in the image for cloud-init).
 WEB_SERVER = "#!/bin/bash\nsystemd-run --unit web python3 -m http.server 8080 --directory /var/tmp\n"
-# Opens a connection to HOST:8080 at once, sends a request on it only once /var/tmp/go
-# exists, and writes the first bytes of the answer to /var/tmp/kept.
-KEPT_CONNECTION = ("nohup bash -c 'exec 3<>/dev/tcp/%s/8080 || exit 1; "
+# Opens a connection to HOST:8080 at once (and says so in /var/tmp/open), sends a request on
+# it only once /var/tmp/go exists, and writes the first bytes of the answer to /var/tmp/kept.
+KEPT_CONNECTION = ("nohup bash -c 'exec 3<>/dev/tcp/%s/8080 || exit 1; touch /var/tmp/open; "
                    "while [ ! -e /var/tmp/go ]; do sleep 0.2; done; "
                    "printf \"GET / HTTP/1.0\\r\\n\\r\\n\" >&3; head -c 15 <&3 >/var/tmp/kept' "
                    ">/dev/null 2>&1 </dev/null &")
@@ -31,10 +33,28 @@ class SecurityGroupEnforcementTest(VmTestCase):
             self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=list(rules))
         return group_id
 
-    def launch(self, groups, user_data=""):
+    def launch(self, groups, user_data="", **more):
         return self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
-                                      KeyName="net", SecurityGroupIds=groups,
-                                      UserData=user_data)["Instances"][0]["InstanceId"]
+                                      KeyName="net", SecurityGroupIds=groups, UserData=user_data,
+                                      **more)["Instances"][0]["InstanceId"]
+
+    def private_subnet(self):
+        """A subnet of the default VPC that maps public IPs but whose own route table has only
+        the local route; returns (subnet id, route table id, the VPC's internet gateway id)."""
+        vpc = self.ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.200.0/24",
+                                        AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+        self.ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
+        table = self.ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        self.ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        gateway = self.ec2.describe_internet_gateways(Filters=[
+            {"Name": "attachment.vpc-id", "Values": [vpc]}])["InternetGateways"][0]["InternetGatewayId"]
+        return subnet, table, gateway
+
+    def tcp_open_from(self, instance, address, port):
+        """True when `instance` completes a TCP handshake with address:port within 3 s."""
+        out = self.ssh(instance, "timeout 3 bash -c '</dev/tcp/%s/%d' && echo open" % (address, port))
+        return out.stdout.strip() == "open"
 
     def curl_from(self, instance, url, extra=""):
         """True when `instance` gets an HTTP answer from `url` within 3 s."""
@@ -51,13 +71,23 @@ class SecurityGroupEnforcementTest(VmTestCase):
         web_rule = {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": client}]}
         self.ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[web_rule])
 
+        private, private_table, gateway = self.private_subnet()
         ids = {"app": self.launch([ssh, app], WEB_SERVER), "client": self.launch([ssh, client]),
-               "outsider": self.launch([ssh])}
+               "outsider": self.launch([ssh], SubnetId=private)}
         for instance_id in ids.values():
             self.waiter("instance_running", instance_id)
         vms = {name: self.describe(i) for name, i in ids.items()}
-        for vm in vms.values():
-            self.wait_ssh(vm)
+        self.assertIn("PublicIpAddress", vms["outsider"])
+        for name in ("app", "client"):
+            self.wait_ssh(vms[name])
+
+        # The private subnet: unreachable from the host despite the public IP, reachable from
+        # the public subnet; a route to the internet gateway opens it.
+        self.wait_for(lambda: self.tcp_open_from(vms["client"], vms["outsider"]["PrivateIpAddress"], 22), 300,
+                      "the private instance's sshd is not reachable from the public subnet")
+        self.assertNotEqual(self.ssh(vms["outsider"], "true").returncode, 0)
+        self.ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        self.wait_ssh(vms["outsider"], deadline=10)
         app_vm = vms["app"]
         url = "http://%s:8080/" % app_vm["PrivateIpAddress"]
         web = self.ssh(app_vm, "cloud-init status --wait >/dev/null; sudo systemctl is-active web", timeout=300)
@@ -73,6 +103,8 @@ class SecurityGroupEnforcementTest(VmTestCase):
         # established before goes on (tracked connections survive, as on AWS).
         keep = self.ssh(vms["client"], KEPT_CONNECTION % app_vm["PrivateIpAddress"])
         self.assertEqual(keep.returncode, 0, keep.stderr)
+        self.wait_for(lambda: self.ssh(vms["client"], "test -e /var/tmp/open").returncode == 0, 30,
+                      "the connection to keep did not open")
         self.ec2.revoke_security_group_ingress(GroupId=app, IpPermissions=[web_rule])
         took = self.wait_for(lambda: not self.curl_from(vms["client"], url, "--connect-timeout 0.5"), 5,
                              "new connections still pass after the revoke")
@@ -92,6 +124,32 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.assertEqual(add.returncode, 0, add.stderr)
         self.assertFalse(self.curl_from(vms["outsider"], url, "--interface " + forged))
         self.assertTrue(self.curl_from(vms["outsider"], url))  # its own address still works
+
+        # An Elastic IP replaces the automatic public IP, stays across stop/start, and moves.
+        address = self.ec2.allocate_address(Domain="vpc")
+        self.ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=ids["outsider"])
+        by_eip = dict(vms["outsider"], PublicIpAddress=address["PublicIp"])
+        self.wait_ssh(by_eip, deadline=10)
+        self.assertEqual(self.hostname(by_eip), vms["outsider"]["PrivateDnsName"].split(".")[0])
+        self.assertNotEqual(self.ssh(vms["outsider"], "true").returncode, 0)  # the automatic IP is gone
+        self.ec2.stop_instances(InstanceIds=[ids["outsider"]])
+        self.waiter("instance_stopped", ids["outsider"])
+        self.assertEqual(self.describe(ids["outsider"])["PublicIpAddress"], address["PublicIp"])
+        self.ec2.start_instances(InstanceIds=[ids["outsider"]])
+        self.waiter("instance_running", ids["outsider"])
+        self.assertEqual(self.describe(ids["outsider"])["PublicIpAddress"], address["PublicIp"])
+        self.wait_ssh(by_eip)
+        self.ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=ids["client"],
+                                   AllowReassociation=True)
+        client_name = vms["client"]["PrivateDnsName"].split(".")[0]
+        self.wait_for(lambda: self.hostname(by_eip) == client_name, 10, "the Elastic IP did not move")
+
+    def hostname(self, instance):
+        """The hostname `instance` reports over SSH ("" when SSH does not answer in time)."""
+        try:
+            return self.ssh(instance, "hostname").stdout.strip()
+        except subprocess.TimeoutExpired:
+            return ""
 
     def server_curl(self, url):
         """True when the host gets an HTTP answer from `url` within 3 s."""

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/timestamp.h"
+#include "services/ec2/addresses.h"
 #include "services/ec2/default_vpc.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
@@ -31,6 +32,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
   add_image_actions(actions_);
   add_instance_actions(actions_);
   add_instance_attribute_actions(actions_);
+  add_address_actions(actions_);
 }
 
 CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {

@@ -10,9 +10,11 @@
 #include "common/network_defaults.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
+#include "services/ec2/addresses.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/host_capacity.h"
+#include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
 
@@ -112,42 +114,6 @@ json metadata_options(const json& request) {
 std::string random_mac() {
   std::string bytes = random_bytes(5);
   return "02:" + to_colon_hex(bytes);
-}
-
-// A free address of the public pool, picked at random as AWS does (so a restarted instance
-// gets a different one), never `previous` (the address the instance gave back).
-std::string allocate_public_ip(CallContext& ctx, const std::string& previous) {
-  auto pool = *Ipv4Cidr::parse(kPublicIpv4Pool);
-  std::set<std::string> used = {previous};
-  for (const auto& record : ctx.txn.list(std::string(kinds::kInstance.kind), std::nullopt)) {
-    if (record.doc.contains("PublicIpAddress")) used.insert(record.doc["PublicIpAddress"].get<std::string>());
-  }
-  auto usable = [&](uint32_t a) { return (a & 0xff) != 0 && (a & 0xff) != 0xff && !used.count(format_ipv4(a)); };
-  for (int attempt = 0; attempt < 64; ++attempt) {
-    std::string r = random_bytes(4);
-    uint32_t offset = (static_cast<uint32_t>(static_cast<unsigned char>(r[0])) << 8 |
-                       static_cast<unsigned char>(r[1])) % static_cast<uint32_t>(pool.size());
-    if (usable(pool.base + offset)) return format_ipv4(pool.base + offset);
-  }
-  for (uint32_t a = pool.base; a <= pool.last(); ++a) {
-    if (usable(a)) return format_ipv4(a);
-  }
-  fail("InsufficientAddressCapacity", "There are no free public IPv4 addresses in this region.");
-}
-
-// Gives `instance` a new public address when it launches with one (set: PublicIpAddress,
-// PublicDnsName, the primary interface's Association).
-void assign_public_ip(CallContext& ctx, json& instance) {
-  if (!instance.value("_AssignPublicIp", false)) return;
-  std::string ip = allocate_public_ip(ctx, instance.value("_LastPublicIp", ""));
-  instance["_LastPublicIp"] = ip;
-  std::string dashed = ip;
-  std::replace(dashed.begin(), dashed.end(), '.', '-');
-  std::string dns = "ec2-" + dashed + (ctx.region == "us-east-1" ? ".compute-1.amazonaws.com"
-                                                                  : "." + ctx.region + ".compute.amazonaws.com");
-  instance["PublicIpAddress"] = ip;
-  instance["PublicDnsName"] = dns;
-  instance["NetworkInterfaces"][0]["Association"] = {{"PublicIp", ip}, {"PublicDnsName", dns}, {"IpOwnerId", "amazon"}};
 }
 
 std::string hostname_of(const std::string& ip) {
@@ -450,6 +416,8 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
     // A stopped instance gave its public address back; it gets a new one when it starts.
     if (action == InstanceAction::kStart && before == InstanceState::kStopped) assign_public_ip(ctx, instance);
     if (action == InstanceAction::kReboot) instance["_RebootRequested"] = true;
+    // Termination disassociates an Elastic IP (the address stays allocated).
+    if (action == InstanceAction::kTerminate && t.next != before) disassociate_elastic_ip(ctx, instance);
     save(ctx, kinds::kInstance, id, instance);
     changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});
   }

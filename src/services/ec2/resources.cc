@@ -27,12 +27,15 @@ const ResourceKind kDhcpOptions{"dhcp-options", "dopt", "dhcp-options", "Invalid
 const ResourceKind kInstance{"instance", "i", "instance", "InvalidInstanceID.NotFound",
                               "InvalidInstanceID.Malformed", "instance ID"};
 const ResourceKind kImage{"image", "ami", "image", "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "image id"};
+const ResourceKind kAddress{"address", "eipalloc", "elastic-ip", "InvalidAllocationID.NotFound",
+                            "InvalidAllocationID.Malformed", "allocation ID"};
 }  // namespace kinds
 
 namespace {
-const ResourceKind* const kAllKinds[] = {&kinds::kImage, &kinds::kInstance,&kinds::kVpc,           &kinds::kSubnet,           &kinds::kInternetGateway,
-                                         &kinds::kRouteTable,    &kinds::kSecurityGroup,    &kinds::kSecurityGroupRule,
-                                         &kinds::kKeyPair,       &kinds::kNetworkAcl,       &kinds::kDhcpOptions};
+const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstance,          &kinds::kAddress,
+                                         &kinds::kVpc,           &kinds::kSubnet,            &kinds::kInternetGateway,
+                                         &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
+                                         &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {

@@ -1,0 +1,27 @@
+#pragma once
+// Public IPv4 addresses of instances: automatic ones (given at launch and start, given back at
+// stop) and Elastic IPs (allocated to the account, kept across stop/start). Both come from the
+// public pool (kPublicIpv4Pool) and never collide.
+
+#include <string>
+
+#include "services/ec2/call.h"
+
+namespace stratus::ec2 {
+
+// A free address of the public pool (no instance and no Elastic IP has it), picked at random as
+// AWS does, never `previous`. Throws InsufficientAddressCapacity when the pool is used up.
+std::string allocate_public_ip(CallContext& ctx, const std::string& previous = "");
+
+// Gives `instance` a new automatic public address when it launches with one and has no
+// Elastic IP (sets PublicIpAddress, PublicDnsName, the primary interface's Association).
+void assign_public_ip(CallContext& ctx, json& instance);
+
+// Makes `ip` the instance's public address, owned by `owner` ("amazon" for automatic ones, the
+// account for Elastic IPs).
+void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, const std::string& owner);
+
+// Takes the instance's public address away (the API's view; the reconciler unpublishes it).
+void clear_public_ip(json& instance);
+
+}  // namespace stratus::ec2
