@@ -43,7 +43,6 @@ std::optional<json> peer_set(const std::vector<std::string>& peers) {
   for (const std::string& peer : peers) {
     auto block = Ipv4Cidr::parse(peer.find('/') == std::string::npos ? peer + "/32" : peer, /*strict=*/false);
     if (!block) continue;  // IPv6 peers: instances have no IPv6 yet
-    block->base &= block->prefix == 0 ? 0 : ~uint32_t{0} << (32 - block->prefix);
     if (block->prefix == 0) return std::nullopt;
     blocks.push_back(*block);
   }
@@ -96,21 +95,42 @@ std::optional<json> traffic_matches(const FirewallRule& r) {
   return out;
 }
 
+// The matches of `r` with its peers in `peer_field`; nullopt when it can match nothing.
+std::optional<json> rule_matches(const FirewallRule& r, const std::string& peer_field) {
+  auto traffic = traffic_matches(r);
+  if (!traffic || r.peers.empty()) return std::nullopt;
+  json expressions = json::array();
+  if (auto peers = peer_set(r.peers)) {
+    if (peers->empty()) return std::nullopt;
+    expressions.push_back(match(payload("ip", peer_field), "==", {{"set", *peers}}));
+  }
+  for (const json& m : *traffic) expressions.push_back(m);
+  return expressions;
+}
+
 // The rules of one direction's chain (declared before): each matching flow takes `verdict`;
 // the rest is dropped.
 void add_direction(json& commands, const std::string& chain_name, const std::vector<FirewallRule>& rules,
                    const std::string& peer_field, const json& verdict) {
   for (const FirewallRule& r : rules) {
-    auto traffic = traffic_matches(r);
-    if (!traffic || r.peers.empty()) continue;
-    json expressions = json::array();
-    if (auto peers = peer_set(r.peers)) {
-      if (peers->empty()) continue;
-      expressions.push_back(match(payload("ip", peer_field), "==", {{"set", *peers}}));
-    }
-    for (const json& m : *traffic) expressions.push_back(m);
-    expressions.push_back(verdict);
-    commands.push_back(rule(chain_name, expressions));
+    auto expressions = rule_matches(r, peer_field);
+    if (!expressions) continue;
+    expressions->push_back(verdict);
+    commands.push_back(rule(chain_name, *expressions));
+  }
+  commands.push_back(rule(chain_name, json::array({{{"drop", nullptr}}})));
+}
+
+// A network ACL chain: the first matching entry decides (allow: on to the security groups;
+// deny: drop); no match: drop.
+void add_acl_chain(json& commands, const std::string& chain_name, const std::vector<AclEntry>& entries,
+                   const std::string& peer_field) {
+  commands.push_back(chain(chain_name));
+  for (const AclEntry& e : entries) {
+    auto expressions = rule_matches(e.traffic, peer_field);
+    if (!expressions) continue;
+    expressions->push_back(e.allow ? json{{"return", nullptr}} : json{{"drop", nullptr}});
+    commands.push_back(rule(chain_name, *expressions));
   }
   commands.push_back(rule(chain_name, json::array({{{"drop", nullptr}}})));
 }
@@ -123,7 +143,8 @@ json addresses_set(const std::vector<std::string>& addresses) {
 
 }  // namespace
 
-json firewall_ruleset(const std::vector<InterfaceFirewall>& interfaces) {
+json firewall_ruleset(const VpcFirewall& firewall) {
+  const std::vector<InterfaceFirewall>& interfaces = firewall.interfaces;
   json commands = json::array();
   // Add-then-delete-then-add replaces the table atomically whether or not it exists.
   commands.push_back({{"add", {{"table", kTable}}}});
@@ -164,6 +185,18 @@ json firewall_ruleset(const std::vector<InterfaceFirewall>& interfaces) {
                                         {{"drop", nullptr}}}));
     commands.push_back(rule("forward", {match(meta("iifname"), "==", kVpcUplink), match(meta("oifname"), "==", taps),
                                         {{"drop", nullptr}}}));
+  }
+  for (size_t i = 0; i < firewall.acls.size(); ++i) {
+    const SubnetAcl& acl = firewall.acls[i];
+    if (acl.taps.empty()) continue;
+    json taps = {{"set", acl.taps}};
+    std::string out = "acl_out_" + std::to_string(i), in = "acl_in_" + std::to_string(i);
+    add_acl_chain(commands, out, acl.outbound, "daddr");
+    add_acl_chain(commands, in, acl.inbound, "saddr");
+    commands.push_back(rule("forward", {match(meta("iifname"), "==", taps), match(meta("oifname"), "!=", taps),
+                                        {{"jump", {{"target", out}}}}}));
+    commands.push_back(rule("forward", {match(meta("oifname"), "==", taps), match(meta("iifname"), "!=", taps),
+                                        {{"jump", {{"target", in}}}}}));
   }
   commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"established", "related"}),
                                       {{"accept", nullptr}}}));

@@ -7,8 +7,10 @@
 // - prerouting (before connection tracking): a tap may only send from its interface's MAC,
 //   and, while its source/destination check is on, only from its own addresses;
 // - forward: an interface whose subnet has no route to an attached internet gateway exchanges
-//   nothing with the VPC's uplink (the internet), tracked connections included; then packets
-//   of tracked connections pass; a new flow leaving interface A must match
+//   nothing with the VPC's uplink (the internet), tracked connections included; a packet that
+//   leaves or enters a subnet must pass that subnet's network ACL (stateless: numbered entries,
+//   first match decides, tracked connections included); then packets of tracked connections
+//   pass; a new flow leaving interface A must match
 //   one of A's egress rules, and one entering interface B one of B's ingress rules (with the
 //   check on, B only receives packets for its own addresses); everything else is dropped.
 // Traffic to the router itself (DHCP, DNS at base+2, the metadata service) is not filtered by
@@ -39,6 +41,25 @@ struct InterfaceFirewall {
   std::vector<FirewallRule> egress;
 };
 
+// One network ACL entry.
+struct AclEntry {
+  bool allow = false;
+  FirewallRule traffic;  // protocol, ports or ICMP type/code, and the one CIDR of the entry
+};
+
+// The network ACL of one subnet, entries in rule-number order.
+struct SubnetAcl {
+  std::vector<std::string> taps;  // the ports of the subnet's interfaces on this host
+  std::vector<AclEntry> inbound;  // judges packets entering the subnet (peer: their source)
+  std::vector<AclEntry> outbound;  // judges packets leaving it (peer: their destination)
+};
+
+// Everything a VPC router's firewall says.
+struct VpcFirewall {
+  std::vector<InterfaceFirewall> interfaces;
+  std::vector<SubnetAcl> acls;  // subnets whose ACL lets everything through may be left out
+};
+
 // The VPC router's link towards the edge namespace, i.e. the internet.
 inline constexpr const char* kVpcUplink = "edge0";
 
@@ -46,8 +67,8 @@ inline constexpr const char* kVpcUplink = "edge0";
 inline constexpr const char* kFirewallTable = "stratus_sg";
 
 // nftables JSON commands ({"nftables": [...]}) that replace table inet stratus_sg, in one
-// transaction, with the firewall of `interfaces`. Rules whose protocol stratus cannot express
-// for IPv4 (e.g. icmpv6) are left out; so are rules with no peers.
-nlohmann::json firewall_ruleset(const std::vector<InterfaceFirewall>& interfaces);
+// transaction, with `firewall`. Rules whose protocol stratus cannot express for IPv4 (e.g.
+// icmpv6) are left out; so are rules with no peers.
+nlohmann::json firewall_ruleset(const VpcFirewall& firewall);
 
 }  // namespace stratus::net

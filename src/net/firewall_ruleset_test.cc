@@ -33,6 +33,20 @@ std::vector<InterfaceFirewall> interfaces_of(const json& list) {
   return out;
 }
 
+std::vector<SubnetAcl> acls_of(const json& list) {
+  std::vector<SubnetAcl> out;
+  auto entries = [](const json& items) {
+    std::vector<AclEntry> es;
+    for (const json& e : items) {
+      FirewallRule traffic = rules_of(json::array({e}))[0];
+      es.push_back({e["action"] == "allow", traffic});
+    }
+    return es;
+  };
+  for (const json& a : list) out.push_back({a["taps"], entries(a["inbound"]), entries(a["outbound"])});
+  return out;
+}
+
 // Chain name -> its rule lines, from `nft list table` text.
 std::map<std::string, std::vector<std::string>> chains_of(const std::string& listing) {
   std::map<std::string, std::vector<std::string>> chains;
@@ -84,7 +98,7 @@ TEST_F(FirewallCases, CompileLoadAndListAsExpected) {
   ASSERT_FALSE(cases.empty());
   for (const json& c : cases) {
     SCOPED_TRACE(c["name"].get<std::string>());
-    auto loaded = run_nftables(netns_, firewall_ruleset(interfaces_of(c["interfaces"])));
+    auto loaded = run_nftables(netns_, firewall_ruleset({interfaces_of(c["interfaces"]), acls_of(c.value("acls", json::array()))}));
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     auto listing = list_nftables_table(netns_, "inet", kFirewallTable);
     ASSERT_TRUE(listing.ok()) << listing.error().message;

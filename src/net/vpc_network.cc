@@ -318,8 +318,8 @@ Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
   return apply_nat(vpc_id);
 }
 
-Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const std::vector<InterfaceFirewall>& interfaces) {
-  std::string ruleset = firewall_ruleset(interfaces).dump();
+Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const VpcFirewall& firewall) {
+  std::string ruleset = firewall_ruleset(firewall).dump();
   auto applied = firewalls_.find(vpc_id);
   if (applied != firewalls_.end() && applied->second == ruleset) return true;
   auto done = run_nftables(netns_name(vpc_id), nlohmann::json::parse(ruleset));

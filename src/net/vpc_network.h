@@ -64,9 +64,10 @@ class VpcNetwork {
   Result<bool> set_published(const std::string& vpc_id, const std::map<std::string, std::string>& public_to_private,
                              const Ipv4Cidr& public_pool);
 
-  // Makes the VPC router's firewall (security groups, source/destination checks) that of
-  // `interfaces`, in one nftables transaction; nothing when it already is. REQUIRES: ensure_vpc().
-  Result<bool> apply_firewall(const std::string& vpc_id, const std::vector<InterfaceFirewall>& interfaces);
+  // Makes the VPC router's firewall (security groups, source/destination checks, internet
+  // routes, network ACLs) `firewall`, in one nftables transaction; nothing when it already is.
+  // REQUIRES: ensure_vpc().
+  Result<bool> apply_firewall(const std::string& vpc_id, const VpcFirewall& firewall);
 
   // True when the VPC's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& mac) const;

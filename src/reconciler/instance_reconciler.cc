@@ -12,7 +12,7 @@
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
-#include "reconciler/interface_firewalls.h"
+#include "reconciler/vpc_firewalls.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -87,7 +87,7 @@ void InstanceReconciler::reconcile_once() {
   {
     auto txn = store_.begin_read();
     records = txn->list("instance", std::nullopt);
-    firewalls_ = interface_firewalls(*txn);
+    firewalls_ = vpc_firewalls(*txn);
   }
   published_.clear();
   for (const store::Record& record : records) {

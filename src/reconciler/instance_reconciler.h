@@ -68,8 +68,8 @@ class InstanceReconciler {
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
-  // VPC -> its interfaces' firewalls as the store says at the start of the pass (loop thread only).
-  std::map<std::string, std::vector<net::InterfaceFirewall>> firewalls_;
+  // VPC -> its router's firewall as the store says at the start of the pass (loop thread only).
+  std::map<std::string, net::VpcFirewall> firewalls_;
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};

@@ -4,7 +4,9 @@ Three instances in the default VPC, each with a group that allows SSH from anywh
 runs a web server on 8080 that its group allows only from members of `client`; `client` is
 such a member, `outsider` is not. `outsider` starts in a private subnet (its route table has no
 route to the internet gateway): though it has a public IP the host cannot reach it, while
-`client` in a public subnet can; a route to the gateway opens it. Checked with real connections
+`client` in a public subnet can; a route to the gateway opens it; a network ACL on its subnet
+then decides per numbered entry. An Elastic IP keeps pointing at an instance across stop/start
+and moves to another. Checked with real connections
 from the host and from inside the instances: revoking the rule blocks new connections within a
 second (established ones survive); a forged source address from inside an instance is dropped
 while the source/destination check is on. Needs root, QEMU and the built base image."""
@@ -87,6 +89,25 @@ class SecurityGroupEnforcementTest(VmTestCase):
                       "the private instance's sshd is not reachable from the public subnet")
         self.assertNotEqual(self.ssh(vms["outsider"], "true").returncode, 0)
         self.ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        self.wait_ssh(vms["outsider"], deadline=10)
+
+        # A network ACL on that subnet: stateless, numbered entries, the first match decides.
+        acl = self.ec2.create_network_acl(VpcId=vms["outsider"]["VpcId"])["NetworkAcl"]["NetworkAclId"]
+        ssh_in = dict(NetworkAclId=acl, RuleNumber=100, Protocol="6", Egress=False, CidrBlock="0.0.0.0/0",
+                      PortRange={"From": 22, "To": 22})
+        self.ec2.create_network_acl_entry(RuleAction="allow", **ssh_in)
+        self.ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="6", RuleAction="allow",
+                                          Egress=True, CidrBlock="0.0.0.0/0", PortRange={"From": 1024, "To": 65535})
+        default_acl = self.ec2.describe_network_acls(Filters=[
+            {"Name": "association.subnet-id", "Values": [private]}])["NetworkAcls"][0]
+        association = [a for a in default_acl["Associations"] if a["SubnetId"] == private][0]
+        moved = self.ec2.replace_network_acl_association(
+            AssociationId=association["NetworkAclAssociationId"], NetworkAclId=acl)["NewAssociationId"]
+        self.wait_ssh(vms["outsider"], deadline=10)  # 22 in, replies out to ephemeral ports
+        self.assertFalse(self.tcp_open_from(vms["outsider"], app_vm["PrivateIpAddress"], 22))  # 22 out: denied
+        self.ec2.replace_network_acl_entry(RuleAction="deny", **ssh_in)
+        self.wait_for(lambda: self.ssh(vms["outsider"], "true").returncode != 0, 10, "the deny entry did not apply")
+        self.ec2.replace_network_acl_association(AssociationId=moved, NetworkAclId=default_acl["NetworkAclId"])
         self.wait_ssh(vms["outsider"], deadline=10)
         app_vm = vms["app"]
         url = "http://%s:8080/" % app_vm["PrivateIpAddress"]

@@ -1,6 +1,7 @@
 #pragma once
-// Network ACLs: each VPC's default ACL (allow all) and its subnet associations. Custom
-// ACLs and their enforcement come with the VPC networking issue.
+// Network ACLs: each VPC's default ACL (allow all), custom ACLs (deny all until entries allow)
+// with numbered stateless entries, and which ACL each subnet is associated with. The VPC
+// router enforces them (reconciler/vpc_firewalls, net/firewall_ruleset).
 
 #include <string>
 
@@ -20,7 +21,8 @@ void disassociate_network_acl(CallContext& ctx, const std::string& subnet_id);
 // Removes every ACL of a VPC being deleted.
 void delete_network_acls(CallContext& ctx, const std::string& vpc_id);
 
-// Registers DescribeNetworkAcls.
+// Registers DescribeNetworkAcls, CreateNetworkAcl, DeleteNetworkAcl, Create/Replace/
+// DeleteNetworkAclEntry and ReplaceNetworkAclAssociation.
 void add_network_acl_actions(ActionTable& table);
 
 }  // namespace stratus::ec2

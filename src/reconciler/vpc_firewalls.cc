@@ -1,5 +1,6 @@
-#include "reconciler/interface_firewalls.h"
+#include "reconciler/vpc_firewalls.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/cidr.h"
@@ -62,9 +63,52 @@ class InternetRoutes {
   std::map<std::string, bool> main_;        // VPC -> its main table
 };
 
+// An ACL entry document as the firewall's AclEntry.
+net::AclEntry acl_entry(const json& e) {
+  net::AclEntry out;
+  out.allow = e.value("RuleAction", "deny") == "allow";
+  out.traffic.protocol = e.value("Protocol", "-1");
+  if (e.contains("PortRange")) {
+    out.traffic.from_port = e["PortRange"].value("From", -1);
+    out.traffic.to_port = e["PortRange"].value("To", -1);
+  } else if (e.contains("IcmpTypeCode")) {
+    out.traffic.from_port = e["IcmpTypeCode"].value("Type", -1);
+    out.traffic.to_port = e["IcmpTypeCode"].value("Code", -1);
+  }
+  out.traffic.peers = {e.value("CidrBlock", "0.0.0.0/0")};
+  return out;
+}
+
+// True when the first entry of `entries` lets every packet through.
+bool allows_all(const std::vector<net::AclEntry>& entries) {
+  return !entries.empty() && entries[0].allow && entries[0].traffic.protocol == "-1" &&
+         entries[0].traffic.peers == std::vector<std::string>{"0.0.0.0/0"};
+}
+
+// The network ACL of each subnet with ports here, unless it lets everything through.
+std::vector<net::SubnetAcl> subnet_acls(store::Transaction& txn, const std::map<std::string, std::vector<std::string>>& taps) {
+  std::vector<net::SubnetAcl> out;
+  for (const store::Record& record : txn.list("network-acl", std::nullopt)) {
+    std::vector<json> entries = record.doc.value("Entries", json::array());
+    std::sort(entries.begin(), entries.end(),
+              [](const json& a, const json& b) { return a.value("RuleNumber", 0) < b.value("RuleNumber", 0); });
+    net::SubnetAcl acl;
+    for (const json& e : entries) (e.value("Egress", false) ? acl.outbound : acl.inbound).push_back(acl_entry(e));
+    if (allows_all(acl.inbound) && allows_all(acl.outbound)) continue;
+    for (const json& a : record.doc.value("Associations", json::array())) {
+      auto subnet_taps = taps.find(a.value("SubnetId", ""));
+      if (subnet_taps == taps.end()) continue;
+      net::SubnetAcl per_subnet = acl;
+      per_subnet.taps = subnet_taps->second;
+      out.push_back(std::move(per_subnet));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(store::Transaction& txn) {
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn) {
   std::vector<store::Record> instances = txn.list("instance", std::nullopt);
   InternetRoutes routes(txn);
   // Security group -> the private addresses of its member interfaces (instances not terminated).
@@ -82,7 +126,8 @@ std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(s
   for (const store::Record& rule : txn.list("security-group-rule", std::nullopt)) {
     rules_by_group[rule.doc.value("GroupId", "")].push_back(rule.doc);
   }
-  std::map<std::string, std::vector<net::InterfaceFirewall>> out;
+  std::map<std::string, net::VpcFirewall> out;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> taps;  // VPC -> subnet -> taps
   for (const store::Record& record : instances) {
     const json& instance = record.doc;
     if (!has_port(instance)) continue;
@@ -107,9 +152,11 @@ std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(s
           (rule.value("IsEgress", false) ? port.egress : port.ingress).push_back(std::move(r));
         }
       }
-      out[instance.value("VpcId", "")].push_back(std::move(port));
+      taps[instance.value("VpcId", "")][eni.value("SubnetId", "")].push_back(port.tap);
+      out[instance.value("VpcId", "")].interfaces.push_back(std::move(port));
     }
   }
+  for (auto& [vpc_id, firewall] : out) firewall.acls = subnet_acls(txn, taps[vpc_id]);
   return out;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What each VPC's firewall must say, read from the store: every network interface with a port
 // on this host (its instance pending, running or stopping) gets the rules of its security
-// groups, with group references resolved to the private addresses of the interfaces in the
+// groups (and its subnet's network ACL, entries in rule-number order), with group references resolved to the private addresses of the interfaces in the
 // referenced group (as on AWS: members' private IPs, whatever subnet they are in), and is cut
 // off from the internet unless its subnet's route table (its own association, else the VPC's
 // main table) routes the host's edge address to an internet gateway attached to the VPC.
@@ -15,7 +15,8 @@
 
 namespace stratus::reconciler {
 
-// VPC id -> the firewall of each of its interfaces (ordered by instance, then interface).
-std::map<std::string, std::vector<net::InterfaceFirewall>> interface_firewalls(store::Transaction& txn);
+// VPC id -> its router's firewall: each interface's (ordered by instance, then interface) and
+// each subnet's network ACL, unless that ACL lets everything through.
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn);
 
 }  // namespace stratus::reconciler

@@ -1,4 +1,4 @@
-#include "reconciler/interface_firewalls.h"
+#include "reconciler/vpc_firewalls.h"
 
 #include <gtest/gtest.h>
 
@@ -32,7 +32,7 @@ json rule(const std::string& id, const std::string& group, bool egress, const st
   return r;
 }
 
-TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
+TEST(VpcFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
   TempDir dir("ifw-test");
   store::SqliteStore store((dir.path() / "db").string());
   {
@@ -61,12 +61,24 @@ TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
         {{"VpcId", "vpc-1"}, {"Associations", {{{"Main", false}, {"SubnetId", "subnet-private"}}}},
          {"Routes", {{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}},
                      {{"DestinationCidrBlock", "203.0.113.0/24"}, {"GatewayId", "igw-1"}}}}});
+    // The default ACL (allow all) needs no chain; a custom one on the private subnet does.
+    put("acl-default", "network-acl",
+        {{"VpcId", "vpc-1"}, {"Associations", {{{"SubnetId", "subnet-public"}}}},
+         {"Entries", {{{"RuleNumber", 100}, {"Protocol", "-1"}, {"RuleAction", "allow"}, {"Egress", false}, {"CidrBlock", "0.0.0.0/0"}},
+                      {{"RuleNumber", 100}, {"Protocol", "-1"}, {"RuleAction", "allow"}, {"Egress", true}, {"CidrBlock", "0.0.0.0/0"}}}}});
+    put("acl-private", "network-acl",
+        {{"VpcId", "vpc-1"}, {"Associations", {{{"SubnetId", "subnet-private"}}}},
+         {"Entries", {{{"RuleNumber", 32767}, {"Protocol", "-1"}, {"RuleAction", "deny"}, {"Egress", false}, {"CidrBlock", "0.0.0.0/0"}},
+                      {{"RuleNumber", 200}, {"Protocol", "6"}, {"RuleAction", "allow"}, {"Egress", false},
+                       {"CidrBlock", "10.0.0.0/16"}, {"PortRange", {{"From", 8080}, {"To", 8080}}}},
+                      {{"RuleNumber", 100}, {"Protocol", "1"}, {"RuleAction", "deny"}, {"Egress", false},
+                       {"CidrBlock", "10.0.9.0/24"}, {"IcmpTypeCode", {{"Type", 8}, {"Code", -1}}}}}}});
     txn->commit();
   }
   auto txn = store.begin_read();
-  auto firewalls = interface_firewalls(*txn);
+  auto firewalls = vpc_firewalls(*txn);
   ASSERT_EQ(firewalls.size(), 1u);
-  const auto& ports = firewalls["vpc-1"];
+  const auto& ports = firewalls["vpc-1"].interfaces;
   ASSERT_EQ(ports.size(), 2u);  // the stopped and terminated instances have no port
   const net::InterfaceFirewall& web = ports[0];
   EXPECT_EQ(web.tap, net::VpcNetwork::tap_name("eni-0000000000000a"));
@@ -84,6 +96,19 @@ TEST(InterfaceFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
   EXPECT_FALSE(app.internet);  // its own table has no route towards the host
   ASSERT_EQ(app.egress.size(), 1u);
   EXPECT_EQ(app.egress[0].protocol, "-1");
+
+  const auto& acls = firewalls["vpc-1"].acls;
+  ASSERT_EQ(acls.size(), 1u);
+  EXPECT_EQ(acls[0].taps, std::vector<std::string>{app.tap});
+  ASSERT_EQ(acls[0].inbound.size(), 3u);  // in rule-number order
+  EXPECT_FALSE(acls[0].inbound[0].allow);
+  EXPECT_EQ(acls[0].inbound[0].traffic.protocol, "1");
+  EXPECT_EQ(acls[0].inbound[0].traffic.from_port, 8);
+  EXPECT_TRUE(acls[0].inbound[1].allow);
+  EXPECT_EQ(acls[0].inbound[1].traffic.from_port, 8080);
+  EXPECT_EQ(acls[0].inbound[1].traffic.peers, std::vector<std::string>{"10.0.0.0/16"});
+  EXPECT_FALSE(acls[0].inbound[2].allow);
+  EXPECT_TRUE(acls[0].outbound.empty());
 }
 
 }  // namespace
