@@ -176,6 +176,7 @@ int serve(const ServeOptions& options) {
                             tokens);
   instances.set_metadata_service(&metadata);
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
+  ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();
 
   auto [host, port] = parse_listen(options.listen);

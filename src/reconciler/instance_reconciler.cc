@@ -72,13 +72,28 @@ void InstanceReconciler::start() {
   thread_ = std::thread([this] {
     while (running_) {
       reconcile_once();
-      for (int i = 0; i < 5 && running_; ++i) ::usleep(100000);
+      std::unique_lock lock(wake_mu_);
+      wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return !running_.load(); });
+      wake_.wait_for(lock, std::chrono::milliseconds(450), [this] { return poked_ || !running_; });
+      poked_ = false;
     }
   });
 }
 
+void InstanceReconciler::poke() {
+  {
+    std::lock_guard lock(wake_mu_);
+    poked_ = true;
+  }
+  wake_.notify_one();
+}
+
 void InstanceReconciler::stop() {
-  running_ = false;
+  {
+    std::lock_guard lock(wake_mu_);
+    running_ = false;
+  }
+  wake_.notify_one();
   if (thread_.joinable()) thread_.join();
 }
 

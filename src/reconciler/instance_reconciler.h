@@ -7,8 +7,10 @@
 // Everything it needs is in the store and on disk, so after a restart it re-adopts VMs.
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,8 +36,12 @@ class InstanceReconciler {
 
   // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
   void set_metadata_service(imds::ImdsServer* imds) { imds_ = imds; }
-  // Starts the background loop (a pass every half second).
+  // Starts the background loop: a pass every half second, or sooner when poked (but at most
+  // one every 50 ms, so a burst of API writes costs a bounded number of passes).
   void start();
+  // Asks for a pass as soon as the current one ends (after the API changed something).
+  // Thread-safe.
+  void poke();
   // Stops the loop; VMs keep running.
   void stop();
   // One pass over every instance (what the loop runs; for tests).
@@ -73,6 +79,9 @@ class InstanceReconciler {
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  bool poked_ = false;  // GUARDED_BY(wake_mu_)
   std::thread thread_;
 };
 

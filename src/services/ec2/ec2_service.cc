@@ -51,7 +51,10 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
     auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
     json result = entry.handler(ctx, request);
-    if (entry.mutating) txn->commit();
+    if (entry.mutating) {
+      txn->commit();
+      if (on_commit_) on_commit_();
+    }
     return result;
   } catch (const ServiceError& e) {
     return e.error;
@@ -77,6 +80,7 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
       }
     }
     txn->commit();
+    if (on_commit_) on_commit_();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stratus: a batch of %zu writes failed: %s\n", calls.size(), e.what());
     results.assign(calls.size(), ApiError{"InternalError", "An internal error has occurred"});

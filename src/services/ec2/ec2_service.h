@@ -1,6 +1,7 @@
 #pragma once
 // The EC2 service: the action table and how a call runs (transaction, errors).
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@ class Ec2Service {
 
   // Lets GetConsoleOutput read instances' consoles. REQUIRES: before any call.
   void set_console_reader(ConsoleReader reader) { console_ = std::move(reader); }
+
+  // Calls `listener` after every committed write (e.g. to wake the reconciler). REQUIRES:
+  // before any call; `listener` is cheap and thread-safe.
+  void set_commit_listener(std::function<void()> listener) { on_commit_ = std::move(listener); }
 
   // Makes RunInstances and StartInstances respect `capacity` (InsufficientInstanceCapacity
   // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
@@ -69,6 +74,7 @@ class Ec2Service {
   ActionTable actions_;
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
+  std::function<void()> on_commit_;
 };
 
 }  // namespace stratus::ec2
