@@ -22,6 +22,15 @@ bool process_alive(pid_t pid) {
   return close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'Z';
 }
 
+pid_t daemon_pid(const std::string& pid_file) {
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  if (!(in >> pid) || !process_alive(pid)) return 0;
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  return args.find(pid_file) != std::string::npos ? pid : 0;
+}
+
 int SpawnProcessRunner::run(const std::vector<std::string>& argv, bool quiet) {
   if (argv.empty()) return -1;
   std::vector<char*> args;

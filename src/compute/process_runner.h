@@ -24,6 +24,11 @@ class ProcessRunner {
 // exited: daemons re-parented to a non-reaping init linger as zombies).
 bool process_alive(pid_t pid);
 
+// The pid recorded in `pid_file` when that process is alive and its command line names
+// `pid_file` (as a daemon started with --pid-file does), else 0: a pid reused by another
+// process after a host restart is not taken for the daemon.
+pid_t daemon_pid(const std::string& pid_file);
+
 // ProcessRunner on posix_spawnp(3) and waitpid(2).
 class SpawnProcessRunner : public ProcessRunner {
  public:

@@ -12,12 +12,7 @@
 namespace stratus::compute {
 namespace {
 
-pid_t vm_pid(const std::string& run_dir) {
-  std::ifstream in(run_dir + "/qemu.pid");
-  pid_t pid = 0;
-  in >> pid;
-  return pid;
-}
+pid_t vm_pid(const std::string& run_dir) { return daemon_pid(run_dir + "/qemu.pid"); }
 
 constexpr int kProbeDeadlineSeconds = 5;
 

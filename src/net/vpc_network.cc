@@ -17,13 +17,8 @@ namespace fs = std::filesystem;
 
 std::string netmask(int prefix) { return format_ipv4(prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix)); }
 
-// The pid recorded in `pid_file` when that process is alive, else 0.
-pid_t live_pid(const fs::path& pid_file) {
-  std::ifstream in(pid_file);
-  pid_t pid = 0;
-  if (!(in >> pid) || pid <= 0) return 0;
-  return compute::process_alive(pid) ? pid : 0;
-}
+// The live dnsmasq recorded in `pid_file`, else 0.
+pid_t live_pid(const fs::path& pid_file) { return compute::daemon_pid(pid_file.string()); }
 
 // The last `n` characters of an AWS id's hex part.
 std::string tail(const std::string& id, size_t n) {
@@ -99,7 +94,7 @@ Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& v
   if (ec) return ApiError{"InternalError", "cannot create " + state_dir_.string() + ": " + ec.message()};
   std::string ns = netns_name(vpc_id);
   std::string resolver = format_ipv4(vpc_cidr.base + 2);
-  if (!fs::exists("/run/netns/" + ns)) {
+  if (!has_namespace(vpc_id)) {
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"netns", "add", ns},
              {"-n", ns, "link", "set", "lo", "up"},
@@ -198,6 +193,8 @@ Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const Port& port
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
 }
 
+bool VpcNetwork::has_namespace(const std::string& vpc_id) { return fs::exists("/run/netns/" + netns_name(vpc_id)); }
+
 std::vector<std::string> VpcNetwork::vpcs() const {
   std::vector<std::string> out;
   std::error_code ec;
@@ -288,7 +285,8 @@ Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
   for (const auto& [public_ip, private_ip] : current) {
     if (public_to_private.count(public_ip)) continue;
     (void)runner_.run({"ip", "-n", ns, "addr", "del", public_ip + "/32", "dev", kVpcUplink}, /*quiet=*/true);
-    (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32"}, /*quiet=*/true);
+    (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)},
+                      /*quiet=*/true);
   }
   if (!public_to_private.empty()) {
     for (auto step : {ensure_edge(public_pool), ensure_uplink(vpc_id)}) {
@@ -353,7 +351,7 @@ Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
     }
   }
   for (const fs::path& path : files) fs::remove(path, ec);
-  if (fs::exists("/run/netns/" + netns_name(vpc_id))) {
+  if (has_namespace(vpc_id)) {
     auto deleted = ip({"netns", "del", netns_name(vpc_id)});  // takes its uplink veth along
     if (!deleted.ok()) return deleted;
     // The kernel dismantles a namespace asynchronously: wait for the uplink's edge end to go.

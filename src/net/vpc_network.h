@@ -71,6 +71,8 @@ class VpcNetwork {
 
   // True when the VPC's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& mac) const;
+  // True when the VPC's namespace exists (it does not after a host restart).
+  static bool has_namespace(const std::string& vpc_id);
   // The VPCs this state directory has plumbing for (whose resolver it started).
   std::vector<std::string> vpcs() const;
   // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it (and

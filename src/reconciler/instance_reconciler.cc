@@ -113,18 +113,30 @@ void InstanceReconciler::reconcile_once() {
     }
   }
   std::set<std::string> in_use;  // VPCs with an instance that is not terminated
+  std::set<std::string> active;  // VPCs with an instance that holds the host (its VM runs or will)
   for (const store::Record& record : records) {
     try {
       reconcile(record);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "stratus: reconciling %s: %s\n", record.id.c_str(), e.what());
     }
-    if (state_name(record.doc) != "terminated") in_use.insert(record.doc.value("VpcId", ""));
+    auto state = compute::parse_state(state_name(record.doc));
+    if (state != InstanceState::kTerminated) in_use.insert(record.doc.value("VpcId", ""));
+    if (state && compute::holds_host(*state)) active.insert(record.doc.value("VpcId", ""));
   }
   // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
-  // its firewall follows security group changes within a pass.
+  // while some run, its firewall and public addresses follow the store within a pass. (With
+  // only stopped instances it publishes nothing; after a host restart its namespace is gone
+  // and is rebuilt when one starts.)
   for (const std::string& vpc_id : network_.vpcs()) {
-    if (in_use.count(vpc_id)) {
+    if (!active.count(vpc_id) && in_use.count(vpc_id)) {
+      if (network_.has_namespace(vpc_id)) {
+        auto withdrawn = network_.set_published(vpc_id, {}, *Ipv4Cidr::parse(kPublicIpv4Pool));
+        if (!withdrawn.ok()) std::fprintf(stderr, "stratus: public IPs of %s: %s\n", vpc_id.c_str(), withdrawn.error().message.c_str());
+      }
+      continue;
+    }
+    if (active.count(vpc_id)) {
       auto applied = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
       if (!applied.ok()) std::fprintf(stderr, "stratus: firewall of %s: %s\n", vpc_id.c_str(), applied.error().message.c_str());
       auto published = network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));

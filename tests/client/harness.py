@@ -440,8 +440,16 @@ def skewed_clock(minutes):
 
 
 def reap(server):
-    """Stops the server, then ends every VM and dnsmasq it started (by pid file) and deletes
-    its VPC namespaces, so that a failed test leaves nothing behind; then removes its files."""
+    """Powers the server's host off (see power_off) so that a failed test leaves nothing
+    behind; then removes its files."""
+    power_off(server)
+    server.cleanup()
+
+
+def power_off(server):
+    """What a host power cut does to a server: it stops, every VM and dnsmasq it started (by
+    pid file) ends and its VPC namespaces (and the edge, if no other server uses it) are gone;
+    its data dir stays."""
     server.stop()
     for pattern in ("instances/*/qemu.pid", "net/*.pid"):
         for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
@@ -461,7 +469,6 @@ def reap(server):
             subprocess.run(["ip", "netns", "del", "stratus-edge"], capture_output=True)
             break
         time.sleep(0.1)
-    server.cleanup()
 
 
 def real_image_cache():
