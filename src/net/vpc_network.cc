@@ -240,6 +240,9 @@ Result<bool> VpcNetwork::ensure_uplink(const std::string& vpc_id) {
   std::string ns = netns_name(vpc_id);
   if (runner_.run({"ip", "-n", ns, "link", "show", kVpcUplink}, /*quiet=*/true) == 0) return true;
   std::string edge_side = "ve" + tail(vpc_id, 13);
+  // An edge end left by an earlier namespace of this VPC (the kernel may keep a deleted
+  // namespace, and its veth, alive for minutes) would take the name: delete it first.
+  (void)runner_.run({"ip", "-n", kEdgeNetns, "link", "del", edge_side}, /*quiet=*/true);
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"-n", ns, "link", "add", kVpcUplink, "type", "veth", "peer", "name", edge_side, "netns", kEdgeNetns},
            {"-n", ns, "link", "set", kVpcUplink, "up"},
@@ -352,14 +355,12 @@ Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
   }
   for (const fs::path& path : files) fs::remove(path, ec);
   if (has_namespace(vpc_id)) {
-    auto deleted = ip({"netns", "del", netns_name(vpc_id)});  // takes its uplink veth along
+    auto deleted = ip({"netns", "del", netns_name(vpc_id)});
     if (!deleted.ok()) return deleted;
-    // The kernel dismantles a namespace asynchronously: wait for the uplink's edge end to go.
-    std::string edge_side = "ve" + tail(vpc_id, 13);
-    for (int i = 0; i < 200 && runner_.run({"ip", "-n", kEdgeNetns, "link", "show", edge_side}, true) == 0; ++i) {
-      ::usleep(10000);
-    }
   }
+  // The kernel dismantles a deleted namespace asynchronously (here it has kept one, and the
+  // uplink veth with it, for minutes): delete the uplink's edge end (and so the pair) now.
+  (void)runner_.run({"ip", "-n", kEdgeNetns, "link", "del", "ve" + tail(vpc_id, 13)}, /*quiet=*/true);
   return remove_idle_edge();
 }
 

@@ -461,6 +461,10 @@ def power_off(server):
     for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
         vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
         subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
+        # The kernel may keep a deleted namespace (and its uplink veth) for minutes: delete the
+        # uplink's edge end, and so the pair, at once.
+        subprocess.run(["ip", "-n", "stratus-edge", "link", "del", "ve" + vpc.split("-")[1][-13:]],
+                       capture_output=True)
     for _ in range(50):  # namespaces are dismantled asynchronously
         edge = subprocess.run(["ip", "-n", "stratus-edge", "-o", "link", "show"], capture_output=True, text=True)
         if edge.returncode != 0:
@@ -712,7 +716,9 @@ class VmTestCase(StratusTestCase):
             if self.ssh(instance, "true").returncode == 0:
                 return
             time.sleep(2)
-        self.fail("no SSH to %s within %d s" % (instance["InstanceId"], deadline))
+        console = self.ec2.get_console_output(InstanceId=instance["InstanceId"]).get("Output", "")
+        self.fail("no SSH to %s (%s) within %d s; console ends:\n%s" % (
+            instance["InstanceId"], instance.get("PublicIpAddress"), deadline, console[-2000:]))
 
     def describe(self, instance_id):
         return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
