@@ -28,6 +28,7 @@ struct FirewallRule {
   int from_port = -1;              // tcp/udp: first port; icmp: type; -1: any
   int to_port = -1;                // tcp/udp: last port; icmp: code; -1: any
   std::vector<std::string> peers;  // IPv4 CIDRs (or addresses) of the other side; empty: nobody
+  bool operator==(const FirewallRule&) const = default;
 };
 
 // The firewall of one network interface.
@@ -39,12 +40,14 @@ struct InterfaceFirewall {
   bool internet = true;                // its subnet routes to an attached internet gateway
   std::vector<FirewallRule> ingress;   // the union of its security groups' ingress rules
   std::vector<FirewallRule> egress;
+  bool operator==(const InterfaceFirewall&) const = default;
 };
 
 // One network ACL entry.
 struct AclEntry {
   bool allow = false;
   FirewallRule traffic;  // protocol, ports or ICMP type/code, and the one CIDR of the entry
+  bool operator==(const AclEntry&) const = default;
 };
 
 // The network ACL of one subnet, entries in rule-number order.
@@ -52,12 +55,14 @@ struct SubnetAcl {
   std::vector<std::string> taps;  // the ports of the subnet's interfaces on this host
   std::vector<AclEntry> inbound;  // judges packets entering the subnet (peer: their source)
   std::vector<AclEntry> outbound;  // judges packets leaving it (peer: their destination)
+  bool operator==(const SubnetAcl&) const = default;
 };
 
 // Everything a VPC router's firewall says.
 struct VpcFirewall {
   std::vector<InterfaceFirewall> interfaces;
   std::vector<SubnetAcl> acls;  // subnets whose ACL lets everything through may be left out
+  bool operator==(const VpcFirewall&) const = default;
 };
 
 // The VPC router's link towards the edge namespace, i.e. the internet.

@@ -320,12 +320,11 @@ Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
 }
 
 Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const VpcFirewall& firewall) {
-  std::string ruleset = firewall_ruleset(firewall).dump();
   auto applied = firewalls_.find(vpc_id);
-  if (applied != firewalls_.end() && applied->second == ruleset) return true;
-  auto done = run_nftables(netns_name(vpc_id), nlohmann::json::parse(ruleset));
+  if (applied != firewalls_.end() && applied->second == firewall) return true;  // no compile either
+  auto done = run_nftables(netns_name(vpc_id), firewall_ruleset(firewall));
   if (!done.ok()) return done;
-  firewalls_[vpc_id] = std::move(ruleset);
+  firewalls_[vpc_id] = firewall;
   return true;
 }
 

@@ -103,7 +103,7 @@ class VpcNetwork {
 
   compute::ProcessRunner& runner_;
   std::filesystem::path state_dir_;
-  std::map<std::string, std::string> firewalls_;  // VPC -> the ruleset it was last given (JSON text)
+  std::map<std::string, VpcFirewall> firewalls_;  // VPC -> the firewall it was last given
 };
 
 }  // namespace stratus::net
