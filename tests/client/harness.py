@@ -677,6 +677,24 @@ def _strip_perms(perms):
     return out
 
 
+class StandInImageTestCase(StratusTestCase):
+    """Base class of tests on a server of the class's own whose AMI is a stand-in (see
+    fake_base_image): instances launch and get VPC plumbing but never boot, so the server is
+    reaped even when a test fails. `serve_args` adds `stratus serve` flags; cls.image is the AMI."""
+
+    serve_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        server = StratusServer(extra_args=cls.serve_args)
+        cls.addClassCleanup(reap, server)
+        fake_base_image(server.image_cache)
+        server.start()
+        cls.server = server
+        cls.ec2 = server.client("us-east-1")
+        cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+
+
 class VmTestCase(StratusTestCase):
     """Base class of tests that boot real VMs: a server of the class's own on the built base
     image, reaped (VMs, dnsmasq, namespaces) even when a test fails; SSH and waiting helpers.

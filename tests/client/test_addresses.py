@@ -5,22 +5,16 @@ instances stay pending (the packet-level checks are in test_network_enforcement)
 
 import unittest
 
-from harness import ACCOUNT_ID, StratusServer, StratusTestCase, fake_base_image, reap
+from harness import ACCOUNT_ID, StandInImageTestCase
 
 
-class ElasticIpTest(StratusTestCase):
+class ElasticIpTest(StandInImageTestCase):
 
     @classmethod
     def setUpClass(cls):
-        server = StratusServer()
-        cls.addClassCleanup(reap, server)  # its pending instances got VPC plumbing
-        fake_base_image(server.image_cache)
-        server.start()
-        cls.server = server
-        cls.ec2 = server.client("us-east-1")
-        image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        super().setUpClass()
         cls.instances = [i["InstanceId"] for i in cls.ec2.run_instances(
-            ImageId=image, InstanceType="t2.micro", MinCount=2, MaxCount=2)["Instances"]]
+            ImageId=cls.image, InstanceType="t2.micro", MinCount=2, MaxCount=2)["Instances"]]
 
     def instance(self, instance_id):
         return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]

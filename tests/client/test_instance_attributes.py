@@ -5,21 +5,17 @@ pending: the rules for stopped instances are covered by unit tests and the boot 
 import base64
 import unittest
 
-from harness import StratusServer, StratusTestCase, fake_base_image, reap
+from harness import StandInImageTestCase
 
 
-class InstanceAttributesTest(StratusTestCase):
+class InstanceAttributesTest(StandInImageTestCase):
+
+    # Room for exactly two t2.micro (one vCPU each); memory not limited.
+    serve_args = ("--capacity-vcpus", "2", "--capacity-memory-mib", "0")
 
     @classmethod
     def setUpClass(cls):
-        # Room for exactly two t2.micro (one vCPU each); memory not limited.
-        server = StratusServer(extra_args=["--capacity-vcpus", "2", "--capacity-memory-mib", "0"])
-        cls.addClassCleanup(reap, server)  # its pending instances got VPC plumbing
-        fake_base_image(server.image_cache)
-        server.start()
-        cls.server = server
-        cls.ec2 = server.client("us-east-1")
-        cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        super().setUpClass()
         cls.instance = cls.ec2.run_instances(
             ImageId=cls.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
             UserData="#!/bin/sh\necho hello\n")["Instances"][0]["InstanceId"]

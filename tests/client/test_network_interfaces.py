@@ -4,21 +4,15 @@ stand-in, so the instances stay pending."""
 
 import unittest
 
-from harness import StratusServer, StratusTestCase, fake_base_image, reap
+from harness import StandInImageTestCase
 
 
-class NetworkInterfaceTest(StratusTestCase):
+class NetworkInterfaceTest(StandInImageTestCase):
 
     @classmethod
     def setUpClass(cls):
-        server = StratusServer()
-        cls.addClassCleanup(reap, server)  # its pending instances got VPC plumbing
-        fake_base_image(server.image_cache)
-        server.start()
-        cls.server = server
-        cls.ec2 = server.client("us-east-1")
-        image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        cls.instances = cls.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=2,
+        super().setUpClass()
+        cls.instances = cls.ec2.run_instances(ImageId=cls.image, InstanceType="t2.micro", MinCount=2,
                                               MaxCount=2)["Instances"]
 
     def test_each_instance_has_its_interface(self):

@@ -38,6 +38,12 @@ json instance_with_interface(CallContext& ctx, const std::string& eni_id) {
   fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
 }
 
+// Drops the association members of `address` and saves it (the address stays allocated).
+void forget_association(CallContext& ctx, json& address) {
+  for (const char* member : kAssociationMembers) address.erase(member);
+  save(ctx, kinds::kAddress, address["AllocationId"].get<std::string>(), address);
+}
+
 // Undoes `address`'s association (if any) on both sides; the instance, when it launched with
 // an automatic public address and still runs, gets a new one, as on AWS.
 void disassociate(CallContext& ctx, json& address) {
@@ -49,8 +55,7 @@ void disassociate(CallContext& ctx, json& address) {
     if (state == InstanceState::kPending || state == InstanceState::kRunning) assign_public_ip(ctx, *instance);
     save(ctx, kinds::kInstance, (*instance)["InstanceId"].get<std::string>(), *instance);
   }
-  for (const char* member : kAssociationMembers) address.erase(member);
-  save(ctx, kinds::kAddress, address["AllocationId"].get<std::string>(), address);
+  forget_association(ctx, address);
 }
 
 json allocate_address(CallContext& ctx, const json& request) {
@@ -183,9 +188,7 @@ void disassociate_elastic_ip(CallContext& ctx, json& instance) {
   auto address = find(ctx, kinds::kAddress, instance["_ElasticIp"].get<std::string>());
   instance.erase("_ElasticIp");
   clear_public_ip(instance);
-  if (!address) return;
-  for (const char* member : kAssociationMembers) address->erase(member);
-  save(ctx, kinds::kAddress, (*address)["AllocationId"].get<std::string>(), *address);
+  if (address) forget_association(ctx, *address);
 }
 
 void add_address_actions(ActionTable& table) {
