@@ -1,6 +1,12 @@
 #include "compute/qemu_command.h"
 
+#include <algorithm>
+
 namespace stratus::compute {
+
+std::string nic_device_id(int device_index) { return "nic" + std::to_string(device_index); }
+std::string nic_netdev_id(int device_index) { return "net" + std::to_string(device_index); }
+std::string nic_root_port(int slot) { return "rpnic" + std::to_string(slot); }
 
 std::vector<std::string> qemu_command(const VmSpec& spec) {
   std::vector<std::string> argv = {
@@ -21,19 +27,25 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
     argv.insert(argv.end(), {"-smbios", "type=1,serial=" + spec.smbios_uuid + ",uuid=" + spec.smbios_uuid});
   }
   // Every device sits behind its own root port: devices on pcie.0 itself cannot be hot-plugged.
-  size_t ports = 1 + spec.nics.size() + static_cast<size_t>(spec.spare_root_ports);
-  for (size_t i = 0; i < ports; ++i) {
-    argv.insert(argv.end(), {"-device", "pcie-root-port,id=rp" + std::to_string(i) + ",chassis=" +
-                                            std::to_string(i + 1)});
+  int chassis = 0;
+  auto root_port = [&](const std::string& id) {
+    argv.insert(argv.end(), {"-device", "pcie-root-port,id=" + id + ",chassis=" + std::to_string(++chassis)});
+  };
+  root_port("rp0");
+  for (int slot = 0; slot < std::max<int>(spec.nic_slots, static_cast<int>(spec.nics.size())); ++slot) {
+    root_port(nic_root_port(slot));
   }
+  for (int spare = 1; spare <= spec.spare_root_ports; ++spare) root_port("rp" + std::to_string(spare));
   argv.insert(argv.end(), {"-blockdev", "driver=file,node-name=root-file,filename=" + spec.root_disk,
                            "-blockdev", "driver=qcow2,node-name=root,file=root-file",
                            "-device", "virtio-blk-pci,drive=root,bus=rp0"});
-  for (size_t i = 0; i < spec.nics.size(); ++i) {
-    std::string id = "eni" + std::to_string(i);
-    argv.insert(argv.end(), {"-netdev", "tap,id=" + id + ",ifname=" + spec.nics[i].tap + ",script=no,downscript=no",
-                             "-device", "virtio-net-pci,netdev=" + id + ",mac=" + spec.nics[i].mac + ",bus=rp" +
-                                            std::to_string(i + 1)});
+  for (size_t slot = 0; slot < spec.nics.size(); ++slot) {
+    const NicSpec& nic = spec.nics[slot];
+    argv.insert(argv.end(), {"-netdev", "tap,id=" + nic_netdev_id(nic.device_index) + ",ifname=" + nic.tap +
+                                            ",script=no,downscript=no",
+                             "-device", "virtio-net-pci,id=" + nic_device_id(nic.device_index) + ",netdev=" +
+                                            nic_netdev_id(nic.device_index) + ",mac=" + nic.mac + ",bus=" +
+                                            nic_root_port(static_cast<int>(slot))});
   }
   argv.insert(argv.end(), {"-serial", "file:" + spec.run_dir + "/console.log",
                            "-qmp", "unix:" + spec.run_dir + "/qmp.sock,server=on,wait=off",

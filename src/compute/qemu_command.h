@@ -9,11 +9,19 @@
 
 namespace stratus::compute {
 
-// One NIC: the tap it is plugged into (created beforehand) and its MAC.
+// One NIC: the tap it is plugged into (created beforehand), its MAC, and the interface's
+// device index (which names its QEMU devices: netdev "net<index>", device "nic<index>").
 struct NicSpec {
   std::string tap;
   std::string mac;
+  int device_index = 0;
 };
+
+// The QEMU id of the NIC at `device_index` ("nic<index>") and of its tap backend ("net<index>").
+std::string nic_device_id(int device_index);
+std::string nic_netdev_id(int device_index);
+// The id of NIC root port `slot` ("rpnic<slot>"); a VM has `nic_slots` of them.
+std::string nic_root_port(int slot);
 
 // Everything that decides a VM's command line.
 struct VmSpec {
@@ -25,10 +33,12 @@ struct VmSpec {
   std::string initrd;
   std::string cmdline;
   std::string root_disk;     // qcow2 overlay on the AMI
-  std::vector<NicSpec> nics;
+  std::vector<NicSpec> nics;  // in device index order
+  int nic_slots = 2;         // PCIe root ports for NICs (the instance type's interface limit):
+                             // the boot NICs fill the first ones, hot-plugged NICs take free ones
   std::string run_dir;       // absolute; holds qmp.sock, console.log, qemu.pid
   std::string smbios_uuid;   // "" for none; an "ec2..." uuid makes cloud-init take its AWS path
-  int spare_root_ports = 2;  // empty PCIe slots for hot-plug
+  int spare_root_ports = 2;  // further empty PCIe slots for hot-plugged disks
 };
 
 // The argv (argv[0] = "qemu-system-x86_64") for `spec`.

@@ -24,7 +24,7 @@ VmSpec t2_micro() {
   spec.initrd = "/images/initrd.img";
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8";
   spec.root_disk = "/run/i-1/root.qcow2";
-  spec.nics = {{"stratus-t1", "02:00:00:00:00:10"}};
+  spec.nics = {{"stratus-t1", "02:00:00:00:00:10", 0}};
   spec.run_dir = "/run/i-1";
   return spec;
 }
@@ -42,15 +42,25 @@ TEST(QemuCommand, InstanceTypeSizesAndAccelerator) {
 }
 
 TEST(QemuCommand, DevicesSitBehindRootPortsWithSpares) {
-  auto argv = qemu_command(t2_micro());
-  int ports = static_cast<int>(std::count_if(argv.begin(), argv.end(), [](const std::string& a) {
-    return a.rfind("pcie-root-port,", 0) == 0;
-  }));
-  EXPECT_EQ(ports, 4);  // root disk, one NIC, two spares
-  EXPECT_EQ(value_of(argv, "-device", 4), "virtio-blk-pci,drive=root,bus=rp0");
-  EXPECT_EQ(value_of(argv, "-netdev"), "tap,id=eni0,ifname=stratus-t1,script=no,downscript=no");
-  EXPECT_EQ(value_of(argv, "-device", 5), "virtio-net-pci,netdev=eni0,mac=02:00:00:00:00:10,bus=rp1");
+  VmSpec spec = t2_micro();
+  spec.nics.push_back({"stratus-t3", "02:00:00:00:00:30", 3});
+  spec.nic_slots = 3;
+  auto argv = qemu_command(spec);
+  std::vector<std::string> ports;
+  for (const std::string& a : argv) {
+    if (a.rfind("pcie-root-port,", 0) == 0) ports.push_back(a);
+  }
+  // The root disk's, one per NIC slot (two taken, one free for hot-plug), two spares.
+  EXPECT_EQ(ports, (std::vector<std::string>{"pcie-root-port,id=rp0,chassis=1", "pcie-root-port,id=rpnic0,chassis=2",
+                                             "pcie-root-port,id=rpnic1,chassis=3", "pcie-root-port,id=rpnic2,chassis=4",
+                                             "pcie-root-port,id=rp1,chassis=5", "pcie-root-port,id=rp2,chassis=6"}));
+  EXPECT_EQ(value_of(argv, "-device", 6), "virtio-blk-pci,drive=root,bus=rp0");
   EXPECT_EQ(value_of(argv, "-blockdev"), "driver=file,node-name=root-file,filename=/run/i-1/root.qcow2");
+  // NICs take slots in order; their QEMU ids come from the device index.
+  EXPECT_EQ(value_of(argv, "-netdev"), "tap,id=net0,ifname=stratus-t1,script=no,downscript=no");
+  EXPECT_EQ(value_of(argv, "-device", 7), "virtio-net-pci,id=nic0,netdev=net0,mac=02:00:00:00:00:10,bus=rpnic0");
+  EXPECT_EQ(value_of(argv, "-netdev", 1), "tap,id=net3,ifname=stratus-t3,script=no,downscript=no");
+  EXPECT_EQ(value_of(argv, "-device", 8), "virtio-net-pci,id=nic3,netdev=net3,mac=02:00:00:00:00:30,bus=rpnic1");
 }
 
 TEST(QemuCommand, ControlFilesAndBoot) {

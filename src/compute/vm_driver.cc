@@ -6,13 +6,24 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "compute/pci_slots.h"
 #include "compute/qmp.h"
 
 namespace stratus::compute {
 namespace {
 
 pid_t vm_pid(const std::string& run_dir) { return daemon_pid(run_dir + "/qemu.pid"); }
+
+std::string qmp_socket(const std::string& run_dir) { return run_dir + "/qmp.sock"; }
+
+// NIC slot -> device index of the NIC in it, from the VM's PCI tree.
+Result<std::map<int, int>> slots(const std::string& run_dir) {
+  auto buses = qmp_execute(qmp_socket(run_dir), "query-pci");
+  if (!buses.ok()) return buses.error();
+  return nics_in_slots(buses.value());
+}
 
 constexpr int kProbeDeadlineSeconds = 5;
 
@@ -50,13 +61,13 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
 bool QemuDriver::running(const std::string& run_dir) { return process_alive(vm_pid(run_dir)); }
 
 Result<bool> QemuDriver::power_down(const std::string& run_dir) {
-  auto done = qmp_execute(run_dir + "/qmp.sock", "system_powerdown");
+  auto done = qmp_execute(qmp_socket(run_dir), "system_powerdown");
   if (!done.ok()) return done.error();
   return true;
 }
 
 Result<bool> QemuDriver::reset(const std::string& run_dir) {
-  auto done = qmp_execute(run_dir + "/qmp.sock", "system_reset");
+  auto done = qmp_execute(qmp_socket(run_dir), "system_reset");
   if (!done.ok()) return done.error();
   return true;
 }
@@ -64,11 +75,57 @@ Result<bool> QemuDriver::reset(const std::string& run_dir) {
 Result<bool> QemuDriver::kill(const std::string& run_dir) {
   pid_t pid = vm_pid(run_dir);
   if (!process_alive(pid)) return true;
-  (void)qmp_execute(run_dir + "/qmp.sock", "quit");
+  (void)qmp_execute(qmp_socket(run_dir), "quit");
   for (int i = 0; i < 50 && process_alive(pid); ++i) ::usleep(20000);
   if (process_alive(pid)) ::kill(pid, SIGKILL);
   for (int i = 0; i < 50 && process_alive(pid); ++i) ::usleep(20000);
   if (process_alive(pid)) return ApiError{"InternalError", "VM " + run_dir + " does not die"};
+  return true;
+}
+
+Result<std::set<int>> QemuDriver::nics(const std::string& run_dir) {
+  auto taken = slots(run_dir);
+  if (!taken.ok()) return taken.error();
+  std::set<int> out;
+  for (const auto& [slot, index] : taken.value()) out.insert(index);
+  return out;
+}
+
+Result<bool> QemuDriver::plug_nic(const std::string& run_dir, const NicSpec& nic) {
+  auto taken = slots(run_dir);
+  if (!taken.ok()) return taken.error();
+  // A free slot is a NIC root port QEMU knows of with nothing behind it.
+  int slot = 0;
+  while (taken.value().count(slot)) ++slot;
+  auto port = qmp_execute(qmp_socket(run_dir), "qom-get", {{"path", "/machine/peripheral/" + nic_root_port(slot)},
+                                                             {"property", "type"}});
+  if (!port.ok()) return ApiError{"InternalError", "no free NIC slot in " + run_dir};
+  // A tap backend left by an earlier unplug that did not finish goes first.
+  (void)qmp_execute(qmp_socket(run_dir), "netdev_del", {{"id", nic_netdev_id(nic.device_index)}});
+  auto netdev = qmp_execute(qmp_socket(run_dir), "netdev_add", {{"type", "tap"},
+                                                                 {"id", nic_netdev_id(nic.device_index)},
+                                                                 {"ifname", nic.tap},
+                                                                 {"script", "no"},
+                                                                 {"downscript", "no"}});
+  if (!netdev.ok()) return netdev.error();
+  auto device = qmp_execute(qmp_socket(run_dir), "device_add", {{"driver", "virtio-net-pci"},
+                                                                 {"id", nic_device_id(nic.device_index)},
+                                                                 {"netdev", nic_netdev_id(nic.device_index)},
+                                                                 {"mac", nic.mac},
+                                                                 {"bus", nic_root_port(slot)}});
+  if (!device.ok()) return device.error();
+  return true;
+}
+
+Result<bool> QemuDriver::unplug_nic(const std::string& run_dir, int device_index) {
+  auto present = nics(run_dir);
+  if (!present.ok()) return present.error();
+  if (present.value().count(device_index)) {
+    // The guest acknowledges the unplug in its own time; asking again meanwhile is harmless.
+    (void)qmp_execute(qmp_socket(run_dir), "device_del", {{"id", nic_device_id(device_index)}});
+    return false;
+  }
+  (void)qmp_execute(qmp_socket(run_dir), "netdev_del", {{"id", nic_netdev_id(device_index)}});
   return true;
 }
 

@@ -3,6 +3,7 @@
 // VMs are daemons of their own (not children of `stratus serve`): they survive its restart
 // and are found again by the pid file in their run directory.
 
+#include <set>
 #include <string>
 
 #include "common/result.h"
@@ -26,6 +27,14 @@ class VmDriver {
   virtual Result<bool> reset(const std::string& run_dir) = 0;
   // Ends the VM at once (QMP quit, then SIGKILL by pid).
   virtual Result<bool> kill(const std::string& run_dir) = 0;
+  // The device indexes of the NICs the VM has now.
+  virtual Result<std::set<int>> nics(const std::string& run_dir) = 0;
+  // Hot-plugs `nic` (its tap exists in the VM's namespace) into a free NIC slot. Errors: no
+  // free slot, or QEMU refuses.
+  virtual Result<bool> plug_nic(const std::string& run_dir, const NicSpec& nic) = 0;
+  // Unplugs the NIC at `device_index`: asks the guest to let go of it, and once it has (a later
+  // call), releases its tap. True when the NIC is gone and its tap released.
+  virtual Result<bool> unplug_nic(const std::string& run_dir, int device_index) = 0;
 };
 
 // VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
@@ -40,6 +49,9 @@ class QemuDriver : public VmDriver {
   Result<bool> power_down(const std::string& run_dir) override;
   Result<bool> reset(const std::string& run_dir) override;
   Result<bool> kill(const std::string& run_dir) override;
+  Result<std::set<int>> nics(const std::string& run_dir) override;
+  Result<bool> plug_nic(const std::string& run_dir, const NicSpec& nic) override;
+  Result<bool> unplug_nic(const std::string& run_dir, int device_index) override;
 
  private:
   // Whether VMs run under KVM (decided on first use when auto).

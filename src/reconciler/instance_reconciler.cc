@@ -29,7 +29,7 @@ void drop_automatic_public_ip(json& instance) {
   if (instance.contains("_ElasticIp")) return;
   instance.erase("PublicIpAddress");
   instance["PublicDnsName"] = "";
-  for (json& eni : instance["NetworkInterfaces"]) eni.erase("Association");
+  instance["NetworkInterfaces"][0].erase("Association");
 }
 
 std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
@@ -38,11 +38,35 @@ json state_json(InstanceState state) {
   return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
 }
 
-net::Port port_of(const json& instance) {
-  const json& eni = instance["NetworkInterfaces"][0];
-  std::string host = instance["PrivateDnsName"].get<std::string>();
-  return {eni["NetworkInterfaceId"].get<std::string>(), eni["MacAddress"].get<std::string>(),
-          instance["PrivateIpAddress"].get<std::string>(), host.substr(0, host.find('.'))};
+// Every interface of `instance` (device index order; [0] is the primary).
+std::vector<AttachedPort> ports_of(const json& instance) {
+  std::vector<AttachedPort> out;
+  for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
+    std::string host = eni.value("PrivateDnsName", "");
+    const json& attachment = eni["Attachment"];
+    out.push_back({{eni.value("NetworkInterfaceId", ""), eni.value("MacAddress", ""), eni.value("PrivateIpAddress", ""),
+                    host.substr(0, host.find('.'))},
+                   eni.value("SubnetId", ""),
+                   static_cast<int>(attachment.value("DeviceIndex", 0)),
+                   attachment.value("Status", "attached"),
+                   attachment.value("AttachmentId", "")});
+  }
+  return out;
+}
+
+// Moves the interface of `instance` whose attachment is `attachment_id` out of it into a record
+// of its own, available. REQUIRES: `txn` is a write transaction.
+void release_interface(store::Transaction& txn, store::Record& instance, const std::string& attachment_id) {
+  json& enis = instance.doc["NetworkInterfaces"];
+  for (auto eni = enis.begin(); eni != enis.end(); ++eni) {
+    if ((*eni)["Attachment"].value("AttachmentId", "") != attachment_id) continue;
+    json available = *eni;
+    available.erase("Attachment");
+    available["Status"] = "available";
+    txn.put({available["NetworkInterfaceId"].get<std::string>(), "network-interface", instance.region, available});
+    enis.erase(eni);
+    return;
+  }
 }
 
 // An "ec2"-prefixed SMBIOS UUID derived from the instance id: cloud-init then takes its AWS
@@ -152,7 +176,7 @@ void InstanceReconciler::reconcile_once() {
 }
 
 bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes,
-                                bool drop_public_ip) {
+                                bool drop_public_ip, bool keep_interfaces) {
   auto txn = store_.begin_write();
   auto record = txn->get(id);
   if (!record || state_name(record->doc) != expected_state) return false;
@@ -160,34 +184,67 @@ bool InstanceReconciler::update(const std::string& id, const std::string& expect
     if (value.is_null()) record->doc.erase(key); else record->doc[key] = value;
   }
   if (drop_public_ip) drop_automatic_public_ip(record->doc);
+  if (keep_interfaces) {
+    // Interfaces whose DeleteOnTermination is false outlive the instance, available; the
+    // terminated instance still lists them all, as AWS does for its last hour.
+    for (const json& eni : record->doc["NetworkInterfaces"]) {
+      if (eni["Attachment"].value("DeleteOnTermination", true)) continue;
+      json available = eni;
+      available.erase("Attachment");
+      available["Status"] = "available";
+      txn->put({available["NetworkInterfaceId"].get<std::string>(), "network-interface", record->region, available});
+    }
+  }
   txn->put(*record);
   txn->commit();
   return true;
 }
 
+void InstanceReconciler::ensure_ports(const std::string& region, const std::string& vpc_id,
+                                      const std::vector<AttachedPort>& ports) {
+  json vpc;
+  std::map<std::string, json> subnets;
+  {
+    auto txn = store_.begin_read();
+    auto v = txn->get(vpc_id);
+    if (!v) throw std::runtime_error("its VPC is gone");
+    vpc = v->doc;
+    for (const AttachedPort& p : ports) {
+      auto subnet = txn->get(p.subnet_id);
+      if (!subnet) throw std::runtime_error("subnet " + p.subnet_id + " is gone");
+      subnets[p.subnet_id] = subnet->doc;
+    }
+  }
+  auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
+  std::string domain = private_dns_domain(region);
+  auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain);
+  if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
+  for (const AttachedPort& p : ports) {
+    auto subnet_cidr = *Ipv4Cidr::parse(subnets[p.subnet_id]["CidrBlock"].get<std::string>());
+    for (auto step : {network_.ensure_subnet(vpc_id, vpc_cidr, p.subnet_id, subnet_cidr, domain),
+                      network_.ensure_port(vpc_id, subnet_cidr, p.port)}) {
+      if (!step.ok()) throw std::runtime_error(step.error().message);
+    }
+  }
+}
+
 bool InstanceReconciler::boot(const store::Record& record) {
   const json& instance = record.doc;
   const std::string id = record.id;
-  json vpc, subnet, image;
+  json image;
   {
     auto txn = store_.begin_read();
-    auto v = txn->get(instance["VpcId"].get<std::string>());
-    auto s = txn->get(instance["SubnetId"].get<std::string>());
     auto i = txn->get(instance["ImageId"].get<std::string>());
-    if (!v || !s || !i) throw std::runtime_error("its VPC, subnet or image is gone");
-    vpc = v->doc;
-    subnet = s->doc;
+    if (!i) throw std::runtime_error("its image is gone");
     image = i->doc;
   }
-  std::string vpc_id = vpc["VpcId"].get<std::string>();
-  auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
-  auto subnet_cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
-  std::string domain = private_dns_domain(record.region);
-  for (auto step : {network_.ensure_vpc(vpc_id, vpc_cidr, domain),
-                    network_.ensure_subnet(vpc_id, vpc_cidr, subnet["SubnetId"].get<std::string>(), subnet_cidr, domain),
-                    network_.ensure_port(vpc_id, subnet_cidr, port_of(instance))}) {
-    if (!step.ok()) throw std::runtime_error(step.error().message);
+  std::string vpc_id = instance["VpcId"].get<std::string>();
+  // Interfaces on their way out stay out of a VM that (re)starts.
+  std::vector<AttachedPort> ports;
+  for (AttachedPort& p : ports_of(instance)) {
+    if (p.status != "detaching") ports.push_back(std::move(p));
   }
+  ensure_ports(record.region, vpc_id, ports);
   // The firewall is in place before the VM can send a packet.
   auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
   if (!firewall.ok()) throw std::runtime_error(firewall.error().message);
@@ -218,7 +275,10 @@ bool InstanceReconciler::boot(const store::Record& record) {
   spec.initrd = (image_dir / "initrd.img").string();
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
   spec.root_disk = disk.string();
-  spec.nics = {{net::VpcNetwork::tap_name(port_of(instance).eni_id), port_of(instance).mac}};
+  for (const AttachedPort& p : ports) {
+    spec.nics.push_back({net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
+  }
+  spec.nic_slots = static_cast<int>(instance.value("_MaxInterfaces", 2));
   spec.run_dir = dir.string();
   spec.smbios_uuid = smbios_uuid(id);
   auto started = vms_.start(spec, net::VpcNetwork::netns_name(vpc_id));
@@ -226,13 +286,59 @@ bool InstanceReconciler::boot(const store::Record& record) {
   return true;
 }
 
+void InstanceReconciler::sync_interfaces(const store::Record& record, bool vm_runs) {
+  const std::string dir = run_dir(record.id).string();
+  const std::string vpc_id = record.doc["VpcId"].get<std::string>();
+  for (const AttachedPort& p : ports_of(record.doc)) {
+    if (p.status == "attaching") {
+      if (vm_runs) {
+        // The tap first: until the next firewall update names it, the router drops its packets.
+        ensure_ports(record.region, vpc_id, {p});
+        auto present = vms_.nics(dir);
+        if (!present.ok()) throw std::runtime_error(present.error().message);
+        if (!present.value().count(p.device_index)) {
+          auto plugged = vms_.plug_nic(dir, {net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
+          if (!plugged.ok()) throw std::runtime_error(plugged.error().message);
+        }
+      }  // else the VM gets the NIC when it starts
+      auto txn = store_.begin_write();
+      auto current = txn->get(record.id);
+      if (!current) return;
+      for (json& eni : current->doc["NetworkInterfaces"]) {
+        json& attachment = eni["Attachment"];
+        if (attachment.value("AttachmentId", "") == p.attachment_id && attachment.value("Status", "") == "attaching") {
+          attachment["Status"] = "attached";
+        }
+      }
+      txn->put(*current);
+      txn->commit();
+    } else if (p.status == "detaching") {
+      if (vm_runs) {
+        auto gone = vms_.unplug_nic(dir, p.device_index);
+        if (!gone.ok()) throw std::runtime_error(gone.error().message);
+        if (!gone.value()) continue;  // the guest has yet to let go
+      }
+      auto removed = network_.remove_port(vpc_id, p.port);
+      if (!removed.ok()) throw std::runtime_error(removed.error().message);
+      auto txn = store_.begin_write();
+      auto current = txn->get(record.id);
+      if (!current) return;
+      release_interface(*txn, *current, p.attachment_id);
+      txn->put(*current);
+      txn->commit();
+    }
+  }
+}
+
 void InstanceReconciler::tear_down(const store::Record& record) {
   const json& instance = record.doc;
   fs::path dir = run_dir(record.id);
   auto killed = vms_.kill(dir.string());
   if (!killed.ok()) throw std::runtime_error(killed.error().message);
-  auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), port_of(instance));
-  if (!removed.ok()) throw std::runtime_error(removed.error().message);
+  for (const AttachedPort& p : ports_of(instance)) {
+    auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), p.port);
+    if (!removed.ok()) throw std::runtime_error(removed.error().message);
+  }
   const json& root = instance["BlockDeviceMappings"][0];
   if (!root["Ebs"].value("DeleteOnTermination", true) && fs::exists(dir / "root.qcow2")) {
     fs::create_directories(volumes_dir_);
@@ -268,14 +374,17 @@ void InstanceReconciler::reconcile(const store::Record& record) {
       boot(record);
       adopted_.insert(record.id);
     }
+    sync_interfaces(record, /*vm_runs=*/true);
     if (instance.value("_RebootRequested", false)) {
       (void)vms_.reset(dir);
       update(record.id, "running", {{"_RebootRequested", nullptr}});
     }
     if (!instance.value("_StatusOk", false) &&
-        network_.has_lease(instance["VpcId"], port_of(instance).mac)) {
+        network_.has_lease(instance["VpcId"], ports_of(instance)[0].port.mac)) {
       update(record.id, "running", {{"_StatusOk", true}});
     }
+  } else if (state == "stopped") {
+    sync_interfaces(record, /*vm_runs=*/false);
   } else if (state == "stopping") {
     if (!vms_.running(dir)) {
       json changes = {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
@@ -291,11 +400,11 @@ void InstanceReconciler::reconcile(const store::Record& record) {
   } else if (state == "shutting-down") {
     tear_down(record);
     json changes = {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now}, {"_StatusOk", false}};
-    update(record.id, "shutting-down", changes, /*drop_public_ip=*/true);
+    update(record.id, "shutting-down", changes, /*drop_public_ip=*/true, /*keep_interfaces=*/true);
   } else if (state == "terminated") {
     if (!instance.contains("_TerminatedAt")) {
       tear_down(record);  // terminated while stopped: nothing runs, but its NIC and disk remain
-      update(record.id, "terminated", {{"_TerminatedAt", now}});
+      update(record.id, "terminated", {{"_TerminatedAt", now}}, /*drop_public_ip=*/false, /*keep_interfaces=*/true);
     } else if (now - instance["_TerminatedAt"].get<int64_t>() > kTerminatedVisibleSeconds) {
       auto txn = store_.begin_write();
       txn->erase(record.id);
@@ -341,22 +450,27 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
       }
     }
     if (!i.value("_UserData", "").empty()) m.user_data = base64_decode(i["_UserData"].get<std::string>());
-    const json& eni = i["NetworkInterfaces"][0];
-    imds::InterfaceMetadata port;
-    port.mac = eni.value("MacAddress", "");
-    port.interface_id = eni.value("NetworkInterfaceId", "");
-    port.local_ipv4 = ip;
-    port.local_hostname = m.local_hostname;
-    port.public_ipv4 = i.value("PublicIpAddress", "");
-    port.subnet_id = i.value("SubnetId", "");
-    port.vpc_id = vpc_id;
-    if (auto subnet = txn->get(port.subnet_id)) port.subnet_cidr = subnet->doc.value("CidrBlock", "");
-    if (auto vpc = txn->get(vpc_id)) port.vpc_cidr = vpc->doc.value("CidrBlock", "");
-    for (const json& group : i.value("SecurityGroups", json::array())) {
-      port.security_group_ids.push_back(group.value("GroupId", ""));
-      port.security_group_names.push_back(group.value("GroupName", ""));
+    std::string vpc_cidr;
+    if (auto vpc = txn->get(vpc_id)) vpc_cidr = vpc->doc.value("CidrBlock", "");
+    for (const json& eni : i["NetworkInterfaces"]) {
+      if (eni["Attachment"].value("Status", "") == "detaching") continue;
+      imds::InterfaceMetadata port;
+      port.mac = eni.value("MacAddress", "");
+      port.device_number = static_cast<int>(eni["Attachment"].value("DeviceIndex", 0));
+      port.interface_id = eni.value("NetworkInterfaceId", "");
+      port.local_ipv4 = eni.value("PrivateIpAddress", "");
+      port.local_hostname = eni.value("PrivateDnsName", "");
+      if (eni.contains("Association")) port.public_ipv4 = eni["Association"].value("PublicIp", "");
+      port.subnet_id = eni.value("SubnetId", "");
+      port.vpc_id = vpc_id;
+      if (auto subnet = txn->get(port.subnet_id)) port.subnet_cidr = subnet->doc.value("CidrBlock", "");
+      port.vpc_cidr = vpc_cidr;
+      for (const json& group : eni.value("Groups", json::array())) {
+        port.security_group_ids.push_back(group.value("GroupId", ""));
+        port.security_group_names.push_back(group.value("GroupName", ""));
+      }
+      m.interfaces.push_back(port);
     }
-    m.interfaces.push_back(port);
     const json& o = i["MetadataOptions"];
     imds::MetadataOptions options{o.value("HttpEndpoint", "enabled") == "enabled",
                                   o.value("HttpTokens", "optional") == "required",

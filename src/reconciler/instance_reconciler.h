@@ -24,6 +24,15 @@
 
 namespace stratus::reconciler {
 
+// One interface of an instance as the router and QEMU see it.
+struct AttachedPort {
+  net::Port port;
+  std::string subnet_id;
+  int device_index = 0;
+  std::string status;         // of the attachment: "attaching", "attached" or "detaching"
+  std::string attachment_id;
+};
+
 // Drives instances toward their recorded state. start()/stop() from one thread.
 class InstanceReconciler {
  public:
@@ -58,12 +67,20 @@ class InstanceReconciler {
 
  private:
   void reconcile(const store::Record& record);
+  // Makes the router ready for `ports` of an instance in `vpc_id` of `region`: the VPC, the
+  // ports' subnets and their taps. Throws on failure.
+  void ensure_ports(const std::string& region, const std::string& vpc_id, const std::vector<AttachedPort>& ports);
+  // Finishes the instance's interface attachments and detachments: hot-plugs NICs being
+  // attached (when `vm_runs`) and marks them attached; unplugs NICs being detached, removes
+  // their taps and makes them available interfaces of their own.
+  void sync_interfaces(const store::Record& record, bool vm_runs);
   bool boot(const store::Record& record);
   void tear_down(const store::Record& record);
   // Writes `changes` into the instance if it is still in `expected_state` (and, with
-  // `drop_public_ip`, takes its automatic public address away); returns false if not.
+  // `drop_public_ip`, takes its automatic public address away; with `keep_interfaces`, makes
+  // its interfaces whose DeleteOnTermination is false available records); returns false if not.
   bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes,
-              bool drop_public_ip = false);
+              bool drop_public_ip = false, bool keep_interfaces = false);
 
   store::Store& store_;
   compute::VmDriver& vms_;

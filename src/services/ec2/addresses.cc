@@ -4,6 +4,7 @@
 #include "compute/instance_state.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/instances.h"
+#include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
@@ -28,14 +29,16 @@ json address_of(CallContext& ctx, const json& request) {
   fail("InvalidAddress.NotFound", "Address '" + ip + "' not found.");
 }
 
-// The instance that has the interface `eni_id`, or throws InvalidNetworkInterfaceID.NotFound.
+// The instance whose primary interface is `eni_id`. Throws InvalidNetworkInterfaceID.NotFound,
+// or UnsupportedOperation for an interface that is not an instance's primary one.
 json instance_with_interface(CallContext& ctx, const std::string& eni_id) {
-  for (json& instance : list(ctx, kinds::kInstance)) {
-    for (const json& eni : instance["NetworkInterfaces"]) {
-      if (eni.value("NetworkInterfaceId", "") == eni_id) return std::move(instance);
-    }
+  auto home = find_interface(ctx, eni_id);
+  if (!home) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
+  if (!home->instance || home->interface["Attachment"].value("DeviceIndex", 0) != 0) {
+    fail("UnsupportedOperation", "Elastic IPs can be associated with an instance's primary interface only (" + eni_id +
+                                     " is not one).");
   }
-  fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
+  return std::move(*home->instance);
 }
 
 // Drops the association members of `address` and saves it (the address stays allocated).

@@ -46,9 +46,16 @@ void set_instance_type(CallContext& ctx, json& instance, const json& value) {
   std::string type = value.get<std::string>();
   const json* info = ctx.catalog.instance_type(type);
   if (info == nullptr) fail("InvalidInstanceAttributeValue", "The instanceType '" + type + "' is invalid.");
+  int64_t interfaces = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  if (static_cast<int64_t>(instance["NetworkInterfaces"].size()) > interfaces) {
+    fail("InvalidParameterValue", "Instance type " + type + " supports " + std::to_string(interfaces) +
+                                      " network interfaces; instance " + instance["InstanceId"].get<std::string>() +
+                                      " has " + std::to_string(instance["NetworkInterfaces"].size()) + ".");
+  }
   instance["InstanceType"] = type;
   instance["_Vcpus"] = (*info)["VCpuInfo"].value("DefaultVCpus", 1);
   instance["_MemoryMiB"] = (*info)["MemoryInfo"].value("SizeInMiB", 512);
+  instance["_MaxInterfaces"] = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
   instance["CpuOptions"] = {{"CoreCount", (*info)["VCpuInfo"].value("DefaultCores", 1)},
                             {"ThreadsPerCore", (*info)["VCpuInfo"].value("DefaultThreadsPerCore", 1)}};
 }

@@ -14,8 +14,10 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/host_capacity.h"
+#include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/security_groups.h"
 #include "services/ec2/tags.h"
 
 namespace stratus::ec2 {
@@ -54,22 +56,6 @@ json launch_subnet(CallContext& ctx, const json& request) {
   fail("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
 }
 
-// The next free private address of `subnet` (AWS reserves the first four and the last).
-std::string allocate_ip(CallContext& ctx, const json& subnet) {
-  auto cidr = *Ipv4Cidr::parse(subnet["CidrBlock"].get<std::string>());
-  std::set<std::string> used;
-  for (const json& instance : list(ctx, kinds::kInstance)) {
-    if (instance.value("SubnetId", "") == subnet["SubnetId"] && instance_state(instance) != InstanceState::kTerminated) {
-      used.insert(instance.value("PrivateIpAddress", ""));
-    }
-  }
-  for (uint32_t a = cidr.base + 4; a < cidr.last(); ++a) {
-    if (!used.count(format_ipv4(a))) return format_ipv4(a);
-  }
-  fail("InsufficientFreeAddressesInSubnet", "There are not enough free addresses in subnet '" +
-                                                subnet["SubnetId"].get<std::string>() + "' to satisfy the request.");
-}
-
 json security_groups_for(CallContext& ctx, const json& request, const std::string& vpc_id) {
   json groups = security_group_refs(ctx, request.value("SecurityGroupIds", json::array()), vpc_id);
   for (const json& name : request.value("SecurityGroups", json::array())) {
@@ -82,13 +68,7 @@ json security_groups_for(CallContext& ctx, const json& request, const std::strin
     }
     if (!found) fail("InvalidGroup.NotFound", "The security group '" + name.get<std::string>() + "' does not exist in VPC '" + vpc_id + "'");
   }
-  if (groups.empty()) {
-    for (const json& group : list(ctx, kinds::kSecurityGroup)) {
-      if (group.value("VpcId", "") == vpc_id && group.value("GroupName", "") == "default") {
-        groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
-      }
-    }
-  }
+  if (groups.empty()) groups = default_group_refs(ctx, vpc_id);
   return groups;
 }
 
@@ -109,17 +89,6 @@ json metadata_options(const json& request) {
   int64_t hops = options["HttpPutResponseHopLimit"].get<int64_t>();
   if (hops < 1 || hops > 64) fail("InvalidParameterValue", "HttpPutResponseHopLimit must be between 1 and 64");
   return options;
-}
-
-std::string random_mac() {
-  std::string bytes = random_bytes(5);
-  return "02:" + to_colon_hex(bytes);
-}
-
-std::string hostname_of(const std::string& ip) {
-  std::string name = "ip-" + ip;
-  std::replace(name.begin(), name.end(), '.', '-');
-  return name;
 }
 
 // The root volume a launch asks for: AMI's size and DeleteOnTermination unless a block device
@@ -157,10 +126,9 @@ RootVolume root_volume(const json& request, const json& image) {
 json new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet, const json& groups,
                   const std::string& reservation_id, int64_t index, const json& tags) {
   std::string id = new_resource_id("i");
-  std::string ip = allocate_ip(ctx, subnet);
-  std::string dns = hostname_of(ip) + "." + private_dns_domain(ctx.region);
-  std::string mac = random_mac();
-  std::string eni = new_resource_id("eni");
+  json eni = new_interface(ctx, subnet, groups);
+  std::string ip = eni["PrivateIpAddress"].get<std::string>();
+  std::string dns = eni["PrivateDnsName"].get<std::string>();
   std::string type = request["InstanceType"].get<std::string>();
   const json& type_info = *ctx.catalog.instance_type(type);
   RootVolume root = root_volume(request, image);
@@ -191,26 +159,7 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"EbsOptimized", false},
       {"EnaSupport", true},
       {"Hypervisor", "xen"},
-      {"NetworkInterfaces",
-       json::array({{{"NetworkInterfaceId", eni},
-                     {"MacAddress", mac},
-                     {"PrivateIpAddress", ip},
-                     {"PrivateDnsName", dns},
-                     {"PrivateIpAddresses", json::array({{{"Primary", true}, {"PrivateIpAddress", ip}, {"PrivateDnsName", dns}}})},
-                     {"SubnetId", subnet["SubnetId"]},
-                     {"VpcId", subnet["VpcId"]},
-                     {"OwnerId", ctx.account_id},
-                     {"Status", "in-use"},
-                     {"SourceDestCheck", true},
-                     {"Groups", groups},
-                     {"InterfaceType", "interface"},
-                     {"Attachment",
-                      {{"AttachmentId", new_resource_id("eni-attach")},
-                       {"AttachTime", launch_time},
-                       {"DeleteOnTermination", true},
-                       {"DeviceIndex", 0},
-                       {"NetworkCardIndex", 0},
-                       {"Status", "attached"}}}}})},
+      {"NetworkInterfaces", json::array()},
       {"RootDeviceName", "/dev/xvda"},
       {"RootDeviceType", "ebs"},
       {"SecurityGroups", groups},
@@ -233,9 +182,18 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"_RootVolumeSizeGiB", root.size_gib},
       {"_Vcpus", type_info["VCpuInfo"].value("DefaultVCpus", 1)},
       {"_MemoryMiB", type_info["MemoryInfo"].value("SizeInMiB", 512)},
+      {"_MaxInterfaces", type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2)},
       {"_StatusOk", false},
   };
   if (request.contains("KeyName")) instance["KeyName"] = request["KeyName"];
+  eni["Status"] = "in-use";
+  eni["Attachment"] = {{"AttachmentId", new_resource_id("eni-attach")},
+                       {"AttachTime", launch_time},
+                       {"DeleteOnTermination", true},
+                       {"DeviceIndex", 0},
+                       {"NetworkCardIndex", 0},
+                       {"Status", "attached"}};
+  instance["NetworkInterfaces"].push_back(eni);
   bool map_public = subnet.value("MapPublicIpOnLaunch", false);
   for (const json& nic : request.value("NetworkInterfaces", json::array())) {
     if (nic.value("DeviceIndex", 0) == 0 && nic.contains("AssociatePublicIpAddress")) {

@@ -52,7 +52,7 @@ void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, cons
 void clear_public_ip(json& instance) {
   instance.erase("PublicIpAddress");
   instance["PublicDnsName"] = "";
-  for (json& eni : instance["NetworkInterfaces"]) eni.erase("Association");
+  instance["NetworkInterfaces"][0].erase("Association");
 }
 
 }  // namespace stratus::ec2

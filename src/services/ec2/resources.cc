@@ -29,13 +29,17 @@ const ResourceKind kInstance{"instance", "i", "instance", "InvalidInstanceID.Not
 const ResourceKind kImage{"image", "ami", "image", "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "image id"};
 const ResourceKind kAddress{"address", "eipalloc", "elastic-ip", "InvalidAllocationID.NotFound",
                             "InvalidAllocationID.Malformed", "allocation ID"};
+const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
+                                     "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
+                                     "networkInterface ID"};
 }  // namespace kinds
 
 namespace {
 const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstance,          &kinds::kAddress,
                                          &kinds::kVpc,           &kinds::kSubnet,            &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
-                                         &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions};
+                                         &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
+                                         &kinds::kNetworkInterface};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {

@@ -450,6 +450,16 @@ json describe_security_group_rules(CallContext& ctx, const json& request) {
 
 }  // namespace
 
+json default_group_refs(CallContext& ctx, const std::string& vpc_id) {
+  json groups = json::array();
+  for (const json& group : list(ctx, kinds::kSecurityGroup)) {
+    if (group.value("VpcId", "") == vpc_id && group.value("GroupName", "") == "default") {
+      groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
+    }
+  }
+  return groups;
+}
+
 std::string create_default_security_group(CallContext& ctx, const std::string& vpc_id) {
   json group = new_group(ctx, vpc_id, "default", "default VPC security group", json::array());
   save(ctx, kinds::kSecurityGroup, group["GroupId"].get<std::string>(), group);

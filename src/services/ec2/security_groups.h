@@ -11,6 +11,9 @@ namespace stratus::ec2 {
 // Returns its GroupId.
 std::string create_default_security_group(CallContext& ctx, const std::string& vpc_id);
 
+// The VPC's default group as a one-element array of {GroupId, GroupName} (empty if it has none).
+json default_group_refs(CallContext& ctx, const std::string& vpc_id);
+
 // Removes a VPC's default group and its rules. REQUIRES: the VPC is being deleted.
 void delete_default_security_group(CallContext& ctx, const std::string& vpc_id);
 

@@ -1,6 +1,9 @@
 #include "services/ec2/tags.h"
 
+#include <functional>
+
 #include "services/ec2/describe.h"
+#include "services/ec2/network_interfaces.h"
 #include "services/ec2/resources.h"
 
 namespace stratus::ec2 {
@@ -43,42 +46,49 @@ void merge_tags(json& doc, const json& add) {
   }
 }
 
-// The store record behind a taggable id in the call's region. Throws the kind's NotFound.
-store::Record taggable(CallContext& ctx, const std::string& id) {
+// Applies `change` to the document that holds the tags of resource `id` in the call's region
+// and saves it. Throws the kind's NotFound.
+void retag(CallContext& ctx, const std::string& id, const std::function<void(json& doc)>& change) {
   const ResourceKind* kind = kind_for_id(id);
   if (kind == nullptr) fail("InvalidID", "The ID '" + id + "' is not valid");
+  if (kind == &kinds::kNetworkInterface) {  // attached interfaces live inside their instance
+    auto home = find_interface(ctx, id);
+    if (!home) fail(std::string(kind->not_found_code), not_found_message(*kind, id));
+    change(home->interface);
+    save_interface(ctx, *home);
+    return;
+  }
   auto record = ctx.txn.get(id);
   if (!record || record->region != ctx.region || record->kind != kind->kind) {
     fail(std::string(kind->not_found_code), not_found_message(*kind, id));
   }
-  return std::move(*record);
+  change(record->doc);
+  ctx.txn.put(*record);
 }
 
 json create_tags(CallContext& ctx, const json& request) {
   for (const json& tag : request["Tags"]) validate_tag(tag, true);
   for (const json& id : request["Resources"]) {
-    store::Record record = taggable(ctx, id.get<std::string>());
-    merge_tags(record.doc, request["Tags"]);
-    ctx.txn.put(record);
+    retag(ctx, id.get<std::string>(), [&](json& doc) { merge_tags(doc, request["Tags"]); });
   }
   return json::object();
 }
 
 json delete_tags(CallContext& ctx, const json& request) {
   for (const json& id : request["Resources"]) {
-    store::Record record = taggable(ctx, id.get<std::string>());
-    json kept = json::array();
-    for (const json& tag : record.doc.value("Tags", json::array())) {
-      bool drop = !request.contains("Tags");
-      for (const json& gone : request.value("Tags", json::array())) {
-        if (gone.value("Key", "") != tag.value("Key", "")) continue;
-        // A tag named without a value goes whatever its value; with one, only when equal.
-        if (!gone.contains("Value") || gone["Value"] == tag.value("Value", "")) drop = true;
+    retag(ctx, id.get<std::string>(), [&](json& doc) {
+      json kept = json::array();
+      for (const json& tag : doc.value("Tags", json::array())) {
+        bool drop = !request.contains("Tags");
+        for (const json& gone : request.value("Tags", json::array())) {
+          if (gone.value("Key", "") != tag.value("Key", "")) continue;
+          // A tag named without a value goes whatever its value; with one, only when equal.
+          if (!gone.contains("Value") || gone["Value"] == tag.value("Value", "")) drop = true;
+        }
+        if (!drop) kept.push_back(tag);
       }
-      if (!drop) kept.push_back(tag);
-    }
-    record.doc["Tags"] = kept;
-    ctx.txn.put(record);
+      doc["Tags"] = kept;
+    });
   }
   return json::object();
 }
@@ -107,6 +117,14 @@ json describe_tags(CallContext& ctx, const json& request) {
                         {"ResourceId", record.id},
                         {"ResourceType", std::string(kind->resource_type)}});
       }
+    }
+  }
+  for (const json& eni : all_interfaces(ctx)) {
+    for (const json& tag : eni.value("TagSet", json::array())) {
+      rows.push_back({{"Key", tag.value("Key", "")},
+                      {"Value", tag.value("Value", "")},
+                      {"ResourceId", eni["NetworkInterfaceId"]},
+                      {"ResourceType", std::string(kinds::kNetworkInterface.resource_type)}});
     }
   }
   return describe_values(std::move(rows), request, tag_description_filters(), "Tags");
