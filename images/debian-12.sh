@@ -25,7 +25,7 @@ trap "exit 130" INT TERM
 
 mkdir -p "$out" "$root"
 debootstrap --arch=amd64 \
-  --include=linux-image-cloud-amd64,initramfs-tools,cloud-init,python3-cffi-backend,openssh-server,sudo,curl,awscli,ca-certificates \
+  --include=linux-image-cloud-amd64,initramfs-tools,cloud-init,ifupdown,isc-dhcp-client,python3-cffi-backend,openssh-server,sudo,curl,awscli,ca-certificates \
   bookworm "$root" "$mirror"
 
 # cloud-init: the Ec2 datasource against stratus's metadata service, and ec2-user.
@@ -38,6 +38,7 @@ datasource:
     metadata_urls: [ "http://169.254.169.254" ]
     max_wait: 60
     timeout: 5
+    apply_full_imds_network_config: false
 system_info:
   default_user:
     name: ec2-user
@@ -60,6 +61,29 @@ auto lo
 iface lo inet loopback
 source /etc/network/interfaces.d/*
 ENI
+# cloud-init configures eth0 only (above); every further interface, there at boot or hot-plugged
+# by AttachNetworkInterface, gets its address by DHCP, its default route ranked behind eth0's.
+for n in 1 2 3 4 5 6 7; do
+  printf 'allow-hotplug eth%d\niface eth%d inet dhcp\n    metric %d\n\n' "$n" "$n" "$((n * 100))"
+done >"$root/etc/network/interfaces.d/60-stratus-secondary-interfaces"
+# Replies from a further interface's address leave by that interface (the VPC router drops a
+# source address arriving from another interface): a routing table per interface, used for
+# packets from its address, as Amazon Linux's ec2-net-utils sets up. dhclient-script sources this.
+cat >"$root/etc/dhcp/dhclient-exit-hooks.d/stratus-secondary-interfaces" <<'HOOK'
+case "$interface" in
+  eth[1-9]*)
+    stratus_table=$((10000 + ${interface#eth}))
+    while ip -4 rule del table "$stratus_table" 2>/dev/null; do :; done
+    ip -4 route flush table "$stratus_table" 2>/dev/null || true
+    case "$reason" in
+      BOUND|RENEW|REBIND|REBOOT)
+        ip -4 route add default via "${new_routers%% *}" dev "$interface" table "$stratus_table"
+        ip -4 rule add from "$new_ip_address" table "$stratus_table" priority "$stratus_table"
+        ;;
+    esac
+    ;;
+esac
+HOOK
 # Generic image: per-instance identity comes from cloud-init at first boot.
 rm -f "$root"/etc/ssh/ssh_host_*
 : >"$root/etc/machine-id"

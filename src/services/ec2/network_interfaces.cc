@@ -75,7 +75,8 @@ std::string pick_private_ip(CallContext& ctx, const json& subnet, const std::str
                                                 "' to satisfy the request.");
 }
 
-// `eni` in AWS's NetworkInterface shape, attached to `instance` when given.
+// `eni` in AWS's NetworkInterface shape, attached to `instance` when given (its tags still
+// under "Tags", where the describe filters look; `with_tag_set` renames them).
 json network_interface_shape(CallContext& ctx, json eni, const json* instance) {
   const std::string zone = instance != nullptr ? (*instance)["Placement"].value("AvailabilityZone", "")
                                                : eni.value("_AvailabilityZone", "");
@@ -86,10 +87,17 @@ json network_interface_shape(CallContext& ctx, json eni, const json* instance) {
   eni["AvailabilityZone"] = zone;
   if (const Zone* zone_info = ctx.catalog.zone(ctx.region, zone)) eni["AvailabilityZoneId"] = zone_info->id;
   eni["RequesterManaged"] = false;
-  eni["TagSet"] = eni.value("Tags", json::array());
-  eni.erase("Tags");
   eni.erase("_AvailabilityZone");
   if (eni.contains("Association")) eni["PublicDnsName"] = eni["Association"].value("PublicDnsName", "");
+  return eni;
+}
+
+// `eni` with its "Tags" as AWS's NetworkInterface names them: "TagSet".
+json with_tag_set(json eni) {
+  if (eni.contains("Tags")) {
+    eni["TagSet"] = std::move(eni["Tags"]);
+    eni.erase("Tags");
+  }
   return eni;
 }
 
@@ -118,7 +126,8 @@ json create_network_interface(CallContext& ctx, const json& request) {
     for (const InterfaceHome& home : all_homes(ctx)) {
       if (home.interface.value("_ClientToken", "") == token) {
         const json* instance = home.instance ? &*home.instance : nullptr;
-        return {{"NetworkInterface", network_interface_shape(ctx, home.interface, instance)}, {"ClientToken", token}};
+        return {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, home.interface, instance))},
+                {"ClientToken", token}};
       }
     }
   }
@@ -132,8 +141,7 @@ json create_network_interface(CallContext& ctx, const json& request) {
   eni["Tags"] = tags_from_specifications(request, "network-interface");
   if (!token.empty()) eni["_ClientToken"] = token;
   save(ctx, kinds::kNetworkInterface, eni["NetworkInterfaceId"].get<std::string>(), eni);
-  json out = {{"NetworkInterface", network_interface_shape(ctx, eni, nullptr)}};
-  out["NetworkInterface"].erase("_ClientToken");
+  json out = {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}};
   if (!token.empty()) out["ClientToken"] = token;
   return out;
 }
@@ -159,7 +167,8 @@ json attach_network_interface(CallContext& ctx, const json& request) {
   }
   if (home.instance) fail("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
   InstanceState state = instance_state(instance);
-  if (state != InstanceState::kRunning && state != InstanceState::kStopped) {
+  // Running: hot-plugged; stopped or still pending: the VM starts with it.
+  if (state != InstanceState::kRunning && state != InstanceState::kStopped && state != InstanceState::kPending) {
     fail("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a valid state for this operation.");
   }
   if (home.interface.value("VpcId", "") != instance.value("VpcId", "")) {
@@ -298,7 +307,9 @@ json describe_network_interfaces(CallContext& ctx, const json& request) {
   for (json& eni : interfaces) {
     if (wanted.empty() || wanted.count(eni["NetworkInterfaceId"].get<std::string>())) selected.push_back(std::move(eni));
   }
-  return describe_values(std::move(selected), request, filters, "NetworkInterfaces");
+  json page = describe_values(std::move(selected), request, filters, "NetworkInterfaces");
+  for (json& eni : page["NetworkInterfaces"]) eni = with_tag_set(std::move(eni));
+  return page;
 }
 
 }  // namespace
@@ -351,7 +362,6 @@ std::vector<json> all_interfaces(CallContext& ctx) {
   for (InterfaceHome& home : all_homes(ctx)) {
     const json* instance = home.instance ? &*home.instance : nullptr;
     json eni = network_interface_shape(ctx, std::move(home.interface), instance);
-    eni.erase("_ClientToken");
     out.push_back(std::move(eni));
   }
   return out;

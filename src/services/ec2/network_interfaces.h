@@ -37,7 +37,7 @@ std::optional<InterfaceHome> find_interface(CallContext& ctx, const std::string&
 void save_interface(CallContext& ctx, const InterfaceHome& home);
 
 // Every interface of the region in AWS's NetworkInterface shape (attachment with instance id,
-// availability zone, TagSet).
+// availability zone), except that its tags are under "Tags".
 std::vector<json> all_interfaces(CallContext& ctx);
 
 }  // namespace stratus::ec2

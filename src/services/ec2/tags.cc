@@ -120,7 +120,7 @@ json describe_tags(CallContext& ctx, const json& request) {
     }
   }
   for (const json& eni : all_interfaces(ctx)) {
-    for (const json& tag : eni.value("TagSet", json::array())) {
+    for (const json& tag : eni.value("Tags", json::array())) {
       rows.push_back({{"Key", tag.value("Key", "")},
                       {"Value", tag.value("Value", "")},
                       {"ResourceId", eni["NetworkInterfaceId"]},
