@@ -1,0 +1,125 @@
+"""A second network interface in a running instance (TCG VMs, so minutes).
+
+`a` and `b` run in the default subnet of one zone with a group that allows SSH only; `a` serves
+HTTP on 8080 on all its addresses. An interface in a second subnet of the zone, with a group of
+its own that allows 8080 from the VPC, is attached to running `a`: a NIC appears in the guest and
+gets the interface's address by DHCP; `b` reaches `a`'s web server through that address (the
+reply leaves by the same interface: the image routes by source address) but not through `a`'s
+primary address. The metadata service lists both interfaces. The interface stays across
+stop/start; detaching takes the NIC out of the guest and makes the interface available; attaching
+it again brings it back; terminating `a` leaves it available. Needs root, QEMU, the base image."""
+
+import unittest
+
+from harness import VmTestCase, skip_unless_vms
+
+# A web server on 8080 that starts on every boot (a unit, not user data: that runs once).
+WEB_SERVER = """#!/bin/bash
+cat > /etc/systemd/system/web.service <<'UNIT'
+[Service]
+ExecStart=/usr/bin/python3 -m http.server 8080 --directory /var/tmp
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now web
+"""
+
+
+@skip_unless_vms
+class InterfaceHotplugTest(VmTestCase):
+
+    def address_of(self, instance, device):
+        """The IPv4 address of `device` inside `instance` ("" when it has none or is absent)."""
+        out = self.ssh(instance, "ip -o -4 addr show dev %s 2>/dev/null | awk '{print $4}'" % device)
+        return out.stdout.strip().split("/")[0]
+
+    def curl_from(self, instance, address):
+        """True when `instance` gets an HTTP answer from address:8080 within 3 s."""
+        out = self.ssh(instance, "curl -s -o /dev/null -m 3 -w '%%{http_code}' http://%s:8080/" % address)
+        return out.stdout.strip() == "200"
+
+    def interface(self, eni_id):
+        return self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+
+    def attach(self, eni_id, instance):
+        """Attaches the interface at device index 1; waits until the guest has its address on eth1."""
+        self.ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance["InstanceId"], DeviceIndex=1)
+        self.wait_for(lambda: self.interface(eni_id)["Attachment"]["Status"] == "attached", 30,
+                      "the attachment did not complete")
+        address = self.interface(eni_id)["PrivateIpAddress"]
+        took = self.wait_for(lambda: self.address_of(instance, "eth1") == address, 120,
+                             "the guest did not get the interface's address on eth1")
+        print("\nattached -> address on eth1 in %.1f s" % took)
+
+    def test_second_interface_is_hot_plugged_enforced_and_detached(self):
+        self.create_key("eni")
+        image = self.base_image()
+        anywhere = [{"CidrIp": "0.0.0.0/0"}]
+        ssh = self.ec2.create_security_group(GroupName="ssh", Description="ssh")["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=ssh, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": anywhere}])
+        web = self.ec2.create_security_group(GroupName="web", Description="web")["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
+        zone = "us-east-1a"
+        ids = {}
+        for name, user_data in (("a", WEB_SERVER), ("b", "")):
+            ids[name] = self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                               KeyName="eni", SecurityGroupIds=[ssh], UserData=user_data,
+                                               Placement={"AvailabilityZone": zone})["Instances"][0]["InstanceId"]
+        vpc = self.describe(ids["a"])["VpcId"]
+        subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.201.0/24",
+                                        AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        eni = self.ec2.create_network_interface(SubnetId=subnet, Groups=[web])["NetworkInterface"]
+        eni_id, eni_ip = eni["NetworkInterfaceId"], eni["PrivateIpAddress"]
+        for instance_id in ids.values():
+            self.waiter("instance_running", instance_id)
+        a, b = self.describe(ids["a"]), self.describe(ids["b"])
+        self.wait_ssh(a)
+        self.wait_ssh(b)
+        up = self.ssh(a, "cloud-init status --wait >/dev/null; sudo systemctl is-active web", timeout=300)
+        self.assertEqual(up.stdout.strip(), "active", up)
+        self.assertFalse(self.curl_from(b, a["PrivateIpAddress"]))  # a's own group does not open 8080
+
+        # Hot-plugged: the guest gets the address; only the interface's group opens 8080.
+        self.attach(eni_id, a)
+        self.wait_for(lambda: self.curl_from(b, eni_ip), 30, "b does not reach a through the new interface")
+        self.assertFalse(self.curl_from(b, a["PrivateIpAddress"]))
+        macs = self.ssh(a, "curl -s http://169.254.169.254/latest/meta-data/network/interfaces/macs/").stdout.split()
+        self.assertEqual(sorted(m.strip("/") for m in macs),
+                         sorted([a["NetworkInterfaces"][0]["MacAddress"], eni["MacAddress"]]))
+        described = self.describe(ids["a"])
+        self.assertEqual([e["NetworkInterfaceId"] for e in described["NetworkInterfaces"]],
+                         [a["NetworkInterfaces"][0]["NetworkInterfaceId"], eni_id])
+
+        # Across stop/start the VM boots with both NICs.
+        self.ec2.stop_instances(InstanceIds=[ids["a"]])
+        self.waiter("instance_stopped", ids["a"])
+        self.ec2.start_instances(InstanceIds=[ids["a"]])
+        self.waiter("instance_running", ids["a"])
+        a = self.describe(ids["a"])
+        self.wait_ssh(a)
+        self.wait_for(lambda: self.address_of(a, "eth1") == eni_ip, 120, "eth1 has no address after stop/start")
+        self.wait_for(lambda: self.curl_from(b, eni_ip), 60, "b does not reach a through eth1 after stop/start")
+
+        # Detached: the NIC leaves the guest, the interface is available, its address unreachable.
+        attachment = self.interface(eni_id)["Attachment"]["AttachmentId"]
+        self.ec2.detach_network_interface(AttachmentId=attachment)
+        took = self.wait_for(lambda: self.interface(eni_id)["Status"] == "available", 60,
+                             "the interface did not become available")
+        print("detached -> available in %.1f s" % took)
+        self.assertNotEqual(self.ssh(a, "ip link show eth1").returncode, 0, "eth1 is still in the guest")
+        self.assertFalse(self.curl_from(b, eni_ip))
+
+        # Attached again (the same QEMU ids are reused), then kept past termination.
+        self.attach(eni_id, a)
+        self.wait_for(lambda: self.curl_from(b, eni_ip), 30, "b does not reach a after re-attaching")
+        self.ec2.terminate_instances(InstanceIds=[ids["a"]])
+        self.wait_for(lambda: self.interface(eni_id)["Status"] == "available", 120,
+                      "the interface did not outlive its instance")
+        self.ec2.delete_network_interface(NetworkInterfaceId=eni_id)
+
+
+if __name__ == "__main__":
+    unittest.main()
