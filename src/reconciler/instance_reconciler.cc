@@ -131,9 +131,12 @@ void InstanceReconciler::reconcile_once() {
   published_.clear();
   for (const store::Record& record : records) {
     auto state = compute::parse_state(state_name(record.doc));
-    if (state && compute::holds_host(*state) && record.doc.contains("PublicIpAddress")) {
-      published_[record.doc.value("VpcId", "")][record.doc["PublicIpAddress"].get<std::string>()] =
-          record.doc.value("PrivateIpAddress", "");
+    if (!state || !compute::holds_host(*state)) continue;
+    // Each interface's public address (the primary's is the instance's), Elastic or automatic.
+    for (const json& eni : record.doc["NetworkInterfaces"]) {
+      if (!eni.contains("Association") || eni["Attachment"].value("Status", "") == "detaching") continue;
+      published_[record.doc.value("VpcId", "")][eni["Association"].value("PublicIp", "")] =
+          eni.value("PrivateIpAddress", "");
     }
   }
   std::set<std::string> in_use;  // VPCs with an instance that is not terminated

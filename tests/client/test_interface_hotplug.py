@@ -5,7 +5,8 @@ HTTP on 8080 on all its addresses. An interface in a second subnet of the zone, 
 its own that allows 8080 from the VPC, is attached to running `a`: a NIC appears in the guest and
 gets the interface's address by DHCP; `b` reaches `a`'s web server through that address (the
 reply leaves by the same interface: the image routes by source address) but not through `a`'s
-primary address. The metadata service lists both interfaces. The interface stays across
+primary address. The metadata service lists both interfaces. An Elastic IP associated with the
+interface reaches `a` from the host through it. The interface and its address stay across
 stop/start; detaching takes the NIC out of the guest and makes the interface available; attaching
 it again brings it back; terminating `a` leaves it available. Needs root, QEMU, the base image."""
 
@@ -93,6 +94,15 @@ class InterfaceHotplugTest(VmTestCase):
         self.assertEqual([e["NetworkInterfaceId"] for e in described["NetworkInterfaces"]],
                          [a["NetworkInterfaces"][0]["NetworkInterfaceId"], eni_id])
 
+        # An Elastic IP on the interface reaches `a` through it (its group opens SSH too).
+        self.ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": anywhere}])
+        address = self.ec2.allocate_address(Domain="vpc")
+        self.ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=eni_id)
+        by_eip = dict(a, PublicIpAddress=address["PublicIp"])
+        self.wait_ssh(by_eip, deadline=30)
+        self.assertEqual(self.ssh(by_eip, "hostname").stdout.strip(), a["PrivateDnsName"].split(".")[0])
+
         # Across stop/start the VM boots with both NICs.
         self.ec2.stop_instances(InstanceIds=[ids["a"]])
         self.waiter("instance_stopped", ids["a"])
@@ -102,6 +112,7 @@ class InterfaceHotplugTest(VmTestCase):
         self.wait_ssh(a)
         self.wait_for(lambda: self.address_of(a, "eth1") == eni_ip, 120, "eth1 has no address after stop/start")
         self.wait_for(lambda: self.curl_from(b, eni_ip), 60, "b does not reach a through eth1 after stop/start")
+        self.wait_ssh(by_eip, deadline=30)  # the interface's Elastic IP stays with it
 
         # Detached: the NIC leaves the guest, the interface is available, its address unreachable.
         attachment = self.interface(eni_id)["Attachment"]["AttachmentId"]
@@ -119,6 +130,7 @@ class InterfaceHotplugTest(VmTestCase):
         self.wait_for(lambda: self.interface(eni_id)["Status"] == "available", 120,
                       "the interface did not outlive its instance")
         self.ec2.delete_network_interface(NetworkInterfaceId=eni_id)
+        self.ec2.release_address(AllocationId=address["AllocationId"])
 
 
 if __name__ == "__main__":

@@ -178,6 +178,49 @@ class NetworkInterfaceTest(StandInImageTestCase):
         for eni_id in (first, second, far_eni):
             self.ec2.delete_network_interface(NetworkInterfaceId=eni_id)
 
+    def test_elastic_ip_on_an_interface_of_its_own(self):
+        subnet = self.subnet()
+        eni_id = self.ec2.create_network_interface(SubnetId=subnet["SubnetId"])["NetworkInterface"]["NetworkInterfaceId"]
+        address = self.ec2.allocate_address(Domain="vpc")
+        association = self.ec2.associate_address(AllocationId=address["AllocationId"],
+                                                 NetworkInterfaceId=eni_id)["AssociationId"]
+        eni = self.interface(eni_id)
+        self.assertEqual(eni["Association"]["PublicIp"], address["PublicIp"])
+        self.assertEqual(eni["Association"]["AllocationId"], address["AllocationId"])
+        self.assertEqual(eni["Association"]["AssociationId"], association)
+        described = self.ec2.describe_addresses(AllocationIds=[address["AllocationId"]])["Addresses"][0]
+        self.assertEqual(described["NetworkInterfaceId"], eni_id)
+        self.assertEqual(described["PrivateIpAddress"], eni["PrivateIpAddress"])
+        self.assertNotIn("InstanceId", described)
+
+        # Attached as a further interface, it keeps its address (the instance's own stays).
+        instance = self.instances[1]
+        self.ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance["InstanceId"], DeviceIndex=1)
+        described = self.ec2.describe_addresses(AllocationIds=[address["AllocationId"]])["Addresses"][0]
+        self.assertEqual(described["InstanceId"], instance["InstanceId"])
+        inside = self.describe_instance(instance["InstanceId"])
+        self.assertEqual(inside["PublicIpAddress"], instance["PublicIpAddress"])
+        self.assertEqual(inside["NetworkInterfaces"][1]["Association"]["PublicIp"], address["PublicIp"])
+        with self.assertEc2Error("InvalidIPAddress.InUse"):
+            self.ec2.release_address(AllocationId=address["AllocationId"])
+        self.ec2.disassociate_address(AssociationId=association)
+        self.assertNotIn("Association", self.interface(eni_id))
+        self.assertNotIn("AssociationId", self.ec2.describe_addresses(
+            AllocationIds=[address["AllocationId"]])["Addresses"][0])
+        self.assertEqual(self.describe_instance(instance["InstanceId"])["PublicIpAddress"], instance["PublicIpAddress"])
+
+        # Deleting an interface gives its address back to the account, still allocated.
+        self.ec2.detach_network_interface(AttachmentId=self.interface(eni_id)["Attachment"]["AttachmentId"])
+        other = self.ec2.create_network_interface(SubnetId=subnet["SubnetId"])["NetworkInterface"]["NetworkInterfaceId"]
+        self.ec2.associate_address(AllocationId=address["AllocationId"], NetworkInterfaceId=other)
+        self.ec2.delete_network_interface(NetworkInterfaceId=other)
+        self.assertNotIn("AssociationId", self.ec2.describe_addresses(
+            AllocationIds=[address["AllocationId"]])["Addresses"][0])
+        self.ec2.release_address(AllocationId=address["AllocationId"])
+
+    def describe_instance(self, instance_id):
+        return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -29,34 +29,32 @@ json address_of(CallContext& ctx, const json& request) {
   fail("InvalidAddress.NotFound", "Address '" + ip + "' not found.");
 }
 
-// The instance whose primary interface is `eni_id`. Throws InvalidNetworkInterfaceID.NotFound,
-// or UnsupportedOperation for an interface that is not an instance's primary one.
-json instance_with_interface(CallContext& ctx, const std::string& eni_id) {
-  auto home = find_interface(ctx, eni_id);
-  if (!home) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
-  if (!home->instance || home->interface["Attachment"].value("DeviceIndex", 0) != 0) {
-    fail("UnsupportedOperation", "Elastic IPs can be associated with an instance's primary interface only (" + eni_id +
-                                     " is not one).");
-  }
-  return std::move(*home->instance);
-}
-
 // Drops the association members of `address` and saves it (the address stays allocated).
 void forget_association(CallContext& ctx, json& address) {
   for (const char* member : kAssociationMembers) address.erase(member);
   save(ctx, kinds::kAddress, address["AllocationId"].get<std::string>(), address);
 }
 
-// Undoes `address`'s association (if any) on both sides; the instance, when it launched with
-// an automatic public address and still runs, gets a new one, as on AWS.
+// True when `home` is an instance's primary interface (whose public address is the instance's).
+bool is_primary(const InterfaceHome& home) {
+  return home.instance && home.interface["Attachment"].value("DeviceIndex", 0) == 0;
+}
+
+// Undoes `address`'s association (if any) on both sides. An instance that loses its primary
+// interface's address gets a new automatic one when it launched with one and still runs, as on AWS.
 void disassociate(CallContext& ctx, json& address) {
   if (!address.contains("AssociationId")) return;
-  if (auto instance = find(ctx, kinds::kInstance, address.value("InstanceId", ""))) {
-    instance->erase("_ElasticIp");
-    clear_public_ip(*instance);
-    InstanceState state = instance_state(*instance);
-    if (state == InstanceState::kPending || state == InstanceState::kRunning) assign_public_ip(ctx, *instance);
-    save(ctx, kinds::kInstance, (*instance)["InstanceId"].get<std::string>(), *instance);
+  auto home = find_interface(ctx, address.value("NetworkInterfaceId", ""));
+  if (home && is_primary(*home)) {
+    json& instance = *home->instance;
+    instance.erase("_ElasticIp");
+    clear_public_ip(instance);
+    InstanceState state = instance_state(instance);
+    if (state == InstanceState::kPending || state == InstanceState::kRunning) assign_public_ip(ctx, instance);
+    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+  } else if (home) {
+    home->interface.erase("Association");
+    save_interface(ctx, *home);
   }
   forget_association(ctx, address);
 }
@@ -82,51 +80,67 @@ json allocate_address(CallContext& ctx, const json& request) {
 
 json associate_address(CallContext& ctx, const json& request) {
   json address = address_of(ctx, request);
-  json instance;
+  InterfaceHome home;
   if (request.contains("NetworkInterfaceId")) {
-    instance = instance_with_interface(ctx, request["NetworkInterfaceId"].get<std::string>());
+    std::string eni_id = request["NetworkInterfaceId"].get<std::string>();
+    auto found = find_interface(ctx, eni_id);
+    if (!found) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
+    home = std::move(*found);
   } else if (request.contains("InstanceId")) {
-    instance = require(ctx, kinds::kInstance, request["InstanceId"].get<std::string>());
+    json instance = require(ctx, kinds::kInstance, request["InstanceId"].get<std::string>());
+    InstanceState state = instance_state(instance);
+    if (state == InstanceState::kTerminated || state == InstanceState::kShuttingDown) {
+      fail("IncorrectInstanceState", "The instance '" + instance["InstanceId"].get<std::string>() +
+                                         "' is not in a valid state for this operation.");
+    }
+    home = {instance["NetworkInterfaces"][0], instance};
   } else {
     fail("MissingParameter", "Either an instance ID or a network interface ID must be specified");
   }
-  std::string instance_id = instance["InstanceId"].get<std::string>();
-  InstanceState state = instance_state(instance);
-  if (state == InstanceState::kTerminated || state == InstanceState::kShuttingDown) {
-    fail("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a valid state for this operation.");
-  }
-  std::string eni_id = instance["NetworkInterfaces"][0].value("NetworkInterfaceId", "");
-  std::string eni_ip = instance["NetworkInterfaces"][0].value("PrivateIpAddress", "");
+  const std::string eni_id = home.interface.value("NetworkInterfaceId", "");
+  const std::string eni_ip = home.interface.value("PrivateIpAddress", "");
   std::string private_ip = str(request, "PrivateIpAddress", eni_ip);
   if (private_ip != eni_ip) {
     fail("InvalidParameterValue", "The private IP address " + private_ip + " is not assigned to the interface " + eni_id);
   }
   if (address.contains("AssociationId")) {
-    if (address.value("InstanceId", "") == instance_id) return {{"AssociationId", address["AssociationId"]}};
+    if (address.value("NetworkInterfaceId", "") == eni_id) return {{"AssociationId", address["AssociationId"]}};
     if (!request.value("AllowReassociation", false)) {
       fail("Resource.AlreadyAssociated", "resource " + address["AllocationId"].get<std::string>() +
                                              " is already associated with associate-id " +
                                              address["AssociationId"].get<std::string>());
     }
     disassociate(ctx, address);
-    instance = require(ctx, kinds::kInstance, instance_id);
+    home = *find_interface(ctx, eni_id);
   }
-  // An Elastic IP the instance had before is disassociated; an automatic address is given back.
-  if (instance.contains("_ElasticIp")) {
-    json previous = require(ctx, kinds::kAddress, instance["_ElasticIp"].get<std::string>());
-    disassociate(ctx, previous);
-    instance = require(ctx, kinds::kInstance, instance_id);
+  // An Elastic IP the interface had before is disassociated; an automatic address is given back.
+  if (home.interface.contains("Association") && home.interface["Association"].value("IpOwnerId", "") != "amazon") {
+    for (json& previous : list(ctx, kinds::kAddress)) {
+      if (previous.value("NetworkInterfaceId", "") == eni_id) disassociate(ctx, previous);
+    }
+    home = *find_interface(ctx, eni_id);
   }
   std::string association = new_resource_id("eipassoc");
   address["AssociationId"] = association;
-  address["InstanceId"] = instance_id;
+  if (home.instance) address["InstanceId"] = (*home.instance)["InstanceId"];
   address["NetworkInterfaceId"] = eni_id;
   address["NetworkInterfaceOwnerId"] = ctx.account_id;
   address["PrivateIpAddress"] = private_ip;
   save(ctx, kinds::kAddress, address["AllocationId"].get<std::string>(), address);
-  instance["_ElasticIp"] = address["AllocationId"];
-  set_public_ip(ctx, instance, address["PublicIp"].get<std::string>(), ctx.account_id);
-  save(ctx, kinds::kInstance, instance_id, instance);
+  const std::string public_ip = address["PublicIp"].get<std::string>();
+  if (is_primary(home)) {
+    json& instance = *home.instance;
+    instance["_ElasticIp"] = address["AllocationId"];
+    set_public_ip(ctx, instance, public_ip, ctx.account_id);
+    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+  } else {
+    home.interface["Association"] = {{"PublicIp", public_ip},
+                                     {"PublicDnsName", public_dns_name(ctx, public_ip)},
+                                     {"IpOwnerId", ctx.account_id},
+                                     {"AllocationId", address["AllocationId"]},
+                                     {"AssociationId", association}};
+    save_interface(ctx, home);
+  }
   return {{"AssociationId", association}};
 }
 
@@ -166,6 +180,12 @@ json describe_addresses(CallContext& ctx, const json& request) {
       {"public-ip", field("PublicIp")},
   };
   std::vector<json> addresses = list(ctx, kinds::kAddress);
+  for (json& a : addresses) {
+    // The instance of an address's interface is whichever it is attached to now.
+    if (!a.contains("NetworkInterfaceId")) continue;
+    auto home = find_interface(ctx, a["NetworkInterfaceId"].get<std::string>());
+    if (home && home->instance) a["InstanceId"] = (*home->instance)["InstanceId"]; else a.erase("InstanceId");
+  }
   for (const json& ip : request.value("PublicIps", json::array())) {
     bool found = false;
     for (const json& a : addresses) found = found || a.value("PublicIp", "") == ip.get<std::string>();
@@ -187,11 +207,26 @@ json describe_addresses(CallContext& ctx, const json& request) {
 }  // namespace
 
 void disassociate_elastic_ip(CallContext& ctx, json& instance) {
-  if (!instance.contains("_ElasticIp")) return;
-  auto address = find(ctx, kinds::kAddress, instance["_ElasticIp"].get<std::string>());
-  instance.erase("_ElasticIp");
-  clear_public_ip(instance);
-  if (address) forget_association(ctx, *address);
+  if (instance.contains("_ElasticIp")) {
+    auto address = find(ctx, kinds::kAddress, instance["_ElasticIp"].get<std::string>());
+    instance.erase("_ElasticIp");
+    clear_public_ip(instance);
+    if (address) forget_association(ctx, *address);
+  }
+  // Further interfaces that go with the instance give their addresses up; kept ones keep them.
+  for (json& eni : instance["NetworkInterfaces"]) {
+    if (eni["Attachment"].value("DeviceIndex", 0) != 0 && eni["Attachment"].value("DeleteOnTermination", true)) {
+      disassociate_interface_address(ctx, eni);
+    }
+  }
+}
+
+void disassociate_interface_address(CallContext& ctx, json& eni) {
+  if (!eni.contains("Association") || !eni["Association"].contains("AllocationId")) return;
+  if (auto address = find(ctx, kinds::kAddress, eni["Association"]["AllocationId"].get<std::string>())) {
+    forget_association(ctx, *address);
+  }
+  eni.erase("Association");
 }
 
 void add_address_actions(ActionTable& table) {

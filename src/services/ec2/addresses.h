@@ -11,8 +11,13 @@ namespace stratus::ec2 {
 // Registers the Elastic IP actions.
 void add_address_actions(ActionTable& table);
 
-// Disassociates `instance`'s Elastic IP, if it has one (as termination does); the address
-// stays allocated. The caller saves `instance`.
+// Disassociates `instance`'s Elastic IP, if it has one, and those of its further interfaces that
+// are deleted with it (as termination does); the addresses stay allocated. The caller saves
+// `instance`.
 void disassociate_elastic_ip(CallContext& ctx, json& instance);
+
+// Disassociates the Elastic IP of interface `eni` (one that is not an instance's primary), if
+// it has one; the address stays allocated. The caller saves `eni`.
+void disassociate_interface_address(CallContext& ctx, json& eni);
 
 }  // namespace stratus::ec2

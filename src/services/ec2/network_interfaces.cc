@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/network_defaults.h"
 #include "common/timestamp.h"
+#include "services/ec2/addresses.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/instances.h"
@@ -150,6 +151,7 @@ json delete_network_interface(CallContext& ctx, const json& request) {
   InterfaceHome home = require_interface(ctx, request);
   std::string id = home.interface["NetworkInterfaceId"].get<std::string>();
   if (home.instance) fail("InvalidNetworkInterface.InUse", "The network interface '" + id + "' is currently in use.");
+  disassociate_interface_address(ctx, home.interface);
   remove(ctx, id);
   return json::object();
 }

@@ -39,11 +39,15 @@ void assign_public_ip(CallContext& ctx, json& instance) {
   set_public_ip(ctx, instance, ip, "amazon");
 }
 
-void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, const std::string& owner) {
+std::string public_dns_name(const CallContext& ctx, const std::string& ip) {
   std::string dashed = ip;
   std::replace(dashed.begin(), dashed.end(), '.', '-');
-  std::string dns = "ec2-" + dashed + (ctx.region == "us-east-1" ? ".compute-1.amazonaws.com"
-                                                                  : "." + ctx.region + ".compute.amazonaws.com");
+  return "ec2-" + dashed + (ctx.region == "us-east-1" ? ".compute-1.amazonaws.com"
+                                                       : "." + ctx.region + ".compute.amazonaws.com");
+}
+
+void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, const std::string& owner) {
+  std::string dns = public_dns_name(ctx, ip);
   instance["PublicIpAddress"] = ip;
   instance["PublicDnsName"] = dns;
   instance["NetworkInterfaces"][0]["Association"] = {{"PublicIp", ip}, {"PublicDnsName", dns}, {"IpOwnerId", owner}};

@@ -17,11 +17,15 @@ std::string allocate_public_ip(CallContext& ctx, const std::string& previous = "
 // Elastic IP (sets PublicIpAddress, PublicDnsName, the primary interface's Association).
 void assign_public_ip(CallContext& ctx, json& instance);
 
+// The public DNS name AWS gives `ip` in the call's region ("ec2-a-b-c-d.compute-1.amazonaws.com").
+std::string public_dns_name(const CallContext& ctx, const std::string& ip);
+
 // Makes `ip` the instance's public address, owned by `owner` ("amazon" for automatic ones, the
 // account for Elastic IPs).
 void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, const std::string& owner);
 
-// Takes the instance's public address away (the API's view; the reconciler unpublishes it).
+// Takes the instance's public address away from it and its primary interface (the API's view;
+// the reconciler unpublishes it). Other interfaces keep their Elastic IPs.
 void clear_public_ip(json& instance);
 
 }  // namespace stratus::ec2
