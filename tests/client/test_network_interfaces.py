@@ -74,6 +74,8 @@ class NetworkInterfaceTest(StandInImageTestCase):
         self.assertEqual(eni["Description"], "second leg")
         self.assertNotIn("Attachment", eni)
         self.assertRegex(eni["MacAddress"], r"^02(:[0-9a-f]{2}){5}$")
+        free = self.ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0]["AvailableIpAddressCount"]
+        self.assertEqual(free, 256 - 5 - 1)  # AWS's five reserved, and this interface's
 
         # A chosen address: taken, outside the subnet and reserved ones are refused.
         fixed = self.ec2.create_network_interface(SubnetId=subnet["SubnetId"],
@@ -217,6 +219,30 @@ class NetworkInterfaceTest(StandInImageTestCase):
         self.assertNotIn("AssociationId", self.ec2.describe_addresses(
             AllocationIds=[address["AllocationId"]])["Addresses"][0])
         self.ec2.release_address(AllocationId=address["AllocationId"])
+
+    def test_run_instances_with_its_primary_interface_spelled_out(self):
+        subnet = self.subnet()
+        group = self.ec2.create_security_group(GroupName="eni-launch", Description="launch",
+                                               VpcId=subnet["VpcId"])["GroupId"]
+        primary = {"DeviceIndex": 0, "SubnetId": subnet["SubnetId"], "Groups": [group],
+                   "PrivateIpAddress": "172.31.210.77", "AssociatePublicIpAddress": False}
+        launch = dict(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1)
+        instance = self.ec2.run_instances(NetworkInterfaces=[primary], **launch)["Instances"][0]
+        self.assertEqual(instance["SubnetId"], subnet["SubnetId"])
+        self.assertEqual(instance["PrivateIpAddress"], "172.31.210.77")
+        self.assertEqual(instance["SecurityGroups"], [{"GroupId": group, "GroupName": "eni-launch"}])
+        self.assertNotIn("PublicIpAddress", instance)
+        with self.assertEc2Error("InvalidIPAddress.InUse"):
+            self.ec2.run_instances(NetworkInterfaces=[primary], **launch)
+        with self.assertEc2Error("InvalidParameterCombination"):
+            self.ec2.run_instances(NetworkInterfaces=[primary], SubnetId=subnet["SubnetId"], **launch)
+        with self.assertEc2Error("InvalidParameterCombination"):
+            self.ec2.run_instances(NetworkInterfaces=[dict(primary, PrivateIpAddress="172.31.210.78")],
+                                   ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=2)
+        with self.assertEc2Error("UnsupportedOperation"):
+            self.ec2.run_instances(NetworkInterfaces=[dict(primary, PrivateIpAddress="172.31.210.79"),
+                                                      {"DeviceIndex": 1, "SubnetId": subnet["SubnetId"]}], **launch)
+        self.ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
 
     def describe_instance(self, instance_id):
         return self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]

@@ -56,6 +56,35 @@ json launch_subnet(CallContext& ctx, const json& request) {
   fail("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
 }
 
+// `request` with the primary interface's subnet, groups and private address at the top level:
+// RunInstances takes them there or as NetworkInterfaces[DeviceIndex 0], not both. Further
+// interfaces are attached after launch (AttachNetworkInterface); naming them here is refused.
+json primary_interface_at_top(json request) {
+  if (!request.contains("NetworkInterfaces")) return request;
+  for (const json& nic : request["NetworkInterfaces"]) {
+    if (nic.value("DeviceIndex", -1) != 0 || nic.contains("NetworkInterfaceId")) {
+      fail("UnsupportedOperation", "RunInstances here takes one new primary interface (DeviceIndex 0); attach "
+                                   "further or existing interfaces with AttachNetworkInterface.");
+    }
+    for (const char* member : {"SubnetId", "PrivateIpAddress"}) {
+      if (!nic.contains(member)) continue;
+      if (request.contains(member)) {
+        fail("InvalidParameterCombination", std::string("Network interfaces and an instance-level ") + member +
+                                                " may not be specified on the same request");
+      }
+      request[member] = nic[member];
+    }
+    if (nic.contains("Groups")) {
+      if (request.contains("SecurityGroupIds") || request.contains("SecurityGroups")) {
+        fail("InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be "
+                                            "specified on the same request");
+      }
+      request["SecurityGroupIds"] = nic["Groups"];
+    }
+  }
+  return request;
+}
+
 json security_groups_for(CallContext& ctx, const json& request, const std::string& vpc_id) {
   json groups = security_group_refs(ctx, request.value("SecurityGroupIds", json::array()), vpc_id);
   for (const json& name : request.value("SecurityGroups", json::array())) {
@@ -126,7 +155,7 @@ RootVolume root_volume(const json& request, const json& image) {
 json new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet, const json& groups,
                   const std::string& reservation_id, int64_t index, const json& tags) {
   std::string id = new_resource_id("i");
-  json eni = new_interface(ctx, subnet, groups);
+  json eni = new_interface(ctx, subnet, groups, str(request, "PrivateIpAddress"));
   std::string ip = eni["PrivateIpAddress"].get<std::string>();
   std::string dns = eni["PrivateDnsName"].get<std::string>();
   std::string type = request["InstanceType"].get<std::string>();
@@ -215,7 +244,8 @@ json reservation_of(const std::vector<json>& instances, const std::string& accou
           {"Instances", members}};
 }
 
-json run_instances(CallContext& ctx, const json& request) {
+json run_instances(CallContext& ctx, const json& given) {
+  const json request = primary_interface_at_top(given);
   if (!request.contains("ImageId")) fail("MissingParameter", "The request must contain the parameter ImageId");
   std::string image_id = request["ImageId"].get<std::string>();
   if (!is_resource_id(image_id, "ami")) fail("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
@@ -274,6 +304,9 @@ json run_instances(CallContext& ctx, const json& request) {
   int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
                                      type_info["MemoryInfo"].value("SizeInMiB", 512), max_count);
   if (count < min_count) fail_insufficient_capacity(type, subnet["AvailabilityZone"].get<std::string>());
+  if (request.contains("PrivateIpAddress") && max_count > 1) {
+    fail("InvalidParameterCombination", "A private IP address may only be given when launching one instance");
+  }
   std::string reservation = new_resource_id("r");
   std::vector<json> launched;
   for (int64_t i = 0; i < count; ++i) {

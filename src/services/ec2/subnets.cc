@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/network_interfaces.h"
 #include "services/ec2/network_acls.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
@@ -119,8 +120,16 @@ const FilterTable& subnet_filters() {
 }
 
 json describe_subnets(CallContext& ctx, const json& request) {
-  return describe_stored(ctx, request,
-                         DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", subnet_filters()});
+  json page = describe_stored(ctx, request,
+                              DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", subnet_filters()});
+  // The stored count is the subnet's size less AWS's five reserved addresses; every interface in
+  // it takes one more. (The available-ip-address-count filter sees the stored count.)
+  std::map<std::string, int64_t> used;
+  for (const json& eni : all_interfaces(ctx)) ++used[eni.value("SubnetId", "")];
+  for (json& subnet : page["Subnets"]) {
+    subnet["AvailableIpAddressCount"] = subnet.value("AvailableIpAddressCount", int64_t{0}) - used[subnet.value("SubnetId", "")];
+  }
+  return page;
 }
 
 }  // namespace
