@@ -54,16 +54,22 @@ std::vector<AttachedPort> ports_of(const json& instance) {
   return out;
 }
 
+// Writes a copy of the attached interface `eni` of an instance in `region` as a record of its
+// own, available. REQUIRES: `txn` is a write transaction.
+void put_available(store::Transaction& txn, const std::string& region, json eni) {
+  eni.erase("Attachment");
+  eni["Status"] = "available";
+  std::string id = eni["NetworkInterfaceId"].get<std::string>();
+  txn.put({id, "network-interface", region, std::move(eni)});
+}
+
 // Moves the interface of `instance` whose attachment is `attachment_id` out of it into a record
 // of its own, available. REQUIRES: `txn` is a write transaction.
 void release_interface(store::Transaction& txn, store::Record& instance, const std::string& attachment_id) {
   json& enis = instance.doc["NetworkInterfaces"];
   for (auto eni = enis.begin(); eni != enis.end(); ++eni) {
     if ((*eni)["Attachment"].value("AttachmentId", "") != attachment_id) continue;
-    json available = *eni;
-    available.erase("Attachment");
-    available["Status"] = "available";
-    txn.put({available["NetworkInterfaceId"].get<std::string>(), "network-interface", instance.region, available});
+    put_available(txn, instance.region, *eni);
     enis.erase(eni);
     return;
   }
@@ -191,11 +197,7 @@ bool InstanceReconciler::update(const std::string& id, const std::string& expect
     // Interfaces whose DeleteOnTermination is false outlive the instance, available; the
     // terminated instance still lists them all, as AWS does for its last hour.
     for (const json& eni : record->doc["NetworkInterfaces"]) {
-      if (eni["Attachment"].value("DeleteOnTermination", true)) continue;
-      json available = eni;
-      available.erase("Attachment");
-      available["Status"] = "available";
-      txn->put({available["NetworkInterfaceId"].get<std::string>(), "network-interface", record->region, available});
+      if (!eni["Attachment"].value("DeleteOnTermination", true)) put_available(*txn, record->region, eni);
     }
   }
   txn->put(*record);
