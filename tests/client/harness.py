@@ -728,10 +728,18 @@ class VmTestCase(StratusTestCase):
              "-o", "LogLevel=ERROR", "ec2-user@" + instance["PublicIpAddress"], command],
             capture_output=True, text=True, timeout=timeout)
 
+    def ssh_answers(self, instance):
+        """Whether an SSH login to `instance` completes within 10 s. A session whose packets
+        start being dropped after the TCP handshake (a rule applied mid-login) counts as no."""
+        try:
+            return self.ssh(instance, "true", timeout=10).returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
+
     def wait_ssh(self, instance, deadline=300):
         end = time.time() + deadline
         while time.time() < end:
-            if self.ssh(instance, "true").returncode == 0:
+            if self.ssh_answers(instance):
                 return
             time.sleep(2)
         console = self.ec2.get_console_output(InstanceId=instance["InstanceId"]).get("Output", "")

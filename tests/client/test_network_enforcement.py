@@ -87,7 +87,7 @@ class SecurityGroupEnforcementTest(VmTestCase):
         # the public subnet; a route to the internet gateway opens it.
         self.wait_for(lambda: self.tcp_open_from(vms["client"], vms["outsider"]["PrivateIpAddress"], 22), 300,
                       "the private instance's sshd is not reachable from the public subnet")
-        self.assertNotEqual(self.ssh(vms["outsider"], "true").returncode, 0)
+        self.assertFalse(self.ssh_answers(vms["outsider"]))
         self.ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
         self.wait_ssh(vms["outsider"], deadline=30)
 
@@ -106,7 +106,7 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.wait_ssh(vms["outsider"], deadline=30)  # 22 in, replies out to ephemeral ports
         self.assertFalse(self.tcp_open_from(vms["outsider"], vms["app"]["PrivateIpAddress"], 22))  # 22 out: denied
         self.ec2.replace_network_acl_entry(RuleAction="deny", **ssh_in)
-        self.wait_for(lambda: self.ssh(vms["outsider"], "true").returncode != 0, 30, "the deny entry did not apply")
+        self.wait_for(lambda: not self.ssh_answers(vms["outsider"]), 30, "the deny entry did not apply")
         self.ec2.replace_network_acl_association(AssociationId=moved, NetworkAclId=default_acl["NetworkAclId"])
         self.wait_ssh(vms["outsider"], deadline=30)
         app_vm = vms["app"]
@@ -152,7 +152,7 @@ class SecurityGroupEnforcementTest(VmTestCase):
         by_eip = dict(vms["outsider"], PublicIpAddress=address["PublicIp"])
         self.wait_ssh(by_eip, deadline=30)
         self.assertEqual(self.hostname(by_eip), vms["outsider"]["PrivateDnsName"].split(".")[0])
-        self.assertNotEqual(self.ssh(vms["outsider"], "true").returncode, 0)  # the automatic IP is gone
+        self.assertFalse(self.ssh_answers(vms["outsider"]))  # the automatic IP is gone
         self.ec2.stop_instances(InstanceIds=[ids["outsider"]])
         self.waiter("instance_stopped", ids["outsider"])
         self.assertEqual(self.describe(ids["outsider"])["PublicIpAddress"], address["PublicIp"])
