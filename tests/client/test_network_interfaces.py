@@ -76,6 +76,8 @@ class NetworkInterfaceTest(StandInImageTestCase):
         self.assertRegex(eni["MacAddress"], r"^02(:[0-9a-f]{2}){5}$")
         free = self.ec2.describe_subnets(SubnetIds=[subnet["SubnetId"]])["Subnets"][0]["AvailableIpAddressCount"]
         self.assertEqual(free, 256 - 5 - 1)  # AWS's five reserved, and this interface's
+        by_count = self.ec2.describe_subnets(Filters=[{"Name": "available-ip-address-count", "Values": [str(free)]}])
+        self.assertIn(subnet["SubnetId"], [s["SubnetId"] for s in by_count["Subnets"]])
 
         # A chosen address: taken, outside the subnet and reserved ones are refused.
         fixed = self.ec2.create_network_interface(SubnetId=subnet["SubnetId"],

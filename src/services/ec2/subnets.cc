@@ -102,7 +102,6 @@ const FilterTable& subnet_filters() {
   static const FilterTable table = {
       {"availability-zone", field("AvailabilityZone")},
       {"availability-zone-id", field("AvailabilityZoneId")},
-      {"available-ip-address-count", field("AvailableIpAddressCount")},
       {"cidr-block", field("CidrBlock")},
       {"cidr", field("CidrBlock")},
       {"cidrBlock", field("CidrBlock")},
@@ -120,15 +119,19 @@ const FilterTable& subnet_filters() {
 }
 
 json describe_subnets(CallContext& ctx, const json& request) {
-  json page = describe_stored(ctx, request,
-                              DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", subnet_filters()});
   // The stored count is the subnet's size less AWS's five reserved addresses; every interface in
-  // it takes one more. (The available-ip-address-count filter sees the stored count.)
+  // it takes one more. The filter and the result both see the difference.
   std::map<std::string, int64_t> used;
   for (const json& eni : all_interfaces(ctx)) ++used[eni.value("SubnetId", "")];
-  for (json& subnet : page["Subnets"]) {
-    subnet["AvailableIpAddressCount"] = subnet.value("AvailableIpAddressCount", int64_t{0}) - used[subnet.value("SubnetId", "")];
-  }
+  auto available = [&used](const json& subnet) {
+    return subnet.value("AvailableIpAddressCount", int64_t{0}) - used[subnet.value("SubnetId", "")];
+  };
+  FilterTable filters = subnet_filters();
+  filters["available-ip-address-count"] = [&available](const json& subnet) {
+    return std::vector<std::string>{std::to_string(available(subnet))};
+  };
+  json page = describe_stored(ctx, request, DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", filters});
+  for (json& subnet : page["Subnets"]) subnet["AvailableIpAddressCount"] = available(subnet);
   return page;
 }
 
