@@ -328,6 +328,21 @@ Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const VpcFire
   return true;
 }
 
+Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes) {
+  auto applied = routes_.find(vpc_id);
+  if (applied != routes_.end() && applied->second == routes) return true;
+  fs::path batch = file(vpc_id, "routes");
+  {
+    std::ofstream out(batch, std::ios::trunc);
+    out << interface_route_batch(routes);
+    if (!out) return ApiError{"InternalError", "cannot write " + batch.string()};
+  }
+  auto done = ip({"-n", netns_name(vpc_id), "-batch", batch.string()});
+  if (!done.ok()) return done;
+  routes_[vpc_id] = routes;
+  return true;
+}
+
 bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) const {
   std::ifstream in(file(vpc_id, "dhcp.leases"));
   std::string line;
@@ -339,6 +354,7 @@ bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) co
 
 Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
   firewalls_.erase(vpc_id);
+  routes_.erase(vpc_id);
   // The VPC's files (its resolver's and its DHCP server's) start with its id.
   std::error_code ec;
   std::vector<fs::path> files;

@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "compute/process_runner.h"
 #include "net/firewall_ruleset.h"
+#include "net/interface_routes.h"
 
 namespace stratus::net {
 
@@ -69,6 +70,11 @@ class VpcNetwork {
   // REQUIRES: ensure_vpc().
   Result<bool> apply_firewall(const std::string& vpc_id, const VpcFirewall& firewall);
 
+  // Makes the VPC router's interface routes (route table entries whose target is a network
+  // interface) `routes`, replacing the ones it had; nothing when it already has them.
+  // REQUIRES: ensure_vpc().
+  Result<bool> set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes);
+
   // True when the VPC's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& mac) const;
   // True when the VPC's namespace exists (it does not after a host restart).
@@ -104,6 +110,7 @@ class VpcNetwork {
   compute::ProcessRunner& runner_;
   std::filesystem::path state_dir_;
   std::map<std::string, VpcFirewall> firewalls_;  // VPC -> the firewall it was last given
+  std::map<std::string, VpcInterfaceRoutes> routes_;  // VPC -> the interface routes it was last given
 };
 
 }  // namespace stratus::net

@@ -113,5 +113,38 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   EXPECT_TRUE(fs::is_empty(state_.path()));
 }
 
+TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
+  auto vpc_cidr = *Ipv4Cidr::parse("10.0.0.0/16");
+  auto subnet_cidr = *Ipv4Cidr::parse("10.0.1.0/24");
+  Port nat{"eni-0123456789abcdef0", "02:00:0a:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
+  Port app{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
+  std::string ns = VpcNetwork::netns_name(vpc_);
+  std::string nat_tap = VpcNetwork::tap_name(nat.eni_id), app_tap = VpcNetwork::tap_name(app.eni_id);
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, "subnet-0123456789abcdef0", subnet_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, nat).ok());
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, app).ok());
+
+  VpcInterfaceRoutes through_nat{"10.0.0.0/16", {{{app_tap, nat_tap}, {{"0.0.0.0/0", nat.ip, nat_tap}}}}};
+  ASSERT_TRUE(network_.set_interface_routes(vpc_, through_nat).ok());
+  std::string rules = shell_output("ip -n " + ns + " rule show pref 1000");
+  EXPECT_NE(rules.find("iif " + app_tap + " lookup 1000"), std::string::npos) << rules;
+  EXPECT_EQ(rules.find("iif " + nat_tap), std::string::npos) << rules;
+  std::string table = shell_output("ip -n " + ns + " route show table 1000");
+  EXPECT_NE(table.find("default via 10.0.1.10 dev " + nat_tap), std::string::npos) << table;
+  EXPECT_NE(table.find("throw 10.0.0.0/16"), std::string::npos) << table;
+
+  // Another VpcNetwork (stratus restarted) replaces what the namespace has, not what it remembers.
+  VpcNetwork restarted{runner_, state_.path()};
+  VpcInterfaceRoutes dropped{"10.0.0.0/16", {{{app_tap}, {{"10.9.0.0/16", "", ""}}}}};
+  ASSERT_TRUE(restarted.set_interface_routes(vpc_, dropped).ok());
+  table = shell_output("ip -n " + ns + " route show table 1000");
+  EXPECT_EQ(table.find("default"), std::string::npos) << table;
+  EXPECT_NE(table.find("blackhole 10.9.0.0/16"), std::string::npos) << table;
+  ASSERT_TRUE(restarted.set_interface_routes(vpc_, {"10.0.0.0/16", {}}).ok());
+  EXPECT_EQ(shell_output("ip -n " + ns + " rule show pref 1000"), "");
+  EXPECT_EQ(shell_output("ip -n " + ns + " route show table all proto 248"), "");
+}
+
 }  // namespace
 }  // namespace stratus::net

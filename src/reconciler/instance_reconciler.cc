@@ -13,6 +13,7 @@
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
 #include "reconciler/vpc_firewalls.h"
+#include "reconciler/vpc_interface_routes.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -127,12 +128,21 @@ void InstanceReconciler::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
+  auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
+  if (!firewall.ok()) return firewall;
+  auto routes = network_.set_interface_routes(vpc_id, interface_routes_[vpc_id]);
+  if (!routes.ok()) return routes;
+  return network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
+}
+
 void InstanceReconciler::reconcile_once() {
   std::vector<store::Record> records;
   {
     auto txn = store_.begin_read();
     records = txn->list("instance", std::nullopt);
     firewalls_ = vpc_firewalls(*txn);
+    interface_routes_ = vpc_interface_routes(*txn);
   }
   published_.clear();
   for (const store::Record& record : records) {
@@ -170,10 +180,8 @@ void InstanceReconciler::reconcile_once() {
       continue;
     }
     if (active.count(vpc_id)) {
-      auto applied = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
-      if (!applied.ok()) std::fprintf(stderr, "stratus: firewall of %s: %s\n", vpc_id.c_str(), applied.error().message.c_str());
-      auto published = network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
-      if (!published.ok()) std::fprintf(stderr, "stratus: public IPs of %s: %s\n", vpc_id.c_str(), published.error().message.c_str());
+      auto configured = configure_router(vpc_id);
+      if (!configured.ok()) std::fprintf(stderr, "stratus: router of %s: %s\n", vpc_id.c_str(), configured.error().message.c_str());
       continue;
     }
     if (imds_ != nullptr) imds_->stop_listening(vpc_id);
@@ -251,10 +259,8 @@ bool InstanceReconciler::boot(const store::Record& record) {
   }
   ensure_ports(record.region, vpc_id, ports);
   // The firewall is in place before the VM can send a packet.
-  auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
-  if (!firewall.ok()) throw std::runtime_error(firewall.error().message);
-  auto published = network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
-  if (!published.ok()) throw std::runtime_error(published.error().message);
+  auto configured = configure_router(vpc_id);
+  if (!configured.ok()) throw std::runtime_error(configured.error().message);
   if (imds_ != nullptr && !listening_.count(vpc_id)) {
     auto listening = imds_->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
     if (!listening.ok()) throw std::runtime_error(listening.error().message);

@@ -67,6 +67,9 @@ class InstanceReconciler {
 
  private:
   void reconcile(const store::Record& record);
+  // Makes the VPC router's firewall, interface routes and public addresses what the store said
+  // at the start of the pass; the first failure.
+  Result<bool> configure_router(const std::string& vpc_id);
   // Makes the router ready for `ports` of an instance in `vpc_id` of `region`: the VPC, the
   // ports' subnets and their taps. Throws on failure.
   void ensure_ports(const std::string& region, const std::string& vpc_id, const std::vector<AttachedPort>& ports);
@@ -93,6 +96,8 @@ class InstanceReconciler {
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   // VPC -> its router's firewall as the store says at the start of the pass (loop thread only).
   std::map<std::string, net::VpcFirewall> firewalls_;
+  // VPC -> its router's interface routes, likewise.
+  std::map<std::string, net::VpcInterfaceRoutes> interface_routes_;
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};

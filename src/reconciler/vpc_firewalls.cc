@@ -5,18 +5,13 @@
 
 #include "common/cidr.h"
 #include "common/network_defaults.h"
-#include "compute/instance_state.h"
 #include "net/vpc_network.h"
+#include "reconciler/router_view.h"
 
 namespace stratus::reconciler {
 namespace {
 
 using nlohmann::json;
-
-bool has_port(const json& instance) {
-  auto state = compute::parse_state(instance["State"].value("Name", "pending"));
-  return state && compute::holds_host(*state);
-}
 
 // The private addresses of an interface document.
 std::vector<std::string> addresses_of(const json& eni) {
@@ -29,38 +24,31 @@ std::vector<std::string> addresses_of(const json& eni) {
 // Subnet -> whether its route table leads the host's edge address to an attached gateway.
 class InternetRoutes {
  public:
-  explicit InternetRoutes(store::Transaction& txn) {
+  explicit InternetRoutes(store::Transaction& txn) : tables_(txn) {
     for (const store::Record& gateway : txn.list("internet-gateway", std::nullopt)) {
       for (const json& a : gateway.doc.value("Attachments", json::array())) {
         attached_.insert(gateway.id + " " + a.value("VpcId", ""));
       }
     }
-    for (const store::Record& table : txn.list("route-table", std::nullopt)) {
-      bool internet = false;
-      for (const json& route : table.doc.value("Routes", json::array())) {
-        std::string gateway = route.value("GatewayId", "");
-        auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
-        internet = internet || (gateway.rfind("igw-", 0) == 0 && destination &&
-                                destination->contains(Ipv4Cidr{*parse_ipv4(kHostEdgeAddress), 32}) &&
-                                attached_.count(gateway + " " + table.doc.value("VpcId", "")));
-      }
-      for (const json& a : table.doc.value("Associations", json::array())) {
-        if (a.value("Main", false)) main_[table.doc.value("VpcId", "")] = internet;
-        if (a.contains("SubnetId")) subnets_[a["SubnetId"].get<std::string>()] = internet;
-      }
-    }
   }
   bool reaches(const std::string& subnet_id, const std::string& vpc_id) const {
-    auto own = subnets_.find(subnet_id);
-    if (own != subnets_.end()) return own->second;
-    auto main = main_.find(vpc_id);
-    return main != main_.end() && main->second;
+    const json* table = tables_.of(subnet_id, vpc_id);
+    if (table == nullptr) return false;
+    for (const json& route : table->value("Routes", json::array())) {
+      std::string gateway = route.value("GatewayId", "");
+      auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
+      if (gateway.rfind("igw-", 0) == 0 && destination &&
+          destination->contains(Ipv4Cidr{*parse_ipv4(kHostEdgeAddress), 32}) &&
+          attached_.count(gateway + " " + table->value("VpcId", ""))) {
+        return true;
+      }
+    }
+    return false;
   }
 
  private:
-  std::set<std::string> attached_;          // "igw-... vpc-..."
-  std::map<std::string, bool> subnets_;     // explicitly associated subnets
-  std::map<std::string, bool> main_;        // VPC -> its main table
+  RouteTableLookup tables_;
+  std::set<std::string> attached_;  // "igw-... vpc-..."
 };
 
 // An ACL entry document as the firewall's AclEntry.
@@ -130,7 +118,7 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn) {
   std::map<std::string, std::map<std::string, std::vector<std::string>>> taps;  // VPC -> subnet -> taps
   for (const store::Record& record : instances) {
     const json& instance = record.doc;
-    if (!has_port(instance)) continue;
+    if (!has_ports(instance)) continue;
     for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
       net::InterfaceFirewall port;
       port.tap = net::VpcNetwork::tap_name(eni.value("NetworkInterfaceId", ""));

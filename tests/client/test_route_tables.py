@@ -151,6 +151,50 @@ class RouteTableTest(StratusTestCase):
             self.ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0",
                                   GatewayId=default_igw)
 
+    def test_route_to_a_network_interface(self):
+        rt = self.rtb()["RouteTableId"]
+        eni = self.ec2.create_network_interface(SubnetId=self.subnet_a)["NetworkInterface"]["NetworkInterfaceId"]
+        self.addCleanup(self.ec2.delete_network_interface, NetworkInterfaceId=eni)
+        self.ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=eni)
+        route = [r for r in self.describe(rt)["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"][0]
+        self.assertEqual(route["NetworkInterfaceId"], eni)
+        self.assertEqual(route["Origin"], "CreateRoute")
+        # An interface attached to no running instance forwards nothing.
+        self.assertEqual(route["State"], "blackhole")
+        self.assertNotIn("InstanceId", route)
+        for name, value in (("route.network-interface-id", eni), ("route.state", "blackhole")):
+            got = self.ec2.describe_route_tables(Filters=[{"Name": name, "Values": [value]}])["RouteTables"]
+            self.assertEqual([x["RouteTableId"] for x in got], [rt], name)
+        # ReplaceRoute moves the destination back to the gateway.
+        self.ec2.replace_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=self.igw)
+        route = [r for r in self.describe(rt)["Routes"] if r["DestinationCidrBlock"] == "0.0.0.0/0"][0]
+        self.assertEqual((route.get("GatewayId"), route.get("NetworkInterfaceId"), route["State"]),
+                         (self.igw, None, "active"))
+        self.ec2.replace_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=eni)
+        self.assertIn(eni, [r.get("NetworkInterfaceId") for r in self.describe(rt)["Routes"]])
+
+    def test_route_target_errors(self):
+        rt = self.rtb()["RouteTableId"]
+        eni = self.ec2.create_network_interface(SubnetId=self.subnet_a)["NetworkInterface"]["NetworkInterfaceId"]
+        self.addCleanup(self.ec2.delete_network_interface, NetworkInterfaceId=eni)
+        default_subnet = self.ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
+        foreign = self.ec2.create_network_interface(SubnetId=default_subnet["SubnetId"])["NetworkInterface"]
+        self.addCleanup(self.ec2.delete_network_interface, NetworkInterfaceId=foreign["NetworkInterfaceId"])
+        cases = [
+            ("InvalidParameterCombination", dict(GatewayId=self.igw, NetworkInterfaceId=eni)),
+            ("InvalidNetworkInterfaceID.NotFound", dict(NetworkInterfaceId="eni-0123456789abcdef0")),
+            ("InvalidNetworkInterfaceID.Malformed", dict(NetworkInterfaceId="nope")),
+            ("InvalidParameterValue", dict(NetworkInterfaceId=foreign["NetworkInterfaceId"])),
+            ("InvalidInstanceID.NotFound", dict(InstanceId="i-0123456789abcdef0")),
+            ("InvalidParameterValue", dict(NatGatewayId="nat-0123456789abcdef0")),
+            ("InvalidParameterValue", dict()),
+        ]
+        for code, target in cases:
+            with self.subTest(code=code, target=target):
+                with self.assertEc2Error(code, status=400):
+                    self.ec2.create_route(RouteTableId=rt, DestinationCidrBlock="0.0.0.0/0", **target)
+        self.assertEqual(routes_of(self.describe(rt)), [("10.1.0.0/16", "local")])
+
     def test_malformed_destination(self):
         rt = self.rtb()["RouteTableId"]
         with self.assertEc2Error("InvalidParameterValue", status=400):

@@ -171,6 +171,9 @@ json describe_values(std::vector<json> items, const json& request, const FilterT
 
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec) {
   std::vector<json> docs = list(ctx, spec.kind);
+  if (spec.present) {
+    for (json& doc : docs) doc = spec.present(std::move(doc));
+  }
   if (!spec.ids_member.empty() && request.contains(spec.ids_member) && !request[spec.ids_member].empty()) {
     if (request.contains("MaxResults")) {
       fail("InvalidParameterCombination",

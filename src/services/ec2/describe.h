@@ -40,6 +40,9 @@ struct DescribeSpec {
   std::string id_field;       // resource member holding its id (e.g. "VpcId")
   std::string result_member;  // result member holding the list (e.g. "Vpcs")
   const FilterTable& filters;
+  // How a stored document is shown (members derived from other resources), before filtering;
+  // empty: as stored.
+  std::function<json(json)> present = nullptr;
 };
 
 // Describes stored resources: explicit ids (every one must exist, else the kind's NotFound

@@ -102,17 +102,6 @@ json with_tag_set(json eni) {
   return eni;
 }
 
-// The interface named by the request's NetworkInterfaceId (NotFound/Malformed otherwise).
-InterfaceHome require_interface(CallContext& ctx, const json& request) {
-  std::string id = str(request, "NetworkInterfaceId");
-  if (!is_resource_id(id, "eni")) {
-    fail("InvalidNetworkInterfaceID.Malformed", "Invalid id: \"" + id + "\" (expecting \"eni-...\")");
-  }
-  auto home = find_interface(ctx, id);
-  if (!home) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + id + "' does not exist");
-  return std::move(*home);
-}
-
 json create_network_interface(CallContext& ctx, const json& request) {
   json subnet = require(ctx, kinds::kSubnet, str(request, "SubnetId"));
   if (request.value("SecondaryPrivateIpAddressCount", 0) > 0 || request.value("PrivateIpAddresses", json::array()).size() > 1 ||
@@ -334,6 +323,16 @@ json new_interface(CallContext& ctx, const json& subnet, const json& groups, con
           {"Description", ""},
           {"Tags", json::array()},
           {"_AvailabilityZone", subnet["AvailabilityZone"]}};
+}
+
+InterfaceHome require_interface(CallContext& ctx, const json& request) {
+  std::string id = str(request, "NetworkInterfaceId");
+  if (!is_resource_id(id, "eni")) {
+    fail("InvalidNetworkInterfaceID.Malformed", "Invalid id: \"" + id + "\" (expecting \"eni-...\")");
+  }
+  auto home = find_interface(ctx, id);
+  if (!home) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + id + "' does not exist");
+  return std::move(*home);
 }
 
 std::optional<InterfaceHome> find_interface(CallContext& ctx, const std::string& id) {

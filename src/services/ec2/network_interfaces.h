@@ -33,6 +33,10 @@ json new_interface(CallContext& ctx, const json& subnet, const json& groups, con
 // no longer holds any), or nullopt.
 std::optional<InterfaceHome> find_interface(CallContext& ctx, const std::string& id);
 
+// The interface named by the request's NetworkInterfaceId, or throws
+// InvalidNetworkInterfaceID.Malformed / .NotFound.
+InterfaceHome require_interface(CallContext& ctx, const json& request);
+
 // Writes `home.interface` back where it lives (into its instance's record, or its own).
 void save_interface(CallContext& ctx, const InterfaceHome& home);
 

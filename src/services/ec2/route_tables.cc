@@ -3,6 +3,7 @@
 #include "common/cidr.h"
 #include "common/ids.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/network_interfaces.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
 
@@ -58,12 +59,84 @@ std::string destination_of(const json& request) {
   return cidr->str();
 }
 
-std::string gateway_of(const json& request) {
-  std::string gateway = str(request, "GatewayId");
-  if (gateway.empty()) {
-    fail("InvalidParameterValue", "A route target is required; this region supports GatewayId (internet gateway)");
+// The target members of a route created by `request` in `table`: {GatewayId} for an internet
+// gateway attached to the table's VPC, {NetworkInterfaceId} for an interface of that VPC (an
+// instance stands for its only interface). Throws AWS's error for a missing, doubled, unknown
+// or foreign target.
+json target_of(CallContext& ctx, const json& request, const json& table) {
+  static const std::vector<std::string> kTargets = {"GatewayId", "InstanceId", "NetworkInterfaceId",
+                                                    "VpcPeeringConnectionId", "NatGatewayId"};
+  std::vector<std::string> given;
+  for (const std::string& member : kTargets) {
+    if (!str(request, member.c_str()).empty()) given.push_back(member);
   }
-  return gateway;
+  if (given.empty()) {
+    fail("InvalidParameterValue", "A route target is required; this region supports GatewayId (internet gateway), "
+                                  "InstanceId and NetworkInterfaceId");
+  }
+  if (given.size() > 1) {
+    fail("InvalidParameterCombination", "The parameter " + given[0] + " cannot be used with the parameter " + given[1]);
+  }
+  const std::string table_id = table["RouteTableId"].get<std::string>(), vpc_id = table["VpcId"].get<std::string>();
+  const std::string id = str(request, given[0].c_str());
+  if (given[0] == "GatewayId") {
+    require_gateway_for(ctx, id, vpc_id, table_id);
+    return {{"GatewayId", id}};
+  }
+  if (given[0] == "NetworkInterfaceId") {
+    InterfaceHome home = require_interface(ctx, request);
+    if (home.interface.value("VpcId", "") != vpc_id) {
+      fail("InvalidParameterValue", "route table " + table_id + " and interface " + id + " belong to different networks");
+    }
+    return {{"NetworkInterfaceId", id}};
+  }
+  if (given[0] == "InstanceId") {
+    json instance = require(ctx, kinds::kInstance, id);
+    const json& interfaces = instance.value("NetworkInterfaces", json::array());
+    if (instance["State"].value("Name", "") == "terminated" || interfaces.empty()) {
+      fail("IncorrectInstanceState", "The instance '" + id + "' is terminated and cannot be a route target.");
+    }
+    if (interfaces.size() > 1) {
+      fail("InvalidInstanceID", "There are multiple interfaces attached to instance '" + id +
+                                    "'. Please specify an interface ID for the operation instead.");
+    }
+    if (instance.value("VpcId", "") != vpc_id) {
+      fail("InvalidParameterValue", "route table " + table_id + " and instance " + id + " belong to different networks");
+    }
+    return {{"NetworkInterfaceId", interfaces[0]["NetworkInterfaceId"]}};
+  }
+  fail("InvalidParameterValue", given[0] + " route targets are not supported by this region");
+}
+
+// Adds the route `destination` -> `target` to `table` and saves it. Throws RouteAlreadyExists.
+void put_route(CallContext& ctx, json table, const std::string& destination, const json& target) {
+  for (const json& route : table["Routes"]) {
+    if (route.value("DestinationCidrBlock", "") == destination) {
+      fail("RouteAlreadyExists", "The route identified by " + destination + " already exists.");
+    }
+  }
+  json route = {{"DestinationCidrBlock", destination}, {"Origin", "CreateRoute"}, {"State", "active"}};
+  route.update(target);
+  table["Routes"].push_back(route);
+  save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+}
+
+// `table` as DescribeRouteTables shows it: a route to an interface names the instance holding
+// it and is active while that instance is pending or running, else a blackhole.
+json present_routes(CallContext& ctx, json table) {
+  for (json& route : table["Routes"]) {
+    if (!route.contains("NetworkInterfaceId")) continue;
+    auto home = find_interface(ctx, route["NetworkInterfaceId"].get<std::string>());
+    std::string state = home && home->instance ? (*home->instance)["State"].value("Name", "") : "";
+    route.erase("InstanceId");
+    route.erase("InstanceOwnerId");
+    if (home && home->instance) {
+      route["InstanceId"] = (*home->instance)["InstanceId"];
+      route["InstanceOwnerId"] = ctx.account_id;
+    }
+    route["State"] = state == "pending" || state == "running" ? "active" : "blackhole";
+  }
+  return table;
 }
 
 json create_route_table(CallContext& ctx, const json& request) {
@@ -85,21 +158,25 @@ json delete_route_table(CallContext& ctx, const json& request) {
 }
 
 json create_route(CallContext& ctx, const json& request) {
-  add_route(ctx, request["RouteTableId"].get<std::string>(), destination_of(request), gateway_of(request));
+  json table = require(ctx, kinds::kRouteTable, request["RouteTableId"].get<std::string>());
+  std::string destination = destination_of(request);
+  json target = target_of(ctx, request, table);
+  put_route(ctx, std::move(table), destination, target);
   return {{"Return", true}};
 }
 
 json replace_route(CallContext& ctx, const json& request) {
   std::string id = request["RouteTableId"].get<std::string>();
   json table = require(ctx, kinds::kRouteTable, id);
-  std::string destination = destination_of(request), gateway = gateway_of(request);
-  require_gateway_for(ctx, gateway, table["VpcId"].get<std::string>(), id);
+  std::string destination = destination_of(request);
+  json target = target_of(ctx, request, table);
   for (json& route : table["Routes"]) {
     if (route.value("DestinationCidrBlock", "") != destination) continue;
     if (route.value("GatewayId", "") == "local") {
       fail("InvalidParameterValue", "cannot replace the local route of " + id);
     }
-    route = {{"DestinationCidrBlock", destination}, {"GatewayId", gateway}, {"Origin", "CreateRoute"}, {"State", "active"}};
+    route = {{"DestinationCidrBlock", destination}, {"Origin", "CreateRoute"}, {"State", "active"}};
+    route.update(target);
     save(ctx, kinds::kRouteTable, id, table);
     return json::object();
   }
@@ -212,6 +289,8 @@ const FilterTable& route_table_filters() {
       {"association.route-table-id", field("Associations[].RouteTableId")},
       {"route.destination-cidr-block", field("Routes[].DestinationCidrBlock")},
       {"route.gateway-id", field("Routes[].GatewayId")},
+      {"route.instance-id", field("Routes[].InstanceId")},
+      {"route.network-interface-id", field("Routes[].NetworkInterfaceId")},
       {"route.origin", field("Routes[].Origin")},
       {"route.state", field("Routes[].State")},
   };
@@ -220,7 +299,8 @@ const FilterTable& route_table_filters() {
 
 json describe_route_tables(CallContext& ctx, const json& request) {
   return describe_stored(ctx, request, DescribeSpec{kinds::kRouteTable, "RouteTableIds", "RouteTableId", "RouteTables",
-                                                    route_table_filters()});
+                                                    route_table_filters(),
+                                                    [&ctx](json table) { return present_routes(ctx, std::move(table)); }});
 }
 
 }  // namespace
@@ -240,14 +320,7 @@ void add_route(CallContext& ctx, const std::string& route_table_id, const std::s
                const std::string& gateway_id) {
   json table = require(ctx, kinds::kRouteTable, route_table_id);
   require_gateway_for(ctx, gateway_id, table["VpcId"].get<std::string>(), route_table_id);
-  for (const json& route : table["Routes"]) {
-    if (route.value("DestinationCidrBlock", "") == destination) {
-      fail("RouteAlreadyExists", "The route identified by " + destination + " already exists.");
-    }
-  }
-  table["Routes"].push_back(
-      {{"DestinationCidrBlock", destination}, {"GatewayId", gateway_id}, {"Origin", "CreateRoute"}, {"State", "active"}});
-  save(ctx, kinds::kRouteTable, route_table_id, table);
+  put_route(ctx, std::move(table), destination, {{"GatewayId", gateway_id}});
 }
 
 void delete_main_route_table(CallContext& ctx, const std::string& vpc_id) {

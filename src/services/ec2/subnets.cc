@@ -102,6 +102,7 @@ const FilterTable& subnet_filters() {
   static const FilterTable table = {
       {"availability-zone", field("AvailabilityZone")},
       {"availability-zone-id", field("AvailabilityZoneId")},
+      {"available-ip-address-count", field("AvailableIpAddressCount")},
       {"cidr-block", field("CidrBlock")},
       {"cidr", field("CidrBlock")},
       {"cidrBlock", field("CidrBlock")},
@@ -120,19 +121,15 @@ const FilterTable& subnet_filters() {
 
 json describe_subnets(CallContext& ctx, const json& request) {
   // The stored count is the subnet's size less AWS's five reserved addresses; every interface in
-  // it takes one more. The filter and the result both see the difference.
+  // it takes one more.
   std::map<std::string, int64_t> used;
   for (const json& eni : all_interfaces(ctx)) ++used[eni.value("SubnetId", "")];
-  auto available = [&used](const json& subnet) {
-    return subnet.value("AvailableIpAddressCount", int64_t{0}) - used[subnet.value("SubnetId", "")];
+  auto present = [&used](json subnet) {
+    subnet["AvailableIpAddressCount"] = subnet.value("AvailableIpAddressCount", int64_t{0}) - used[subnet.value("SubnetId", "")];
+    return subnet;
   };
-  FilterTable filters = subnet_filters();
-  filters["available-ip-address-count"] = [&available](const json& subnet) {
-    return std::vector<std::string>{std::to_string(available(subnet))};
-  };
-  json page = describe_stored(ctx, request, DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", filters});
-  for (json& subnet : page["Subnets"]) subnet["AvailableIpAddressCount"] = available(subnet);
-  return page;
+  return describe_stored(ctx, request,
+                         DescribeSpec{kinds::kSubnet, "SubnetIds", "SubnetId", "Subnets", subnet_filters(), present});
 }
 
 }  // namespace

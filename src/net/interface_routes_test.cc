@@ -1,0 +1,37 @@
+#include "net/interface_routes.h"
+
+#include <gtest/gtest.h>
+
+namespace stratus::net {
+namespace {
+
+TEST(InterfaceRouteBatchTest, NothingToRouteStillFlushes) {
+  EXPECT_EQ(interface_route_batch({"172.31.0.0/16", {}}),
+            "rule flush pref 1000\nroute flush table all proto 248\n");
+}
+
+TEST(InterfaceRouteBatchTest, TablePerRouteTableRulePerPortLocalThrownBack) {
+  VpcInterfaceRoutes routes{"172.31.0.0/16",
+                            {{{"steni-a", "steni-b"}, {{"0.0.0.0/0", "172.31.1.9", "steni-nat"}}},
+                             {{"steni-c"}, {{"10.9.0.0/16", "", ""}}}}};
+  EXPECT_EQ(interface_route_batch(routes),
+            "rule flush pref 1000\n"
+            "route flush table all proto 248\n"
+            "route add throw 172.31.0.0/16 table 1000 proto 248\n"
+            "route add 0.0.0.0/0 via 172.31.1.9 dev steni-nat onlink table 1000 proto 248\n"
+            "rule add iif steni-a lookup 1000 pref 1000\n"
+            "rule add iif steni-b lookup 1000 pref 1000\n"
+            "route add throw 172.31.0.0/16 table 1001 proto 248\n"
+            "route add blackhole 10.9.0.0/16 table 1001 proto 248\n"
+            "rule add iif steni-c lookup 1001 pref 1000\n");
+}
+
+TEST(InterfaceRouteBatchTest, TheTargetItselfFollowsTheMainTable) {
+  VpcInterfaceRoutes routes{"10.0.0.0/16", {{{"steni-nat", "steni-a"}, {{"0.0.0.0/0", "10.0.1.9", "steni-nat"}}}}};
+  std::string batch = interface_route_batch(routes);
+  EXPECT_NE(batch.find("rule add iif steni-a lookup 1000"), std::string::npos);
+  EXPECT_EQ(batch.find("rule add iif steni-nat"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stratus::net

@@ -1,0 +1,57 @@
+#include "reconciler/vpc_interface_routes.h"
+
+#include "net/vpc_network.h"
+#include "reconciler/router_view.h"
+
+namespace stratus::reconciler {
+
+using nlohmann::json;
+
+std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn) {
+  std::map<std::string, std::string> vpc_cidrs;
+  for (const store::Record& vpc : txn.list("vpc", std::nullopt)) vpc_cidrs[vpc.id] = vpc.doc.value("CidrBlock", "");
+  // Every interface with a port: its address and tap (route targets), its subnet and VPC.
+  struct Port {
+    std::string tap, ip, subnet_id, vpc_id;
+  };
+  std::vector<Port> ports;
+  std::map<std::string, size_t> port_of;  // interface id -> index in ports
+  for (const store::Record& record : txn.list("instance", std::nullopt)) {
+    if (!has_ports(record.doc)) continue;
+    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+      std::string id = eni.value("NetworkInterfaceId", "");
+      port_of[id] = ports.size();
+      ports.push_back({net::VpcNetwork::tap_name(id), eni.value("PrivateIpAddress", ""), eni.value("SubnetId", ""),
+                       record.doc.value("VpcId", "")});
+    }
+  }
+  RouteTableLookup tables(txn);
+  std::map<std::string, std::map<std::string, net::InterfaceRouteTable>> by_vpc;  // VPC -> table id -> table
+  std::map<std::string, net::VpcInterfaceRoutes> out;
+  for (const Port& port : ports) {
+    out[port.vpc_id].vpc_cidr = vpc_cidrs[port.vpc_id];
+    const json* table = tables.of(port.subnet_id, port.vpc_id);
+    if (table == nullptr) continue;
+    std::vector<net::InterfaceRoute> routes;
+    for (const json& route : table->value("Routes", json::array())) {
+      if (!route.contains("NetworkInterfaceId")) continue;
+      net::InterfaceRoute r{route.value("DestinationCidrBlock", ""), "", ""};
+      auto target = port_of.find(route["NetworkInterfaceId"].get<std::string>());
+      if (target != port_of.end() && ports[target->second].vpc_id == port.vpc_id) {
+        r.next_hop = ports[target->second].ip;
+        r.next_hop_tap = ports[target->second].tap;
+      }
+      routes.push_back(std::move(r));
+    }
+    if (routes.empty()) continue;
+    net::InterfaceRouteTable& applied = by_vpc[port.vpc_id][table->value("RouteTableId", "")];
+    applied.routes = std::move(routes);
+    applied.taps.push_back(port.tap);
+  }
+  for (auto& [vpc_id, by_table] : by_vpc) {
+    for (auto& [table_id, table] : by_table) out[vpc_id].tables.push_back(std::move(table));
+  }
+  return out;
+}
+
+}  // namespace stratus::reconciler

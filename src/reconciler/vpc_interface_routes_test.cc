@@ -1,0 +1,81 @@
+#include "reconciler/vpc_interface_routes.h"
+
+#include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
+#include "net/vpc_network.h"
+#include "store/sqlite_store.h"
+
+namespace stratus::reconciler {
+namespace {
+
+using nlohmann::json;
+
+json instance(const std::string& state, const std::string& eni, const std::string& ip, const std::string& subnet) {
+  return {{"State", {{"Name", state}}},
+          {"VpcId", "vpc-1"},
+          {"NetworkInterfaces", {{{"NetworkInterfaceId", eni}, {"PrivateIpAddress", ip}, {"SubnetId", subnet}}}}};
+}
+
+json table(const std::string& id, const json& associations, const json& routes) {
+  json all = json::array({{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}}});
+  for (const json& r : routes) all.push_back(r);
+  return {{"RouteTableId", id}, {"VpcId", "vpc-1"}, {"Associations", associations}, {"Routes", all}};
+}
+
+std::string tap(const std::string& eni) { return net::VpcNetwork::tap_name(eni); }
+
+TEST(VpcInterfaceRoutes, SubnetsSendByTheirTablesTargetsWithoutPortsAreBlackholes) {
+  TempDir dir("iroutes-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  {
+    auto txn = store.begin_write();
+    auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
+      txn->put({id, kind, "us-east-1", doc});
+    };
+    put("vpc-1", "vpc", {{"VpcId", "vpc-1"}, {"CidrBlock", "10.0.0.0/16"}});
+    put("i-nat", "instance", instance("running", "eni-nat", "10.0.1.9", "subnet-public"));
+    put("i-app", "instance", instance("pending", "eni-app", "10.0.2.10", "subnet-private"));
+    put("i-db", "instance", instance("running", "eni-db", "10.0.3.10", "subnet-data"));
+    put("i-off", "instance", instance("stopped", "eni-off", "10.0.1.20", "subnet-public"));
+    // The main table (public and data subnets) has no interface routes; the private subnet's
+    // sends everything through the NAT instance and one range to the stopped instance.
+    put("rtb-main", "route-table", table("rtb-main", {{{"Main", true}}}, json::array()));
+    put("rtb-private", "route-table",
+        table("rtb-private", {{{"SubnetId", "subnet-private"}}},
+              {{{"DestinationCidrBlock", "0.0.0.0/0"}, {"NetworkInterfaceId", "eni-nat"}},
+               {{"DestinationCidrBlock", "192.168.0.0/16"}, {"NetworkInterfaceId", "eni-off"}}}));
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto routes = vpc_interface_routes(*txn);
+  ASSERT_EQ(routes.size(), 1u);
+  const net::VpcInterfaceRoutes& vpc = routes["vpc-1"];
+  EXPECT_EQ(vpc.vpc_cidr, "10.0.0.0/16");
+  ASSERT_EQ(vpc.tables.size(), 1u);
+  EXPECT_EQ(vpc.tables[0].taps, std::vector<std::string>{tap("eni-app")});
+  EXPECT_EQ(vpc.tables[0].routes,
+            (std::vector<net::InterfaceRoute>{{"0.0.0.0/0", "10.0.1.9", tap("eni-nat")}, {"192.168.0.0/16", "", ""}}));
+}
+
+TEST(VpcInterfaceRoutes, TheMainTableCoversSubnetsWithoutTheirOwn) {
+  TempDir dir("iroutes-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  {
+    auto txn = store.begin_write();
+    txn->put({"vpc-1", "vpc", "us-east-1", {{"VpcId", "vpc-1"}, {"CidrBlock", "10.0.0.0/16"}}});
+    txn->put({"i-nat", "instance", "us-east-1", instance("running", "eni-nat", "10.0.1.9", "subnet-a")});
+    txn->put({"i-app", "instance", "us-east-1", instance("running", "eni-app", "10.0.1.10", "subnet-a")});
+    txn->put({"rtb-main", "route-table", "us-east-1",
+              table("rtb-main", {{{"Main", true}}}, {{{"DestinationCidrBlock", "0.0.0.0/0"}, {"NetworkInterfaceId", "eni-nat"}}})});
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto routes = vpc_interface_routes(*txn);
+  ASSERT_EQ(routes["vpc-1"].tables.size(), 1u);
+  // Both ports send by it (the batch leaves the target's own port out).
+  EXPECT_EQ(routes["vpc-1"].tables[0].taps, (std::vector<std::string>{tap("eni-nat"), tap("eni-app")}));
+}
+
+}  // namespace
+}  // namespace stratus::reconciler
