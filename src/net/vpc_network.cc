@@ -331,15 +331,28 @@ Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const VpcFire
 Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes) {
   auto applied = routes_.find(vpc_id);
   if (applied != routes_.end() && applied->second == routes) return true;
+  // A target whose port is not plugged yet (its instance is still being started) drops for now;
+  // the routes are then not remembered as applied, so the next call tries again.
+  VpcInterfaceRoutes now = routes;
+  bool complete = true;
+  for (InterfaceRouteTable& table : now.tables) {
+    for (InterfaceRoute& route : table.routes) {
+      if (route.next_hop.empty()) continue;
+      if (runner_.run({"ip", "-n", netns_name(vpc_id), "link", "show", route.next_hop_tap}, /*quiet=*/true) != 0) {
+        route = {route.destination, "", ""};
+        complete = false;
+      }
+    }
+  }
   fs::path batch = file(vpc_id, "routes");
   {
     std::ofstream out(batch, std::ios::trunc);
-    out << interface_route_batch(routes);
+    out << interface_route_batch(now);
     if (!out) return ApiError{"InternalError", "cannot write " + batch.string()};
   }
   auto done = ip({"-n", netns_name(vpc_id), "-batch", batch.string()});
   if (!done.ok()) return done;
-  routes_[vpc_id] = routes;
+  if (complete) routes_[vpc_id] = routes;
   return true;
 }
 

@@ -71,7 +71,8 @@ class VpcNetwork {
   Result<bool> apply_firewall(const std::string& vpc_id, const VpcFirewall& firewall);
 
   // Makes the VPC router's interface routes (route table entries whose target is a network
-  // interface) `routes`, replacing the ones it had; nothing when it already has them.
+  // interface) `routes`, replacing the ones it had; nothing when it already has them. A route
+  // whose target's tap does not exist yet drops its packets until a later call finds the tap.
   // REQUIRES: ensure_vpc().
   Result<bool> set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes);
 

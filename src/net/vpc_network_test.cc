@@ -134,6 +134,17 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
   EXPECT_NE(table.find("default via 10.0.1.10 dev " + nat_tap), std::string::npos) << table;
   EXPECT_NE(table.find("throw 10.0.0.0/16"), std::string::npos) << table;
 
+  // A target without a tap yet: dropped, and applied again by the next call once it exists.
+  Port late{"eni-0123456789abcdef2", "02:00:0a:00:01:0c", "10.0.1.12", "ip-10-0-1-12"};
+  std::string late_tap = VpcNetwork::tap_name(late.eni_id);
+  VpcInterfaceRoutes through_late{"10.0.0.0/16", {{{app_tap}, {{"0.0.0.0/0", late.ip, late_tap}}}}};
+  ASSERT_TRUE(network_.set_interface_routes(vpc_, through_late).ok());
+  EXPECT_NE(shell_output("ip -n " + ns + " route show table 1000").find("blackhole default"), std::string::npos);
+  ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, late).ok());
+  ASSERT_TRUE(network_.set_interface_routes(vpc_, through_late).ok());
+  EXPECT_NE(shell_output("ip -n " + ns + " route show table 1000").find("default via 10.0.1.12 dev " + late_tap),
+            std::string::npos);
+
   // Another VpcNetwork (stratus restarted) replaces what the namespace has, not what it remembers.
   VpcNetwork restarted{runner_, state_.path()};
   VpcInterfaceRoutes dropped{"10.0.0.0/16", {{{app_tap}, {{"10.9.0.0/16", "", ""}}}}};
