@@ -187,6 +187,7 @@ class RouteTableTest(StratusTestCase):
             ("InvalidParameterValue", dict(NetworkInterfaceId=foreign["NetworkInterfaceId"])),
             ("InvalidInstanceID.NotFound", dict(InstanceId="i-0123456789abcdef0")),
             ("InvalidParameterValue", dict(NatGatewayId="nat-0123456789abcdef0")),
+            ("InvalidParameterValue", dict(TransitGatewayId="tgw-0123456789abcdef0")),
             ("InvalidParameterValue", dict()),
         ]
         for code, target in cases:

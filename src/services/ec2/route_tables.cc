@@ -64,8 +64,10 @@ std::string destination_of(const json& request) {
 // instance stands for its only interface). Throws AWS's error for a missing, doubled, unknown
 // or foreign target.
 json target_of(CallContext& ctx, const json& request, const json& table) {
-  static const std::vector<std::string> kTargets = {"GatewayId", "InstanceId", "NetworkInterfaceId",
-                                                    "VpcPeeringConnectionId", "NatGatewayId"};
+  static const std::vector<std::string> kTargets = {
+      "GatewayId",        "InstanceId",       "NetworkInterfaceId",          "VpcPeeringConnectionId",
+      "NatGatewayId",     "TransitGatewayId", "EgressOnlyInternetGatewayId", "LocalGatewayId",
+      "CarrierGatewayId", "VpcEndpointId",    "CoreNetworkArn",              "OdbNetworkArn"};
   std::vector<std::string> given;
   for (const std::string& member : kTargets) {
     if (!str(request, member.c_str()).empty()) given.push_back(member);
@@ -128,8 +130,6 @@ json present_routes(CallContext& ctx, json table) {
     if (!route.contains("NetworkInterfaceId")) continue;
     auto home = find_interface(ctx, route["NetworkInterfaceId"].get<std::string>());
     std::string state = home && home->instance ? (*home->instance)["State"].value("Name", "") : "";
-    route.erase("InstanceId");
-    route.erase("InstanceOwnerId");
     if (home && home->instance) {
       route["InstanceId"] = (*home->instance)["InstanceId"];
       route["InstanceOwnerId"] = ctx.account_id;
