@@ -18,7 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
 
-from harness import StratusServer, real_image_cache, reap  # noqa: E402
+from harness import StratusServer, real_image_cache, reap, ssh_run, write_key_pair  # noqa: E402
 
 RECEIVER = ("python3 -c 'import socket,time\n"
             "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"\", 5001)); s.listen(1)\n"
@@ -34,12 +34,6 @@ SENDER = ("python3 -c 'import socket,sys\n"
           "c.close()'")
 
 
-def ssh(key_file, ip, command, timeout=600):
-    return subprocess.run(["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                           "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR",
-                           "ec2-user@" + ip, command], capture_output=True, text=True, timeout=timeout)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--megabytes", type=int, default=64)
@@ -53,9 +47,7 @@ def main():
         ec2 = server.client("us-east-1")
         image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         key_file = os.path.join(server.log_dir, "bench.pem")
-        with open(key_file, "w") as f:
-            f.write(ec2.create_key_pair(KeyName="bench")["KeyMaterial"])
-        os.chmod(key_file, 0o400)
+        write_key_pair(ec2, "bench", key_file)
         sender_group = ec2.create_security_group(GroupName="sender", Description="sender")["GroupId"]
         receiver_group = ec2.create_security_group(GroupName="receiver", Description="receiver")["GroupId"]
         for group in (sender_group, receiver_group):
@@ -73,7 +65,7 @@ def main():
                                                     WaiterConfig={"Delay": 2, "MaxAttempts": 150})
             vms[name] = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
             deadline = time.time() + 300
-            while ssh(key_file, vms[name]["PublicIpAddress"], "true", timeout=20).returncode != 0:
+            while ssh_run(key_file, vms[name]["PublicIpAddress"], "true", timeout=20).returncode != 0:
                 if time.time() > deadline:
                     sys.exit("no SSH to the %s" % name)
                 time.sleep(2)
@@ -84,8 +76,8 @@ def main():
                  "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "ec2-user@" + receiver_ip, RECEIVER],
                 stdout=subprocess.PIPE, text=True)
             time.sleep(3)  # the receiver's python starts slowly under TCG
-            sent = ssh(key_file, vms["sender"]["PublicIpAddress"],
-                       SENDER % (vms["receiver"]["PrivateIpAddress"], args.megabytes))
+            sent = ssh_run(key_file, vms["sender"]["PublicIpAddress"],
+                           SENDER % (vms["receiver"]["PrivateIpAddress"], args.megabytes), timeout=600)
             received, seconds = listener.communicate(timeout=600)[0].split()
             if sent.returncode != 0 or int(received) != args.megabytes << 20:
                 sys.exit("run %d: sent rc %d, received %s bytes" % (run, sent.returncode, received))

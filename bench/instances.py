@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
 
 import boto3  # noqa: E402
 
-from harness import StratusServer, free_port, real_image_cache, reap  # noqa: E402
+from harness import StratusServer, free_port, real_image_cache, reap, ssh_run, write_key_pair  # noqa: E402
 
 HOST_RESERVE_MIB = 2048  # what `stratus serve` keeps for the host by default (src/exe/main.cc)
 VM_OVERHEAD_MIB = 384    # what it counts per VM beyond guest memory (kVmOverheadMiB there)
@@ -51,12 +51,6 @@ def api_latency(ec2, image, calls):
     return run_ms, terminate_ms
 
 
-def ssh(key_file, ip, command):
-    return subprocess.run(["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                           "-o", "BatchMode=yes", "-o", "ConnectTimeout=2", "-o", "LogLevel=ERROR",
-                           "ec2-user@" + ip, command], capture_output=True, text=True, timeout=30)
-
-
 def boot_times(ec2, image, key_file):
     """Seconds from RunInstances to running, to SSH accepting, to cloud-init done; and the id."""
     start = time.monotonic()
@@ -70,12 +64,12 @@ def boot_times(ec2, image, key_file):
         time.sleep(0.1)
     ip = got["PublicIpAddress"]
     while "ssh" not in marks and time.monotonic() - start < 600:
-        if ssh(key_file, ip, "true").returncode == 0:
+        if ssh_run(key_file, ip, "true").returncode == 0:
             marks["ssh"] = time.monotonic() - start
         else:
             time.sleep(0.5)
     while "cloud-init" not in marks and time.monotonic() - start < 600:
-        if ssh(key_file, ip, "test -f /var/lib/cloud/instance/boot-finished").returncode == 0:
+        if ssh_run(key_file, ip, "test -f /var/lib/cloud/instance/boot-finished").returncode == 0:
             marks["cloud-init"] = time.monotonic() - start
         else:
             time.sleep(0.5)
@@ -146,9 +140,7 @@ def main():
         ec2 = server.client("us-east-1")
         image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         key_file = os.path.join(server.log_dir, "bench.pem")
-        with open(key_file, "w") as f:
-            f.write(ec2.create_key_pair(KeyName="bench")["KeyMaterial"])
-        os.chmod(key_file, 0o400)
+        write_key_pair(ec2, "bench", key_file)
 
         instance_id, marks = boot_times(ec2, image, key_file)
         with open(os.path.join(server.data_dir, "instances", instance_id, "qemu.pid")) as f:

@@ -695,6 +695,22 @@ class StandInImageTestCase(StratusTestCase):
         cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
 
 
+def write_key_pair(ec2, name, path):
+    """Creates key pair `name` with the client `ec2` and writes its private key to `path` (mode 0400)."""
+    with open(path, "w") as f:
+        f.write(ec2.create_key_pair(KeyName=name)["KeyMaterial"])
+    os.chmod(path, 0o400)
+
+
+def ssh_run(key_file, ip, command, timeout=20):
+    """Runs `command` as ec2-user at `ip` with the private key `key_file` (no host key checks,
+    3 s to connect); the CompletedProcess, or TimeoutExpired after `timeout` seconds."""
+    return subprocess.run(
+        ["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+         "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", "ec2-user@" + ip, command],
+        capture_output=True, text=True, timeout=timeout)
+
+
 class VmTestCase(StratusTestCase):
     """Base class of tests that boot real VMs: a server of the class's own on the built base
     image, reaped (VMs, dnsmasq, namespaces) even when a test fails; SSH and waiting helpers.
@@ -711,10 +727,7 @@ class VmTestCase(StratusTestCase):
 
     def create_key(self, name):
         """Creates key pair `name`; its private key goes to self.key_file (mode 0400)."""
-        key = self.ec2.create_key_pair(KeyName=name)
-        with open(self.key_file, "w") as f:
-            f.write(key["KeyMaterial"])
-        os.chmod(self.key_file, 0o400)
+        write_key_pair(self.ec2, name, self.key_file)
 
     def base_image(self):
         return self.ec2.describe_images(Owners=["amazon"], Filters=[
@@ -722,11 +735,7 @@ class VmTestCase(StratusTestCase):
 
     def ssh(self, instance, command, timeout=20):
         """Runs `command` as ec2-user on `instance` (a DescribeInstances item) via its public IP."""
-        return subprocess.run(
-            ["ssh", "-i", self.key_file, "-o", "StrictHostKeyChecking=no",
-             "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
-             "-o", "LogLevel=ERROR", "ec2-user@" + instance["PublicIpAddress"], command],
-            capture_output=True, text=True, timeout=timeout)
+        return ssh_run(self.key_file, instance["PublicIpAddress"], command, timeout)
 
     def ssh_answers(self, instance):
         """Whether an SSH login to `instance` completes within 10 s. A session whose packets
