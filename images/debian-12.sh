@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The recipe of stratus's base AMI: Debian 12 (bookworm) from Debian's archive with the
 # cloud kernel, cloud-init (Ec2 datasource, default user ec2-user with passwordless sudo),
-# openssh-server, sudo, curl and awscli.
+# openssh-server, sudo, curl, awscli, and dbus (for systemd-logind, which handles the power button).
 #
 # Usage: debian-12.sh OUTDIR [MIRROR]   (as root)
 # Writes OUTDIR/disk.qcow2 (ext4 root, no partition table, label stratus-root),
@@ -25,7 +25,7 @@ trap "exit 130" INT TERM
 
 mkdir -p "$out" "$root"
 debootstrap --arch=amd64 \
-  --include=linux-image-cloud-amd64,initramfs-tools,cloud-init,ifupdown,isc-dhcp-client,python3-cffi-backend,openssh-server,sudo,curl,awscli,ca-certificates \
+  --include=linux-image-cloud-amd64,initramfs-tools,cloud-init,ifupdown,isc-dhcp-client,python3-cffi-backend,openssh-server,sudo,curl,awscli,ca-certificates,dbus \
   bookworm "$root" "$mirror"
 
 # cloud-init: the Ec2 datasource against stratus's metadata service, and ec2-user.
@@ -52,7 +52,8 @@ CFG
 
 # The virtio drivers are modules in the cloud kernel: load them from the initramfs, in order.
 printf '%s\n' virtio_ring virtio virtio_pci virtio_blk virtio_net >>"$root/etc/initramfs-tools/modules"
-# The ACPI power button is a module too: without it StopInstances' power-down goes unheard.
+# StopInstances presses the ACPI power button: the button driver is a module, and systemd-logind
+# (which needs dbus, included above) turns the key press into a clean poweroff.
 echo button >"$root/etc/modules-load.d/stratus-acpi.conf"
 echo "LABEL=$label / ext4 defaults,errors=remount-ro 0 1" >"$root/etc/fstab"
 echo 'LANG=C.UTF-8' >"$root/etc/default/locale"

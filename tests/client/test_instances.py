@@ -74,6 +74,8 @@ class InstanceLifecycleTest(VmTestCase):
         self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
         self.waiter("instance_stopped", instance_id)
         self.assertNotIn("PublicIpAddress", self.describe(instance_id))
+        # The guest heard the power button and shut down cleanly (not killed after the grace time).
+        self.assertIn("reboot: Power down", self.ec2.get_console_output(InstanceId=instance_id)["Output"])
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.reboot_instances(InstanceIds=[instance_id])
 

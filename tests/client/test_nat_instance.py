@@ -6,7 +6,7 @@ user data it fetches a URL on the host's side of the edge link (198.18.0.1) once
 private subnet's route table gets 0.0.0.0/0 -> `nat` (CreateRoute InstanceId): while `nat`'s
 source/destination check is on, the VPC router drops what `inner` sends it; with the check off
 the host receives `inner`'s requests from `nat`'s public address; after DeleteRoute nothing more
-arrives. Needs root, QEMU and the built base image."""
+arrives; a route to `nat` while it is stopped is a blackhole. Needs root, QEMU and the built base image."""
 
 import http.server
 import threading
@@ -114,6 +114,14 @@ class NatInstanceTest(VmTestCase):
 
         self.ec2.delete_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0")
         self.wait_for(lambda: self.quiet_for(listener, 4), 30, "requests still arrive without the route")
+
+        # A route to a stopped instance is a blackhole.
+        self.ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", InstanceId=nat_id)
+        self.ec2.stop_instances(InstanceIds=[nat_id])
+        self.waiter("instance_stopped", nat_id)
+        print(self.ec2.get_console_output(InstanceId=nat_id).get("Output", "")[-3000:])
+        states = self.ec2.describe_route_tables(Filters=[{"Name": "route.instance-id", "Values": [nat_id]}])
+        self.assertEqual([r["State"] for r in states["RouteTables"][0]["Routes"] if r.get("InstanceId")], ["blackhole"])
 
 
 if __name__ == "__main__":
