@@ -66,6 +66,14 @@ Result<bool> QemuDriver::power_down(const std::string& run_dir) {
   return true;
 }
 
+Result<bool> QemuDriver::press_ctrl_alt_del(const std::string& run_dir) {
+  nlohmann::json keys = nlohmann::json::array();
+  for (const char* key : {"ctrl", "alt", "delete"}) keys.push_back({{"type", "qcode"}, {"data", key}});
+  auto done = qmp_execute(qmp_socket(run_dir), "send-key", {{"keys", keys}});
+  if (!done.ok()) return done.error();
+  return true;
+}
+
 Result<bool> QemuDriver::reset(const std::string& run_dir) {
   auto done = qmp_execute(qmp_socket(run_dir), "system_reset");
   if (!done.ok()) return done.error();

@@ -23,7 +23,9 @@ class VmDriver {
   virtual bool running(const std::string& run_dir) = 0;
   // Presses the ACPI power button (a clean guest shutdown follows).
   virtual Result<bool> power_down(const std::string& run_dir) = 0;
-  // Resets the VM (a hard reboot, as RebootInstances gives when the guest ignores ACPI).
+  // Presses Ctrl+Alt+Del on the VM's keyboard (the guest's init reboots it cleanly).
+  virtual Result<bool> press_ctrl_alt_del(const std::string& run_dir) = 0;
+  // Resets the VM (a hard reboot, for a guest that ignores Ctrl+Alt+Del).
   virtual Result<bool> reset(const std::string& run_dir) = 0;
   // Ends the VM at once (QMP quit, then SIGKILL by pid).
   virtual Result<bool> kill(const std::string& run_dir) = 0;
@@ -47,6 +49,7 @@ class QemuDriver : public VmDriver {
   Result<bool> start(const VmSpec& spec, const std::string& netns) override;
   bool running(const std::string& run_dir) override;
   Result<bool> power_down(const std::string& run_dir) override;
+  Result<bool> press_ctrl_alt_del(const std::string& run_dir) override;
   Result<bool> reset(const std::string& run_dir) override;
   Result<bool> kill(const std::string& run_dir) override;
   Result<std::set<int>> nics(const std::string& run_dir) override;

@@ -23,6 +23,7 @@ using compute::InstanceState;
 namespace fs = std::filesystem;
 
 constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
+constexpr int64_t kRebootGraceSeconds = 120;       // Ctrl+Alt+Del, then a hard reset
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
 
 // Takes an automatic public address away from `instance` (an Elastic IP stays with it).
@@ -32,6 +33,18 @@ void drop_automatic_public_ip(json& instance) {
   instance["PublicDnsName"] = "";
   instance["NetworkInterfaces"][0].erase("Association");
 }
+
+// How many times the guest of `run_dir` has restarted itself (the kernel's last words before a
+// reboot, counted in its serial console log).
+int64_t guest_restarts(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "console.log", std::ios::binary);
+  int64_t count = 0;
+  for (std::string line; std::getline(in, line);) count += line.find("reboot: Restarting system") != std::string::npos;
+  return count;
+}
+
+// The changes that end a reboot request (done, given up, or overtaken by a stop).
+json reboot_finished() { return {{"_RebootRequested", nullptr}, {"_RebootAskedAt", nullptr}, {"_RestartsBefore", nullptr}}; }
 
 std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
 
@@ -376,6 +389,7 @@ void InstanceReconciler::reconcile(const store::Record& record) {
       InstanceState next = terminate ? InstanceState::kShuttingDown : InstanceState::kStopped;
       json changes = {{"State", state_json(next)}, {"_StatusOk", false},
                       {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}};
+      changes.update(reboot_finished());
       update(record.id, "running", changes, /*drop_public_ip=*/!terminate);
       return;
     }
@@ -387,8 +401,17 @@ void InstanceReconciler::reconcile(const store::Record& record) {
     }
     sync_interfaces(record, /*vm_runs=*/true);
     if (instance.value("_RebootRequested", false)) {
-      (void)vms_.reset(dir);
-      update(record.id, "running", {{"_RebootRequested", nullptr}});
+      // As on AWS: a clean reboot, or a hard one when the guest does not restart in time.
+      if (!instance.contains("_RebootAskedAt")) {
+        int64_t restarts = guest_restarts(dir);
+        (void)vms_.press_ctrl_alt_del(dir);
+        update(record.id, "running", {{"_RebootAskedAt", now}, {"_RestartsBefore", restarts}});
+      } else if (guest_restarts(dir) > instance.value("_RestartsBefore", int64_t{0})) {
+        update(record.id, "running", reboot_finished());
+      } else if (now - instance["_RebootAskedAt"].get<int64_t>() > kRebootGraceSeconds) {
+        (void)vms_.reset(dir);
+        update(record.id, "running", reboot_finished());
+      }
     }
     if (!instance.value("_StatusOk", false) &&
         network_.has_lease(instance["VpcId"], ports_of(instance)[0].port.mac)) {
@@ -400,6 +423,7 @@ void InstanceReconciler::reconcile(const store::Record& record) {
     if (!vms_.running(dir)) {
       json changes = {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
                       {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}};
+      changes.update(reboot_finished());
       update(record.id, "stopping", changes, /*drop_public_ip=*/true);
     } else if (instance.value("_ForceStop", false) ||
                (instance.contains("_PowerDownAt") && now - instance["_PowerDownAt"].get<int64_t>() > kStopGraceSeconds)) {

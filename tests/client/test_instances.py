@@ -96,12 +96,13 @@ class InstanceLifecycleTest(VmTestCase):
         # the new type's two vCPUs; the metadata service shows the new type and user data.
         self.assertEqual(out.stdout.splitlines(), ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines())
 
-        # RebootInstances really reboots the guest.
+        # RebootInstances really reboots the guest, cleanly (its init shuts down and restarts it).
         boot_id = self.boot_id(instance)
         self.assertTrue(boot_id)
         self.ec2.reboot_instances(InstanceIds=[instance_id])
         self.assertEqual(self.describe(instance_id)["State"]["Name"], "running")
         self.wait_for(lambda: self.boot_id(instance) not in ("", boot_id), 300, "the guest did not reboot")
+        self.assertIn("reboot: Restarting system", self.ec2.get_console_output(InstanceId=instance_id)["Output"])
 
         # `sudo shutdown -h now` inside: stopped, and the public IP is given back.
         self.shut_down_from_inside(instance)
