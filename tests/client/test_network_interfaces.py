@@ -108,8 +108,9 @@ class NetworkInterfaceTest(StandInImageTestCase):
         tags = self.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [eni_id]}])["Tags"]
         self.assertEqual(tags, [{"Key": "team", "Value": "net", "ResourceId": eni_id,
                                  "ResourceType": "network-interface"}])
-        by_tag = self.ec2.describe_network_interfaces(Filters=[{"Name": "tag:team", "Values": ["net"]}])
-        self.assertEqual([e["NetworkInterfaceId"] for e in by_tag["NetworkInterfaces"]], [eni_id])
+        for name, value in (("tag:team", "net"), ("tag-key", "team")):
+            by_tag = self.ec2.describe_network_interfaces(Filters=[{"Name": name, "Values": [value]}])
+            self.assertEqual([e["NetworkInterfaceId"] for e in by_tag["NetworkInterfaces"]], [eni_id], name)
         available = self.server.aws("ec2", "describe-network-interfaces", "--filters", "Name=status,Values=available")
         self.assertEqual({e["NetworkInterfaceId"] for e in available["NetworkInterfaces"]},
                          {eni_id, fixed["NetworkInterfaceId"]})

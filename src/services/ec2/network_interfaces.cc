@@ -277,7 +277,6 @@ json describe_network_interfaces(CallContext& ctx, const json& request) {
       {"requester-managed", field("RequesterManaged")},
       {"source-dest-check", field("SourceDestCheck")},
       {"status", field("Status")},
-      {"tag-key", field("TagSet[].Key")},
   };
   std::vector<json> interfaces = all_interfaces(ctx);
   json ids = request.value("NetworkInterfaceIds", json::array());
