@@ -25,6 +25,14 @@ Result<std::map<int, int>> slots(const std::string& run_dir) {
   return nics_in_slots(buses.value());
 }
 
+// Runs the QMP `command` on the VM of `run_dir` for its effect; the failure, if any.
+Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
+                         const nlohmann::json& arguments = nlohmann::json::object()) {
+  auto done = qmp_execute(qmp_socket(run_dir), command, arguments);
+  if (!done.ok()) return done.error();
+  return true;
+}
+
 constexpr int kProbeDeadlineSeconds = 5;
 
 }  // namespace
@@ -60,30 +68,20 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
 
 bool QemuDriver::running(const std::string& run_dir) { return process_alive(vm_pid(run_dir)); }
 
-Result<bool> QemuDriver::power_down(const std::string& run_dir) {
-  auto done = qmp_execute(qmp_socket(run_dir), "system_powerdown");
-  if (!done.ok()) return done.error();
-  return true;
-}
+Result<bool> QemuDriver::power_down(const std::string& run_dir) { return qmp_command(run_dir, "system_powerdown"); }
 
 Result<bool> QemuDriver::press_ctrl_alt_del(const std::string& run_dir) {
   nlohmann::json keys = nlohmann::json::array();
   for (const char* key : {"ctrl", "alt", "delete"}) keys.push_back({{"type", "qcode"}, {"data", key}});
-  auto done = qmp_execute(qmp_socket(run_dir), "send-key", {{"keys", keys}});
-  if (!done.ok()) return done.error();
-  return true;
+  return qmp_command(run_dir, "send-key", {{"keys", keys}});
 }
 
-Result<bool> QemuDriver::reset(const std::string& run_dir) {
-  auto done = qmp_execute(qmp_socket(run_dir), "system_reset");
-  if (!done.ok()) return done.error();
-  return true;
-}
+Result<bool> QemuDriver::reset(const std::string& run_dir) { return qmp_command(run_dir, "system_reset"); }
 
 Result<bool> QemuDriver::kill(const std::string& run_dir) {
   pid_t pid = vm_pid(run_dir);
   if (!process_alive(pid)) return true;
-  (void)qmp_execute(qmp_socket(run_dir), "quit");
+  (void)qmp_command(run_dir, "quit");
   for (int i = 0; i < 50 && process_alive(pid); ++i) ::usleep(20000);
   if (process_alive(pid)) ::kill(pid, SIGKILL);
   for (int i = 0; i < 50 && process_alive(pid); ++i) ::usleep(20000);
@@ -105,24 +103,22 @@ Result<bool> QemuDriver::plug_nic(const std::string& run_dir, const NicSpec& nic
   // A free slot is a NIC root port QEMU knows of with nothing behind it.
   int slot = 0;
   while (taken.value().count(slot)) ++slot;
-  auto port = qmp_execute(qmp_socket(run_dir), "qom-get", {{"path", "/machine/peripheral/" + nic_root_port(slot)},
-                                                             {"property", "type"}});
+  auto port = qmp_command(run_dir, "qom-get", {{"path", "/machine/peripheral/" + nic_root_port(slot)},
+                                               {"property", "type"}});
   if (!port.ok()) return ApiError{"InternalError", "no free NIC slot in " + run_dir};
   // A tap backend left by an earlier unplug that did not finish goes first.
-  (void)qmp_execute(qmp_socket(run_dir), "netdev_del", {{"id", nic_netdev_id(nic.device_index)}});
-  auto netdev = qmp_execute(qmp_socket(run_dir), "netdev_add", {{"type", "tap"},
-                                                                 {"id", nic_netdev_id(nic.device_index)},
-                                                                 {"ifname", nic.tap},
-                                                                 {"script", "no"},
-                                                                 {"downscript", "no"}});
-  if (!netdev.ok()) return netdev.error();
-  auto device = qmp_execute(qmp_socket(run_dir), "device_add", {{"driver", "virtio-net-pci"},
-                                                                 {"id", nic_device_id(nic.device_index)},
-                                                                 {"netdev", nic_netdev_id(nic.device_index)},
-                                                                 {"mac", nic.mac},
-                                                                 {"bus", nic_root_port(slot)}});
-  if (!device.ok()) return device.error();
-  return true;
+  (void)qmp_command(run_dir, "netdev_del", {{"id", nic_netdev_id(nic.device_index)}});
+  auto netdev = qmp_command(run_dir, "netdev_add", {{"type", "tap"},
+                                                    {"id", nic_netdev_id(nic.device_index)},
+                                                    {"ifname", nic.tap},
+                                                    {"script", "no"},
+                                                    {"downscript", "no"}});
+  if (!netdev.ok()) return netdev;
+  return qmp_command(run_dir, "device_add", {{"driver", "virtio-net-pci"},
+                                             {"id", nic_device_id(nic.device_index)},
+                                             {"netdev", nic_netdev_id(nic.device_index)},
+                                             {"mac", nic.mac},
+                                             {"bus", nic_root_port(slot)}});
 }
 
 Result<bool> QemuDriver::unplug_nic(const std::string& run_dir, int device_index) {
@@ -130,10 +126,10 @@ Result<bool> QemuDriver::unplug_nic(const std::string& run_dir, int device_index
   if (!present.ok()) return present.error();
   if (present.value().count(device_index)) {
     // The guest acknowledges the unplug in its own time; asking again meanwhile is harmless.
-    (void)qmp_execute(qmp_socket(run_dir), "device_del", {{"id", nic_device_id(device_index)}});
+    (void)qmp_command(run_dir, "device_del", {{"id", nic_device_id(device_index)}});
     return false;
   }
-  (void)qmp_execute(qmp_socket(run_dir), "netdev_del", {{"id", nic_netdev_id(device_index)}});
+  (void)qmp_command(run_dir, "netdev_del", {{"id", nic_netdev_id(device_index)}});
   return true;
 }
 
