@@ -154,8 +154,9 @@ void InstanceReconciler::reconcile_once() {
   {
     auto txn = store_.begin_read();
     records = txn->list("instance", std::nullopt);
-    firewalls_ = vpc_firewalls(*txn);
-    interface_routes_ = vpc_interface_routes(*txn);
+    RouteTableLookup tables(*txn);  // read once for both
+    firewalls_ = vpc_firewalls(*txn, tables);
+    interface_routes_ = vpc_interface_routes(*txn, tables);
   }
   published_.clear();
   for (const store::Record& record : records) {

@@ -24,7 +24,7 @@ std::vector<std::string> addresses_of(const json& eni) {
 // Subnet -> whether its route table leads the host's edge address to an attached gateway.
 class InternetRoutes {
  public:
-  explicit InternetRoutes(store::Transaction& txn) : tables_(txn) {
+  InternetRoutes(store::Transaction& txn, const RouteTableLookup& tables) : tables_(tables) {
     for (const store::Record& gateway : txn.list("internet-gateway", std::nullopt)) {
       for (const json& a : gateway.doc.value("Attachments", json::array())) {
         attached_.insert(gateway.id + " " + a.value("VpcId", ""));
@@ -47,7 +47,7 @@ class InternetRoutes {
   }
 
  private:
-  RouteTableLookup tables_;
+  const RouteTableLookup& tables_;
   std::set<std::string> attached_;  // "igw-... vpc-..."
 };
 
@@ -96,9 +96,9 @@ std::vector<net::SubnetAcl> subnet_acls(store::Transaction& txn, const std::map<
 
 }  // namespace
 
-std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn) {
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables) {
   std::vector<store::Record> instances = txn.list("instance", std::nullopt);
-  InternetRoutes routes(txn);
+  InternetRoutes routes(txn, tables);
   // Security group -> the private addresses of its member interfaces (instances not terminated).
   std::map<std::string, std::vector<std::string>> members;
   for (const store::Record& record : instances) {

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "net/firewall_ruleset.h"
+#include "reconciler/router_view.h"
 #include "store/store.h"
 
 namespace stratus::reconciler {
 
 // VPC id -> its router's firewall: each interface's (ordered by instance, then interface) and
 // each subnet's network ACL, unless that ACL lets everything through.
-std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn);
+// `tables` says which route table decides for each subnet.
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables);
 
 }  // namespace stratus::reconciler

@@ -76,7 +76,7 @@ TEST(VpcFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
     txn->commit();
   }
   auto txn = store.begin_read();
-  auto firewalls = vpc_firewalls(*txn);
+  auto firewalls = vpc_firewalls(*txn, RouteTableLookup(*txn));
   ASSERT_EQ(firewalls.size(), 1u);
   const auto& ports = firewalls["vpc-1"].interfaces;
   ASSERT_EQ(ports.size(), 2u);  // the stopped and terminated instances have no port

@@ -1,13 +1,13 @@
 #include "reconciler/vpc_interface_routes.h"
 
 #include "net/vpc_network.h"
-#include "reconciler/router_view.h"
 
 namespace stratus::reconciler {
 
 using nlohmann::json;
 
-std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn) {
+std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn,
+                                                                     const RouteTableLookup& tables) {
   std::map<std::string, std::string> vpc_cidrs;
   for (const store::Record& vpc : txn.list("vpc", std::nullopt)) vpc_cidrs[vpc.id] = vpc.doc.value("CidrBlock", "");
   // Every interface with a port: its address and tap (route targets), its subnet and VPC.
@@ -25,7 +25,6 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
                        record.doc.value("VpcId", "")});
     }
   }
-  RouteTableLookup tables(txn);
   std::map<std::string, std::map<std::string, net::InterfaceRouteTable>> by_vpc;  // VPC -> table id -> table
   std::map<std::string, net::VpcInterfaceRoutes> out;
   for (const Port& port : ports) {

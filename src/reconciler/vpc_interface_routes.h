@@ -9,12 +9,15 @@
 #include <string>
 
 #include "net/interface_routes.h"
+#include "reconciler/router_view.h"
 #include "store/store.h"
 
 namespace stratus::reconciler {
 
 // VPC id -> its router's interface routes, for every VPC with ports on this host (tables in
-// route table id order, ports in instance then device order).
-std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn);
+// route table id order, ports in instance then device order); `tables` says which route table
+// decides for each subnet.
+std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn,
+                                                                     const RouteTableLookup& tables);
 
 }  // namespace stratus::reconciler

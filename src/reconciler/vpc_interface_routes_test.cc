@@ -48,7 +48,7 @@ TEST(VpcInterfaceRoutes, SubnetsSendByTheirTablesTargetsWithoutPortsAreBlackhole
     txn->commit();
   }
   auto txn = store.begin_read();
-  auto routes = vpc_interface_routes(*txn);
+  auto routes = vpc_interface_routes(*txn, RouteTableLookup(*txn));
   ASSERT_EQ(routes.size(), 1u);
   const net::VpcInterfaceRoutes& vpc = routes["vpc-1"];
   EXPECT_EQ(vpc.vpc_cidr, "10.0.0.0/16");
@@ -71,7 +71,7 @@ TEST(VpcInterfaceRoutes, TheMainTableCoversSubnetsWithoutTheirOwn) {
     txn->commit();
   }
   auto txn = store.begin_read();
-  auto routes = vpc_interface_routes(*txn);
+  auto routes = vpc_interface_routes(*txn, RouteTableLookup(*txn));
   ASSERT_EQ(routes["vpc-1"].tables.size(), 1u);
   // Both ports send by it (the batch leaves the target's own port out).
   EXPECT_EQ(routes["vpc-1"].tables[0].taps, (std::vector<std::string>{tap("eni-nat"), tap("eni-app")}));
