@@ -1,5 +1,7 @@
 #include "api/ec2_api.h"
 
+#include <algorithm>
+
 #include "api/error_status.h"
 #include "api/query_decoder.h"
 #include "api/sigv4.h"
@@ -66,18 +68,6 @@ Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {
   SignedRequest signed_request{request.method, request.target.substr(0, question),
                                question == std::string::npos ? "" : request.target.substr(question + 1),
                                request.headers, request.body};
-  auto params = parse_form(signed_request.raw_query);
-  if (!params.ok()) return params.error();
-  bool form_body = false;
-  for (const auto& [name, value] : request.headers) {
-    if (name == "content-type" && value.rfind("application/x-www-form-urlencoded", 0) == 0) form_body = true;
-  }
-  if (request.method == "POST" && (form_body || params.value().empty())) {
-    auto body = parse_form(request.body);
-    if (!body.ok()) return body.error();
-    params.value().insert(params.value().end(), body.value().begin(), body.value().end());
-  }
-
   std::string account_id;
   auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
     auto owner = keys_.lookup(key_id);
@@ -90,6 +80,25 @@ Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {
   if (claim.value().service != "ec2") {
     return ApiError{"AuthFailure", "Credential should be scoped to correct service: 'ec2'."};
   }
+
+  auto params = parse_form(signed_request.raw_query);
+  if (!params.ok()) return params.error();
+  bool form_body = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "content-type" && value.rfind("application/x-www-form-urlencoded", 0) == 0) form_body = true;
+  }
+  if (request.method == "POST" && (form_body || params.value().empty())) {
+    auto body = parse_form(request.body);
+    if (!body.ok()) return body.error();
+    // The body decides what the call does, so the signature must cover it: a URL presigned
+    // with UNSIGNED-PAYLOAD carries no parameters in its body.
+    if (!body.value().empty() && !claim.value().payload_signed) {
+      return ApiError{"AuthFailure",
+                      "The request body is not covered by the signature (UNSIGNED-PAYLOAD); sign the payload or "
+                      "send the parameters in the signed query string."};
+    }
+    params.value().insert(params.value().end(), body.value().begin(), body.value().end());
+  }
   const std::string& region = claim.value().region;
   if (catalog_.region(region) == nullptr) {
     return ApiError{"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."};
@@ -97,6 +106,11 @@ Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {
 
   std::string action;
   for (const auto& [name, value] : params.value()) {
+    if (name != "Action" && name != "Version") continue;
+    // A second Action (say, one in the body after one in the query) must not choose the call.
+    size_t given = std::count_if(params.value().begin(), params.value().end(),
+                                 [&](const auto& param) { return param.first == name; });
+    if (given > 1) return ApiError{"InvalidParameterValue", "The parameter " + name + " was given more than once"};
     if (name == "Action") action = value;
   }
   if (action.empty()) return ApiError{"MissingAction", "The request must contain the parameter Action"};

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "api/xml_text.h"
 #include "common/base64.h"
 #include "common/timestamp.h"
 
@@ -46,26 +47,6 @@ struct Node {
   bool has_value = false;
   std::map<std::string, Node> children;
 };
-
-// True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-bool is_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : 9;
-    if (extra == 9 || extra > s.size() - i - 1) return false;
-    uint32_t cp = extra == 0 ? c : c & (0x3f >> extra);
-    for (size_t k = 1; k <= extra; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static const uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
 
 ApiError invalid_value(const std::string& key, const std::string& value, const std::string& why) {
   return ApiError{"InvalidParameterValue", "Invalid value '" + value + "' for " + key + ": " + why};
@@ -231,6 +212,57 @@ Result<json> decode_node(const Shape& shape, const Node& node) {
   }
 }
 
+// True when `part` is a list or map index as clients send it: 1 to 18 decimal digits.
+bool is_index(std::string_view part) {
+  return !part.empty() && part.size() <= 18 && part.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// True when the model lets `input` have a parameter called `name` ("Filter.1.Value.2"): each
+// dotted part must be a member of the structure it sits in, or an index into a list or map.
+// The walk follows the model, so a name is never deeper than the model's shapes.
+bool model_has_parameter(const Shape* input, std::string_view name) {
+  const Shape* shape = input;
+  // A map's entry is reached over "entry" (unless flattened), then its index, then "key"/"value".
+  enum class MapStep { kNone, kEntry, kIndex, kMember } map_step = MapStep::kNone;
+  size_t pos = 0;
+  while (true) {
+    size_t dot = name.find('.', pos);
+    std::string_view part = name.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    if (shape == nullptr || part.empty()) return false;
+    switch (shape->type) {
+      case ShapeType::kStructure: {
+        auto it = shape->by_query_name.find(std::string(part));
+        if (it == shape->by_query_name.end()) return false;
+        shape = shape->members[it->second].shape;
+        break;
+      }
+      case ShapeType::kList:
+        if (!is_index(part)) return false;
+        shape = shape->element.shape;
+        break;
+      case ShapeType::kMap:
+        if (map_step == MapStep::kNone) map_step = shape->flattened ? MapStep::kIndex : MapStep::kEntry;
+        if (map_step == MapStep::kEntry) {
+          if (part != "entry") return false;
+          map_step = MapStep::kIndex;
+        } else if (map_step == MapStep::kIndex) {
+          if (!is_index(part)) return false;
+          map_step = MapStep::kMember;
+        } else {
+          if (part == shape->key.query_name) return dot == std::string_view::npos;
+          if (part != shape->element.query_name) return false;
+          shape = shape->element.shape;
+          map_step = MapStep::kNone;
+        }
+        break;
+      default:
+        return false;  // a scalar has no parts below it
+    }
+    if (dot == std::string_view::npos) return map_step == MapStep::kNone || map_step == MapStep::kEntry;
+    pos = dot + 1;
+  }
+}
+
 }  // namespace
 
 Result<QueryParams> parse_form(std::string_view body) {
@@ -263,6 +295,11 @@ Result<nlohmann::json> decode_request(const Shape* input, const QueryParams& par
   Node root;
   for (const auto& [name, value] : params) {
     if (is_protocol_parameter(name)) continue;
+    // Checked before anything is built, so a name the model cannot have costs nothing.
+    if (!model_has_parameter(input, name)) {
+      std::string shown = name.size() > 128 ? name.substr(0, 128) + "..." : name;
+      return ApiError{"UnknownParameter", "The parameter " + shown + " is not recognized"};
+    }
     Node* node = &root;
     size_t pos = 0;
     while (true) {
@@ -280,6 +317,10 @@ Result<nlohmann::json> decode_request(const Shape* input, const QueryParams& par
     }
     if (!is_utf8(name) || !is_utf8(value)) {
       return ApiError{"InvalidCharacter", "The request contains bytes that are not valid UTF-8"};
+    }
+    if (!is_xml_text(value)) {
+      return ApiError{"InvalidParameterValue", "Value for parameter " + name +
+                                                   " contains a control character, which is not allowed"};
     }
     node->value = value;
     node->has_value = true;

@@ -91,5 +91,33 @@ TEST(QueryDecoder, RejectsInvalidUtf8) {
   EXPECT_EQ(ok.value()["Filters"][0]["Values"][0], "😀");
 }
 
+// A name nested deeper than the model allows is refused before anything is built: a 109 KB
+// "Filter.1.Value.1.Value.1..." once made the decoder allocate 1.66 GB.
+TEST(QueryDecoder, RefusesNamesTheModelCannotHave) {
+  std::string deep = "Filter.1.Value.1";
+  while (deep.size() < 109 * 1024) deep += ".Value.1";
+  auto r = decode("DescribeVpcs", {{deep, "x"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "UnknownParameter");
+  EXPECT_LT(r.error().message.size(), 256u);  // the echoed name is cut short
+  for (const char* name : {"Filter.1.Value.1.Extra", "Filter.1.Name.1", "VpcId.1.x", "Filter..Name", "Filter.1.",
+                           "VpcId.-1", "VpcId.1234567890123456789", "MaxResults.1"}) {
+    EXPECT_EQ(decode("DescribeVpcs", {{name, "x"}}).error().code, "UnknownParameter") << name;
+  }
+  EXPECT_TRUE(decode("DescribeVpcs", {{"Filter.1.Name", "n"}, {"Filter.1.Value.3", "v"}}).ok());
+  EXPECT_TRUE(decode("CreateVpc", {{"TagSpecification.1.Tag.1.Key", "k"}}).ok());
+}
+
+// Control characters cannot be carried by XML 1.0, so they never get into the store.
+TEST(QueryDecoder, RefusesControlCharacters) {
+  for (std::string bad : {std::string("x\x02y"), std::string("a\x01"), std::string("\0", 1), std::string("\x1b[0m")}) {
+    auto r = decode("CreateTags", {{"ResourceId.1", "vpc-1"}, {"Tag.1.Key", "k"}, {"Tag.1.Value", bad}});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, "InvalidParameterValue");
+    EXPECT_EQ(r.error().message.find(bad), std::string::npos);  // not echoed
+  }
+  EXPECT_TRUE(decode("CreateTags", {{"ResourceId.1", "vpc-1"}, {"Tag.1.Key", "k"}, {"Tag.1.Value", "two\nlines\t"}}).ok());
+}
+
 }  // namespace
 }  // namespace stratus::api

@@ -236,22 +236,29 @@ Result<SignatureClaim> verify_signature(const SignedRequest& request, const Secr
   std::string key = cached_signing_key(*secret, claim.scope_date, claim.region, claim.service);
   // The payload hash a client may have signed: the declared one, else the body's; presigned
   // URLs may also carry UNSIGNED-PAYLOAD (S3 style) instead of the empty body's hash.
-  std::vector<std::string> payload_hashes;
+  std::string body_hash = to_hex(sha256(request.body));
   auto declared = header(request, "x-amz-content-sha256");
-  payload_hashes.push_back(declared ? *declared : to_hex(sha256(request.body)));
+  if (declared && *declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
+    return ApiError{"AuthFailure", "The provided x-amz-content-sha256 header does not match the request body."};
+  }
+  std::vector<std::string> payload_hashes;
+  payload_hashes.push_back(declared ? *declared : body_hash);
   if (claim.presigned) payload_hashes.push_back("UNSIGNED-PAYLOAD");
-  bool valid = false;
+  const std::string* signed_hash = nullptr;
   for (const std::string& payload_hash : payload_hashes) {
     std::string to_sign = std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + scope + "\n" +
                           to_hex(sha256(canonical_request(request, claim, payload_hash)));
-    valid = valid || constant_time_equal(to_hex(hmac_sha256(key, to_sign)), claim.signature);
+    if (constant_time_equal(to_hex(hmac_sha256(key, to_sign)), claim.signature)) signed_hash = &payload_hash;
   }
-  if (declared && *declared != "UNSIGNED-PAYLOAD" && *declared != to_hex(sha256(request.body))) {
-    return ApiError{"AuthFailure", "The provided x-amz-content-sha256 header does not match the request body."};
+  if (signed_hash == nullptr && std::getenv("STRATUS_DEBUG_SIGV4")) {
+    std::fprintf(stderr, "%s\n", canonical_request(request, claim, payload_hashes[0]).c_str());
   }
-  if (!valid && std::getenv("STRATUS_DEBUG_SIGV4")) std::fprintf(stderr, "%s\n", canonical_request(request, claim, payload_hashes[0]).c_str());
-  if (!valid) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
-  return claim;
+  if (signed_hash == nullptr) {
+    return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+  }
+  SignatureClaim verified = claim;
+  verified.payload_signed = *signed_hash == body_hash;
+  return verified;
 }
 
 }  // namespace stratus::api

@@ -33,6 +33,9 @@ struct SignatureClaim {
   std::string signature;      // lower-case hex
   bool presigned = false;
   int64_t expires_seconds = 0;  // presigned only
+  // Set by verify_signature: true when the signature covers the body's own SHA-256, false when
+  // it was made over UNSIGNED-PAYLOAD (a body anyone on the way could have replaced).
+  bool payload_signed = false;
 };
 
 // Parses the signature out of the request (header form first, else query form).

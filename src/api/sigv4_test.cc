@@ -44,6 +44,7 @@ TEST(SigV4, AcceptsAwsExampleRequest) {
   ASSERT_TRUE(result.ok()) << result.error().code << ": " << result.error().message;
   EXPECT_EQ(result.value().region, "us-east-1");
   EXPECT_EQ(result.value().service, "iam");
+  EXPECT_TRUE(result.value().payload_signed);
 }
 
 TEST(SigV4, RejectsTamperingUnknownKeysAndSkew) {
@@ -90,6 +91,30 @@ TEST(SigV4, PresignedQueryForm) {
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok.value().region, "ap-northeast-2");
   EXPECT_EQ(verify_signature(r, lookup, at("20261127T000600Z")).error().code, "RequestExpired");
+}
+
+// A URL presigned over UNSIGNED-PAYLOAD verifies whatever body it is sent with, and says so:
+// the caller must not take parameters from that body.
+TEST(SigV4, PresignedUnsignedPayloadIsReportedUnsigned) {
+  SignedRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"host", "127.0.0.1:8773"}};
+  std::string base =
+      "Action=DescribeVpcs&Version=2016-11-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F"
+      "20261127%2Fus-east-1%2Fec2%2Faws4_request&X-Amz-Date=20261127T000000Z&X-Amz-Expires=300"
+      "&X-Amz-SignedHeaders=host";
+  r.raw_query = base + "&X-Amz-Signature=00";
+  auto claim = parse_signature(r);
+  ASSERT_TRUE(claim.ok());
+  std::string to_sign = "AWS4-HMAC-SHA256\n20261127T000000Z\n20261127/us-east-1/ec2/aws4_request\n" +
+                        to_hex(sha256(canonical_request(r, claim.value(), "UNSIGNED-PAYLOAD")));
+  r.raw_query = base + "&X-Amz-Signature=" +
+                to_hex(hmac_sha256(signing_key(kSecret, "20261127", "us-east-1", "ec2"), to_sign));
+  r.body = "Action=CreateSecurityGroup&GroupName=x&GroupDescription=x";
+  auto verified = verify_signature(r, lookup, at("20261127T000100Z"));
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_FALSE(verified.value().payload_signed);
 }
 
 }  // namespace

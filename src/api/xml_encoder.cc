@@ -4,6 +4,8 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "api/xml_text.h"
+
 namespace stratus::api {
 namespace {
 
@@ -16,7 +18,7 @@ struct StringWriter : pugi::xml_writer {
 };
 
 std::string scalar_text(const json& value) {
-  if (value.is_string()) return value.get<std::string>();
+  if (value.is_string()) return to_xml_text(value.get<std::string>());
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
   if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
   if (value.is_number_unsigned()) return std::to_string(value.get<uint64_t>());
@@ -66,7 +68,7 @@ void encode_value(pugi::xml_node parent, const std::string& name, const Shape& s
       pugi::xml_node wrapper = shape.flattened ? parent : parent.append_child(name.c_str());
       for (const auto& [k, v] : value.items()) {
         pugi::xml_node entry = wrapper.append_child(shape.flattened ? name.c_str() : "entry");
-        entry.append_child(shape.key.xml_name.c_str()).text().set(k.c_str());
+        entry.append_child(shape.key.xml_name.c_str()).text().set(to_xml_text(k).c_str());
         encode_value(entry, shape.element.xml_name, *shape.element.shape, v);
       }
       return;
@@ -102,8 +104,8 @@ std::string encode_error(const ApiError& error, const std::string& request_id) {
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child("Response");
   pugi::xml_node e = root.append_child("Errors").append_child("Error");
-  e.append_child("Code").text().set(error.code.c_str());
-  e.append_child("Message").text().set(error.message.c_str());
+  e.append_child("Code").text().set(to_xml_text(error.code).c_str());
+  e.append_child("Message").text().set(to_xml_text(error.message).c_str());
   root.append_child("RequestID").text().set(request_id.c_str());
   return render(doc);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <pugixml.hpp>
+
 #include "common/embedded.h"
 
 namespace stratus::api {
@@ -52,6 +54,19 @@ TEST(XmlEncoder, ErrorEnvelope) {
                      "not exist</Message></Error></Errors><RequestID>req-9</RequestID></Response>"),
             std::string::npos)
       << xml;
+}
+
+// Whatever a record holds (older versions stored control characters), the answer parses.
+TEST(XmlEncoder, StoredControlCharactersStillRenderParseableXml) {
+  nlohmann::json result = {{"Vpcs", {{{"VpcId", "vpc-1"}, {"Tags", {{{"Key", "k\x01"}, {"Value", std::string("x\x02y\0z", 5)}}}}}}}};
+  std::string xml = encode_response(model(), *model().operation("DescribeVpcs"), result, "r");
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  EXPECT_EQ(xml.find("&#"), std::string::npos) << xml;
+  EXPECT_EQ(std::string(doc.select_node("//value").node().text().get()), "x\xEF\xBF\xBDy\xEF\xBF\xBDz");
+  std::string error = encode_error({"InvalidParameterValue", "Invalid value '\x01' for MaxResults"}, "r");
+  ASSERT_TRUE(doc.load_string(error.c_str())) << error;
+  EXPECT_EQ(error.find("&#"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "api/ec2_api.h"
 #include "api/http_server.h"
 #include "api/service_model.h"
+#include "common/atomic_file.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
 #include "compute/host_memory.h"
@@ -28,6 +29,7 @@
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/ec2_service.h"
+#include "services/ec2/resources.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
@@ -50,28 +52,17 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value && *value ? value : fallback;
 }
 
-// Writes `text` to `path` readable only by the owner.
-void write_private_file(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  chmod(tmp.c_str(), 0600);
-  fs::rename(tmp, path);
-}
-
 // Writes DIR/aws/config and DIR/aws/credentials with the `stratus` profile.
 void write_aws_files(const fs::path& data_dir, const std::string& endpoint, const account::RootCredentials& root) {
   fs::create_directories(data_dir / "aws");
-  write_private_file(data_dir / "aws" / "config", std::string("[profile ") + kProfile + "]\nregion = " +
+  write_file_atomically(data_dir / "aws" / "config", std::string("[profile ") + kProfile + "]\nregion = " +
                                                       kDefaultRegion + "\nendpoint_url = " + endpoint +
-                                                      "\noutput = json\n");
-  write_private_file(data_dir / "aws" / "credentials", std::string("[") + kProfile + "]\naws_access_key_id = " +
+                                                      "\noutput = json\n",
+                        0600);
+  write_file_atomically(data_dir / "aws" / "credentials", std::string("[") + kProfile + "]\naws_access_key_id = " +
                                                            root.access_key_id + "\naws_secret_access_key = " +
-                                                           root.secret_access_key + "\n");
+                                                           root.secret_access_key + "\n",
+                        0600);
 }
 
 // Splits "host:port"; throws on a malformed value.
@@ -145,7 +136,8 @@ int serve(const ServeOptions& options) {
   }
   fs::create_directories(data_dir);
   DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
-  store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()));
+  store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
+                           ec2::indexed_fields());
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   if (!model.ok()) {
     std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());

@@ -1,11 +1,41 @@
 #include "store/cached_store.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace stratus::store {
 namespace {
 
 using State = CachedStore::State;
+
+// The by_field key of records of `kind` in `region` holding `value` at `field`.
+std::string index_key(const std::string& kind, const std::string& field, const std::string& region,
+                      const std::string& value) {
+  std::string key;
+  key.reserve(kind.size() + field.size() + region.size() + value.size() + 3);
+  key.append(kind).push_back('\0');
+  key.append(field).push_back('\0');
+  key.append(region).push_back('\0');
+  key.append(value);
+  return key;
+}
+
+// Adds (`add`) or removes the index entries of `record`, stored at `seq`.
+void index_record(State& state, const std::shared_ptr<const Record>& record, uint64_t seq, bool add) {
+  auto fields = state.indexed_fields.find(record->kind);
+  if (fields == state.indexed_fields.end()) return;
+  for (const std::string& field : fields->second) {
+    const std::string* value = field_string(record->doc, field);
+    if (value == nullptr) continue;
+    std::string key = index_key(record->kind, field, record->region, *value);
+    if (add) {
+      state.by_field[key][seq] = record;
+    } else if (auto bucket = state.by_field.find(key); bucket != state.by_field.end()) {
+      bucket->second.erase(seq);
+      if (bucket->second.empty()) state.by_field.erase(bucket);
+    }
+  }
+}
 
 // Adds or replaces `record` in `state`, keeping the position of a replaced record.
 void apply_put(State& state, Record record) {
@@ -18,9 +48,11 @@ void apply_put(State& state, Record record) {
     if (old.kind != shared->kind || old.region != shared->region) {
       state.by_kind[{old.kind, old.region}].erase(it->second.seq);
     }
+    index_record(state, it->second.record, it->second.seq, false);
   }
   it->second.record = shared;
   state.by_kind[{shared->kind, shared->region}][it->second.seq] = shared;
+  index_record(state, shared, it->second.seq, true);
 }
 
 void apply_erase(State& state, const std::string& id) {
@@ -28,6 +60,7 @@ void apply_erase(State& state, const std::string& id) {
   if (it == state.by_id.end()) return;
   auto bucket = state.by_kind.find({it->second.record->kind, it->second.record->region});
   if (bucket != state.by_kind.end()) bucket->second.erase(it->second.seq);
+  index_record(state, it->second.record, it->second.seq, false);
   state.by_id.erase(it);
 }
 
@@ -53,6 +86,27 @@ std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> list_from(const 
   return out;
 }
 
+// Records of `kind` in `region` holding `value` at `field`, as (seq, record) in seq order: from
+// the index when the field is indexed, else by reading every record of the kind.
+std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> find_from(const State& state, const std::string& kind,
+                                                                           const std::string& region,
+                                                                           const std::string& field,
+                                                                           const std::string& value) {
+  std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> out;
+  auto fields = state.indexed_fields.find(kind);
+  if (fields != state.indexed_fields.end() &&
+      std::find(fields->second.begin(), fields->second.end(), field) != fields->second.end()) {
+    auto bucket = state.by_field.find(index_key(kind, field, region, value));
+    if (bucket != state.by_field.end()) out.assign(bucket->second.begin(), bucket->second.end());
+    return out;
+  }
+  for (auto& entry : list_from(state, kind, region)) {
+    const std::string* found = field_string(entry.second->doc, field);
+    if (found != nullptr && *found == value) out.push_back(std::move(entry));
+  }
+  return out;
+}
+
 // A read transaction: the shared lock is held for its whole life, so it sees one state.
 class CachedReadTransaction : public Transaction {
  public:
@@ -65,6 +119,12 @@ class CachedReadTransaction : public Transaction {
   std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
     std::vector<Record> out;
     for (const auto& [seq, record] : list_from(state_, kind, region)) out.push_back(*record);
+    return out;
+  }
+  std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
+                           const std::string& value) override {
+    std::vector<Record> out;
+    for (const auto& [seq, record] : find_from(state_, kind, region, field, value)) out.push_back(*record);
     return out;
   }
   std::vector<Record> list_all() override {
@@ -130,6 +190,33 @@ class CachedWriteTransaction : public Transaction {
     return out;
   }
 
+  std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
+                           const std::string& value) override {
+    // The cache's matches this transaction has not touched, then every record of the kind it
+    // wrote that matches now, each at its place in creation order (new ones after the cache's).
+    std::vector<std::pair<uint64_t, const Record*>> found;
+    for (const auto& [seq, record] : find_from(store_.state_, kind, region, field, value)) {
+      if (!pending_.count(record->id)) found.emplace_back(seq, record.get());
+    }
+    if (auto written = pending_by_kind_.find(kind); written != pending_by_kind_.end()) {
+      for (const std::string& id : written->second) {
+        const std::optional<Record>& pending = pending_.at(id);
+        if (!pending || !matches(*pending, kind, region)) continue;
+        const std::string* found_value = field_string(pending->doc, field);
+        if (found_value == nullptr || *found_value != value) continue;
+        auto cached = store_.state_.by_id.find(id);
+        uint64_t seq = cached != store_.state_.by_id.end() ? cached->second.seq
+                                                           : store_.state_.next_seq + created_position_.at(id);
+        found.emplace_back(seq, &*pending);
+      }
+    }
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<Record> out;
+    out.reserve(found.size());
+    for (const auto& [seq, record] : found) out.push_back(*record);
+    return out;
+  }
+
   std::vector<Record> list_all() override { throw StoreError("list_all in a write transaction"); }
   std::vector<std::pair<std::string, std::string>> all_settings() override {
     throw StoreError("all_settings in a write transaction");
@@ -137,11 +224,11 @@ class CachedWriteTransaction : public Transaction {
 
   void put(const Record& record) override {
     backend_->put(record);
-    if (!store_.state_.by_id.count(record.id) &&
-        std::find(created_.begin(), created_.end(), record.id) == created_.end()) {
+    if (!store_.state_.by_id.count(record.id) && created_position_.emplace(record.id, created_.size()).second) {
       created_.push_back(record.id);
     }
     pending_[record.id] = record;
+    pending_by_kind_[record.kind].insert(record.id);
     log_.emplace_back(record.id, record);
   }
 
@@ -172,10 +259,15 @@ class CachedWriteTransaction : public Transaction {
   void rollback_to_savepoint() override {
     backend_->rollback_to_savepoint();
     log_.resize(mark_.log_size);
+    for (size_t i = mark_.created_size; i < created_.size(); ++i) created_position_.erase(created_[i]);
     created_.resize(mark_.created_size);
     pending_settings_ = mark_.settings;
     pending_.clear();
-    for (const auto& [id, record] : log_) pending_[id] = record;
+    pending_by_kind_.clear();
+    for (const auto& [id, record] : log_) {
+      pending_[id] = record;
+      if (record) pending_by_kind_[record->kind].insert(id);
+    }
   }
 
   void commit() override {
@@ -200,6 +292,9 @@ class CachedWriteTransaction : public Transaction {
   std::unique_ptr<Transaction> backend_;
   std::unordered_map<std::string, std::optional<Record>> pending_;  // nullopt = erased
   std::vector<std::string> created_;                                // ids new to the cache, in order
+  std::unordered_map<std::string, size_t> created_position_;        // id -> its index in created_
+  // kind -> ids this transaction has put records of that kind under (some since erased).
+  std::unordered_map<std::string, std::unordered_set<std::string>> pending_by_kind_;
   std::vector<std::pair<std::string, std::optional<Record>>> log_;  // every write, in order
   // The state at the last savepoint().
   struct Mark {
@@ -210,7 +305,9 @@ class CachedWriteTransaction : public Transaction {
   std::unordered_map<std::string, std::string> pending_settings_;
 };
 
-CachedStore::CachedStore(std::unique_ptr<Store> backend) : backend_(std::move(backend)) {
+CachedStore::CachedStore(std::unique_ptr<Store> backend, std::vector<IndexedField> indexes)
+    : backend_(std::move(backend)) {
+  for (IndexedField& index : indexes) state_.indexed_fields[index.kind].push_back(std::move(index.field));
   pthread_rwlockattr_t attributes;
   pthread_rwlockattr_init(&attributes);
   pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "store/store.h"
 
@@ -21,8 +22,9 @@ namespace stratus::store {
 // Read-through-nothing, write-through cache over a backend Store. Thread-safe.
 class CachedStore : public Store {
  public:
-  // Loads every record and setting of `backend`. Throws StoreError on backend failure.
-  explicit CachedStore(std::unique_ptr<Store> backend);
+  // Loads every record and setting of `backend` and indexes `indexes`; find() on other fields
+  // reads every record of the kind. Throws StoreError on backend failure.
+  explicit CachedStore(std::unique_ptr<Store> backend, std::vector<IndexedField> indexes = {});
   ~CachedStore() override;
   CachedStore(const CachedStore&) = delete;
   CachedStore& operator=(const CachedStore&) = delete;
@@ -43,6 +45,10 @@ class CachedStore : public Store {
     std::map<std::pair<std::string, std::string>, std::map<uint64_t, std::shared_ptr<const Record>>> by_kind;
     std::unordered_map<std::string, std::string> settings;
     uint64_t next_seq = 1;
+    // kind -> the fields indexed for it.
+    std::unordered_map<std::string, std::vector<std::string>> indexed_fields;
+    // index_key(kind, field, region, value) -> seq -> record, for find() in creation order.
+    std::unordered_map<std::string, std::map<uint64_t, std::shared_ptr<const Record>>> by_field;
   };
 
  private:

@@ -14,8 +14,9 @@ namespace {
 // A CachedStore over a SqliteStore in a fresh directory, removed after the test.
 class CachedStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<CachedStore> open() {
-    return std::make_unique<CachedStore>(std::make_unique<SqliteStore>((dir_.path() / "db").string()));
+  std::unique_ptr<CachedStore> open(std::vector<IndexedField> indexes = {}) {
+    return std::make_unique<CachedStore>(std::make_unique<SqliteStore>((dir_.path() / "db").string()),
+                                         std::move(indexes));
   }
   static std::vector<std::string> ids(const std::vector<Record>& records) {
     std::vector<std::string> out;
@@ -123,6 +124,51 @@ TEST_F(CachedStoreTest, RollbackToSavepointUndoesOnlyTheLastCall) {
   auto read = reopened->begin_read();
   EXPECT_EQ(ids(read->list("vpc", std::nullopt)), (std::vector<std::string>{"vpc-1", "vpc-3"}));
   EXPECT_EQ(read->setting("a"), "1");
+}
+
+// find() gives the same answer from the index, from a scan and from SQLite itself, and a write
+// transaction sees its own puts, replacements, erasures and rollbacks.
+TEST_F(CachedStoreTest, FindAgreesWithTheBackendWithAndWithoutAnIndex) {
+  auto rule = [](const std::string& id, const std::string& group, const std::string& peer) {
+    return Record{id, "rule", "us-east-1", {{"GroupId", group}, {"Ref", {{"GroupId", peer}}}}};
+  };
+  auto indexed = open({{"rule", "GroupId"}, {"rule", "Ref.GroupId"}});
+  {
+    auto txn = indexed->begin_write();
+    txn->put(rule("r1", "sg-a", "sg-b"));
+    txn->put(rule("r2", "sg-b", "sg-a"));
+    txn->put(rule("r3", "sg-a", "sg-a"));
+    txn->put({"r4", "rule", "ap-northeast-2", {{"GroupId", "sg-a"}}});
+    txn->commit();
+  }
+  {
+    auto txn = indexed->begin_write();
+    EXPECT_EQ(ids(txn->find("rule", "us-east-1", "GroupId", "sg-a")), (std::vector<std::string>{"r1", "r3"}));
+    txn->savepoint();
+    txn->put(rule("r1", "sg-b", "sg-b"));  // moves out of sg-a, keeps its place
+    txn->erase("r3");
+    txn->put(rule("r5", "sg-a", "sg-c"));
+    EXPECT_EQ(ids(txn->find("rule", "us-east-1", "GroupId", "sg-a")), (std::vector<std::string>{"r5"}));
+    EXPECT_EQ(ids(txn->find("rule", "us-east-1", "GroupId", "sg-b")), (std::vector<std::string>{"r1", "r2"}));
+    txn->rollback_to_savepoint();
+    EXPECT_EQ(ids(txn->find("rule", "us-east-1", "GroupId", "sg-a")), (std::vector<std::string>{"r1", "r3"}));
+    txn->put(rule("r6", "sg-a", "sg-b"));
+    txn->commit();
+  }
+  std::vector<std::string> expected_a = {"r1", "r3", "r6"}, expected_ref_b = {"r1", "r6"};
+  auto read = indexed->begin_read();
+  EXPECT_EQ(ids(read->find("rule", "us-east-1", "GroupId", "sg-a")), expected_a);
+  EXPECT_EQ(ids(read->find("rule", "us-east-1", "Ref.GroupId", "sg-b")), expected_ref_b);
+  EXPECT_TRUE(read->find("rule", "us-east-1", "GroupId", "sg-z").empty());
+  read.reset();
+  indexed.reset();
+  auto unindexed = open();
+  EXPECT_EQ(ids(unindexed->begin_read()->find("rule", "us-east-1", "GroupId", "sg-a")), expected_a);
+  unindexed.reset();
+  SqliteStore sqlite((dir_.path() / "db").string());
+  auto txn = sqlite.begin_read();
+  EXPECT_EQ(ids(txn->find("rule", "us-east-1", "GroupId", "sg-a")), expected_a);
+  EXPECT_EQ(ids(txn->find("rule", "us-east-1", "Ref.GroupId", "sg-b")), expected_ref_b);
 }
 
 }  // namespace

@@ -123,6 +123,22 @@ class SqliteTransaction : public Transaction {
     return records;
   }
 
+  std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
+                           const std::string& value) override {
+    auto stmt = connection_->prepare(
+        "SELECT id, kind, region, doc FROM records WHERE kind = ? AND region = ? AND json_extract(doc, ?) = ?"
+        " ORDER BY seq");
+    bind_text(stmt.get(), 1, kind);
+    bind_text(stmt.get(), 2, region);
+    bind_text(stmt.get(), 3, "$." + field);
+    bind_text(stmt.get(), 4, value);
+    std::vector<Record> records;
+    int rc;
+    while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) records.push_back(read_row(stmt.get()));
+    if (rc != SQLITE_DONE) fail(connection_->db, "find");
+    return records;
+  }
+
   std::vector<Record> list_all() override {
     auto stmt = connection_->prepare("SELECT id, kind, region, doc FROM records ORDER BY seq");
     std::vector<Record> records;

@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -40,6 +41,12 @@ class Transaction {
   virtual std::optional<Record> get(const std::string& id) = 0;
   // All records of `kind` in `region`, oldest first. A null region means every region.
   virtual std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) = 0;
+  // The records of `kind` in `region` whose document holds the string `value` at `field`, oldest
+  // first. `field` names a member, or a member of nested objects joined by '.' (no arrays), e.g.
+  // "GroupId" or "ReferencedGroupInfo.GroupId". Stores may answer it from an index (see
+  // CachedStore), so services use it where a write would otherwise read every record of a kind.
+  virtual std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
+                                   const std::string& value) = 0;
   // Inserts or replaces the record with record.id; a replaced record keeps its position in list().
   // REQUIRES: a write transaction.
   virtual void put(const Record& record) = 0;
@@ -61,6 +68,27 @@ class Transaction {
   virtual void rollback_to_savepoint() = 0;
   // Makes all writes durable. REQUIRES: called at most once.
   virtual void commit() = 0;
+};
+
+// The string at dotted `field` of `doc` (see Transaction::find), or null when there is none.
+inline const std::string* field_string(const nlohmann::json& doc, std::string_view field) {
+  const nlohmann::json* node = &doc;
+  while (true) {
+    size_t dot = field.find('.');
+    if (!node->is_object()) return nullptr;
+    auto it = node->find(std::string(field.substr(0, dot)));
+    if (it == node->end()) return nullptr;
+    node = &*it;
+    if (dot == std::string_view::npos) break;
+    field.remove_prefix(dot + 1);
+  }
+  return node->is_string() ? node->get_ptr<const std::string*>() : nullptr;
+}
+
+// A document field of records of `kind` that a store may index for Transaction::find.
+struct IndexedField {
+  std::string kind;
+  std::string field;  // as Transaction::find names it
 };
 
 // A durable store. Thread-safe: any thread may begin transactions, but a thread holds at

@@ -5,7 +5,11 @@ import datetime
 import unittest
 import urllib.parse
 
-from harness import (SECRET_ACCESS_KEY, StratusTestCase,
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from harness import (ACCESS_KEY_ID, SECRET_ACCESS_KEY, StratusTestCase,
                      skewed_clock)
 
 
@@ -175,6 +179,40 @@ class AuthTest(StratusTestCase):
         r = self.server.http("GET", url)
         self.assertEqual(r.status, 401, r)
         self.assertEqual(r.error_code(), "AuthFailure", r)
+
+    # ------------------------------------------- what the signature must cover
+    def group_count(self):
+        return len(self.ec2.describe_security_groups()["SecurityGroups"])
+
+    def test_presigned_post_url_refuses_an_unsigned_body(self):
+        # botocore presigns over UNSIGNED-PAYLOAD: the body is anyone's, so its parameters
+        # must not be merged into the signed ones (here: turn a read into a create).
+        url = self._presign(self.ec2, "describe_vpcs", http_method="POST")
+        before = self.group_count()
+        body = urllib.parse.urlencode({"Action": "CreateSecurityGroup", "Version": "2016-11-15",
+                                       "GroupName": "smuggled", "GroupDescription": "smuggled"})
+        r = self.server.http("POST", url, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 401, r)
+        self.assertEqual(r.error_code(), "AuthFailure", r)
+        self.assertEqual(self.group_count(), before)
+        # The same URL with no body does what it was signed for.
+        r = self.server.http("POST", url, b"", {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.xml().tag.endswith("DescribeVpcsResponse"), r)
+
+    def test_signed_body_cannot_repeat_the_querys_action(self):
+        # Both parts signed, but two Actions: neither may win silently.
+        body = urllib.parse.urlencode({"Action": "CreateSecurityGroup", "Version": "2016-11-15",
+                                       "GroupName": "twice", "GroupDescription": "twice"})
+        req = AWSRequest(method="POST", url=self.server.endpoint + "/?Action=DescribeVpcs", data=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        SigV4Auth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ec2", "us-east-1").add_auth(req)
+        prepared = req.prepare()
+        before = self.group_count()
+        r = self.server.http("POST", prepared.url, prepared.body, dict(prepared.headers))
+        self.assertEqual(r.status, 400, r)
+        self.assertEqual(r.error_code(), "InvalidParameterValue", r)
+        self.assertEqual(self.group_count(), before)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,21 @@ std::vector<json> list(CallContext& ctx, const ResourceKind& kind) {
   return docs;
 }
 
+std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const std::string& field,
+                             const std::string& value) {
+  std::vector<json> docs;
+  for (auto& record : ctx.txn.find(std::string(kind.kind), ctx.region, field, value)) {
+    docs.push_back(std::move(record.doc));
+  }
+  return docs;
+}
+
+std::vector<store::IndexedField> indexed_fields() {
+  return {{std::string(kinds::kSecurityGroup.kind), "GroupName"},
+          {std::string(kinds::kSecurityGroupRule.kind), "GroupId"},
+          {std::string(kinds::kSecurityGroupRule.kind), "ReferencedGroupInfo.GroupId"}};
+}
+
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {
   ctx.txn.put(store::Record{id, std::string(kind.kind), ctx.region, doc});
 }

@@ -42,6 +42,14 @@ std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::
 // All resources of `kind` in the call's region, oldest first.
 std::vector<json> list(CallContext& ctx, const ResourceKind& kind);
 
+// The resources of `kind` in the call's region whose `field` (see store::Transaction::find) is
+// `value`, oldest first. Costs what the matches cost when the field is in indexed_fields().
+std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const std::string& field,
+                             const std::string& value);
+
+// The fields writes look resources up by, for the store to index (see list_where).
+std::vector<store::IndexedField> indexed_fields();
+
 // Stores `doc` as resource `id` of `kind` in the call's region.
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc);
 

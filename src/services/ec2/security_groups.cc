@@ -1,6 +1,7 @@
 #include "services/ec2/security_groups.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "common/cidr.h"
@@ -14,6 +15,28 @@ namespace {
 
 constexpr size_t kMaxRulesPerDirection = 60;
 constexpr size_t kMaxNameLength = 255;
+
+// Fails with InvalidParameterValue unless `value` is at most 255 characters of AWS's character
+// set for VPC security group names, descriptions and rule descriptions: a-z, A-Z, 0-9, spaces
+// and ._-:/()#,@[]+=&;{}!$*
+void check_group_text(const std::string& value, const std::string& parameter) {
+  static constexpr std::string_view kAllowed = "._-:/()#,@[]+=&;{}!$* ";
+  bool allowed = value.size() <= kMaxNameLength && std::all_of(value.begin(), value.end(), [](char c) {
+                   return std::isalnum(static_cast<unsigned char>(c)) || kAllowed.find(c) != std::string_view::npos;
+                 });
+  if (allowed) return;
+  std::string shown = value.size() > 64 ? value.substr(0, 64) + "..." : value;
+  fail("InvalidParameterValue", "Value (" + shown + ") for parameter " + parameter +
+                                    " is invalid. Valid values are at most 255 characters from the following set: "
+                                    "a-zA-Z0-9. _-:/()#,@[]+=&;{}!$*");
+}
+
+// Copies a peer's Description onto `rule` after checking it.
+void copy_rule_description(const json& peer, json& rule) {
+  if (!peer.contains("Description")) return;
+  check_group_text(peer["Description"].get<std::string>(), "Description");
+  rule["Description"] = peer["Description"];
+}
 
 // The canonical protocol name AWS reports for a user's protocol text.
 std::string normalize_protocol(const std::string& protocol) {
@@ -61,11 +84,7 @@ std::string describe_rule(const json& rule) {
 }
 
 std::vector<json> rules_of(CallContext& ctx, const std::string& group_id) {
-  std::vector<json> rules;
-  for (json& rule : list(ctx, kinds::kSecurityGroupRule)) {
-    if (rule.value("GroupId", "") == group_id) rules.push_back(std::move(rule));
-  }
-  return rules;
+  return list_where(ctx, kinds::kSecurityGroupRule, "GroupId", group_id);
 }
 
 // Groups rule records by protocol and port range into AWS's IpPermissions form.
@@ -126,8 +145,8 @@ void refresh_permissions(CallContext& ctx, json group) {
 
 // The group named `name` in `vpc_id`, or nullopt.
 std::optional<json> group_by_name(CallContext& ctx, const std::string& vpc_id, const std::string& name) {
-  for (json& group : list(ctx, kinds::kSecurityGroup)) {
-    if (group.value("VpcId", "") == vpc_id && group.value("GroupName", "") == name) return std::move(group);
+  for (json& group : list_where(ctx, kinds::kSecurityGroup, "GroupName", name)) {
+    if (group.value("VpcId", "") == vpc_id) return std::move(group);
   }
   return std::nullopt;
 }
@@ -214,7 +233,7 @@ std::vector<json> expand_permissions(CallContext& ctx, const json& group, const 
       }
       json rule = new_rule(ctx, group, egress, protocol, from, to);
       rule["CidrIpv4"] = Ipv4Cidr::parse(cidr, false)->str();
-      if (range.contains("Description")) rule["Description"] = range["Description"];
+      copy_rule_description(range, rule);
       rules.push_back(rule);
     }
     for (const json& range : perm.value("Ipv6Ranges", json::array())) {
@@ -222,7 +241,7 @@ std::vector<json> expand_permissions(CallContext& ctx, const json& group, const 
       if (!is_ipv6_cidr(cidr)) fail("InvalidParameterValue", "CIDR block " + cidr + " is malformed");
       json rule = new_rule(ctx, group, egress, protocol, from, to);
       rule["CidrIpv6"] = cidr;
-      if (range.contains("Description")) rule["Description"] = range["Description"];
+      copy_rule_description(range, rule);
       rules.push_back(rule);
     }
     for (const json& pl : perm.value("PrefixListIds", json::array())) {
@@ -247,7 +266,7 @@ std::vector<json> expand_permissions(CallContext& ctx, const json& group, const 
       }
       json rule = new_rule(ctx, group, egress, protocol, from, to);
       rule["ReferencedGroupInfo"] = {{"GroupId", peer["GroupId"]}, {"UserId", ctx.account_id}};
-      if (pair.contains("Description")) rule["Description"] = pair["Description"];
+      copy_rule_description(pair, rule);
       rules.push_back(rule);
     }
     if (rules.size() == before) {
@@ -359,9 +378,8 @@ json create_security_group(CallContext& ctx, const json& request) {
   if (name.rfind("sg-", 0) == 0) {
     fail("InvalidParameterValue", "Invalid value '" + name + "' for groupName. Group names may not start with 'sg-'");
   }
-  if (description.size() > kMaxNameLength) {
-    fail("InvalidParameterValue", "Invalid value for GroupDescription. Length must be at most 255 characters");
-  }
+  check_group_text(name, "GroupName");
+  check_group_text(description, "GroupDescription");
   std::string vpc_id = request.contains("VpcId") ? request["VpcId"].get<std::string>() : default_vpc_id(ctx);
   if (vpc_id.empty()) fail("VPCIdNotSpecified", "No default VPC for this user");
   require(ctx, kinds::kVpc, vpc_id);
@@ -383,11 +401,8 @@ json delete_security_group(CallContext& ctx, const json& request) {
   if (group.value("GroupName", "") == "default") {
     fail("CannotDelete", "the specified group: \"" + id + "\" name: \"default\" cannot be deleted by a user");
   }
-  for (const json& rule : list(ctx, kinds::kSecurityGroupRule)) {
-    if (rule.value("GroupId", "") != id && rule.contains("ReferencedGroupInfo") &&
-        rule["ReferencedGroupInfo"].value("GroupId", "") == id) {
-      fail("DependencyViolation", "resource " + id + " has a dependent object");
-    }
+  for (const json& rule : list_where(ctx, kinds::kSecurityGroupRule, "ReferencedGroupInfo.GroupId", id)) {
+    if (rule.value("GroupId", "") != id) fail("DependencyViolation", "resource " + id + " has a dependent object");
   }
   for (const json& rule : rules_of(ctx, id)) remove(ctx, rule["SecurityGroupRuleId"].get<std::string>());
   remove(ctx, id);
@@ -452,8 +467,8 @@ json describe_security_group_rules(CallContext& ctx, const json& request) {
 
 json default_group_refs(CallContext& ctx, const std::string& vpc_id) {
   json groups = json::array();
-  for (const json& group : list(ctx, kinds::kSecurityGroup)) {
-    if (group.value("VpcId", "") == vpc_id && group.value("GroupName", "") == "default") {
+  for (const json& group : list_where(ctx, kinds::kSecurityGroup, "GroupName", "default")) {
+    if (group.value("VpcId", "") == vpc_id) {
       groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
     }
   }

@@ -1,6 +1,8 @@
 #include "services/ec2/tags.h"
 
 #include <functional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "services/ec2/describe.h"
 #include "services/ec2/network_interfaces.h"
@@ -26,23 +28,35 @@ void validate_tag(const json& tag, bool require_value) {
   }
 }
 
-// Sets or replaces each tag of `add` on `doc`.
+// Fails with TagLimitExceeded when `tags` names more distinct keys than a resource may carry:
+// checked before any work, and linear in the number of tags.
+void check_tag_count(const json& tags) {
+  std::unordered_set<std::string> keys;
+  for (const json& tag : tags) {
+    keys.insert(tag.value("Key", ""));
+    if (keys.size() > kMaxTagsPerResource) {
+      fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+    }
+  }
+}
+
+// Sets or replaces each tag of `add` on `doc` (linear: existing keys are looked up by hash).
 void merge_tags(json& doc, const json& add) {
   json& tags = doc["Tags"];
   if (!tags.is_array()) tags = json::array();
+  std::unordered_map<std::string, size_t> position;
+  for (size_t i = 0; i < tags.size(); ++i) position.emplace(tags[i].value("Key", ""), i);
   for (const json& tag : add) {
     json entry = {{"Key", tag.value("Key", "")}, {"Value", tag.value("Value", "")}};
-    bool replaced = false;
-    for (json& existing : tags) {
-      if (existing.value("Key", "") == entry["Key"]) {
-        existing = entry;
-        replaced = true;
+    auto [it, fresh] = position.emplace(entry["Key"].get<std::string>(), tags.size());
+    if (fresh) {
+      if (tags.size() == kMaxTagsPerResource) {
+        fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
       }
+      tags.push_back(std::move(entry));
+    } else {
+      tags[it->second] = std::move(entry);
     }
-    if (!replaced) tags.push_back(entry);
-  }
-  if (tags.size() > kMaxTagsPerResource) {
-    fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
   }
 }
 
@@ -67,6 +81,7 @@ void retag(CallContext& ctx, const std::string& id, const std::function<void(jso
 }
 
 json create_tags(CallContext& ctx, const json& request) {
+  check_tag_count(request["Tags"]);
   for (const json& tag : request["Tags"]) validate_tag(tag, true);
   for (const json& id : request["Resources"]) {
     retag(ctx, id.get<std::string>(), [&](json& doc) { merge_tags(doc, request["Tags"]); });
@@ -140,6 +155,7 @@ json tags_from_specifications(const json& request, std::string_view resource_typ
     if (type != resource_type) {
       fail("InvalidParameterValue", "'" + type + "' is not a valid taggable resource type for this operation.");
     }
+    check_tag_count(spec.value("Tags", json::array()));
     for (const json& tag : spec.value("Tags", json::array())) validate_tag(tag, true);
     merge_tags(doc, spec.value("Tags", json::array()));
   }
