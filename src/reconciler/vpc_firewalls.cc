@@ -110,9 +110,21 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
       }
     }
   }
+  // The rules of the groups ports use, looked up per group (indexed by the store), so a pass
+  // costs what the running instances use, not what the region holds.
   std::map<std::string, std::vector<json>> rules_by_group;
-  for (const store::Record& rule : txn.list("security-group-rule", std::nullopt)) {
-    rules_by_group[rule.doc.value("GroupId", "")].push_back(rule.doc);
+  for (const store::Record& record : instances) {
+    if (!has_ports(record.doc)) continue;
+    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+      for (const json& group : eni.value("Groups", json::array())) {
+        std::string group_id = group.value("GroupId", "");
+        if (rules_by_group.count(group_id)) continue;
+        std::vector<json>& rules = rules_by_group[group_id];
+        for (store::Record& rule : txn.find("security-group-rule", record.region, "GroupId", group_id)) {
+          rules.push_back(std::move(rule.doc));
+        }
+      }
+    }
   }
   std::map<std::string, net::VpcFirewall> out;
   std::map<std::string, std::map<std::string, std::vector<std::string>>> taps;  // VPC -> subnet -> taps

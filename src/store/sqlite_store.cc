@@ -310,7 +310,9 @@ SqliteStore::Connection* SqliteStore::acquire() {
     fail(connection->db, "open " + path_);
   }
   sqlite3_busy_timeout(connection->db, 10000);
-  exec(connection->db, "PRAGMA synchronous=NORMAL");
+  // FULL: a commit is on disk (WAL fsync'd) before any caller hears of it, so an acknowledged
+  // write survives power loss; group commit pays one fsync per batch (docs/benchmarks.md).
+  exec(connection->db, "PRAGMA synchronous=FULL");
   exec(connection->db, "PRAGMA foreign_keys=ON");
   // Checkpoints run on the checkpointer thread, off the request path (see checkpoint_loop).
   exec(connection->db, "PRAGMA wal_autocheckpoint=0");
