@@ -46,6 +46,16 @@ bool Ec2Service::implements(std::string_view action) const { return actions_.fin
 
 bool Ec2Service::mutates(std::string_view action) const { return actions_.find(action)->second.mutating; }
 
+namespace {
+
+// Logs the unexpected failure `e` of `what` and returns the error its caller gets.
+ApiError internal_error(std::string_view what, const std::exception& e) {
+  std::fprintf(stderr, "stratus: %.*s failed: %s\n", static_cast<int>(what.size()), what.data(), e.what());
+  return ApiError{"InternalError", "An internal error has occurred"};
+}
+
+}  // namespace
+
 Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
                               const json& request) {
   const ActionEntry& entry = actions_.find(action)->second;
@@ -61,8 +71,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   } catch (const ServiceError& e) {
     return e.error;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "stratus: %.*s failed: %s\n", static_cast<int>(action.size()), action.data(), e.what());
-    return ApiError{"InternalError", "An internal error has occurred"};
+    return internal_error(action, e);
   }
 }
 
@@ -79,13 +88,18 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
       } catch (const ServiceError& e) {
         txn->rollback_to_savepoint();
         results.emplace_back(e.error);
+      } catch (const store::StoreError&) {
+        throw;  // the store itself failed: the transaction cannot go on, the whole batch fails below
+      } catch (const std::exception& e) {
+        // A defect met by one call (a conversion that threw, say) fails that call alone.
+        txn->rollback_to_savepoint();
+        results.emplace_back(internal_error(call.action, e));
       }
     }
     txn->commit();
     if (on_commit_) on_commit_();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "stratus: a batch of %zu writes failed: %s\n", calls.size(), e.what());
-    results.assign(calls.size(), ApiError{"InternalError", "An internal error has occurred"});
+    results.assign(calls.size(), internal_error("a batch of " + std::to_string(calls.size()) + " writes", e));
   }
   return results;
 }

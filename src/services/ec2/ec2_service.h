@@ -55,10 +55,12 @@ class Ec2Service {
     json request;
   };
 
-  // Runs mutating calls in order in one write transaction (group commit): each call is
-  // undone alone when it fails (savepoint), and the transaction commits once, so every
-  // result is durable when this returns. If the store fails, every call gets InternalError
-  // and nothing changes. REQUIRES: mutates(action) for every call.
+  // Runs mutating calls in order in one write transaction (group commit), each as call()
+  // would: a call that fails, with an AWS error or an unexpected exception (InternalError for
+  // that call alone), is undone alone (savepoint); a later call sees the earlier ones' writes.
+  // The transaction commits once, so every result is durable when this returns. If the
+  // store itself fails, every call gets InternalError and nothing changes.
+  // REQUIRES: mutates(action) for every call.
   std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
 
   // Creates each region's default VPC on the first start of a data dir, and registers

@@ -62,7 +62,7 @@ json launch_subnet(CallContext& ctx, const json& request) {
 json primary_interface_at_top(json request) {
   if (!request.contains("NetworkInterfaces")) return request;
   for (const json& nic : request["NetworkInterfaces"]) {
-    if (nic.value("DeviceIndex", -1) != 0 || nic.contains("NetworkInterfaceId")) {
+    if (nic.value("DeviceIndex", int64_t{-1}) != 0 || nic.contains("NetworkInterfaceId")) {
       fail("UnsupportedOperation", "RunInstances here takes one new primary interface (DeviceIndex 0); attach "
                                    "further or existing interfaces with AttachNetworkInterface.");
     }
@@ -105,7 +105,7 @@ json metadata_options(const json& request) {
   json given = request.value("MetadataOptions", json::object());
   json options = {{"State", "applied"},
                   {"HttpTokens", str(given, "HttpTokens", "optional")},
-                  {"HttpPutResponseHopLimit", given.value("HttpPutResponseHopLimit", 1)},
+                  {"HttpPutResponseHopLimit", given.value("HttpPutResponseHopLimit", int64_t{1})},
                   {"HttpEndpoint", str(given, "HttpEndpoint", "enabled")},
                   {"HttpProtocolIpv6", str(given, "HttpProtocolIpv6", "disabled")},
                   {"InstanceMetadataTags", str(given, "InstanceMetadataTags", "disabled")}};
@@ -225,7 +225,7 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
   instance["NetworkInterfaces"].push_back(eni);
   bool map_public = subnet.value("MapPublicIpOnLaunch", false);
   for (const json& nic : request.value("NetworkInterfaces", json::array())) {
-    if (nic.value("DeviceIndex", 0) == 0 && nic.contains("AssociatePublicIpAddress")) {
+    if (nic.value("DeviceIndex", int64_t{0}) == 0 && nic.contains("AssociatePublicIpAddress")) {
       map_public = nic["AssociatePublicIpAddress"].get<bool>();
     }
   }
