@@ -5,6 +5,7 @@
 #include "common/timestamp.h"
 #include "services/ec2/addresses.h"
 #include "services/ec2/default_vpc.h"
+#include "services/ec2/idempotency.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/internet_gateways.h"
@@ -62,7 +63,8 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   try {
     auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
-    json result = entry.handler(ctx, request);
+    if (entry.mutating) sweep_client_tokens(*txn, ctx.now);
+    json result = run_idempotent(ctx, action, entry, request);
     if (entry.mutating) {
       txn->commit();
       if (on_commit_) on_commit_();
@@ -80,11 +82,12 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
   results.reserve(calls.size());
   try {
     auto txn = store_.begin_write();
+    sweep_client_tokens(*txn, unix_now());
     for (const BatchCall& call : calls) {
       txn->savepoint();
       CallContext ctx = context(call.region, call.account_id, *txn);
       try {
-        results.emplace_back(actions_.find(call.action)->second.handler(ctx, call.request));
+        results.emplace_back(run_idempotent(ctx, call.action, actions_.find(call.action)->second, call.request));
       } catch (const ServiceError& e) {
         txn->rollback_to_savepoint();
         results.emplace_back(e.error);
@@ -102,6 +105,12 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
     results.assign(calls.size(), internal_error("a batch of " + std::to_string(calls.size()) + " writes", e));
   }
   return results;
+}
+
+void Ec2Service::sweep_client_tokens(store::Transaction& txn, int64_t now) {
+  int64_t due = next_token_sweep_.load();
+  if (now < due || !next_token_sweep_.compare_exchange_strong(due, now + kTokenSweepIntervalSeconds)) return;
+  erase_expired_client_tokens(txn, now);
 }
 
 void Ec2Service::bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image) {

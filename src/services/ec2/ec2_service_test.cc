@@ -4,6 +4,7 @@
 
 #include "common/embedded.h"
 #include "common/temp_dir.h"
+#include "services/ec2/idempotency.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
@@ -47,6 +48,15 @@ class Ec2ServiceTest : public ::testing::Test {
   // How many `member` items Describe `action` lists.
   size_t count(const std::string& action, const std::string& member, const std::string& region = kRegion) {
     return ok(action, json::object(), region)[member].size();
+  }
+  // Makes every ClientToken record `seconds` older, as time passing would.
+  void age_client_tokens(int64_t seconds) {
+    auto txn = store_->begin_write();
+    for (store::Record record : txn->list("client-token", std::nullopt)) {
+      record.doc["CreatedAt"] = record.doc["CreatedAt"].get<int64_t>() - seconds;
+      txn->put(record);
+    }
+    txn->commit();
   }
 
   Catalog catalog_{embedded::instance_types()};
@@ -218,6 +228,140 @@ TEST_F(Ec2ServiceTest, BadNumbersAreRefused) {
       {"DescribeTags", {{"MaxResults", -1}}, "InvalidParameterValue"},
   };
   for (const Case& c : cases) EXPECT_EQ(error_of(c.action, c.request), c.code) << c.action << " " << c.request.dump();
+}
+
+// CreateRouteTable, CreateNetworkAcl and CreateNetworkInterface with a ClientToken: a repeat
+// with the same parameters answers the first result and creates nothing; other parameters
+// are IdempotentParameterMismatch and change nothing.
+TEST_F(Ec2ServiceTest, ClientTokenMakesCreatesIdempotent) {
+  bootstrap();
+  struct Create {
+    const char* action;
+    const char* result_member;
+    const char* id_member;
+    const char* describe;
+    const char* list_member;
+    json request;
+    json other;  // the same request with another parameter
+  };
+  json tags = {{{"ResourceType", "route-table"}, {"Tags", {{{"Key", "n"}, {"Value", "1"}}}}}};
+  const std::vector<Create> creates = {
+      {"CreateRouteTable", "RouteTable", "RouteTableId", "DescribeRouteTables", "RouteTables", {{"VpcId", vpc_}},
+       {{"VpcId", vpc_}, {"TagSpecifications", tags}}},
+      {"CreateNetworkAcl", "NetworkAcl", "NetworkAclId", "DescribeNetworkAcls", "NetworkAcls", {{"VpcId", vpc_}},
+       {{"VpcId", vpc_}, {"TagSpecifications", {{{"ResourceType", "network-acl"}}}}}},
+      {"CreateNetworkInterface", "NetworkInterface", "NetworkInterfaceId", "DescribeNetworkInterfaces",
+       "NetworkInterfaces", {{"SubnetId", subnet_}}, {{"SubnetId", subnet_}, {"Description", "other"}}},
+  };
+  for (const Create& c : creates) {
+    SCOPED_TRACE(c.action);
+    size_t before = count(c.describe, c.list_member);
+    json request = c.request;
+    request["ClientToken"] = "token-1";
+    json first = ok(c.action, request);
+    EXPECT_EQ(first["ClientToken"], "token-1");
+    json again = ok(c.action, request);
+    EXPECT_EQ(again, first);
+    EXPECT_EQ(count(c.describe, c.list_member), before + 1);
+    json other = c.other;
+    other["ClientToken"] = "token-1";
+    auto mismatch = service_->call(c.action, kRegion, kAccount, other);
+    ASSERT_FALSE(mismatch.ok());
+    EXPECT_EQ(mismatch.error().code, "IdempotentParameterMismatch");
+    EXPECT_EQ(count(c.describe, c.list_member), before + 1);
+    // DryRun is not a parameter of the result (the API layer answers it before the service).
+    json dry = request;
+    dry["DryRun"] = false;
+    EXPECT_EQ(ok(c.action, dry)[c.result_member][c.id_member], first[c.result_member][c.id_member]);
+    // Without a token, or with another one, each call creates.
+    ok(c.action, c.request);
+    request["ClientToken"] = "token-2";
+    EXPECT_NE(ok(c.action, request)[c.result_member][c.id_member], first[c.result_member][c.id_member]);
+    EXPECT_EQ(count(c.describe, c.list_member), before + 3);
+  }
+}
+
+// A token binds one action in one region: the same token elsewhere is another request.
+TEST_F(Ec2ServiceTest, ClientTokenIsPerActionAndRegion) {
+  bootstrap();
+  json table = ok("CreateRouteTable", {{"VpcId", vpc_}, {"ClientToken", "shared"}});
+  json acl = ok("CreateNetworkAcl", {{"VpcId", vpc_}, {"ClientToken", "shared"}});
+  EXPECT_TRUE(table.contains("RouteTable"));
+  EXPECT_TRUE(acl.contains("NetworkAcl"));
+  std::string other_vpc = ok("DescribeVpcs", json::object(), "ap-northeast-2")["Vpcs"][0]["VpcId"];
+  size_t before = count("DescribeRouteTables", "RouteTables", "ap-northeast-2");
+  ok("CreateRouteTable", {{"VpcId", other_vpc}, {"ClientToken", "shared"}}, "ap-northeast-2");
+  EXPECT_EQ(count("DescribeRouteTables", "RouteTables", "ap-northeast-2"), before + 1);
+}
+
+// In one group commit a repeat sees the first call's record, and a failed call records nothing.
+TEST_F(Ec2ServiceTest, ClientTokenInOneBatch) {
+  bootstrap();
+  size_t before = count("DescribeRouteTables", "RouteTables");
+  json request = {{"VpcId", vpc_}, {"ClientToken", "batched"}};
+  auto results = service_->call_batch({
+      call("CreateRouteTable", {{"VpcId", "vpc-0123456789abcdef0"}, {"ClientToken", "failed-first"}}),
+      call("CreateRouteTable", request),
+      call("CreateRouteTable", request),
+      call("CreateRouteTable", {{"VpcId", vpc_}, {"ClientToken", "failed-first"}}),
+      call("CreateRouteTable", {{"VpcId", vpc_}, {"ClientToken", "batched"}, {"TagSpecifications", json::array()}}),
+  });
+  EXPECT_EQ(results[0].error().code, "InvalidVpcID.NotFound");
+  ASSERT_TRUE(results[1].ok());
+  ASSERT_TRUE(results[2].ok());
+  EXPECT_EQ(results[1].value(), results[2].value());
+  EXPECT_TRUE(results[3].ok());  // the failed call's token bound nothing
+  EXPECT_EQ(results[4].error().code, "IdempotentParameterMismatch");
+  EXPECT_EQ(count("DescribeRouteTables", "RouteTables"), before + 2);
+}
+
+// A token binds for 24 hours; after that the same request creates again, and the next
+// service to start sweeps the expired records away.
+TEST_F(Ec2ServiceTest, ClientTokenExpiresAfterADay) {
+  bootstrap();
+  json request = {{"VpcId", vpc_}, {"ClientToken", "daily"}};
+  std::string first = ok("CreateRouteTable", request)["RouteTable"]["RouteTableId"];
+  age_client_tokens(kClientTokenLifetimeSeconds - 60);
+  EXPECT_EQ(ok("CreateRouteTable", request)["RouteTable"]["RouteTableId"], first);
+  age_client_tokens(120);
+  std::string second = ok("CreateRouteTable", request)["RouteTable"]["RouteTableId"];
+  EXPECT_NE(second, first);
+  EXPECT_EQ(ok("CreateRouteTable", request)["RouteTable"]["RouteTableId"], second);
+  age_client_tokens(kClientTokenLifetimeSeconds);
+  auto txn_records = [&] { return store_->begin_read()->list("client-token", std::nullopt).size(); };
+  EXPECT_EQ(txn_records(), 1u);
+  service_ = std::make_unique<Ec2Service>(*store_, catalog_);
+  ok("CreateKeyPair", {{"KeyName", "any-write"}});
+  EXPECT_EQ(txn_records(), 0u);
+}
+
+// RunInstances: a repeat answers the first reservation with its instances as they are now.
+TEST_F(Ec2ServiceTest, ClientTokenMakesRunInstancesIdempotent) {
+  bootstrap();
+  json request = {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1}, {"MaxCount", 2},
+                  {"ClientToken", "launch-1"}};
+  json first = ok("RunInstances", request);
+  ASSERT_EQ(first["Instances"].size(), 2u);
+  std::string id = first["Instances"][0]["InstanceId"];
+  EXPECT_EQ(first["Instances"][0]["ClientToken"], "launch-1");
+  ok("TerminateInstances", {{"InstanceIds", {id}}});
+  json again = ok("RunInstances", request);
+  EXPECT_EQ(again["ReservationId"], first["ReservationId"]);
+  ASSERT_EQ(again["Instances"].size(), 2u);
+  EXPECT_EQ(again["Instances"][0]["InstanceId"], id);
+  EXPECT_EQ(again["Instances"][0]["State"]["Name"], "shutting-down");
+  EXPECT_EQ(count("DescribeInstances", "Reservations"), 1u);
+  // An instance the store no longer holds (terminated long ago) shows as terminated.
+  {
+    auto txn = store_->begin_write();
+    txn->erase(id);
+    txn->commit();
+  }
+  EXPECT_EQ(ok("RunInstances", request)["Instances"][0]["State"]["Name"], "terminated");
+  json other = request;
+  other["InstanceType"] = "t3.micro";
+  EXPECT_EQ(error_of("RunInstances", other), "IdempotentParameterMismatch");
+  EXPECT_EQ(count("DescribeInstances", "Reservations"), 1u);
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ json create_acl(CallContext& ctx, const json& request) {
               {"Entries", json::array({entry(32767, false, "deny"), entry(32767, true, "deny")})},
               {"Tags", tags_from_specifications(request, "network-acl")}};
   save(ctx, kinds::kNetworkAcl, id, acl);
-  return {{"NetworkAcl", acl}};
+  return with_client_token(request, {{"NetworkAcl", acl}});
 }
 
 json delete_acl(CallContext& ctx, const json& request) {

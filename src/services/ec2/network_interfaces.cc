@@ -111,16 +111,6 @@ json create_network_interface(CallContext& ctx, const json& request) {
   }
   std::string type = str(request, "InterfaceType", "interface");
   if (type != "interface") fail("InvalidParameterValue", "Invalid value '" + type + "' for interfaceType.");
-  std::string token = str(request, "ClientToken");
-  if (!token.empty()) {
-    for (const InterfaceHome& home : all_homes(ctx)) {
-      if (home.interface.value("_ClientToken", "") == token) {
-        const json* instance = home.instance ? &*home.instance : nullptr;
-        return {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, home.interface, instance))},
-                {"ClientToken", token}};
-      }
-    }
-  }
   const std::string vpc_id = subnet["VpcId"].get<std::string>();
   json groups = security_group_refs(ctx, request.value("Groups", json::array()), vpc_id);
   if (groups.empty()) groups = default_group_refs(ctx, vpc_id);
@@ -129,11 +119,8 @@ json create_network_interface(CallContext& ctx, const json& request) {
   json eni = new_interface(ctx, subnet, groups, wanted);
   eni["Description"] = str(request, "Description");
   eni["Tags"] = tags_from_specifications(request, "network-interface");
-  if (!token.empty()) eni["_ClientToken"] = token;
   save(ctx, kinds::kNetworkInterface, eni["NetworkInterfaceId"].get<std::string>(), eni);
-  json out = {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}};
-  if (!token.empty()) out["ClientToken"] = token;
-  return out;
+  return with_client_token(request, {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}});
 }
 
 json delete_network_interface(CallContext& ctx, const json& request) {
