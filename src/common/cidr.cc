@@ -7,11 +7,21 @@
 namespace stratus {
 namespace {
 
+// The decimal number `text` spells with 1 to `max_digits` ASCII digits and no leading zero,
+// or nullopt (signs, spaces and anything else refused; from_chars alone would take a '-').
+std::optional<int> parse_decimal(std::string_view text, size_t max_digits) {
+  if (text.empty() || text.size() > max_digits || (text.size() > 1 && text[0] == '0')) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  int n = 0;
+  std::from_chars(text.data(), text.data() + text.size(), n);
+  return n;
+}
+
 std::optional<int> parse_prefix(std::string_view text, int max) {
-  int n = -1;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 0 || n > max) return std::nullopt;
-  if (text.size() > 1 && text[0] == '0') return std::nullopt;
+  auto n = parse_decimal(text, 3);
+  if (!n || *n > max) return std::nullopt;
   return n;
 }
 
@@ -23,12 +33,9 @@ std::optional<uint32_t> parse_ipv4(std::string_view text) {
   for (int octet = 0; octet < 4; ++octet) {
     size_t end = octet == 3 ? text.size() : text.find('.', pos);
     if (end == std::string_view::npos) return std::nullopt;
-    std::string_view part = text.substr(pos, end - pos);
-    if (part.empty() || part.size() > 3 || (part.size() > 1 && part[0] == '0')) return std::nullopt;
-    int value = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
-    if (ec != std::errc() || p != part.data() + part.size() || value > 255) return std::nullopt;
-    out = (out << 8) | static_cast<uint32_t>(value);
+    auto value = parse_decimal(text.substr(pos, end - pos), 3);
+    if (!value || *value > 255) return std::nullopt;
+    out = (out << 8) | static_cast<uint32_t>(*value);
     pos = end + 1;
   }
   return out;

@@ -31,6 +31,19 @@ TEST(Cidr, RejectsMalformed) {
   }
 }
 
+// Numbers that are huge, signed, empty or not numbers at all: refused, never wrapped or thrown.
+TEST(Cidr, RejectsBadNumbers) {
+  for (const char* bad : {"10.0.0.0/-0", "10.0.0.0/+8", "10.0.0.0/99999999999", "10.0.0.0/4294967304",
+                          "10.0.0.-1/32", "10.0.-0.0/16", "-10.0.0.0/8", "99999999999.0.0.0/8", "10..0.0/8",
+                          "10.0.0.0/8 ", "10.0.0.0/0x8", "1e1.0.0.0/8", "", "/", "10.0.0.0/1a"}) {
+    EXPECT_FALSE(Ipv4Cidr::parse(bad, false)) << bad;
+  }
+  for (const char* bad : {"1.2.3.-1", "1.2.3.-0", "1.2.3.99999999999", "1.2.3.", "1.2.3.4.5", ""}) {
+    EXPECT_FALSE(parse_ipv4(bad)) << bad;
+  }
+  for (const char* bad : {"::/-0", "::/+1", "::/99999999999", "::/"}) EXPECT_FALSE(is_ipv6_cidr(bad)) << bad;
+}
+
 TEST(Cidr, ContainmentAndOverlap) {
   auto vpc = *Ipv4Cidr::parse("10.0.0.0/16");
   auto a = *Ipv4Cidr::parse("10.0.0.0/24");

@@ -50,10 +50,15 @@ struct CallContext {
 // the output shape). Throws ServiceError on bad input.
 using ActionHandler = std::function<json(CallContext&, const json& request)>;
 
+// Brings the result stored for an earlier call with the same ClientToken up to date for a
+// repeat of that call (AWS: "the result might contain updated information"). Throws ServiceError.
+using ResultRefresher = std::function<json(CallContext&, json stored_result)>;
+
 // How an action runs.
 struct ActionEntry {
   ActionHandler handler;
-  bool mutating = false;  // true: runs in a write transaction that commits on success
+  bool mutating = false;    // true: runs in a write transaction that commits on success
+  ResultRefresher refresh = nullptr;  // null: a repeated ClientToken call gets its stored result as it was
 };
 
 // Action name -> entry.

@@ -8,6 +8,9 @@
 namespace stratus::ec2 {
 namespace {
 
+// The smallest page AWS serves (DescribeInstances, DescribeTags, DescribeInstanceStatus).
+constexpr int64_t kMinMaxResults = 5;
+
 std::string scalar(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
@@ -143,7 +146,16 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
     if (!ok) fail("InvalidPaginationToken", "Invalid pagination token: " + token);
   }
   size_t limit = items.size();
-  if (request.contains("MaxResults")) limit = request["MaxResults"].get<size_t>();
+  if (request.contains("MaxResults")) {
+    // The model bounds MaxResults of most actions; the rest (DescribeInstances, DescribeTags...)
+    // are bounded here, as AWS does: 0 would page forever, a negative number would wrap.
+    int64_t max_results = request["MaxResults"].get<int64_t>();
+    if (max_results < kMinMaxResults) {
+      fail("InvalidParameterValue", "Value ( " + std::to_string(max_results) +
+                                        " ) for parameter maxResults is invalid. Expecting a value greater than 5.");
+    }
+    limit = static_cast<size_t>(max_results);
+  }
   json out = json::object();
   json page = json::array();
   for (size_t i = offset; i < items.size() && page.size() < limit; ++i) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
+
 namespace stratus::ec2 {
 namespace {
 
@@ -58,6 +60,38 @@ TEST(Pagination, PagesAndTokens) {
   EXPECT_FALSE(second.contains("NextToken"));
   EXPECT_EQ(paginate(items, json::object(), "Items")["Items"].size(), 7u);
   EXPECT_THROW(paginate(items, {{"NextToken", "garbage"}}, "Items"), ServiceError);
+}
+
+// The error code paginate() throws for `request`, or "" when it answers.
+std::string pagination_error(const json& request) {
+  std::vector<json> items(7, json{{"Id", 1}});
+  try {
+    paginate(items, request, "Items");
+    return "";
+  } catch (const ServiceError& e) {
+    return e.error.code;
+  }
+}
+
+TEST(Pagination, RefusesBadNumbers) {
+  struct Case {
+    json request;
+    const char* code;
+  };
+  const Case cases[] = {
+      {{{"MaxResults", 0}}, "InvalidParameterValue"},  // would page forever
+      {{{"MaxResults", 4}}, "InvalidParameterValue"},
+      {{{"MaxResults", -1}}, "InvalidParameterValue"},  // would wrap to a huge size_t
+      {{{"MaxResults", INT64_MIN}}, "InvalidParameterValue"},
+      {{{"MaxResults", INT64_MAX}}, ""},
+      {{{"NextToken", base64_encode("offset:99999999999999999999999")}}, "InvalidPaginationToken"},
+      {{{"NextToken", base64_encode("offset:-1")}}, "InvalidPaginationToken"},
+      {{{"NextToken", base64_encode("offset:")}}, "InvalidPaginationToken"},
+      {{{"NextToken", base64_encode("offset:1x")}}, "InvalidPaginationToken"},
+      {{{"NextToken", base64_encode("offset:18446744073709551615")}}, ""},  // past the end: an empty page
+      {{{"NextToken", ""}}, ""},
+  };
+  for (const Case& c : cases) EXPECT_EQ(pagination_error(c.request), c.code) << c.request.dump();
 }
 
 }  // namespace

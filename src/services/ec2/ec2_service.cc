@@ -5,6 +5,7 @@
 #include "common/timestamp.h"
 #include "services/ec2/addresses.h"
 #include "services/ec2/default_vpc.h"
+#include "services/ec2/idempotency.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/internet_gateways.h"
@@ -46,13 +47,24 @@ bool Ec2Service::implements(std::string_view action) const { return actions_.fin
 
 bool Ec2Service::mutates(std::string_view action) const { return actions_.find(action)->second.mutating; }
 
+namespace {
+
+// Logs the unexpected failure `e` of `what` and returns the error its caller gets.
+ApiError internal_error(std::string_view what, const std::exception& e) {
+  std::fprintf(stderr, "stratus: %.*s failed: %s\n", static_cast<int>(what.size()), what.data(), e.what());
+  return ApiError{"InternalError", "An internal error has occurred"};
+}
+
+}  // namespace
+
 Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
                               const json& request) {
   const ActionEntry& entry = actions_.find(action)->second;
   try {
     auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
-    json result = entry.handler(ctx, request);
+    if (entry.mutating) sweep_client_tokens(*txn, ctx.now);
+    json result = run_idempotent(ctx, action, entry, request);
     if (entry.mutating) {
       txn->commit();
       if (on_commit_) on_commit_();
@@ -61,8 +73,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   } catch (const ServiceError& e) {
     return e.error;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "stratus: %.*s failed: %s\n", static_cast<int>(action.size()), action.data(), e.what());
-    return ApiError{"InternalError", "An internal error has occurred"};
+    return internal_error(action, e);
   }
 }
 
@@ -71,23 +82,35 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
   results.reserve(calls.size());
   try {
     auto txn = store_.begin_write();
+    sweep_client_tokens(*txn, unix_now());
     for (const BatchCall& call : calls) {
       txn->savepoint();
       CallContext ctx = context(call.region, call.account_id, *txn);
       try {
-        results.emplace_back(actions_.find(call.action)->second.handler(ctx, call.request));
+        results.emplace_back(run_idempotent(ctx, call.action, actions_.find(call.action)->second, call.request));
       } catch (const ServiceError& e) {
         txn->rollback_to_savepoint();
         results.emplace_back(e.error);
+      } catch (const store::StoreError&) {
+        throw;  // the store itself failed: the transaction cannot go on, the whole batch fails below
+      } catch (const std::exception& e) {
+        // A defect met by one call (a conversion that threw, say) fails that call alone.
+        txn->rollback_to_savepoint();
+        results.emplace_back(internal_error(call.action, e));
       }
     }
     txn->commit();
     if (on_commit_) on_commit_();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "stratus: a batch of %zu writes failed: %s\n", calls.size(), e.what());
-    results.assign(calls.size(), ApiError{"InternalError", "An internal error has occurred"});
+    results.assign(calls.size(), internal_error("a batch of " + std::to_string(calls.size()) + " writes", e));
   }
   return results;
+}
+
+void Ec2Service::sweep_client_tokens(store::Transaction& txn, int64_t now) {
+  int64_t due = next_token_sweep_.load();
+  if (now < due || !next_token_sweep_.compare_exchange_strong(due, now + kTokenSweepIntervalSeconds)) return;
+  erase_expired_client_tokens(txn, now);
 }
 
 void Ec2Service::bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image) {

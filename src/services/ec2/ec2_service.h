@@ -1,6 +1,8 @@
 #pragma once
 // The EC2 service: the action table and how a call runs (transaction, errors).
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -42,7 +44,8 @@ class Ec2Service {
 
   // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
   // runs in one write transaction that commits only on success; any error leaves the store
-  // unchanged. Unexpected failures become InternalError.
+  // unchanged. A request with a ClientToken is idempotent (idempotency.h). Unexpected
+  // failures become InternalError.
   // REQUIRES: implements(action) and `region` is in the catalog.
   Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,
                     const json& request);
@@ -55,10 +58,12 @@ class Ec2Service {
     json request;
   };
 
-  // Runs mutating calls in order in one write transaction (group commit): each call is
-  // undone alone when it fails (savepoint), and the transaction commits once, so every
-  // result is durable when this returns. If the store fails, every call gets InternalError
-  // and nothing changes. REQUIRES: mutates(action) for every call.
+  // Runs mutating calls in order in one write transaction (group commit), each as call()
+  // would: a call that fails, with an AWS error or an unexpected exception (InternalError for
+  // that call alone), is undone alone (savepoint); a later call sees the earlier ones' writes,
+  // ClientToken records included. The transaction commits once, so every result is durable
+  // when this returns. If the store itself fails, every call gets InternalError and nothing
+  // changes. REQUIRES: mutates(action) for every call.
   std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
 
   // Creates each region's default VPC on the first start of a data dir, and registers
@@ -69,12 +74,21 @@ class Ec2Service {
   // The context of a call in `region` for `account_id` within `txn`.
   CallContext context(const std::string& region, const std::string& account_id, store::Transaction& txn);
 
+  // Erases expired ClientToken records in `txn` when the last sweep is an hour old (the first
+  // write after start sweeps), so the records stay bounded by a day of calls.
+  // REQUIRES: `txn` is a write transaction.
+  void sweep_client_tokens(store::Transaction& txn, int64_t now);
+
+  // How often expired ClientToken records are swept.
+  static constexpr int64_t kTokenSweepIntervalSeconds = 60 * 60;
+
   store::Store& store_;
   const Catalog& catalog_;
   ActionTable actions_;
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
   std::function<void()> on_commit_;
+  std::atomic<int64_t> next_token_sweep_{0};  // Unix seconds when sweep_client_tokens() next erases
 };
 
 }  // namespace stratus::ec2

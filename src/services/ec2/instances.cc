@@ -62,7 +62,7 @@ json launch_subnet(CallContext& ctx, const json& request) {
 json primary_interface_at_top(json request) {
   if (!request.contains("NetworkInterfaces")) return request;
   for (const json& nic : request["NetworkInterfaces"]) {
-    if (nic.value("DeviceIndex", -1) != 0 || nic.contains("NetworkInterfaceId")) {
+    if (nic.value("DeviceIndex", int64_t{-1}) != 0 || nic.contains("NetworkInterfaceId")) {
       fail("UnsupportedOperation", "RunInstances here takes one new primary interface (DeviceIndex 0); attach "
                                    "further or existing interfaces with AttachNetworkInterface.");
     }
@@ -105,7 +105,7 @@ json metadata_options(const json& request) {
   json given = request.value("MetadataOptions", json::object());
   json options = {{"State", "applied"},
                   {"HttpTokens", str(given, "HttpTokens", "optional")},
-                  {"HttpPutResponseHopLimit", given.value("HttpPutResponseHopLimit", 1)},
+                  {"HttpPutResponseHopLimit", given.value("HttpPutResponseHopLimit", int64_t{1})},
                   {"HttpEndpoint", str(given, "HttpEndpoint", "enabled")},
                   {"HttpProtocolIpv6", str(given, "HttpProtocolIpv6", "disabled")},
                   {"InstanceMetadataTags", str(given, "InstanceMetadataTags", "disabled")}};
@@ -225,7 +225,7 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
   instance["NetworkInterfaces"].push_back(eni);
   bool map_public = subnet.value("MapPublicIpOnLaunch", false);
   for (const json& nic : request.value("NetworkInterfaces", json::array())) {
-    if (nic.value("DeviceIndex", 0) == 0 && nic.contains("AssociatePublicIpAddress")) {
+    if (nic.value("DeviceIndex", int64_t{0}) == 0 && nic.contains("AssociatePublicIpAddress")) {
       map_public = nic["AssociatePublicIpAddress"].get<bool>();
     }
   }
@@ -252,20 +252,6 @@ json run_instances(CallContext& ctx, const json& given) {
   auto image = find(ctx, kinds::kImage, image_id);
   if (!image || (!image->value("Public", false) && image->value("OwnerId", "") != ctx.account_id)) {
     fail("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
-  }
-  std::string token = str(request, "ClientToken");
-  if (!token.empty()) {
-    std::vector<json> earlier;
-    for (json& instance : list(ctx, kinds::kInstance)) {
-      if (instance.value("ClientToken", "") == token) earlier.push_back(std::move(instance));
-    }
-    if (!earlier.empty()) {
-      if (earlier.front()["ImageId"] != image_id) {
-        fail("IdempotentParameterMismatch", "Arguments on this idempotent request are inconsistent with arguments "
-                                            "used in previous request(s).");
-      }
-      return reservation_of(earlier, ctx.account_id);
-    }
   }
   std::string type = str(request, "InstanceType", "m1.small");
   if (!ctx.catalog.has_instance_type(type)) {
@@ -315,6 +301,21 @@ json run_instances(CallContext& ctx, const json& given) {
     launched.push_back(instance);
   }
   return reservation_of(launched, ctx.account_id);
+}
+
+// The reservation stored for an earlier RunInstances with the same ClientToken, with its
+// instances as they are now (as AWS answers a repeat); one no longer stored (terminated long
+// ago) keeps its stored form, shown terminated.
+json current_reservation(CallContext& ctx, json reservation) {
+  for (json& instance : reservation["Instances"]) {
+    auto now = find(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>());
+    if (now) {
+      instance = std::move(*now);
+    } else {
+      instance["State"] = state_json(InstanceState::kTerminated);
+    }
+  }
+  return reservation;
 }
 
 const FilterTable& instance_filters() {
@@ -488,7 +489,7 @@ json security_group_refs(CallContext& ctx, const json& group_ids, const std::str
 }
 
 void add_instance_actions(ActionTable& table) {
-  table["RunInstances"] = {run_instances, true};
+  table["RunInstances"] = {run_instances, true, current_reservation};
   table["DescribeInstances"] = {describe_instances, false};
   table["DescribeInstanceStatus"] = {describe_instance_status, false};
   table["StartInstances"] = {[](CallContext& c, const json& r) {

@@ -1,6 +1,7 @@
 #include "services/ec2/network_acls.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/cidr.h"
 #include "common/ids.h"
@@ -14,6 +15,24 @@ namespace {
 json entry(int64_t number, bool egress, const std::string& action) {
   return {{"RuleNumber", number}, {"Protocol", "-1"}, {"RuleAction", action}, {"Egress", egress},
           {"CidrBlock", "0.0.0.0/0"}};
+}
+
+// The protocol number an entry keeps for the request's `protocol`: "-1" for all, else the
+// decimal IANA number 0-255 (the names tcp, udp, icmp and all are taken too). Throws
+// InvalidParameterValue for anything else (AWS's message).
+std::string entry_protocol(const std::string& protocol) {
+  if (protocol == "-1" || protocol == "all") return "-1";
+  if (protocol == "tcp") return "6";
+  if (protocol == "udp") return "17";
+  if (protocol == "icmp") return "1";
+  int number = -1;
+  bool digits = !protocol.empty() && protocol.size() <= 3 &&
+                std::all_of(protocol.begin(), protocol.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) std::from_chars(protocol.data(), protocol.data() + protocol.size(), number);
+  if (number < 0 || number > 255) {
+    fail("InvalidParameterValue", "Invalid value '" + protocol + "' for IP protocol. Unknown protocol.");
+  }
+  return std::to_string(number);
 }
 
 json describe(CallContext& ctx, const json& request) {
@@ -47,7 +66,7 @@ json create_acl(CallContext& ctx, const json& request) {
               {"Entries", json::array({entry(32767, false, "deny"), entry(32767, true, "deny")})},
               {"Tags", tags_from_specifications(request, "network-acl")}};
   save(ctx, kinds::kNetworkAcl, id, acl);
-  return {{"NetworkAcl", acl}};
+  return with_client_token(request, {{"NetworkAcl", acl}});
 }
 
 json delete_acl(CallContext& ctx, const json& request) {
@@ -74,14 +93,7 @@ json put_entry(CallContext& ctx, const json& request, bool replace) {
   std::string action = request["RuleAction"].get<std::string>();
   std::transform(action.begin(), action.end(), action.begin(), ::tolower);
   if (action != "allow" && action != "deny") fail("InvalidParameterValue", "Invalid value for RuleAction: " + action);
-  std::string protocol = request["Protocol"].get<std::string>();
-  if (protocol == "tcp") protocol = "6";
-  if (protocol == "udp") protocol = "17";
-  if (protocol == "icmp") protocol = "1";
-  if (protocol == "all") protocol = "-1";
-  bool numeric = !protocol.empty() && std::all_of(protocol.begin(), protocol.end(), ::isdigit) &&
-                 std::stoi(protocol) <= 255;
-  if (protocol != "-1" && !numeric) fail("InvalidParameterValue", "Invalid value for protocol: " + protocol);
+  std::string protocol = entry_protocol(request["Protocol"].get<std::string>());
   json e = {{"RuleNumber", number}, {"Protocol", protocol}, {"RuleAction", action}, {"Egress", egress}};
   if (request.contains("Ipv6CidrBlock")) {
     fail("InvalidParameterValue", "Only IPv4 network ACL entries are supported by this region");
@@ -103,8 +115,13 @@ json put_entry(CallContext& ctx, const json& request, bool replace) {
     if (!request.contains("IcmpTypeCode")) {
       fail("MissingParameter", "The request must contain the parameter icmpTypeCode");
     }
-    e["IcmpTypeCode"] = {{"Type", request["IcmpTypeCode"].value("Type", int64_t{-1})},
-                         {"Code", request["IcmpTypeCode"].value("Code", int64_t{-1})}};
+    int64_t type = request["IcmpTypeCode"].value("Type", int64_t{-1});
+    int64_t code = request["IcmpTypeCode"].value("Code", int64_t{-1});
+    if (type < -1 || type > 255 || code < -1 || code > 255) {
+      fail("InvalidParameterValue", "Invalid value for ICMP type/code: type " + std::to_string(type) + ", code " +
+                                        std::to_string(code) + " (each must be -1 or 0-255)");
+    }
+    e["IcmpTypeCode"] = {{"Type", type}, {"Code", code}};
   }
   json entries = json::array();
   bool found = false;

@@ -104,23 +104,13 @@ json with_tag_set(json eni) {
 
 json create_network_interface(CallContext& ctx, const json& request) {
   json subnet = require(ctx, kinds::kSubnet, str(request, "SubnetId"));
-  if (request.value("SecondaryPrivateIpAddressCount", 0) > 0 || request.value("PrivateIpAddresses", json::array()).size() > 1 ||
-      request.value("Ipv6AddressCount", 0) > 0 || request.contains("Ipv6Addresses") || request.contains("Ipv4Prefixes") ||
-      request.contains("Ipv4PrefixCount")) {
+  if (request.value("SecondaryPrivateIpAddressCount", int64_t{0}) != 0 ||
+      request.value("PrivateIpAddresses", json::array()).size() > 1 || request.value("Ipv6AddressCount", int64_t{0}) != 0 ||
+      request.contains("Ipv6Addresses") || request.contains("Ipv4Prefixes") || request.contains("Ipv4PrefixCount")) {
     fail("UnsupportedOperation", "Interfaces here have one private IPv4 address (no secondary addresses, IPv6 or prefixes).");
   }
   std::string type = str(request, "InterfaceType", "interface");
   if (type != "interface") fail("InvalidParameterValue", "Invalid value '" + type + "' for interfaceType.");
-  std::string token = str(request, "ClientToken");
-  if (!token.empty()) {
-    for (const InterfaceHome& home : all_homes(ctx)) {
-      if (home.interface.value("_ClientToken", "") == token) {
-        const json* instance = home.instance ? &*home.instance : nullptr;
-        return {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, home.interface, instance))},
-                {"ClientToken", token}};
-      }
-    }
-  }
   const std::string vpc_id = subnet["VpcId"].get<std::string>();
   json groups = security_group_refs(ctx, request.value("Groups", json::array()), vpc_id);
   if (groups.empty()) groups = default_group_refs(ctx, vpc_id);
@@ -129,11 +119,8 @@ json create_network_interface(CallContext& ctx, const json& request) {
   json eni = new_interface(ctx, subnet, groups, wanted);
   eni["Description"] = str(request, "Description");
   eni["Tags"] = tags_from_specifications(request, "network-interface");
-  if (!token.empty()) eni["_ClientToken"] = token;
   save(ctx, kinds::kNetworkInterface, eni["NetworkInterfaceId"].get<std::string>(), eni);
-  json out = {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}};
-  if (!token.empty()) out["ClientToken"] = token;
-  return out;
+  return with_client_token(request, {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}});
 }
 
 json delete_network_interface(CallContext& ctx, const json& request) {
@@ -152,8 +139,8 @@ json attach_network_interface(CallContext& ctx, const json& request) {
   const std::string instance_id = instance["InstanceId"].get<std::string>();
   if (!request.contains("DeviceIndex")) fail("MissingParameter", "The request must contain the parameter deviceIndex");
   int64_t index = request["DeviceIndex"].get<int64_t>();
-  if (request.value("NetworkCardIndex", 0) != 0) {
-    fail("InvalidParameterValue", "Network card index " + std::to_string(request.value("NetworkCardIndex", 0)) +
+  if (int64_t card = request.value("NetworkCardIndex", int64_t{0}); card != 0) {
+    fail("InvalidParameterValue", "Network card index " + std::to_string(card) +
                                       " is not valid for instance type " + instance.value("InstanceType", ""));
   }
   if (home.instance) fail("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
@@ -177,12 +164,15 @@ json attach_network_interface(CallContext& ctx, const json& request) {
                                         std::to_string(index) + "'.");
     }
   }
-  if (index < 0) fail("InvalidParameterValue", "Invalid value '" + std::to_string(index) + "' for deviceIndex.");
   const json* type = ctx.catalog.instance_type(instance.value("InstanceType", ""));
-  int64_t limit = type != nullptr ? (*type)["NetworkInfo"].value("MaximumNetworkInterfaces", 2) : 2;
+  int64_t limit = type != nullptr ? (*type)["NetworkInfo"].value("MaximumNetworkInterfaces", int64_t{2}) : 2;
   if (static_cast<int64_t>(attached.size()) >= limit) {
     fail("AttachmentLimitExceeded", "Interface count " + std::to_string(attached.size() + 1) +
                                         " exceeds the limit for " + instance.value("InstanceType", ""));
+  }
+  // Each device index names one of the type's interface slots (the VM's NIC is "nic<index>").
+  if (index < 0 || index >= limit) {
+    fail("InvalidParameterValue", "Invalid value '" + std::to_string(index) + "' for deviceIndex.");
   }
   json eni = home.interface;
   std::string attachment = new_resource_id("eni-attach");

@@ -106,6 +106,11 @@ std::string arn(const CallContext& ctx, std::string_view type, const std::string
   return "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":" + std::string(type) + "/" + id;
 }
 
+json with_client_token(const json& request, json result) {
+  if (request.contains("ClientToken")) result["ClientToken"] = request["ClientToken"];
+  return result;
+}
+
 std::string str(const json& request, const char* name, const std::string& fallback) {
   auto it = request.find(name);
   return it != request.end() && it->is_string() ? it->get<std::string>() : fallback;

@@ -59,6 +59,9 @@ void remove(CallContext& ctx, const std::string& id);
 // "arn:aws:ec2:REGION:ACCOUNT:TYPE/ID".
 std::string arn(const CallContext& ctx, std::string_view type, const std::string& id);
 
+// `result` with the request's ClientToken (when it has one), as AWS's Create*Result shapes echo it.
+json with_client_token(const json& request, json result);
+
 // The string member `name` of `request`, or `fallback` when absent.
 std::string str(const json& request, const char* name, const std::string& fallback = "");
 

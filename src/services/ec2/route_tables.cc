@@ -144,7 +144,7 @@ json create_route_table(CallContext& ctx, const json& request) {
   json table = new_route_table(ctx, vpc["VpcId"].get<std::string>(), vpc["CidrBlock"].get<std::string>(),
                                tags_from_specifications(request, "route-table"));
   save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
-  return {{"RouteTable", table}};
+  return with_client_token(request, {{"RouteTable", table}});
 }
 
 json delete_route_table(CallContext& ctx, const json& request) {
