@@ -50,6 +50,18 @@ def wait_ready(url, timeout=30):
     raise RuntimeError("server at %s did not come up" % url)
 
 
+def stop_all(procs):
+    """Ends the servers a benchmark started: SIGTERM, SIGKILL after 10 s."""
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
 def prepare(endpoint):
     """Creates the resources the mix touches; returns (security group id, vpc id)."""
     ec2 = boto3.client("ec2", endpoint_url=endpoint, region_name=REGION,
@@ -143,14 +155,7 @@ def main():
             ratio = results[("stratus", connections)]["rps"] / results[("moto", connections)]["rps"]
             print("\nstratus/moto throughput at %d connection(s): %.1fx" % (connections, ratio))
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         if os.environ.get("BENCH_KEEP"):
             print("kept", work)
         else:

@@ -14,7 +14,6 @@ import argparse
 import http.client
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_throughput import KEY_ID, SECRET, free_port, run_wrk, signed, wait_ready  # noqa: E402
+from api_throughput import KEY_ID, SECRET, free_port, run_wrk, signed, stop_all, wait_ready  # noqa: E402
 
 LEVELS = (1, 1000, 10000)
 
@@ -129,14 +128,7 @@ def main():
                 print("\nstratus/moto at %d groups: %.1fx" % (level, rates["stratus"][level] / rates["moto"][level]))
             print("stratus/moto CreateTags at 64 connections: %.1fx" % (tags["stratus"]["rps"] / tags["moto"]["rps"]))
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 
