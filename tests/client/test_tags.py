@@ -165,6 +165,18 @@ class TagsTest(StratusTestCase):
             self.ec2.create_tags(Resources=[self.vpc], Tags=[{"Key": "aws:reserved", "Value": "x"}])
         self.assertNotIn("aws:reserved", tags_of(self.ec2.describe_vpcs(VpcIds=[self.vpc])["Vpcs"][0]))
 
+    def test_lengths_count_characters_and_any_printable_character_is_allowed(self):
+        # EC2 (unlike most services) takes any character in tags; limits count characters, not
+        # bytes: 128 Hangul syllables are 384 bytes of UTF-8.
+        key, value = "\ud0dc" * 128, "\uac12!#%<&>" * 32
+        self.ec2.create_tags(Resources=[self.vpc], Tags=[{"Key": key, "Value": value}])
+        self.assertEqual(tags_of(self.ec2.describe_vpcs(VpcIds=[self.vpc])["Vpcs"][0])[key], value)
+        self.ec2.delete_tags(Resources=[self.vpc], Tags=[{"Key": key}])
+        for tag in ({"Key": "\ud0dc" * 129, "Value": "v"}, {"Key": "k", "Value": "\uac12" * 257}):
+            with self.assertEc2Error("InvalidParameterValue", status=400):
+                self.ec2.create_tags(Resources=[self.vpc], Tags=[tag])
+        self.assertNotIn("k", tags_of(self.ec2.describe_vpcs(VpcIds=[self.vpc])["Vpcs"][0]))
+
     def test_missing_tags_parameter(self):
         loose = self.server.client(validate=False)
         with self.assertEc2Error("MissingParameter", status=400):

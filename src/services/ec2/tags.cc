@@ -1,5 +1,6 @@
 #include "services/ec2/tags.h"
 
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,17 +14,25 @@ namespace {
 
 constexpr size_t kMaxTagsPerResource = 50;
 
-// Validates one {Key, Value} pair as AWS does.
+// The number of characters (code points) in UTF-8 text: AWS's tag limits count characters, so
+// a key of 128 Hangul syllables (384 bytes) is allowed.
+size_t characters(const std::string& utf8) {
+  return std::count_if(utf8.begin(), utf8.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; });
+}
+
+// Validates one {Key, Value} pair as AWS does. EC2, unlike most services, allows any character
+// in tags (AWS's EC2 user guide, tag restrictions); the decoder has already refused control
+// characters, which XML cannot carry.
 void validate_tag(const json& tag, bool require_value) {
   std::string key = tag.value("Key", "");
   if (!tag.contains("Key")) fail("InvalidParameterValue", "Tag key must be specified");
-  if (key.empty() || key.size() > 128) {
-    fail("InvalidParameterValue", "Tag keys must be between 1 and 128 characters: '" + key + "'");
+  if (key.empty() || characters(key) > 128) {
+    fail("InvalidParameterValue", "Tag keys must be between 1 and 128 characters: '" + key.substr(0, 128) + "'");
   }
   if (key.rfind("aws:", 0) == 0) {
     fail("InvalidParameterValue", "Tag keys starting with 'aws:' are reserved for internal use");
   }
-  if (require_value && tag.value("Value", "").size() > 256) {
+  if (require_value && characters(tag.value("Value", "")) > 256) {
     fail("InvalidParameterValue", "Tag values may not be longer than 256 characters");
   }
 }
