@@ -72,6 +72,9 @@ struct Region {
   std::deque<std::string> ids;                          // resource ids seen in results
 
   Region() {
+    // A host of 16 GiB and 8 vCPUs, as `stratus serve` always has a budget: without one a fuzzed
+    // MaxCount would create tens of thousands of instances in one call.
+    service.set_host_capacity({16384, 8, 384});
     service.bootstrap(kAccount);
     for (const char* name : kActionNames) {
       const auto* operation = model->operation(name);
