@@ -2,8 +2,10 @@
 deeper than the model, oversized tag sets, descriptions beyond AWS's limits, and a restart on a
 full disk. Each case asserts the AWS error and that nothing changed."""
 
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import unittest
@@ -62,6 +64,34 @@ class ControlCharactersTest(StratusTestCase):
         ET.fromstring(r.body)  # parses
         self.assertEqual(r.error_code(), "InvalidParameterValue", r)
         self.assertNotIn(b"&#", r.body)
+
+
+class StoredControlCharactersTest(unittest.TestCase):
+    """Records written by older versions may hold control characters: they still describe."""
+
+    def test_a_stored_control_character_is_replaced_in_responses(self):
+        server = StratusServer()
+        self.addCleanup(server.cleanup)
+        server.start()
+        ec2 = server.client("us-east-1")
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+        ec2.create_tags(Resources=[vpc], Tags=[{"Key": "old", "Value": "placeholder"}])
+        server.stop()
+        db = sqlite3.connect(os.path.join(server.data_dir, "stratus.db"))
+        with db:
+            (doc,) = db.execute("SELECT doc FROM records WHERE id = ?", (vpc,)).fetchone()
+            record = json.loads(doc)
+            for tag in record["Tags"]:
+                if tag["Key"] == "old":
+                    tag["Value"] = "x\x02y\x00z"
+            db.execute("UPDATE records SET doc = ? WHERE id = ?", (json.dumps(record), vpc))
+        db.close()
+        server.start()
+        ec2 = server.client("us-east-1")
+        tags = {t["Key"]: t["Value"] for t in ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Tags"]}
+        self.assertEqual(tags["old"], "x\ufffdy\ufffdz")
+        described = {(t["ResourceId"], t["Key"]): t["Value"] for t in ec2.describe_tags()["Tags"]}
+        self.assertEqual(described[(vpc, "old")], "x\ufffdy\ufffdz")
 
 
 class SecurityGroupTextTest(StratusTestCase):
