@@ -33,9 +33,9 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 // What the acceptor and every connection share. Outlives them all.
 struct Shared {
   HttpLimits limits;
-  HttpServer::Handler handler;
-  HttpServer::RefusalRenderer render_refusal;
-  std::atomic<size_t> connections{0};  // connections within the cap now open
+  HttpServer::Handler handler;                 // every request read whole
+  HttpServer::RefusalRenderer render_refusal;  // every refusal
+  std::atomic<size_t> connections{0};          // connections within the cap now open
 };
 
 // True for the errors that say the request could not be parsed as HTTP/1.x (Beast's parse
@@ -84,6 +84,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // Reads the next request within the request timeout; on_read() takes it from there.
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
@@ -93,6 +94,7 @@ class Session : public std::enable_shared_from_this<Session> {
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
+  // Hands a request read whole to the handler, or refuses or closes as `ec` and the timer say.
   void on_read(beast::error_code ec) {
     timer_.cancel();
     if (timed_out_) {
@@ -132,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Writes `res` within the request timeout, then reads the next request or lingers and closes.
   void write(std::shared_ptr<Response> res) {
     arm(shared_.limits.request_timeout);
     bool keep = res->keep_alive();
@@ -167,12 +170,14 @@ class Session : public std::enable_shared_from_this<Session> {
     drain();
   }
 
+  // Reads and drops input until the connection fails, ends or times out.
   void drain() {
     socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec) self->drain();
     });
   }
 
+  // Closes the socket; pending operations end with errors that close nothing more.
   void close() {
     beast::error_code ignored;
     socket_.close(ignored);
@@ -205,7 +210,7 @@ struct HttpServer::Impl {
   std::vector<std::unique_ptr<asio::io_context>> loops;
   tcp::acceptor acceptor;      // on loops[0]
   asio::steady_timer backoff;  // on loops[0]: the pause after an out-of-resources accept
-  uint16_t port = 0;
+  uint16_t port = 0;           // the port bound
   size_t next_loop = 0;        // the loop the next connection goes to
 
   Impl(HttpLimits limits, Handler handler, RefusalRenderer render_refusal)
@@ -214,6 +219,7 @@ struct HttpServer::Impl {
         acceptor(*loops[0]),
         backoff(*loops[0]) {}
 
+  // The loops before run() adds more: the one the acceptor lives on.
   static std::vector<std::unique_ptr<asio::io_context>> first_loop() {
     std::vector<std::unique_ptr<asio::io_context>> loops;
     loops.push_back(std::make_unique<asio::io_context>(1));

@@ -127,7 +127,7 @@ struct ServeOptions {
   std::string accelerator = "auto";
   int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
-  size_t max_connections = api::default_max_connections();
+  size_t max_connections = api::default_max_connections();  // see HttpLimits
   int request_timeout_seconds = 120;
 };
 
