@@ -10,6 +10,32 @@
 #include "common/timestamp.h"
 
 namespace stratus::api {
+namespace {
+
+// Query parameters one request may carry, counted before anything is decoded. The largest
+// requests the EC2 model allows stay well below: ModifySecurityGroupRules or
+// AuthorizeSecurityGroupIngress with 1,000 rules (a security group's most) take about 7,000,
+// CreateTags on 1,000 resources with 50 tags about 1,100; filters hold 200 values at most.
+constexpr size_t kMaxParameters = 8000;
+
+// The number of '&'-separated pieces of `form`: at least the number of parameters it holds.
+size_t piece_count(std::string_view form) {
+  return form.empty() ? 0 : static_cast<size_t>(std::count(form.begin(), form.end(), '&')) + 1;
+}
+
+// The AWS error code for one of the HTTP server's refusals. The server's own conditions have no
+// documented EC2 code except over-capacity, which is EC2's throttling error.
+const char* refusal_code(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kTooLarge: return "RequestEntityTooLarge";
+    case Refusal::kMalformed: return "InvalidRequest";
+    case Refusal::kTimedOut: return "RequestTimeout";
+    case Refusal::kOverCapacity: return "RequestLimitExceeded";
+  }
+  return "InternalError";  // not reached: every Refusal is named above
+}
+
+}  // namespace
 
 Ec2Api::Ec2Api(std::shared_ptr<const ServiceModel> model, ec2::Ec2Service& service, account::KeyDirectory& keys,
                const ec2::Catalog& catalog)
@@ -28,6 +54,13 @@ void Ec2Api::handle(const HttpRequest& request, const std::function<void(HttpRes
     response.content_type = "application/json";
     response.body = "{\"status\":\"ok\"}";
     return respond(std::move(response));
+  }
+  size_t question = request.target.find('?');
+  std::string_view query = question == std::string::npos ? "" : std::string_view(request.target).substr(question + 1);
+  if (piece_count(query) + piece_count(request.body) > kMaxParameters) {
+    return respond(render("", ApiError{"RequestEntityTooLarge", "The request has more than " +
+                                                                    std::to_string(kMaxParameters) + " parameters."},
+                          request_id));
   }
   auto call = prepare(request);
   if (!call.ok()) return respond(render("", call.error(), request_id));
@@ -61,6 +94,10 @@ HttpResponse Ec2Api::render(const std::string& action, const Result<nlohmann::js
     response.body = encode_response(*model_, *model_->operation(action), result.value(), response.request_id);
   }
   return response;
+}
+
+HttpResponse Ec2Api::refuse(Refusal refusal, const std::string& detail) {
+  return render("", ApiError{refusal_code(refusal), detail}, new_request_id());
 }
 
 Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {

@@ -28,6 +28,12 @@ class Ec2Api {
   // use the EC2 envelope.
   void handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond);
 
+  // Renders the HTTP server's own refusal as an EC2 error envelope with a fresh request id:
+  // RequestEntityTooLarge (413), InvalidRequest (400), RequestTimeout (408) or
+  // RequestLimitExceeded (503, EC2's throttling error, which SDKs retry with backoff), with
+  // `detail` as its message.
+  HttpResponse refuse(Refusal refusal, const std::string& detail);
+
  private:
   // An authenticated, decoded call ready to run.
   struct Call {

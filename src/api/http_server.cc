@@ -1,10 +1,15 @@
 #include "api/http_server.h"
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -15,34 +20,103 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using Response = http::response<http::string_body>;
 
-constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;
-constexpr auto kIdleTimeout = std::chrono::seconds(120);
+// How long the acceptor rests when the process is out of file descriptors or socket memory:
+// trying again at once would find the same pending connection and spin.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// How long a connection that is closed after an answer is still read (its input dropped), so
+// that closing with unread input does not reset the connection before the client has read the
+// answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(2);
 
-// One client connection: reads requests in turn and answers each.
+// What the acceptor and every connection share. Outlives them all.
+struct Shared {
+  HttpLimits limits;
+  HttpServer::Handler handler;                 // every request read whole
+  HttpServer::RefusalRenderer render_refusal;  // every refusal
+  std::atomic<size_t> connections{0};          // connections within the cap now open
+};
+
+// True for the errors that say the request could not be parsed as HTTP/1.x (Beast's parse
+// errors, a truncated message among them), as opposed to the socket's own.
+bool is_parse_error(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+// True for the accept errors that a pause can cure: out of file descriptors or socket memory.
+bool out_of_resources(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+}
+
+// The wire form of `answer` to a request of HTTP `version` (10 or 11).
+std::shared_ptr<Response> to_wire(HttpResponse answer, unsigned version, bool keep_alive) {
+  auto res = std::make_shared<Response>(static_cast<http::status>(answer.status), version);
+  res->set(http::field::server, "stratus");
+  res->set(http::field::content_type, answer.content_type);
+  if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
+  res->keep_alive(keep_alive);
+  res->body() = std::move(answer.body);
+  res->prepare_payload();
+  return res;
+}
+
+// One client connection: reads requests in turn and answers each, or answers a refusal and
+// closes. Lives on one event loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServer::Handler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  // `counted`: the connection is within the cap; it holds one of shared.connections while open.
+  Session(tcp::socket socket, Shared& shared, bool counted)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared), counted_(counted) {
+    if (counted_) ++shared_.connections;
+  }
+  ~Session() {
+    if (counted_) --shared_.connections;
+  }
 
-  void start() { read(); }
+  // Serves requests until the client leaves or a refusal closes the connection.
+  void serve() { read(); }
+
+  // Answers `refusal` (rendered by the server's renderer) with Connection: close and closes.
+  void refuse(Refusal refusal, const std::string& detail) {
+    write(to_wire(shared_.render_refusal(refusal, detail), 11, /*keep_alive=*/false));
+  }
 
  private:
+  // Reads the next request within the request timeout; on_read() takes it from there.
   void read() {
     parser_.emplace();
-    parser_->body_limit(kMaxBodyBytes);
-    stream_.expires_after(kIdleTimeout);
-    http::async_read(stream_, buffer_, *parser_,
+    parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
+    parser_->body_limit(shared_.limits.max_body_bytes);
+    arm(shared_.limits.request_timeout);
+    http::async_read(socket_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
   }
 
+  // Hands a request read whole to the handler, or refuses or closes as `ec` and the timer say.
   void on_read(beast::error_code ec) {
-    if (ec) {
-      if (ec == http::error::body_limit || ec == http::error::header_limit) reply_too_large();
-      else close();
-      return;
+    timer_.cancel();
+    if (timed_out_) {
+      if (!parser_->got_some()) return close();  // an idle keep-alive connection: closing it is normal HTTP
+      return refuse(Refusal::kTimedOut, "The request was not received completely within " +
+                                            std::to_string(shared_.limits.request_timeout.count()) + " ms.");
     }
+    if (ec == http::error::end_of_stream) return close();  // the client left between requests
+    if (ec == http::error::header_limit) {
+      return refuse(Refusal::kTooLarge, "The request line and headers exceed the limit of " +
+                                            std::to_string(shared_.limits.max_header_bytes) + " bytes.");
+    }
+    if (ec == http::error::body_limit) {
+      return refuse(Refusal::kTooLarge, "The request body exceeds the limit of " +
+                                            std::to_string(shared_.limits.max_body_bytes) + " bytes.");
+    }
+    if (is_parse_error(ec)) return refuse(Refusal::kMalformed, "Malformed HTTP request: " + ec.message() + ".");
+    if (ec) return close();  // the connection failed: nobody to answer
     auto& req = parser_->get();
+    if (req.version() != 10 && req.version() != 11) {
+      return refuse(Refusal::kMalformed, "Malformed HTTP request: only HTTP/1.0 and HTTP/1.1 are served.");
+    }
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.target = std::string(req.target());
@@ -52,117 +126,188 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(req.body());
-    handler_(std::move(request), [self = shared_from_this(), version = req.version(),
-                                  keep_alive = req.keep_alive()](HttpResponse answer) {
-      auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(answer.status), version);
-      res->set(http::field::server, "stratus");
-      res->set(http::field::content_type, answer.content_type);
-      if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
-      res->keep_alive(keep_alive);
-      res->body() = std::move(answer.body);
-      res->prepare_payload();
+    shared_.handler(std::move(request), [self = shared_from_this(), version = req.version(),
+                                         keep_alive = req.keep_alive()](HttpResponse answer) {
+      auto res = to_wire(std::move(answer), version, keep_alive);
       // The answer may come from another thread: write it from the connection's own loop.
-      asio::dispatch(self->stream_.get_executor(), [self, res] { self->write(res); });
+      asio::dispatch(self->socket_.get_executor(), [self, res] { self->write(res); });
     });
   }
 
-  void write(std::shared_ptr<http::response<http::string_body>> res) {
+  // Writes `res` within the request timeout, then reads the next request or lingers and closes.
+  void write(std::shared_ptr<Response> res) {
+    arm(shared_.limits.request_timeout);
     bool keep = res->keep_alive();
-    http::async_write(stream_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
-      if (ec || !keep) return self->close();
+    http::async_write(socket_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+      self->timer_.cancel();
+      if (ec) return self->close();
+      if (!keep) return self->linger();
       self->read();
     });
   }
 
-  void reply_too_large() {
-    auto res = std::make_shared<http::response<http::string_body>>(http::status::payload_too_large, 11);
-    res->keep_alive(false);
-    res->body() = "request too large";
-    res->prepare_payload();
-    write(res);
+  // Cancels the socket's pending operation and sets timed_out_ once `timeout` passes, unless
+  // the timer is re-armed or cancelled first.
+  void arm(std::chrono::steady_clock::duration timeout) {
+    timed_out_ = false;
+    timer_.expires_after(timeout);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      // A wait that completed just as the timer was re-armed is stale: the expiry is ahead.
+      if (ec || !self || self->timer_.expiry() > std::chrono::steady_clock::now()) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->socket_.cancel(ignored);
+    });
   }
 
+  // Stops sending and drops what the client still sends until it closes or kLingerTimeout
+  // passes; the socket closes with the Session.
+  void linger() {
+    beast::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    arm(kLingerTimeout);
+    drain();
+  }
+
+  // Reads and drops input until the connection fails, ends or times out.
+  void drain() {
+    socket_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t) {
+      if (!ec) self->drain();
+    });
+  }
+
+  // Closes the socket; pending operations end with errors that close nothing more.
   void close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  const HttpServer::Handler& handler_;
+  Shared& shared_;
+  const bool counted_;
 };
 
 }  // namespace
 
-// One event loop per thread, each with its own listening socket on the shared port
-// (SO_REUSEPORT: the kernel spreads connections), so a request never changes threads.
-struct Loop {
-  asio::io_context io{1};
-  tcp::acceptor acceptor{io};
-};
+size_t default_max_connections() {
+  constexpr size_t kCap = 4096;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return kCap;
+  size_t limit = files.rlim_cur;
+  size_t reserve = std::max<size_t>(256, limit / 4);
+  return limit > reserve ? std::min(kCap, limit - reserve) : 1;
+}
 
 struct HttpServer::Impl {
-  std::vector<std::unique_ptr<Loop>> loops;
-  tcp::endpoint endpoint;
-  Handler handler;
+  // Declared first, destroyed last: the sessions the loops hold refer to it.
+  Shared shared;
+  // One event loop per thread; loops[0] also accepts. Sessions stay on the loop they start on.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  tcp::acceptor acceptor;      // on loops[0]
+  asio::steady_timer backoff;  // on loops[0]: the pause after an out-of-resources accept
+  uint16_t port = 0;           // the port bound
+  size_t next_loop = 0;        // the loop the next connection goes to
 
-  // Opens one more loop's acceptor on `endpoint`.
-  void add_loop() {
-    auto loop = std::make_unique<Loop>();
-    beast::error_code ec;
-    loop->acceptor.open(endpoint.protocol());
-    loop->acceptor.set_option(asio::socket_base::reuse_address(true));
-    int one = 1;
-    ::setsockopt(loop->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    loop->acceptor.bind(endpoint, ec);
-    if (ec) {
-      throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" +
-                               std::to_string(endpoint.port()) + ": " + ec.message());
-    }
-    loop->acceptor.listen(asio::socket_base::max_listen_connections);
-    endpoint = loop->acceptor.local_endpoint();  // a port-0 request now names the chosen port
-    loops.push_back(std::move(loop));
+  Impl(HttpLimits limits, Handler handler, RefusalRenderer render_refusal)
+      : shared{limits, std::move(handler), std::move(render_refusal)},
+        loops(first_loop()),
+        acceptor(*loops[0]),
+        backoff(*loops[0]) {}
+
+  // The loops before run() adds more: the one the acceptor lives on.
+  static std::vector<std::unique_ptr<asio::io_context>> first_loop() {
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    loops.push_back(std::make_unique<asio::io_context>(1));
+    return loops;
   }
 
-  void accept(Loop& loop) {
-    loop.acceptor.async_accept([this, &loop](beast::error_code ec, tcp::socket socket) {
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true));
-        std::make_shared<Session>(std::move(socket), handler)->start();
+  // Binds and listens on `where` without SO_REUSEPORT, so that the port is this server's alone.
+  void listen(const tcp::endpoint& where) {
+    beast::error_code ec;
+    acceptor.open(where.protocol(), ec);
+    // SO_REUSEADDR only lets a restart bind despite the last run's TIME_WAIT connections; on
+    // Linux it never lets two sockets listen on one port.
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(where, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      throw std::runtime_error("cannot listen on " + where.address().to_string() + ":" + std::to_string(where.port()) +
+                               ": " + ec.message());
+    }
+    port = acceptor.local_endpoint().port();
+  }
+
+  // Accepts the next connection onto the next loop in turn.
+  void accept() {
+    asio::io_context& loop = *loops[next_loop];
+    next_loop = (next_loop + 1) % loops.size();
+    acceptor.async_accept(loop, [this, &loop](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (out_of_resources(ec)) {
+        backoff.expires_after(kAcceptBackoff);
+        backoff.async_wait([this](beast::error_code ec) {
+          if (!ec) accept();
+        });
+        return;
       }
-      if (loop.acceptor.is_open()) accept(loop);
+      if (!ec) start(loop, std::move(socket));
+      accept();
     });
+  }
+
+  // Serves `socket` on `loop`, or refuses it when the cap is reached.
+  void start(asio::io_context& loop, tcp::socket socket) {
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    bool within_cap = shared.connections.load() < shared.limits.max_connections;
+    auto session = std::make_shared<Session>(std::move(socket), shared, within_cap);
+    if (within_cap) {
+      asio::post(loop, [session] { session->serve(); });
+    } else {
+      std::string detail = "The server has its maximum of " + std::to_string(shared.limits.max_connections) +
+                           " connections open; retry later.";
+      asio::post(loop, [session, detail] { session->refuse(Refusal::kOverCapacity, detail); });
+    }
   }
 };
 
-HttpServer::HttpServer(const std::string& host, uint16_t port, Handler handler) : impl_(std::make_unique<Impl>()) {
-  impl_->handler = std::move(handler);
+HttpServer::HttpServer(const std::string& host, uint16_t port, HttpLimits limits, Handler handler,
+                       RefusalRenderer render_refusal)
+    : impl_(std::make_unique<Impl>(limits, std::move(handler), std::move(render_refusal))) {
   beast::error_code ec;
-  impl_->endpoint = tcp::endpoint(asio::ip::make_address(host, ec), port);
+  auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("invalid listen address " + host + ": " + ec.message());
-  impl_->add_loop();
+  impl_->listen(tcp::endpoint(address, port));
 }
 
 HttpServer::~HttpServer() = default;
 
-uint16_t HttpServer::port() const { return impl_->endpoint.port(); }
+uint16_t HttpServer::port() const { return impl_->port; }
 
 void HttpServer::run(int threads) {
-  while (static_cast<int>(impl_->loops.size()) < threads) impl_->add_loop();
-  asio::signal_set signals(impl_->loops[0]->io, SIGINT, SIGTERM);
+  auto& loops = impl_->loops;
+  while (static_cast<int>(loops.size()) < threads) loops.push_back(std::make_unique<asio::io_context>(1));
+  asio::signal_set signals(*loops[0], SIGINT, SIGTERM);
   signals.async_wait([this](beast::error_code, int) { stop(); });
+  // A loop has no work of its own until the acceptor hands it a connection: keep it running.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (auto& loop : loops) keep_running.push_back(asio::make_work_guard(*loop));
+  impl_->accept();
   std::vector<std::thread> pool;
-  for (auto& loop : impl_->loops) impl_->accept(*loop);
-  for (size_t i = 1; i < impl_->loops.size(); ++i) {
-    pool.emplace_back([this, i] { impl_->loops[i]->io.run(); });
+  for (size_t i = 1; i < loops.size(); ++i) {
+    pool.emplace_back([this, i] { impl_->loops[i]->run(); });
   }
-  impl_->loops[0]->io.run();
+  loops[0]->run();  // until stop(): then the others follow
+  for (size_t i = 1; i < loops.size(); ++i) loops[i]->stop();
   for (auto& t : pool) t.join();
 }
 
-void HttpServer::stop() {
-  for (auto& loop : impl_->loops) loop->io.stop();
-}
+// Only the first loop, which exists from construction: run() may be adding the others.
+void HttpServer::stop() { impl_->loops[0]->stop(); }
 
 }  // namespace stratus::api

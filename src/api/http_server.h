@@ -1,7 +1,10 @@
 #pragma once
 // HTTP/1.1 server on Boost.Beast: keep-alive, concurrent connections, a fixed pool of
-// threads. Knows nothing of AWS: each request goes to one handler function.
+// threads. Knows nothing of AWS: each request goes to one handler function, and what the
+// server refuses on its own (see Refusal) is answered by an injected renderer.
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -9,6 +12,25 @@
 #include "api/http_types.h"
 
 namespace stratus::api {
+
+// What one server lets its clients use.
+struct HttpLimits {
+  // Connections served at once; one more is answered Refusal::kOverCapacity and closed.
+  size_t max_connections = 4096;
+  // Bytes of the request line and headers together; beyond: Refusal::kTooLarge.
+  size_t max_header_bytes = 16 * 1024;
+  // Bytes of a request body; beyond: Refusal::kTooLarge.
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  // Time to receive a whole request, counted from when the server starts waiting for it, and
+  // to write its answer. A connection idle that long closes silently; a request begun but not
+  // complete by then is answered Refusal::kTimedOut.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(120)};
+};
+
+// The connection cap that leaves room for the rest of the process: 4096, or the open-file
+// limit (RLIMIT_NOFILE) minus a quarter of it (at least 256) for VM drivers, dnsmasq, SQLite
+// and the metadata service, whichever is lower; at least 1.
+size_t default_max_connections();
 
 // Serves HTTP on one listening socket.
 class HttpServer {
@@ -18,14 +40,21 @@ class HttpServer {
   // Handles one request: must eventually call the responder exactly once (inline or later,
   // from another thread), so that slow work need not block the event loop.
   using Handler = std::function<void(HttpRequest, Responder)>;
+  // Renders the server's own answer to what it refuses; `detail` is one sentence saying what
+  // was refused. Called on the event-loop threads; must not block.
+  using RefusalRenderer = std::function<HttpResponse(Refusal refusal, const std::string& detail)>;
 
-  // Binds host:port (port 0 picks a free port). Throws std::runtime_error when it cannot bind.
-  HttpServer(const std::string& host, uint16_t port, Handler handler);
+  // Binds host:port (port 0 picks a free port) with one listening socket, so that a second
+  // server cannot share the port. Throws std::runtime_error ("cannot listen on HOST:PORT:
+  // REASON") when it cannot bind.
+  HttpServer(const std::string& host, uint16_t port, HttpLimits limits, Handler handler,
+             RefusalRenderer render_refusal);
   ~HttpServer();
 
   // The port actually bound.
   uint16_t port() const;
-  // Serves on `threads` threads until stop() or SIGINT/SIGTERM; returns then.
+  // Serves on `threads` threads until stop() or SIGINT/SIGTERM; returns then. The first thread
+  // accepts and hands each connection to the threads in turn; a connection stays on its thread.
   void run(int threads);
   // Asks run() to return. Safe from any thread.
   void stop();

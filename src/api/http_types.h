@@ -23,4 +23,12 @@ struct HttpResponse {
   std::string request_id;
 };
 
+// Why the HTTP server answers a connection itself instead of passing a request on.
+enum class Refusal {
+  kTooLarge,      // the request line and headers, or the body, exceed the server's limits
+  kMalformed,     // not HTTP/1.0 or HTTP/1.1 (bad syntax, TLS or HTTP/2 spoken, ...)
+  kTimedOut,      // a request was begun but not complete within the request timeout
+  kOverCapacity,  // the connection would exceed the server's connection cap
+};
+
 }  // namespace stratus::api

@@ -118,6 +118,8 @@ struct ServeOptions {
   std::string accelerator = "auto";
   int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
+  size_t max_connections = api::default_max_connections();  // see HttpLimits
+  int request_timeout_seconds = 120;
 };
 
 int serve(const ServeOptions& options) {
@@ -136,6 +138,17 @@ int serve(const ServeOptions& options) {
   }
   fs::create_directories(data_dir);
   DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
+  // Bound before anything else starts, so that a taken port fails start-up with nothing touched;
+  // requests wait in the backlog until run().
+  std::unique_ptr<api::Ec2Api> endpoint;
+  auto [host, port] = parse_listen(options.listen);
+  api::HttpLimits limits;
+  limits.max_connections = options.max_connections;
+  limits.request_timeout = std::chrono::seconds(options.request_timeout_seconds);
+  api::HttpServer server(
+      host, port, limits,
+      [&](api::HttpRequest request, api::HttpServer::Responder respond) { endpoint->handle(request, respond); },
+      [&](api::Refusal refusal, const std::string& detail) { return endpoint->refuse(refusal, detail); });
   store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
                            ec2::indexed_fields());
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
@@ -155,7 +168,7 @@ int serve(const ServeOptions& options) {
   }
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  auto endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
+  endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
@@ -171,10 +184,6 @@ int serve(const ServeOptions& options) {
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();
 
-  auto [host, port] = parse_listen(options.listen);
-  api::HttpServer server(host, port, [&](api::HttpRequest request, api::HttpServer::Responder respond) {
-    endpoint->handle(request, respond);
-  });
   std::string url = "http://" + host + ":" + std::to_string(server.port());
   write_aws_files(data_dir, url, root);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
@@ -254,6 +263,16 @@ int main(int argc, char** argv) {
                         "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");
   serve_cmd->add_option("--capacity-vcpus", serve_options.capacity_vcpus,
                         "vCPUs instances may use (default 0: no vCPU budget)")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-connections", serve_options.max_connections,
+                        "client connections served at once; more are answered 503 RequestLimitExceeded "
+                        "(default: 4096, less when the open-file limit is low)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_cmd->add_option("--request-timeout", serve_options.request_timeout_seconds,
+                        "seconds to receive a whole request (a stalled one is answered 408) or to keep an idle "
+                        "connection open")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -169,9 +170,11 @@ class RawResponse:
 class StratusServer:
     """One `stratus serve` process bound to a data dir."""
 
-    def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=()):
+    def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=(),
+                 open_files=None):
         self.binary = binary or STRATUS_BIN
         self.extra_args = list(extra_args)  # more `stratus serve` flags
+        self.open_files = open_files  # the server's RLIMIT_NOFILE (soft and hard); None: inherited
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
         # A private, empty image cache unless one is given: tests never see the user's built
@@ -213,10 +216,15 @@ class StratusServer:
                 [self.binary, "serve", "--data-dir", self.data_dir,
                  "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache] + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=self.server_env(), start_new_session=True)
+                env=self.server_env(), start_new_session=True, preexec_fn=self._limit_open_files)
         finally:
             log.close()
         self.port = port
+
+    def _limit_open_files(self):
+        """Runs in the child before exec: applies open_files."""
+        if self.open_files is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def log_tail(self, n=4000):
         out = []
