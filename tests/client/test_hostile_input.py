@@ -156,21 +156,24 @@ class ResourceBoundsTest(StratusTestCase):
         # 1.66 GB before the fix; now nothing is built for it.
         self.assertLess(proc_status(pid, "VmHWM") - peak_before, 64 * 1024 * 1024)
 
-    def test_twenty_thousand_tags_are_refused_after_linear_work(self):
+    def test_thousands_of_tags_are_refused_after_linear_work(self):
         vpc = self.default_vpc()["VpcId"]
         before = self.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
-        params = {"Action": "CreateTags", "ResourceId.1": vpc}
-        for i in range(1, 20001):
-            params["Tag.%d.Key" % i] = "k%d" % i
-            params["Tag.%d.Value" % i] = "v"
         pid = self.server.proc.pid
-        cpu_before = cpu_seconds(pid)
-        r = self.server.raw_request(params)
-        self.assertEqual(r.status, 400, r)
-        self.assertEqual(r.error_code(), "TagLimitExceeded", r)
-        # Work, not wall time: the whole request (parsing 40,000 parameters included) took 9.4 s
-        # of the write thread when tags were merged quadratically.
-        self.assertLess(cpu_seconds(pid) - cpu_before, 2.0)
+        # 3,990 tags fit the parameter limit and reach the tag-count check; 20,000 (the issue's
+        # case: 9.4 s of the write thread when tags were merged quadratically) are refused by
+        # the parameter limit before they are decoded.
+        for count, code, status in ((3990, "TagLimitExceeded", 400), (20000, "RequestEntityTooLarge", 413)):
+            params = {"Action": "CreateTags", "ResourceId.1": vpc}
+            for i in range(1, count + 1):
+                params["Tag.%d.Key" % i] = "k%d" % i
+                params["Tag.%d.Value" % i] = "v"
+            cpu_before = cpu_seconds(pid)
+            r = self.server.raw_request(params)
+            self.assertEqual(r.status, status, r)
+            self.assertEqual(r.error_code(), code, r)
+            # Work, not wall time: the server's CPU seconds for the whole request.
+            self.assertLess(cpu_seconds(pid) - cpu_before, 1.0)
         after = self.ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [vpc]}])["Tags"]
         self.assertEqual(after, before)
 
