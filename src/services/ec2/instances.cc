@@ -89,8 +89,8 @@ json security_groups_for(CallContext& ctx, const json& request, const std::strin
   json groups = security_group_refs(ctx, request.value("SecurityGroupIds", json::array()), vpc_id);
   for (const json& name : request.value("SecurityGroups", json::array())) {
     bool found = false;
-    for (const json& group : list(ctx, kinds::kSecurityGroup)) {
-      if (group.value("VpcId", "") == vpc_id && group["GroupName"] == name) {
+    for (const json& group : list_where(ctx, kinds::kSecurityGroup, "GroupName", name.get<std::string>())) {
+      if (group.value("VpcId", "") == vpc_id) {
         groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
         found = true;
       }
@@ -268,9 +268,7 @@ json run_instances(CallContext& ctx, const json& given) {
   }
   if (request.contains("KeyName")) {
     std::string key = request["KeyName"].get<std::string>();
-    bool found = false;
-    for (const json& k : list(ctx, kinds::kKeyPair)) found = found || k.value("KeyName", "") == key;
-    if (!found) fail("InvalidKeyPair.NotFound", "The key pair '" + key + "' does not exist");
+    if (list_where(ctx, kinds::kKeyPair, "KeyName", key).empty()) fail("InvalidKeyPair.NotFound", "The key pair '" + key + "' does not exist");
   }
   if (request.contains("UserData")) {
     auto decoded = base64_decode(request["UserData"].get<std::string>());

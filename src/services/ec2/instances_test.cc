@@ -8,6 +8,7 @@
 #include "common/embedded.h"
 #include "common/temp_dir.h"
 #include "services/ec2/ec2_service.h"
+#include "services/ec2/resources.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
@@ -20,7 +21,8 @@ constexpr const char* kRegion = "us-east-1";
 class InstancesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_.path() / "db").string()));
+    store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_.path() / "db").string()),
+                                                  indexed_fields());
     service_ = std::make_unique<Ec2Service>(*store_, catalog_);
   }
   // Bootstraps the region (default VPC, the base AMI) once the capacity is set.
@@ -170,6 +172,31 @@ TEST_F(InstancesTest, SecurityGroupsOfTheInstancesVpcOnly) {
   EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", {"sg-0123456789abcdef0"}}}),
             "InvalidGroup.NotFound");
   EXPECT_EQ(instance(id)["SecurityGroups"], now["SecurityGroups"]);  // failed calls changed nothing
+}
+
+// Groups named at launch and the key pair are found by name (through the store's index) in
+// the launch VPC only.
+TEST_F(InstancesTest, LaunchFindsGroupsAndKeyPairByName) {
+  bootstrap();
+  std::string vpc = call("DescribeVpcs", json::object())["Vpcs"][0]["VpcId"];
+  std::string web = call("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "w"}, {"VpcId", vpc}})["GroupId"];
+  std::string other_vpc = call("CreateVpc", {{"CidrBlock", "10.9.0.0/16"}})["Vpc"]["VpcId"];
+  call("CreateSecurityGroup", {{"GroupName", "web"}, {"Description", "o"}, {"VpcId", other_vpc}});
+  call("CreateSecurityGroup", {{"GroupName", "db"}, {"Description", "o"}, {"VpcId", other_vpc}});
+  call("CreateKeyPair", {{"KeyName", "k"}});
+  json base = {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1}, {"MaxCount", 1}};
+  json named = base;
+  named["SecurityGroups"] = {"web"};
+  named["KeyName"] = "k";
+  json launched = call("RunInstances", named)["Instances"][0];
+  EXPECT_EQ(launched["SecurityGroups"], json::array({{{"GroupId", web}, {"GroupName", "web"}}}));
+  EXPECT_EQ(launched["KeyName"], "k");
+  json elsewhere = base;
+  elsewhere["SecurityGroups"] = {"db"};
+  EXPECT_EQ(error_of("RunInstances", elsewhere), "InvalidGroup.NotFound");
+  json no_key = base;
+  no_key["KeyName"] = "missing";
+  EXPECT_EQ(error_of("RunInstances", no_key), "InvalidKeyPair.NotFound");
 }
 
 TEST_F(InstancesTest, RootVolumeMappingAtLaunch) {

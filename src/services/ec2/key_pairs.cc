@@ -14,10 +14,9 @@ namespace {
 constexpr size_t kMaxKeyNameLength = 255;
 
 std::optional<json> key_by_name(CallContext& ctx, const std::string& name) {
-  for (json& key : list(ctx, kinds::kKeyPair)) {
-    if (key.value("KeyName", "") == name) return std::move(key);
-  }
-  return std::nullopt;
+  std::vector<json> keys = list_where(ctx, kinds::kKeyPair, "KeyName", name);
+  if (keys.empty()) return std::nullopt;
+  return std::move(keys.front());
 }
 
 // Validates a new key name and that it is free.

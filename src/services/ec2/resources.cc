@@ -92,8 +92,12 @@ std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const s
 
 std::vector<store::IndexedField> indexed_fields() {
   return {{std::string(kinds::kSecurityGroup.kind), "GroupName"},
+          {std::string(kinds::kSecurityGroup.kind), "VpcId"},
           {std::string(kinds::kSecurityGroupRule.kind), "GroupId"},
-          {std::string(kinds::kSecurityGroupRule.kind), "ReferencedGroupInfo.GroupId"}};
+          {std::string(kinds::kSecurityGroupRule.kind), "ReferencedGroupInfo.GroupId"},
+          {std::string(kinds::kKeyPair.kind), "KeyName"},
+          {std::string(kinds::kSubnet.kind), "VpcId"},
+          {std::string(kinds::kRouteTable.kind), "VpcId"}};
 }
 
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -99,17 +100,24 @@ json create_tags(CallContext& ctx, const json& request) {
 }
 
 json delete_tags(CallContext& ctx, const json& request) {
+  // Key -> the values to remove; nullopt: whatever the value (a tag named without one).
+  std::unordered_map<std::string, std::vector<std::optional<std::string>>> doomed;
+  for (const json& gone : request.value("Tags", json::array())) {
+    auto value = gone.contains("Value") ? std::optional<std::string>(gone.value("Value", "")) : std::nullopt;
+    doomed[gone.value("Key", "")].push_back(std::move(value));
+  }
+  auto drops = [&](const json& tag) {
+    if (!request.contains("Tags")) return true;
+    auto it = doomed.find(tag.value("Key", ""));
+    if (it == doomed.end()) return false;
+    return std::any_of(it->second.begin(), it->second.end(),
+                       [&](const auto& value) { return !value || *value == tag.value("Value", ""); });
+  };
   for (const json& id : request["Resources"]) {
     retag(ctx, id.get<std::string>(), [&](json& doc) {
       json kept = json::array();
       for (const json& tag : doc.value("Tags", json::array())) {
-        bool drop = !request.contains("Tags");
-        for (const json& gone : request.value("Tags", json::array())) {
-          if (gone.value("Key", "") != tag.value("Key", "")) continue;
-          // A tag named without a value goes whatever its value; with one, only when equal.
-          if (!gone.contains("Value") || gone["Value"] == tag.value("Value", "")) drop = true;
-        }
-        if (!drop) kept.push_back(tag);
+        if (!drops(tag)) kept.push_back(tag);
       }
       doc["Tags"] = kept;
     });

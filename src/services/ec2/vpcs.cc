@@ -42,15 +42,12 @@ json delete_vpc(CallContext& ctx, const json& request) {
   std::string id = request["VpcId"].get<std::string>();
   require(ctx, kinds::kVpc, id);
   auto depends = [&] { fail("DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted."); };
-  for (const json& subnet : list(ctx, kinds::kSubnet)) {
-    if (subnet.value("VpcId", "") == id) depends();
-  }
+  if (!list_where(ctx, kinds::kSubnet, "VpcId", id).empty()) depends();
   if (!attached_gateway(ctx, id).empty()) depends();
-  for (const json& group : list(ctx, kinds::kSecurityGroup)) {
-    if (group.value("VpcId", "") == id && group.value("GroupName", "") != "default") depends();
+  for (const json& group : list_where(ctx, kinds::kSecurityGroup, "VpcId", id)) {
+    if (group.value("GroupName", "") != "default") depends();
   }
-  for (const json& table : list(ctx, kinds::kRouteTable)) {
-    if (table.value("VpcId", "") != id) continue;
+  for (const json& table : list_where(ctx, kinds::kRouteTable, "VpcId", id)) {
     bool main = false;
     for (const json& a : table["Associations"]) main = main || a.value("Main", false);
     if (!main) depends();
