@@ -25,6 +25,10 @@ using Response = http::response<http::string_body>;
 // How long the acceptor rests when the process is out of file descriptors or socket memory:
 // trying again at once would find the same pending connection and spin.
 constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// Connections over the cap answered 503 at once (each holds a descriptor until its answer is
+// read, up to kLingerTimeout); beyond them a connection is closed unanswered, so a flood cannot
+// take the descriptors the cap leaves to the rest of the process.
+constexpr size_t kMaxRefusing = 64;
 // How long a connection that is closed after an answer is still read (its input dropped), so
 // that closing with unread input does not reset the connection before the client has read the
 // answer.
@@ -36,6 +40,7 @@ struct Shared {
   HttpServer::Handler handler;                 // every request read whole
   HttpServer::RefusalRenderer render_refusal;  // every refusal
   std::atomic<size_t> connections{0};          // connections within the cap now open
+  std::atomic<size_t> refusing{0};             // connections over the cap being answered 503
 };
 
 // True for the errors that say the request could not be parsed as HTTP/1.x (Beast's parse
@@ -66,14 +71,12 @@ std::shared_ptr<Response> to_wire(HttpResponse answer, unsigned version, bool ke
 // closes. Lives on one event loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `counted`: the connection is within the cap; it holds one of shared.connections while open.
-  Session(tcp::socket socket, Shared& shared, bool counted)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared), counted_(counted) {
-    if (counted_) ++shared_.connections;
+  // The connection holds one of `counter` (shared.connections or shared.refusing) while open.
+  Session(tcp::socket socket, Shared& shared, std::atomic<size_t>& counter)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared), counter_(counter) {
+    ++counter_;
   }
-  ~Session() {
-    if (counted_) --shared_.connections;
-  }
+  ~Session() { --counter_; }
 
   // Serves requests until the client leaves or a refusal closes the connection.
   void serve() { read(); }
@@ -97,7 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Hands a request read whole to the handler, or refuses or closes as `ec` and the timer say.
   void on_read(beast::error_code ec) {
     timer_.cancel();
-    if (timed_out_) {
+    // The timer may fire just after a read completed: only a read it cut short timed out.
+    if (timed_out_ && ec == asio::error::operation_aborted) {
       if (!parser_->got_some()) return close();  // an idle keep-alive connection: closing it is normal HTTP
       return refuse(Refusal::kTimedOut, "The request was not received completely within " +
                                             std::to_string(shared_.limits.request_timeout.count()) + " ms.");
@@ -189,7 +193,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Shared& shared_;
-  const bool counted_;
+  std::atomic<size_t>& counter_;
 };
 
 }  // namespace
@@ -260,19 +264,19 @@ struct HttpServer::Impl {
     });
   }
 
-  // Serves `socket` on `loop`, or refuses it when the cap is reached.
+  // Serves `socket` on `loop`; over the cap, answers it 503 (up to kMaxRefusing at once) or closes it.
   void start(asio::io_context& loop, tcp::socket socket) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    bool within_cap = shared.connections.load() < shared.limits.max_connections;
-    auto session = std::make_shared<Session>(std::move(socket), shared, within_cap);
-    if (within_cap) {
+    if (shared.connections.load() < shared.limits.max_connections) {
+      auto session = std::make_shared<Session>(std::move(socket), shared, shared.connections);
       asio::post(loop, [session] { session->serve(); });
-    } else {
+    } else if (shared.refusing.load() < kMaxRefusing) {
+      auto session = std::make_shared<Session>(std::move(socket), shared, shared.refusing);
       std::string detail = "The server has its maximum of " + std::to_string(shared.limits.max_connections) +
                            " connections open; retry later.";
       asio::post(loop, [session, detail] { session->refuse(Refusal::kOverCapacity, detail); });
-    }
+    }  // else: `socket` closes here, unanswered
   }
 };
 

@@ -222,7 +222,8 @@ bool is_index(std::string_view part) {
 // The walk follows the model, so a name is never deeper than the model's shapes.
 bool model_has_parameter(const Shape* input, std::string_view name) {
   const Shape* shape = input;
-  // A map's entry is reached over "entry" (unless flattened), then its index, then "key"/"value".
+  // A map's entry is reached over "entry" (unless flattened), then its index, then "key"/"value"
+  // (as decode_map reads them; EC2's model has no maps, other Query models such as SQS's do).
   enum class MapStep { kNone, kEntry, kIndex, kMember } map_step = MapStep::kNone;
   size_t pos = 0;
   while (true) {

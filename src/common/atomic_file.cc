@@ -32,7 +32,8 @@ int write_all(int fd, const std::string& text) {
 void write_file_atomically(const std::filesystem::path& path, const std::string& text, mode_t mode) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) fail("remove", tmp, errno);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) fail("create", tmp, errno);
   int error = write_all(fd, text);
   if (error == 0 && ::fchmod(fd, mode) != 0) error = errno;

@@ -86,6 +86,13 @@ std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> list_from(const 
   return out;
 }
 
+// True when `state` indexes `field` of records of `kind`.
+bool is_indexed(const State& state, const std::string& kind, const std::string& field) {
+  auto fields = state.indexed_fields.find(kind);
+  return fields != state.indexed_fields.end() &&
+         std::find(fields->second.begin(), fields->second.end(), field) != fields->second.end();
+}
+
 // Records of `kind` in `region` holding `value` at `field`, as (seq, record) in seq order: from
 // the index when the field is indexed, else by reading every record of the kind.
 std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> find_from(const State& state, const std::string& kind,
@@ -93,9 +100,7 @@ std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> find_from(const 
                                                                            const std::string& field,
                                                                            const std::string& value) {
   std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> out;
-  auto fields = state.indexed_fields.find(kind);
-  if (fields != state.indexed_fields.end() &&
-      std::find(fields->second.begin(), fields->second.end(), field) != fields->second.end()) {
+  if (is_indexed(state, kind, field)) {
     auto bucket = state.by_field.find(index_key(kind, field, region, value));
     if (bucket != state.by_field.end()) out.assign(bucket->second.begin(), bucket->second.end());
     return out;
@@ -198,8 +203,17 @@ class CachedWriteTransaction : public Transaction {
     for (const auto& [seq, record] : find_from(store_.state_, kind, region, field, value)) {
       if (!pending_.count(record->id)) found.emplace_back(seq, record.get());
     }
-    if (auto written = pending_by_kind_.find(kind); written != pending_by_kind_.end()) {
-      for (const std::string& id : written->second) {
+    // The ids this transaction wrote that may match: from its own index when the field is
+    // indexed (so a batch's cost does not grow with its other writes), else all of the kind.
+    const std::unordered_set<std::string>* written = nullptr;
+    if (is_indexed(store_.state_, kind, field)) {
+      auto bucket = pending_by_field_.find(index_key(kind, field, region, value));
+      if (bucket != pending_by_field_.end()) written = &bucket->second;
+    } else if (auto of_kind = pending_by_kind_.find(kind); of_kind != pending_by_kind_.end()) {
+      written = &of_kind->second;
+    }
+    if (written != nullptr) {
+      for (const std::string& id : *written) {
         const std::optional<Record>& pending = pending_.at(id);
         if (!pending || !matches(*pending, kind, region)) continue;
         const std::string* found_value = field_string(pending->doc, field);
@@ -228,7 +242,7 @@ class CachedWriteTransaction : public Transaction {
       created_.push_back(record.id);
     }
     pending_[record.id] = record;
-    pending_by_kind_[record.kind].insert(record.id);
+    note_pending(record);
     log_.emplace_back(record.id, record);
   }
 
@@ -264,9 +278,10 @@ class CachedWriteTransaction : public Transaction {
     pending_settings_ = mark_.settings;
     pending_.clear();
     pending_by_kind_.clear();
+    pending_by_field_.clear();
     for (const auto& [id, record] : log_) {
       pending_[id] = record;
-      if (record) pending_by_kind_[record->kind].insert(id);
+      if (record) note_pending(*record);
     }
   }
 
@@ -283,6 +298,19 @@ class CachedWriteTransaction : public Transaction {
   }
 
  private:
+  // Files `record` (just put) under its kind and its indexed fields' values. Entries are never
+  // removed when the record changes again: find() checks every candidate.
+  void note_pending(const Record& record) {
+    pending_by_kind_[record.kind].insert(record.id);
+    auto fields = store_.state_.indexed_fields.find(record.kind);
+    if (fields == store_.state_.indexed_fields.end()) return;
+    for (const std::string& field : fields->second) {
+      if (const std::string* value = field_string(record.doc, field)) {
+        pending_by_field_[index_key(record.kind, field, record.region, *value)].insert(record.id);
+      }
+    }
+  }
+
   static bool matches(const Record& record, const std::string& kind, const std::optional<std::string>& region) {
     return record.kind == kind && (!region || record.region == *region);
   }
@@ -295,6 +323,8 @@ class CachedWriteTransaction : public Transaction {
   std::unordered_map<std::string, size_t> created_position_;        // id -> its index in created_
   // kind -> ids this transaction has put records of that kind under (some since erased).
   std::unordered_map<std::string, std::unordered_set<std::string>> pending_by_kind_;
+  // index_key(...) -> ids this transaction has put with that value of an indexed field.
+  std::unordered_map<std::string, std::unordered_set<std::string>> pending_by_field_;
   std::vector<std::pair<std::string, std::optional<Record>>> log_;  // every write, in order
   // The state at the last savepoint().
   struct Mark {

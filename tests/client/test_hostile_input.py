@@ -7,7 +7,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -127,7 +126,7 @@ class SecurityGroupTextTest(StratusTestCase):
                     "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
                     "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": description}]}])
         self.assertEqual(self.rules(group), before)
-        # The 15 MiB description that was once stored: refused before the service sees it.
+        # The 15 MiB description that was once stored: refused at the door (2 MiB body limit).
         r = self.server.raw_request({"Action": "AuthorizeSecurityGroupIngress", "GroupId": group,
                                      "IpPermissions.1.IpProtocol": "tcp", "IpPermissions.1.FromPort": "22",
                                      "IpPermissions.1.ToPort": "22",
@@ -180,37 +179,38 @@ class ResourceBoundsTest(StratusTestCase):
 
 @unittest.skipUnless(os.geteuid() == 0 and shutil.which("mount"), "needs root to mount a small tmpfs")
 class FullDiskRestartTest(unittest.TestCase):
-    """A restart on a full disk once truncated DIR/aws/config and said it was serving. Here the
-    store's first write fails before the config is rewritten; write_file_atomically's own ENOSPC
-    path is covered by AtomicFile.AFailedWriteKeepsTheOldFile."""
+    """A restart on a full disk once truncated DIR/aws/config and said it was serving. Here only
+    DIR/aws is full (a tmpfs mounted over it), so the store works and the config write fails."""
 
     def test_restart_on_a_full_disk_fails_loudly_and_keeps_the_config(self):
-        mount = tempfile.mkdtemp(prefix="stratus-test-fulldisk-")
-        self.addCleanup(os.rmdir, mount)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mount], check=True)
-        self.addCleanup(subprocess.run, ["umount", "-l", mount], check=False)
-        data_dir = os.path.join(mount, "data")
-        server = StratusServer(data_dir=data_dir)
+        server = StratusServer()
         self.addCleanup(server.cleanup)
         server.start()
         server.stop()
-        config = os.path.join(data_dir, "aws", "config")
-        with open(config, "rb") as f:
-            before = f.read()
-        self.assertIn(b"endpoint_url", before)
-        with open(os.path.join(mount, "filler"), "wb") as f:
-            try:
+        aws = os.path.join(server.data_dir, "aws")
+        files = {}
+        for name in ("config", "credentials"):
+            with open(os.path.join(aws, name), "rb") as f:
+                files[name] = f.read()
+        self.assertIn(b"endpoint_url", files["config"])
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", aws], check=True)
+        self.addCleanup(subprocess.run, ["umount", "-l", aws], check=False)
+        for name, content in files.items():
+            with open(os.path.join(aws, name), "wb") as f:
+                f.write(content)
+        try:
+            with open(os.path.join(aws, "filler"), "wb", buffering=0) as f:
                 while True:
-                    f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
-        server._spawn(server.port)  # a new port would rewrite the config; the same one must too
+                    f.write(b"\0" * 4096)
+        except OSError:
+            pass  # full
+        server._spawn(server.port)
         self.assertNotEqual(server.proc.wait(timeout=60), 0, server.log_tail())
         server.proc = None
-        self.assertIn("stratus:", server.log_tail())
-        with open(config, "rb") as f:
-            self.assertEqual(f.read(), before)
+        self.assertIn("cannot write", server.log_tail())
+        for name, content in files.items():
+            with open(os.path.join(aws, name), "rb") as f:
+                self.assertEqual(f.read(), content, name)
 
 
 if __name__ == "__main__":

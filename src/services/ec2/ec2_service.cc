@@ -60,16 +60,12 @@ ApiError internal_error(std::string_view what, const std::exception& e) {
 Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
                               const json& request) {
   const ActionEntry& entry = actions_.find(action)->second;
+  // A write is a batch of one: the same savepoint, token sweep and failure rules.
+  if (entry.mutating) return std::move(call_batch({{std::string(action), region, account_id, request}})[0]);
   try {
-    auto txn = entry.mutating ? store_.begin_write() : store_.begin_read();
+    auto txn = store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
-    if (entry.mutating) sweep_client_tokens(*txn, ctx.now);
-    json result = run_idempotent(ctx, action, entry, request);
-    if (entry.mutating) {
-      txn->commit();
-      if (on_commit_) on_commit_();
-    }
-    return result;
+    return run_idempotent(ctx, action, entry, request);
   } catch (const ServiceError& e) {
     return e.error;
   } catch (const std::exception& e) {

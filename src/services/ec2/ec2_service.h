@@ -43,8 +43,7 @@ class Ec2Service {
   bool mutates(std::string_view action) const;
 
   // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
-  // runs in one write transaction that commits only on success; any error leaves the store
-  // unchanged. A request with a ClientToken is idempotent (idempotency.h). Unexpected
+  // runs as a batch of one (call_batch); any error leaves its changes undone. A request with a ClientToken is idempotent (idempotency.h). Unexpected
   // failures become InternalError.
   // REQUIRES: implements(action) and `region` is in the catalog.
   Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,

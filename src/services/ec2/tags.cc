@@ -38,6 +38,11 @@ void validate_tag(const json& tag, bool require_value) {
   }
 }
 
+// Fails with AWS's TagLimitExceeded.
+[[noreturn]] void fail_tag_limit() {
+  fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+}
+
 // Fails with TagLimitExceeded when `tags` names more distinct keys than a resource may carry:
 // checked before any work, and linear in the number of tags.
 void check_tag_count(const json& tags) {
@@ -45,7 +50,7 @@ void check_tag_count(const json& tags) {
   for (const json& tag : tags) {
     keys.insert(tag.value("Key", ""));
     if (keys.size() > kMaxTagsPerResource) {
-      fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+      fail_tag_limit();
     }
   }
 }
@@ -61,7 +66,7 @@ void merge_tags(json& doc, const json& add) {
     auto [it, fresh] = position.emplace(entry["Key"].get<std::string>(), tags.size());
     if (fresh) {
       if (tags.size() == kMaxTagsPerResource) {
-        fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+        fail_tag_limit();
       }
       tags.push_back(std::move(entry));
     } else {
