@@ -180,5 +180,28 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheCapAreRefusedUntilOthersClose) {
   EXPECT_EQ(status, 200);
 }
 
+// A flood past the cap is answered 503 only while few such answers are pending (each holds a
+// descriptor until its client reads it); the rest are closed at once, unanswered.
+TEST_F(HttpServerTest, AFloodPastTheCapIsClosedUnanswered) {
+  HttpLimits limits;
+  limits.max_connections = 1;
+  start(limits);
+  tcp::socket held = connect();
+  asio::write(held, asio::buffer(std::string(kGet)));
+  ASSERT_EQ(read_response(held).result_int(), 200);
+  std::vector<tcp::socket> refused;
+  int answered = 0;
+  for (int i = 0; i < 80; ++i) {  // none of them closes: their refusals stay pending
+    refused.push_back(connect());
+    char byte;
+    beast::error_code ec;
+    if (refused.back().read_some(asio::buffer(&byte, 1), ec) == 1) ++answered;  // "H" of a 503
+  }
+  EXPECT_GE(answered, 1);
+  EXPECT_LT(answered, 80);
+  tcp::socket late = connect();
+  EXPECT_TRUE(closes_silently(late));
+}
+
 }  // namespace
 }  // namespace stratus::api
