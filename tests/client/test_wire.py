@@ -201,6 +201,21 @@ class WireTest(StratusTestCase):
         self.assertGreaterEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
         self.assertNotIn("VolumeId", cm.exception.response)
 
+    def test_retired_classic_actions_answer_as_aws_does(self):
+        # Ansible's ec2_vpc_net matches this exact text to learn that ClassicLink is gone.
+        vpc = self.default_vpc()["VpcId"]
+        for call in (lambda: self.ec2.describe_vpc_classic_link(VpcIds=[vpc]),
+                     lambda: self.ec2.describe_vpc_classic_link_dns_support(),
+                     lambda: self.ec2.enable_vpc_classic_link(VpcId=vpc),
+                     lambda: self.ec2.describe_moving_addresses()):
+            with self.assertEc2Error("UnsupportedOperation", status=400) as cm:
+                call()
+            self.assertEqual(cm.exception.response["Error"]["Message"],
+                             "The functionality you requested is not available in this region.")
+        cli = self.server.aws_proc("ec2", "describe-vpc-classic-link", "--vpc-ids", vpc)
+        self.assertNotEqual(cli.returncode, 0)
+        self.assertIn("The functionality you requested is not available in this region.", cli.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -13,6 +13,7 @@
 #include "services/ec2/network_acls.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/region_info.h"
+#include "services/ec2/retired.h"
 #include "services/ec2/route_tables.h"
 #include "services/ec2/security_groups.h"
 #include "services/ec2/subnets.h"
@@ -36,6 +37,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
   add_instance_attribute_actions(actions_);
   add_address_actions(actions_);
   add_network_interface_actions(actions_);
+  add_retired_actions(actions_);
 }
 
 CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {
