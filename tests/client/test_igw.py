@@ -41,6 +41,20 @@ class InternetGatewayTest(StratusTestCase):
         self.assertEqual(got[0]["Attachments"], [{"State": "available", "VpcId": vpc_id}])
         self.assertEqual(got[0]["OwnerId"], ACCOUNT_ID)
 
+    def test_untagged_gateways_and_route_tables_show_an_empty_tag_set(self):
+        # AWS sends <tagSet/> for these (Ansible's ec2_vpc_igw_info and ec2_vpc_route_table_info
+        # read resource["Tags"]); an untagged VPC comes without one, as on AWS.
+        g = self.igw()
+        self.assertEqual(self.describe(g["InternetGatewayId"])["Tags"], [])
+        vpc_id = self.default_vpc()["VpcId"]
+        tables = self.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+        self.assertTrue(tables)
+        for table in tables:
+            self.assertIn("Tags", table)
+        cli = self.server.aws("ec2", "describe-internet-gateways", "--internet-gateway-ids", g["InternetGatewayId"])
+        self.assertEqual(cli["InternetGateways"][0]["Tags"], [])
+        self.assertNotIn("Tags", self.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0])
+
     def test_create_igw(self):
         g = self.igw()
         self.assertIdShape("igw", g["InternetGatewayId"])

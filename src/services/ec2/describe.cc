@@ -132,7 +132,7 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
   return true;
 }
 
-json paginate(std::vector<json> items, const json& request, const std::string& result_member) {
+json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags) {
   size_t offset = 0;
   std::string token = str(request, "NextToken");
   if (!token.empty()) {
@@ -159,9 +159,9 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
   json out = json::object();
   json page = json::array();
   for (size_t i = offset; i < items.size() && page.size() < limit; ++i) {
-    // AWS leaves out the tag set of an untagged resource.
+    // AWS leaves out the tag set of an untagged resource, except for some kinds.
     auto tags = items[i].find("Tags");
-    if (tags != items[i].end() && tags->is_array() && tags->empty()) items[i].erase(tags);
+    if (!keep_empty_tags && tags != items[i].end() && tags->is_array() && tags->empty()) items[i].erase(tags);
     page.push_back(std::move(items[i]));
   }
   if (offset + page.size() < items.size()) {
@@ -172,13 +172,13 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
 }
 
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
-                     const std::string& result_member) {
+                     const std::string& result_member, bool keep_empty_tags) {
   std::vector<json> kept;
   const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
   for (json& item : items) {
     if (matches_filters(item, wanted, filters)) kept.push_back(std::move(item));
   }
-  return paginate(std::move(kept), request, result_member);
+  return paginate(std::move(kept), request, result_member, keep_empty_tags);
 }
 
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec) {
@@ -219,7 +219,7 @@ json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& 
     }
     docs = std::move(chosen);
   }
-  return describe_values(std::move(docs), request, spec.filters, spec.result_member);
+  return describe_values(std::move(docs), request, spec.filters, spec.result_member, spec.kind.shows_empty_tag_set);
 }
 
 }  // namespace stratus::ec2

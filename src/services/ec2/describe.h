@@ -29,9 +29,11 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
 // True when `value` matches `pattern`, where '*' is any run and '?' any one character.
 bool wildcard_match(std::string_view pattern, std::string_view value);
 
-// Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}.
-// Throws InvalidPaginationToken for a token this server did not issue.
-json paginate(std::vector<json> items, const json& request, const std::string& result_member);
+// Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}, each
+// item's empty tag set left out unless `keep_empty_tags`. Throws InvalidPaginationToken for a
+// token this server did not issue.
+json paginate(std::vector<json> items, const json& request, const std::string& result_member,
+              bool keep_empty_tags = false);
 
 // How one Describe action reads the store.
 struct DescribeSpec {
@@ -49,8 +51,9 @@ struct DescribeSpec {
 // error naming the missing ids), then filters, then pagination.
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec);
 
-// Filters and paginates resources that are not stored (catalog data).
+// Filters and paginates resources that are not stored (catalog data). Empty tag sets are left
+// out unless `keep_empty_tags`.
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
-                     const std::string& result_member);
+                     const std::string& result_member, bool keep_empty_tags = false);
 
 }  // namespace stratus::ec2

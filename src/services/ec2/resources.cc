@@ -10,9 +10,9 @@ const ResourceKind kSubnet{"subnet", "subnet", "subnet", "InvalidSubnetID.NotFou
                            "subnet ID"};
 const ResourceKind kInternetGateway{"internet-gateway", "igw", "internet-gateway",
                                     "InvalidInternetGatewayID.NotFound", "InvalidInternetGatewayID.Malformed",
-                                    "internetGateway ID"};
+                                    "internetGateway ID", true};
 const ResourceKind kRouteTable{"route-table", "rtb", "route-table", "InvalidRouteTableID.NotFound",
-                               "InvalidRouteTableId.Malformed", "routeTable ID"};
+                               "InvalidRouteTableId.Malformed", "routeTable ID", true};
 const ResourceKind kSecurityGroup{"security-group", "sg", "security-group", "InvalidGroup.NotFound",
                                   "InvalidGroupId.Malformed", "security group"};
 const ResourceKind kSecurityGroupRule{"security-group-rule", "sgr", "security-group-rule",

@@ -18,6 +18,9 @@ struct ResourceKind {
   std::string_view not_found_code;  // e.g. "InvalidVpcID.NotFound"
   std::string_view malformed_code;  // e.g. "InvalidVpcID.Malformed"
   std::string_view noun;            // in messages: "The vpc ID 'x' does not exist"
+  // Describe shows an untagged resource with an empty tag set (AWS does for route tables and
+  // internet gateways, and clients such as Ansible's *_info modules read it); else without one.
+  bool shows_empty_tag_set = false;
 };
 
 // The known kinds.
