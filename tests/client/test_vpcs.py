@@ -45,6 +45,18 @@ class DefaultVpcTest(StratusTestCase):
             Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"]
         self.assertEqual(len(igws), 1)
 
+    def test_cidr_block_filter_and_unknown_filters_refused_up_front(self):
+        vpc = self.default_vpc()
+        got = self.ec2.describe_vpcs(Filters=[{"Name": "cidr-block", "Values": [vpc["CidrBlock"]]}])["Vpcs"]
+        self.assertIn(vpc["VpcId"], [v["VpcId"] for v in got])
+        self.assertEqual(self.ec2.describe_vpcs(Filters=[{"Name": "cidr-block", "Values": ["10.255.0.0/16"]}])["Vpcs"], [])
+        # AWS refuses an unknown filter name whatever the data, even when nothing would reach it.
+        for describe in (lambda: self.ec2.describe_vpcs(Filters=[{"Name": "no-such-filter", "Values": ["x"]}]),
+                         lambda: self.ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": ["vpc-00000000"]},
+                                                                    {"Name": "no-such-filter", "Values": ["x"]}])):
+            with self.assertEc2Error("InvalidParameterValue", status=400):
+                describe()
+
     def test_is_default_filter(self):
         vpcs = self.ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
         self.assertEqual(len(vpcs), 1)

@@ -45,10 +45,15 @@ void collect(const json& node, const std::vector<std::pair<std::string, bool>>& 
   }
 }
 
+// True for the tag filters every Describe takes: tag:KEY, tag-key and tag-value.
+bool is_tag_filter(const std::string& name) {
+  return name.rfind("tag:", 0) == 0 || name == "tag-key" || name == "tag-value";
+}
+
 // The values of the tag-related filters, or nullopt when `name` is not a tag filter.
 std::optional<std::vector<std::string>> tag_values(const json& doc, const std::string& name) {
+  if (!is_tag_filter(name)) return std::nullopt;
   bool by_key = name.rfind("tag:", 0) == 0;
-  if (!by_key && name != "tag-key" && name != "tag-value") return std::nullopt;
   std::vector<std::string> out;
   auto tags = doc.find("Tags");
   if (tags == doc.end() || !tags->is_array()) return out;
@@ -61,6 +66,11 @@ std::optional<std::vector<std::string>> tag_values(const json& doc, const std::s
     }
   }
   return out;
+}
+
+// Fails with AWS's answer to a filter name the action does not have.
+[[noreturn]] void fail_unknown_filter(const std::string& name) {
+  fail("InvalidParameterValue", "The filter '" + name + "' is invalid");
 }
 
 }  // namespace
@@ -113,7 +123,7 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
       values = std::move(*tags);
     } else {
       auto it = table.find(name);
-      if (it == table.end()) fail("InvalidParameterValue", "The filter '" + name + "' is invalid");
+      if (it == table.end()) fail_unknown_filter(name);
       values = it->second(doc);
     }
     bool any = false;
@@ -175,6 +185,11 @@ json describe_values(std::vector<json> items, const json& request, const FilterT
                      const std::string& result_member, bool keep_empty_tags) {
   std::vector<json> kept;
   const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
+  // Every name is checked up front, as AWS does, whether or not any resource would reach it.
+  for (const json& filter : wanted) {
+    std::string name = filter.value("Name", "");
+    if (!is_tag_filter(name) && filters.find(name) == filters.end()) fail_unknown_filter(name);
+  }
   for (json& item : items) {
     if (matches_filters(item, wanted, filters)) kept.push_back(std::move(item));
   }

@@ -62,6 +62,7 @@ json delete_vpc(CallContext& ctx, const json& request) {
 const FilterTable& vpc_filters() {
   static const FilterTable table = {
       {"cidr", field("CidrBlock")},
+      {"cidr-block", field("CidrBlock")},  // not in AWS's list, but AWS takes it and Ansible sends it
       {"cidr-block-association.cidr-block", field("CidrBlockAssociationSet[].CidrBlock")},
       {"cidr-block-association.association-id", field("CidrBlockAssociationSet[].AssociationId")},
       {"cidr-block-association.state", field("CidrBlockAssociationSet[].CidrBlockState.State")},
