@@ -50,6 +50,26 @@ def wait_ready(url, timeout=30):
     raise RuntimeError("server at %s did not come up" % url)
 
 
+def start_servers(work, stratus, procs, moto=True):
+    """Starts `stratus serve` (data in WORK/data) and, unless moto=False, moto_server on free
+    loopback ports, logging to WORK/servers.log; appends their processes to `procs` (for
+    stop_all) and returns {"stratus": URL, "moto": URL} once they answer."""
+    env = dict(os.environ, STRATUS_ROOT_ACCESS_KEY_ID=KEY_ID, STRATUS_ROOT_SECRET_ACCESS_KEY=SECRET,
+               STRATUS_ACCOUNT_ID="123456789012")
+    log = open(os.path.join(work, "servers.log"), "w")
+    sport = free_port()
+    procs.append(subprocess.Popen([stratus, "serve", "--data-dir", os.path.join(work, "data"),
+                                   "--listen", "127.0.0.1:%d" % sport], env=env, stdout=log, stderr=log))
+    targets = {"stratus": "http://127.0.0.1:%d" % sport}
+    wait_ready(targets["stratus"] + "/_stratus/health")
+    if moto:
+        mport = free_port()
+        procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)], stdout=log, stderr=log))
+        targets["moto"] = "http://127.0.0.1:%d" % mport
+        wait_ready(targets["moto"] + "/")
+    return targets
+
+
 def stop_all(procs):
     """Ends the servers a benchmark started: SIGTERM, SIGKILL after 10 s."""
     for p in procs:
@@ -128,16 +148,7 @@ def main():
     work = tempfile.mkdtemp(prefix="stratus-bench-")
     procs = []
     try:
-        env = dict(os.environ, STRATUS_ROOT_ACCESS_KEY_ID=KEY_ID, STRATUS_ROOT_SECRET_ACCESS_KEY=SECRET,
-                   STRATUS_ACCOUNT_ID="123456789012")
-        sport, mport = free_port(), free_port()
-        log = open(os.path.join(work, "servers.log"), "w")
-        procs.append(subprocess.Popen([args.stratus, "serve", "--data-dir", os.path.join(work, "data"),
-                                       "--listen", "127.0.0.1:%d" % sport], env=env, stdout=log, stderr=log))
-        procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)], stdout=log, stderr=log))
-        targets = {"stratus": "http://127.0.0.1:%d" % sport, "moto": "http://127.0.0.1:%d" % mport}
-        wait_ready(targets["stratus"] + "/_stratus/health")
-        wait_ready(targets["moto"] + "/")
+        targets = start_servers(work, args.stratus, procs)
         results = {}
         for name, endpoint in targets.items():
             sg, vpc = prepare(endpoint)

@@ -14,14 +14,13 @@ import argparse
 import http.client
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_throughput import KEY_ID, SECRET, free_port, run_wrk, signed, stop_all, wait_ready  # noqa: E402
+from api_throughput import KEY_ID, SECRET, run_wrk, signed, start_servers, stop_all  # noqa: E402
 
 LEVELS = (1, 1000, 10000)
 
@@ -94,20 +93,7 @@ def main():
     work = tempfile.mkdtemp(prefix="stratus-bench-")
     procs = []
     try:
-        env = dict(os.environ, STRATUS_ROOT_ACCESS_KEY_ID=KEY_ID, STRATUS_ROOT_SECRET_ACCESS_KEY=SECRET,
-                   STRATUS_ACCOUNT_ID="123456789012")
-        log = open(os.path.join(work, "servers.log"), "w")
-        sport = free_port()
-        procs.append(subprocess.Popen([args.stratus, "serve", "--data-dir", os.path.join(work, "data"),
-                                       "--listen", "127.0.0.1:%d" % sport], env=env, stdout=log, stderr=log))
-        targets = {"stratus": "http://127.0.0.1:%d" % sport}
-        wait_ready(targets["stratus"] + "/_stratus/health")
-        if not args.skip_moto:
-            mport = free_port()
-            procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)],
-                                          stdout=log, stderr=log))
-            targets["moto"] = "http://127.0.0.1:%d" % mport
-            wait_ready(targets["moto"] + "/")
+        targets = start_servers(work, args.stratus, procs, moto=not args.skip_moto)
         rates, tags = {}, {}
         for name, endpoint in targets.items():
             tags[name] = tag_writes(endpoint, work, name, args.seconds)

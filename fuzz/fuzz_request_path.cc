@@ -113,9 +113,7 @@ bool character_references_are_xml(const std::string& body) {
     std::string digits = body.substr(at + (hex ? 3 : 2), end - at - (hex ? 3 : 2));
     if (digits.empty() || digits.size() > 8) return false;
     unsigned long cp = std::strtoul(digits.c_str(), nullptr, hex ? 16 : 10);
-    bool ok = cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
-              (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
-    if (!ok) return false;
+    if (!stratus::api::is_xml_char(static_cast<uint32_t>(cp))) return false;  // 8 digits fit 32 bits
   }
   return true;
 }

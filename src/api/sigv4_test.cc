@@ -66,27 +66,35 @@ TEST(SigV4, MalformedOrMissingAuthorization) {
   EXPECT_EQ(parse_signature(r).error().code, "IncompleteSignature");
 }
 
-TEST(SigV4, PresignedQueryForm) {
-  // Sign a presigned GET with our own primitives, then verify it.
+// A request to 127.0.0.1:8773 whose query presigns `action` in `region` at 20261127T000000Z for
+// 300 s, without its signature yet.
+SignedRequest presignable(const std::string& method, const std::string& action, const std::string& region) {
   SignedRequest r;
-  r.method = "GET";
+  r.method = method;
   r.path = "/";
   r.headers = {{"host", "127.0.0.1:8773"}};
-  std::string base =
-      "Action=DescribeRegions&Version=2016-11-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F"
-      "20261127%2Fap-northeast-2%2Fec2%2Faws4_request&X-Amz-Date=20261127T000000Z&X-Amz-Expires=300"
-      "&X-Amz-SignedHeaders=host";
-  r.raw_query = base;
-  auto claim = parse_signature(r);
-  ASSERT_FALSE(claim.ok());  // no signature yet
+  r.raw_query = "Action=" + action + "&Version=2016-11-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+                "AKIDEXAMPLE%2F20261127%2F" + region + "%2Fec2%2Faws4_request&X-Amz-Date=20261127T000000Z" +
+                "&X-Amz-Expires=300&X-Amz-SignedHeaders=host";
+  return r;
+}
+
+// Appends to presignable() `r` the signature, made with our own primitives, over `payload_hash`.
+void sign_presigned(SignedRequest& r, const std::string& region, const std::string& payload_hash) {
+  std::string base = r.raw_query;
   r.raw_query = base + "&X-Amz-Signature=00";
-  claim = parse_signature(r);
+  auto claim = parse_signature(r);
   ASSERT_TRUE(claim.ok());
-  std::string canonical = canonical_request(r, claim.value(), to_hex(sha256("")));
-  std::string to_sign = "AWS4-HMAC-SHA256\n20261127T000000Z\n20261127/ap-northeast-2/ec2/aws4_request\n" +
-                        to_hex(sha256(canonical));
+  std::string to_sign = "AWS4-HMAC-SHA256\n20261127T000000Z\n20261127/" + region + "/ec2/aws4_request\n" +
+                        to_hex(sha256(canonical_request(r, claim.value(), payload_hash)));
   r.raw_query = base + "&X-Amz-Signature=" +
-                to_hex(hmac_sha256(signing_key(kSecret, "20261127", "ap-northeast-2", "ec2"), to_sign));
+                to_hex(hmac_sha256(signing_key(kSecret, "20261127", region, "ec2"), to_sign));
+}
+
+TEST(SigV4, PresignedQueryForm) {
+  SignedRequest r = presignable("GET", "DescribeRegions", "ap-northeast-2");
+  ASSERT_FALSE(parse_signature(r).ok());  // no signature yet
+  sign_presigned(r, "ap-northeast-2", to_hex(sha256("")));
   auto ok = verify_signature(r, lookup, at("20261127T000100Z"));
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok.value().region, "ap-northeast-2");
@@ -96,21 +104,8 @@ TEST(SigV4, PresignedQueryForm) {
 // A URL presigned over UNSIGNED-PAYLOAD verifies whatever body it is sent with, and says so:
 // the caller must not take parameters from that body.
 TEST(SigV4, PresignedUnsignedPayloadIsReportedUnsigned) {
-  SignedRequest r;
-  r.method = "POST";
-  r.path = "/";
-  r.headers = {{"host", "127.0.0.1:8773"}};
-  std::string base =
-      "Action=DescribeVpcs&Version=2016-11-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIDEXAMPLE%2F"
-      "20261127%2Fus-east-1%2Fec2%2Faws4_request&X-Amz-Date=20261127T000000Z&X-Amz-Expires=300"
-      "&X-Amz-SignedHeaders=host";
-  r.raw_query = base + "&X-Amz-Signature=00";
-  auto claim = parse_signature(r);
-  ASSERT_TRUE(claim.ok());
-  std::string to_sign = "AWS4-HMAC-SHA256\n20261127T000000Z\n20261127/us-east-1/ec2/aws4_request\n" +
-                        to_hex(sha256(canonical_request(r, claim.value(), "UNSIGNED-PAYLOAD")));
-  r.raw_query = base + "&X-Amz-Signature=" +
-                to_hex(hmac_sha256(signing_key(kSecret, "20261127", "us-east-1", "ec2"), to_sign));
+  SignedRequest r = presignable("POST", "DescribeVpcs", "us-east-1");
+  sign_presigned(r, "us-east-1", "UNSIGNED-PAYLOAD");
   r.body = "Action=CreateSecurityGroup&GroupName=x&GroupDescription=x";
   auto verified = verify_signature(r, lookup, at("20261127T000100Z"));
   ASSERT_TRUE(verified.ok()) << verified.error().message;

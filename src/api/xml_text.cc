@@ -35,13 +35,13 @@ std::optional<uint32_t> next_code_point(std::string_view s, size_t& i) {
   return cp;
 }
 
-// True when code point `cp` is an XML 1.0 Char.
-bool is_xml_char(uint32_t cp) {
-  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
-         cp >= 0x10000;
-}
 
 }  // namespace
+
+bool is_xml_char(uint32_t cp) {
+  return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) ||
+         (cp >= 0x10000 && cp <= 0x10ffff);
+}
 
 bool is_utf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {

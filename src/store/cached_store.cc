@@ -20,14 +20,22 @@ std::string index_key(const std::string& kind, const std::string& field, const s
   return key;
 }
 
+// The index keys `record` is filed under: one per field indexed for its kind that holds a string.
+std::vector<std::string> index_keys(const State& state, const Record& record) {
+  std::vector<std::string> keys;
+  auto fields = state.indexed_fields.find(record.kind);
+  if (fields == state.indexed_fields.end()) return keys;
+  for (const std::string& field : fields->second) {
+    if (const std::string* value = field_string(record.doc, field)) {
+      keys.push_back(index_key(record.kind, field, record.region, *value));
+    }
+  }
+  return keys;
+}
+
 // Adds (`add`) or removes the index entries of `record`, stored at `seq`.
 void index_record(State& state, const std::shared_ptr<const Record>& record, uint64_t seq, bool add) {
-  auto fields = state.indexed_fields.find(record->kind);
-  if (fields == state.indexed_fields.end()) return;
-  for (const std::string& field : fields->second) {
-    const std::string* value = field_string(record->doc, field);
-    if (value == nullptr) continue;
-    std::string key = index_key(record->kind, field, record->region, *value);
+  for (const std::string& key : index_keys(state, *record)) {
     if (add) {
       state.by_field[key][seq] = record;
     } else if (auto bucket = state.by_field.find(key); bucket != state.by_field.end()) {
@@ -302,13 +310,7 @@ class CachedWriteTransaction : public Transaction {
   // removed when the record changes again: find() checks every candidate.
   void note_pending(const Record& record) {
     pending_by_kind_[record.kind].insert(record.id);
-    auto fields = store_.state_.indexed_fields.find(record.kind);
-    if (fields == store_.state_.indexed_fields.end()) return;
-    for (const std::string& field : fields->second) {
-      if (const std::string* value = field_string(record.doc, field)) {
-        pending_by_field_[index_key(record.kind, field, record.region, *value)].insert(record.id);
-      }
-    }
+    for (const std::string& key : index_keys(store_.state_, record)) pending_by_field_[key].insert(record.id);
   }
 
   static bool matches(const Record& record, const std::string& kind, const std::optional<std::string>& region) {

@@ -75,19 +75,25 @@ json require(CallContext& ctx, const ResourceKind& kind, const std::string& id) 
   return std::move(*doc);
 }
 
-std::vector<json> list(CallContext& ctx, const ResourceKind& kind) {
+namespace {
+
+// The documents of `records`, in order.
+std::vector<json> docs_of(std::vector<store::Record> records) {
   std::vector<json> docs;
-  for (auto& record : ctx.txn.list(std::string(kind.kind), ctx.region)) docs.push_back(std::move(record.doc));
+  docs.reserve(records.size());
+  for (auto& record : records) docs.push_back(std::move(record.doc));
   return docs;
+}
+
+}  // namespace
+
+std::vector<json> list(CallContext& ctx, const ResourceKind& kind) {
+  return docs_of(ctx.txn.list(std::string(kind.kind), ctx.region));
 }
 
 std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const std::string& field,
                              const std::string& value) {
-  std::vector<json> docs;
-  for (auto& record : ctx.txn.find(std::string(kind.kind), ctx.region, field, value)) {
-    docs.push_back(std::move(record.doc));
-  }
-  return docs;
+  return docs_of(ctx.txn.find(std::string(kind.kind), ctx.region, field, value));
 }
 
 std::vector<store::IndexedField> indexed_fields() {
