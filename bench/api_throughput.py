@@ -4,10 +4,10 @@
 Starts `build/stratus serve` and `moto_server` on free loopback ports, prepares the same
 resources on both with boto3, pre-signs a mix of DescribeVpcs, DescribeSecurityGroups (with
 a filter), CreateTags and DescribeKeyPairs requests (SigV4, valid 15 minutes), replays them
-with wrk at 1 and 64 connections, and prints a Markdown table of requests/s, p50 and p99 and
+with wrk at 1 and 64 connections (or, with --mix instance-types, DescribeInstanceTypes alone), and prints a Markdown table of requests/s, p50 and p99 and
 the stratus/moto throughput ratio.
 
-Usage: python3 bench/api_throughput.py [--seconds 10] [--stratus build/stratus]
+Usage: python3 bench/api_throughput.py [--seconds 10] [--mix default|instance-types] [--stratus build/stratus]
 """
 import argparse
 import os
@@ -104,8 +104,12 @@ def signed(endpoint, params):
     return dict(prepared.headers), prepared.body if isinstance(prepared.body, str) else prepared.body.decode()
 
 
-def lua_script(endpoint, sg, vpc):
-    mix = [
+def request_mix(name, sg):
+    """The requests a run replays in turn: the default mix of everyday calls, or
+    DescribeInstanceTypes without a filter (the first page of the whole catalogue)."""
+    if name == "instance-types":
+        return [{"Action": "DescribeInstanceTypes", "Version": "2016-11-15"}]
+    return [
         {"Action": "DescribeVpcs", "Version": "2016-11-15"},
         {"Action": "DescribeSecurityGroups", "Version": "2016-11-15",
          "Filter.1.Name": "group-name", "Filter.1.Value.1": "bench-web"},
@@ -113,6 +117,9 @@ def lua_script(endpoint, sg, vpc):
          "Tag.1.Key": "Name", "Tag.1.Value": "bench"},
         {"Action": "DescribeKeyPairs", "Version": "2016-11-15"},
     ]
+
+
+def lua_script(endpoint, mix):
     lines = ["local reqs = {}"]
     for params in mix:
         headers, body = signed(endpoint, params)
@@ -142,6 +149,7 @@ def run_wrk(endpoint, script, connections, seconds):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--mix", choices=("default", "instance-types"), default="default")
     parser.add_argument("--stratus", default=os.path.join(os.path.dirname(__file__), "..", "build", "stratus"))
     args = parser.parse_args()
 
@@ -154,7 +162,7 @@ def main():
             sg, vpc = prepare(endpoint)
             script = os.path.join(work, name + ".lua")
             with open(script, "w") as f:
-                f.write(lua_script(endpoint, sg, vpc))
+                f.write(lua_script(endpoint, request_mix(args.mix, sg)))
             for connections in (1, 64):
                 results[(name, connections)] = run_wrk(endpoint, script, connections, args.seconds)
         print("| server | connections | requests/s | p50 ms | p99 ms | non-2xx |")
@@ -163,7 +171,11 @@ def main():
             print("| %s | %d | %.0f | %.2f | %.2f | %d |" % (name, connections, r["rps"], r["p50_ms"], r["p99_ms"],
                                                         r["errors"]))
         for connections in (1, 64):
-            ratio = results[("stratus", connections)]["rps"] / results[("moto", connections)]["rps"]
+            moto_rps = results[("moto", connections)]["rps"]
+            if moto_rps == 0:
+                print("\nat %d connection(s) moto answered no request within the run" % connections)
+                continue
+            ratio = results[("stratus", connections)]["rps"] / moto_rps
             print("\nstratus/moto throughput at %d connection(s): %.1fx" % (connections, ratio))
     finally:
         stop_all(procs)

@@ -66,7 +66,7 @@ struct Region {
   stratus::TempDir dir{"fuzz-request-path"};
   stratus::store::CachedStore store{
       std::make_unique<stratus::store::SqliteStore>((dir.path() / "db").string()), stratus::ec2::indexed_fields()};
-  stratus::ec2::Catalog catalog{stratus::embedded::instance_types()};
+  stratus::ec2::Catalog catalog{stratus::embedded::instance_types(), stratus::embedded::regions()};
   stratus::ec2::Ec2Service service{store, catalog};
   std::vector<const stratus::api::Operation*> actions;  // the implemented ones
   std::deque<std::string> ids;                          // resource ids seen in results

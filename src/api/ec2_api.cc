@@ -135,9 +135,12 @@ Result<Ec2Api::Call> Ec2Api::prepare(const HttpRequest& request) {
     params.value().insert(params.value().end(), body.value().begin(), body.value().end());
   }
   const std::string& region = claim.value().region;
-  if (catalog_.region(region) == nullptr) {
+  const ec2::Region* known = catalog_.region(region);
+  if (known == nullptr) {
     return ApiError{"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."};
   }
+  // AWS's answer for a region the account has not opted in to.
+  if (!known->enabled) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
 
   std::string action;
   for (const auto& [name, value] : params.value()) {

@@ -3,6 +3,7 @@
 // Symbols defined by the generated embedded_data.S (.incbin of each file).
 extern "C" const char stratus_ec2_model_begin[], stratus_ec2_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
+extern "C" const char stratus_regions_begin[], stratus_regions_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
 
 namespace stratus::embedded {
@@ -14,6 +15,10 @@ std::string_view ec2_service_model() {
 std::string_view instance_types() {
   return {stratus_instance_types_begin,
           static_cast<size_t>(stratus_instance_types_end - stratus_instance_types_begin)};
+}
+
+std::string_view regions() {
+  return {stratus_regions_begin, static_cast<size_t>(stratus_regions_end - stratus_regions_begin)};
 }
 
 std::string_view debian_image_recipe() {

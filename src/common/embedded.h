@@ -9,6 +9,8 @@ namespace stratus::embedded {
 std::string_view ec2_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
+// data/regions.json: the regions, their zones and the instance types each offers.
+std::string_view regions();
 // images/debian-12.sh: the recipe of the base AMI.
 std::string_view debian_image_recipe();
 

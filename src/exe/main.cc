@@ -52,11 +52,22 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value && *value ? value : fallback;
 }
 
-// Writes DIR/aws/config and DIR/aws/credentials with the `stratus` profile.
-void write_aws_files(const fs::path& data_dir, const std::string& endpoint, const account::RootCredentials& root) {
+// Writes DIR/aws/config and DIR/aws/credentials with the `stratus` profile, whose region is
+// us-east-1 unless that is not enabled (then the first enabled region).
+void write_aws_files(const fs::path& data_dir, const std::string& endpoint, const account::RootCredentials& root,
+                     const ec2::Catalog& catalog) {
+  std::string region = kDefaultRegion;
+  if (!catalog.region(region)->enabled) {
+    for (const ec2::Region& r : catalog.regions()) {
+      if (r.enabled) {
+        region = r.name;
+        break;
+      }
+    }
+  }
   fs::create_directories(data_dir / "aws");
   write_file_atomically(data_dir / "aws" / "config", std::string("[profile ") + kProfile + "]\nregion = " +
-                                                      kDefaultRegion + "\nendpoint_url = " + endpoint +
+                                                      region + "\nendpoint_url = " + endpoint +
                                                       "\noutput = json\n",
                         0600);
   write_file_atomically(data_dir / "aws" / "credentials", std::string("[") + kProfile + "]\naws_access_key_id = " +
@@ -120,6 +131,7 @@ struct ServeOptions {
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
   size_t max_connections = api::default_max_connections();  // see HttpLimits
   int request_timeout_seconds = 120;
+  std::vector<std::string> regions;  // enabled regions; empty: all of them
 };
 
 int serve(const ServeOptions& options) {
@@ -156,7 +168,8 @@ int serve(const ServeOptions& options) {
     std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());
     return 1;
   }
-  ec2::Catalog catalog(embedded::instance_types());
+  ec2::Catalog catalog(embedded::instance_types(), embedded::regions(),
+                       options.regions.empty() ? std::nullopt : std::optional(options.regions));
   account::RootCredentials root = account::ensure_root(store, pinned);
   ec2::Ec2Service ec2(store, catalog);
   int64_t memory = options.capacity_memory_mib >= 0 ? options.capacity_memory_mib
@@ -166,6 +179,8 @@ int serve(const ServeOptions& options) {
   if (!base_image) {
     std::printf("stratus: no base image in %s yet: run `stratus image build` to offer an AMI\n", image_cache.c_str());
   }
+  std::string url = "http://" + host + ":" + std::to_string(server.port());
+  ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
   endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
@@ -184,8 +199,7 @@ int serve(const ServeOptions& options) {
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();
 
-  std::string url = "http://" + host + ":" + std::to_string(server.port());
-  write_aws_files(data_dir, url, root);
+  write_aws_files(data_dir, url, root, catalog);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
               data_dir.c_str());
   std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
@@ -274,6 +288,10 @@ int main(int argc, char** argv) {
                         "connection open")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  serve_cmd->add_option("--regions", serve_options.regions,
+                        "the regions calls may be signed for, comma-separated (default: every region); a call to "
+                        "another answers as AWS does for a region the account has not opted in to")
+      ->delimiter(',');
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();

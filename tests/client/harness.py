@@ -54,12 +54,28 @@ ACCESS_KEY_ID = "AKIASTRATUSTEST0001X"
 SECRET_ACCESS_KEY = "StratusTestSecretKey/0123456789abcdefABCD"
 ACCOUNT_ID = "210987654321"
 
-REGIONS = ("us-east-1", "ap-northeast-2")
-ZONES = {
-    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c"],
-    "ap-northeast-2": ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c"],
+# The regions of the aws partition as botocore's endpoint data lists them; the server enables
+# them all unless told otherwise (`stratus serve --regions`).
+REGIONS = tuple(boto3.session.Session().get_available_regions("ec2"))
+# Regions AWS launched after March 2019, which accounts opt in to.
+OPT_IN_REGIONS = {
+    "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-west-1", "eu-central-2", "eu-south-1",
+    "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
 }
-ZONE_ID_PREFIX = {"us-east-1": "use1-az", "ap-northeast-2": "apne2-az"}
+# Zones of the regions the tests look at, as AWS names them.
+ZONES = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    "ap-northeast-2": ["ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"],
+    "ap-southeast-2": ["ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"],
+    "sa-east-1": ["sa-east-1a", "sa-east-1b", "sa-east-1c"],
+    "ca-central-1": ["ca-central-1a", "ca-central-1b", "ca-central-1d"],
+}
+ZONE_ID_PREFIX = {"us-east-1": "use1-az", "us-west-2": "usw2-az", "eu-west-1": "euw1-az",
+                  "ap-northeast-2": "apne2-az", "ap-southeast-2": "apse2-az", "sa-east-1": "sae1-az",
+                  "ca-central-1": "cac1-az"}
 API_VERSION = "2016-11-15"
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 #include "store/store.h"
@@ -44,6 +45,7 @@ struct CallContext {
   const Catalog& catalog;
   const ConsoleReader* console = nullptr;  // null when no VMs run here
   const HostCapacity* capacity = nullptr;  // null when capacity is not limited
+  std::string_view endpoint_url;           // this server's URL ("" when not serving)
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

@@ -4,88 +4,53 @@
 #include <stdexcept>
 
 namespace stratus::ec2 {
-namespace {
 
 using nlohmann::json;
 
-// Maps one catalogue entry to DescribeInstanceTypes' InstanceTypeInfo.
-json instance_type_info(const json& t) {
-  bool nitro = t.value("Hypervisor", "") == "nitro" || t.value("BareMetal", false);
-  return {
-      {"InstanceType", t.at("InstanceType")},
-      {"CurrentGeneration", t.value("CurrentGeneration", true)},
-      {"FreeTierEligible", t.value("FreeTierEligible", false)},
-      {"SupportedUsageClasses", t.value("SupportedUsageClasses", json::array({"on-demand"}))},
-      {"SupportedRootDeviceTypes", t.value("SupportedRootDeviceTypes", json::array({"ebs"}))},
-      {"SupportedVirtualizationTypes", t.value("SupportedVirtualizationTypes", json::array({"hvm"}))},
-      {"BareMetal", t.value("BareMetal", false)},
-      {"Hypervisor", t.contains("Hypervisor") ? t["Hypervisor"] : json()},
-      {"ProcessorInfo",
-       {{"SupportedArchitectures", t.value("SupportedArchitectures", json::array({"x86_64"}))},
-        {"SustainedClockSpeedInGhz", t.value("SustainedClockSpeedInGhz", 2.5)},
-        {"Manufacturer", "Intel"}}},
-      {"VCpuInfo",
-       {{"DefaultVCpus", t.at("VCpus")},
-        {"DefaultCores", t.value("DefaultCores", t.at("VCpus").get<int>())},
-        {"DefaultThreadsPerCore", t.value("DefaultThreadsPerCore", 1)},
-        {"ValidCores", t.value("ValidCores", json::array())},
-        {"ValidThreadsPerCore", t.value("ValidThreadsPerCore", json::array())}}},
-      {"MemoryInfo", {{"SizeInMiB", t.at("MemoryMiB")}}},
-      {"InstanceStorageSupported", false},
-      {"EbsInfo",
-       {{"EbsOptimizedSupport", t.value("EbsOptimizedSupport", "unsupported")},
-        {"EncryptionSupport", "supported"},
-        {"NvmeSupport", nitro ? "required" : "unsupported"}}},
-      {"NetworkInfo",
-       {{"NetworkPerformance", t.value("NetworkPerformance", "Moderate")},
-        {"MaximumNetworkInterfaces", t.value("MaximumNetworkInterfaces", 2)},
-        {"MaximumNetworkCards", 1},
-        {"DefaultNetworkCardIndex", 0},
-        {"NetworkCards",
-         json::array({{{"NetworkCardIndex", 0},
-                       {"NetworkPerformance", t.value("NetworkPerformance", "Moderate")},
-                       {"MaximumNetworkInterfaces", t.value("MaximumNetworkInterfaces", 2)}}})},
-        {"Ipv4AddressesPerInterface", t.value("Ipv4AddressesPerInterface", 2)},
-        {"Ipv6AddressesPerInterface", t.value("Ipv6AddressesPerInterface", 2)},
-        {"Ipv6Supported", true},
-        {"EnaSupport", t.value("EnaSupport", "unsupported")},
-        {"EfaSupported", false},
-        {"EncryptionInTransitSupported", false}}},
-      {"PlacementGroupInfo", {{"SupportedStrategies", json::array({"partition", "spread"})}}},
-      {"HibernationSupported", false},
-      {"BurstablePerformanceSupported", t.value("BurstablePerformanceSupported", false)},
-      {"DedicatedHostsSupported", false},
-      {"AutoRecoverySupported", true},
-      {"SupportedBootModes", json::array({"legacy-bios", "uefi"})},
-  };
+std::string Region::opt_in_status() const {
+  if (!enabled) return "not-opted-in";
+  return opt_in ? "opted-in" : "opt-in-not-required";
 }
 
-}  // namespace
-
-Catalog::Catalog(std::string_view instance_types_json) {
-  regions_ = {
-      {"us-east-1", {{"us-east-1a", "use1-az1"}, {"us-east-1b", "use1-az2"}, {"us-east-1c", "use1-az3"}}},
-      {"ap-northeast-2", {{"ap-northeast-2a", "apne2-az1"}, {"ap-northeast-2b", "apne2-az2"},
-                          {"ap-northeast-2c", "apne2-az3"}}},
-  };
-  json data = json::parse(instance_types_json);
-  prices_ = json::object();
-  for (const json& t : data.at("types")) {
-    json info = instance_type_info(t);
-    if (info["Hypervisor"].is_null()) info.erase("Hypervisor");
-    prices_[t.at("InstanceType").get<std::string>()] = t.value("PricePerHourUsd", json::object());
-    instance_types_.push_back(std::move(info));
-  }
+Catalog::Catalog(std::string_view instance_types_json, std::string_view regions_json,
+                 const std::optional<std::vector<std::string>>& enabled) {
+  json types = json::parse(instance_types_json);
+  prices_ = types.value("prices", json::object());
+  for (json& t : types.at("types")) instance_types_.push_back(std::move(t));
   std::sort(instance_types_.begin(), instance_types_.end(), [](const json& a, const json& b) {
-    return a["InstanceType"].get<std::string>() < b["InstanceType"].get<std::string>();
+    return a["InstanceType"].get_ref<const std::string&>() < b["InstanceType"].get_ref<const std::string&>();
   });
+  for (size_t i = 0; i < instance_types_.size(); ++i) type_index_[instance_types_[i]["InstanceType"]] = i;
+
+  json regions = json::parse(regions_json);
+  for (const json& r : regions.at("regions")) {
+    Region region;
+    region.name = r.at("name").get<std::string>();
+    region.opt_in = r.at("opt_in").get<bool>();
+    region.enabled = !enabled || std::find(enabled->begin(), enabled->end(), region.name) != enabled->end();
+    for (const json& z : r.at("zones")) {
+      Zone zone{z.at("name").get<std::string>(), z.at("id").get<std::string>(), {}};
+      for (const json& t : z.at("unavailable")) zone.unavailable.insert(t.get<std::string>());
+      region.zones.push_back(std::move(zone));
+    }
+    for (const json& t : r.at("instance_types")) {
+      const json* info = instance_type(t.get<std::string>());
+      if (info == nullptr) throw std::runtime_error("regions data: unknown instance type " + t.dump());
+      region.instance_types.push_back(info);
+      region.offered.insert(t.get<std::string>());
+    }
+    regions_.push_back(std::move(region));
+  }
+  std::sort(regions_.begin(), regions_.end(), [](const Region& a, const Region& b) { return a.name < b.name; });
+  for (const std::string& name : enabled.value_or(std::vector<std::string>{})) {
+    if (region(name) == nullptr) throw std::runtime_error("unknown region " + name);
+  }
 }
 
 const Region* Catalog::region(std::string_view name) const {
-  for (const Region& r : regions_) {
-    if (r.name == name) return &r;
-  }
-  return nullptr;
+  auto it = std::lower_bound(regions_.begin(), regions_.end(), name,
+                             [](const Region& r, std::string_view n) { return r.name < n; });
+  return it != regions_.end() && it->name == name ? &*it : nullptr;
 }
 
 const Zone* Catalog::zone(std::string_view region_name, std::string_view name_or_id) const {
@@ -97,13 +62,9 @@ const Zone* Catalog::zone(std::string_view region_name, std::string_view name_or
   return nullptr;
 }
 
-bool Catalog::has_instance_type(std::string_view type) const { return prices_.contains(std::string(type)); }
-
 const nlohmann::json* Catalog::instance_type(std::string_view type) const {
-  for (const nlohmann::json& info : instance_types_) {
-    if (info.value("InstanceType", "") == type) return &info;
-  }
-  return nullptr;
+  auto it = type_index_.find(std::string(type));
+  return it == type_index_.end() ? nullptr : &instance_types_[it->second];
 }
 
 std::optional<double> Catalog::hourly_price(std::string_view type, std::string_view region_name) const {

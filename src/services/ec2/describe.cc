@@ -142,7 +142,7 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
   return true;
 }
 
-json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags) {
+PageBounds page_bounds(size_t count, const json& request) {
   size_t offset = 0;
   std::string token = str(request, "NextToken");
   if (!token.empty()) {
@@ -155,7 +155,7 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
     }
     if (!ok) fail("InvalidPaginationToken", "Invalid pagination token: " + token);
   }
-  size_t limit = items.size();
+  size_t limit = count;
   if (request.contains("MaxResults")) {
     // The model bounds MaxResults of most actions; the rest (DescribeInstances, DescribeTags...)
     // are bounded here, as AWS does: 0 would page forever, a negative number would wrap.
@@ -166,34 +166,68 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
     }
     limit = static_cast<size_t>(max_results);
   }
+  PageBounds page;
+  page.begin = std::min(offset, count);
+  page.end = page.begin + std::min(limit, count - page.begin);
+  if (page.end < count) page.next_token = base64_encode("offset:" + std::to_string(page.end));
+  return page;
+}
+
+namespace {
+
+// {result_member: page, NextToken?} for the items of `page` that `take(i)` moves or copies out.
+template <typename Take>
+json page_result(const PageBounds& page, const std::string& result_member, bool keep_empty_tags, Take take) {
   json out = json::object();
-  json page = json::array();
-  for (size_t i = offset; i < items.size() && page.size() < limit; ++i) {
+  json items = json::array();
+  for (size_t i = page.begin; i < page.end; ++i) {
+    json item = take(i);
     // AWS leaves out the tag set of an untagged resource, except for some kinds.
-    auto tags = items[i].find("Tags");
-    if (!keep_empty_tags && tags != items[i].end() && tags->is_array() && tags->empty()) items[i].erase(tags);
-    page.push_back(std::move(items[i]));
+    auto tags = item.find("Tags");
+    if (!keep_empty_tags && tags != item.end() && tags->is_array() && tags->empty()) item.erase(tags);
+    items.push_back(std::move(item));
   }
-  if (offset + page.size() < items.size()) {
-    out["NextToken"] = base64_encode("offset:" + std::to_string(offset + page.size()));
-  }
-  out[result_member] = std::move(page);
+  if (!page.next_token.empty()) out["NextToken"] = page.next_token;
+  out[result_member] = std::move(items);
   return out;
+}
+
+// Fails for the first name in `filters` (the request's Filters) that `table` does not know.
+// Every name is checked up front, as AWS does, whether or not any resource would reach it.
+void check_filter_names(const json& filters, const FilterTable& table) {
+  for (const json& filter : filters) {
+    std::string name = filter.value("Name", "");
+    if (!is_tag_filter(name) && table.find(name) == table.end()) fail_unknown_filter(name);
+  }
+}
+
+}  // namespace
+
+json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags) {
+  return page_result(page_bounds(items.size(), request), result_member, keep_empty_tags,
+                     [&](size_t i) { return std::move(items[i]); });
 }
 
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
                      const std::string& result_member, bool keep_empty_tags) {
   std::vector<json> kept;
   const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
-  // Every name is checked up front, as AWS does, whether or not any resource would reach it.
-  for (const json& filter : wanted) {
-    std::string name = filter.value("Name", "");
-    if (!is_tag_filter(name) && filters.find(name) == filters.end()) fail_unknown_filter(name);
-  }
+  check_filter_names(wanted, filters);
   for (json& item : items) {
     if (matches_filters(item, wanted, filters)) kept.push_back(std::move(item));
   }
   return paginate(std::move(kept), request, result_member, keep_empty_tags);
+}
+
+json describe_catalog(const std::vector<const json*>& items, const json& request, const FilterTable& filters,
+                      const std::string& result_member) {
+  std::vector<const json*> kept;
+  const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
+  check_filter_names(wanted, filters);
+  for (const json* item : items) {
+    if (matches_filters(*item, wanted, filters)) kept.push_back(item);
+  }
+  return page_result(page_bounds(kept.size(), request), result_member, true, [&](size_t i) { return *kept[i]; });
 }
 
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec) {

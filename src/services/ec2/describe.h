@@ -29,6 +29,18 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
 // True when `value` matches `pattern`, where '*' is any run and '?' any one character.
 bool wildcard_match(std::string_view pattern, std::string_view value);
 
+// The part of a list of `count` items that one page shows.
+struct PageBounds {
+  size_t begin = 0;        // first item on the page
+  size_t end = 0;          // one past the last
+  std::string next_token;  // "" on the last page
+};
+
+// The page of `count` items that the request's MaxResults/NextToken ask for. Throws
+// InvalidPaginationToken for a token this server did not issue, InvalidParameterValue for a
+// MaxResults below AWS's minimum.
+PageBounds page_bounds(size_t count, const json& request);
+
 // Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}, each
 // item's empty tag set left out unless `keep_empty_tags`. Throws InvalidPaginationToken for a
 // token this server did not issue.
@@ -55,5 +67,10 @@ json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& 
 // out unless `keep_empty_tags`.
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
                      const std::string& result_member, bool keep_empty_tags = false);
+
+// Filters and paginates catalogue documents (instance types) that outlive the call, copying
+// only those on the page; the documents are shown as they are.
+json describe_catalog(const std::vector<const json*>& items, const json& request, const FilterTable& filters,
+                      const std::string& result_member);
 
 }  // namespace stratus::ec2

@@ -22,7 +22,9 @@
 
 namespace stratus::ec2 {
 
-Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(store), catalog_(catalog) {
+Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
+    : store_(store), catalog_(catalog), region_ready_(new std::atomic<bool>[catalog.regions().size()]) {
+  for (size_t i = 0; i < catalog.regions().size(); ++i) region_ready_[i] = false;
   add_region_info_actions(actions_);
   add_vpc_actions(actions_);
   add_subnet_actions(actions_);
@@ -42,7 +44,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog) : store_(sto
 
 CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {
   return CallContext{region, account_id, unix_now(), txn, catalog_, console_ ? &console_ : nullptr,
-                     capacity_ ? &*capacity_ : nullptr};
+                     capacity_ ? &*capacity_ : nullptr, endpoint_url_};
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
@@ -65,6 +67,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
   // A write is a batch of one: the same savepoint, token sweep and failure rules.
   if (entry.mutating) return std::move(call_batch({{std::string(action), region, account_id, request}})[0]);
   try {
+    prepare_region(region);
     auto txn = store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
     return run_idempotent(ctx, action, entry, request);
@@ -79,6 +82,7 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
   std::vector<Result<json>> results;
   results.reserve(calls.size());
   try {
+    for (const BatchCall& call : calls) prepare_region(call.region);
     auto txn = store_.begin_write();
     sweep_client_tokens(*txn, unix_now());
     for (const BatchCall& call : calls) {
@@ -112,13 +116,23 @@ void Ec2Service::sweep_client_tokens(store::Transaction& txn, int64_t now) {
 }
 
 void Ec2Service::bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image) {
-  for (const Region& region : catalog_.regions()) {
-    auto txn = store_.begin_write();
-    CallContext ctx = context(region.name, account_id, *txn);
-    ensure_default_vpc(ctx);
-    if (base_image) register_base_image(ctx, *base_image);
-    txn->commit();
-  }
+  bootstrap_account_ = account_id;
+  base_image_ = base_image;
+}
+
+void Ec2Service::prepare_region(const std::string& region) {
+  if (!bootstrap_account_) return;
+  std::atomic<bool>& ready = region_ready_[catalog_.region(region) - catalog_.regions().data()];
+  if (ready.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(prepare_mutex_);
+  if (ready.load(std::memory_order_relaxed)) return;
+  auto txn = store_.begin_write();
+  CallContext ctx = context(region, *bootstrap_account_, *txn);
+  ensure_default_vpc(ctx);
+  if (base_image_) register_base_image(ctx, *base_image_);
+  txn->commit();
+  ready.store(true, std::memory_order_release);
+  if (on_commit_) on_commit_();
 }
 
 }  // namespace stratus::ec2

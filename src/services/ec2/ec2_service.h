@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,13 +66,21 @@ class Ec2Service {
   // changes. REQUIRES: mutates(action) for every call.
   std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
 
-  // Creates each region's default VPC on the first start of a data dir, and registers
-  // `base_image` (when one is built) as a public AMI in every region.
+  // Names this server's URL (DescribeRegions' Endpoint). REQUIRES: before any call.
+  void set_endpoint_url(std::string url) { endpoint_url_ = std::move(url); }
+
+  // Makes every region ready on the first call into it, so that unused regions cost nothing:
+  // its default VPC is created for `account_id` unless the data dir had one (a deleted default
+  // VPC is not recreated, as on AWS), and `base_image` (when one is built) is registered as a
+  // public AMI there. Without this call, regions start empty. REQUIRES: before any call.
   void bootstrap(const std::string& account_id, const std::optional<BaseImage>& base_image = std::nullopt);
 
  private:
   // The context of a call in `region` for `account_id` within `txn`.
   CallContext context(const std::string& region, const std::string& account_id, store::Transaction& txn);
+
+  // Readies `region` (see bootstrap) unless this process already did. Thread-safe.
+  void prepare_region(const std::string& region);
 
   // Erases expired ClientToken records in `txn` when the last sweep is an hour old (the first
   // write after start sweeps), so the records stay bounded by a day of calls.
@@ -87,6 +96,11 @@ class Ec2Service {
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
   std::function<void()> on_commit_;
+  std::string endpoint_url_;
+  std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use
+  std::optional<BaseImage> base_image_;
+  std::unique_ptr<std::atomic<bool>[]> region_ready_;  // by position in catalog_.regions()
+  std::mutex prepare_mutex_;                           // one region readied at a time
   std::atomic<int64_t> next_token_sweep_{0};  // Unix seconds when sweep_client_tokens() next erases
 };
 

@@ -59,7 +59,7 @@ class Ec2ServiceTest : public ::testing::Test {
     txn->commit();
   }
 
-  Catalog catalog_{embedded::instance_types()};
+  Catalog catalog_{embedded::instance_types(), embedded::regions()};
   TempDir dir_{"ec2-test"};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ec2Service> service_;

@@ -34,26 +34,73 @@ json state_json(InstanceState state) {
 }
 
 // The subnet a launch uses: the named one, else the default subnet of the requested (or first) zone.
-json launch_subnet(CallContext& ctx, const json& request) {
+// True when the zone named `zone` of the call's region offers `type`, which the region offers.
+bool zone_offers(CallContext& ctx, const std::string& zone, const std::string& type) {
+  const Zone* found = ctx.catalog.zone(ctx.region, zone);
+  return found != nullptr && found->offers_offered_type(type);
+}
+
+// The subnet a launch of `type` uses: the given one, else the default subnet of the given
+// zone, else the first default subnet whose zone offers `type` (AWS picks a zone for you).
+json launch_subnet(CallContext& ctx, const json& request, const std::string& type) {
   std::string zone = request.contains("Placement") ? str(request["Placement"], "AvailabilityZone") : "";
+  json chosen;
   if (request.contains("SubnetId")) {
-    json subnet = require(ctx, kinds::kSubnet, request["SubnetId"].get<std::string>());
-    if (!zone.empty() && zone != subnet.value("AvailabilityZone", "")) {
+    chosen = require(ctx, kinds::kSubnet, request["SubnetId"].get<std::string>());
+    if (!zone.empty() && zone != chosen.value("AvailabilityZone", "")) {
       fail("InvalidParameterValue", "Value (" + zone + ") for parameter availabilityZone is invalid. Subnet '" +
-                                        subnet["SubnetId"].get<std::string>() + "' is in the availability zone " +
-                                        subnet.value("AvailabilityZone", ""));
+                                        chosen["SubnetId"].get<std::string>() + "' is in the availability zone " +
+                                        chosen.value("AvailabilityZone", ""));
     }
-    return subnet;
-  }
-  if (!zone.empty() && ctx.catalog.zone(ctx.region, zone) == nullptr) {
-    fail("InvalidParameterValue", "Invalid availability zone: [" + zone + "]");
-  }
-  for (json& subnet : list(ctx, kinds::kSubnet)) {
-    if (subnet.value("DefaultForAz", false) && (zone.empty() || subnet.value("AvailabilityZone", "") == zone)) {
-      return std::move(subnet);
+  } else {
+    if (!zone.empty() && ctx.catalog.zone(ctx.region, zone) == nullptr) {
+      fail("InvalidParameterValue", "Invalid availability zone: [" + zone + "]");
+    }
+    for (json& subnet : list(ctx, kinds::kSubnet)) {
+      if (!subnet.value("DefaultForAz", false)) continue;
+      std::string subnet_zone = subnet.value("AvailabilityZone", "");
+      if (zone.empty() ? zone_offers(ctx, subnet_zone, type) : subnet_zone == zone) {
+        chosen = std::move(subnet);
+        break;
+      }
+    }
+    if (chosen.is_null()) {
+      fail("VPCIdNotSpecified",
+           "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
     }
   }
-  fail("VPCIdNotSpecified", "No default VPC for this user. GroupName is only supported for EC2-Classic and default VPC.");
+  std::string placed = chosen.value("AvailabilityZone", "");
+  if (!zone_offers(ctx, placed, type)) {
+    std::string others;
+    for (const Zone& z : ctx.catalog.region(ctx.region)->zones) {
+      if (z.offers_offered_type(type)) others += (others.empty() ? "" : ", ") + z.name;
+    }
+    fail("Unsupported", "Your requested instance type (" + type + ") is not supported in your requested Availability "
+                        "Zone (" + placed + "). Please retry your request by not specifying an Availability "
+                        "Zone or choosing " + others + ".");
+  }
+  return chosen;
+}
+
+// Fails as AWS does when instances of `type` (in the catalogue) cannot launch here from
+// `image`: the region does not offer the type, or the architectures differ.
+void check_type_for_launch(CallContext& ctx, const std::string& type, const json& image) {
+  if (!ctx.catalog.region(ctx.region)->offers(type)) {
+    fail("Unsupported",
+         "The requested configuration is currently not supported. Please check the documentation for supported "
+         "configurations.");
+  }
+  const json& architectures = (*ctx.catalog.instance_type(type))["ProcessorInfo"]["SupportedArchitectures"];
+  std::string image_architecture = image.value("Architecture", "x86_64");
+  if (std::find(architectures.begin(), architectures.end(), image_architecture) == architectures.end()) {
+    std::string joined;
+    for (const json& a : architectures) joined += (joined.empty() ? "" : ",") + a.get<std::string>();
+    fail("InvalidParameterValue",
+         "The architecture '" + joined + "' of the specified instance type does not match the architecture '" +
+             image_architecture + "' of the specified AMI. Specify an instance type and an AMI that have matching "
+             "architectures, and try again. You can use 'describe-instance-types' or 'describe-images' to discover "
+             "the architecture of the instance type or AMI.");
+  }
 }
 
 // `request` with the primary interface's subnet, groups and private address at the top level:
@@ -245,7 +292,7 @@ json reservation_of(const std::vector<json>& instances, const std::string& accou
 }
 
 json run_instances(CallContext& ctx, const json& given) {
-  const json request = primary_interface_at_top(given);
+  json request = primary_interface_at_top(given);
   if (!request.contains("ImageId")) fail("MissingParameter", "The request must contain the parameter ImageId");
   std::string image_id = request["ImageId"].get<std::string>();
   if (!is_resource_id(image_id, "ami")) fail("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
@@ -253,10 +300,13 @@ json run_instances(CallContext& ctx, const json& given) {
   if (!image || (!image->value("Public", false) && image->value("OwnerId", "") != ctx.account_id)) {
     fail("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
   }
+  // AWS's documented default; m1.small is a previous-generation type not every zone offers.
   std::string type = str(request, "InstanceType", "m1.small");
+  request["InstanceType"] = type;
   if (!ctx.catalog.has_instance_type(type)) {
     fail("InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.");
   }
+  check_type_for_launch(ctx, type, *image);
   int64_t min_count = request["MinCount"].get<int64_t>(), max_count = request["MaxCount"].get<int64_t>();
   if (min_count < 1 || max_count < min_count) {
     fail("InvalidParameterValue", "MinCount must be at least 1 and no greater than MaxCount");
@@ -279,7 +329,7 @@ json run_instances(CallContext& ctx, const json& given) {
   if (behavior != "stop" && behavior != "terminate") {
     fail("InvalidParameterValue", "Value (" + behavior + ") for parameter instanceInitiatedShutdownBehavior is invalid.");
   }
-  json subnet = launch_subnet(ctx, request);
+  json subnet = launch_subnet(ctx, request, type);
   json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
   json tags = tags_from_specifications(request, "instance");
   root_volume(request, *image);
@@ -287,6 +337,11 @@ json run_instances(CallContext& ctx, const json& given) {
   const json& type_info = *ctx.catalog.instance_type(type);
   int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
                                      type_info["MemoryInfo"].value("SizeInMiB", 512), max_count);
+  // stratus has no accelerators and no Mac hosts: such types never have capacity here.
+  bool special = type_info.contains("GpuInfo") || type_info.contains("FpgaInfo") || type_info.contains("NeuronInfo") ||
+                 type_info.contains("InferenceAcceleratorInfo") || type_info.contains("MediaAcceleratorInfo") ||
+                 type.rfind("mac", 0) == 0;
+  if (special) count = 0;
   if (count < min_count) fail_insufficient_capacity(type, subnet["AvailabilityZone"].get<std::string>());
   if (request.contains("PrivateIpAddress") && max_count > 1) {
     fail("InvalidParameterCombination", "A private IP address may only be given when launching one instance");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/base64.h"
 #include "common/embedded.h"
 #include "common/temp_dir.h"
@@ -65,7 +67,7 @@ class InstancesTest : public ::testing::Test {
     return call("DescribeInstances", {{"InstanceIds", {id}}})["Reservations"][0]["Instances"][0];
   }
 
-  Catalog catalog_{embedded::instance_types()};
+  Catalog catalog_{embedded::instance_types(), embedded::regions()};
   TempDir dir_{"ec2-instances-test"};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Ec2Service> service_;
@@ -247,6 +249,51 @@ TEST_F(InstancesTest, LaunchesStopAtTheVcpuBudget) {
   EXPECT_EQ(error_of("RunInstances", {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1},
                                       {"MaxCount", 1}}),
             "InsufficientInstanceCapacity");
+}
+
+// The launch checks AWS makes against the catalogue, each changing nothing.
+TEST_F(InstancesTest, LaunchesOnlyWhatTheRegionZoneAndImageAllow) {
+  bootstrap();
+  auto launch = [&](json request, const std::string& region = kRegion) {
+    request["MinCount"] = 1;
+    request["MaxCount"] = 1;
+    auto result = service_->call("RunInstances", region, kAccount, request);
+    return result.ok() ? std::string() : result.error().code + ": " + result.error().message;
+  };
+  EXPECT_EQ(launch({{"ImageId", image_}, {"InstanceType", "m6g.large"}}).rfind("InvalidParameterValue: The architecture 'arm64' of the specified instance type does not match the architecture 'x86_64'", 0), 0u);
+  EXPECT_EQ(launch({{"ImageId", image_}, {"InstanceType", "g4dn.xlarge"}}).rfind("InsufficientInstanceCapacity", 0), 0u);
+  EXPECT_EQ(launch({{"ImageId", image_}, {"InstanceType", "t3.micro"}, {"Placement", {{"AvailabilityZone", "us-east-1e"}}}}),
+            "Unsupported: Your requested instance type (t3.micro) is not supported in your requested Availability "
+            "Zone (us-east-1e). Please retry your request by not specifying an Availability Zone or choosing "
+            "us-east-1a, us-east-1b, us-east-1c, us-east-1d, us-east-1f.");
+  EXPECT_EQ(launch({{"ImageId", image_}, {"InstanceType", "x9.huge"}}).rfind("InvalidParameterValue", 0), 0u);
+  EXPECT_EQ(call("DescribeInstances", json::object())["Reservations"].size(), 0u);
+  // ca-west-1 (opened 2023) has no t2; the region's own base AMI is another id.
+  std::string west_image = service_->call("DescribeImages", "ca-west-1", kAccount, json::object()).value()["Images"][0]["ImageId"];
+  EXPECT_NE(west_image, image_);
+  EXPECT_EQ(launch({{"ImageId", west_image}, {"InstanceType", "t2.micro"}}, "ca-west-1").rfind("Unsupported: The requested configuration is currently not supported.", 0), 0u);
+  EXPECT_EQ(launch({{"ImageId", west_image}, {"InstanceType", "t3.micro"}}, "ca-west-1"), "");
+  // Without a zone, the launch goes to a default subnet whose zone offers the type.
+  for (int i = 0; i < 3; ++i) EXPECT_NE(instance(run_one("t3.micro"))["Placement"]["AvailabilityZone"], "us-east-1e");
+}
+
+TEST_F(InstancesTest, DefaultInstanceTypeIsM1Small) {
+  bootstrap();
+  json reservation = call("RunInstances", {{"ImageId", image_}, {"MinCount", 1}, {"MaxCount", 1}});
+  EXPECT_EQ(reservation["Instances"][0]["InstanceType"], "m1.small");
+}
+
+TEST_F(InstancesTest, RegionsAreReadiedOnFirstUse) {
+  bootstrap();
+  auto regions_with_vpcs = [&] {
+    std::set<std::string> regions;
+    auto txn = store_->begin_read();
+    for (const store::Record& r : txn->list("vpc", std::nullopt)) regions.insert(r.region);
+    return regions;
+  };
+  EXPECT_EQ(regions_with_vpcs(), std::set<std::string>{kRegion});  // bootstrap() described us-east-1's images
+  EXPECT_EQ(service_->call("DescribeVpcs", "eu-west-1", kAccount, json::object()).value()["Vpcs"].size(), 1u);
+  EXPECT_EQ(regions_with_vpcs(), (std::set<std::string>{kRegion, "eu-west-1"}));
 }
 
 }  // namespace

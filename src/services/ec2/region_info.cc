@@ -1,5 +1,6 @@
 #include "services/ec2/region_info.h"
 
+#include <algorithm>
 #include <set>
 
 #include "services/ec2/catalog.h"
@@ -28,24 +29,39 @@ json describe_regions(CallContext& ctx, const json& request) {
   require_known(request.value("RegionNames", json::array()), known, "InvalidParameterValue", "Invalid region names");
   std::set<std::string> wanted;
   for (const json& n : request.value("RegionNames", json::array())) wanted.insert(n.get<std::string>());
+  bool all = request.value("AllRegions", false);
   std::vector<json> rows;
   for (const Region& r : ctx.catalog.regions()) {
-    if (!wanted.empty() && !wanted.count(r.name)) continue;
+    // Named regions are shown whatever their status; otherwise disabled ones only on AllRegions.
+    if (wanted.empty() ? !(r.enabled || all) : !wanted.count(r.name)) continue;
     rows.push_back({{"RegionName", r.name},
-                    {"Endpoint", "ec2." + r.name + ".amazonaws.com"},
-                    {"OptInStatus", "opt-in-not-required"}});
+                    {"Endpoint", ctx.endpoint_url.empty() ? "ec2." + r.name + ".amazonaws.com"
+                                                          : std::string(ctx.endpoint_url)},
+                    {"OptInStatus", r.opt_in_status()}});
   }
-  json out = describe_values(std::move(rows), json{{"Filters", request.value("Filters", json::array())}}, filters,
-                             "Regions");
-  return out;
+  return describe_values(std::move(rows), json{{"Filters", request.value("Filters", json::array())}}, filters,
+                         "Regions");
+}
+
+// True when `list` (a request's list member, maybe absent) has `value`.
+bool listed(const json& request, const char* member, const std::string& value) {
+  auto it = request.find(member);
+  return it != request.end() && std::find(it->begin(), it->end(), value) != it->end();
 }
 
 json describe_availability_zones(CallContext& ctx, const json& request) {
   static const FilterTable filters = {
-      {"zone-name", field("ZoneName")},     {"zone-id", field("ZoneId")},
-      {"region-name", field("RegionName")}, {"state", field("State")},
-      {"zone-type", field("ZoneType")},     {"group-name", field("GroupName")},
-      {"opt-in-status", field("OptInStatus")}, {"network-border-group", field("NetworkBorderGroup")},
+      {"zone-name", field("ZoneName")},
+      {"zone-id", field("ZoneId")},
+      {"region-name", field("RegionName")},
+      {"state", field("State")},
+      {"zone-type", field("ZoneType")},
+      {"group-name", field("GroupName")},
+      {"group-long-name", field("GroupLongName")},
+      {"opt-in-status", field("OptInStatus")},
+      {"network-border-group", field("NetworkBorderGroup")},
+      {"parent-zone-id", field("ParentZoneId")},
+      {"parent-zone-name", field("ParentZoneName")},
       {"message", field("Messages[].Message")}};
   const Region* region = ctx.catalog.region(ctx.region);
   std::set<std::string> names, ids;
@@ -55,16 +71,12 @@ json describe_availability_zones(CallContext& ctx, const json& request) {
   }
   require_known(request.value("ZoneNames", json::array()), names, "InvalidParameterValue", "Invalid availability zone");
   require_known(request.value("ZoneIds", json::array()), ids, "InvalidParameterValue", "Invalid availability zone id");
+  bool by_name = !request.value("ZoneNames", json::array()).empty();
+  bool by_id = !request.value("ZoneIds", json::array()).empty();
+  // AllAvailabilityZones adds Local and Wavelength Zones, which stratus does not have.
   std::vector<json> rows;
   for (const Zone& z : region->zones) {
-    bool by_name = request.contains("ZoneNames") && !request["ZoneNames"].empty();
-    bool by_id = request.contains("ZoneIds") && !request["ZoneIds"].empty();
-    if ((by_name || by_id) &&
-        !(by_name && std::find(request["ZoneNames"].begin(), request["ZoneNames"].end(), z.name) !=
-                         request["ZoneNames"].end()) &&
-        !(by_id && std::find(request["ZoneIds"].begin(), request["ZoneIds"].end(), z.id) != request["ZoneIds"].end())) {
-      continue;
-    }
+    if ((by_name || by_id) && !listed(request, "ZoneNames", z.name) && !listed(request, "ZoneIds", z.id)) continue;
     rows.push_back({{"ZoneName", z.name},
                     {"ZoneId", z.id},
                     {"RegionName", region->name},
@@ -104,77 +116,112 @@ json describe_account_attributes(CallContext& ctx, const json& request) {
 }
 
 json describe_instance_types(CallContext& ctx, const json& request) {
+  // Every filter the model documents, by the member it reads.
   static const FilterTable filters = {
-      {"instance-type", field("InstanceType")},
-      {"current-generation", field("CurrentGeneration")},
-      {"free-tier-eligible", field("FreeTierEligible")},
+      {"auto-recovery-supported", field("AutoRecoverySupported")},
       {"bare-metal", field("BareMetal")},
-      {"hypervisor", field("Hypervisor")},
       {"burstable-performance-supported", field("BurstablePerformanceSupported")},
-      {"instance-storage-supported", field("InstanceStorageSupported")},
-      {"supported-usage-class", field("SupportedUsageClasses")},
-      {"supported-root-device-type", field("SupportedRootDeviceTypes")},
-      {"supported-virtualization-type", field("SupportedVirtualizationTypes")},
-      {"processor-info.supported-architecture", field("ProcessorInfo.SupportedArchitectures")},
-      {"processor-info.sustained-clock-speed-in-ghz", field("ProcessorInfo.SustainedClockSpeedInGhz")},
-      {"vcpu-info.default-vcpus", field("VCpuInfo.DefaultVCpus")},
-      {"vcpu-info.default-cores", field("VCpuInfo.DefaultCores")},
-      {"vcpu-info.default-threads-per-core", field("VCpuInfo.DefaultThreadsPerCore")},
-      {"vcpu-info.valid-cores", field("VCpuInfo.ValidCores")},
-      {"vcpu-info.valid-threads-per-core", field("VCpuInfo.ValidThreadsPerCore")},
-      {"memory-info.size-in-mib", field("MemoryInfo.SizeInMiB")},
+      {"current-generation", field("CurrentGeneration")},
+      {"dedicated-hosts-supported", field("DedicatedHostsSupported")},
+      {"ebs-info.attachment-limit-type", field("EbsInfo.AttachmentLimitType")},
+      {"ebs-info.maximum-ebs-attachments", field("EbsInfo.MaximumEbsAttachments")},
+      {"ebs-info.ebs-optimized-info.baseline-bandwidth-in-mbps", field("EbsInfo.EbsOptimizedInfo.BaselineBandwidthInMbps")},
+      {"ebs-info.ebs-optimized-info.baseline-iops", field("EbsInfo.EbsOptimizedInfo.BaselineIops")},
+      {"ebs-info.ebs-optimized-info.baseline-throughput-in-mbps", field("EbsInfo.EbsOptimizedInfo.BaselineThroughputInMBps")},
+      {"ebs-info.ebs-optimized-info.maximum-bandwidth-in-mbps", field("EbsInfo.EbsOptimizedInfo.MaximumBandwidthInMbps")},
+      {"ebs-info.ebs-optimized-info.maximum-iops", field("EbsInfo.EbsOptimizedInfo.MaximumIops")},
+      {"ebs-info.ebs-optimized-info.maximum-throughput-in-mbps", field("EbsInfo.EbsOptimizedInfo.MaximumThroughputInMBps")},
       {"ebs-info.ebs-optimized-support", field("EbsInfo.EbsOptimizedSupport")},
       {"ebs-info.encryption-support", field("EbsInfo.EncryptionSupport")},
       {"ebs-info.nvme-support", field("EbsInfo.NvmeSupport")},
+      {"free-tier-eligible", field("FreeTierEligible")},
+      {"hibernation-supported", field("HibernationSupported")},
+      {"hypervisor", field("Hypervisor")},
+      {"instance-storage-info.disk.count", field("InstanceStorageInfo.Disks[].Count")},
+      {"instance-storage-info.disk.size-in-gb", field("InstanceStorageInfo.Disks[].SizeInGB")},
+      {"instance-storage-info.disk.type", field("InstanceStorageInfo.Disks[].Type")},
+      {"instance-storage-info.encryption-support", field("InstanceStorageInfo.EncryptionSupport")},
+      {"instance-storage-info.nvme-support", field("InstanceStorageInfo.NvmeSupport")},
+      {"instance-storage-info.total-size-in-gb", field("InstanceStorageInfo.TotalSizeInGB")},
+      {"instance-storage-supported", field("InstanceStorageSupported")},
+      {"instance-type", field("InstanceType")},
+      {"memory-info.size-in-mib", field("MemoryInfo.SizeInMiB")},
+      {"network-info.bandwidth-weightings", field("NetworkInfo.BandwidthWeightings")},
+      {"network-info.efa-info.maximum-efa-interfaces", field("NetworkInfo.EfaInfo.MaximumEfaInterfaces")},
+      {"network-info.efa-supported", field("NetworkInfo.EfaSupported")},
       {"network-info.ena-support", field("NetworkInfo.EnaSupport")},
-      {"network-info.ipv6-supported", field("NetworkInfo.Ipv6Supported")},
-      {"network-info.maximum-network-interfaces", field("NetworkInfo.MaximumNetworkInterfaces")},
+      {"network-info.flexible-ena-queues-support", field("NetworkInfo.FlexibleEnaQueuesSupport")},
+      {"network-info.encryption-in-transit-supported", field("NetworkInfo.EncryptionInTransitSupported")},
       {"network-info.ipv4-addresses-per-interface", field("NetworkInfo.Ipv4AddressesPerInterface")},
       {"network-info.ipv6-addresses-per-interface", field("NetworkInfo.Ipv6AddressesPerInterface")},
+      {"network-info.ipv6-supported", field("NetworkInfo.Ipv6Supported")},
+      {"network-info.maximum-network-cards", field("NetworkInfo.MaximumNetworkCards")},
+      {"network-info.maximum-network-interfaces", field("NetworkInfo.MaximumNetworkInterfaces")},
       {"network-info.network-performance", field("NetworkInfo.NetworkPerformance")},
-      {"hibernation-supported", field("HibernationSupported")},
-      {"dedicated-hosts-supported", field("DedicatedHostsSupported")},
-      {"auto-recovery-supported", field("AutoRecoverySupported")},
+      {"nitro-enclaves-support", field("NitroEnclavesSupport")},
+      {"nitro-tpm-support", field("NitroTpmSupport")},
+      {"nitro-tpm-info.supported-versions", field("NitroTpmInfo.SupportedVersions")},
+      {"processor-info.supported-architecture", field("ProcessorInfo.SupportedArchitectures")},
+      {"processor-info.sustained-clock-speed-in-ghz", field("ProcessorInfo.SustainedClockSpeedInGhz")},
+      {"processor-info.supported-features", field("ProcessorInfo.SupportedFeatures")},
+      {"reboot-migration-support", field("RebootMigrationSupport")},
       {"supported-boot-mode", field("SupportedBootModes")},
+      {"supported-root-device-type", field("SupportedRootDeviceTypes")},
+      {"supported-usage-class", field("SupportedUsageClasses")},
+      {"supported-virtualization-type", field("SupportedVirtualizationTypes")},
+      {"vcpu-info.default-cores", field("VCpuInfo.DefaultCores")},
+      {"vcpu-info.default-threads-per-core", field("VCpuInfo.DefaultThreadsPerCore")},
+      {"vcpu-info.default-vcpus", field("VCpuInfo.DefaultVCpus")},
+      {"vcpu-info.valid-cores", field("VCpuInfo.ValidCores")},
+      {"vcpu-info.valid-threads-per-core", field("VCpuInfo.ValidThreadsPerCore")},
   };
-  std::set<std::string> known, wanted;
-  for (const json& t : ctx.catalog.instance_types()) known.insert(t["InstanceType"].get<std::string>());
-  require_known(request.value("InstanceTypes", json::array()), known, "InvalidInstanceType",
-                "The following supplied instance types do not exist");
-  for (const json& n : request.value("InstanceTypes", json::array())) wanted.insert(n.get<std::string>());
-  std::vector<json> rows;
-  for (const json& t : ctx.catalog.instance_types()) {
-    if (wanted.empty() || wanted.count(t["InstanceType"].get<std::string>())) rows.push_back(t);
+  // A region describes the types it offers.
+  const Region& region = *ctx.catalog.region(ctx.region);
+  std::vector<const json*> rows;
+  const json& wanted = request.contains("InstanceTypes") ? request["InstanceTypes"] : json::array();
+  if (wanted.empty()) {
+    rows = region.instance_types;
+  } else {
+    std::string missing;
+    for (const json& name : wanted) {
+      const std::string& type = name.get_ref<const std::string&>();
+      if (region.offers(type)) {
+        rows.push_back(ctx.catalog.instance_type(type));
+      } else {
+        missing += (missing.empty() ? "" : ", ") + type;
+      }
+    }
+    if (!missing.empty()) fail("InvalidInstanceType", "The following supplied instance types do not exist: [" + missing + "]");
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   }
   json paging = request;
   if (!paging.contains("MaxResults")) paging["MaxResults"] = 100;
-  return describe_values(std::move(rows), paging, filters, "InstanceTypes");
+  return describe_catalog(rows, paging, filters, "InstanceTypes");
 }
 
 json describe_instance_type_offerings(CallContext& ctx, const json& request) {
   static const FilterTable filters = {{"instance-type", field("InstanceType")}, {"location", field("Location")}};
   std::string location_type = str(request, "LocationType", "region");
-  const Region* region = ctx.catalog.region(ctx.region);
-  std::vector<std::string> locations;
-  if (location_type == "region") {
-    locations.push_back(region->name);
-  } else {
-    for (const Zone& z : region->zones) locations.push_back(location_type == "availability-zone" ? z.name : z.id);
-  }
   if (location_type != "region" && location_type != "availability-zone" && location_type != "availability-zone-id") {
     fail("InvalidParameterValue", "Invalid LocationType: " + location_type);
   }
+  const Region& region = *ctx.catalog.region(ctx.region);
   std::vector<json> rows;
-  for (const std::string& location : locations) {
-    for (const json& t : ctx.catalog.instance_types()) {
-      std::string type = t["InstanceType"].get<std::string>();
-      if (!ctx.catalog.hourly_price(type, ctx.region)) continue;
+  auto offer = [&](const std::string& location, const Zone* zone) {
+    for (const json* info : region.instance_types) {
+      const std::string& type = (*info)["InstanceType"].get_ref<const std::string&>();
+      if (zone != nullptr && !zone->offers_offered_type(type)) continue;
       rows.push_back({{"InstanceType", type}, {"LocationType", location_type}, {"Location", location}});
     }
+  };
+  if (location_type == "region") {
+    offer(region.name, nullptr);
+  } else {
+    for (const Zone& z : region.zones) offer(location_type == "availability-zone" ? z.name : z.id, &z);
   }
   return describe_values(std::move(rows), request, filters, "InstanceTypeOfferings");
 }
-
 }  // namespace
 
 void add_region_info_actions(ActionTable& table) {
