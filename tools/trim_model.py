@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Writes spec/ec2-2016-11-15.json: botocore's EC2 service model without documentation.
+"""Writes spec/SERVICE-VERSION.json: botocore's service models without documentation.
 
-Usage: python3 tools/trim_model.py   (reads the installed botocore's model)
+Usage: python3 tools/trim_model.py [SERVICE/VERSION ...]   (reads the installed botocore's
+models; default: every model stratus serves, ec2/2016-11-15 and sts/2011-06-15)
 """
-import gzip, json, os, botocore
+import gzip, json, os, sys, botocore
 
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
+SERVED = ["ec2/2016-11-15", "sts/2011-06-15"]
 
 def strip(node):
     if isinstance(node, dict):
@@ -14,11 +16,13 @@ def strip(node):
         return [strip(v) for v in node]
     return node
 
-src = os.path.join(os.path.dirname(botocore.__file__), "data/ec2/2016-11-15/service-2.json.gz")
-with gzip.open(src, "rt") as f:
-    model = strip(json.load(f))
-model["metadata"]["stratusSource"] = "botocore " + botocore.__version__
-out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "ec2-2016-11-15.json")
-with open(out, "w") as f:
-    json.dump(model, f, separators=(",", ":"), sort_keys=True)
-    f.write("\n")
+for service_version in sys.argv[1:] or SERVED:
+    service, version = service_version.split("/")
+    src = os.path.join(os.path.dirname(botocore.__file__), "data", service, version, "service-2.json.gz")
+    with gzip.open(src, "rt") as f:
+        model = strip(json.load(f))
+    model["metadata"]["stratusSource"] = "botocore " + botocore.__version__
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "%s-%s.json" % (service, version))
+    with open(out, "w") as f:
+        json.dump(model, f, separators=(",", ":"), sort_keys=True)
+        f.write("\n")

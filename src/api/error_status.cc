@@ -13,7 +13,7 @@ int http_status_for(std::string_view code) {
       {"OptInRequired", 403},
       {"Blocked", 403},
       {"DryRunOperation", 412},
-      {"RequestTimeout", 408},         // the HTTP server's refusals (Ec2Api::refuse)
+      {"RequestTimeout", 408},         // the HTTP server's refusals (QueryApi::refuse)
       {"RequestEntityTooLarge", 413},
       {"InternalError", 500},
       {"InternalFailure", 500},

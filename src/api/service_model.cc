@@ -19,15 +19,17 @@ ShapeType parse_type(const std::string& type) {
   return it == kTypes.end() ? ShapeType::kString : it->second;
 }
 
-// Fills a member from its model reference; EC2 protocol naming rules.
+// Fills a member from its model reference, with `protocol`'s naming rules.
 Member make_member(const std::string& name, const json& ref,
-                   const std::unordered_map<std::string, std::unique_ptr<Shape>>& shapes) {
+                   const std::unordered_map<std::string, std::unique_ptr<Shape>>& shapes, Protocol protocol) {
   Member m;
   m.name = name;
   auto it = shapes.find(ref.at("shape").get<std::string>());
   m.shape = it == shapes.end() ? nullptr : it->second.get();
   std::string location = ref.value("locationName", "");
-  if (ref.contains("queryName")) {
+  if (protocol == Protocol::kQuery) {
+    m.query_name = location.empty() ? name : location;
+  } else if (ref.contains("queryName")) {
     m.query_name = ref["queryName"].get<std::string>();
   } else if (!location.empty()) {
     m.query_name = location;
@@ -51,6 +53,14 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
   model->xml_namespace_ = meta.value("xmlNamespace", "");
   if (!model->xml_namespace_.empty() && model->xml_namespace_.back() != '/') model->xml_namespace_ += '/';
   model->api_version_ = meta.value("apiVersion", "");
+  model->signing_name_ = meta.value("signingName", meta.value("endpointPrefix", ""));
+  std::string protocol = meta.value("protocol", "");
+  if (protocol == "query") {
+    model->protocol_ = Protocol::kQuery;
+  } else if (protocol != "ec2") {
+    return ApiError{"InternalError", "service model protocol '" + protocol + "' is not served"};
+  }
+  const Protocol wire = model->protocol_;
 
   for (const auto& [name, body] : doc["shapes"].items()) {
     auto shape = std::make_unique<Shape>();
@@ -67,16 +77,16 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     if (shape.type == ShapeType::kStructure) {
       const json members = body.value("members", json::object());
       for (const auto& [member_name, ref] : members.items()) {
-        shape.by_query_name.emplace(make_member(member_name, ref, model->shapes_).query_name, shape.members.size());
-        shape.members.push_back(make_member(member_name, ref, model->shapes_));
+        shape.by_query_name.emplace(make_member(member_name, ref, model->shapes_, wire).query_name, shape.members.size());
+        shape.members.push_back(make_member(member_name, ref, model->shapes_, wire));
       }
       shape.required = body.value("required", std::vector<std::string>{});
     } else if (shape.type == ShapeType::kList) {
-      shape.element = make_member("member", body.at("member"), model->shapes_);
+      shape.element = make_member("member", body.at("member"), model->shapes_, wire);
       if (!body["member"].contains("locationName")) shape.element.xml_name = "member";
     } else if (shape.type == ShapeType::kMap) {
-      shape.key = make_member("key", body.at("key"), model->shapes_);
-      shape.element = make_member("value", body.at("value"), model->shapes_);
+      shape.key = make_member("key", body.at("key"), model->shapes_, wire);
+      shape.element = make_member("value", body.at("value"), model->shapes_, wire);
     }
   }
   for (const auto& [name, body] : doc["operations"].items()) {

@@ -19,11 +19,18 @@ struct Shape;
 // The kinds of shape the model defines.
 enum class ShapeType { kStructure, kList, kMap, kString, kInteger, kLong, kFloat, kDouble, kBoolean, kTimestamp, kBlob };
 
+// The wire protocols of the models stratus serves.
+enum class Protocol {
+  kEc2,    // EC2's Query dialect: capitalised query names, <ActionResponse><requestId/>, <Response><Errors>
+  kQuery,  // the Query protocol (STS, IAM): <ActionResponse><ActionResult/><ResponseMetadata/>, <ErrorResponse>
+};
+
 // One member of a structure, or the element of a list/map.
 struct Member {
   std::string name;        // member name as used in typed requests/results (e.g. "VpcIds")
   const Shape* shape = nullptr;
-  std::string query_name;  // name on the Query wire (EC2 rules: queryName, else capitalised locationName, else name)
+  std::string query_name;  // name on the Query wire (EC2: queryName, else capitalised locationName, else name;
+                           // Query protocol: locationName, else name)
   std::string xml_name;    // element name in XML responses (locationName, else name)
 };
 
@@ -51,7 +58,8 @@ struct Operation {
 // An immutable, indexed service model. Thread-safe for concurrent reads.
 class ServiceModel {
  public:
-  // Parses a service-2.json document. Returns an error when it is not a model.
+  // Parses a service-2.json document. Returns an error when it is not a model or its protocol
+  // is neither "ec2" nor "query".
   static Result<std::shared_ptr<const ServiceModel>> parse(std::string_view json_text);
   // Reads and parses a model file.
   static Result<std::shared_ptr<const ServiceModel>> load(const std::string& path);
@@ -64,10 +72,16 @@ class ServiceModel {
   const std::string& xml_namespace() const { return xml_namespace_; }
   // The API version string clients send as Version=.
   const std::string& api_version() const { return api_version_; }
+  // How requests and responses are laid out on the wire.
+  Protocol protocol() const { return protocol_; }
+  // The service name SigV4 credential scopes carry (e.g. "ec2", "sts").
+  const std::string& signing_name() const { return signing_name_; }
 
  private:
   std::string xml_namespace_;
   std::string api_version_;
+  Protocol protocol_ = Protocol::kEc2;
+  std::string signing_name_;
   std::unordered_map<std::string, std::unique_ptr<Shape>> shapes_;
   std::unordered_map<std::string, Operation> operations_;
 };

@@ -91,8 +91,15 @@ std::string encode_response(const ServiceModel& model, const Operation& operatio
   pugi::xml_document doc;
   pugi::xml_node root = doc.append_child((operation.name + "Response").c_str());
   root.append_attribute("xmlns").set_value(model.xml_namespace().c_str());
+  bool has_members = operation.output != nullptr && !operation.output->members.empty();
+  if (model.protocol() == Protocol::kQuery) {
+    pugi::xml_node body = root.append_child((operation.name + "Result").c_str());
+    if (has_members) encode_members(body, *operation.output, result);
+    root.append_child("ResponseMetadata").append_child("RequestId").text().set(request_id.c_str());
+    return render(doc);
+  }
   root.append_child("requestId").text().set(request_id.c_str());
-  if (operation.output != nullptr && !operation.output->members.empty()) {
+  if (has_members) {
     encode_members(root, *operation.output, result);
   } else {
     root.append_child("return").text().set("true");
@@ -100,8 +107,19 @@ std::string encode_response(const ServiceModel& model, const Operation& operatio
   return render(doc);
 }
 
-std::string encode_error(const ApiError& error, const std::string& request_id) {
+std::string encode_error(const ApiError& error, const std::string& request_id, const ServiceModel* model,
+                         bool sender_fault) {
   pugi::xml_document doc;
+  if (model != nullptr && model->protocol() == Protocol::kQuery) {
+    pugi::xml_node root = doc.append_child("ErrorResponse");
+    root.append_attribute("xmlns").set_value(model->xml_namespace().c_str());
+    pugi::xml_node e = root.append_child("Error");
+    e.append_child("Type").text().set(sender_fault ? "Sender" : "Receiver");
+    e.append_child("Code").text().set(to_xml_text(error.code).c_str());
+    e.append_child("Message").text().set(to_xml_text(error.message).c_str());
+    root.append_child("RequestId").text().set(request_id.c_str());
+    return render(doc);
+  }
   pugi::xml_node root = doc.append_child("Response");
   pugi::xml_node e = root.append_child("Errors").append_child("Error");
   e.append_child("Code").text().set(to_xml_text(error.code).c_str());

@@ -9,14 +9,20 @@
 
 namespace stratus::api {
 
-// Renders `<{Action}Response xmlns=...><requestId/>...</{Action}Response>` with the
-// members of `result` laid out by `output` (may be null: then `<return>true</return>`).
-// Members absent from `result` are omitted; members not in the shape are ignored.
+// Renders the answer to `operation` with the members of `result` laid out by its output shape
+// (members absent from `result` are omitted; members not in the shape are ignored), in the
+// model's protocol: EC2's `<{Action}Response xmlns=...><requestId/>...</{Action}Response>`
+// (`<return>true</return>` for an output without members), or the Query protocol's
+// `<{Action}Response><{Action}Result>...</{Action}Result><ResponseMetadata><RequestId/>...`.
 std::string encode_response(const ServiceModel& model, const Operation& operation, const nlohmann::json& result,
                             const std::string& request_id);
 
-// Renders the EC2 error envelope:
-// `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>`.
-std::string encode_error(const ApiError& error, const std::string& request_id);
+// Renders an error in the envelope of `model`'s protocol: the Query protocol's
+// `<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>` (Type
+// "Sender" when `sender_fault`, else "Receiver"), or EC2's
+// `<Response><Errors><Error><Code/><Message/></Error></Errors><RequestID/></Response>` for an
+// EC2 model or none (an error met before the service is known).
+std::string encode_error(const ApiError& error, const std::string& request_id, const ServiceModel* model = nullptr,
+                         bool sender_fault = true);
 
 }  // namespace stratus::api

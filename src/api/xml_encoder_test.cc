@@ -69,5 +69,35 @@ TEST(XmlEncoder, StoredControlCharactersStillRenderParseableXml) {
   EXPECT_EQ(error.find("&#"), std::string::npos) << error;
 }
 
+const ServiceModel& sts_model() {
+  static auto parsed = ServiceModel::parse(embedded::sts_service_model());
+  return *parsed.value();
+}
+
+// The Query protocol (STS) wraps results in <ActionResult> and errors in <ErrorResponse>.
+TEST(XmlEncoder, QueryProtocolEnvelopes) {
+  EXPECT_EQ(sts_model().protocol(), Protocol::kQuery);
+  EXPECT_EQ(sts_model().signing_name(), "sts");
+  EXPECT_EQ(model().signing_name(), "ec2");
+  nlohmann::json identity = {{"UserId", "123"}, {"Account", "123"}, {"Arn", "arn:aws:iam::123:root"}};
+  std::string xml = encode_response(sts_model(), *sts_model().operation("GetCallerIdentity"), identity, "req-9");
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(xml.c_str()));
+  pugi::xml_node root = doc.child("GetCallerIdentityResponse");
+  EXPECT_STREQ(root.attribute("xmlns").value(), "https://sts.amazonaws.com/doc/2011-06-15/");
+  EXPECT_STREQ(root.child("GetCallerIdentityResult").child("Arn").text().get(), "arn:aws:iam::123:root");
+  EXPECT_STREQ(root.child("ResponseMetadata").child("RequestId").text().get(), "req-9");
+  EXPECT_FALSE(root.child("requestId"));
+
+  std::string error = encode_error({"InvalidAction", "no"}, "req-10", &sts_model(), true);
+  ASSERT_TRUE(doc.load_string(error.c_str()));
+  pugi::xml_node e = doc.child("ErrorResponse").child("Error");
+  EXPECT_STREQ(e.child("Type").text().get(), "Sender");
+  EXPECT_STREQ(e.child("Code").text().get(), "InvalidAction");
+  EXPECT_STREQ(doc.child("ErrorResponse").child("RequestId").text().get(), "req-10");
+  ASSERT_TRUE(doc.load_string(encode_error({"InternalError", "x"}, "r", &sts_model(), false).c_str()));
+  EXPECT_STREQ(doc.child("ErrorResponse").child("Error").child("Type").text().get(), "Receiver");
+}
+
 }  // namespace
 }  // namespace stratus::api

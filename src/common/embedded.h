@@ -7,6 +7,8 @@ namespace stratus::embedded {
 
 // spec/ec2-2016-11-15.json: botocore's EC2 service model without documentation.
 std::string_view ec2_service_model();
+// spec/sts-2011-06-15.json: botocore's STS service model without documentation.
+std::string_view sts_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
 // data/regions.json: the regions, their zones and the instance types each offers.

@@ -11,7 +11,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "api/ec2_api.h"
+#include "api/query_api.h"
 #include "api/http_server.h"
 #include "api/service_model.h"
 #include "common/atomic_file.h"
@@ -28,6 +28,7 @@
 #include "compute/vm_driver.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
+#include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
@@ -152,7 +153,7 @@ int serve(const ServeOptions& options) {
   DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
   // Bound before anything else starts, so that a taken port fails start-up with nothing touched;
   // requests wait in the backlog until run().
-  std::unique_ptr<api::Ec2Api> endpoint;
+  std::unique_ptr<api::QueryApi> endpoint;
   auto [host, port] = parse_listen(options.listen);
   api::HttpLimits limits;
   limits.max_connections = options.max_connections;
@@ -164,9 +165,12 @@ int serve(const ServeOptions& options) {
   store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
                            ec2::indexed_fields());
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
-  if (!model.ok()) {
-    std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());
-    return 1;
+  auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
+  for (const auto* parsed : {&model, &sts_model}) {
+    if (!parsed->ok()) {
+      std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
+      return 1;
+    }
   }
   ec2::Catalog catalog(embedded::instance_types(), embedded::regions(),
                        options.regions.empty() ? std::nullopt : std::optional(options.regions));
@@ -183,7 +187,9 @@ int serve(const ServeOptions& options) {
   ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  endpoint = std::make_unique<api::Ec2Api>(model.value(), ec2, keys, catalog);
+  sts::StsService sts;
+  endpoint = std::make_unique<api::QueryApi>(
+      std::vector<api::ServiceEndpoint>{{model.value(), &ec2}, {sts_model.value(), &sts}}, keys, catalog);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/query_service.h"
 #include "common/result.h"
 #include "services/ec2/call.h"
 #include "services/ec2/catalog.h"
@@ -20,13 +21,13 @@
 namespace stratus::ec2 {
 
 // Runs EC2 actions against the store. Thread-safe: calls may run concurrently.
-class Ec2Service {
+class Ec2Service : public api::QueryService {
  public:
   // REQUIRES: store and catalog outlive the service.
   Ec2Service(store::Store& store, const Catalog& catalog);
 
   // True when stratus implements `action` (the model may define more).
-  bool implements(std::string_view action) const;
+  bool implements(std::string_view action) const override;
 
   // Lets GetConsoleOutput read instances' consoles. REQUIRES: before any call.
   void set_console_reader(ConsoleReader reader) { console_ = std::move(reader); }
@@ -41,22 +42,17 @@ class Ec2Service {
 
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
-  bool mutates(std::string_view action) const;
+  bool mutates(std::string_view action) const override;
 
   // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
   // runs as a batch of one (call_batch); any error leaves its changes undone. A request with a ClientToken is idempotent (idempotency.h). Unexpected
   // failures become InternalError.
   // REQUIRES: implements(action) and `region` is in the catalog.
   Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,
-                    const json& request);
+                    const json& request) override;
 
   // One call of a batch.
-  struct BatchCall {
-    std::string action;
-    std::string region;
-    std::string account_id;
-    json request;
-  };
+  using BatchCall = api::ServiceCall;
 
   // Runs mutating calls in order in one write transaction (group commit), each as call()
   // would: a call that fails, with an AWS error or an unexpected exception (InternalError for
@@ -64,7 +60,7 @@ class Ec2Service {
   // ClientToken records included. The transaction commits once, so every result is durable
   // when this returns. If the store itself fails, every call gets InternalError and nothing
   // changes. REQUIRES: mutates(action) for every call.
-  std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls);
+  std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls) override;
 
   // Names this server's URL (DescribeRegions' Endpoint). REQUIRES: before any call.
   void set_endpoint_url(std::string url) { endpoint_url_ = std::move(url); }

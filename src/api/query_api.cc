@@ -1,0 +1,186 @@
+#include "api/query_api.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "api/error_status.h"
+#include "api/query_decoder.h"
+#include "api/sigv4.h"
+#include "api/xml_encoder.h"
+#include "common/ids.h"
+#include "common/timestamp.h"
+
+namespace stratus::api {
+namespace {
+
+// Query parameters one request may carry, counted before anything is decoded. The largest
+// requests the EC2 model allows stay well below: ModifySecurityGroupRules or
+// AuthorizeSecurityGroupIngress with 1,000 rules (a security group's most) take about 7,000,
+// CreateTags on 1,000 resources with 50 tags about 1,100; filters hold 200 values at most.
+constexpr size_t kMaxParameters = 8000;
+
+// The number of '&'-separated pieces of `form`: at least the number of parameters it holds.
+size_t piece_count(std::string_view form) {
+  return form.empty() ? 0 : static_cast<size_t>(std::count(form.begin(), form.end(), '&')) + 1;
+}
+
+// The AWS error code for one of the HTTP server's refusals. The server's own conditions have no
+// documented EC2 code except over-capacity, which is EC2's throttling error.
+const char* refusal_code(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kTooLarge: return "RequestEntityTooLarge";
+    case Refusal::kMalformed: return "InvalidRequest";
+    case Refusal::kTimedOut: return "RequestTimeout";
+    case Refusal::kOverCapacity: return "RequestLimitExceeded";
+  }
+  return "InternalError";  // not reached: every Refusal is named above
+}
+
+}  // namespace
+
+QueryApi::QueryApi(std::vector<ServiceEndpoint> services, account::KeyDirectory& keys, const ec2::Catalog& catalog)
+    : services_(std::move(services)),
+      keys_(keys),
+      catalog_(catalog),
+      writes_([this](std::vector<PendingWrite>& batch) { run_writes(batch); }) {}
+
+void QueryApi::handle(const HttpRequest& request, const std::function<void(HttpResponse)>& respond) {
+  std::string request_id = new_request_id();
+  std::string path = request.target.substr(0, request.target.find('?'));
+  if (path == "/_stratus/health") {
+    HttpResponse response;
+    response.request_id = request_id;
+    response.content_type = "application/json";
+    response.body = "{\"status\":\"ok\"}";
+    return respond(std::move(response));
+  }
+  auto prepared = prepare(request);
+  if (auto* refused = std::get_if<Refused>(&prepared)) {
+    return respond(render(refused->endpoint, "", refused->error, request_id));
+  }
+  Call& call = std::get<Call>(prepared);
+  const ServiceCall& c = call.call;
+  if (!call.endpoint->service->mutates(c.action)) {
+    return respond(render(call.endpoint, c.action, call.endpoint->service->call(c.action, c.region, c.account_id,
+                                                                                 c.request),
+                          request_id));
+  }
+  writes_.post(PendingWrite{std::move(call), std::move(request_id), respond});
+}
+
+void QueryApi::run_writes(std::vector<PendingWrite>& batch) {
+  // Consecutive writes to one service commit together; arrival order is kept across services.
+  for (size_t begin = 0; begin < batch.size();) {
+    const ServiceEndpoint* endpoint = batch[begin].call.endpoint;
+    size_t end = begin;
+    std::vector<ServiceCall> calls;
+    for (; end < batch.size() && batch[end].call.endpoint == endpoint; ++end) {
+      calls.push_back(std::move(batch[end].call.call));
+    }
+    std::vector<Result<nlohmann::json>> results = endpoint->service->call_batch(calls);
+    for (size_t i = begin; i < end; ++i) {
+      batch[i].respond(render(endpoint, calls[i - begin].action, results[i - begin], std::move(batch[i].request_id)));
+    }
+    begin = end;
+  }
+}
+
+HttpResponse QueryApi::render(const ServiceEndpoint* endpoint, const std::string& action,
+                              const Result<nlohmann::json>& result, std::string request_id) {
+  HttpResponse response;
+  response.request_id = std::move(request_id);
+  const ServiceModel* model = endpoint != nullptr ? endpoint->model.get() : nullptr;
+  if (!result.ok()) {
+    response.status = http_status_for(result.error().code);
+    response.body = encode_error(result.error(), response.request_id, model, response.status < 500);
+  } else {
+    response.body = encode_response(*model, *model->operation(action), result.value(), response.request_id);
+  }
+  return response;
+}
+
+HttpResponse QueryApi::refuse(Refusal refusal, const std::string& detail) {
+  return render(nullptr, "", ApiError{refusal_code(refusal), detail}, new_request_id());
+}
+
+std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequest& request) {
+  size_t question = request.target.find('?');
+  SignedRequest signed_request{request.method, request.target.substr(0, question),
+                               question == std::string::npos ? "" : request.target.substr(question + 1),
+                               request.headers, request.body};
+  // Counted before anything is verified or decoded, so an oversized request costs one scan.
+  if (piece_count(signed_request.raw_query) + piece_count(request.body) > kMaxParameters) {
+    return Refused{nullptr, {"RequestEntityTooLarge", "The request has more than " + std::to_string(kMaxParameters) +
+                                                          " parameters."}};
+  }
+  std::string account_id;
+  auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
+    auto owner = keys_.lookup(key_id);
+    if (!owner) return std::nullopt;
+    account_id = owner->account_id;
+    return owner->secret_access_key;
+  };
+  // The scope's service picks the endpoint, so that even a signature that fails to verify is
+  // answered in the envelope its client parses.
+  auto scope = parse_signature(signed_request);
+  const ServiceEndpoint* endpoint = nullptr;
+  for (const ServiceEndpoint& candidate : services_) {
+    if (scope.ok() && candidate.model->signing_name() == scope.value().service) endpoint = &candidate;
+  }
+  auto refused = [&](ApiError error) { return Refused{endpoint, std::move(error)}; };
+  auto claim = verify_signature(signed_request, lookup, unix_now());
+  if (!claim.ok()) return refused(claim.error());
+  if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
+
+  auto params = parse_form(signed_request.raw_query);
+  if (!params.ok()) return refused(params.error());
+  bool form_body = false;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "content-type" && value.rfind("application/x-www-form-urlencoded", 0) == 0) form_body = true;
+  }
+  if (request.method == "POST" && (form_body || params.value().empty())) {
+    auto body = parse_form(request.body);
+    if (!body.ok()) return refused(body.error());
+    // The body decides what the call does, so the signature must cover it: a URL presigned
+    // with UNSIGNED-PAYLOAD carries no parameters in its body.
+    if (!body.value().empty() && !claim.value().payload_signed) {
+      return refused({"AuthFailure",
+                      "The request body is not covered by the signature (UNSIGNED-PAYLOAD); sign the payload or "
+                      "send the parameters in the signed query string."});
+    }
+    params.value().insert(params.value().end(), body.value().begin(), body.value().end());
+  }
+  const std::string& region = claim.value().region;
+  const ec2::Region* known = catalog_.region(region);
+  if (known == nullptr) {
+    return refused({"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."});
+  }
+  // AWS's answer for a region the account has not opted in to.
+  if (!known->enabled) return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
+
+  std::string action;
+  for (const auto& [name, value] : params.value()) {
+    if (name != "Action" && name != "Version") continue;
+    // A second Action (say, one in the body after one in the query) must not choose the call.
+    size_t given = std::count_if(params.value().begin(), params.value().end(),
+                                 [&](const auto& param) { return param.first == name; });
+    if (given > 1) return refused({"InvalidParameterValue", "The parameter " + name + " was given more than once"});
+    if (name == "Action") action = value;
+  }
+  if (action.empty()) return refused({"MissingAction", "The request must contain the parameter Action"});
+  const Operation* operation = endpoint->model->operation(action);
+  if (operation == nullptr) {
+    return refused({"InvalidAction", "The action " + action + " is not valid for this web service."});
+  }
+  if (!endpoint->service->implements(action)) {
+    return refused({"UnsupportedOperation", "The action " + action + " is not implemented by this stratus region yet."});
+  }
+  auto typed = decode_request(operation->input, params.value());
+  if (!typed.ok()) return refused(typed.error());
+  if (typed.value().value("DryRun", false)) {
+    return refused({"DryRunOperation", "Request would have succeeded, but DryRun flag is set."});
+  }
+  return Call{endpoint, {action, region, account_id, std::move(typed.value())}};
+}
+
+}  // namespace stratus::api

@@ -1,0 +1,45 @@
+#pragma once
+// The seam between the Query-style API layer and one AWS service: the API layer authenticates
+// and decodes a request with the service's model, then hands the typed call to the service
+// whose SigV4 scope it names.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace stratus::api {
+
+// One authenticated, decoded call.
+struct ServiceCall {
+  std::string action;
+  std::string region;      // the region the request was signed for
+  std::string account_id;  // the caller's account
+  nlohmann::json request;  // typed request (member names of the action's input shape)
+};
+
+// The actions of one service. Implementations are thread-safe.
+class QueryService {
+ public:
+  virtual ~QueryService() = default;
+
+  // True when the service implements `action` (its model may define more).
+  virtual bool implements(std::string_view action) const = 0;
+
+  // True when `action` changes state: the API layer then runs it with the other writes queued
+  // meanwhile through call_batch. REQUIRES: implements(action).
+  virtual bool mutates(std::string_view action) const = 0;
+
+  // Runs `action` with the typed request; errors are AWS errors for the caller.
+  // REQUIRES: implements(action).
+  virtual Result<nlohmann::json> call(std::string_view action, const std::string& region,
+                                      const std::string& account_id, const nlohmann::json& request) = 0;
+
+  // Runs mutating calls in order and answers each, in order; each call's failure leaves its
+  // own changes undone. REQUIRES: mutates(action) for every call.
+  virtual std::vector<Result<nlohmann::json>> call_batch(const std::vector<ServiceCall>& calls) = 0;
+};
+
+}  // namespace stratus::api
