@@ -177,9 +177,6 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   auto typed = decode_request(operation->input, params.value());
   if (!typed.ok()) return refused(typed.error());
-  if (typed.value().value("DryRun", false)) {
-    return refused({"DryRunOperation", "Request would have succeeded, but DryRun flag is set."});
-  }
   return Call{endpoint, {action, region, account_id, std::move(typed.value())}};
 }
 

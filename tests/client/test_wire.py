@@ -154,6 +154,18 @@ class WireTest(StratusTestCase):
         with self.assertEc2Error("DryRunOperation", status=412):
             self.ec2.describe_vpcs(DryRun=True)
 
+    def test_dry_run_validates_first(self):
+        # AWS checks the request before answering DryRunOperation: a bad one gets its own error.
+        with self.assertEc2Error("InvalidParameterValue"):
+            self.ec2.create_vpc(CidrBlock="10.0.0.0/33", DryRun=True)
+        with self.assertEc2Error("InvalidVpcID.NotFound"):
+            self.ec2.describe_vpcs(VpcIds=["vpc-0123456789abcdef0"], DryRun=True)
+        with self.assertEc2Error("InvalidSubnetID.NotFound"):
+            self.ec2.delete_subnet(SubnetId="subnet-0123456789abcdef0", DryRun=True)
+        out = self.server.aws_proc("ec2", "create-vpc", "--cidr-block", "10.0.0.0/33", "--dry-run")
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn("InvalidParameterValue", out.stderr)
+
     def test_dry_run_create_vpc_creates_nothing(self):
         before = len(self.ec2.describe_vpcs()["Vpcs"])
         with self.assertEc2Error("DryRunOperation", status=412):

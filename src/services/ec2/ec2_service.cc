@@ -59,6 +59,12 @@ ApiError internal_error(std::string_view what, const std::exception& e) {
   return ApiError{"InternalError", "An internal error has occurred"};
 }
 
+// AWS's answer to a DryRun request that would have succeeded: the call was validated (and run
+// against state that is thrown away), as AWS checks parameters before the DryRun answer.
+ApiError dry_run_succeeded() {
+  return ApiError{"DryRunOperation", "Request would have succeeded, but DryRun flag is set."};
+}
+
 }  // namespace
 
 Result<json> Ec2Service::call(std::string_view action, const std::string& region, const std::string& account_id,
@@ -70,7 +76,9 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
     prepare_region(region);
     auto txn = store_.begin_read();
     CallContext ctx = context(region, account_id, *txn);
-    return run_idempotent(ctx, action, entry, request);
+    json result = run_idempotent(ctx, action, entry, request);
+    if (request.value("DryRun", false)) return dry_run_succeeded();
+    return result;
   } catch (const ServiceError& e) {
     return e.error;
   } catch (const std::exception& e) {
@@ -89,7 +97,13 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
       txn->savepoint();
       CallContext ctx = context(call.region, call.account_id, *txn);
       try {
-        results.emplace_back(run_idempotent(ctx, call.action, actions_.find(call.action)->second, call.request));
+        json result = run_idempotent(ctx, call.action, actions_.find(call.action)->second, call.request);
+        if (call.request.value("DryRun", false)) {
+          txn->rollback_to_savepoint();
+          results.emplace_back(dry_run_succeeded());
+        } else {
+          results.emplace_back(std::move(result));
+        }
       } catch (const ServiceError& e) {
         txn->rollback_to_savepoint();
         results.emplace_back(e.error);

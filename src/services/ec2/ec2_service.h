@@ -44,7 +44,9 @@ class Ec2Service : public api::QueryService {
   // REQUIRES: implements(action).
   bool mutates(std::string_view action) const override;
 
-  // Runs `action` for `account_id` in `region` with the decoded request. A mutating action
+  // Runs `action` for `account_id` in `region` with the decoded request; with DryRun, the call
+  // is validated and run as usual, its changes undone, and DryRunOperation answered when it
+  // would have succeeded (its own error otherwise). A mutating action
   // runs as a batch of one (call_batch); any error leaves its changes undone. A request with a ClientToken is idempotent (idempotency.h). Unexpected
   // failures become InternalError.
   // REQUIRES: implements(action) and `region` is in the catalog.
