@@ -145,6 +145,37 @@ class PaginationTest(StratusTestCase):
         self.assertEqual(sorted(k["KeyName"] for k in got), sorted(self.keys))
         self.assertNotIn("NextToken", self.ec2.describe_key_pairs())
 
+    def test_deletes_between_pages_skip_nothing(self):
+        # A NextToken names where the page ended, not an offset: deleting items already shown
+        # (the page's last one included) must not shift the rest out of sight.
+        c = self.ec2
+        vpc = c.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+        self.addCleanup(c.delete_vpc, VpcId=vpc)
+        made = [c.create_subnet(VpcId=vpc, CidrBlock="10.70.%d.0/24" % i)["Subnet"]["SubnetId"] for i in range(8)]
+        remaining = set(made)
+        for subnet in made:
+            self.addCleanup(lambda s=subnet: s in remaining and c.delete_subnet(SubnetId=s))
+        only = [{"Name": "vpc-id", "Values": [vpc]}]
+        first = c.describe_subnets(Filters=only, MaxResults=5)
+        shown = [s["SubnetId"] for s in first["Subnets"]]
+        self.assertEqual(len(shown), 5)
+        for gone in (shown[0], shown[-1]):
+            c.delete_subnet(SubnetId=gone)
+            remaining.discard(gone)
+        second = c.describe_subnets(Filters=only, MaxResults=5, NextToken=first["NextToken"])
+        rest = [s["SubnetId"] for s in second["Subnets"]]
+        self.assertNotIn("NextToken", second)
+        self.assertEqual(sorted(shown + rest), sorted(made))
+        # Created between pages: seen once at most, never a repeat of the first page.
+        third_first = c.describe_subnets(Filters=only, MaxResults=5)
+        late = c.create_subnet(VpcId=vpc, CidrBlock="10.70.9.0/24")["Subnet"]["SubnetId"]
+        remaining.add(late)
+        self.addCleanup(c.delete_subnet, SubnetId=late)
+        after = c.describe_subnets(Filters=only, MaxResults=5, NextToken=third_first["NextToken"])["Subnets"]
+        ids = [s["SubnetId"] for s in third_first["Subnets"]] + [s["SubnetId"] for s in after]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertLessEqual(set(remaining) - {late}, set(ids))
+
     def test_max_results_below_minimum(self):
         loose = self.server.client(validate=False)
         with self.assertEc2Error("InvalidParameterValue", status=400):

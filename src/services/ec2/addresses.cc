@@ -201,7 +201,7 @@ json describe_addresses(CallContext& ctx, const json& request) {
     for (const json& id : ids) by_id = by_id || a["AllocationId"] == id;
     if (by_ip && by_id) wanted.push_back(std::move(a));
   }
-  return describe_values(std::move(wanted), request, filters, "Addresses");
+  return describe_values(std::move(wanted), request, filters, "Addresses", false, member_key("AllocationId"));
 }
 
 }  // namespace

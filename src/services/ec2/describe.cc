@@ -75,6 +75,10 @@ std::optional<std::vector<std::string>> tag_values(const json& doc, const std::s
 
 }  // namespace
 
+PageKey member_key(std::string member) {
+  return [member = std::move(member)](const json& doc) { return doc.value(member, ""); };
+}
+
 FieldGetter field(std::string path) {
   std::vector<std::pair<std::string, bool>> steps;
   size_t pos = 0;
@@ -142,34 +146,56 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
   return true;
 }
 
+namespace {
+
+// The page size the request asks for (MaxResults), or `count` when it names none.
+size_t page_limit(const json& request, size_t count) {
+  if (!request.contains("MaxResults")) return count;
+  // The model bounds MaxResults of most actions; the rest (DescribeInstances, DescribeTags...)
+  // are bounded here, as AWS does: 0 would page forever, a negative number would wrap.
+  int64_t max_results = request["MaxResults"].get<int64_t>();
+  if (max_results < kMinMaxResults) {
+    fail("InvalidParameterValue", "Value ( " + std::to_string(max_results) +
+                                      " ) for parameter maxResults is invalid. Expecting a value greater than 5.");
+  }
+  return static_cast<size_t>(max_results);
+}
+
+// What the request's NextToken says after `prefix`, or nullopt without a token. Throws
+// InvalidPaginationToken for a token this server did not issue with `prefix`.
+std::optional<std::string> token_after(const json& request, std::string_view prefix) {
+  std::string token = str(request, "NextToken");
+  if (token.empty()) return std::nullopt;
+  auto decoded = base64_decode(token);
+  if (!decoded || decoded->rfind(prefix, 0) != 0) fail("InvalidPaginationToken", "Invalid pagination token: " + token);
+  return decoded->substr(prefix.size());
+}
+
+}  // namespace
+
 PageBounds page_bounds(size_t count, const json& request) {
   size_t offset = 0;
-  std::string token = str(request, "NextToken");
-  if (!token.empty()) {
-    auto decoded = base64_decode(token);
-    std::string_view text = decoded ? std::string_view(*decoded) : std::string_view();
-    bool ok = text.rfind("offset:", 0) == 0;
-    if (ok) {
-      auto [end, ec] = std::from_chars(text.data() + 7, text.data() + text.size(), offset);
-      ok = ec == std::errc() && end == text.data() + text.size();
+  if (auto text = token_after(request, "offset:")) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), offset);
+    if (ec != std::errc() || end != text->data() + text->size()) {
+      fail("InvalidPaginationToken", "Invalid pagination token: " + str(request, "NextToken"));
     }
-    if (!ok) fail("InvalidPaginationToken", "Invalid pagination token: " + token);
   }
-  size_t limit = count;
-  if (request.contains("MaxResults")) {
-    // The model bounds MaxResults of most actions; the rest (DescribeInstances, DescribeTags...)
-    // are bounded here, as AWS does: 0 would page forever, a negative number would wrap.
-    int64_t max_results = request["MaxResults"].get<int64_t>();
-    if (max_results < kMinMaxResults) {
-      fail("InvalidParameterValue", "Value ( " + std::to_string(max_results) +
-                                        " ) for parameter maxResults is invalid. Expecting a value greater than 5.");
-    }
-    limit = static_cast<size_t>(max_results);
-  }
+  size_t limit = page_limit(request, count);
   PageBounds page;
   page.begin = std::min(offset, count);
   page.end = page.begin + std::min(limit, count - page.begin);
   if (page.end < count) page.next_token = base64_encode("offset:" + std::to_string(page.end));
+  return page;
+}
+
+PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request) {
+  PageBounds page;
+  if (auto after = token_after(request, "after:")) {
+    page.begin = std::upper_bound(sorted_keys.begin(), sorted_keys.end(), *after) - sorted_keys.begin();
+  }
+  page.end = page.begin + std::min(page_limit(request, sorted_keys.size()), sorted_keys.size() - page.begin);
+  if (page.end < sorted_keys.size()) page.next_token = base64_encode("after:" + sorted_keys[page.end - 1]);
   return page;
 }
 
@@ -203,20 +229,32 @@ void check_filter_names(const json& filters, const FilterTable& table) {
 
 }  // namespace
 
-json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags) {
-  return page_result(page_bounds(items.size(), request), result_member, keep_empty_tags,
-                     [&](size_t i) { return std::move(items[i]); });
+json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags,
+              const PageKey& key) {
+  if (!key) {
+    return page_result(page_bounds(items.size(), request), result_member, keep_empty_tags,
+                       [&](size_t i) { return std::move(items[i]); });
+  }
+  std::vector<std::pair<std::string, size_t>> order;
+  order.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order.emplace_back(key(items[i]), i);
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> keys;
+  keys.reserve(order.size());
+  for (auto& [k, i] : order) keys.push_back(k);
+  return page_result(keyed_page_bounds(keys, request), result_member, keep_empty_tags,
+                     [&](size_t i) { return std::move(items[order[i].second]); });
 }
 
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
-                     const std::string& result_member, bool keep_empty_tags) {
+                     const std::string& result_member, bool keep_empty_tags, const PageKey& key) {
   std::vector<json> kept;
   const json& wanted = request.contains("Filters") ? request["Filters"] : json::array();
   check_filter_names(wanted, filters);
   for (json& item : items) {
     if (matches_filters(item, wanted, filters)) kept.push_back(std::move(item));
   }
-  return paginate(std::move(kept), request, result_member, keep_empty_tags);
+  return paginate(std::move(kept), request, result_member, keep_empty_tags, key);
 }
 
 json describe_catalog(const std::vector<const json*>& items, const json& request, const FilterTable& filters,
@@ -268,7 +306,8 @@ json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& 
     }
     docs = std::move(chosen);
   }
-  return describe_values(std::move(docs), request, spec.filters, spec.result_member, spec.kind.shows_empty_tag_set);
+  return describe_values(std::move(docs), request, spec.filters, spec.result_member, spec.kind.shows_empty_tag_set,
+                         member_key(spec.id_field));
 }
 
 }  // namespace stratus::ec2

@@ -41,11 +41,23 @@ struct PageBounds {
 // MaxResults below AWS's minimum.
 PageBounds page_bounds(size_t count, const json& request);
 
+// The page of a list whose items are in `sorted_keys` order that the request asks for: a
+// NextToken names the last key of the page before, so items created or deleted between two
+// requests neither repeat nor skip others. Throws as page_bounds does.
+PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request);
+
+// The key a stored resource is paged by (its id); a page resumes after the last key shown.
+using PageKey = std::function<std::string(const json& item)>;
+
+// A PageKey reading the top-level string member `member`.
+PageKey member_key(std::string member);
+
 // Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}, each
-// item's empty tag set left out unless `keep_empty_tags`. Throws InvalidPaginationToken for a
-// token this server did not issue.
+// item's empty tag set left out unless `keep_empty_tags`: by position for immutable lists (no
+// `key`), else in `key` order resuming after the last key shown. Throws InvalidPaginationToken
+// for a token this server did not issue.
 json paginate(std::vector<json> items, const json& request, const std::string& result_member,
-              bool keep_empty_tags = false);
+              bool keep_empty_tags = false, const PageKey& key = nullptr);
 
 // How one Describe action reads the store.
 struct DescribeSpec {
@@ -63,10 +75,11 @@ struct DescribeSpec {
 // error naming the missing ids), then filters, then pagination.
 json describe_stored(CallContext& ctx, const json& request, const DescribeSpec& spec);
 
-// Filters and paginates resources that are not stored (catalog data). Empty tag sets are left
-// out unless `keep_empty_tags`.
+// Filters and paginates `items` (resources assembled by the caller, or catalogue data) as
+// paginate() does: stored resources pass their `key`. Empty tag sets are left out unless
+// `keep_empty_tags`.
 json describe_values(std::vector<json> items, const json& request, const FilterTable& filters,
-                     const std::string& result_member, bool keep_empty_tags = false);
+                     const std::string& result_member, bool keep_empty_tags = false, const PageKey& key = nullptr);
 
 // Filters and paginates catalogue documents (instance types) that outlive the call, copying
 // only those on the page; the documents are shown as they are.

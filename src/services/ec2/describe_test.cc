@@ -94,5 +94,26 @@ TEST(Pagination, RefusesBadNumbers) {
   for (const Case& c : cases) EXPECT_EQ(pagination_error(c.request), c.code) << c.request.dump();
 }
 
+// A keyed page resumes after the last key shown, whatever was deleted or created meanwhile.
+TEST(Pagination, KeyedTokensSurviveDeletes) {
+  std::vector<json> items;
+  for (const char* id : {"g", "b", "e", "a", "d", "c", "f"}) items.push_back({{"Id", id}});
+  PageKey key = member_key("Id");
+  json first = paginate(items, {{"MaxResults", 5}}, "Items", false, key);
+  ASSERT_EQ(first["Items"].size(), 5u);
+  EXPECT_EQ(first["Items"][0]["Id"], "a");
+  EXPECT_EQ(first["Items"][4]["Id"], "e");
+  std::vector<json> later;
+  for (const char* id : {"g", "b", "a", "0", "f"}) later.push_back({{"Id", id}});  // c, d, e deleted; 0 created
+  json second = paginate(later, {{"MaxResults", 5}, {"NextToken", first["NextToken"]}}, "Items", false, key);
+  ASSERT_EQ(second["Items"].size(), 2u);
+  EXPECT_EQ(second["Items"][0]["Id"], "f");
+  EXPECT_EQ(second["Items"][1]["Id"], "g");
+  EXPECT_FALSE(second.contains("NextToken"));
+  // A positional token is not a keyed one.
+  json positional = paginate(items, {{"MaxResults", 5}}, "Items");
+  EXPECT_THROW(paginate(items, {{"NextToken", positional["NextToken"]}}, "Items", false, key), ServiceError);
+}
+
 }  // namespace
 }  // namespace stratus::ec2

@@ -90,7 +90,7 @@ json describe_images(CallContext& ctx, const json& request) {
     if (!missing.empty()) fail("InvalidAMIID.NotFound", "The image id '[" + missing + "]' does not exist");
     visible = std::move(chosen);
   }
-  return describe_values(std::move(visible), request, image_filters(), "Images");
+  return describe_values(std::move(visible), request, image_filters(), "Images", false, member_key("ImageId"));
 }
 
 }  // namespace

@@ -498,7 +498,7 @@ json describe_instance_status(CallContext& ctx, const json& request) {
                     {"SystemStatus", summary},
                     {"Events", json::array()}});
   }
-  return describe_values(std::move(rows), request, filters, "InstanceStatuses");
+  return describe_values(std::move(rows), request, filters, "InstanceStatuses", false, member_key("InstanceId"));
 }
 
 json get_console_output(CallContext& ctx, const json& request) {

@@ -287,7 +287,8 @@ json describe_network_interfaces(CallContext& ctx, const json& request) {
   for (json& eni : interfaces) {
     if (wanted.empty() || wanted.count(eni["NetworkInterfaceId"].get<std::string>())) selected.push_back(std::move(eni));
   }
-  json page = describe_values(std::move(selected), request, filters, "NetworkInterfaces");
+  json page = describe_values(std::move(selected), request, filters, "NetworkInterfaces", false,
+                              member_key("NetworkInterfaceId"));
   for (json& eni : page["NetworkInterfaces"]) eni = with_tag_set(std::move(eni));
   return page;
 }

@@ -164,7 +164,9 @@ json describe_tags(CallContext& ctx, const json& request) {
                       {"ResourceType", std::string(kinds::kNetworkInterface.resource_type)}});
     }
   }
-  return describe_values(std::move(rows), request, tag_description_filters(), "Tags");
+  return describe_values(std::move(rows), request, tag_description_filters(), "Tags", false, [](const json& tag) {
+    return tag.value("ResourceId", "") + '\n' + tag.value("Key", "");
+  });
 }
 
 }  // namespace
