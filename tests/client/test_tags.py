@@ -18,9 +18,19 @@ class TagsTest(StratusTestCase):
         cls.igw = c.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         cls.rtb = c.create_route_table(VpcId=cls.vpc)["RouteTable"]["RouteTableId"]
         cls.key = c.create_key_pair(KeyName="tagged-key")["KeyPairId"]
+        cls.eip = c.allocate_address(Domain="vpc")["AllocationId"]
+        cls.addClassCleanup(c.release_address, AllocationId=cls.eip)
+        cls.acl = c.create_network_acl(VpcId=cls.vpc)["NetworkAcl"]["NetworkAclId"]
+        cls.eni = c.create_network_interface(SubnetId=cls.subnet)["NetworkInterface"]["NetworkInterfaceId"]
+        cls.rule = c.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [cls.sg]}])["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        cls.dopt = c.describe_dhcp_options()["DhcpOptions"][0]["DhcpOptionsId"]
+        # Every kind stratus lets CreateTags tag, as DescribeTags names its type.
         cls.kinds = {
             cls.vpc: "vpc", cls.subnet: "subnet", cls.sg: "security-group",
             cls.igw: "internet-gateway", cls.rtb: "route-table", cls.key: "key-pair",
+            cls.eip: "elastic-ip", cls.acl: "network-acl", cls.eni: "network-interface",
+            cls.rule: "security-group-rule", cls.dopt: "dhcp-options",
         }
 
     def describe_tags(self, *filters):
