@@ -1,5 +1,6 @@
 #include "api/service_model.h"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -105,6 +106,13 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::load(const std::string
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parse(buffer.str());
+}
+
+std::vector<std::string> ServiceModel::operation_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, op] : operations_) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 const Operation* ServiceModel::operation(std::string_view action) const {

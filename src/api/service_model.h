@@ -66,6 +66,8 @@ class ServiceModel {
 
   // The operation named `action`, or null when the model has none.
   const Operation* operation(std::string_view action) const;
+  // The names of every operation, sorted.
+  std::vector<std::string> operation_names() const;
   // The shape named `name`, or null.
   const Shape* shape(std::string_view name) const;
   // The XML namespace responses carry (e.g. "http://ec2.amazonaws.com/doc/2016-11-15/").

@@ -28,6 +28,7 @@
 #include "compute/vm_driver.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
+#include "services/ec2/conformance.h"
 #include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ec2/resources.h"
@@ -230,6 +231,20 @@ int print_env(const std::string& data_dir) {
   return 0;
 }
 
+// Prints docs/conformance.md: the VPC-level actions of the EC2 model and what stratus serves.
+int print_conformance() {
+  auto model = api::ServiceModel::parse(embedded::ec2_service_model());
+  if (!model.ok()) {
+    std::fprintf(stderr, "stratus: %s\n", model.error().message.c_str());
+    return 1;
+  }
+  store::SqliteStore store(":memory:");  // the action table is all the table reads
+  ec2::Catalog catalog(embedded::instance_types(), embedded::regions());
+  ec2::Ec2Service service(store, catalog);
+  std::fputs(ec2::conformance_table(*model.value(), service).c_str(), stdout);
+  return 0;
+}
+
 int build_image(const std::string& cache_dir) {
   compute::SpawnProcessRunner runner;
   images::ImageCache cache(cache_dir, runner);
@@ -308,11 +323,15 @@ int main(int argc, char** argv) {
       image_cmd->add_subcommand("build", "build the Debian 12 base image unless its recipe's build is cached");
   image_build_cmd->add_option("--cache-dir", image_cache, "image cache directory")->capture_default_str();
 
+  CLI::App* conformance_cmd =
+      app.add_subcommand("conformance", "print the EC2 conformance table (docs/conformance.md)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (serve_cmd->parsed()) return serve(serve_options);
     if (env_cmd->parsed()) return print_env(data_dir);
     if (image_build_cmd->parsed()) return build_image(image_cache);
+    if (conformance_cmd->parsed()) return print_conformance();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "stratus: %s\n", e.what());
     return 1;

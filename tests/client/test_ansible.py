@@ -6,8 +6,9 @@ made; tests/ansible/teardown.yml then runs twice, the second run changing nothin
 checks that the region is as it was before.
 
 The steps run in order (test_1_... to test_6_...) on a server of the class's own; a step whose
-predecessor failed is skipped (the teardown runs whatever the first run left). Ansible's files (local and remote temp dirs, config, collections
-path) live in a temporary directory removed afterwards."""
+predecessor failed is skipped (the teardown runs on whatever the first run left). Ansible's files
+(local and remote temp dirs, config, collections path) live in a temporary directory removed
+afterwards."""
 
 import os
 import re

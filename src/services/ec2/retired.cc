@@ -4,18 +4,23 @@
 
 namespace stratus::ec2 {
 
-void add_retired_actions(ActionTable& table) {
-  static const char* const kRetired[] = {
+const std::vector<std::string_view>& retired_actions() {
+  static const std::vector<std::string_view> kRetired = {
       "AttachClassicLinkVpc",           "DescribeClassicLinkInstances", "DescribeMovingAddresses",
       "DescribeVpcClassicLink",         "DescribeVpcClassicLinkDnsSupport", "DetachClassicLinkVpc",
       "DisableVpcClassicLink",          "DisableVpcClassicLinkDnsSupport",  "EnableVpcClassicLink",
       "EnableVpcClassicLinkDnsSupport", "MoveAddressToVpc",                 "RestoreAddressToClassic"};
-  for (const char* action : kRetired) {
+  return kRetired;
+}
+
+void add_retired_actions(ActionTable& table) {
+  for (std::string_view action : retired_actions()) {
     // Not mutating: nothing to write, so the call stays off the write thread.
-    table[action] = {[](CallContext&, const json&) -> json {
-                       fail("UnsupportedOperation", "The functionality you requested is not available in this region.");
-                     },
-                     false};
+    table[std::string(action)] = {[](CallContext&, const json&) -> json {
+                                    fail("UnsupportedOperation",
+                                         "The functionality you requested is not available in this region.");
+                                  },
+                                  false};
   }
 }
 
