@@ -2,6 +2,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/decoder.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
@@ -185,22 +186,17 @@ std::optional<GeneratedKeyPair> generate_ssh_key_pair(std::string_view type) {
   return std::nullopt;
 }
 
-std::optional<SshPublicKey> parse_ssh_public_key(std::string_view text) {
-  size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos) return std::nullopt;
-  text.remove_prefix(start);
-  size_t space = text.find(' ');
-  if (space == std::string_view::npos) return std::nullopt;
-  std::string_view algorithm = text.substr(0, space);
-  std::string_view rest = text.substr(space + 1);
-  size_t end = rest.find_first_of(" \t\r\n");
-  auto blob = base64_decode(rest.substr(0, end));
-  if (!blob) return std::nullopt;
-  Reader reader{*blob};
-  if (reader.string() != algorithm) return std::nullopt;
+namespace {
+
+// The key of an SSH wire-format public key blob ("ssh-rsa" or "ssh-ed25519"), whose own
+// algorithm name must be `algorithm` unless that is empty.
+std::optional<SshPublicKey> key_of_blob(std::string_view algorithm, const std::string& blob) {
+  Reader reader{blob};
+  std::string_view named = reader.string();
+  if (!reader.ok || (!algorithm.empty() && named != algorithm)) return std::nullopt;
   SshPublicKey key;
-  key.openssh = std::string(algorithm) + " " + base64_encode(*blob);
-  if (algorithm == "ssh-rsa") {
+  key.openssh = std::string(named) + " " + base64_encode(blob);
+  if (named == "ssh-rsa") {
     std::string_view e = reader.string(), n = reader.string();
     if (!reader.ok || !reader.data.empty()) return std::nullopt;
     auto fingerprint = rsa_import_fingerprint(e, n);
@@ -209,14 +205,82 @@ std::optional<SshPublicKey> parse_ssh_public_key(std::string_view text) {
     key.fingerprint = *fingerprint;
     return key;
   }
-  if (algorithm == "ssh-ed25519") {
+  if (named == "ssh-ed25519") {
     std::string_view public_key = reader.string();
     if (!reader.ok || !reader.data.empty() || public_key.size() != 32) return std::nullopt;
     key.type = "ed25519";
-    key.fingerprint = sha256_fingerprint(*blob);
+    key.fingerprint = sha256_fingerprint(blob);
     return key;
   }
   return std::nullopt;
+}
+
+// The blob of an RFC 4716 key ("---- BEGIN SSH2 PUBLIC KEY ----", headers such as
+// "Comment: ...", which may continue on the next line after a backslash, then base64 lines),
+// or nullopt when `text` is not one.
+std::optional<std::string> rfc4716_blob(std::string_view text) {
+  constexpr std::string_view kBegin = "---- BEGIN SSH2 PUBLIC KEY ----", kEnd = "---- END SSH2 PUBLIC KEY ----";
+  size_t begin = text.find(kBegin), end = text.find(kEnd);
+  if (begin == std::string_view::npos || end == std::string_view::npos || end < begin) return std::nullopt;
+  std::string_view body = text.substr(begin + kBegin.size(), end - begin - kBegin.size());
+  std::string encoded;
+  bool continued = false;
+  while (!body.empty()) {
+    size_t newline = body.find('\n');
+    std::string_view line = body.substr(0, newline);
+    body.remove_prefix(newline == std::string_view::npos ? body.size() : newline + 1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    bool header = continued || line.find(':') != std::string_view::npos;
+    continued = header && !line.empty() && line.back() == '\\';
+    if (!header) encoded += line;
+  }
+  return base64_decode(encoded);
+}
+
+// The SSH blob of a PEM or DER public key (SubjectPublicKeyInfo, or PKCS#1 RSAPublicKey), or
+// nullopt when `data` is neither.
+std::optional<std::string> x509_blob(std::string_view data) {
+  EVP_PKEY* raw = nullptr;
+  OSSL_DECODER_CTX* ctx =
+      OSSL_DECODER_CTX_new_for_pkey(&raw, nullptr, nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+  const unsigned char* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  size_t left = data.size();
+  if (ctx != nullptr) OSSL_DECODER_from_data(ctx, &bytes, &left);
+  OSSL_DECODER_CTX_free(ctx);
+  if (raw == nullptr) return std::nullopt;
+  PKeyPtr key(raw, EVP_PKEY_free);
+  if (EVP_PKEY_is_a(key.get(), "RSA")) return rsa_blob(key.get());
+  if (EVP_PKEY_is_a(key.get(), "ED25519")) {
+    std::string public_key(32, '\0');
+    size_t length = public_key.size();
+    if (EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(public_key.data()), &length) != 1 ||
+        length != 32) {
+      return std::nullopt;
+    }
+    return ed25519_blob(public_key);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<SshPublicKey> parse_ssh_public_key(std::string_view text) {
+  if (auto blob = rfc4716_blob(text)) return key_of_blob("", *blob);
+  if (auto blob = x509_blob(text)) return key_of_blob("", *blob);
+  size_t start = text.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) return std::nullopt;
+  text.remove_prefix(start);
+  size_t space = text.find(' ');
+  if (space == std::string_view::npos) {
+    // Base64 of a DER key, as AWS also takes.
+    auto der = base64_decode(text.substr(0, text.find_first_of(" \t\r\n")));
+    auto blob = der ? x509_blob(*der) : std::nullopt;
+    return blob ? key_of_blob("", *blob) : std::nullopt;
+  }
+  std::string_view algorithm = text.substr(0, space);
+  std::string_view rest = text.substr(space + 1);
+  auto blob = base64_decode(rest.substr(0, rest.find_first_of(" \t\r\n")));
+  return blob ? key_of_blob(algorithm, *blob) : std::nullopt;
 }
 
 }  // namespace stratus

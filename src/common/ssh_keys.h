@@ -26,8 +26,9 @@ struct GeneratedKeyPair {
 // ed25519 = base64 SHA-256 of the public key blob. nullopt for an unknown type.
 std::optional<GeneratedKeyPair> generate_ssh_key_pair(std::string_view type);
 
-// Parses an imported public key (an OpenSSH line "ssh-rsa AAAA... [comment]" or
-// "ssh-ed25519 ..."). Fingerprints as EC2 gives for imported keys: rsa = MD5 of the DER
+// Parses an imported public key in any form EC2 takes: an OpenSSH line ("ssh-rsa AAAA...
+// [comment]", "ssh-ed25519 ..."), an RFC 4716 "---- BEGIN SSH2 PUBLIC KEY ----" block, a PEM
+// "PUBLIC KEY" or "RSA PUBLIC KEY", or DER (raw or base64). Fingerprints as EC2 gives for imported keys: rsa = MD5 of the DER
 // SubjectPublicKeyInfo, colon hex; ed25519 = base64 SHA-256 of the blob. nullopt when malformed
 // or when an RSA key is shorter than 1024 bits.
 std::optional<SshPublicKey> parse_ssh_public_key(std::string_view text);

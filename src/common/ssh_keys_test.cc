@@ -31,6 +31,20 @@ TEST(SshKeys, GeneratedEd25519KeyRoundTrips) {
   EXPECT_EQ(parsed->fingerprint, pair->public_key.fingerprint);  // same form for both paths
 }
 
+TEST(SshKeys, ImportsRfc4716Blocks) {
+  auto pair = generate_ssh_key_pair("ed25519");
+  ASSERT_TRUE(pair);
+  std::string base64 = pair->public_key.openssh.substr(pair->public_key.openssh.find(' ') + 1);
+  std::string block = "---- BEGIN SSH2 PUBLIC KEY ----\r\nComment: \"a comment that goes on \\\r\nand on\"\r\n" +
+                      base64.substr(0, 40) + "\r\n" + base64.substr(40) + "\r\n---- END SSH2 PUBLIC KEY ----\r\n";
+  auto parsed = parse_ssh_public_key(block);
+  ASSERT_TRUE(parsed) << block;
+  EXPECT_EQ(parsed->openssh, pair->public_key.openssh);
+  EXPECT_EQ(parsed->fingerprint, pair->public_key.fingerprint);
+  EXPECT_FALSE(parse_ssh_public_key("---- BEGIN SSH2 PUBLIC KEY ----\nAAAA\n---- END SSH2 PUBLIC KEY ----\n"));
+  EXPECT_FALSE(parse_ssh_public_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"));
+}
+
 TEST(SshKeys, RejectsMalformedPublicKeys) {
   EXPECT_FALSE(generate_ssh_key_pair("dsa"));
   for (const char* bad : {"", "ssh-rsa", "ssh-rsa !!!!", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==",

@@ -180,6 +180,47 @@ class KeyPairTest(StratusTestCase):
         self.assertEqual(d["KeyType"], "ed25519")
         self.assertEqual(d["PublicKey"].split()[:2], pub.split()[:2])
 
+    def test_import_every_format_aws_takes(self):
+        # RFC 4716, PEM SubjectPublicKeyInfo, PEM PKCS#1 (RSA) and base64 DER: the same key, the
+        # same fingerprint and public key as the OpenSSH line gives.
+        for key_type, formats in (("rsa", ("RFC4716", "PKCS8", "PEM")), ("ed25519", ("RFC4716",))):
+            path, pub = self.gen_key(key_type)
+            name = uniq("imp-line")
+            reference = self.ec2.import_key_pair(KeyName=name, PublicKeyMaterial=pub.encode())
+            self.addCleanup(self._delete_quietly, name)
+            exported = {f: run(["ssh-keygen", "-e", "-m", f, "-f", path + ".pub"]) for f in formats}
+            if "PKCS8" in exported:
+                pem = exported["PKCS8"].decode()
+                der_b64 = "".join(line for line in pem.splitlines() if not line.startswith("-----"))
+                exported["base64 DER"] = der_b64.encode()
+            for form, material in exported.items():
+                with self.subTest(key_type=key_type, form=form):
+                    name = uniq("imp-" + form.split()[0].lower())
+                    r = self.ec2.import_key_pair(KeyName=name, PublicKeyMaterial=material)
+                    self.addCleanup(self._delete_quietly, name)
+                    self.assertEqual(r["KeyFingerprint"], reference["KeyFingerprint"])
+                    d = self.describe_one(name, IncludePublicKey=True)
+                    self.assertEqual(d["KeyType"], key_type)
+                    self.assertEqual(d["PublicKey"].split()[:2], pub.split()[:2])
+
+    def test_import_ed25519_pem(self):
+        # ssh-keygen cannot write an Ed25519 key as PEM; openssl can, and the SSH blob follows from
+        # the 32 raw bytes at the end of its DER.
+        work = tempfile.mkdtemp(prefix="stratus-keys-")
+        self.addCleanup(shutil.rmtree, work, True)
+        private = os.path.join(work, "k.pem")
+        run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", private])
+        pem = run(["openssl", "pkey", "-in", private, "-pubout"])
+        raw = run(["openssl", "pkey", "-in", private, "-pubout", "-outform", "DER"])[-32:]
+        blob = b"".join(len(p).to_bytes(4, "big") + p for p in (b"ssh-ed25519", raw))
+        name = uniq("imp-edpem")
+        r = self.ec2.import_key_pair(KeyName=name, PublicKeyMaterial=pem)
+        self.addCleanup(self._delete_quietly, name)
+        self.assertEqual(r["KeyFingerprint"], base64.b64encode(hashlib.sha256(blob).digest()).decode())
+        d = self.describe_one(name, IncludePublicKey=True)
+        self.assertEqual(d["KeyType"], "ed25519")
+        self.assertEqual(d["PublicKey"].split()[:2], ["ssh-ed25519", base64.b64encode(blob).decode()])
+
     def test_import_with_tags(self):
         _, pub = self.gen_key("ed25519")
         name = uniq("imp-tag")
