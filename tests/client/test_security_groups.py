@@ -407,6 +407,102 @@ class SecurityGroupTest(StratusTestCase):
         self.assertIn(rid, self._rule_ids(gid, egress=False))
         self.assertIn(rid, self._rule_ids(gid, egress=False))
 
+    # ------------------------------------------------- rule descriptions and modifications
+    def rules(self, gid):
+        return {r["SecurityGroupRuleId"]: r for r in self.ec2.describe_security_group_rules(
+            Filters=[{"Name": "group-id", "Values": [gid]}])["SecurityGroupRules"]}
+
+    def test_update_rule_descriptions_by_permission_and_by_id(self):
+        gid = self.sg()
+        ssh = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}
+        rule_id = self.ec2.authorize_security_group_ingress(
+            GroupId=gid, IpPermissions=[ssh])["SecurityGroupRules"][0]["SecurityGroupRuleId"]
+        described = dict(ssh, IpRanges=[{"CidrIp": "10.0.0.0/8", "Description": "ssh from the office"}])
+        self.assertTrue(self.ec2.update_security_group_rule_descriptions_ingress(
+            GroupId=gid, IpPermissions=[described])["Return"])
+        self.assertEqual(self.rules(gid)[rule_id]["Description"], "ssh from the office")
+        self.assertEqual(self.get(gid)["IpPermissions"][0]["IpRanges"][0]["Description"], "ssh from the office")
+        self.ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, SecurityGroupRuleDescriptions=[
+            {"SecurityGroupRuleId": rule_id, "Description": "by id"}])
+        self.assertEqual(self.rules(gid)[rule_id]["Description"], "by id")
+        # A permission given without a description clears it, as on AWS.
+        self.ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, IpPermissions=[ssh])
+        self.assertNotIn("Description", self.rules(gid)[rule_id])
+        egress_id = [i for i, r in self.rules(gid).items() if r["IsEgress"]][0]
+        self.ec2.update_security_group_rule_descriptions_egress(GroupId=gid, SecurityGroupRuleDescriptions=[
+            {"SecurityGroupRuleId": egress_id, "Description": "anywhere"}])
+        self.assertEqual(self.get(gid)["IpPermissionsEgress"][0]["IpRanges"][0]["Description"], "anywhere")
+
+    def test_update_rule_descriptions_errors_change_nothing(self):
+        gid = self.sg()
+        before = self.rules(gid)
+        egress_id = list(before)[0]
+        with self.assertEc2Error("InvalidPermission.NotFound"):
+            self.ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+                 "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "x"}]}])
+        with self.assertEc2Error("InvalidSecurityGroupRuleId.NotFound"):  # an egress rule named as ingress
+            self.ec2.update_security_group_rule_descriptions_ingress(GroupId=gid, SecurityGroupRuleDescriptions=[
+                {"SecurityGroupRuleId": egress_id, "Description": "x"}])
+        with self.assertEc2Error("InvalidParameterValue"):
+            self.ec2.update_security_group_rule_descriptions_egress(GroupId=gid, SecurityGroupRuleDescriptions=[
+                {"SecurityGroupRuleId": egress_id, "Description": "bad\u00e9"}])
+        self.assertEqual(self.rules(gid), before)
+
+    def test_modify_security_group_rules(self):
+        gid = self.sg()
+        other = self.sg()
+        made = self.ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]},
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": [{"Key": "k", "Value": "v"}]}],
+        )["SecurityGroupRules"]
+        web, tls = made[0]["SecurityGroupRuleId"], made[1]["SecurityGroupRuleId"]
+        self.assertTrue(self.ec2.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+            {"SecurityGroupRuleId": web, "SecurityGroupRule": {
+                "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8081, "CidrIpv4": "10.1.0.0/16",
+                "Description": "proxy"}},
+            {"SecurityGroupRuleId": tls, "SecurityGroupRule": {
+                "IpProtocol": "udp", "FromPort": 53, "ToPort": 53, "ReferencedGroupId": other}}])["Return"])
+        rules = self.rules(gid)
+        self.assertEqual((rules[web]["IpProtocol"], rules[web]["FromPort"], rules[web]["ToPort"],
+                          rules[web]["CidrIpv4"], rules[web]["Description"]),
+                         ("tcp", 8080, 8081, "10.1.0.0/16", "proxy"))
+        self.assertEqual(rules[web]["Tags"], [{"Key": "k", "Value": "v"}])
+        self.assertFalse(rules[web]["IsEgress"])
+        self.assertEqual(rules[tls]["ReferencedGroupInfo"]["GroupId"], other)
+        self.assertNotIn("CidrIpv4", rules[tls])
+        perms = {(p["IpProtocol"], p.get("FromPort")) for p in self.get(gid)["IpPermissions"]}
+        self.assertEqual(perms, {("tcp", 8080), ("udp", 53)})
+        # Failures change nothing: a duplicate of another rule, an unknown id, a bad port range.
+        before = self.rules(gid)
+        same_as_web = {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8081, "CidrIpv4": "10.1.0.0/16"}
+        with self.assertEc2Error("InvalidPermission.Duplicate"):
+            self.ec2.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+                {"SecurityGroupRuleId": tls, "SecurityGroupRule": same_as_web}])
+        with self.assertEc2Error("InvalidSecurityGroupRuleId.NotFound"):
+            self.ec2.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+                {"SecurityGroupRuleId": "sgr-0123456789abcdef0", "SecurityGroupRule": same_as_web}])
+        with self.assertEc2Error("InvalidParameterValue"):
+            self.ec2.modify_security_group_rules(GroupId=gid, SecurityGroupRules=[
+                {"SecurityGroupRuleId": web, "SecurityGroupRule": {
+                    "IpProtocol": "tcp", "FromPort": 90, "ToPort": 80, "CidrIpv4": "0.0.0.0/0"}}])
+        self.assertEqual(self.rules(gid), before)
+
+    def test_referenced_group_name_filters(self):
+        gid = self.sg()
+        source_name = uniq("source")
+        source = self.sg(name=source_name)
+        self.ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": source}]}])
+        self.ec2.authorize_security_group_egress(GroupId=gid, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 6379, "ToPort": 6379, "UserIdGroupPairs": [{"GroupId": source}]}])
+        for name in ("ip-permission.group-name", "egress.ip-permission.group-name"):
+            got = self.ec2.describe_security_groups(Filters=[
+                {"Name": name, "Values": [source_name]}, {"Name": "vpc-id", "Values": [self.vpc_id]}])["SecurityGroups"]
+            self.assertEqual([g["GroupId"] for g in got], [gid], name)
+            self.assertNotIn("_ReferencedGroupNames", got[0])
+
     def test_rules_of_group_in_other_region_not_visible(self):
         gid = self.sg()
         with self.assertEc2Error("InvalidGroup.NotFound"):

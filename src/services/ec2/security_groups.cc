@@ -369,6 +369,128 @@ json revoke(CallContext& ctx, const json& request, bool egress) {
   return out;
 }
 
+// The rules of `group` in one direction a request names by SecurityGroupRuleId, in request
+// order. Fails InvalidSecurityGroupRuleId.NotFound for an id not among them.
+std::vector<json> rules_by_id(CallContext& ctx, const json& group, bool egress, const json& ids) {
+  std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
+  std::vector<json> out;
+  for (const json& id : ids) {
+    auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) {
+      return r["SecurityGroupRuleId"] == id && r.value("IsEgress", false) == egress;
+    });
+    if (it == existing.end()) {
+      fail("InvalidSecurityGroupRuleId.NotFound",
+           "The security group rule ID '" + id.get<std::string>() + "' does not exist");
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+// UpdateSecurityGroupRuleDescriptions{Ingress,Egress}: sets the description of rules named by
+// their permission (a rule given without a description loses its description, as on AWS) or by
+// SecurityGroupRuleDescriptions; nothing changes when any of them does not exist.
+json update_rule_descriptions(CallContext& ctx, const json& request, bool egress) {
+  json group = target_group(ctx, request);
+  std::vector<json> changed;
+  if (request.contains("SecurityGroupRuleDescriptions") && !request["SecurityGroupRuleDescriptions"].empty()) {
+    json ids = json::array();
+    for (const json& d : request["SecurityGroupRuleDescriptions"]) ids.push_back(str(d, "SecurityGroupRuleId"));
+    changed = rules_by_id(ctx, group, egress, ids);
+    for (size_t i = 0; i < changed.size(); ++i) {
+      const json& given = request["SecurityGroupRuleDescriptions"][i];
+      changed[i].erase("Description");
+      copy_rule_description(given, changed[i]);
+    }
+  } else {
+    std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
+    for (const json& wanted : expand_permissions(ctx, group, permissions_of(request), egress)) {
+      auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) { return same_rule(wanted, r); });
+      if (it == existing.end()) fail("InvalidPermission.NotFound", "The specified rule does not exist in this security group.");
+      json rule = *it;
+      rule.erase("Description");
+      if (wanted.contains("Description")) rule["Description"] = wanted["Description"];
+      changed.push_back(std::move(rule));
+    }
+  }
+  for (const json& rule : changed) save(ctx, kinds::kSecurityGroupRule, rule["SecurityGroupRuleId"].get<std::string>(), rule);
+  refresh_permissions(ctx, group);
+  return {{"Return", true}};
+}
+
+// The IpPermission a ModifySecurityGroupRules SecurityGroupRuleRequest describes.
+json permission_of_rule_request(const json& r) {
+  json perm = {{"IpProtocol", str(r, "IpProtocol", "")}};
+  if (r.contains("FromPort")) perm["FromPort"] = r["FromPort"];
+  if (r.contains("ToPort")) perm["ToPort"] = r["ToPort"];
+  json peer = json::object();
+  if (r.contains("Description")) peer["Description"] = r["Description"];
+  int peers = 0;
+  if (r.contains("CidrIpv4")) {
+    peer["CidrIp"] = r["CidrIpv4"];
+    perm["IpRanges"] = json::array({peer});
+    ++peers;
+  }
+  if (r.contains("CidrIpv6")) {
+    peer["CidrIpv6"] = r["CidrIpv6"];
+    perm["Ipv6Ranges"] = json::array({peer});
+    ++peers;
+  }
+  if (r.contains("PrefixListId")) {
+    peer["PrefixListId"] = r["PrefixListId"];
+    perm["PrefixListIds"] = json::array({peer});
+    ++peers;
+  }
+  if (r.contains("ReferencedGroupId")) {
+    peer["GroupId"] = r["ReferencedGroupId"];
+    perm["UserIdGroupPairs"] = json::array({peer});
+    ++peers;
+  }
+  if (peers != 1) {
+    fail("InvalidParameterCombination",
+         "A security group rule needs exactly one of CidrIpv4, CidrIpv6, PrefixListId and ReferencedGroupId");
+  }
+  return perm;
+}
+
+// ModifySecurityGroupRules: replaces what each named rule allows (protocol, ports, peer,
+// description), keeping its id, direction and tags; validated as AuthorizeSecurityGroup* is,
+// all or nothing.
+json modify_security_group_rules(CallContext& ctx, const json& request) {
+  json group = require(ctx, kinds::kSecurityGroup, request["GroupId"].get<std::string>());
+  std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
+  std::vector<json> replaced;
+  for (const json& update : request.value("SecurityGroupRules", json::array())) {
+    std::string id = str(update, "SecurityGroupRuleId");
+    auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) { return r["SecurityGroupRuleId"] == id; });
+    if (it == existing.end()) {
+      fail("InvalidSecurityGroupRuleId.NotFound", "The security group rule ID '" + id + "' does not exist");
+    }
+    if (!update.contains("SecurityGroupRule")) {
+      fail("MissingParameter", "The request must contain the parameter SecurityGroupRule");
+    }
+    bool egress = it->value("IsEgress", false);
+    json rule = expand_permissions(ctx, group, json::array({permission_of_rule_request(update["SecurityGroupRule"])}),
+                                   egress)
+                    .front();
+    rule["SecurityGroupRuleId"] = id;
+    rule["SecurityGroupRuleArn"] = (*it)["SecurityGroupRuleArn"];
+    rule["Tags"] = (*it).value("Tags", json::array());
+    *it = rule;
+    replaced.push_back(rule);
+  }
+  for (size_t i = 0; i < existing.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (same_rule(existing[i], existing[j])) {
+        fail("InvalidPermission.Duplicate", "the specified rule \"" + describe_rule(existing[i]) + "\" already exists");
+      }
+    }
+  }
+  for (const json& rule : replaced) save(ctx, kinds::kSecurityGroupRule, rule["SecurityGroupRuleId"].get<std::string>(), rule);
+  refresh_permissions(ctx, group);
+  return {{"Return", true}};
+}
+
 json create_security_group(CallContext& ctx, const json& request) {
   std::string name = request["GroupName"].get<std::string>();
   std::string description = request["Description"].get<std::string>();
@@ -422,6 +544,7 @@ const FilterTable& group_filters() {
       {"ip-permission.to-port", field("IpPermissions[].ToPort")},
       {"ip-permission.protocol", field("IpPermissions[].IpProtocol")},
       {"ip-permission.group-id", field("IpPermissions[].UserIdGroupPairs[].GroupId")},
+      {"ip-permission.group-name", field("_ReferencedGroupNames.Ingress")},
       {"ip-permission.user-id", field("IpPermissions[].UserIdGroupPairs[].UserId")},
       {"ip-permission.prefix-list-id", field("IpPermissions[].PrefixListIds[].PrefixListId")},
       {"egress.ip-permission.cidr", field("IpPermissionsEgress[].IpRanges[].CidrIp")},
@@ -430,6 +553,7 @@ const FilterTable& group_filters() {
       {"egress.ip-permission.to-port", field("IpPermissionsEgress[].ToPort")},
       {"egress.ip-permission.protocol", field("IpPermissionsEgress[].IpProtocol")},
       {"egress.ip-permission.group-id", field("IpPermissionsEgress[].UserIdGroupPairs[].GroupId")},
+      {"egress.ip-permission.group-name", field("_ReferencedGroupNames.Egress")},
       {"egress.ip-permission.user-id", field("IpPermissionsEgress[].UserIdGroupPairs[].UserId")},
       {"egress.ip-permission.prefix-list-id", field("IpPermissionsEgress[].PrefixListIds[].PrefixListId")},
   };
@@ -451,8 +575,23 @@ json describe_security_groups(CallContext& ctx, const json& request) {
     }
     effective["GroupIds"] = ids;
   }
+  // The *.ip-permission.group-name filters match the names of referenced groups, which the
+  // pairs do not carry; they are added under a member the output shape does not have.
+  auto names_of_referenced = [&ctx](json group) {
+    for (const auto& [direction, member] : {std::pair{"Ingress", "IpPermissions"}, {"Egress", "IpPermissionsEgress"}}) {
+      json names = json::array();
+      for (const json& perm : group.value(member, json::array())) {
+        for (const json& pair : perm.value("UserIdGroupPairs", json::array())) {
+          if (auto peer = find(ctx, kinds::kSecurityGroup, pair.value("GroupId", ""))) names.push_back((*peer)["GroupName"]);
+        }
+      }
+      group["_ReferencedGroupNames"][direction] = names;
+    }
+    return group;
+  };
   return describe_stored(ctx, effective,
-                         DescribeSpec{kinds::kSecurityGroup, "GroupIds", "GroupId", "SecurityGroups", group_filters()});
+                         DescribeSpec{kinds::kSecurityGroup, "GroupIds", "GroupId", "SecurityGroups", group_filters(),
+                                      names_of_referenced});
 }
 
 json describe_security_group_rules(CallContext& ctx, const json& request) {
@@ -505,6 +644,11 @@ void add_security_group_actions(ActionTable& table) {
   table["AuthorizeSecurityGroupEgress"] = {[](CallContext& c, const json& r) { return authorize(c, r, true); }, true};
   table["RevokeSecurityGroupIngress"] = {[](CallContext& c, const json& r) { return revoke(c, r, false); }, true};
   table["RevokeSecurityGroupEgress"] = {[](CallContext& c, const json& r) { return revoke(c, r, true); }, true};
+  table["UpdateSecurityGroupRuleDescriptionsIngress"] = {
+      [](CallContext& c, const json& r) { return update_rule_descriptions(c, r, false); }, true};
+  table["UpdateSecurityGroupRuleDescriptionsEgress"] = {
+      [](CallContext& c, const json& r) { return update_rule_descriptions(c, r, true); }, true};
+  table["ModifySecurityGroupRules"] = {modify_security_group_rules, true};
 }
 
 }  // namespace stratus::ec2
