@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "common/network_defaults.h"
 #include "net/netns.h"
@@ -144,8 +145,15 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr&
   std::vector<std::string> args = {"--port=0", "--interface=st*", "--bind-dynamic", "--except-interface=lo",
                                    "--dhcp-hostsfile=" + hosts.string(),
                                    "--dhcp-leasefile=" + file(vpc_id, "dhcp.leases").string(), "--dhcp-authoritative",
-                                   "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2),
-                                   "--domain=" + domain, "--log-facility=" + file(vpc_id, "dhcp.log").string()};
+                                   "--log-facility=" + file(vpc_id, "dhcp.log").string()};
+  // The options set_dhcp_options() recorded (one argument per line), else the VPC's defaults.
+  std::ifstream options(file(vpc_id, "dhcp.options"));
+  if (options) {
+    for (std::string arg; std::getline(options, arg);) args.push_back(arg);
+  } else {
+    args.push_back("--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2));
+    args.push_back("--domain=" + domain);
+  }
   std::ifstream in(file(vpc_id, "dhcp.ranges"));
   std::string subnet_id, cidr_text;
   while (in >> subnet_id >> cidr_text) {
@@ -155,6 +163,26 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr&
     args.push_back("--dhcp-option=tag:" + subnet_id + ",option:router," + format_ipv4(cidr->base + 1));
   }
   return ensure_dnsmasq(vpc_id, pid_file, args);
+}
+
+Result<bool> VpcNetwork::set_dhcp_options(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr,
+                                          const DhcpOptions& options) {
+  std::string wanted;
+  for (const std::string& arg : dhcp_option_args(options)) wanted += arg + "\n";
+  fs::path path = file(vpc_id, "dhcp.options");
+  std::ifstream in(path);
+  std::stringstream current;
+  current << in.rdbuf();
+  if (in && current.str() == wanted) return true;
+  {
+    std::ofstream out(path.string() + ".tmp", std::ios::trunc);
+    out << wanted;
+    if (!out) return ApiError{"InternalError", "cannot write " + path.string()};
+  }
+  fs::rename(path.string() + ".tmp", path);
+  // A running server takes them by restarting; one not started yet reads them when it starts.
+  if (live_pid(file(vpc_id, "dhcp.pid")) == 0) return true;
+  return restart_dhcp(vpc_id, vpc_cidr, "");
 }
 
 Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port) {

@@ -17,6 +17,7 @@
 #include "common/cidr.h"
 #include "common/result.h"
 #include "compute/process_runner.h"
+#include "net/dhcp_options.h"
 #include "net/firewall_ruleset.h"
 #include "net/interface_routes.h"
 
@@ -51,6 +52,10 @@ class VpcNetwork {
   // the subnet is new to it. Idempotent. REQUIRES: ensure_vpc() for the VPC.
   Result<bool> ensure_subnet(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& subnet_id,
                              const Ipv4Cidr& subnet_cidr, const std::string& domain);
+  // Makes the VPC's DHCP server hand out `options` (kept in VPC.dhcp.options), restarting it
+  // when they change so that clients get them on their next lease. Until the first call the
+  // server hands out the VPC resolver and `domain` of ensure_subnet(). REQUIRES: ensure_vpc().
+  Result<bool> set_dhcp_options(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const DhcpOptions& options);
   // Creates the port's routed tap (the gateway of `subnet_cidr` on it, proxy ARP, a route to
   // the port's address), reserves its address for its MAC in DHCP and its name in DNS.
   // Idempotent. REQUIRES: ensure_subnet() for the subnet.

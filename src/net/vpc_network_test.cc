@@ -157,5 +157,29 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
   EXPECT_EQ(shell_output("ip -n " + ns + " route show table all proto 248"), "");
 }
 
+// New DHCP options restart the VPC's DHCP server with them; the same ones change nothing.
+TEST_F(VpcNetworkTest, DhcpOptionsRestartTheDhcpServer) {
+  auto vpc_cidr = *Ipv4Cidr::parse("10.0.0.0/16");
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, "subnet-0123456789abcdef0", *Ipv4Cidr::parse("10.0.1.0/24"),
+                                     "ec2.internal")
+                  .ok());
+  fs::path pid_file = state_.path() / (vpc_ + ".dhcp.pid");
+  auto cmdline = [&] {
+    std::string text = shell_output("tr '\\0' ' ' < /proc/" + std::to_string(pid_in(pid_file)) + "/cmdline");
+    return text;
+  };
+  EXPECT_NE(cmdline().find("option:dns-server,10.0.0.2"), std::string::npos);
+  pid_t before = pid_in(pid_file);
+  DhcpOptions corp{"corp.example", {"10.0.0.2", "192.0.2.53"}, {}, {}, ""};
+  ASSERT_TRUE(network_.set_dhcp_options(vpc_, vpc_cidr, corp).ok());
+  EXPECT_NE(pid_in(pid_file), before);
+  EXPECT_NE(cmdline().find("option:domain-name,corp.example"), std::string::npos) << cmdline();
+  EXPECT_NE(cmdline().find("option:dns-server,10.0.0.2,192.0.2.53"), std::string::npos) << cmdline();
+  pid_t after = pid_in(pid_file);
+  ASSERT_TRUE(network_.set_dhcp_options(vpc_, vpc_cidr, corp).ok());
+  EXPECT_EQ(pid_in(pid_file), after);
+}
+
 }  // namespace
 }  // namespace stratus::net

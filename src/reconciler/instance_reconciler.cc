@@ -13,6 +13,7 @@
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
 #include "reconciler/vpc_firewalls.h"
+#include "reconciler/vpc_dhcp_options.h"
 #include "reconciler/vpc_interface_routes.h"
 
 namespace stratus::reconciler {
@@ -146,6 +147,11 @@ Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
   if (!firewall.ok()) return firewall;
   auto routes = network_.set_interface_routes(vpc_id, interface_routes_[vpc_id]);
   if (!routes.ok()) return routes;
+  auto cidr = network_cidr_.find(vpc_id);
+  if (cidr != network_cidr_.end()) {
+    auto dhcp = network_.set_dhcp_options(vpc_id, cidr->second, dhcp_options_[vpc_id]);
+    if (!dhcp.ok()) return dhcp;
+  }
   return network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
 }
 
@@ -157,6 +163,7 @@ void InstanceReconciler::reconcile_once() {
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables);
     interface_routes_ = vpc_interface_routes(*txn, tables);
+    dhcp_options_ = vpc_dhcp_options(*txn);
   }
   published_.clear();
   for (const store::Record& record : records) {
@@ -246,6 +253,15 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
   std::string domain = private_dns_domain(region);
   auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain);
   if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
+  network_cidr_[vpc_id] = vpc_cidr;
+  // Before the DHCP server (re)starts for a subnet, so that a first lease has them.
+  net::DhcpOptions dhcp;
+  {
+    auto txn = store_.begin_read();
+    dhcp = vpc_dhcp_options(*txn)[vpc_id];
+  }
+  auto options = network_.set_dhcp_options(vpc_id, vpc_cidr, dhcp);
+  if (!options.ok()) throw std::runtime_error(options.error().message);
   for (const AttachedPort& p : ports) {
     auto subnet_cidr = *Ipv4Cidr::parse(subnets[p.subnet_id]["CidrBlock"].get<std::string>());
     for (auto step : {network_.ensure_subnet(vpc_id, vpc_cidr, p.subnet_id, subnet_cidr, domain),

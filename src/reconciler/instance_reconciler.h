@@ -98,6 +98,8 @@ class InstanceReconciler {
   std::map<std::string, net::VpcFirewall> firewalls_;
   // VPC -> its router's interface routes, likewise.
   std::map<std::string, net::VpcInterfaceRoutes> interface_routes_;
+  std::map<std::string, net::DhcpOptions> dhcp_options_;  // VPC id -> what its DHCP server hands out
+  std::map<std::string, Ipv4Cidr> network_cidr_;          // VPC id -> its CIDR, for VPCs plumbed by this process
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};

@@ -6,7 +6,9 @@ own internet gateway and route, serving HTTP on 8080 (allowed by its group) and 
 allowed). `a` cannot reach `b`'s private address; the host reaches `b`'s public 8080 but not
 9090. Then the host "loses power" (server, VMs, dnsmasq and namespaces gone, data kept): the
 restarted server reports both instances stopped, and starting them rebuilds namespaces, taps,
-DHCP, NAT and firewall from the store: the same checks hold. Needs root, QEMU, the base image."""
+DHCP, NAT and firewall from the store: the same checks hold. In between, `b`'s VPC gets a DHCP
+options set, which `b` takes on its next lease and again after the restart. Needs root, QEMU, the
+base image."""
 
 import subprocess
 import unittest
@@ -47,6 +49,17 @@ class VpcIsolationTest(VmTestCase):
         across = self.ssh(a, "curl -s -m 3 -o /dev/null -w '%%{http_code}' http://%s:8080/name" % b["PrivateIpAddress"])
         self.assertNotEqual(across.stdout.strip(), "200", "an instance reached another VPC's private address")
 
+    def resolv_conf(self, instance):
+        return self.ssh(instance, "cat /etc/resolv.conf").stdout
+
+    def check_dhcp_options(self, b_id):
+        """b's VPC hands out its DHCP options set: domain name and both name servers."""
+        b = self.describe(b_id)
+        self.wait_for(lambda: "search corp.example" in self.resolv_conf(b) and
+                      "nameserver 192.0.2.53" in self.resolv_conf(b), 120,
+                      "the guest did not get the VPC's DHCP options on its lease")
+        self.assertIn("nameserver 172.31.0.2", self.resolv_conf(b))  # AmazonProvidedDNS: the VPC resolver
+
     def test_overlapping_vpcs_stay_apart_and_come_back_after_a_host_restart(self):
         self.create_key("iso")
         image = self.base_image()
@@ -76,6 +89,16 @@ class VpcIsolationTest(VmTestCase):
             self.waiter("instance_running", i)
         self.check(a_id, b_id)
 
+        # A DHCP options set reaches b on its next lease (here: the interface brought down and up).
+        self.assertNotIn("corp.example", self.resolv_conf(self.describe(b_id)))
+        options = self.ec2.create_dhcp_options(DhcpConfigurations=[
+            {"Key": "domain-name", "Values": ["corp.example"]},
+            {"Key": "domain-name-servers", "Values": ["AmazonProvidedDNS", "192.0.2.53"]}])["DhcpOptions"]
+        self.ec2.associate_dhcp_options(DhcpOptionsId=options["DhcpOptionsId"], VpcId=vpc)
+        self.ssh(self.describe(b_id), "sudo systemd-run --collect sh -c 'ifdown eth0; ifup eth0'")
+        self.check_dhcp_options(b_id)
+        self.assertNotIn("corp.example", self.resolv_conf(self.describe(a_id)))  # a's VPC kept its set
+
         # A power cut loses what the guests had not written back (here: sshd's host keys, seen
         # missing after a cut); that is the guests' business, not what this test is about.
         for i in (a_id, b_id):
@@ -88,6 +111,7 @@ class VpcIsolationTest(VmTestCase):
         for i in (a_id, b_id):
             self.waiter("instance_running", i)
         self.check(a_id, b_id)
+        self.check_dhcp_options(b_id)  # a fresh boot's first lease
 
 
 if __name__ == "__main__":

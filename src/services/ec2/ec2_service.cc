@@ -5,6 +5,7 @@
 #include "common/timestamp.h"
 #include "services/ec2/addresses.h"
 #include "services/ec2/default_vpc.h"
+#include "services/ec2/dhcp_options.h"
 #include "services/ec2/idempotency.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
@@ -27,6 +28,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   for (size_t i = 0; i < catalog.regions().size(); ++i) region_ready_[i] = false;
   add_region_info_actions(actions_);
   add_vpc_actions(actions_);
+  add_dhcp_options_actions(actions_);
   add_subnet_actions(actions_);
   add_internet_gateway_actions(actions_);
   add_route_table_actions(actions_);

@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/network_defaults.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/dhcp_options.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/network_acls.h"
 #include "services/ec2/resources.h"
@@ -115,33 +116,7 @@ json modify_vpc_attribute(CallContext& ctx, const json& request) {
   return json::object();
 }
 
-json describe_dhcp_options(CallContext& ctx, const json& request) {
-  static const FilterTable filters = {{"dhcp-options-id", field("DhcpOptionsId")},
-                                      {"key", field("DhcpConfigurations[].Key")},
-                                      {"value", field("DhcpConfigurations[].Values[].Value")},
-                                      {"owner-id", field("OwnerId")}};
-  return describe_stored(ctx, request,
-                         DescribeSpec{kinds::kDhcpOptions, "DhcpOptionsIds", "DhcpOptionsId", "DhcpOptions", filters});
-}
-
 }  // namespace
-
-std::string default_dhcp_options(CallContext& ctx) {
-  for (const json& options : list(ctx, kinds::kDhcpOptions)) {
-    if (options.value("_Default", false)) return options["DhcpOptionsId"].get<std::string>();
-  }
-  std::string id = new_resource_id("dopt");
-  std::string domain = private_dns_domain(ctx.region);
-  save(ctx, kinds::kDhcpOptions, id,
-       {{"DhcpOptionsId", id},
-        {"OwnerId", ctx.account_id},
-        {"_Default", true},
-        {"DhcpConfigurations",
-         json::array({{{"Key", "domain-name"}, {"Values", json::array({{{"Value", domain}}})}},
-                      {{"Key", "domain-name-servers"}, {"Values", json::array({{{"Value", "AmazonProvidedDNS"}}})}}})},
-        {"Tags", json::array()}});
-  return id;
-}
 
 json create_vpc_resources(CallContext& ctx, const std::string& cidr, bool is_default, const json& tags) {
   std::string id = new_resource_id("vpc");
@@ -172,7 +147,6 @@ void add_vpc_actions(ActionTable& table) {
   table["DescribeVpcs"] = {describe_vpcs, false};
   table["DescribeVpcAttribute"] = {describe_vpc_attribute, false};
   table["ModifyVpcAttribute"] = {modify_vpc_attribute, true};
-  table["DescribeDhcpOptions"] = {describe_dhcp_options, false};
 }
 
 }  // namespace stratus::ec2

@@ -11,11 +11,7 @@ namespace stratus::ec2 {
 // Creates a VPC with `cidr` (already validated) and its implicit resources. Returns the VPC.
 json create_vpc_resources(CallContext& ctx, const std::string& cidr, bool is_default, const json& tags);
 
-// The default DHCP options set of the call's region (created on first use). Returns its id.
-std::string default_dhcp_options(CallContext& ctx);
-
-// Registers CreateVpc, DeleteVpc, DescribeVpcs, DescribeVpcAttribute, ModifyVpcAttribute
-// and DescribeDhcpOptions.
+// Registers CreateVpc, DeleteVpc, DescribeVpcs, DescribeVpcAttribute and ModifyVpcAttribute.
 void add_vpc_actions(ActionTable& table);
 
 }  // namespace stratus::ec2
