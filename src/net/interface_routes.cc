@@ -12,7 +12,7 @@ std::string interface_route_batch(const VpcInterfaceRoutes& routes) {
     const InterfaceRouteTable& table = routes.tables[i];
     const std::string number = std::to_string(kFirstInterfaceRouteTable + static_cast<int>(i));
     const std::string suffix = " table " + number + " proto " + protocol + "\n";
-    out += "route add throw " + routes.vpc_cidr + suffix;
+    for (const std::string& cidr : routes.vpc_cidrs) out += "route add throw " + cidr + suffix;
     for (const InterfaceRoute& route : table.routes) {
       if (route.next_hop.empty()) {
         out += "route add blackhole " + route.destination + suffix;

@@ -30,7 +30,7 @@ struct InterfaceRouteTable {
 
 // Everything a VPC router routes to interfaces.
 struct VpcInterfaceRoutes {
-  std::string vpc_cidr;  // thrown back to the main table in every table
+  std::vector<std::string> vpc_cidrs;  // the VPC's IPv4 CIDRs, thrown back to the main table in every table
   std::vector<InterfaceRouteTable> tables;
   bool operator==(const VpcInterfaceRoutes&) const = default;
 };

@@ -6,12 +6,12 @@ namespace stratus::net {
 namespace {
 
 TEST(InterfaceRouteBatchTest, NothingToRouteStillFlushes) {
-  EXPECT_EQ(interface_route_batch({"172.31.0.0/16", {}}),
+  EXPECT_EQ(interface_route_batch({{"172.31.0.0/16"}, {}}),
             "rule flush pref 1000\nroute flush table all proto 248\n");
 }
 
 TEST(InterfaceRouteBatchTest, TablePerRouteTableRulePerPortLocalThrownBack) {
-  VpcInterfaceRoutes routes{"172.31.0.0/16",
+  VpcInterfaceRoutes routes{{"172.31.0.0/16"},
                             {{{"steni-a", "steni-b"}, {{"0.0.0.0/0", "172.31.1.9", "steni-nat"}}},
                              {{"steni-c"}, {{"10.9.0.0/16", "", ""}}}}};
   EXPECT_EQ(interface_route_batch(routes),
@@ -27,10 +27,12 @@ TEST(InterfaceRouteBatchTest, TablePerRouteTableRulePerPortLocalThrownBack) {
 }
 
 TEST(InterfaceRouteBatchTest, TheTargetItselfFollowsTheMainTable) {
-  VpcInterfaceRoutes routes{"10.0.0.0/16", {{{"steni-nat", "steni-a"}, {{"0.0.0.0/0", "10.0.1.9", "steni-nat"}}}}};
+  VpcInterfaceRoutes routes{{"10.0.0.0/16", "100.64.0.0/16"}, {{{"steni-nat", "steni-a"}, {{"0.0.0.0/0", "10.0.1.9", "steni-nat"}}}}};
   std::string batch = interface_route_batch(routes);
   EXPECT_NE(batch.find("rule add iif steni-a lookup 1000"), std::string::npos);
   EXPECT_EQ(batch.find("rule add iif steni-nat"), std::string::npos);
+  // Every CIDR of the VPC (secondary ones too) stays local: thrown back to the main table.
+  EXPECT_NE(batch.find("route add throw 100.64.0.0/16 table 1000"), std::string::npos);
 }
 
 }  // namespace

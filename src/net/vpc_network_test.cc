@@ -125,7 +125,7 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
   ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, nat).ok());
   ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, app).ok());
 
-  VpcInterfaceRoutes through_nat{"10.0.0.0/16", {{{app_tap, nat_tap}, {{"0.0.0.0/0", nat.ip, nat_tap}}}}};
+  VpcInterfaceRoutes through_nat{{"10.0.0.0/16"}, {{{app_tap, nat_tap}, {{"0.0.0.0/0", nat.ip, nat_tap}}}}};
   ASSERT_TRUE(network_.set_interface_routes(vpc_, through_nat).ok());
   std::string rules = shell_output("ip -n " + ns + " rule show pref 1000");
   EXPECT_NE(rules.find("iif " + app_tap + " lookup 1000"), std::string::npos) << rules;
@@ -137,7 +137,7 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
   // A target without a tap yet: dropped, and applied again by the next call once it exists.
   Port late{"eni-0123456789abcdef2", "02:00:0a:00:01:0c", "10.0.1.12", "ip-10-0-1-12"};
   std::string late_tap = VpcNetwork::tap_name(late.eni_id);
-  VpcInterfaceRoutes through_late{"10.0.0.0/16", {{{app_tap}, {{"0.0.0.0/0", late.ip, late_tap}}}}};
+  VpcInterfaceRoutes through_late{{"10.0.0.0/16"}, {{{app_tap}, {{"0.0.0.0/0", late.ip, late_tap}}}}};
   ASSERT_TRUE(network_.set_interface_routes(vpc_, through_late).ok());
   EXPECT_NE(shell_output("ip -n " + ns + " route show table 1000").find("blackhole default"), std::string::npos);
   ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, late).ok());
@@ -147,12 +147,12 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
 
   // Another VpcNetwork (stratus restarted) replaces what the namespace has, not what it remembers.
   VpcNetwork restarted{runner_, state_.path()};
-  VpcInterfaceRoutes dropped{"10.0.0.0/16", {{{app_tap}, {{"10.9.0.0/16", "", ""}}}}};
+  VpcInterfaceRoutes dropped{{"10.0.0.0/16"}, {{{app_tap}, {{"10.9.0.0/16", "", ""}}}}};
   ASSERT_TRUE(restarted.set_interface_routes(vpc_, dropped).ok());
   table = shell_output("ip -n " + ns + " route show table 1000");
   EXPECT_EQ(table.find("default"), std::string::npos) << table;
   EXPECT_NE(table.find("blackhole 10.9.0.0/16"), std::string::npos) << table;
-  ASSERT_TRUE(restarted.set_interface_routes(vpc_, {"10.0.0.0/16", {}}).ok());
+  ASSERT_TRUE(restarted.set_interface_routes(vpc_, {{"10.0.0.0/16"}, {}}).ok());
   EXPECT_EQ(shell_output("ip -n " + ns + " rule show pref 1000"), "");
   EXPECT_EQ(shell_output("ip -n " + ns + " route show table all proto 248"), "");
 }

@@ -8,8 +8,12 @@ using nlohmann::json;
 
 std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn,
                                                                      const RouteTableLookup& tables) {
-  std::map<std::string, std::string> vpc_cidrs;
-  for (const store::Record& vpc : txn.list("vpc", std::nullopt)) vpc_cidrs[vpc.id] = vpc.doc.value("CidrBlock", "");
+  std::map<std::string, std::vector<std::string>> vpc_cidrs;  // primary and secondary IPv4 CIDRs
+  for (const store::Record& vpc : txn.list("vpc", std::nullopt)) {
+    for (const json& a : vpc.doc.value("CidrBlockAssociationSet", json::array())) {
+      vpc_cidrs[vpc.id].push_back(a.value("CidrBlock", ""));
+    }
+  }
   // Every interface with a port: its address and tap (route targets), its subnet and VPC.
   struct Port {
     std::string tap, ip, subnet_id, vpc_id;
@@ -28,7 +32,7 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
   std::map<std::string, std::map<std::string, net::InterfaceRouteTable>> by_vpc;  // VPC -> table id -> table
   std::map<std::string, net::VpcInterfaceRoutes> out;
   for (const Port& port : ports) {
-    out[port.vpc_id].vpc_cidr = vpc_cidrs[port.vpc_id];
+    out[port.vpc_id].vpc_cidrs = vpc_cidrs[port.vpc_id];
     const json* table = tables.of(port.subnet_id, port.vpc_id);
     if (table == nullptr) continue;
     std::vector<net::InterfaceRoute> routes;

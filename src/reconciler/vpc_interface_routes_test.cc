@@ -33,7 +33,8 @@ TEST(VpcInterfaceRoutes, SubnetsSendByTheirTablesTargetsWithoutPortsAreBlackhole
     auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
       txn->put({id, kind, "us-east-1", doc});
     };
-    put("vpc-1", "vpc", {{"VpcId", "vpc-1"}, {"CidrBlock", "10.0.0.0/16"}});
+    put("vpc-1", "vpc", {{"VpcId", "vpc-1"}, {"CidrBlock", "10.0.0.0/16"},
+                         {"CidrBlockAssociationSet", {{{"CidrBlock", "10.0.0.0/16"}}, {{"CidrBlock", "100.64.0.0/16"}}}}});
     put("i-nat", "instance", instance("running", "eni-nat", "10.0.1.9", "subnet-public"));
     put("i-app", "instance", instance("pending", "eni-app", "10.0.2.10", "subnet-private"));
     put("i-db", "instance", instance("running", "eni-db", "10.0.3.10", "subnet-data"));
@@ -51,7 +52,7 @@ TEST(VpcInterfaceRoutes, SubnetsSendByTheirTablesTargetsWithoutPortsAreBlackhole
   auto routes = vpc_interface_routes(*txn, RouteTableLookup(*txn));
   ASSERT_EQ(routes.size(), 1u);
   const net::VpcInterfaceRoutes& vpc = routes["vpc-1"];
-  EXPECT_EQ(vpc.vpc_cidr, "10.0.0.0/16");
+  EXPECT_EQ(vpc.vpc_cidrs, (std::vector<std::string>{"10.0.0.0/16", "100.64.0.0/16"}));
   ASSERT_EQ(vpc.tables.size(), 1u);
   EXPECT_EQ(vpc.tables[0].taps, std::vector<std::string>{tap("eni-app")});
   EXPECT_EQ(vpc.tables[0].routes,

@@ -215,5 +215,76 @@ class VpcTest(StratusTestCase):
             self.ec2.delete_vpc(VpcId=vpc_id)
 
 
+class SecondaryCidrTest(StratusTestCase):
+    """AssociateVpcCidrBlock / DisassociateVpcCidrBlock: subnets in a secondary CIDR, local routes
+    in every table, AWS's restrictions, no state change on failure."""
+
+    def vpc(self, vpc_id):
+        return self.ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+
+    def local_routes(self, vpc_id):
+        tables = self.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+        return [sorted(r["DestinationCidrBlock"] for r in t["Routes"] if r.get("GatewayId") == "local") for t in tables]
+
+    def test_associate_use_and_disassociate(self):
+        vpc_id = self.make_vpc("10.80.0.0/16")
+        custom = self.ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        self.addCleanup(self.ec2.delete_route_table, RouteTableId=custom)
+        r = self.ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock="100.64.0.0/16")
+        self.assertEqual(r["VpcId"], vpc_id)
+        association = r["CidrBlockAssociation"]
+        self.assertEqual(association["CidrBlock"], "100.64.0.0/16")
+        self.assertEqual(association["CidrBlockState"]["State"], "associated")
+        vpc = self.vpc(vpc_id)
+        self.assertEqual(vpc["CidrBlock"], "10.80.0.0/16")
+        self.assertEqual([a["CidrBlock"] for a in vpc["CidrBlockAssociationSet"]], ["10.80.0.0/16", "100.64.0.0/16"])
+        self.assertEqual(self.local_routes(vpc_id), [["10.80.0.0/16", "100.64.0.0/16"]] * 2)
+        found = self.ec2.describe_vpcs(Filters=[{"Name": "cidr-block-association.cidr-block",
+                                                 "Values": ["100.64.0.0/16"]}])["Vpcs"]
+        self.assertEqual([v["VpcId"] for v in found], [vpc_id])
+        # A subnet may live in the secondary CIDR; the secondary cannot go while it is there.
+        subnet = self.ec2.create_subnet(VpcId=vpc_id, CidrBlock="100.64.1.0/24")["Subnet"]["SubnetId"]
+        with self.assertEc2Error("DependencyViolation"):
+            self.ec2.disassociate_vpc_cidr_block(AssociationId=association["AssociationId"])
+        self.ec2.delete_subnet(SubnetId=subnet)
+        out = self.ec2.disassociate_vpc_cidr_block(AssociationId=association["AssociationId"])
+        self.assertEqual(out["CidrBlockAssociation"]["CidrBlockState"]["State"], "disassociated")
+        self.assertEqual([a["CidrBlock"] for a in self.vpc(vpc_id)["CidrBlockAssociationSet"]], ["10.80.0.0/16"])
+        self.assertEqual(self.local_routes(vpc_id), [["10.80.0.0/16"]] * 2)
+        with self.assertEc2Error("InvalidSubnet.Range"):
+            self.ec2.create_subnet(VpcId=vpc_id, CidrBlock="100.64.1.0/24")
+
+    def test_refusals_change_nothing(self):
+        vpc_id = self.make_vpc("10.81.0.0/16")
+        primary = self.vpc(vpc_id)["CidrBlockAssociationSet"][0]["AssociationId"]
+        before = self.vpc(vpc_id)
+        cases = [
+            ("10.81.128.0/17", "InvalidVpc.Range"),     # overlaps the primary
+            ("10.82.0.0/15", "InvalidVpc.Range"),       # larger than /16
+            ("10.82.0.0/29", "InvalidVpc.Range"),       # smaller than /28
+            ("198.19.0.0/16", "InvalidVpc.Range"),      # reserved by AWS
+            ("10.82.0.0/33", "InvalidParameterValue"),
+        ]
+        for cidr, code in cases:
+            with self.subTest(cidr=cidr):
+                with self.assertEc2Error(code):
+                    self.ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock=cidr)
+        with self.assertEc2Error("OperationNotPermitted"):
+            self.ec2.disassociate_vpc_cidr_block(AssociationId=primary)
+        with self.assertEc2Error("InvalidVpcCidrBlockAssociationID.NotFound"):
+            self.ec2.disassociate_vpc_cidr_block(AssociationId="vpc-cidr-assoc-0123456789abcdef0")
+        self.assertEqual(self.vpc(vpc_id), before)
+
+    def test_at_most_five_cidrs(self):
+        vpc_id = self.make_vpc("10.83.0.0/16")
+        for i in range(4):
+            self.ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock="10.%d.0.0/16" % (90 + i))
+        with self.assertEc2Error("CidrLimitExceeded"):
+            self.ec2.associate_vpc_cidr_block(VpcId=vpc_id, CidrBlock="10.95.0.0/16")
+        self.assertEqual(len(self.vpc(vpc_id)["CidrBlockAssociationSet"]), 5)
+        for a in self.vpc(vpc_id)["CidrBlockAssociationSet"][1:]:
+            self.ec2.disassociate_vpc_cidr_block(AssociationId=a["AssociationId"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -143,8 +143,9 @@ TEST_F(Ec2ServiceTest, HugeNetworkAclProtocolIsRefusedInItsBatch) {
 // nor silently truncated.
 TEST_F(Ec2ServiceTest, BadNumbersAreRefused) {
   bootstrap();
+  // In one subnet, so that only the numbers decide what AttachNetworkInterface answers.
   std::string instance = ok("RunInstances", {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1},
-                                             {"MaxCount", 1}})["Instances"][0]["InstanceId"];
+                                             {"MaxCount", 1}, {"SubnetId", subnet_}})["Instances"][0]["InstanceId"];
   std::string eni = ok("CreateNetworkInterface", {{"SubnetId", subnet_}})["NetworkInterface"]["NetworkInterfaceId"];
   auto acl_entry = [&](json changes) {
     json request = {{"NetworkAclId", acl_}, {"RuleNumber", 100}, {"Egress", false},

@@ -5,22 +5,28 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/vpcs.h"
 #include "services/ec2/tags.h"
 
 namespace stratus::ec2 {
 namespace {
 
-json new_route_table(CallContext& ctx, const std::string& vpc_id, const std::string& vpc_cidr, const json& tags) {
+// The local route of one of a VPC's CIDRs.
+json local_route(const std::string& cidr) {
+  return {{"DestinationCidrBlock", cidr}, {"GatewayId", "local"}, {"Origin", "CreateRouteTable"}, {"State", "active"}};
+}
+
+json new_route_table(CallContext& ctx, const std::string& vpc_id, const std::vector<std::string>& vpc_cidrs,
+                     const json& tags) {
   std::string id = new_resource_id("rtb");
+  json routes = json::array();
+  for (const std::string& cidr : vpc_cidrs) routes.push_back(local_route(cidr));
   return {{"RouteTableId", id},
           {"VpcId", vpc_id},
           {"OwnerId", ctx.account_id},
           {"Associations", json::array()},
           {"PropagatingVgws", json::array()},
-          {"Routes", json::array({{{"DestinationCidrBlock", vpc_cidr},
-                                   {"GatewayId", "local"},
-                                   {"Origin", "CreateRouteTable"},
-                                   {"State", "active"}}})},
+          {"Routes", routes},
           {"Tags", tags}};
 }
 
@@ -141,7 +147,7 @@ json present_routes(CallContext& ctx, json table) {
 
 json create_route_table(CallContext& ctx, const json& request) {
   json vpc = require(ctx, kinds::kVpc, request["VpcId"].get<std::string>());
-  json table = new_route_table(ctx, vpc["VpcId"].get<std::string>(), vpc["CidrBlock"].get<std::string>(),
+  json table = new_route_table(ctx, vpc["VpcId"].get<std::string>(), vpc_cidrs(vpc),
                                tags_from_specifications(request, "route-table"));
   save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
   return with_client_token(request, {{"RouteTable", table}});
@@ -306,7 +312,7 @@ json describe_route_tables(CallContext& ctx, const json& request) {
 }  // namespace
 
 std::string create_main_route_table(CallContext& ctx, const std::string& vpc_id, const std::string& vpc_cidr) {
-  json table = new_route_table(ctx, vpc_id, vpc_cidr, json::array());
+  json table = new_route_table(ctx, vpc_id, {vpc_cidr}, json::array());
   std::string id = table["RouteTableId"].get<std::string>();
   table["Associations"].push_back({{"Main", true},
                                    {"RouteTableAssociationId", new_resource_id("rtbassoc")},
@@ -340,6 +346,19 @@ void blackhole_routes_to(CallContext& ctx, const std::string& vpc_id, const std:
       }
     }
     if (changed) save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+  }
+}
+
+void set_local_route(CallContext& ctx, const std::string& vpc_id, const std::string& cidr, bool present) {
+  for (json& table : list_where(ctx, kinds::kRouteTable, "VpcId", vpc_id)) {
+    json kept = json::array();
+    for (const json& route : table["Routes"]) {
+      bool local = route.value("GatewayId", "") == "local" && route.value("DestinationCidrBlock", "") == cidr;
+      if (!local) kept.push_back(route);
+    }
+    if (present) kept.push_back(local_route(cidr));
+    table["Routes"] = kept;
+    save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
   }
 }
 

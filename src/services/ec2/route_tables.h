@@ -15,6 +15,10 @@ std::string create_main_route_table(CallContext& ctx, const std::string& vpc_id,
 void add_route(CallContext& ctx, const std::string& route_table_id, const std::string& destination,
                const std::string& gateway_id);
 
+// Adds (`present`) or removes the local route of `cidr`, one of the VPC's CIDRs, in every
+// route table of the VPC.
+void set_local_route(CallContext& ctx, const std::string& vpc_id, const std::string& cidr, bool present);
+
 // Removes a VPC's main route table. REQUIRES: the VPC is being deleted and has no other tables.
 void delete_main_route_table(CallContext& ctx, const std::string& vpc_id);
 

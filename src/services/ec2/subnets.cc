@@ -9,6 +9,7 @@
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/network_acls.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/vpcs.h"
 #include "services/ec2/tags.h"
 
 namespace stratus::ec2 {
@@ -141,8 +142,9 @@ json create_subnet_in(CallContext& ctx, const json& vpc, const std::string& cidr
     fail("InvalidParameterValue",
          "Value (" + cidr_text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
   }
-  auto vpc_cidr = Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>(), true);
-  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix || !vpc_cidr->contains(*cidr)) {
+  bool inside = false;  // one of the VPC's CIDRs, primary or secondary, holds it
+  for (const std::string& vpc_cidr : vpc_cidrs(vpc)) inside = inside || Ipv4Cidr::parse(vpc_cidr)->contains(*cidr);
+  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix || !inside) {
     fail("InvalidSubnet.Range", "The CIDR '" + cidr_text + "' is invalid.");
   }
   std::string vpc_id = vpc["VpcId"].get<std::string>();

@@ -91,6 +91,93 @@ const std::map<std::string, std::string>& vpc_attributes() {
   return attributes;
 }
 
+// The largest number of IPv4 CIDRs a VPC may have (AWS's default quota, the primary included).
+constexpr size_t kMaxVpcCidrs = 5;
+
+// Ranges a secondary CIDR may not come from, given the primary: AWS keeps 198.19.0.0/16 for
+// itself, and 172.31.0.0/16 (the default VPC range) is not added to VPCs from other private ranges.
+bool restricted_secondary(const Ipv4Cidr& primary, const Ipv4Cidr& wanted) {
+  const Ipv4Cidr reserved = *Ipv4Cidr::parse("198.19.0.0/16");
+  const Ipv4Cidr default_range = *Ipv4Cidr::parse("172.31.0.0/16");
+  if (reserved.overlaps(wanted)) return true;
+  return default_range.overlaps(wanted) && !default_range.overlaps(primary);
+}
+
+json associate_vpc_cidr_block(CallContext& ctx, const json& request) {
+  std::string id = request["VpcId"].get<std::string>();
+  json vpc = require(ctx, kinds::kVpc, id);
+  if (!request.contains("CidrBlock")) {
+    fail("UnsupportedOperation", "This region associates IPv4 CIDR blocks only (CidrBlock); IPv6 and IPAM pools are "
+                                 "not supported");
+  }
+  std::string text = request["CidrBlock"].get<std::string>();
+  auto cidr = Ipv4Cidr::parse(text, true);
+  if (!cidr) {
+    fail("InvalidParameterValue", "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
+  }
+  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix) fail("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
+  std::vector<std::string> existing = vpc_cidrs(vpc);
+  if (existing.size() >= kMaxVpcCidrs) {
+    fail("CidrLimitExceeded", "This network '" + id + "' has met its maximum number of allowed CIDRs: " +
+                                  std::to_string(kMaxVpcCidrs));
+  }
+  for (const std::string& other : existing) {
+    if (Ipv4Cidr::parse(other)->overlaps(*cidr)) {
+      fail("InvalidVpc.Range", "The CIDR '" + text + "' conflicts with another CIDR block of the VPC (" + other + ").");
+    }
+  }
+  if (restricted_secondary(*Ipv4Cidr::parse(existing.front()), *cidr)) {
+    fail("InvalidVpc.Range", "The CIDR '" + text + "' is restricted for the VPC's primary CIDR " + existing.front() + ".");
+  }
+  // Nor may it cover a route's destination in any of the VPC's tables (AWS: it may be smaller).
+  for (const json& table : list_where(ctx, kinds::kRouteTable, "VpcId", id)) {
+    for (const json& route : table["Routes"]) {
+      auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
+      if (destination && route.value("GatewayId", "") != "local" && cidr->contains(*destination)) {
+        fail("InvalidVpc.Range", "The CIDR '" + text + "' is the same as or larger than the destination " +
+                                     destination->str() + " of a route in " + table["RouteTableId"].get<std::string>());
+      }
+    }
+  }
+  json association = {{"AssociationId", new_resource_id("vpc-cidr-assoc")},
+                      {"CidrBlock", cidr->str()},
+                      {"CidrBlockState", {{"State", "associated"}}}};
+  vpc["CidrBlockAssociationSet"].push_back(association);
+  save(ctx, kinds::kVpc, id, vpc);
+  set_local_route(ctx, id, cidr->str(), true);
+  return {{"CidrBlockAssociation", association}, {"VpcId", id}};
+}
+
+json disassociate_vpc_cidr_block(CallContext& ctx, const json& request) {
+  std::string association_id = request["AssociationId"].get<std::string>();
+  for (json& vpc : list(ctx, kinds::kVpc)) {
+    json& set = vpc["CidrBlockAssociationSet"];
+    for (size_t i = 0; i < set.size(); ++i) {
+      if (set[i].value("AssociationId", "") != association_id) continue;
+      std::string vpc_id = vpc["VpcId"].get<std::string>();
+      std::string cidr = set[i].value("CidrBlock", "");
+      if (cidr == vpc.value("CidrBlock", "")) {
+        fail("OperationNotPermitted", "The vpc CIDR block with association ID " + association_id +
+                                          " may not be disassociated. It is the primary IPv4 CIDR block of the VPC");
+      }
+      for (const json& subnet : list_where(ctx, kinds::kSubnet, "VpcId", vpc_id)) {
+        if (Ipv4Cidr::parse(cidr)->overlaps(*Ipv4Cidr::parse(subnet.value("CidrBlock", "")))) {
+          fail("DependencyViolation", "The CIDR '" + cidr + "' of " + vpc_id + " has subnets (" +
+                                          subnet["SubnetId"].get<std::string>() + ") and cannot be disassociated.");
+        }
+      }
+      json association = set[i];
+      association["CidrBlockState"] = {{"State", "disassociated"}};
+      set.erase(i);
+      save(ctx, kinds::kVpc, vpc_id, vpc);
+      set_local_route(ctx, vpc_id, cidr, false);
+      return {{"CidrBlockAssociation", association}, {"VpcId", vpc_id}};
+    }
+  }
+  fail("InvalidVpcCidrBlockAssociationID.NotFound",
+       "The vpc CIDR block association ID '" + association_id + "' does not exist");
+}
+
 json describe_vpc_attribute(CallContext& ctx, const json& request) {
   std::string id = request["VpcId"].get<std::string>();
   json vpc = require(ctx, kinds::kVpc, id);
@@ -141,7 +228,15 @@ json create_vpc_resources(CallContext& ctx, const std::string& cidr, bool is_def
   return vpc;
 }
 
+std::vector<std::string> vpc_cidrs(const json& vpc) {
+  std::vector<std::string> out;
+  for (const json& a : vpc.value("CidrBlockAssociationSet", json::array())) out.push_back(a.value("CidrBlock", ""));
+  return out;
+}
+
 void add_vpc_actions(ActionTable& table) {
+  table["AssociateVpcCidrBlock"] = {associate_vpc_cidr_block, true};
+  table["DisassociateVpcCidrBlock"] = {disassociate_vpc_cidr_block, true};
   table["CreateVpc"] = {create_vpc, true};
   table["DeleteVpc"] = {delete_vpc, true};
   table["DescribeVpcs"] = {describe_vpcs, false};
