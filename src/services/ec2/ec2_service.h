@@ -39,6 +39,10 @@ class Ec2Service {
   // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
   void set_host_capacity(HostCapacity capacity) { capacity_ = capacity; }
 
+  // Makes the create calls enforce `limits` and DescribeAccountAttributes report them (AWS's
+  // defaults without this call). REQUIRES: before any call.
+  void set_limits(const Limits& limits) { limits_ = limits; }
+
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
   bool mutates(std::string_view action) const;
@@ -95,6 +99,7 @@ class Ec2Service {
   ActionTable actions_;
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
+  Limits limits_;
   std::function<void()> on_commit_;
   std::string endpoint_url_;
   std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use
