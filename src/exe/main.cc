@@ -134,6 +134,7 @@ struct ServeOptions {
   size_t max_connections = api::default_max_connections();  // see HttpLimits
   int request_timeout_seconds = 120;
   std::vector<std::string> regions;  // enabled regions; empty: all of them
+  std::vector<std::string> limits;   // NAME=VALUE quota assignments (ec2::apply_limit)
 };
 
 int serve(const ServeOptions& options) {
@@ -149,6 +150,13 @@ int serve(const ServeOptions& options) {
   if (!problem.empty()) {
     std::fprintf(stderr, "stratus: %s\n", problem.c_str());
     return 2;
+  }
+  ec2::Limits quotas;
+  for (const std::string& assignment : options.limits) {
+    if (auto error = ec2::apply_limit(quotas, assignment)) {
+      std::fprintf(stderr, "stratus: --limit %s: %s\n", assignment.c_str(), error->c_str());
+      return 2;
+    }
   }
   fs::create_directories(data_dir);
   DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
@@ -180,6 +188,7 @@ int serve(const ServeOptions& options) {
   int64_t memory = options.capacity_memory_mib >= 0 ? options.capacity_memory_mib
                                                     : std::max<int64_t>(0, compute::host_memory_mib() - kHostReserveMiB);
   ec2.set_host_capacity({memory, options.capacity_vcpus, kVmOverheadMiB});
+  ec2.set_limits(quotas);
   std::optional<ec2::BaseImage> base_image = find_base_image(image_cache);
   if (!base_image) {
     std::printf("stratus: no base image in %s yet: run `stratus image build` to offer an AMI\n", image_cache.c_str());
@@ -312,6 +321,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--regions", serve_options.regions,
                         "the regions calls may be signed for, comma-separated (default: every region); a call to "
                         "another answers as AWS does for a region the account has not opted in to")
+      ->delimiter(',');
+  serve_cmd->add_option("--limit", serve_options.limits,
+                        "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
+                        "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "
+                        "(default: AWS's; see README)")
       ->delimiter(',');
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");

@@ -94,6 +94,12 @@ std::vector<std::pair<uint64_t, std::shared_ptr<const Record>>> list_from(const 
   return out;
 }
 
+// The number of records of `kind` in `region` in `state`.
+size_t count_from(const State& state, const std::string& kind, const std::string& region) {
+  auto bucket = state.by_kind.find({kind, region});
+  return bucket == state.by_kind.end() ? 0 : bucket->second.size();
+}
+
 // True when `state` indexes `field` of records of `kind`.
 bool is_indexed(const State& state, const std::string& kind, const std::string& field) {
   auto fields = state.indexed_fields.find(kind);
@@ -140,6 +146,7 @@ class CachedReadTransaction : public Transaction {
     for (const auto& [seq, record] : find_from(state_, kind, region, field, value)) out.push_back(*record);
     return out;
   }
+  size_t count(const std::string& kind, const std::string& region) override { return count_from(state_, kind, region); }
   std::vector<Record> list_all() override {
     std::vector<std::pair<uint64_t, const Record*>> all;
     for (const auto& [id, entry] : state_.by_id) all.emplace_back(entry.seq, entry.record.get());
@@ -239,6 +246,23 @@ class CachedWriteTransaction : public Transaction {
     return out;
   }
 
+  size_t count(const std::string& kind, const std::string& region) override {
+    // The cache's count, corrected for each record of the kind this transaction wrote or erased
+    // (created, erased or moved to another region).
+    size_t n = count_from(store_.state_, kind, region);
+    auto written = pending_by_kind_.find(kind);
+    if (written == pending_by_kind_.end()) return n;
+    for (const std::string& id : written->second) {
+      auto cached = store_.state_.by_id.find(id);
+      bool was = cached != store_.state_.by_id.end() && matches(*cached->second.record, kind, region);
+      const std::optional<Record>& pending = pending_.at(id);
+      bool is = pending && matches(*pending, kind, region);
+      if (is && !was) ++n;
+      if (was && !is) --n;
+    }
+    return n;
+  }
+
   std::vector<Record> list_all() override { throw StoreError("list_all in a write transaction"); }
   std::vector<std::pair<std::string, std::string>> all_settings() override {
     throw StoreError("all_settings in a write transaction");
@@ -257,6 +281,7 @@ class CachedWriteTransaction : public Transaction {
   void erase(const std::string& id) override {
     backend_->erase(id);
     pending_[id] = std::nullopt;
+    note_cached_kind(id);
     log_.emplace_back(id, std::nullopt);
   }
 
@@ -289,7 +314,7 @@ class CachedWriteTransaction : public Transaction {
     pending_by_field_.clear();
     for (const auto& [id, record] : log_) {
       pending_[id] = record;
-      if (record) note_pending(*record);
+      if (record) note_pending(*record); else note_cached_kind(id);
     }
   }
 
@@ -310,7 +335,15 @@ class CachedWriteTransaction : public Transaction {
   // removed when the record changes again: find() checks every candidate.
   void note_pending(const Record& record) {
     pending_by_kind_[record.kind].insert(record.id);
+    note_cached_kind(record.id);
     for (const std::string& key : index_keys(store_.state_, record)) pending_by_field_[key].insert(record.id);
+  }
+
+  // Files the id of a record this transaction wrote or erased under the kind the cache holds it
+  // as, so that count() of that kind sees it go.
+  void note_cached_kind(const std::string& id) {
+    auto cached = store_.state_.by_id.find(id);
+    if (cached != store_.state_.by_id.end()) pending_by_kind_[cached->second.record->kind].insert(id);
   }
 
   static bool matches(const Record& record, const std::string& kind, const std::optional<std::string>& region) {
@@ -323,7 +356,8 @@ class CachedWriteTransaction : public Transaction {
   std::unordered_map<std::string, std::optional<Record>> pending_;  // nullopt = erased
   std::vector<std::string> created_;                                // ids new to the cache, in order
   std::unordered_map<std::string, size_t> created_position_;        // id -> its index in created_
-  // kind -> ids this transaction has put records of that kind under (some since erased).
+  // kind -> ids of the records of that kind this transaction has put, and of the cached records
+  // of that kind it has replaced or erased (some since changed again).
   std::unordered_map<std::string, std::unordered_set<std::string>> pending_by_kind_;
   // index_key(...) -> ids this transaction has put with that value of an indexed field.
   std::unordered_map<std::string, std::unordered_set<std::string>> pending_by_field_;

@@ -88,6 +88,48 @@ TEST_F(CachedStoreTest, ReaderKeepsItsSnapshotWhileAWriterPublishes) {
   EXPECT_TRUE(store->begin_read()->get("key-1"));
 }
 
+// count() agrees with list() in a write transaction through creations, erasures, a rollback and
+// a commit, and with SQLite's own count.
+TEST_F(CachedStoreTest, CountFollowsTheTransactionsWrites) {
+  auto store = open();
+  {
+    auto txn = store->begin_write();
+    for (const char* id : {"key-1", "key-2", "key-3"}) txn->put({id, "key-pair", "us-east-1", {}});
+    txn->put({"key-4", "key-pair", "eu-west-1", {}});
+    txn->commit();
+  }
+  auto agree = [](Transaction& txn, const std::string& region, size_t expected) {
+    EXPECT_EQ(txn.count("key-pair", region), expected) << region;
+    EXPECT_EQ(txn.list("key-pair", region).size(), expected) << region;
+  };
+  {
+    auto txn = store->begin_write();
+    agree(*txn, "us-east-1", 3);
+    txn->savepoint();
+    txn->erase("key-1");
+    txn->put({"key-5", "key-pair", "us-east-1", {}});
+    txn->put({"key-6", "key-pair", "us-east-1", {}});
+    txn->erase("key-6");
+    txn->put({"key-2", "key-pair", "us-east-1", {{"replaced", true}}});
+    txn->put({"key-7", "key-pair", "eu-west-1", {}});
+    txn->put({"vpc-1", "vpc", "us-east-1", {}});
+    agree(*txn, "us-east-1", 3);
+    agree(*txn, "eu-west-1", 2);
+    txn->rollback_to_savepoint();
+    agree(*txn, "us-east-1", 3);
+    agree(*txn, "eu-west-1", 1);
+    txn->erase("key-3");
+    agree(*txn, "us-east-1", 2);
+    txn->commit();
+  }
+  agree(*store->begin_read(), "us-east-1", 2);
+  EXPECT_EQ(store->begin_read()->count("key-pair", "ap-northeast-2"), 0u);
+  store.reset();
+  SqliteStore sqlite((dir_.path() / "db").string());
+  EXPECT_EQ(sqlite.begin_read()->count("key-pair", "us-east-1"), 2u);
+  EXPECT_EQ(sqlite.begin_read()->count("vpc", "us-east-1"), 0u);
+}
+
 }  // namespace
 }  // namespace stratus::store
 

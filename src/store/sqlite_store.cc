@@ -139,6 +139,14 @@ class SqliteTransaction : public Transaction {
     return records;
   }
 
+  size_t count(const std::string& kind, const std::string& region) override {
+    auto stmt = connection_->prepare("SELECT COUNT(*) FROM records WHERE kind = ? AND region = ?");
+    bind_text(stmt.get(), 1, kind);
+    bind_text(stmt.get(), 2, region);
+    if (sqlite3_step(stmt.get()) != SQLITE_ROW) fail(connection_->db, "count");
+    return static_cast<size_t>(sqlite3_column_int64(stmt.get(), 0));
+  }
+
   std::vector<Record> list_all() override {
     auto stmt = connection_->prepare("SELECT id, kind, region, doc FROM records ORDER BY seq");
     std::vector<Record> records;

@@ -47,6 +47,8 @@ class Transaction {
   // CachedStore), so services use it where a write would otherwise read every record of a kind.
   virtual std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
                                    const std::string& value) = 0;
+  // The number of records of `kind` in `region`: what list() would return, without reading them.
+  virtual size_t count(const std::string& kind, const std::string& region) = 0;
   // Inserts or replaces the record with record.id; a replaced record keeps its position in list().
   // REQUIRES: a write transaction.
   virtual void put(const Record& record) = 0;

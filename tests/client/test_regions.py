@@ -220,13 +220,19 @@ class AccountAttributesTest(StratusTestCase):
                      "vpc-max-elastic-ips"):
             self.assertIn(name, a)
             self.assertEqual(len(a[name]), 1, (name, a[name]))
-        for name in ("max-instances", "vpc-max-security-groups-per-interface",
-                     "max-elastic-ips", "vpc-max-elastic-ips"):
-            self.assertTrue(a[name][0].isdigit(), (name, a[name]))
+        # AWS's default quotas (`stratus serve --limit` changes them: test_account_limits).
+        self.assertEqual({name: a[name] for name in ("max-instances", "vpc-max-security-groups-per-interface",
+                                                     "max-elastic-ips", "vpc-max-elastic-ips")},
+                         {"max-instances": ["20"], "vpc-max-security-groups-per-interface": ["5"],
+                          "max-elastic-ips": ["5"], "vpc-max-elastic-ips": ["5"]})
 
     def test_attribute_names_restricts_output(self):
         a = self.attrs(self.ec2, AttributeNames=["max-instances"])
         self.assertEqual(list(a), ["max-instances"])
+
+    def test_unknown_attribute_name_is_refused(self):
+        with self.assertEc2Error("InvalidParameterValue"):
+            self.ec2.describe_account_attributes(AttributeNames=["max-vpcs"])
 
 
 if __name__ == "__main__":

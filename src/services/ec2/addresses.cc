@@ -66,13 +66,16 @@ json allocate_address(CallContext& ctx, const json& request) {
       request.contains("CustomerOwnedIpv4Pool")) {
     fail("InvalidParameterValue", "Only addresses from Amazon's pool can be allocated in this region.");
   }
+  json tags = tags_from_specifications(ctx, request, "elastic-ip");
+  require_room(count(ctx, kinds::kAddress), ctx.limits.elastic_ips, "AddressLimitExceeded",
+               "The maximum number of addresses has been reached.");
   std::string id = new_resource_id("eipalloc");
   json address = {{"AllocationId", id},
                   {"PublicIp", allocate_public_ip(ctx)},
                   {"Domain", "vpc"},
                   {"PublicIpv4Pool", "amazon"},
                   {"NetworkBorderGroup", ctx.region},
-                  {"Tags", tags_from_specifications(request, "elastic-ip")}};
+                  {"Tags", tags}};
   save(ctx, kinds::kAddress, id, address);
   address.erase("Tags");
   return address;

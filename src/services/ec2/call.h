@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "services/ec2/limits.h"
 #include "store/store.h"
 
 namespace stratus::ec2 {
@@ -46,6 +47,7 @@ struct CallContext {
   const ConsoleReader* console = nullptr;  // null when no VMs run here
   const HostCapacity* capacity = nullptr;  // null when capacity is not limited
   std::string_view endpoint_url;           // this server's URL ("" when not serving)
+  const Limits& limits;                    // the quotas the create calls enforce
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

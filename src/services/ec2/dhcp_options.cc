@@ -67,7 +67,7 @@ json create_dhcp_options(CallContext& ctx, const json& request) {
   json options = {{"DhcpOptionsId", id},
                   {"OwnerId", ctx.account_id},
                   {"DhcpConfigurations", stored},
-                  {"Tags", tags_from_specifications(request, "dhcp-options")}};
+                  {"Tags", tags_from_specifications(ctx, request, "dhcp-options")}};
   save(ctx, kinds::kDhcpOptions, id, options);
   return {{"DhcpOptions", options}};
 }

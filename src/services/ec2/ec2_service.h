@@ -40,6 +40,10 @@ class Ec2Service : public api::QueryService {
   // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
   void set_host_capacity(HostCapacity capacity) { capacity_ = capacity; }
 
+  // Makes the create calls enforce `limits` and DescribeAccountAttributes report them (AWS's
+  // defaults without this call). REQUIRES: before any call.
+  void set_limits(const Limits& limits) { limits_ = limits; }
+
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
   bool mutates(std::string_view action) const override;
@@ -93,6 +97,7 @@ class Ec2Service : public api::QueryService {
   ActionTable actions_;
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
+  Limits limits_;
   std::function<void()> on_commit_;
   std::string endpoint_url_;
   std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use

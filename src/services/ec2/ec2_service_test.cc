@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "common/embedded.h"
 #include "common/temp_dir.h"
 #include "services/ec2/idempotency.h"
@@ -218,7 +220,7 @@ TEST_F(Ec2ServiceTest, BadNumbersAreRefused) {
       {"RunInstances", run({{"MetadataOptions", {{"HttpPutResponseHopLimit", 4294967297}}}}), "InvalidParameterValue"},
       {"RunInstances", run({{"MetadataOptions", {{"HttpPutResponseHopLimit", -1}}}}), "InvalidParameterValue"},
       {"RunInstances", run({{"MinCount", INT64_MIN}}), "InvalidParameterValue"},
-      {"RunInstances", run({{"MinCount", 1}, {"MaxCount", INT64_MAX}}), "InstanceLimitExceeded"},
+      {"RunInstances", run({{"MinCount", INT64_MAX}, {"MaxCount", INT64_MAX}}), "InstanceLimitExceeded"},
       {"ModifyInstanceMetadataOptions", {{"InstanceId", instance}, {"HttpPutResponseHopLimit", 4294967297}},
        "InvalidParameterValue"},
       {"AttachNetworkInterface", attach({{"DeviceIndex", 4294967296}}), "InvalidParameterValue"},
@@ -229,6 +231,132 @@ TEST_F(Ec2ServiceTest, BadNumbersAreRefused) {
       {"DescribeTags", {{"MaxResults", -1}}, "InvalidParameterValue"},
   };
   for (const Case& c : cases) EXPECT_EQ(error_of(c.action, c.request), c.code) << c.action << " " << c.request.dump();
+}
+
+// Each limit, set small, lets the creates up to it succeed and refuses the next with AWS's code,
+// changing nothing. The default VPC counts toward them but is created whatever they say.
+TEST_F(Ec2ServiceTest, ConfiguredLimitsAreEnforced) {
+  service_->set_limits({.elastic_ips = 1,
+                        .vpcs = 2,
+                        .internet_gateways = 2,
+                        .security_groups = 3,
+                        .rules_per_security_group = 2,
+                        .subnets_per_vpc = 1,
+                        .route_tables_per_vpc = 2,
+                        .routes_per_route_table = 1,
+                        .network_acls_per_vpc = 2,
+                        .rules_per_network_acl = 2,
+                        .tags_per_resource = 2,
+                        .key_pairs = 1});
+  bootstrap();
+  EXPECT_EQ(count("DescribeSubnets", "Subnets"), 6u);  // a default subnet in each of us-east-1's zones
+  auto refused = [&](const std::string& action, const json& request, const std::string& code, const char* describe,
+                     const char* member) {
+    size_t before = count(describe, member);
+    EXPECT_EQ(error_of(action, request), code) << action;
+    EXPECT_EQ(count(describe, member), before) << action;
+  };
+  std::string vpc = ok("CreateVpc", {{"CidrBlock", "10.0.0.0/16"}})["Vpc"]["VpcId"];
+  refused("CreateVpc", {{"CidrBlock", "10.1.0.0/16"}}, "VpcLimitExceeded", "DescribeVpcs", "Vpcs");
+  ok("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.0.0.0/24"}});
+  refused("CreateSubnet", {{"VpcId", vpc}, {"CidrBlock", "10.0.1.0/24"}}, "SubnetLimitExceeded", "DescribeSubnets",
+          "Subnets");
+  std::string igw = ok("CreateInternetGateway", json::object())["InternetGateway"]["InternetGatewayId"];
+  refused("CreateInternetGateway", json::object(), "InternetGatewayLimitExceeded", "DescribeInternetGateways",
+          "InternetGateways");
+  ok("AttachInternetGateway", {{"InternetGatewayId", igw}, {"VpcId", vpc}});
+  // Route tables: the main one and one more; routes: one beside the local route.
+  std::string table = ok("CreateRouteTable", {{"VpcId", vpc}})["RouteTable"]["RouteTableId"];
+  refused("CreateRouteTable", {{"VpcId", vpc}}, "RouteTableLimitExceeded", "DescribeRouteTables", "RouteTables");
+  ok("CreateRoute", {{"RouteTableId", table}, {"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", igw}});
+  EXPECT_EQ(error_of("CreateRoute", {{"RouteTableId", table}, {"DestinationCidrBlock", "192.0.2.0/24"},
+                                     {"GatewayId", igw}}),
+            "RouteLimitExceeded");
+  EXPECT_EQ(ok("DescribeRouteTables", {{"RouteTableIds", {table}}})["RouteTables"][0]["Routes"].size(), 2u);
+  // Network ACLs: the default one and one more; entries: two a direction, the default deny included.
+  std::string acl = ok("CreateNetworkAcl", {{"VpcId", vpc}})["NetworkAcl"]["NetworkAclId"];
+  refused("CreateNetworkAcl", {{"VpcId", vpc}}, "NetworkAclLimitExceeded", "DescribeNetworkAcls", "NetworkAcls");
+  json entry = {{"NetworkAclId", acl}, {"RuleNumber", 100}, {"Protocol", "-1"}, {"RuleAction", "allow"},
+                {"Egress", false}, {"CidrBlock", "0.0.0.0/0"}};
+  ok("CreateNetworkAclEntry", entry);
+  entry["RuleNumber"] = 101;
+  EXPECT_EQ(error_of("CreateNetworkAclEntry", entry), "NetworkAclEntryLimitExceeded");
+  entry["Egress"] = true;
+  ok("CreateNetworkAclEntry", entry);
+  ok("ReplaceNetworkAclEntry", entry);  // replacing an entry adds none
+  EXPECT_EQ(ok("DescribeNetworkAcls", {{"NetworkAclIds", {acl}}})["NetworkAcls"][0]["Entries"].size(), 4u);
+  ok("AllocateAddress", json::object());
+  refused("AllocateAddress", json::object(), "AddressLimitExceeded", "DescribeAddresses", "Addresses");
+  ok("CreateKeyPair", {{"KeyName", "a"}});
+  refused("ImportKeyPair", {{"KeyName", "b"}, {"PublicKeyMaterial", "c3NoLWVkMjU1MTk="}}, "KeyPairLimitExceeded",
+          "DescribeKeyPairs", "KeyPairs");
+  // Security groups: the two VPCs' default groups and one more.
+  std::string group =
+      ok("CreateSecurityGroup", {{"GroupName", "g"}, {"Description", "g"}, {"VpcId", vpc}})["GroupId"];
+  refused("CreateSecurityGroup", {{"GroupName", "h"}, {"Description", "h"}, {"VpcId", vpc}},
+          "SecurityGroupLimitExceeded", "DescribeSecurityGroups", "SecurityGroups");
+  // Rules: two a direction and address family; the new group allows all IPv4 egress, and a
+  // group reference counts toward both families.
+  auto permission = [&](const char* peers, const json& peer) {
+    return json{{"GroupId", group},
+                {"IpPermissions", {{{"IpProtocol", "tcp"}, {"FromPort", 22}, {"ToPort", 22}, {peers, {peer}}}}}};
+  };
+  ok("AuthorizeSecurityGroupEgress", permission("IpRanges", {{"CidrIp", "10.0.0.0/8"}}));
+  EXPECT_EQ(error_of("AuthorizeSecurityGroupEgress", permission("IpRanges", {{"CidrIp", "10.1.0.0/16"}})),
+            "RulesPerSecurityGroupLimitExceeded");
+  ok("AuthorizeSecurityGroupEgress", permission("Ipv6Ranges", {{"CidrIpv6", "2001:db8::/32"}}));
+  ok("AuthorizeSecurityGroupIngress", permission("IpRanges", {{"CidrIp", "10.0.0.0/8"}}));
+  ok("AuthorizeSecurityGroupIngress", permission("UserIdGroupPairs", {{"GroupId", group}}));
+  EXPECT_EQ(error_of("AuthorizeSecurityGroupIngress", permission("IpRanges", {{"CidrIp", "10.1.0.0/16"}})),
+            "RulesPerSecurityGroupLimitExceeded");
+  ok("AuthorizeSecurityGroupIngress", permission("Ipv6Ranges", {{"CidrIpv6", "2001:db8::/32"}}));
+  EXPECT_EQ(error_of("AuthorizeSecurityGroupIngress", permission("Ipv6Ranges", {{"CidrIpv6", "2001:db9::/32"}})),
+            "RulesPerSecurityGroupLimitExceeded");
+  json rules = ok("DescribeSecurityGroupRules", {{"Filters", {{{"Name", "group-id"}, {"Values", {group}}}}}});
+  EXPECT_EQ(rules["SecurityGroupRules"].size(), 6u);
+  // Tags: a new key beyond two is refused, a changed value is not.
+  json two = {{{"Key", "a"}, {"Value", "1"}}, {{"Key", "b"}, {"Value", "2"}}};
+  ok("CreateTags", {{"Resources", {vpc}}, {"Tags", two}});
+  ok("CreateTags", {{"Resources", {vpc}}, {"Tags", {{{"Key", "a"}, {"Value", "3"}}}}});
+  auto third = service_->call("CreateTags", kRegion, kAccount, {{"Resources", {vpc}}, {"Tags", {{{"Key", "c"}}}}});
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, "TagLimitExceeded");
+  EXPECT_EQ(third.error().message, "The resultant tag set must not have more than 2 user tags.");
+  json three = two;
+  three.push_back({{"Key", "c"}, {"Value", "3"}});
+  json tagged = {{"ResourceType", "route-table"}, {"Tags", three}};
+  refused("CreateRouteTable", {{"VpcId", vpc_}, {"TagSpecifications", json::array({tagged})}}, "TagLimitExceeded",
+          "DescribeRouteTables", "RouteTables");
+  // Every region's default VPC is created whatever the limits, and counts toward them.
+  EXPECT_EQ(count("DescribeSubnets", "Subnets", "eu-west-1"), 3u);
+  EXPECT_EQ(service_->call("CreateSubnet", "eu-west-1", kAccount,
+                           {{"VpcId", ok("DescribeVpcs", json::object(), "eu-west-1")["Vpcs"][0]["VpcId"]},
+                            {"CidrBlock", "172.31.128.0/24"}})
+                .error()
+                .code,
+            "SubnetLimitExceeded");
+}
+
+// DescribeAccountAttributes reports the configured limits, and refuses an attribute it does not know.
+TEST_F(Ec2ServiceTest, AccountAttributesReportTheLimits) {
+  service_->set_limits({.instances = 7, .elastic_ips = 3, .security_groups_per_interface = 4});
+  bootstrap();
+  std::map<std::string, std::string> values;
+  json all = ok("DescribeAccountAttributes", json::object());
+  for (const json& a : all["AccountAttributes"]) {
+    values[a["AttributeName"]] = a["AttributeValues"][0]["AttributeValue"];
+  }
+  EXPECT_EQ(values, (std::map<std::string, std::string>{{"supported-platforms", "VPC"},
+                                                         {"default-vpc", vpc_},
+                                                         {"max-instances", "7"},
+                                                         {"vpc-max-security-groups-per-interface", "4"},
+                                                         {"max-elastic-ips", "3"},
+                                                         {"vpc-max-elastic-ips", "3"}}));
+  json wanted = ok("DescribeAccountAttributes", {{"AttributeNames", {"max-instances"}}})["AccountAttributes"];
+  ASSERT_EQ(wanted.size(), 1u);
+  EXPECT_EQ(wanted[0]["AttributeName"], "max-instances");
+  EXPECT_EQ(error_of("DescribeAccountAttributes", {{"AttributeNames", json::array({"default-vpc", "max-vpcs"})}}),
+            "InvalidParameterValue");
 }
 
 // CreateRouteTable, CreateNetworkAcl and CreateNetworkInterface with a ClientToken: a repeat

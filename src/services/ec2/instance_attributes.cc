@@ -83,7 +83,7 @@ void set_source_dest_check(CallContext&, json& instance, const json& value) {
 
 void set_groups(CallContext& ctx, json& instance, const json& value) {
   if (value.empty()) fail("InvalidParameterValue", "Value () for parameter groupId is invalid. The value cannot be empty");
-  if (value.size() > 5) fail("SecurityGroupsPerInstanceLimitExceeded", "The maximum number of security groups per interface has been reached.");
+  check_groups_per_interface(ctx, value, "SecurityGroupsPerInstanceLimitExceeded");
   json groups = security_group_refs(ctx, value, instance["VpcId"].get<std::string>());
   instance["SecurityGroups"] = groups;
   instance["NetworkInterfaces"][0]["Groups"] = groups;

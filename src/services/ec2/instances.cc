@@ -27,7 +27,21 @@ using compute::InstanceAction;
 using compute::InstanceState;
 
 constexpr size_t kMaxUserDataBytes = 16384;
-constexpr int64_t kMaxInstancesPerCall = 20;
+
+// How many more instances the region's quota (ctx.limits) lets run beside those pending,
+// running or stopping (those that hold a host); stopped instances do not count, as on AWS.
+int64_t instance_room(CallContext& ctx) {
+  int64_t active = 0;
+  for (const json& instance : list(ctx, kinds::kInstance)) active += compute::holds_host(instance_state(instance));
+  return std::max<int64_t>(0, ctx.limits.instances - active);
+}
+
+// Fails with AWS's InstanceLimitExceeded when `room` (instance_room) is less than `wanted`.
+void require_instance_room(int64_t room, int64_t wanted) {
+  if (room >= wanted) return;
+  fail("InstanceLimitExceeded", "Your quota allows for " + std::to_string(room) +
+                                    " more running instance(s). You requested at least " + std::to_string(wanted));
+}
 
 json state_json(InstanceState state) {
   return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
@@ -311,11 +325,8 @@ json run_instances(CallContext& ctx, const json& given) {
   if (min_count < 1 || max_count < min_count) {
     fail("InvalidParameterValue", "MinCount must be at least 1 and no greater than MaxCount");
   }
-  if (max_count > kMaxInstancesPerCall) {
-    fail("InstanceLimitExceeded", "You have requested more instances (" + std::to_string(max_count) +
-                                      ") than your current instance limit of " + std::to_string(kMaxInstancesPerCall) +
-                                      " allows for the specified instance type.");
-  }
+  int64_t room = instance_room(ctx);
+  require_instance_room(room, min_count);
   if (request.contains("KeyName")) {
     std::string key = request["KeyName"].get<std::string>();
     if (list_where(ctx, kinds::kKeyPair, "KeyName", key).empty()) fail("InvalidKeyPair.NotFound", "The key pair '" + key + "' does not exist");
@@ -331,12 +342,14 @@ json run_instances(CallContext& ctx, const json& given) {
   }
   json subnet = launch_subnet(ctx, request, type);
   json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
-  json tags = tags_from_specifications(request, "instance");
+  check_groups_per_interface(ctx, groups, "SecurityGroupsPerInstanceLimitExceeded");
+  json tags = tags_from_specifications(ctx, request, "instance");
   root_volume(request, *image);
-  // As on AWS, a launch gets as many instances as fit, if that is at least MinCount.
+  // As on AWS, a launch gets as many instances as the quota and capacity let fit, if that is at
+  // least MinCount.
   const json& type_info = *ctx.catalog.instance_type(type);
   int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
-                                     type_info["MemoryInfo"].value("SizeInMiB", 512), max_count);
+                                     type_info["MemoryInfo"].value("SizeInMiB", 512), std::min(max_count, room));
   // stratus has no accelerators and no Mac hosts: such types never have capacity here.
   bool special = type_info.contains("GpuInfo") || type_info.contains("FpgaInfo") || type_info.contains("NeuronInfo") ||
                  type_info.contains("InferenceAcceleratorInfo") || type_info.contains("MediaAcceleratorInfo") ||
@@ -446,10 +459,12 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
       fail("OperationNotPermitted", "The instance '" + id + "' may not be stopped. Modify its 'disableApiStop' "
                                     "instance attribute and try again.");
     }
-    // Instances started earlier in this call already hold the host (saved below).
-    if (action == InstanceAction::kStart && before == InstanceState::kStopped &&
-        instances_that_fit(ctx, instance.value("_Vcpus", 1), instance.value("_MemoryMiB", 512), 1) < 1) {
-      fail("InsufficientInstanceCapacity", "Insufficient capacity.");
+    // Instances started earlier in this call already count and hold the host (saved below).
+    if (action == InstanceAction::kStart && before == InstanceState::kStopped) {
+      require_instance_room(instance_room(ctx), 1);
+      if (instances_that_fit(ctx, instance.value("_Vcpus", 1), instance.value("_MemoryMiB", 512), 1) < 1) {
+        fail("InsufficientInstanceCapacity", "Insufficient capacity.");
+      }
     }
     if (t.next != before) {
       instance["State"] = state_json(t.next);
@@ -539,6 +554,12 @@ json security_group_refs(CallContext& ctx, const json& group_ids, const std::str
     groups.push_back({{"GroupId", group["GroupId"]}, {"GroupName", group["GroupName"]}});
   }
   return groups;
+}
+
+void check_groups_per_interface(CallContext& ctx, const json& groups, const std::string& code) {
+  if (static_cast<int64_t>(groups.size()) > ctx.limits.security_groups_per_interface) {
+    fail(code, "The maximum number of security groups per interface has been reached.");
+  }
 }
 
 void add_instance_actions(ActionTable& table) {

@@ -22,4 +22,9 @@ compute::InstanceState instance_state(const json& instance);
 // which must exist and belong to `vpc_id` (InvalidGroup.NotFound / InvalidParameter otherwise).
 json security_group_refs(CallContext& ctx, const json& group_ids, const std::string& vpc_id);
 
+// Fails with `code` (SecurityGroupsPerInstanceLimitExceeded for instance calls,
+// SecurityGroupsPerInterfaceLimitExceeded for interface calls) when `groups` are more than one
+// interface may have (ctx.limits).
+void check_groups_per_interface(CallContext& ctx, const json& groups, const std::string& code);
+
 }  // namespace stratus::ec2

@@ -251,6 +251,73 @@ TEST_F(InstancesTest, LaunchesStopAtTheVcpuBudget) {
             "InsufficientInstanceCapacity");
 }
 
+// max-instances counts pending, running and stopping instances of the region, as AWS's quota
+// counts running ones: a launch gets what fits down to MinCount, a start needs room too.
+TEST_F(InstancesTest, LaunchesAndStartsStopAtTheInstanceQuota) {
+  service_->set_limits({.instances = 3});
+  bootstrap();
+  json reservation = run("t2.micro", 1, 2);
+  EXPECT_EQ(reservation["Instances"].size(), 2u);
+  auto launch = [&](int64_t min_count, int64_t max_count) {
+    auto result = service_->call("RunInstances", kRegion, kAccount,
+                                 {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", min_count},
+                                  {"MaxCount", max_count}});
+    return result.ok() ? std::to_string(result.value()["Instances"].size())
+                       : result.error().code + ": " + result.error().message;
+  };
+  EXPECT_EQ(launch(2, 5), "InstanceLimitExceeded: Your quota allows for 1 more running instance(s). You requested at "
+                          "least 2");
+  EXPECT_EQ(call("DescribeInstances", json::object())["Reservations"].size(), 1u);  // the refused launch made none
+  EXPECT_EQ(launch(1, 5), "1");
+  EXPECT_EQ(launch(1, 1), "InstanceLimitExceeded: Your quota allows for 0 more running instance(s). You requested at "
+                          "least 1");
+  // A stopped instance leaves room; starting it again needs the room back.
+  std::string first = reservation["Instances"][0]["InstanceId"];
+  set_state(first, "stopped", 80);
+  std::string fourth = run_one();
+  EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "InstanceLimitExceeded");
+  EXPECT_EQ(instance(first)["State"]["Name"], "stopped");
+  call("TerminateInstances", {{"InstanceIds", {fourth}}});  // shutting-down no longer counts
+  EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "");
+  // Another region has a quota of its own.
+  auto elsewhere = service_->call("DescribeImages", "eu-west-1", kAccount, json::object());
+  json west = {{"ImageId", elsewhere.value()["Images"][0]["ImageId"]}, {"InstanceType", "t3.micro"}, {"MinCount", 3},
+               {"MaxCount", 3}};
+  EXPECT_TRUE(service_->call("RunInstances", "eu-west-1", kAccount, west).ok());
+}
+
+// Security groups per interface: instance calls answer SecurityGroupsPerInstanceLimitExceeded,
+// interface calls SecurityGroupsPerInterfaceLimitExceeded (AWS's codes); network interfaces per
+// region count the instances' own.
+TEST_F(InstancesTest, GroupsPerInterfaceAndInterfacesPerRegion) {
+  service_->set_limits({.security_groups_per_interface = 1, .network_interfaces = 2});
+  bootstrap();
+  std::string subnet = call("DescribeSubnets", json::object())["Subnets"][0]["SubnetId"];
+  std::string a = call("CreateSecurityGroup", {{"GroupName", "a"}, {"Description", "a"}})["GroupId"];
+  std::string b = call("CreateSecurityGroup", {{"GroupName", "b"}, {"Description", "b"}})["GroupId"];
+  json launch = {{"ImageId", image_}, {"InstanceType", "t2.micro"}, {"MinCount", 1}, {"MaxCount", 1},
+                 {"SecurityGroupIds", json::array({a, b})}};
+  EXPECT_EQ(error_of("RunInstances", launch), "SecurityGroupsPerInstanceLimitExceeded");
+  launch["SecurityGroupIds"] = json::array({a});
+  std::string id = call("RunInstances", launch)["Instances"][0]["InstanceId"];
+  EXPECT_EQ(error_of("ModifyInstanceAttribute", {{"InstanceId", id}, {"Groups", json::array({a, b})}}),
+            "SecurityGroupsPerInstanceLimitExceeded");
+  EXPECT_EQ(error_of("CreateNetworkInterface", {{"SubnetId", subnet}, {"Groups", json::array({a, b})}}),
+            "SecurityGroupsPerInterfaceLimitExceeded");
+  json created = call("CreateNetworkInterface", {{"SubnetId", subnet}, {"Groups", json::array({b})}});
+  std::string eni = created["NetworkInterface"]["NetworkInterfaceId"];
+  json both = {{"NetworkInterfaceId", eni}, {"Groups", json::array({a, b})}};
+  EXPECT_EQ(error_of("ModifyNetworkInterfaceAttribute", both), "SecurityGroupsPerInterfaceLimitExceeded");
+  EXPECT_EQ(call("DescribeNetworkInterfaces", {{"NetworkInterfaceIds", {eni}}})["NetworkInterfaces"][0]["Groups"][0]
+                ["GroupId"],
+            b);
+  // The instance's interface and `eni` fill the region's two.
+  EXPECT_EQ(error_of("CreateNetworkInterface", {{"SubnetId", subnet}}), "NetworkInterfaceLimitExceeded");
+  EXPECT_EQ(call("DescribeNetworkInterfaces", json::object())["NetworkInterfaces"].size(), 2u);
+  call("DeleteNetworkInterface", {{"NetworkInterfaceId", eni}});
+  EXPECT_EQ(error_of("CreateNetworkInterface", {{"SubnetId", subnet}}), "");
+}
+
 // The launch checks AWS makes against the catalogue, each changing nothing.
 TEST_F(InstancesTest, LaunchesOnlyWhatTheRegionZoneAndImageAllow) {
   bootstrap();

@@ -10,7 +10,10 @@ namespace stratus::ec2 {
 namespace {
 
 json create(CallContext& ctx, const json& request) {
-  std::string id = create_internet_gateway(ctx, tags_from_specifications(request, "internet-gateway"));
+  json tags = tags_from_specifications(ctx, request, "internet-gateway");
+  require_room(count(ctx, kinds::kInternetGateway), ctx.limits.internet_gateways, "InternetGatewayLimitExceeded",
+               "The maximum number of internet gateways has been reached.");
+  std::string id = create_internet_gateway(ctx, tags);
   return {{"InternetGateway", require(ctx, kinds::kInternetGateway, id)}};
 }
 

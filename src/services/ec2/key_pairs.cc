@@ -19,8 +19,8 @@ std::optional<json> key_by_name(CallContext& ctx, const std::string& name) {
   return std::move(keys.front());
 }
 
-// Validates a new key name and that it is free.
-void check_new_name(CallContext& ctx, const std::string& name) {
+// Validates a new key name, that it is free and that the region has room for one more key.
+void check_new_key(CallContext& ctx, const std::string& name) {
   if (name.empty() || name.size() > kMaxKeyNameLength) {
     fail("InvalidParameterValue", "Value (" + name + ") for parameter keyName is invalid. Length must be 1-255.");
   }
@@ -30,6 +30,8 @@ void check_new_name(CallContext& ctx, const std::string& name) {
     }
   }
   if (key_by_name(ctx, name)) fail("InvalidKeyPair.Duplicate", "The keypair '" + name + "' already exists.");
+  require_room(count(ctx, kinds::kKeyPair), ctx.limits.key_pairs, "KeyPairLimitExceeded",
+               "The maximum number of key pairs has been reached.");
 }
 
 json store_key(CallContext& ctx, const std::string& name, const SshPublicKey& key, const json& tags) {
@@ -53,10 +55,10 @@ json create_key_pair(CallContext& ctx, const json& request) {
     fail("InvalidParameterValue", "Value (" + format + ") for parameter keyFormat is not supported by this region; "
                                   "use pem");
   }
-  check_new_name(ctx, name);
+  check_new_key(ctx, name);
   auto generated = generate_ssh_key_pair(type);
   if (!generated) fail("InvalidParameterValue", "Value (" + type + ") for parameter keyType is invalid.");
-  json doc = store_key(ctx, name, generated->public_key, tags_from_specifications(request, "key-pair"));
+  json doc = store_key(ctx, name, generated->public_key, tags_from_specifications(ctx, request, "key-pair"));
   return {{"KeyName", name},
           {"KeyPairId", doc["KeyPairId"]},
           {"KeyFingerprint", doc["KeyFingerprint"]},
@@ -66,11 +68,11 @@ json create_key_pair(CallContext& ctx, const json& request) {
 
 json import_key_pair(CallContext& ctx, const json& request) {
   std::string name = request["KeyName"].get<std::string>();
-  check_new_name(ctx, name);
+  check_new_key(ctx, name);
   auto material = base64_decode(request["PublicKeyMaterial"].get<std::string>());
   auto key = material ? parse_ssh_public_key(*material) : std::nullopt;
   if (!key) fail("InvalidKeyPair.Format", "Key is not in valid OpenSSH public key format");
-  json doc = store_key(ctx, name, *key, tags_from_specifications(request, "key-pair"));
+  json doc = store_key(ctx, name, *key, tags_from_specifications(ctx, request, "key-pair"));
   return {{"KeyName", name}, {"KeyPairId", doc["KeyPairId"]}, {"KeyFingerprint", doc["KeyFingerprint"]},
           {"Tags", doc["Tags"]}};
 }

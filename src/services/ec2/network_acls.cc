@@ -57,6 +57,9 @@ json describe(CallContext& ctx, const json& request) {
 json create_acl(CallContext& ctx, const json& request) {
   std::string vpc_id = request["VpcId"].get<std::string>();
   require(ctx, kinds::kVpc, vpc_id);
+  json tags = tags_from_specifications(ctx, request, "network-acl");
+  require_room(list_where(ctx, kinds::kNetworkAcl, "VpcId", vpc_id).size(), ctx.limits.network_acls_per_vpc,
+               "NetworkAclLimitExceeded", "The maximum number of network ACLs has been reached.");
   std::string id = new_resource_id("acl");
   json acl = {{"NetworkAclId", id},
               {"VpcId", vpc_id},
@@ -64,7 +67,7 @@ json create_acl(CallContext& ctx, const json& request) {
               {"OwnerId", ctx.account_id},
               {"Associations", json::array()},
               {"Entries", json::array({entry(32767, false, "deny"), entry(32767, true, "deny")})},
-              {"Tags", tags_from_specifications(request, "network-acl")}};
+              {"Tags", tags}};
   save(ctx, kinds::kNetworkAcl, id, acl);
   return with_client_token(request, {{"NetworkAcl", acl}});
 }
@@ -140,7 +143,13 @@ json put_entry(CallContext& ctx, const json& request, bool replace) {
     fail("InvalidNetworkAclEntry.NotFound", "The network acl entry identified by " + std::to_string(number) +
                                                 " does not exist.");
   }
-  if (!found) entries.push_back(e);
+  if (!found) {
+    // The quota is per direction and counts the default deny rule (Amazon VPC quotas).
+    auto same_direction = [&](const json& other) { return other["Egress"] == egress; };
+    require_room(std::count_if(entries.begin(), entries.end(), same_direction), ctx.limits.rules_per_network_acl,
+                 "NetworkAclEntryLimitExceeded", "The maximum number of network ACL entries has been reached.");
+    entries.push_back(e);
+  }
   acl["Entries"] = entries;
   save(ctx, kinds::kNetworkAcl, id, acl);
   return json::object();
@@ -204,8 +213,8 @@ void create_default_network_acl(CallContext& ctx, const std::string& vpc_id) {
 }
 
 void associate_default_network_acl(CallContext& ctx, const std::string& vpc_id, const std::string& subnet_id) {
-  for (json& acl : list(ctx, kinds::kNetworkAcl)) {
-    if (acl.value("VpcId", "") != vpc_id || !acl.value("IsDefault", false)) continue;
+  for (json& acl : list_where(ctx, kinds::kNetworkAcl, "VpcId", vpc_id)) {
+    if (!acl.value("IsDefault", false)) continue;
     acl["Associations"].push_back({{"NetworkAclAssociationId", new_resource_id("aclassoc")},
                                    {"NetworkAclId", acl["NetworkAclId"]},
                                    {"SubnetId", subnet_id}});
@@ -226,8 +235,8 @@ void disassociate_network_acl(CallContext& ctx, const std::string& subnet_id) {
 }
 
 void delete_network_acls(CallContext& ctx, const std::string& vpc_id) {
-  for (const json& acl : list(ctx, kinds::kNetworkAcl)) {
-    if (acl.value("VpcId", "") == vpc_id) remove(ctx, acl["NetworkAclId"].get<std::string>());
+  for (const json& acl : list_where(ctx, kinds::kNetworkAcl, "VpcId", vpc_id)) {
+    remove(ctx, acl["NetworkAclId"].get<std::string>());
   }
 }
 

@@ -113,12 +113,17 @@ json create_network_interface(CallContext& ctx, const json& request) {
   if (type != "interface") fail("InvalidParameterValue", "Invalid value '" + type + "' for interfaceType.");
   const std::string vpc_id = subnet["VpcId"].get<std::string>();
   json groups = security_group_refs(ctx, request.value("Groups", json::array()), vpc_id);
+  check_groups_per_interface(ctx, groups, "SecurityGroupsPerInterfaceLimitExceeded");
   if (groups.empty()) groups = default_group_refs(ctx, vpc_id);
   std::string wanted = str(request, "PrivateIpAddress");
   for (const json& a : request.value("PrivateIpAddresses", json::array())) wanted = str(a, "PrivateIpAddress", wanted);
+  json tags = tags_from_specifications(ctx, request, "network-interface");
+  // Instances' interfaces count too (AWS: network interfaces per Region).
+  require_room(all_homes(ctx).size(), ctx.limits.network_interfaces, "NetworkInterfaceLimitExceeded",
+               "The maximum number of network interfaces has been reached.");
   json eni = new_interface(ctx, subnet, groups, wanted);
   eni["Description"] = str(request, "Description");
-  eni["Tags"] = tags_from_specifications(request, "network-interface");
+  eni["Tags"] = tags;
   save(ctx, kinds::kNetworkInterface, eni["NetworkInterfaceId"].get<std::string>(), eni);
   return with_client_token(request, {{"NetworkInterface", with_tag_set(network_interface_shape(ctx, eni, nullptr))}});
 }
@@ -215,6 +220,7 @@ json modify_network_interface_attribute(CallContext& ctx, const json& request) {
   if (request.contains("Groups")) {
     ++changed;
     if (request["Groups"].empty()) fail("MissingParameter", "The request must contain the parameter groupId");
+    check_groups_per_interface(ctx, request["Groups"], "SecurityGroupsPerInterfaceLimitExceeded");
     eni["Groups"] = security_group_refs(ctx, request["Groups"], eni.value("VpcId", ""));
     if (primary) (*home.instance)["SecurityGroups"] = eni["Groups"];
   }

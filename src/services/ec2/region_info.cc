@@ -97,16 +97,24 @@ json describe_account_attributes(CallContext& ctx, const json& request) {
   for (const json& vpc : list(ctx, kinds::kVpc)) {
     if (vpc.value("IsDefault", false)) default_vpc = vpc.value("VpcId", "none");
   }
+  const Limits& limits = ctx.limits;
   const std::vector<std::pair<std::string, std::string>> attributes = {
       {"supported-platforms", "VPC"},
       {"default-vpc", default_vpc},
-      {"max-instances", "20"},
-      {"vpc-max-security-groups-per-interface", "5"},
-      {"max-elastic-ips", "5"},
-      {"vpc-max-elastic-ips", "5"},
+      {"max-instances", std::to_string(limits.instances)},
+      {"vpc-max-security-groups-per-interface", std::to_string(limits.security_groups_per_interface)},
+      {"max-elastic-ips", std::to_string(limits.elastic_ips)},
+      {"vpc-max-elastic-ips", std::to_string(limits.elastic_ips)},
   };
-  std::set<std::string> wanted;
-  for (const json& n : request.value("AttributeNames", json::array())) wanted.insert(n.get<std::string>());
+  std::set<std::string> known, wanted;
+  for (const auto& [name, value] : attributes) known.insert(name);
+  for (const json& n : request.value("AttributeNames", json::array())) {
+    const std::string& name = n.get_ref<const std::string&>();
+    if (!known.count(name)) {
+      fail("InvalidParameterValue", "Value (" + name + ") for parameter attributeName is invalid. Unknown attribute.");
+    }
+    wanted.insert(name);
+  }
   json rows = json::array();
   for (const auto& [name, value] : attributes) {
     if (!wanted.empty() && !wanted.count(name)) continue;

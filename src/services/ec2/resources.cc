@@ -91,6 +91,14 @@ std::vector<json> list(CallContext& ctx, const ResourceKind& kind) {
   return docs_of(ctx.txn.list(std::string(kind.kind), ctx.region));
 }
 
+int64_t count(CallContext& ctx, const ResourceKind& kind) {
+  return static_cast<int64_t>(ctx.txn.count(std::string(kind.kind), ctx.region));
+}
+
+void require_room(int64_t used, int64_t limit, const std::string& code, const std::string& message) {
+  if (used >= limit) fail(code, message);
+}
+
 std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const std::string& field,
                              const std::string& value) {
   return docs_of(ctx.txn.find(std::string(kind.kind), ctx.region, field, value));
@@ -103,7 +111,8 @@ std::vector<store::IndexedField> indexed_fields() {
           {std::string(kinds::kSecurityGroupRule.kind), "ReferencedGroupInfo.GroupId"},
           {std::string(kinds::kKeyPair.kind), "KeyName"},
           {std::string(kinds::kSubnet.kind), "VpcId"},
-          {std::string(kinds::kRouteTable.kind), "VpcId"}};
+          {std::string(kinds::kRouteTable.kind), "VpcId"},
+          {std::string(kinds::kNetworkAcl.kind), "VpcId"}};
 }
 
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {

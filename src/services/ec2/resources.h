@@ -45,6 +45,12 @@ std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::
 // All resources of `kind` in the call's region, oldest first.
 std::vector<json> list(CallContext& ctx, const ResourceKind& kind);
 
+// The number of resources of `kind` in the call's region (without reading them).
+int64_t count(CallContext& ctx, const ResourceKind& kind);
+
+// Fails with `code` and `message` unless one more beside `used` stays within `limit`.
+void require_room(int64_t used, int64_t limit, const std::string& code, const std::string& message);
+
 // The resources of `kind` in the call's region whose `field` (see store::Transaction::find) is
 // `value`, oldest first. Costs what the matches cost when the field is in indexed_fields().
 std::vector<json> list_where(CallContext& ctx, const ResourceKind& kind, const std::string& field,

@@ -1,5 +1,7 @@
 #include "services/ec2/route_tables.h"
 
+#include <algorithm>
+
 #include "common/cidr.h"
 #include "common/ids.h"
 #include "services/ec2/describe.h"
@@ -147,8 +149,12 @@ json present_routes(CallContext& ctx, json table) {
 
 json create_route_table(CallContext& ctx, const json& request) {
   json vpc = require(ctx, kinds::kVpc, request["VpcId"].get<std::string>());
-  json table = new_route_table(ctx, vpc["VpcId"].get<std::string>(), vpc_cidrs(vpc),
-                               tags_from_specifications(request, "route-table"));
+  const std::string vpc_id = vpc["VpcId"].get<std::string>();
+  json tags = tags_from_specifications(ctx, request, "route-table");
+  // The main route table counts (Amazon VPC quotas).
+  require_room(list_where(ctx, kinds::kRouteTable, "VpcId", vpc_id).size(), ctx.limits.route_tables_per_vpc,
+               "RouteTableLimitExceeded", "The maximum number of route tables has been reached.");
+  json table = new_route_table(ctx, vpc_id, vpc_cidrs(vpc), tags);
   save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
   return with_client_token(request, {{"RouteTable", table}});
 }
@@ -167,6 +173,11 @@ json create_route(CallContext& ctx, const json& request) {
   json table = require(ctx, kinds::kRouteTable, request["RouteTableId"].get<std::string>());
   std::string destination = destination_of(request);
   json target = target_of(ctx, request, table);
+  // The quota counts the routes added to a table, not the local route it was created with.
+  const json& routes = table["Routes"];
+  auto added = [](const json& route) { return route.value("GatewayId", "") != "local"; };
+  require_room(std::count_if(routes.begin(), routes.end(), added), ctx.limits.routes_per_route_table,
+               "RouteLimitExceeded", "The maximum number of routes has been reached.");
   put_route(ctx, std::move(table), destination, target);
   return {{"Return", true}};
 }

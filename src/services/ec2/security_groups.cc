@@ -13,7 +13,6 @@
 namespace stratus::ec2 {
 namespace {
 
-constexpr size_t kMaxRulesPerDirection = 60;
 constexpr size_t kMaxNameLength = 255;
 
 // Fails with InvalidParameterValue unless `value` is at most 255 characters of AWS's character
@@ -304,9 +303,7 @@ json authorize(CallContext& ctx, const json& request, bool egress) {
   json group = target_group(ctx, request);
   std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
   std::vector<json> added = expand_permissions(ctx, group, permissions_of(request), egress);
-  json tags = tags_from_specifications(request, "security-group-rule");
-  size_t count = std::count_if(existing.begin(), existing.end(),
-                               [&](const json& r) { return r.value("IsEgress", false) == egress; });
+  json tags = tags_from_specifications(ctx, request, "security-group-rule");
   for (size_t i = 0; i < added.size(); ++i) {
     for (const json& other : existing) {
       if (same_rule(added[i], other)) {
@@ -319,8 +316,17 @@ json authorize(CallContext& ctx, const json& request, bool egress) {
       }
     }
   }
-  if (count + added.size() > kMaxRulesPerDirection) {
-    fail("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.");
+  // The quota holds for each direction and address family apart; a group reference counts
+  // toward both families (Amazon VPC quotas).
+  for (bool ipv6 : {false, true}) {
+    auto counts = [&](const json& rule) {
+      return rule.value("IsEgress", false) == egress && !rule.contains(ipv6 ? "CidrIpv4" : "CidrIpv6");
+    };
+    int64_t after = std::count_if(existing.begin(), existing.end(), counts) +
+                    std::count_if(added.begin(), added.end(), counts);
+    if (after > ctx.limits.rules_per_security_group) {
+      fail("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.");
+    }
   }
   json out = json::array();
   for (json& rule : added) {
@@ -508,7 +514,11 @@ json create_security_group(CallContext& ctx, const json& request) {
   if (group_by_name(ctx, vpc_id, name)) {
     fail("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc_id + "'");
   }
-  json group = new_group(ctx, vpc_id, name, description, tags_from_specifications(request, "security-group"));
+  json tags = tags_from_specifications(ctx, request, "security-group");
+  // Per region, every VPC's default group included (Amazon VPC quotas); AWS's message names the VPC.
+  require_room(count(ctx, kinds::kSecurityGroup), ctx.limits.security_groups, "SecurityGroupLimitExceeded",
+               "The maximum number of security groups for VPC '" + vpc_id + "' has been reached.");
+  json group = new_group(ctx, vpc_id, name, description, tags);
   save(ctx, kinds::kSecurityGroup, group["GroupId"].get<std::string>(), group);
   json all = new_rule(ctx, group, true, "-1", -1, -1);
   all["CidrIpv4"] = "0.0.0.0/0";

@@ -50,9 +50,12 @@ json create_subnet(CallContext& ctx, const json& request) {
   if (!request.contains("CidrBlock")) {
     fail("MissingParameter", "The request must contain the parameter cidrBlock");
   }
-  const Zone& zone = choose_zone(ctx, request, vpc["VpcId"].get<std::string>());
-  json subnet = create_subnet_in(ctx, vpc, request["CidrBlock"].get<std::string>(), zone, false,
-                                 tags_from_specifications(request, "subnet"));
+  const std::string vpc_id = vpc["VpcId"].get<std::string>();
+  const Zone& zone = choose_zone(ctx, request, vpc_id);
+  json tags = tags_from_specifications(ctx, request, "subnet");
+  require_room(list_where(ctx, kinds::kSubnet, "VpcId", vpc_id).size(), ctx.limits.subnets_per_vpc,
+               "SubnetLimitExceeded", "The maximum number of subnets has been reached.");
+  json subnet = create_subnet_in(ctx, vpc, request["CidrBlock"].get<std::string>(), zone, false, tags);
   return {{"Subnet", subnet}};
 }
 

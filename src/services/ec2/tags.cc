@@ -13,8 +13,6 @@
 namespace stratus::ec2 {
 namespace {
 
-constexpr size_t kMaxTagsPerResource = 50;
-
 // The number of characters (code points) in UTF-8 text: AWS's tag limits count characters, so
 // a key of 128 Hangul syllables (384 bytes) is allowed.
 size_t characters(const std::string& utf8) {
@@ -38,25 +36,25 @@ void validate_tag(const json& tag, bool require_value) {
   }
 }
 
-// Fails with AWS's TagLimitExceeded.
-[[noreturn]] void fail_tag_limit() {
-  fail("TagLimitExceeded", "The maximum number of tags for a resource (50) has been exceeded");
+// Fails with AWS's TagLimitExceeded when `total` tags are more than a resource may carry.
+void check_tag_total(const CallContext& ctx, size_t total) {
+  int64_t limit = ctx.limits.tags_per_resource;
+  if (static_cast<int64_t>(total) <= limit) return;
+  fail("TagLimitExceeded", "The resultant tag set must not have more than " + std::to_string(limit) + " user tags.");
 }
 
 // Fails with TagLimitExceeded when `tags` names more distinct keys than a resource may carry:
 // checked before any work, and linear in the number of tags.
-void check_tag_count(const json& tags) {
+void check_tag_count(const CallContext& ctx, const json& tags) {
   std::unordered_set<std::string> keys;
   for (const json& tag : tags) {
     keys.insert(tag.value("Key", ""));
-    if (keys.size() > kMaxTagsPerResource) {
-      fail_tag_limit();
-    }
+    check_tag_total(ctx, keys.size());
   }
 }
 
 // Sets or replaces each tag of `add` on `doc` (linear: existing keys are looked up by hash).
-void merge_tags(json& doc, const json& add) {
+void merge_tags(const CallContext& ctx, json& doc, const json& add) {
   json& tags = doc["Tags"];
   if (!tags.is_array()) tags = json::array();
   std::unordered_map<std::string, size_t> position;
@@ -65,9 +63,7 @@ void merge_tags(json& doc, const json& add) {
     json entry = {{"Key", tag.value("Key", "")}, {"Value", tag.value("Value", "")}};
     auto [it, fresh] = position.emplace(entry["Key"].get<std::string>(), tags.size());
     if (fresh) {
-      if (tags.size() == kMaxTagsPerResource) {
-        fail_tag_limit();
-      }
+      check_tag_total(ctx, tags.size() + 1);
       tags.push_back(std::move(entry));
     } else {
       tags[it->second] = std::move(entry);
@@ -96,10 +92,10 @@ void retag(CallContext& ctx, const std::string& id, const std::function<void(jso
 }
 
 json create_tags(CallContext& ctx, const json& request) {
-  check_tag_count(request["Tags"]);
+  check_tag_count(ctx, request["Tags"]);
   for (const json& tag : request["Tags"]) validate_tag(tag, true);
   for (const json& id : request["Resources"]) {
-    retag(ctx, id.get<std::string>(), [&](json& doc) { merge_tags(doc, request["Tags"]); });
+    retag(ctx, id.get<std::string>(), [&](json& doc) { merge_tags(ctx, doc, request["Tags"]); });
   }
   return json::object();
 }
@@ -171,7 +167,7 @@ json describe_tags(CallContext& ctx, const json& request) {
 
 }  // namespace
 
-json tags_from_specifications(const json& request, std::string_view resource_type) {
+json tags_from_specifications(const CallContext& ctx, const json& request, std::string_view resource_type) {
   json tags = json::array();
   json doc = json::object();
   for (const json& spec : request.value("TagSpecifications", json::array())) {
@@ -179,9 +175,9 @@ json tags_from_specifications(const json& request, std::string_view resource_typ
     if (type != resource_type) {
       fail("InvalidParameterValue", "'" + type + "' is not a valid taggable resource type for this operation.");
     }
-    check_tag_count(spec.value("Tags", json::array()));
+    check_tag_count(ctx, spec.value("Tags", json::array()));
     for (const json& tag : spec.value("Tags", json::array())) validate_tag(tag, true);
-    merge_tags(doc, spec.value("Tags", json::array()));
+    merge_tags(ctx, doc, spec.value("Tags", json::array()));
   }
   return doc.contains("Tags") ? doc["Tags"] : tags;
 }

@@ -9,8 +9,9 @@ namespace stratus::ec2 {
 
 // The Tags array for a new resource of `resource_type` from the request's TagSpecifications
 // (empty array when none). Throws InvalidParameterValue for a specification naming another
-// resource type, and for invalid keys or values; TagLimitExceeded beyond 50 tags.
-json tags_from_specifications(const json& request, std::string_view resource_type);
+// resource type, and for invalid keys or values; TagLimitExceeded beyond the tags a resource
+// may carry (ctx.limits).
+json tags_from_specifications(const CallContext& ctx, const json& request, std::string_view resource_type);
 
 // Registers CreateTags, DeleteTags and DescribeTags.
 void add_tag_actions(ActionTable& table);

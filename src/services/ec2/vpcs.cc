@@ -35,7 +35,11 @@ json create_vpc(CallContext& ctx, const json& request) {
   if (tenancy != "default") {
     fail("InvalidParameterValue", "Value (" + tenancy + ") for parameter instanceTenancy is not supported by this region");
   }
-  json vpc = create_vpc_resources(ctx, cidr->str(), false, tags_from_specifications(request, "vpc"));
+  json tags = tags_from_specifications(ctx, request, "vpc");
+  // The default VPC counts (AWS: VPCs per Region), though creating it never fails.
+  require_room(count(ctx, kinds::kVpc), ctx.limits.vpcs, "VpcLimitExceeded",
+               "The maximum number of VPCs has been reached.");
+  json vpc = create_vpc_resources(ctx, cidr->str(), false, tags);
   return {{"Vpc", vpc}};
 }
 
