@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/query_service.h"
+#include "common/network_slot.h"
 #include "common/result.h"
 #include "services/ec2/call.h"
 #include "services/ec2/catalog.h"
@@ -39,6 +40,10 @@ class Ec2Service : public api::QueryService {
   // Makes RunInstances and StartInstances respect `capacity` (InsufficientInstanceCapacity
   // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
   void set_host_capacity(HostCapacity capacity) { capacity_ = capacity; }
+
+  // Makes automatic public IPs and Elastic IPs come from `pool` (the server's network slot's;
+  // without this call, slot 0's). REQUIRES: before any call.
+  void set_public_pool(Ipv4Cidr pool) { public_pool_ = pool; }
 
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
@@ -93,6 +98,7 @@ class Ec2Service : public api::QueryService {
   ActionTable actions_;
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
+  Ipv4Cidr public_pool_ = network_slot(0).public_pool;
   std::function<void()> on_commit_;
   std::string endpoint_url_;
   std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use
