@@ -26,6 +26,8 @@ struct Ipv4Cidr {
   bool contains(const Ipv4Cidr& other) const { return other.base >= base && other.last() <= last(); }
   // True when the blocks share any address.
   bool overlaps(const Ipv4Cidr& other) const { return base <= other.last() && other.base <= last(); }
+
+  bool operator==(const Ipv4Cidr&) const = default;
 };
 
 // Parses dotted-quad IPv4 text; nullopt when malformed.

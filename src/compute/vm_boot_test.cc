@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/embedded.h"
+#include "common/network_slot_lease.h"
 #include "common/ssh_keys.h"
 #include "common/shell_output.h"
 #include "common/temp_dir.h"
@@ -44,7 +45,8 @@ class VmBootTest : public ::testing::Test {
 
   SpawnProcessRunner runner_;
   TempDir work_{"vmboot-test"};
-  net::VpcNetwork network_{runner_, work_.path() / "net"};
+  NetworkSlotLease slot_ = lease_network_slot(default_network_slot_lock_dir(), work_.path(), std::nullopt);
+  net::VpcNetwork network_{runner_, work_.path() / "net", network_slot(slot_.slot)};
   QemuDriver driver_{runner_, Accelerator::kAuto, (work_.path() / "probe").string()};
   fs::path image_;
   std::string vpc_;

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -17,6 +18,8 @@
 #include "common/atomic_file.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
+#include "common/network_slot.h"
+#include "common/network_slot_lease.h"
 #include "compute/host_memory.h"
 #include "compute/kvm_probe.h"
 #include "compute/process_runner.h"
@@ -115,6 +118,27 @@ std::string imds_secret(store::Store& store) {
   return secret;
 }
 
+// The data dir's network slot (network_slot.h), leased for the life of the returned lease: the
+// one its store names, else one chosen now and kept in the store. A data dir whose VPC
+// plumbing (DIR/net) predates slots used slot 0's edge, so it keeps slot 0.
+NetworkSlotLease lease_slot(store::Store& store, const fs::path& data_dir) {
+  auto txn = store.begin_write();
+  std::optional<int> stored;
+  if (auto slot = txn->setting("network_slot")) {
+    int index = -1;
+    if (std::from_chars(slot->data(), slot->data() + slot->size(), index).ec != std::errc{}) {
+      throw std::runtime_error("the data dir's network_slot setting is not a number: " + *slot);
+    }
+    stored = index;
+  } else if (std::error_code ec; fs::exists(data_dir / "net", ec) && !fs::is_empty(data_dir / "net", ec)) {
+    stored = 0;
+  }
+  NetworkSlotLease lease = lease_network_slot(default_network_slot_lock_dir(), fs::canonical(data_dir), stored);
+  txn->set_setting("network_slot", std::to_string(lease.slot));
+  txn->commit();
+  return lease;
+}
+
 // Memory kept for the host itself (stratus, dnsmasq, the page cache of AMIs) by default.
 constexpr int64_t kHostReserveMiB = 2048;
 // What one VM costs beyond its guest memory (QEMU itself, TCG's translation cache), measured
@@ -184,7 +208,10 @@ int serve(const ServeOptions& options) {
   ec2::Catalog catalog(embedded::instance_types(), embedded::regions(),
                        options.regions.empty() ? std::nullopt : std::optional(options.regions));
   account::RootCredentials root = account::ensure_root(store, pinned);
+  NetworkSlotLease slot_lease = lease_slot(store, data_dir);  // before anything is published
+  NetworkSlot slot = network_slot(slot_lease.slot);
   ec2::Ec2Service ec2(store, catalog);
+  ec2.set_public_pool(slot.public_pool);
   int64_t memory = options.capacity_memory_mib >= 0 ? options.capacity_memory_mib
                                                     : std::max<int64_t>(0, compute::host_memory_mib() - kHostReserveMiB);
   ec2.set_host_capacity({memory, options.capacity_vcpus, kVmOverheadMiB});
@@ -204,7 +231,7 @@ int serve(const ServeOptions& options) {
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
-  net::VpcNetwork network(runner, fs::path(data_dir) / "net");
+  net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot);
   reconciler::InstanceReconciler instances(store, vms, network, runner, fs::absolute(fs::path(data_dir) / "instances"),
                                            fs::absolute(fs::path(data_dir) / "volumes"));
   imds::TokenIssuer tokens(imds_secret(store));
@@ -218,6 +245,7 @@ int serve(const ServeOptions& options) {
   write_aws_files(data_dir, url, root, catalog);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
               data_dir.c_str());
+  std::printf("stratus: %s\n", describe_network_slot(slot.index).c_str());
   std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
   std::fflush(stdout);
   server.run(options.threads);

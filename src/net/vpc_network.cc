@@ -7,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/network_defaults.h"
 #include "net/netns.h"
 #include "net/nftables.h"
 
@@ -29,8 +28,8 @@ std::string tail(const std::string& id, size_t n) {
 
 }  // namespace
 
-VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir)
-    : runner_(runner), state_dir_(std::move(state_dir)) {}
+VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir, NetworkSlot slot)
+    : runner_(runner), state_dir_(std::move(state_dir)), slot_(std::move(slot)) {}
 
 std::string VpcNetwork::netns_name(const std::string& vpc_id) { return "stratus-" + vpc_id; }
 std::string VpcNetwork::tap_name(const std::string& eni_id) { return "st" + tail(eni_id, 13); }
@@ -238,47 +237,51 @@ std::vector<std::string> VpcNetwork::vpcs() const {
 
 namespace {
 
-constexpr const char* kEdgeNetns = "stratus-edge";
-constexpr const char* kHostLink = "stratus-edge";   // host side of the host<->edge veth
-constexpr const char* kEdgeLink = "uplink";         // edge side of it
-constexpr const char* kHostAddress = kHostEdgeAddress;  // the host<->edge link
-constexpr const char* kEdgeAddress = kEdgeHostAddress;
+constexpr const char* kEdgeLink = "uplink";  // the edge's end of the host<->edge veth
+
+// The uplink of `vpc_id`'s namespace as the edge names its end.
+std::string edge_side(const std::string& vpc_id) { return "ve" + tail(vpc_id, 13); }
 
 }  // namespace
 
-Result<bool> VpcNetwork::ensure_edge(const Ipv4Cidr& public_pool) {
-  if (fs::exists(std::string("/run/netns/") + kEdgeNetns)) return true;
+Result<bool> VpcNetwork::ensure_edge() {
+  const std::string& edge = slot_.edge_netns;
+  if (fs::exists("/run/netns/" + edge)) return true;
+  // The host's end of the veth of an edge deleted moments ago may outlive it (the kernel
+  // dismantles namespaces asynchronously) and would take the name; the slot's lease makes it ours.
+  (void)runner_.run({"ip", "link", "del", slot_.host_link}, /*quiet=*/true);
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"netns", "add", kEdgeNetns},
-           {"-n", kEdgeNetns, "link", "set", "lo", "up"},
-           {"link", "add", kHostLink, "type", "veth", "peer", "name", kEdgeLink, "netns", kEdgeNetns},
-           {"addr", "add", std::string(kHostAddress) + "/30", "dev", kHostLink},
-           {"link", "set", kHostLink, "up"},
-           {"-n", kEdgeNetns, "addr", "add", std::string(kEdgeAddress) + "/30", "dev", kEdgeLink},
-           {"-n", kEdgeNetns, "link", "set", kEdgeLink, "up"},
+           {"netns", "add", edge},
+           {"-n", edge, "link", "set", "lo", "up"},
+           {"link", "add", slot_.host_link, "type", "veth", "peer", "name", kEdgeLink, "netns", edge},
+           {"addr", "add", slot_.host_address + "/30", "dev", slot_.host_link},
+           {"link", "set", slot_.host_link, "up"},
+           {"-n", edge, "addr", "add", slot_.edge_address + "/30", "dev", kEdgeLink},
+           {"-n", edge, "link", "set", kEdgeLink, "up"},
            // Only the public pool is routed into the edge; nothing leaves towards the uplink.
-           {"route", "replace", public_pool.str(), "via", kEdgeAddress, "dev", kHostLink}}) {
+           {"route", "replace", slot_.public_pool.str(), "via", slot_.edge_address, "dev", slot_.host_link}}) {
     auto done = ip(args);
     if (!done.ok()) return done;
   }
-  return ip({"netns", "exec", kEdgeNetns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
+  return ip({"netns", "exec", edge, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
 }
 
 Result<bool> VpcNetwork::ensure_uplink(const std::string& vpc_id) {
   std::string ns = netns_name(vpc_id);
   if (runner_.run({"ip", "-n", ns, "link", "show", kVpcUplink}, /*quiet=*/true) == 0) return true;
-  std::string edge_side = "ve" + tail(vpc_id, 13);
+  const std::string& edge = slot_.edge_netns;
+  std::string end = edge_side(vpc_id);
   // An edge end left by an earlier namespace of this VPC (the kernel may keep a deleted
   // namespace, and its veth, alive for minutes) would take the name: delete it first.
-  (void)runner_.run({"ip", "-n", kEdgeNetns, "link", "del", edge_side}, /*quiet=*/true);
+  (void)runner_.run({"ip", "-n", edge, "link", "del", end}, /*quiet=*/true);
   for (const auto& args : std::vector<std::vector<std::string>>{
-           {"-n", ns, "link", "add", kVpcUplink, "type", "veth", "peer", "name", edge_side, "netns", kEdgeNetns},
+           {"-n", ns, "link", "add", kVpcUplink, "type", "veth", "peer", "name", end, "netns", edge},
            {"-n", ns, "link", "set", kVpcUplink, "up"},
-           {"-n", kEdgeNetns, "link", "set", edge_side, "up"}}) {
+           {"-n", edge, "link", "set", end, "up"}}) {
     auto done = ip(args);
     if (!done.ok()) return done;
   }
-  return ip({"netns", "exec", kEdgeNetns, "sysctl", "-q", "-w", "net.ipv4.conf." + edge_side + ".proxy_arp=1"});
+  return ip({"netns", "exec", edge, "sysctl", "-q", "-w", "net.ipv4.conf." + end + ".proxy_arp=1"});
 }
 
 Result<bool> VpcNetwork::apply_nat(const std::string& vpc_id) {
@@ -307,32 +310,45 @@ std::map<std::string, std::string> VpcNetwork::published(const std::string& vpc_
   return out;
 }
 
+bool VpcNetwork::outside_pool(const std::string& public_ip) const {
+  auto address = parse_ipv4(public_ip);
+  return !address || !slot_.public_pool.contains(Ipv4Cidr{*address, 32});
+}
+
 Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
-                                       const std::map<std::string, std::string>& public_to_private,
-                                       const Ipv4Cidr& public_pool) {
+                                       const std::map<std::string, std::string>& public_to_private) {
   std::map<std::string, std::string> current = published(vpc_id);
   if (current == public_to_private) return true;
   std::string ns = netns_name(vpc_id);
+  const std::string& edge = slot_.edge_netns;
   for (const auto& [public_ip, private_ip] : current) {
     if (public_to_private.count(public_ip)) continue;
     (void)runner_.run({"ip", "-n", ns, "addr", "del", public_ip + "/32", "dev", kVpcUplink}, /*quiet=*/true);
-    (void)runner_.run({"ip", "-n", kEdgeNetns, "route", "del", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)},
-                      /*quiet=*/true);
+    (void)runner_.run({"ip", "-n", edge, "route", "del", public_ip + "/32", "dev", edge_side(vpc_id)}, /*quiet=*/true);
+    if (outside_pool(public_ip)) {
+      (void)runner_.run({"ip", "route", "del", public_ip + "/32", "dev", slot_.host_link}, /*quiet=*/true);
+    }
   }
   if (!public_to_private.empty()) {
-    for (auto step : {ensure_edge(public_pool), ensure_uplink(vpc_id)}) {
+    for (auto step : {ensure_edge(), ensure_uplink(vpc_id)}) {
       if (!step.ok()) return step;
     }
   }
   for (const auto& [public_ip, private_ip] : public_to_private) {
     // The public address is local to the VPC namespace (so it answers ARP from the edge) and
     // DNAT turns it into the private one before local delivery.
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"-n", ns, "addr", "replace", public_ip + "/32", "dev", kVpcUplink},
-             // The edge answers ARP for the host's side, so the default route needs no gateway.
-             // (Set each time: the kernel drops it when the uplink loses its last address.)
-             {"-n", ns, "route", "replace", "default", "dev", kVpcUplink},
-             {"-n", kEdgeNetns, "route", "replace", public_ip + "/32", "dev", "ve" + tail(vpc_id, 13)}}) {
+    std::vector<std::vector<std::string>> steps = {
+        {"-n", ns, "addr", "replace", public_ip + "/32", "dev", kVpcUplink},
+        // The edge answers ARP for the host's side, so the default route needs no gateway.
+        // (Set each time: the kernel drops it when the uplink loses its last address.)
+        {"-n", ns, "route", "replace", "default", "dev", kVpcUplink},
+        {"-n", edge, "route", "replace", public_ip + "/32", "dev", edge_side(vpc_id)}};
+    // Given out before pools were per slot (anywhere in 198.19.0.0/16): the host routes it
+    // into this edge on its own.
+    if (outside_pool(public_ip)) {
+      steps.push_back({"route", "replace", public_ip + "/32", "via", slot_.edge_address, "dev", slot_.host_link});
+    }
+    for (const auto& args : steps) {
       auto done = ip(args);
       if (!done.ok()) return done;
     }
@@ -416,15 +432,16 @@ Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
   }
   // The kernel dismantles a deleted namespace asynchronously (here it has kept one, and the
   // uplink veth with it, for minutes): delete the uplink's edge end (and so the pair) now.
-  (void)runner_.run({"ip", "-n", kEdgeNetns, "link", "del", "ve" + tail(vpc_id, 13)}, /*quiet=*/true);
+  (void)runner_.run({"ip", "-n", slot_.edge_netns, "link", "del", edge_side(vpc_id)}, /*quiet=*/true);
   return remove_idle_edge();
 }
 
 Result<bool> VpcNetwork::remove_idle_edge() {
-  if (!fs::exists(std::string("/run/netns/") + kEdgeNetns)) return true;
+  const std::string& edge = slot_.edge_netns;
+  if (!fs::exists("/run/netns/" + edge)) return true;
   // VPC uplinks in the edge are named "ve...": while one remains, some VPC still uses it.
   bool in_use = false;
-  auto listed = run_in_netns(kEdgeNetns, [&] {
+  auto listed = run_in_netns(edge, [&] {
     if (struct if_nameindex* links = ::if_nameindex()) {
       for (struct if_nameindex* l = links; l->if_index != 0; ++l) in_use = in_use || std::string(l->if_name).rfind("ve", 0) == 0;
       ::if_freenameindex(links);
@@ -432,7 +449,7 @@ Result<bool> VpcNetwork::remove_idle_edge() {
   });
   if (!listed.ok()) return listed;
   if (in_use) return true;
-  return ip({"netns", "del", kEdgeNetns});  // its veth to the host, and the host's route, go with it
+  return ip({"netns", "del", edge});  // its veth to the host, and the host's routes, go with it
 }
 
 }  // namespace stratus::net

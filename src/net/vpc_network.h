@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/cidr.h"
+#include "common/network_slot.h"
 #include "common/result.h"
 #include "compute/process_runner.h"
 #include "net/dhcp_options.h"
@@ -37,8 +38,12 @@ class VpcNetwork {
  public:
   // `state_dir` holds dnsmasq's pid, lease, hosts and log files (created on demand), named
   // VPC.dns.* for the resolver and VPC.dhcp.* for the DHCP server (VPC.dhcp.ranges: one line
-  // per subnet).
-  VpcNetwork(compute::ProcessRunner& runner, std::filesystem::path state_dir);
+  // per subnet). Public addresses go through `slot`'s edge namespace and host link.
+  // REQUIRES: this process holds `slot` (network_slot_lease.h), so no other touches its edge.
+  VpcNetwork(compute::ProcessRunner& runner, std::filesystem::path state_dir, NetworkSlot slot);
+
+  // The network slot whose edge this plumbing uses.
+  const NetworkSlot& slot() const { return slot_; }
 
   // The namespace of `vpc_id`: "stratus-" + vpc_id.
   static std::string netns_name(const std::string& vpc_id);
@@ -64,11 +69,10 @@ class VpcNetwork {
   Result<bool> remove_port(const std::string& vpc_id, const Port& port);
   // Makes exactly the public addresses of `public_to_private` reach their private addresses in
   // `vpc_id` from this host (1:1 NAT inside the VPC namespace; each public address routed over
-  // the VPC's veth into the shared "stratus-edge" namespace, which the host reaches over a veth
-  // with a route for `public_pool` only), withdrawing any other. Nothing when already so.
-  // REQUIRES: ensure_vpc().
-  Result<bool> set_published(const std::string& vpc_id, const std::map<std::string, std::string>& public_to_private,
-                             const Ipv4Cidr& public_pool);
+  // the VPC's veth into the slot's edge namespace, which the host reaches over a veth with a
+  // route for the slot's public pool, plus one per published address outside it), withdrawing
+  // any other. Nothing when already so. REQUIRES: ensure_vpc().
+  Result<bool> set_published(const std::string& vpc_id, const std::map<std::string, std::string>& public_to_private);
 
   // Makes the VPC router's firewall (security groups, source/destination checks, internet
   // routes, network ACLs) `firewall`, in one nftables transaction; nothing when it already is.
@@ -88,16 +92,22 @@ class VpcNetwork {
   // The VPCs this state directory has plumbing for (whose resolver it started).
   std::vector<std::string> vpcs() const;
   // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it (and
-  // the edge namespace when no other VPC uses it).
+  // the slot's edge namespace when no other VPC uses it).
   Result<bool> remove_vpc(const std::string& vpc_id);
-  // Deletes the edge namespace once no VPC uplink is left in it (the kernel dismantles a
+  // Deletes the slot's edge namespace once no VPC uplink is left in it (the kernel dismantles a
   // deleted VPC namespace's veth asynchronously, so remove_vpc() may leave it for later).
+  // Never touches another slot's edge.
   Result<bool> remove_idle_edge();
 
  private:
   Result<bool> ip(const std::vector<std::string>& args);
-  Result<bool> ensure_edge(const Ipv4Cidr& public_pool);
+  // Creates the slot's edge namespace, its veth to the host and the host's route for the pool
+  // (nothing when the namespace exists).
+  Result<bool> ensure_edge();
+  // Creates the VPC's uplink veth into the edge (nothing when it exists).
   Result<bool> ensure_uplink(const std::string& vpc_id);
+  // True when `public_ip` is not in the slot's public pool (so the pool's route misses it).
+  bool outside_pool(const std::string& public_ip) const;
   // Rewrites the VPC's NAT table from its mapping file (public -> private per line).
   Result<bool> apply_nat(const std::string& vpc_id);
   // The mapping file's public -> private addresses.
@@ -115,6 +125,7 @@ class VpcNetwork {
 
   compute::ProcessRunner& runner_;
   std::filesystem::path state_dir_;
+  NetworkSlot slot_;
   std::map<std::string, VpcFirewall> firewalls_;  // VPC -> the firewall it was last given
   std::map<std::string, VpcInterfaceRoutes> routes_;  // VPC -> the interface routes it was last given
 };

@@ -5,9 +5,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <gtest/gtest.h>
 #include <sstream>
 
+#include "common/network_slot_lease.h"
 #include "common/shell_output.h"
 #include "common/temp_dir.h"
 
@@ -30,25 +32,47 @@ pid_t pid_in(const fs::path& pid_file) {
   return pid;
 }
 
-// Real namespaces, bridges, taps and dnsmasq; needs root (CI runs as root), else skipped.
-// Everything is removed after the test, also when it fails.
+// Leases, as a server would at its first start, the lowest free network slot of this host whose
+// edge namespace does not exist yet (a server from before slots holds slot 0's edge without its
+// lock); the leases passed over go to `passed_over`, held until the test ends.
+NetworkSlotLease lease_unused_slot(const fs::path& owner, std::vector<NetworkSlotLease>& passed_over) {
+  for (;;) {
+    NetworkSlotLease lease = lease_network_slot(default_network_slot_lock_dir(), owner, std::nullopt);
+    if (!fs::exists("/run/netns/" + network_slot(lease.slot).edge_netns)) return lease;
+    passed_over.push_back(std::move(lease));
+  }
+}
+
+// Real namespaces, taps and dnsmasq; needs root (CI runs as root), else skipped. `network_` and
+// `other_` stand for two servers: each has its own state and network slot, leased as a server
+// leases it. Everything is removed after the test, also when it fails.
 class VpcNetworkTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
     if (shell_output("command -v dnsmasq").empty()) GTEST_SKIP() << "needs dnsmasq";
-    vpc_ = "vpc-" + std::string(9, '0') + std::to_string(10000000 + ::getpid() % 10000000);
+    std::string serial = std::to_string(10000000 + ::getpid() % 10000000);
+    vpc_ = "vpc-" + std::string(9, '0') + serial;
+    other_vpc_ = "vpc-000010000" + serial;
   }
   void TearDown() override {
     if (vpc_.empty()) return;
-    (void)network_.remove_vpc(vpc_);
-    std::system(("ip netns del " + VpcNetwork::netns_name(vpc_) + " 2>/dev/null").c_str());
+    for (auto [network, vpc] : {std::pair{&network_, vpc_}, std::pair{&other_, other_vpc_}}) {
+      (void)network->remove_vpc(vpc);  // and its slot's edge, now idle
+      std::system(("ip netns del " + VpcNetwork::netns_name(vpc) + " 2>/dev/null").c_str());
+    }
   }
 
   compute::SpawnProcessRunner runner_;
   TempDir state_{"vpcnet-test"};
-  VpcNetwork network_{runner_, state_.path()};
+  TempDir other_state_{"vpcnet-other"};
+  std::vector<NetworkSlotLease> passed_over_;
+  NetworkSlotLease slot_ = lease_unused_slot(state_.path(), passed_over_);
+  NetworkSlotLease other_slot_ = lease_unused_slot(other_state_.path(), passed_over_);
+  VpcNetwork network_{runner_, state_.path(), network_slot(slot_.slot)};
+  VpcNetwork other_{runner_, other_state_.path(), network_slot(other_slot_.slot)};
   std::string vpc_;
+  std::string other_vpc_;
 };
 
 TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
@@ -146,7 +170,7 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
             std::string::npos);
 
   // Another VpcNetwork (stratus restarted) replaces what the namespace has, not what it remembers.
-  VpcNetwork restarted{runner_, state_.path()};
+  VpcNetwork restarted{runner_, state_.path(), network_.slot()};
   VpcInterfaceRoutes dropped{{"10.0.0.0/16"}, {{{app_tap}, {{"10.9.0.0/16", "", ""}}}}};
   ASSERT_TRUE(restarted.set_interface_routes(vpc_, dropped).ok());
   table = shell_output("ip -n " + ns + " route show table 1000");
@@ -179,6 +203,78 @@ TEST_F(VpcNetworkTest, DhcpOptionsRestartTheDhcpServer) {
   pid_t after = pid_in(pid_file);
   ASSERT_TRUE(network_.set_dhcp_options(vpc_, vpc_cidr, corp).ok());
   EXPECT_EQ(pid_in(pid_file), after);
+}
+
+// True once `gone` holds, polled for up to ten seconds (the kernel dismantles a deleted
+// namespace, and the host's end of its veth, asynchronously).
+bool eventually(const std::function<bool()>& gone) {
+  for (int i = 0; i < 100; ++i) {
+    if (gone()) return true;
+    ::usleep(100000);
+  }
+  return gone();
+}
+
+// True when a TCP connection from the host to the VPC resolver's port (53) at `address` is
+// accepted within three seconds.
+bool reaches_resolver(const std::string& address) {
+  return shell_output("timeout 3 bash -c 'exec 3<>/dev/tcp/" + address + "/53' 2>/dev/null && echo open") == "open\n";
+}
+
+TEST_F(VpcNetworkTest, ServersOnTwoSlotsKeepTheirEdgesApart) {
+  const NetworkSlot& mine = network_.slot();
+  const NetworkSlot& theirs = other_.slot();
+  ASSERT_NE(mine.index, theirs.index);
+  // The same CIDR in both: VPCs of different servers may overlap. Each public address is DNATed
+  // to its VPC's resolver (dnsmasq, in the VPC namespace), so a connection from the host to it is
+  // accepted from inside that VPC.
+  auto cidr = *Ipv4Cidr::parse("10.0.0.0/16");
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, cidr, "ec2.internal").ok());
+  ASSERT_TRUE(other_.ensure_vpc(other_vpc_, cidr, "ec2.internal").ok());
+  std::string my_ip = format_ipv4(mine.public_pool.base + 5);
+  std::string their_ip = format_ipv4(theirs.public_pool.base + 5);
+  ASSERT_TRUE(network_.set_published(vpc_, {{my_ip, "10.0.0.2"}}).ok());
+  ASSERT_TRUE(other_.set_published(other_vpc_, {{their_ip, "10.0.0.2"}}).ok());
+
+  for (const NetworkSlot* slot : {&mine, &theirs}) {
+    EXPECT_TRUE(fs::exists("/run/netns/" + slot->edge_netns)) << slot->edge_netns;
+    EXPECT_NE(shell_output("ip -o addr show dev " + slot->host_link).find(slot->host_address + "/30"), std::string::npos);
+    std::string route = shell_output("ip route show " + slot->public_pool.str());
+    EXPECT_NE(route.find("via " + slot->edge_address + " dev " + slot->host_link), std::string::npos) << route;
+  }
+  EXPECT_TRUE(reaches_resolver(my_ip));
+  EXPECT_TRUE(reaches_resolver(their_ip));
+  EXPECT_FALSE(reaches_resolver(format_ipv4(mine.public_pool.base + 6)));  // in the pool, not published
+  // Each edge routes only its own server's addresses.
+  EXPECT_NE(shell_output("ip -n " + mine.edge_netns + " route show " + my_ip), "");
+  EXPECT_EQ(shell_output("ip -n " + theirs.edge_netns + " route show " + my_ip), "");
+  EXPECT_EQ(shell_output("ip -n " + mine.edge_netns + " route show " + their_ip), "");
+
+  // An address from before pools were per slot (outside this slot's pool) gets a host route of
+  // its own into this edge, and loses it when withdrawn.
+  int elsewhere = 0;
+  while (elsewhere == mine.index || elsewhere == theirs.index) ++elsewhere;
+  std::string old_ip = format_ipv4(network_slot(elsewhere).public_pool.base + 7);
+  ASSERT_TRUE(network_.set_published(vpc_, {{my_ip, "10.0.0.2"}, {old_ip, "10.0.0.2"}}).ok());
+  std::string old_route = shell_output("ip route show " + old_ip + "/32");
+  EXPECT_NE(old_route.find("via " + mine.edge_address + " dev " + mine.host_link), std::string::npos) << old_route;
+  EXPECT_TRUE(reaches_resolver(old_ip));
+  ASSERT_TRUE(network_.set_published(vpc_, {{my_ip, "10.0.0.2"}}).ok());
+  EXPECT_EQ(shell_output("ip route show " + old_ip + "/32"), "");
+
+  // One server removing its VPC removes its idle edge, and only its own.
+  ASSERT_TRUE(network_.remove_vpc(vpc_).ok());
+  ASSERT_TRUE(network_.remove_idle_edge().ok());
+  EXPECT_FALSE(fs::exists("/run/netns/" + mine.edge_netns));
+  EXPECT_TRUE(eventually([&] { return shell_output("ip route show " + mine.public_pool.str()).empty(); }));
+  EXPECT_TRUE(fs::exists("/run/netns/" + theirs.edge_netns));
+  EXPECT_TRUE(reaches_resolver(their_ip));
+  // The other server's busy edge stays too when it looks for an idle one.
+  ASSERT_TRUE(other_.remove_idle_edge().ok());
+  EXPECT_TRUE(fs::exists("/run/netns/" + theirs.edge_netns));
+  ASSERT_TRUE(other_.remove_vpc(other_vpc_).ok());
+  EXPECT_FALSE(fs::exists("/run/netns/" + theirs.edge_netns));
+  EXPECT_TRUE(eventually([&] { return shell_output("ip link show " + theirs.host_link + " 2>/dev/null").empty(); }));
 }
 
 }  // namespace

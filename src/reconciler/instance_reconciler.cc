@@ -152,7 +152,7 @@ Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
     auto dhcp = network_.set_dhcp_options(vpc_id, cidr->second, dhcp_options_[vpc_id]);
     if (!dhcp.ok()) return dhcp;
   }
-  return network_.set_published(vpc_id, published_[vpc_id], *Ipv4Cidr::parse(kPublicIpv4Pool));
+  return network_.set_published(vpc_id, published_[vpc_id]);
 }
 
 void InstanceReconciler::reconcile_once() {
@@ -161,7 +161,7 @@ void InstanceReconciler::reconcile_once() {
     auto txn = store_.begin_read();
     records = txn->list("instance", std::nullopt);
     RouteTableLookup tables(*txn);  // read once for both
-    firewalls_ = vpc_firewalls(*txn, tables);
+    firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
     dhcp_options_ = vpc_dhcp_options(*txn);
   }
@@ -195,7 +195,7 @@ void InstanceReconciler::reconcile_once() {
   for (const std::string& vpc_id : network_.vpcs()) {
     if (!active.count(vpc_id) && in_use.count(vpc_id)) {
       if (network_.has_namespace(vpc_id)) {
-        auto withdrawn = network_.set_published(vpc_id, {}, *Ipv4Cidr::parse(kPublicIpv4Pool));
+        auto withdrawn = network_.set_published(vpc_id, {});
         if (!withdrawn.ok()) std::fprintf(stderr, "stratus: public IPs of %s: %s\n", vpc_id.c_str(), withdrawn.error().message.c_str());
       }
       continue;

@@ -4,7 +4,6 @@
 #include <set>
 
 #include "common/cidr.h"
-#include "common/network_defaults.h"
 #include "net/vpc_network.h"
 #include "reconciler/router_view.h"
 
@@ -24,7 +23,8 @@ std::vector<std::string> addresses_of(const json& eni) {
 // Subnet -> whether its route table leads the host's edge address to an attached gateway.
 class InternetRoutes {
  public:
-  InternetRoutes(store::Transaction& txn, const RouteTableLookup& tables) : tables_(tables) {
+  InternetRoutes(store::Transaction& txn, const RouteTableLookup& tables, const std::string& host_edge_address)
+      : tables_(tables), host_edge_{*parse_ipv4(host_edge_address), 32} {
     for (const store::Record& gateway : txn.list("internet-gateway", std::nullopt)) {
       for (const json& a : gateway.doc.value("Attachments", json::array())) {
         attached_.insert(gateway.id + " " + a.value("VpcId", ""));
@@ -38,8 +38,7 @@ class InternetRoutes {
       std::string gateway = route.value("GatewayId", "");
       auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
       if (gateway.rfind("igw-", 0) == 0 && destination &&
-          destination->contains(Ipv4Cidr{*parse_ipv4(kHostEdgeAddress), 32}) &&
-          attached_.count(gateway + " " + table->value("VpcId", ""))) {
+          destination->contains(host_edge_) && attached_.count(gateway + " " + table->value("VpcId", ""))) {
         return true;
       }
     }
@@ -48,6 +47,7 @@ class InternetRoutes {
 
  private:
   const RouteTableLookup& tables_;
+  Ipv4Cidr host_edge_;              // the host's edge address, as a /32
   std::set<std::string> attached_;  // "igw-... vpc-..."
 };
 
@@ -96,9 +96,10 @@ std::vector<net::SubnetAcl> subnet_acls(store::Transaction& txn, const std::map<
 
 }  // namespace
 
-std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables) {
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables,
+                                                      const std::string& host_edge_address) {
   std::vector<store::Record> instances = txn.list("instance", std::nullopt);
-  InternetRoutes routes(txn, tables);
+  InternetRoutes routes(txn, tables, host_edge_address);
   // Security group -> the private addresses of its member interfaces (instances not terminated).
   std::map<std::string, std::vector<std::string>> members;
   for (const store::Record& record : instances) {

@@ -18,7 +18,9 @@ namespace stratus::reconciler {
 
 // VPC id -> its router's firewall: each interface's (ordered by instance, then interface) and
 // each subnet's network ACL, unless that ACL lets everything through.
-// `tables` says which route table decides for each subnet.
-std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables);
+// `tables` says which route table decides for each subnet; `host_edge_address` is the host's
+// address on its link to the edge (the network slot's), which stands for the internet.
+std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables,
+                                                      const std::string& host_edge_address);
 
 }  // namespace stratus::reconciler

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/network_slot.h"
 #include "common/temp_dir.h"
 #include "net/vpc_network.h"
 #include "store/sqlite_store.h"
@@ -76,7 +77,7 @@ TEST(VpcFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
     txn->commit();
   }
   auto txn = store.begin_read();
-  auto firewalls = vpc_firewalls(*txn, RouteTableLookup(*txn));
+  auto firewalls = vpc_firewalls(*txn, RouteTableLookup(*txn), network_slot(0).host_address);
   ASSERT_EQ(firewalls.size(), 1u);
   const auto& ports = firewalls["vpc-1"].interfaces;
   ASSERT_EQ(ports.size(), 2u);  // the stopped and terminated instances have no port
@@ -109,6 +110,11 @@ TEST(VpcFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
   EXPECT_EQ(acls[0].inbound[1].traffic.peers, std::vector<std::string>{"10.0.0.0/16"});
   EXPECT_FALSE(acls[0].inbound[2].allow);
   EXPECT_TRUE(acls[0].outbound.empty());
+
+  // The host's edge address decides what "the internet" is: had this server's slot put it in
+  // 203.0.113.0/24, the private table's route there would reach it.
+  auto elsewhere = vpc_firewalls(*txn, RouteTableLookup(*txn), "203.0.113.1");
+  EXPECT_TRUE(elsewhere["vpc-1"].interfaces[1].internet);
 }
 
 }  // namespace

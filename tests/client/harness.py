@@ -81,6 +81,10 @@ EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 HEALTH_TIMEOUT = 20.0
 
+# The start-up log line that names the server's network slot.
+NETWORK_SLOT_RE = re.compile(r"stratus: network slot (?P<slot>\d+) \(edge namespace (?P<edge_netns>\S+), "
+                             r"host address (?P<host_address>[\d.]+), public IPv4 (?P<public_pool>[\d./]+)\)")
+
 # AWS resource id shapes (new-style 17 hex digit ids).
 ID_RE = {
     "vpc": re.compile(r"^vpc-[0-9a-f]{17}$"),
@@ -252,6 +256,16 @@ class StratusServer:
             except OSError:
                 pass
         return "\n".join(out)
+
+    def network_slot(self):
+        """The network slot the server leased, as its start-up log names it: a dict with
+        `slot` (int), `edge_netns`, `host_address` and `public_pool`. REQUIRES: it started."""
+        for path in reversed(self._log_files):
+            with open(path, "rb") as f:
+                m = NETWORK_SLOT_RE.search(f.read().decode("utf-8", "replace"))
+            if m:
+                return dict(m.groupdict(), slot=int(m.group("slot")))
+        raise ServerError("no network slot in the server's log\n%s" % self.log_tail())
 
     def health_ok(self):
         try:
@@ -472,8 +486,12 @@ def reap(server):
 
 def power_off(server):
     """What a host power cut does to a server: it stops, every VM and dnsmasq it started (by
-    pid file) ends and its VPC namespaces (and the edge, if no other server uses it) are gone;
-    its data dir stays."""
+    pid file) ends and its VPC namespaces and its network slot's edge are gone; its data dir
+    stays."""
+    try:
+        edge = server.network_slot()["edge_netns"]
+    except ServerError:  # it never served, so it built no plumbing
+        edge = None
     server.stop()
     for pattern in ("instances/*/qemu.pid", "net/*.pid"):
         for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
@@ -487,14 +505,14 @@ def power_off(server):
         subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
         # The kernel may keep a deleted namespace (and its uplink veth) for minutes: delete the
         # uplink's edge end, and so the pair, at once.
-        subprocess.run(["ip", "-n", "stratus-edge", "link", "del", "ve" + vpc.split("-")[1][-13:]],
-                       capture_output=True)
-    for _ in range(50):  # namespaces are dismantled asynchronously
-        edge = subprocess.run(["ip", "-n", "stratus-edge", "-o", "link", "show"], capture_output=True, text=True)
-        if edge.returncode != 0:
+        if edge:
+            subprocess.run(["ip", "-n", edge, "link", "del", "ve" + vpc.split("-")[1][-13:]], capture_output=True)
+    for _ in range(50 if edge else 0):  # namespaces are dismantled asynchronously
+        links = subprocess.run(["ip", "-n", edge, "-o", "link", "show"], capture_output=True, text=True)
+        if links.returncode != 0:
             break
-        if " ve" not in edge.stdout:  # no other server's VPC uses it
-            subprocess.run(["ip", "netns", "del", "stratus-edge"], capture_output=True)
+        if " ve" not in links.stdout:  # no VPC uplink left in it
+            subprocess.run(["ip", "netns", "del", edge], capture_output=True)
             break
         time.sleep(0.1)
 

@@ -135,7 +135,7 @@ class InstanceLifecycleTest(VmTestCase):
 
         run_dirs = [os.path.join(self.server.data_dir, "instances", i) for i in (instance_id, other_id)]
         netns = "/run/netns/stratus-" + instance["VpcId"]
-        edge = "/run/netns/stratus-edge"
+        edge = "/run/netns/" + self.server.network_slot()["edge_netns"]
         self.wait_for(lambda: not any(map(os.path.exists, run_dirs + [netns, edge])), 30, "plumbing stayed")
         self.assertFalse(os.path.exists(run_dirs[1]), "the root volume overlay was not deleted")
         self.assertFalse(os.path.exists(netns), "the VPC namespace stayed")

@@ -2,8 +2,9 @@
 
 `nat` runs in a default (public) subnet and, from its user data, forwards and masquerades the
 private subnet's traffic. `inner` runs in a private subnet without a public address; from its
-user data it fetches a URL on the host's side of the edge link (198.18.0.1) once a second. The
-private subnet's route table gets 0.0.0.0/0 -> `nat` (CreateRoute InstanceId): while `nat`'s
+user data it fetches a URL on the host's side of the edge link (the host address of the server's
+network slot: 198.18.0.1 in slot 0) once a second. The private subnet's route table gets
+0.0.0.0/0 -> `nat` (CreateRoute InstanceId): while `nat`'s
 source/destination check is on, the VPC router drops what `inner` sends it; with the check off
 the host receives `inner`'s requests from `nat`'s public address; after DeleteRoute nothing more
 arrives; a route to `nat` while it is stopped is a blackhole. Needs root, QEMU and the built base image."""
@@ -15,7 +16,6 @@ import unittest
 
 from harness import VmTestCase, skip_unless_vms
 
-HOST_EDGE_ADDRESS = "198.18.0.1"  # the host's side of its link to the public network
 PRIVATE_CIDR = "172.31.202.0/24"
 
 NAT_USER_DATA = """#!/bin/bash
@@ -33,9 +33,10 @@ echo stratus-probe-running > /dev/ttyS0
 
 
 class Listener:
-    """An HTTP server on the host's edge address that records (client address, path) per request."""
+    """An HTTP server on `address` (the host's edge address) that records (client address, path)
+    per request."""
 
-    def __init__(self):
+    def __init__(self, address):
         hits = self.hits = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,7 +48,7 @@ class Listener:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer((HOST_EDGE_ADDRESS, 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((address, 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -86,10 +87,11 @@ class NatInstanceTest(VmTestCase):
                                         SubnetId=public["SubnetId"], SecurityGroupIds=[nat_group],
                                         UserData=NAT_USER_DATA)["Instances"][0]["InstanceId"]
         self.waiter("instance_running", nat_id)  # its public address is published: the edge link is up
-        listener = Listener()
+        host_address = self.server.network_slot()["host_address"]  # the host's side of its link to the edge
+        listener = Listener(host_address)
         self.addCleanup(listener.close)
         inner = self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1, SubnetId=private,
-                                       UserData=PROBE_USER_DATA % (HOST_EDGE_ADDRESS, listener.port))["Instances"][0]
+                                       UserData=PROBE_USER_DATA % (host_address, listener.port))["Instances"][0]
         self.assertNotIn("PublicIpAddress", inner)
 
         nat = self.describe(nat_id)

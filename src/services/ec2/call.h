@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/cidr.h"
 #include "common/result.h"
 #include "services/ec2/limits.h"
 #include "store/store.h"
@@ -48,6 +49,7 @@ struct CallContext {
   const HostCapacity* capacity = nullptr;  // null when capacity is not limited
   std::string_view endpoint_url;           // this server's URL ("" when not serving)
   const Limits& limits;                    // the quotas the create calls enforce
+  Ipv4Cidr public_pool;                    // where public IPv4 addresses come from (the network slot's)
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

@@ -46,7 +46,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
 
 CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {
   return CallContext{region, account_id, unix_now(), txn, catalog_, console_ ? &console_ : nullptr,
-                     capacity_ ? &*capacity_ : nullptr, endpoint_url_, limits_};
+                     capacity_ ? &*capacity_ : nullptr, endpoint_url_, limits_, public_pool_};
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api/query_service.h"
+#include "common/network_slot.h"
 #include "common/result.h"
 #include "services/ec2/call.h"
 #include "services/ec2/catalog.h"
@@ -43,6 +44,10 @@ class Ec2Service : public api::QueryService {
   // Makes the create calls enforce `limits` and DescribeAccountAttributes report them (AWS's
   // defaults without this call). REQUIRES: before any call.
   void set_limits(const Limits& limits) { limits_ = limits; }
+
+  // Makes automatic public IPs and Elastic IPs come from `pool` (the server's network slot's;
+  // without this call, slot 0's). REQUIRES: before any call.
+  void set_public_pool(Ipv4Cidr pool) { public_pool_ = pool; }
 
   // True when `action` changes state (it runs in a write transaction).
   // REQUIRES: implements(action).
@@ -98,6 +103,7 @@ class Ec2Service : public api::QueryService {
   ConsoleReader console_;
   std::optional<HostCapacity> capacity_;
   Limits limits_;
+  Ipv4Cidr public_pool_ = network_slot(0).public_pool;
   std::function<void()> on_commit_;
   std::string endpoint_url_;
   std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use

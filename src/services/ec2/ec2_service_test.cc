@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/embedded.h"
+#include "common/network_slot.h"
 #include "common/temp_dir.h"
 #include "services/ec2/idempotency.h"
 #include "store/cached_store.h"
@@ -67,6 +68,21 @@ class Ec2ServiceTest : public ::testing::Test {
   std::unique_ptr<Ec2Service> service_;
   std::string image_, vpc_, subnet_, acl_, group_;  // set by bootstrap()
 };
+
+TEST_F(Ec2ServiceTest, PublicAddressesComeFromTheServersPool) {
+  EXPECT_TRUE(network_slot(0).public_pool.contains(
+      Ipv4Cidr{*parse_ipv4(ok("AllocateAddress", json::object())["PublicIp"].get<std::string>()), 32}));
+  // A server on slot 3.
+  Ec2Service slot_three(*store_, catalog_);
+  Ipv4Cidr pool = network_slot(3).public_pool;
+  slot_three.set_public_pool(pool);
+  for (int i = 0; i < 4; ++i) {  // with the one above: the default quota of 5
+    auto allocated = slot_three.call("AllocateAddress", kRegion, kAccount, json::object());
+    ASSERT_TRUE(allocated.ok());
+    std::string address = allocated.value()["PublicIp"];
+    EXPECT_TRUE(pool.contains(Ipv4Cidr{*parse_ipv4(address), 32})) << address;
+  }
+}
 
 TEST_F(Ec2ServiceTest, BatchUndoesFailedCallsAlone) {
   auto results = service_->call_batch({

@@ -5,13 +5,12 @@
 
 #include "common/cidr.h"
 #include "common/digest.h"
-#include "common/network_defaults.h"
 #include "services/ec2/resources.h"
 
 namespace stratus::ec2 {
 
 std::string allocate_public_ip(CallContext& ctx, const std::string& previous) {
-  auto pool = *Ipv4Cidr::parse(kPublicIpv4Pool);
+  const Ipv4Cidr& pool = ctx.public_pool;
   std::set<std::string> used = {previous};
   for (const auto& record : ctx.txn.list(std::string(kinds::kInstance.kind), std::nullopt)) {
     if (record.doc.contains("PublicIpAddress")) used.insert(record.doc["PublicIpAddress"].get<std::string>());

@@ -1,7 +1,7 @@
 #pragma once
 // Public IPv4 addresses of instances: automatic ones (given at launch and start, given back at
 // stop) and Elastic IPs (allocated to the account, kept across stop/start). Both come from the
-// public pool (kPublicIpv4Pool) and never collide.
+// call's public pool (the server's network slot's) and never collide.
 
 #include <string>
 
