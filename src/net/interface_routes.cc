@@ -14,8 +14,10 @@ std::string interface_route_batch(const VpcInterfaceRoutes& routes) {
     const std::string suffix = " table " + number + " proto " + protocol + "\n";
     for (const std::string& cidr : routes.vpc_cidrs) out += "route add throw " + cidr + suffix;
     for (const InterfaceRoute& route : table.routes) {
-      if (route.next_hop.empty()) {
+      if (route.next_hop_tap.empty()) {
         out += "route add blackhole " + route.destination + suffix;
+      } else if (route.next_hop.empty()) {
+        out += "route add " + route.destination + " dev " + route.next_hop_tap + suffix;  // a peering link
       } else {
         out += "route add " + route.destination + " via " + route.next_hop + " dev " + route.next_hop_tap + " onlink" +
                suffix;

@@ -1,7 +1,7 @@
 #pragma once
-// Routes whose target is a network interface (a NAT instance, an appliance): the VPC router
-// sends a subnet's traffic for such a destination to the target's port instead of the internet
-// gateway. Each route table with such routes becomes a kernel routing table of the router's
+// Routes whose target is a network interface (a NAT instance, an appliance) or a VPC peering
+// connection: the VPC router sends a subnet's traffic for such a destination to the target's port,
+// or over the peering link to the peer VPC's router, instead of the internet gateway. Each route table with such routes becomes a kernel routing table of the router's
 // namespace (numbered from kFirstInterfaceRouteTable, routes marked with protocol
 // kInterfaceRouteProtocol), looked up first for packets arriving from the ports of the subnets
 // that use it (one "iif TAP" rule per port, preference kInterfaceRoutePreference). In it the
@@ -16,8 +16,8 @@ namespace stratus::net {
 // One route of a table, as the router applies it.
 struct InterfaceRoute {
   std::string destination;  // IPv4 CIDR
-  std::string next_hop;     // the target interface's private address; "" while it has no port
-  std::string next_hop_tap; // the target's port (unused while next_hop is "")
+  std::string next_hop;     // the target interface's private address; "" for a peering link
+  std::string next_hop_tap; // the target's port, or the peering link; "": a blackhole
   bool operator==(const InterfaceRoute&) const = default;
 };
 

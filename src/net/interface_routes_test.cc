@@ -32,6 +32,11 @@ TEST(InterfaceRouteBatchTest, TheTargetItselfFollowsTheMainTable) {
   EXPECT_NE(batch.find("rule add iif steni-a lookup 1000"), std::string::npos);
   EXPECT_EQ(batch.find("rule add iif steni-nat"), std::string::npos);
   // Every CIDR of the VPC (secondary ones too) stays local: thrown back to the main table.
+  EXPECT_EQ(interface_route_batch({{"10.0.0.0/16"}, {{{"steni-a"}, {{"10.9.0.0/16", "", "px0123456789abc"}}}}}),
+            "rule flush pref 1000\nroute flush table all proto 248\n"
+            "route add throw 10.0.0.0/16 table 1000 proto 248\n"
+            "route add 10.9.0.0/16 dev px0123456789abc table 1000 proto 248\n"
+            "rule add iif steni-a lookup 1000 pref 1000\n");  // a peering link: no next hop
   EXPECT_NE(batch.find("route add throw 100.64.0.0/16 table 1000"), std::string::npos);
 }
 

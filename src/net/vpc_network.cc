@@ -33,6 +33,7 @@ VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir, Netwo
 
 std::string VpcNetwork::netns_name(const std::string& vpc_id) { return "stratus-" + vpc_id; }
 std::string VpcNetwork::tap_name(const std::string& eni_id) { return "st" + tail(eni_id, 13); }
+std::string VpcNetwork::peering_link(const std::string& pcx_id) { return "px" + tail(pcx_id, 13); }
 
 fs::path VpcNetwork::file(const std::string& owner, const std::string& suffix) const {
   return state_dir_ / (owner + "." + suffix);
@@ -375,13 +376,14 @@ Result<bool> VpcNetwork::apply_firewall(const std::string& vpc_id, const VpcFire
 Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes) {
   auto applied = routes_.find(vpc_id);
   if (applied != routes_.end() && applied->second == routes) return true;
-  // A target whose port is not plugged yet (its instance is still being started) drops for now;
+  // A target whose port (or peering link) is not plugged yet (its instance is still being
+  // started) drops for now;
   // the routes are then not remembered as applied, so the next call tries again.
   VpcInterfaceRoutes now = routes;
   bool complete = true;
   for (InterfaceRouteTable& table : now.tables) {
     for (InterfaceRoute& route : table.routes) {
-      if (route.next_hop.empty()) continue;
+      if (route.next_hop_tap.empty()) continue;  // a blackhole already
       if (runner_.run({"ip", "-n", netns_name(vpc_id), "link", "show", route.next_hop_tap}, /*quiet=*/true) != 0) {
         route = {route.destination, "", ""};
         complete = false;
@@ -398,6 +400,63 @@ Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const V
   if (!done.ok()) return done;
   if (complete) routes_[vpc_id] = routes;
   return true;
+}
+
+Result<bool> VpcNetwork::ensure_peering(const std::string& pcx_id, const std::string& vpc_a, const std::string& vpc_b) {
+  std::string link = peering_link(pcx_id);
+  std::string a = netns_name(vpc_a), b = netns_name(vpc_b);
+  bool up = runner_.run({"ip", "-n", a, "link", "show", link}, /*quiet=*/true) == 0 &&
+            runner_.run({"ip", "-n", b, "link", "show", link}, /*quiet=*/true) == 0;
+  if (!up) {
+    (void)runner_.run({"ip", "-n", a, "link", "del", link}, /*quiet=*/true);  // a half left by a crash
+    (void)runner_.run({"ip", "-n", b, "link", "del", link}, /*quiet=*/true);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"-n", a, "link", "add", link, "type", "veth", "peer", "name", link, "netns", b},
+             {"-n", a, "link", "set", link, "up"},
+             {"-n", b, "link", "set", link, "up"}}) {
+      auto done = ip(args);
+      if (!done.ok()) return done;
+    }
+    for (const std::string& vpc : {vpc_a, vpc_b}) {
+      auto proxy = in_netns(vpc, {"sysctl", "-q", "-w", "net.ipv4.conf." + link + ".proxy_arp=1"});
+      if (!proxy.ok()) return proxy;
+    }
+  }
+  fs::path record = file(pcx_id, "peering");
+  if (!fs::exists(record)) {
+    std::ofstream out(record, std::ios::trunc);
+    out << vpc_a << " " << vpc_b << "\n";
+    if (!out) return ApiError{"InternalError", "cannot write " + record.string()};
+  }
+  return true;
+}
+
+Result<bool> VpcNetwork::remove_peering(const std::string& pcx_id) {
+  auto known = peerings();
+  auto it = known.find(pcx_id);
+  if (it != known.end()) {
+    // Deleting one end deletes the pair; either namespace may already be gone.
+    for (const std::string& vpc : {it->second.first, it->second.second}) {
+      if (has_namespace(vpc)) (void)runner_.run({"ip", "-n", netns_name(vpc), "link", "del", peering_link(pcx_id)}, true);
+    }
+  }
+  std::error_code ec;
+  fs::remove(file(pcx_id, "peering"), ec);
+  return true;
+}
+
+std::map<std::string, std::pair<std::string, std::string>> VpcNetwork::peerings() const {
+  std::map<std::string, std::pair<std::string, std::string>> out;
+  std::error_code ec;
+  const std::string suffix = ".peering";
+  for (const auto& entry : fs::directory_iterator(state_dir_, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    std::ifstream in(entry.path());
+    std::string a, b;
+    if (in >> a >> b) out[name.substr(0, name.size() - suffix.size())] = {a, b};
+  }
+  return out;
 }
 
 bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) const {

@@ -49,6 +49,8 @@ class VpcNetwork {
   static std::string netns_name(const std::string& vpc_id);
   // The tap of `eni_id` inside its VPC namespace (at most 15 characters).
   static std::string tap_name(const std::string& eni_id);
+  // The link of peering connection `pcx_id` in each of its two VPC routers (at most 15 characters).
+  static std::string peering_link(const std::string& pcx_id);
 
   // Creates the namespace with loopback up, forwarding on, 169.254.169.254 and the resolver
   // address (VPC base+2) on loopback, and the resolver (names under `domain`). Idempotent.
@@ -84,6 +86,16 @@ class VpcNetwork {
   // whose target's tap does not exist yet drops its packets until a later call finds the tap.
   // REQUIRES: ensure_vpc().
   Result<bool> set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes);
+
+  // Connects the routers of `vpc_a` and `vpc_b` by a veth pair named peering_link(`pcx_id`) in
+  // both, answering ARP for the other side's addresses (proxy ARP); what goes over it is decided by
+  // each side's interface route tables. Recorded in PCX.peering. Idempotent. REQUIRES:
+  // ensure_vpc() for both VPCs.
+  Result<bool> ensure_peering(const std::string& pcx_id, const std::string& vpc_a, const std::string& vpc_b);
+  // Removes the peering link and its record (nothing when absent).
+  Result<bool> remove_peering(const std::string& pcx_id);
+  // The peering links this state directory records: connection id -> its two VPCs.
+  std::map<std::string, std::pair<std::string, std::string>> peerings() const;
 
   // True when the VPC's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& mac) const;

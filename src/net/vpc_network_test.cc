@@ -277,5 +277,31 @@ TEST_F(VpcNetworkTest, ServersOnTwoSlotsKeepTheirEdgesApart) {
   EXPECT_TRUE(eventually([&] { return shell_output("ip link show " + theirs.host_link + " 2>/dev/null").empty(); }));
 }
 
+// A peering link joins two VPC routers: each reaches the other's resolver over it once routed,
+// and removing it (or its record) leaves nothing behind.
+TEST_F(VpcNetworkTest, PeeringLinksJoinTwoRouters) {
+  std::string peer = "vpc-" + std::string(9, '0') + std::to_string(20000000 + ::getpid() % 10000000);
+  auto cleanup = [&] {
+    (void)network_.remove_vpc(peer);
+    std::system(("ip netns del " + VpcNetwork::netns_name(peer) + " 2>/dev/null").c_str());
+  };
+  auto a_cidr = *Ipv4Cidr::parse("10.10.0.0/16"), b_cidr = *Ipv4Cidr::parse("10.20.0.0/16");
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, a_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_vpc(peer, b_cidr, "ec2.internal").ok());
+  const std::string pcx = "pcx-0123456789abcdef0", link = VpcNetwork::peering_link(pcx);
+  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, peer).ok());
+  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, peer).ok());  // idempotent
+  std::string a = VpcNetwork::netns_name(vpc_), b = VpcNetwork::netns_name(peer);
+  EXPECT_EQ(network_.peerings().at(pcx), std::make_pair(vpc_, peer));
+  std::system(("ip -n " + a + " route add 10.20.0.0/16 dev " + link + " src 10.10.0.2").c_str());
+  std::system(("ip -n " + b + " route add 10.10.0.0/16 dev " + link + " src 10.20.0.2").c_str());
+  EXPECT_EQ(shell_output("ip netns exec " + a + " timeout 3 bash -c 'exec 3<>/dev/tcp/10.20.0.2/53' && echo open"),
+            "open\n");
+  ASSERT_TRUE(network_.remove_peering(pcx).ok());
+  EXPECT_NE(shell_output("ip -n " + a + " link show " + link + " 2>&1").find("does not exist"), std::string::npos);
+  EXPECT_TRUE(network_.peerings().empty());
+  cleanup();
+}
+
 }  // namespace
 }  // namespace stratus::net

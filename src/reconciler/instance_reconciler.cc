@@ -164,6 +164,11 @@ void InstanceReconciler::reconcile_once() {
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
     dhcp_options_ = vpc_dhcp_options(*txn);
+    active_peerings_.clear();
+    for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {
+      if (pcx.doc["Status"].value("Code", "") != "active") continue;
+      active_peerings_[pcx.id] = {pcx.doc["RequesterVpcInfo"].value("VpcId", ""), pcx.doc["AccepterVpcInfo"].value("VpcId", "")};
+    }
   }
   published_.clear();
   for (const store::Record& record : records) {
@@ -188,6 +193,7 @@ void InstanceReconciler::reconcile_once() {
     if (state != InstanceState::kTerminated) in_use.insert(record.doc.value("VpcId", ""));
     if (state && compute::holds_host(*state)) active.insert(record.doc.value("VpcId", ""));
   }
+  sync_peerings(active);
   // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
   // while some run, its firewall and public addresses follow the store within a pass. (With
   // only stopped instances it publishes nothing; after a host restart its namespace is gone
@@ -211,6 +217,18 @@ void InstanceReconciler::reconcile_once() {
     if (!removed.ok()) std::fprintf(stderr, "stratus: removing %s: %s\n", vpc_id.c_str(), removed.error().message.c_str());
   }
   if (in_use.empty()) (void)network_.remove_idle_edge();
+}
+
+void InstanceReconciler::sync_peerings(const std::set<std::string>& active) {
+  std::map<std::string, std::pair<std::string, std::string>> linked = network_.peerings();
+  for (const auto& [pcx_id, vpcs] : active_peerings_) {
+    if (!active.count(vpcs.first) || !active.count(vpcs.second)) continue;
+    if (!net::VpcNetwork::has_namespace(vpcs.first) || !net::VpcNetwork::has_namespace(vpcs.second)) continue;
+    auto done = network_.ensure_peering(pcx_id, vpcs.first, vpcs.second);
+    if (!done.ok()) std::fprintf(stderr, "stratus: peering %s: %s\n", pcx_id.c_str(), done.error().message.c_str());
+    linked.erase(pcx_id);
+  }
+  for (const auto& [pcx_id, vpcs] : linked) (void)network_.remove_peering(pcx_id);  // no longer active, or a side idle
 }
 
 bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes,

@@ -70,6 +70,9 @@ class InstanceReconciler {
   // Makes the VPC router's firewall, interface routes and public addresses what the store said
   // at the start of the pass; the first failure.
   Result<bool> configure_router(const std::string& vpc_id);
+  // Links the routers of both VPCs of every active peering connection whose VPCs are both in
+  // `active` (they have instances holding the host), and unlinks every other recorded link.
+  void sync_peerings(const std::set<std::string>& active);
   // Makes the router ready for `ports` of an instance in `vpc_id` of `region`: the VPC, the
   // ports' subnets and their taps. Throws on failure.
   void ensure_ports(const std::string& region, const std::string& vpc_id, const std::vector<AttachedPort>& ports);
@@ -99,6 +102,7 @@ class InstanceReconciler {
   // VPC -> its router's interface routes, likewise.
   std::map<std::string, net::VpcInterfaceRoutes> interface_routes_;
   std::map<std::string, net::DhcpOptions> dhcp_options_;  // VPC id -> what its DHCP server hands out
+  std::map<std::string, std::pair<std::string, std::string>> active_peerings_;  // pcx id -> its VPCs
   std::map<std::string, Ipv4Cidr> network_cidr_;          // VPC id -> its CIDR, for VPCs plumbed by this process
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;

@@ -1,5 +1,7 @@
 #include "reconciler/vpc_interface_routes.h"
 
+#include <set>
+
 #include "net/vpc_network.h"
 
 namespace stratus::reconciler {
@@ -29,6 +31,11 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
                        record.doc.value("VpcId", "")});
     }
   }
+  // VPCs with ports here: a peering route leads over the link only when both ends have routers.
+  std::set<std::string> routed_vpcs;
+  for (const Port& port : ports) routed_vpcs.insert(port.vpc_id);
+  std::map<std::string, json> peerings;  // id -> connection
+  for (const store::Record& pcx : txn.list("vpc-peering-connection", std::nullopt)) peerings[pcx.id] = pcx.doc;
   std::map<std::string, std::map<std::string, net::InterfaceRouteTable>> by_vpc;  // VPC -> table id -> table
   std::map<std::string, net::VpcInterfaceRoutes> out;
   for (const Port& port : ports) {
@@ -37,6 +44,18 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
     if (table == nullptr) continue;
     std::vector<net::InterfaceRoute> routes;
     for (const json& route : table->value("Routes", json::array())) {
+      if (route.contains("VpcPeeringConnectionId")) {
+        std::string pcx_id = route["VpcPeeringConnectionId"].get<std::string>();
+        net::InterfaceRoute r{route.value("DestinationCidrBlock", ""), "", ""};
+        auto pcx = peerings.find(pcx_id);
+        if (pcx != peerings.end() && pcx->second["Status"].value("Code", "") == "active" &&
+            routed_vpcs.count(pcx->second["RequesterVpcInfo"].value("VpcId", "")) &&
+            routed_vpcs.count(pcx->second["AccepterVpcInfo"].value("VpcId", ""))) {
+          r.next_hop_tap = net::VpcNetwork::peering_link(pcx_id);
+        }
+        routes.push_back(std::move(r));
+        continue;
+      }
       if (!route.contains("NetworkInterfaceId")) continue;
       net::InterfaceRoute r{route.value("DestinationCidrBlock", ""), "", ""};
       auto target = port_of.find(route["NetworkInterfaceId"].get<std::string>());

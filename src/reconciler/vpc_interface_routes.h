@@ -1,9 +1,11 @@
 #pragma once
-// What each VPC router routes to network interfaces, read from the store: every route table
-// that a port on this host sends by (its subnet's own table, else the VPC's main table) and that
-// has routes whose target is a network interface (CreateRoute with NetworkInterfaceId or
-// InstanceId) gives those routes, each leading to its target's port, or dropping its packets
-// while the target has none (not attached, or its instance is not pending, running or stopping).
+// What each VPC router routes to network interfaces and peering links, read from the store:
+// every route table that a port on this host sends by (its subnet's own table, else the VPC's
+// main table) and that has routes whose target is a network interface (CreateRoute with
+// NetworkInterfaceId or InstanceId) or a VPC peering connection gives those routes, each leading
+// to its target's port or over the peering link, or dropping its packets while the target has
+// none (an interface not attached, or whose instance is not pending, running or stopping; a
+// connection not active, or whose other VPC has no router on this host).
 
 #include <map>
 #include <string>

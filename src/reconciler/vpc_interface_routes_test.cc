@@ -78,5 +78,46 @@ TEST(VpcInterfaceRoutes, TheMainTableCoversSubnetsWithoutTheirOwn) {
   EXPECT_EQ(routes["vpc-1"].tables[0].taps, (std::vector<std::string>{tap("eni-nat"), tap("eni-app")}));
 }
 
+// A route to a peering connection leads over its link while the connection is active and both
+// VPCs have routers here; otherwise it drops.
+TEST(VpcInterfaceRoutes, PeeringRoutesUseTheLinkWhileActive) {
+  TempDir dir("iroutes-pcx-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  auto pcx = [](const std::string& id, const std::string& state, const std::string& peer) {
+    return json{{"VpcPeeringConnectionId", id},
+                {"Status", {{"Code", state}}},
+                {"RequesterVpcInfo", {{"VpcId", "vpc-1"}}},
+                {"AccepterVpcInfo", {{"VpcId", peer}}}};
+  };
+  {
+    auto txn = store.begin_write();
+    auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
+      txn->put({id, kind, "us-east-1", doc});
+    };
+    put("vpc-1", "vpc", {{"VpcId", "vpc-1"}, {"CidrBlockAssociationSet", {{{"CidrBlock", "10.0.0.0/16"}}}}});
+    put("vpc-2", "vpc", {{"VpcId", "vpc-2"}, {"CidrBlockAssociationSet", {{{"CidrBlock", "10.2.0.0/16"}}}}});
+    put("i-a", "instance", instance("running", "eni-a", "10.0.1.10", "subnet-a"));
+    json other = instance("running", "eni-b", "10.2.1.10", "subnet-b");
+    other["VpcId"] = "vpc-2";
+    put("i-b", "instance", other);
+    put("pcx-0000000000000000a", "vpc-peering-connection", pcx("pcx-0000000000000000a", "active", "vpc-2"));
+    put("pcx-0000000000000000b", "vpc-peering-connection", pcx("pcx-0000000000000000b", "pending-acceptance", "vpc-2"));
+    put("pcx-0000000000000000c", "vpc-peering-connection", pcx("pcx-0000000000000000c", "active", "vpc-3"));
+    put("rtb-main", "route-table",
+        table("rtb-main", {{{"Main", true}}},
+              {{{"DestinationCidrBlock", "10.2.0.0/16"}, {"VpcPeeringConnectionId", "pcx-0000000000000000a"}},
+               {{"DestinationCidrBlock", "10.3.0.0/16"}, {"VpcPeeringConnectionId", "pcx-0000000000000000b"}},
+               {{"DestinationCidrBlock", "10.4.0.0/16"}, {"VpcPeeringConnectionId", "pcx-0000000000000000c"}}}));
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto routes = vpc_interface_routes(*txn, RouteTableLookup(*txn));
+  ASSERT_EQ(routes["vpc-1"].tables.size(), 1u);
+  EXPECT_EQ(routes["vpc-1"].tables[0].routes,
+            (std::vector<net::InterfaceRoute>{{"10.2.0.0/16", "", net::VpcNetwork::peering_link("pcx-0000000000000000a")},
+                                              {"10.3.0.0/16", "", ""},    // not accepted yet
+                                              {"10.4.0.0/16", "", ""}}));  // vpc-3 has no router here
+}
+
 }  // namespace
 }  // namespace stratus::reconciler

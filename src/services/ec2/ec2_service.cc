@@ -19,6 +19,7 @@
 #include "services/ec2/security_groups.h"
 #include "services/ec2/subnets.h"
 #include "services/ec2/tags.h"
+#include "services/ec2/vpc_peering.h"
 #include "services/ec2/vpcs.h"
 
 namespace stratus::ec2 {
@@ -29,6 +30,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   add_region_info_actions(actions_);
   add_vpc_actions(actions_);
   add_dhcp_options_actions(actions_);
+  add_vpc_peering_actions(actions_);
   add_subnet_actions(actions_);
   add_internet_gateway_actions(actions_);
   add_route_table_actions(actions_);

@@ -29,6 +29,9 @@ const ResourceKind kInstance{"instance", "i", "instance", "InvalidInstanceID.Not
 const ResourceKind kImage{"image", "ami", "image", "InvalidAMIID.NotFound", "InvalidAMIID.Malformed", "image id"};
 const ResourceKind kAddress{"address", "eipalloc", "elastic-ip", "InvalidAllocationID.NotFound",
                             "InvalidAllocationID.Malformed", "allocation ID"};
+const ResourceKind kVpcPeeringConnection{"vpc-peering-connection", "pcx", "vpc-peering-connection",
+                                         "InvalidVpcPeeringConnectionID.NotFound",
+                                         "InvalidVpcPeeringConnectionId.Malformed", "vpc peering connection ID"};
 const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
                                      "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
                                      "networkInterface ID"};
@@ -39,7 +42,7 @@ const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstan
                                          &kinds::kVpc,           &kinds::kSubnet,            &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
-                                         &kinds::kNetworkInterface};
+                                         &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {
@@ -56,6 +59,7 @@ std::string not_found_message(const ResourceKind& kind, const std::string& id) {
   if (&kind == &kinds::kSecurityGroup) return "The security group '" + id + "' does not exist";
   if (&kind == &kinds::kKeyPair) return "The key pair '" + id + "' does not exist";
   if (&kind == &kinds::kImage) return "The image id '[" + id + "]' does not exist";
+  if (&kind == &kinds::kVpcPeeringConnection) return "The vpcPeeringConnection ID '" + id + "' does not exist";
   return "The " + std::string(kind.noun) + " '" + id + "' does not exist";
 }
 

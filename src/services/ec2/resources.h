@@ -26,7 +26,7 @@ struct ResourceKind {
 // The known kinds.
 namespace kinds {
 extern const ResourceKind kVpc, kSubnet, kInternetGateway, kRouteTable, kSecurityGroup, kSecurityGroupRule,
-    kKeyPair, kNetworkAcl, kDhcpOptions, kImage, kInstance, kAddress, kNetworkInterface;
+    kKeyPair, kNetworkAcl, kDhcpOptions, kImage, kInstance, kAddress, kNetworkInterface, kVpcPeeringConnection;
 }  // namespace kinds
 
 // The kind whose ids start with the prefix of `id`, or null.

@@ -82,7 +82,7 @@ json target_of(CallContext& ctx, const json& request, const json& table) {
   }
   if (given.empty()) {
     fail("InvalidParameterValue", "A route target is required; this region supports GatewayId (internet gateway), "
-                                  "InstanceId and NetworkInterfaceId");
+                                  "InstanceId, NetworkInterfaceId and VpcPeeringConnectionId");
   }
   if (given.size() > 1) {
     fail("InvalidParameterCombination", "The parameter " + given[0] + " cannot be used with the parameter " + given[1]);
@@ -115,6 +115,19 @@ json target_of(CallContext& ctx, const json& request, const json& table) {
     }
     return {{"NetworkInterfaceId", interfaces[0]["NetworkInterfaceId"]}};
   }
+  if (given[0] == "VpcPeeringConnectionId") {
+    json pcx = require(ctx, kinds::kVpcPeeringConnection, id);
+    std::string requester = pcx["RequesterVpcInfo"].value("VpcId", ""), accepter = pcx["AccepterVpcInfo"].value("VpcId", "");
+    if (vpc_id != requester && vpc_id != accepter) {
+      fail("InvalidParameterValue", "route table " + table_id + " and peering connection " + id +
+                                        " belong to different networks");
+    }
+    std::string state = pcx["Status"].value("Code", "");
+    if (state != "active" && state != "pending-acceptance") {
+      fail("InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '" + id + "' does not exist");
+    }
+    return {{"VpcPeeringConnectionId", id}};
+  }
   fail("InvalidParameterValue", given[0] + " route targets are not supported by this region");
 }
 
@@ -131,10 +144,16 @@ void put_route(CallContext& ctx, json table, const std::string& destination, con
   save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
 }
 
-// `table` as DescribeRouteTables shows it: a route to an interface names the instance holding
+// `table` as DescribeRouteTables shows it: a route to a peering connection is active while the
+// connection is, else a blackhole; a route to an interface names the instance holding
 // it and is active while that instance is pending or running, else a blackhole.
 json present_routes(CallContext& ctx, json table) {
   for (json& route : table["Routes"]) {
+    if (route.contains("VpcPeeringConnectionId")) {
+      auto pcx = find(ctx, kinds::kVpcPeeringConnection, route["VpcPeeringConnectionId"].get<std::string>());
+      route["State"] = pcx && (*pcx)["Status"].value("Code", "") == "active" ? "active" : "blackhole";
+      continue;
+    }
     if (!route.contains("NetworkInterfaceId")) continue;
     auto home = find_interface(ctx, route["NetworkInterfaceId"].get<std::string>());
     std::string state = home && home->instance ? (*home->instance)["State"].value("Name", "") : "";
@@ -310,6 +329,7 @@ const FilterTable& route_table_filters() {
       {"route.network-interface-id", field("Routes[].NetworkInterfaceId")},
       {"route.origin", field("Routes[].Origin")},
       {"route.state", field("Routes[].State")},
+      {"route.vpc-peering-connection-id", field("Routes[].VpcPeeringConnectionId")},
   };
   return table;
 }

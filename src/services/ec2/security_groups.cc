@@ -9,6 +9,7 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
+#include "services/ec2/vpc_peering.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -123,8 +124,7 @@ json permissions_from_rules(const std::vector<json>& rules) {
       peer["PrefixListId"] = rule["PrefixListId"];
       (*perm)["PrefixListIds"].push_back(peer);
     } else {
-      peer["GroupId"] = rule["ReferencedGroupInfo"]["GroupId"];
-      peer["UserId"] = rule["ReferencedGroupInfo"]["UserId"];
+      for (const auto& [key, value] : rule["ReferencedGroupInfo"].items()) peer[key] = value;
       (*perm)["UserIdGroupPairs"].push_back(peer);
     }
   }
@@ -259,12 +259,22 @@ std::vector<json> expand_permissions(CallContext& ctx, const json& group, const 
       } else {
         fail("MissingParameter", "A UserIdGroupPair needs a GroupId or GroupName");
       }
+      // A group of the same VPC, or of a VPC peered with it (AWS shows the peering then).
+      std::optional<json> peering;
       if (peer["VpcId"] != group["VpcId"]) {
-        fail("InvalidGroup.NotFound", "The security group '" + peer["GroupId"].get<std::string>() +
-                                          "' does not exist in VPC '" + group["VpcId"].get<std::string>() + "'");
+        peering = active_peering(ctx, group["VpcId"].get<std::string>(), peer["VpcId"].get<std::string>());
+        if (!peering) {
+          fail("InvalidGroup.NotFound", "The security group '" + peer["GroupId"].get<std::string>() +
+                                            "' does not exist in VPC '" + group["VpcId"].get<std::string>() + "'");
+        }
       }
       json rule = new_rule(ctx, group, egress, protocol, from, to);
       rule["ReferencedGroupInfo"] = {{"GroupId", peer["GroupId"]}, {"UserId", ctx.account_id}};
+      if (peering) {
+        rule["ReferencedGroupInfo"]["VpcId"] = peer["VpcId"];
+        rule["ReferencedGroupInfo"]["VpcPeeringConnectionId"] = (*peering)["VpcPeeringConnectionId"];
+        rule["ReferencedGroupInfo"]["PeeringStatus"] = "active";
+      }
       copy_rule_description(pair, rule);
       rules.push_back(rule);
     }

@@ -11,6 +11,7 @@
 #include "services/ec2/route_tables.h"
 #include "services/ec2/security_groups.h"
 #include "services/ec2/tags.h"
+#include "services/ec2/vpc_peering.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -49,6 +50,7 @@ json delete_vpc(CallContext& ctx, const json& request) {
   auto depends = [&] { fail("DependencyViolation", "The vpc '" + id + "' has dependencies and cannot be deleted."); };
   if (!list_where(ctx, kinds::kSubnet, "VpcId", id).empty()) depends();
   if (!attached_gateway(ctx, id).empty()) depends();
+  if (has_live_peering(ctx, id)) depends();
   for (const json& group : list_where(ctx, kinds::kSecurityGroup, "VpcId", id)) {
     if (group.value("GroupName", "") != "default") depends();
   }
