@@ -2,7 +2,8 @@
 
 Three instances in the default VPC, each with a group that allows SSH from anywhere: `app`
 runs a web server on 8080 that its group allows only from members of `client`; `client` is
-such a member, `outsider` is not. `outsider` starts in a private subnet (its route table has no
+such a member, `outsider` is not; `peer` serves 8080 in a VPC of its own, reached from `client`
+over a VPC peering only while it is active and routed both ways. `outsider` starts in a private subnet (its route table has no
 route to the internet gateway): though it has a public IP the host cannot reach it, while
 `client` in a public subnet can; a route to the gateway opens it; a network ACL on its subnet
 then decides per numbered entry. An Elastic IP keeps pointing at an instance across stop/start
@@ -74,8 +75,15 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[web_rule])
 
         private, private_table, gateway = self.private_subnet()
+        # A VPC of its own with a web server, to be peered with the default VPC later.
+        peer_vpc = self.ec2.create_vpc(CidrBlock="10.60.0.0/16")["Vpc"]["VpcId"]
+        peer_subnet = self.ec2.create_subnet(VpcId=peer_vpc, CidrBlock="10.60.1.0/24",
+                                             AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+        peer_group = self.ec2.create_security_group(GroupName="peer-web", Description="peer web",
+                                                    VpcId=peer_vpc)["GroupId"]
         ids = {"app": self.launch([ssh, app], WEB_SERVER), "client": self.launch([ssh, client]),
-               "outsider": self.launch([ssh], SubnetId=private)}
+               "outsider": self.launch([ssh], SubnetId=private),
+               "peer": self.launch([peer_group], WEB_SERVER, SubnetId=peer_subnet)}
         for instance_id in ids.values():
             self.waiter("instance_running", instance_id)
         vms = {name: self.describe(i) for name, i in ids.items()}
@@ -145,6 +153,30 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.assertEqual(add.returncode, 0, add.stderr)
         self.assertFalse(self.curl_from(vms["outsider"], url, "--interface " + forged))
         self.assertTrue(self.curl_from(vms["outsider"], url))  # its own address still works
+
+        # VPC peering: the peer VPC's web server is out of reach until the connection is active,
+        # its group lets `client` in (a group of the other VPC) and both sides route it.
+        peer_url = "http://%s:8080/" % vms["peer"]["PrivateIpAddress"]
+        self.assertFalse(self.curl_from(vms["client"], peer_url))
+        pcx = self.ec2.create_vpc_peering_connection(VpcId=vms["client"]["VpcId"], PeerVpcId=peer_vpc)[
+            "VpcPeeringConnection"]["VpcPeeringConnectionId"]
+        self.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        self.ec2.authorize_security_group_ingress(GroupId=peer_group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": client}]}])
+        main_tables = {vpc: self.ec2.describe_route_tables(Filters=[
+            {"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0][
+            "RouteTableId"] for vpc in (vms["client"]["VpcId"], peer_vpc)}
+        self.ec2.create_route(RouteTableId=main_tables[vms["client"]["VpcId"]], DestinationCidrBlock="10.60.0.0/16",
+                              VpcPeeringConnectionId=pcx)
+        self.assertFalse(self.curl_from(vms["client"], peer_url))  # one side only: no way back
+        self.ec2.create_route(RouteTableId=main_tables[peer_vpc], DestinationCidrBlock="172.31.0.0/16",
+                              VpcPeeringConnectionId=pcx)
+        self.wait_for(lambda: self.curl_from(vms["client"], peer_url), 300,
+                      "the peer VPC's web server is not reachable over the active peering")
+        self.assertFalse(self.curl_from(vms["app"], peer_url))  # not a member of `client`
+        self.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        self.wait_for(lambda: not self.curl_from(vms["client"], peer_url), 30,
+                      "the peer VPC is still reachable after the peering was deleted")
 
         # An Elastic IP replaces the automatic public IP, stays across stop/start, and moves.
         address = self.ec2.allocate_address(Domain="vpc")
