@@ -402,7 +402,9 @@ Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const V
   return true;
 }
 
-Result<bool> VpcNetwork::ensure_peering(const std::string& pcx_id, const std::string& vpc_a, const std::string& vpc_b) {
+Result<bool> VpcNetwork::ensure_peering(const std::string& pcx_id, const std::string& vpc_a,
+                                        const std::string& address_a, const std::string& vpc_b,
+                                        const std::string& address_b) {
   std::string link = peering_link(pcx_id);
   std::string a = netns_name(vpc_a), b = netns_name(vpc_b);
   bool up = runner_.run({"ip", "-n", a, "link", "show", link}, /*quiet=*/true) == 0 &&
@@ -412,6 +414,8 @@ Result<bool> VpcNetwork::ensure_peering(const std::string& pcx_id, const std::st
     (void)runner_.run({"ip", "-n", b, "link", "del", link}, /*quiet=*/true);
     for (const auto& args : std::vector<std::vector<std::string>>{
              {"-n", a, "link", "add", link, "type", "veth", "peer", "name", link, "netns", b},
+             {"-n", a, "addr", "add", address_a + "/32", "dev", link},
+             {"-n", b, "addr", "add", address_b + "/32", "dev", link},
              {"-n", a, "link", "set", link, "up"},
              {"-n", b, "link", "set", link, "up"}}) {
       auto done = ip(args);

@@ -89,9 +89,12 @@ class VpcNetwork {
 
   // Connects the routers of `vpc_a` and `vpc_b` by a veth pair named peering_link(`pcx_id`) in
   // both, answering ARP for the other side's addresses (proxy ARP); what goes over it is decided by
-  // each side's interface route tables. Recorded in PCX.peering. Idempotent. REQUIRES:
-  // ensure_vpc() for both VPCs.
-  Result<bool> ensure_peering(const std::string& pcx_id, const std::string& vpc_a, const std::string& vpc_b);
+  // each side's interface route tables. Each end carries its router's `address_a`/`address_b`
+  // (/32, an address of its own VPC), which its ARP requests come from: without one they would
+  // come from 169.254.169.254, which the other router has too and takes for a spoof. Recorded in
+  // PCX.peering. Idempotent. REQUIRES: ensure_vpc() for both VPCs.
+  Result<bool> ensure_peering(const std::string& pcx_id, const std::string& vpc_a, const std::string& address_a,
+                              const std::string& vpc_b, const std::string& address_b);
   // Removes the peering link and its record (nothing when absent).
   Result<bool> remove_peering(const std::string& pcx_id);
   // The peering links this state directory records: connection id -> its two VPCs.

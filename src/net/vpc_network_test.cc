@@ -289,12 +289,14 @@ TEST_F(VpcNetworkTest, PeeringLinksJoinTwoRouters) {
   ASSERT_TRUE(network_.ensure_vpc(vpc_, a_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_vpc(peer, b_cidr, "ec2.internal").ok());
   const std::string pcx = "pcx-0123456789abcdef0", link = VpcNetwork::peering_link(pcx);
-  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, peer).ok());
-  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, peer).ok());  // idempotent
+  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, "10.10.0.1", peer, "10.20.0.1").ok());
+  ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, "10.10.0.1", peer, "10.20.0.1").ok());  // idempotent
   std::string a = VpcNetwork::netns_name(vpc_), b = VpcNetwork::netns_name(peer);
   EXPECT_EQ(network_.peerings().at(pcx), std::make_pair(vpc_, peer));
-  std::system(("ip -n " + a + " route add 10.20.0.0/16 dev " + link + " src 10.10.0.2").c_str());
-  std::system(("ip -n " + b + " route add 10.10.0.0/16 dev " + link + " src 10.20.0.2").c_str());
+  // Each router reaches the other's resolver from the address of its own end, with ARP resolved
+  // by the other side's proxy ARP (the resolver's address is local there, not on the link).
+  std::system(("ip -n " + a + " route add 10.20.0.0/16 dev " + link).c_str());
+  std::system(("ip -n " + b + " route add 10.10.0.0/16 dev " + link).c_str());
   EXPECT_EQ(shell_output("ip netns exec " + a + " timeout 3 bash -c 'exec 3<>/dev/tcp/10.20.0.2/53' && echo open"),
             "open\n");
   ASSERT_TRUE(network_.remove_peering(pcx).ok());

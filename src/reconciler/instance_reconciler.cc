@@ -168,6 +168,11 @@ void InstanceReconciler::reconcile_once() {
     for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {
       if (pcx.doc["Status"].value("Code", "") != "active") continue;
       active_peerings_[pcx.id] = {pcx.doc["RequesterVpcInfo"].value("VpcId", ""), pcx.doc["AccepterVpcInfo"].value("VpcId", "")};
+      for (const char* side : {"RequesterVpcInfo", "AccepterVpcInfo"}) {
+        // Each router's end of the link carries its VPC's base address + 1.
+        auto cidr = Ipv4Cidr::parse(pcx.doc[side].value("CidrBlock", ""));
+        if (cidr) router_addresses_[pcx.doc[side].value("VpcId", "")] = format_ipv4(cidr->base + 1);
+      }
     }
   }
   published_.clear();
@@ -224,7 +229,8 @@ void InstanceReconciler::sync_peerings(const std::set<std::string>& active) {
   for (const auto& [pcx_id, vpcs] : active_peerings_) {
     if (!active.count(vpcs.first) || !active.count(vpcs.second)) continue;
     if (!net::VpcNetwork::has_namespace(vpcs.first) || !net::VpcNetwork::has_namespace(vpcs.second)) continue;
-    auto done = network_.ensure_peering(pcx_id, vpcs.first, vpcs.second);
+    auto done = network_.ensure_peering(pcx_id, vpcs.first, router_addresses_[vpcs.first], vpcs.second,
+                                        router_addresses_[vpcs.second]);
     if (!done.ok()) std::fprintf(stderr, "stratus: peering %s: %s\n", pcx_id.c_str(), done.error().message.c_str());
     linked.erase(pcx_id);
   }
