@@ -123,12 +123,13 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   // The scope's service picks the endpoint, so that even a signature that fails to verify is
   // answered in the envelope its client parses.
   auto scope = parse_signature(signed_request);
+  if (!scope.ok()) return Refused{nullptr, scope.error()};
   const ServiceEndpoint* endpoint = nullptr;
   for (const ServiceEndpoint& candidate : services_) {
-    if (scope.ok() && candidate.model->signing_name() == scope.value().service) endpoint = &candidate;
+    if (candidate.model->signing_name() == scope.value().service) endpoint = &candidate;
   }
   auto refused = [&](ApiError error) { return Refused{endpoint, std::move(error)}; };
-  auto claim = verify_signature(signed_request, lookup, unix_now());
+  auto claim = verify_claim(signed_request, scope.value(), lookup, unix_now());
   if (!claim.ok()) return refused(claim.error());
   if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
 

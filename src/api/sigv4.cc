@@ -211,7 +211,11 @@ std::string signing_key(const std::string& secret, const std::string& date, cons
 Result<SignatureClaim> verify_signature(const SignedRequest& request, const SecretLookup& lookup, int64_t now) {
   auto parsed = parse_signature(request);
   if (!parsed.ok()) return parsed.error();
-  const SignatureClaim& claim = parsed.value();
+  return verify_claim(request, parsed.value(), lookup, now);
+}
+
+Result<SignatureClaim> verify_claim(const SignedRequest& request, const SignatureClaim& claim,
+                                    const SecretLookup& lookup, int64_t now) {
 
   if (std::find(claim.signed_headers.begin(), claim.signed_headers.end(), "host") == claim.signed_headers.end()) {
     return ApiError{"AuthFailure", "The host header must be signed."};

@@ -59,4 +59,9 @@ using SecretLookup = std::function<std::optional<std::string>(const std::string&
 // RequestExpired (clock skew or an expired presigned URL), plus parse_signature's.
 Result<SignatureClaim> verify_signature(const SignedRequest& request, const SecretLookup& lookup, int64_t now);
 
+// verify_signature() for a claim parse_signature() already took from `request` (so that a caller
+// that looks at the claim first parses the request once).
+Result<SignatureClaim> verify_claim(const SignedRequest& request, const SignatureClaim& claim,
+                                    const SecretLookup& lookup, int64_t now);
+
 }  // namespace stratus::api

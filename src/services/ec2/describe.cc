@@ -231,7 +231,9 @@ void check_filter_names(const json& filters, const FilterTable& table) {
 
 json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags,
               const PageKey& key) {
-  if (!key) {
+  // Unpaged (no MaxResults, no NextToken): everything, in store order, with no sorting to pay for.
+  bool paged = request.contains("MaxResults") || !str(request, "NextToken").empty();
+  if (!key || !paged) {
     return page_result(page_bounds(items.size(), request), result_member, keep_empty_tags,
                        [&](size_t i) { return std::move(items[i]); });
   }

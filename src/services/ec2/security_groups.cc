@@ -609,9 +609,14 @@ json describe_security_groups(CallContext& ctx, const json& request) {
     }
     return group;
   };
+  bool by_referenced_name = false;  // the names are looked up only for the filters that need them
+  for (const json& filter : request.value("Filters", json::array())) {
+    std::string name = filter.value("Name", "");
+    by_referenced_name = by_referenced_name || name == "ip-permission.group-name" || name == "egress.ip-permission.group-name";
+  }
   return describe_stored(ctx, effective,
                          DescribeSpec{kinds::kSecurityGroup, "GroupIds", "GroupId", "SecurityGroups", group_filters(),
-                                      names_of_referenced});
+                                      by_referenced_name ? std::function<json(json)>(names_of_referenced) : nullptr});
 }
 
 json describe_security_group_rules(CallContext& ctx, const json& request) {
