@@ -56,8 +56,6 @@ class Catalog {
   const Region* region(std::string_view name) const;
   // The zone of `region` with this name or zone id, or null.
   const Zone* zone(std::string_view region, std::string_view name_or_id) const;
-  // Every InstanceTypeInfo document (service-model member names), sorted by type name.
-  const std::vector<nlohmann::json>& instance_types() const { return instance_types_; }
   // True when `type` is in the catalogue (in some region).
   bool has_instance_type(std::string_view type) const { return instance_type(type) != nullptr; }
   // The InstanceTypeInfo document of `type`, or null when it is not in the catalogue.

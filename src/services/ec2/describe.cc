@@ -171,8 +171,16 @@ std::optional<std::string> token_after(const json& request, std::string_view pre
   return decoded->substr(prefix.size());
 }
 
-}  // namespace
+// The part of a list of `count` items that one page shows.
+struct PageBounds {
+  size_t begin = 0;        // first item on the page
+  size_t end = 0;          // one past the last
+  std::string next_token;  // "" on the last page
+};
 
+// The page of `count` items that the request's MaxResults/NextToken ask for. Throws
+// InvalidPaginationToken for a token this server did not issue, InvalidParameterValue for a
+// MaxResults below AWS's minimum.
 PageBounds page_bounds(size_t count, const json& request) {
   size_t offset = 0;
   if (auto text = token_after(request, "offset:")) {
@@ -189,6 +197,9 @@ PageBounds page_bounds(size_t count, const json& request) {
   return page;
 }
 
+// The page of a list whose items are in `sorted_keys` order that the request asks for: a
+// NextToken names the last key of the page before, so items created or deleted between two
+// requests neither repeat nor skip others. Throws as page_bounds does.
 PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request) {
   PageBounds page;
   if (auto after = token_after(request, "after:")) {
@@ -198,8 +209,6 @@ PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const 
   if (page.end < sorted_keys.size()) page.next_token = base64_encode("after:" + sorted_keys[page.end - 1]);
   return page;
 }
-
-namespace {
 
 // {result_member: page, NextToken?} for the items of `page` that `take(i)` moves or copies out.
 template <typename Take>

@@ -29,23 +29,6 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
 // True when `value` matches `pattern`, where '*' is any run and '?' any one character.
 bool wildcard_match(std::string_view pattern, std::string_view value);
 
-// The part of a list of `count` items that one page shows.
-struct PageBounds {
-  size_t begin = 0;        // first item on the page
-  size_t end = 0;          // one past the last
-  std::string next_token;  // "" on the last page
-};
-
-// The page of `count` items that the request's MaxResults/NextToken ask for. Throws
-// InvalidPaginationToken for a token this server did not issue, InvalidParameterValue for a
-// MaxResults below AWS's minimum.
-PageBounds page_bounds(size_t count, const json& request);
-
-// The page of a list whose items are in `sorted_keys` order that the request asks for: a
-// NextToken names the last key of the page before, so items created or deleted between two
-// requests neither repeat nor skip others. Throws as page_bounds does.
-PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request);
-
 // The key a stored resource is paged by (its id); a page resumes after the last key shown.
 using PageKey = std::function<std::string(const json& item)>;
 

@@ -43,7 +43,7 @@ json describe_regions(CallContext& ctx, const json& request) {
                          "Regions");
 }
 
-// True when `list` (a request's list member, maybe absent) has `value`.
+// True when the request's list member `member` (maybe absent) has `value`.
 bool listed(const json& request, const char* member, const std::string& value) {
   auto it = request.find(member);
   return it != request.end() && std::find(it->begin(), it->end(), value) != it->end();
