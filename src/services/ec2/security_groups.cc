@@ -348,21 +348,31 @@ json authorize(CallContext& ctx, const json& request, bool egress) {
   return {{"Return", true}, {"SecurityGroupRules", out}};
 }
 
+// The rules among `existing` (a group's) in one direction that `ids` name, in that order.
+// Fails InvalidSecurityGroupRuleId.NotFound for an id not among them.
+std::vector<json> rules_by_id(const std::vector<json>& existing, bool egress, const json& ids) {
+  std::vector<json> out;
+  for (const json& id : ids) {
+    auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) {
+      return r["SecurityGroupRuleId"] == id && r.value("IsEgress", false) == egress;
+    });
+    if (it == existing.end()) {
+      fail("InvalidSecurityGroupRuleId.NotFound",
+           "The security group rule ID '" + id.get<std::string>() + "' does not exist");
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
 json revoke(CallContext& ctx, const json& request, bool egress) {
   json group = target_group(ctx, request);
   std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
   std::vector<std::string> doomed;
   std::vector<json> unknown;
   if (request.contains("SecurityGroupRuleIds")) {
-    for (const json& id : request["SecurityGroupRuleIds"]) {
-      auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) {
-        return r["SecurityGroupRuleId"] == id && r.value("IsEgress", false) == egress;
-      });
-      if (it == existing.end()) {
-        fail("InvalidSecurityGroupRuleId.NotFound",
-             "The security group rule ID '" + id.get<std::string>() + "' does not exist");
-      }
-      doomed.push_back(id.get<std::string>());
+    for (const json& rule : rules_by_id(existing, egress, request["SecurityGroupRuleIds"])) {
+      doomed.push_back(rule["SecurityGroupRuleId"].get<std::string>());
     }
   } else {
     std::vector<json> wanted = expand_permissions(ctx, group, permissions_of(request), egress);
@@ -385,24 +395,6 @@ json revoke(CallContext& ctx, const json& request, bool egress) {
   return out;
 }
 
-// The rules of `group` in one direction a request names by SecurityGroupRuleId, in request
-// order. Fails InvalidSecurityGroupRuleId.NotFound for an id not among them.
-std::vector<json> rules_by_id(CallContext& ctx, const json& group, bool egress, const json& ids) {
-  std::vector<json> existing = rules_of(ctx, group["GroupId"].get<std::string>());
-  std::vector<json> out;
-  for (const json& id : ids) {
-    auto it = std::find_if(existing.begin(), existing.end(), [&](const json& r) {
-      return r["SecurityGroupRuleId"] == id && r.value("IsEgress", false) == egress;
-    });
-    if (it == existing.end()) {
-      fail("InvalidSecurityGroupRuleId.NotFound",
-           "The security group rule ID '" + id.get<std::string>() + "' does not exist");
-    }
-    out.push_back(*it);
-  }
-  return out;
-}
-
 // UpdateSecurityGroupRuleDescriptions{Ingress,Egress}: sets the description of rules named by
 // their permission (a rule given without a description loses its description, as on AWS) or by
 // SecurityGroupRuleDescriptions; nothing changes when any of them does not exist.
@@ -412,7 +404,7 @@ json update_rule_descriptions(CallContext& ctx, const json& request, bool egress
   if (request.contains("SecurityGroupRuleDescriptions") && !request["SecurityGroupRuleDescriptions"].empty()) {
     json ids = json::array();
     for (const json& d : request["SecurityGroupRuleDescriptions"]) ids.push_back(str(d, "SecurityGroupRuleId"));
-    changed = rules_by_id(ctx, group, egress, ids);
+    changed = rules_by_id(rules_of(ctx, group["GroupId"].get<std::string>()), egress, ids);
     for (size_t i = 0; i < changed.size(); ++i) {
       const json& given = request["SecurityGroupRuleDescriptions"][i];
       changed[i].erase("Description");
@@ -436,30 +428,24 @@ json update_rule_descriptions(CallContext& ctx, const json& request, bool egress
 
 // The IpPermission a ModifySecurityGroupRules SecurityGroupRuleRequest describes.
 json permission_of_rule_request(const json& r) {
+  // Request member of the peer -> the IpPermission list holding it, and the member there.
+  static const struct {
+    const char* member;
+    const char* list;
+    const char* peer_member;
+  } kPeers[] = {{"CidrIpv4", "IpRanges", "CidrIp"},
+                {"CidrIpv6", "Ipv6Ranges", "CidrIpv6"},
+                {"PrefixListId", "PrefixListIds", "PrefixListId"},
+                {"ReferencedGroupId", "UserIdGroupPairs", "GroupId"}};
   json perm = {{"IpProtocol", str(r, "IpProtocol", "")}};
   if (r.contains("FromPort")) perm["FromPort"] = r["FromPort"];
   if (r.contains("ToPort")) perm["ToPort"] = r["ToPort"];
-  json peer = json::object();
-  if (r.contains("Description")) peer["Description"] = r["Description"];
   int peers = 0;
-  if (r.contains("CidrIpv4")) {
-    peer["CidrIp"] = r["CidrIpv4"];
-    perm["IpRanges"] = json::array({peer});
-    ++peers;
-  }
-  if (r.contains("CidrIpv6")) {
-    peer["CidrIpv6"] = r["CidrIpv6"];
-    perm["Ipv6Ranges"] = json::array({peer});
-    ++peers;
-  }
-  if (r.contains("PrefixListId")) {
-    peer["PrefixListId"] = r["PrefixListId"];
-    perm["PrefixListIds"] = json::array({peer});
-    ++peers;
-  }
-  if (r.contains("ReferencedGroupId")) {
-    peer["GroupId"] = r["ReferencedGroupId"];
-    perm["UserIdGroupPairs"] = json::array({peer});
+  for (const auto& p : kPeers) {
+    if (!r.contains(p.member)) continue;
+    json peer = {{p.peer_member, r[p.member]}};
+    if (r.contains("Description")) peer["Description"] = r["Description"];
+    perm[p.list] = json::array({peer});
     ++peers;
   }
   if (peers != 1) {
