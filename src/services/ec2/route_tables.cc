@@ -7,6 +7,7 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/vpc_peering.h"
 #include "services/ec2/vpcs.h"
 #include "services/ec2/tags.h"
 
@@ -117,12 +118,12 @@ json target_of(CallContext& ctx, const json& request, const json& table) {
   }
   if (given[0] == "VpcPeeringConnectionId") {
     json pcx = require(ctx, kinds::kVpcPeeringConnection, id);
-    std::string requester = pcx["RequesterVpcInfo"].value("VpcId", ""), accepter = pcx["AccepterVpcInfo"].value("VpcId", "");
+    auto [requester, accepter] = peering_vpcs(pcx);
     if (vpc_id != requester && vpc_id != accepter) {
       fail("InvalidParameterValue", "route table " + table_id + " and peering connection " + id +
                                         " belong to different networks");
     }
-    std::string state = pcx["Status"].value("Code", "");
+    std::string state = peering_status(pcx);
     if (state != "active" && state != "pending-acceptance") {
       fail("InvalidVpcPeeringConnectionID.NotFound", "The vpcPeeringConnection ID '" + id + "' does not exist");
     }
@@ -151,7 +152,7 @@ json present_routes(CallContext& ctx, json table) {
   for (json& route : table["Routes"]) {
     if (route.contains("VpcPeeringConnectionId")) {
       auto pcx = find(ctx, kinds::kVpcPeeringConnection, route["VpcPeeringConnectionId"].get<std::string>());
-      route["State"] = pcx && (*pcx)["Status"].value("Code", "") == "active" ? "active" : "blackhole";
+      route["State"] = pcx && peering_status(*pcx) == "active" ? "active" : "blackhole";
       continue;
     }
     if (!route.contains("NetworkInterfaceId")) continue;

@@ -39,17 +39,11 @@ bool overlapping(const json& a, const json& b) {
   return false;
 }
 
-std::string status_of(const json& pcx) { return pcx["Status"].value("Code", ""); }
-
-// The connection's two VPC ids.
-std::pair<std::string, std::string> vpcs_of(const json& pcx) {
-  return {pcx["RequesterVpcInfo"].value("VpcId", ""), pcx["AccepterVpcInfo"].value("VpcId", "")};
-}
 
 // Moves `pcx` from one of `from` to `to` with `message`, or fails as AWS does.
 void transition(CallContext& ctx, json& pcx, std::initializer_list<const char*> from, const std::string& to,
                 const std::string& message) {
-  std::string now = status_of(pcx);
+  std::string now = peering_status(pcx);
   bool allowed = false;
   for (const char* state : from) allowed = allowed || now == state;
   if (!allowed) {
@@ -77,9 +71,9 @@ json create_vpc_peering_connection(CallContext& ctx, const json& request) {
     fail("InvalidParameterValue", "A VPC cannot be peered with itself");
   }
   for (const json& other : list(ctx, kinds::kVpcPeeringConnection)) {
-    auto [a, b] = vpcs_of(other);
+    auto [a, b] = peering_vpcs(other);
     bool same_pair = (a == requester["VpcId"] && b == accepter["VpcId"]) || (b == requester["VpcId"] && a == accepter["VpcId"]);
-    std::string state = status_of(other);
+    std::string state = peering_status(other);
     if (same_pair && (state == "pending-acceptance" || state == "active")) {
       fail("VpcPeeringConnectionAlreadyExists", "A VPC peering connection already exists between " +
                                                     requester["VpcId"].get<std::string>() + " and " +
@@ -141,8 +135,8 @@ json describe_vpc_peering_connections(CallContext& ctx, const json& request) {
 json modify_vpc_peering_connection_options(CallContext& ctx, const json& request) {
   std::string id = request["VpcPeeringConnectionId"].get<std::string>();
   json pcx = require(ctx, kinds::kVpcPeeringConnection, id);
-  if (status_of(pcx) != "active") {
-    fail("OperationNotPermitted", "Peering connection " + id + " is not active (" + status_of(pcx) + ")");
+  if (peering_status(pcx) != "active") {
+    fail("OperationNotPermitted", "Peering connection " + id + " is not active (" + peering_status(pcx) + ")");
   }
   json out = json::object();
   for (const auto& [member, side] : {std::pair{"AccepterPeeringConnectionOptions", "AccepterVpcInfo"},
@@ -159,18 +153,24 @@ json modify_vpc_peering_connection_options(CallContext& ctx, const json& request
 
 }  // namespace
 
+std::string peering_status(const json& pcx) { return pcx["Status"].value("Code", ""); }
+
+std::pair<std::string, std::string> peering_vpcs(const json& pcx) {
+  return {pcx["RequesterVpcInfo"].value("VpcId", ""), pcx["AccepterVpcInfo"].value("VpcId", "")};
+}
+
 std::optional<json> active_peering(CallContext& ctx, const std::string& vpc_a, const std::string& vpc_b) {
   for (json& pcx : list(ctx, kinds::kVpcPeeringConnection)) {
-    auto [a, b] = vpcs_of(pcx);
-    if (status_of(pcx) == "active" && ((a == vpc_a && b == vpc_b) || (a == vpc_b && b == vpc_a))) return std::move(pcx);
+    auto [a, b] = peering_vpcs(pcx);
+    if (peering_status(pcx) == "active" && ((a == vpc_a && b == vpc_b) || (a == vpc_b && b == vpc_a))) return std::move(pcx);
   }
   return std::nullopt;
 }
 
 bool has_live_peering(CallContext& ctx, const std::string& vpc_id) {
   for (const json& pcx : list(ctx, kinds::kVpcPeeringConnection)) {
-    auto [a, b] = vpcs_of(pcx);
-    std::string state = status_of(pcx);
+    auto [a, b] = peering_vpcs(pcx);
+    std::string state = peering_status(pcx);
     if ((a == vpc_id || b == vpc_id) && (state == "active" || state == "pending-acceptance")) return true;
   }
   return false;

@@ -6,10 +6,17 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "services/ec2/call.h"
 
 namespace stratus::ec2 {
+
+// A connection's (its document's) status code: "pending-acceptance", "active", "rejected", ...
+std::string peering_status(const json& pcx);
+
+// A connection's two VPC ids: requester, accepter.
+std::pair<std::string, std::string> peering_vpcs(const json& pcx);
 
 // The active peering connection between `vpc_a` and `vpc_b` (either way round), or nullopt.
 std::optional<json> active_peering(CallContext& ctx, const std::string& vpc_a, const std::string& vpc_b);

@@ -19,6 +19,18 @@ namespace {
 constexpr int kMinPrefix = 16;
 constexpr int kMaxPrefix = 28;
 
+// `text` as a VPC CIDR block (primary or secondary): InvalidParameterValue unless it is a CIDR,
+// InvalidVpc.Range unless it is /16 to /28.
+Ipv4Cidr checked_vpc_cidr(const std::string& text) {
+  auto cidr = Ipv4Cidr::parse(text, true);
+  if (!cidr) {
+    fail("InvalidParameterValue",
+         "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
+  }
+  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix) fail("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
+  return *cidr;
+}
+
 json create_vpc(CallContext& ctx, const json& request) {
   std::string text = str(request, "CidrBlock");
   if (text.empty()) {
@@ -26,12 +38,7 @@ json create_vpc(CallContext& ctx, const json& request) {
          request.contains("Ipv4IpamPoolId") ? "IPAM pools are not supported by this region"
                                             : "The request must contain the parameter cidrBlock");
   }
-  auto cidr = Ipv4Cidr::parse(text, true);
-  if (!cidr) {
-    fail("InvalidParameterValue",
-         "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
-  }
-  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix) fail("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
+  Ipv4Cidr cidr = checked_vpc_cidr(text);
   std::string tenancy = str(request, "InstanceTenancy", "default");
   if (tenancy != "default") {
     fail("InvalidParameterValue", "Value (" + tenancy + ") for parameter instanceTenancy is not supported by this region");
@@ -40,7 +47,7 @@ json create_vpc(CallContext& ctx, const json& request) {
   // The default VPC counts (AWS: VPCs per Region), though creating it never fails.
   require_room(count(ctx, kinds::kVpc), ctx.limits.vpcs, "VpcLimitExceeded",
                "The maximum number of VPCs has been reached.");
-  json vpc = create_vpc_resources(ctx, cidr->str(), false, tags);
+  json vpc = create_vpc_resources(ctx, cidr.str(), false, tags);
   return {{"Vpc", vpc}};
 }
 
@@ -117,40 +124,36 @@ json associate_vpc_cidr_block(CallContext& ctx, const json& request) {
                                  "not supported");
   }
   std::string text = request["CidrBlock"].get<std::string>();
-  auto cidr = Ipv4Cidr::parse(text, true);
-  if (!cidr) {
-    fail("InvalidParameterValue", "Value (" + text + ") for parameter cidrBlock is invalid. This is not a valid CIDR block.");
-  }
-  if (cidr->prefix < kMinPrefix || cidr->prefix > kMaxPrefix) fail("InvalidVpc.Range", "The CIDR '" + text + "' is invalid.");
+  Ipv4Cidr cidr = checked_vpc_cidr(text);
   std::vector<std::string> existing = vpc_cidrs(vpc);
   if (existing.size() >= kMaxVpcCidrs) {
     fail("CidrLimitExceeded", "This network '" + id + "' has met its maximum number of allowed CIDRs: " +
                                   std::to_string(kMaxVpcCidrs));
   }
   for (const std::string& other : existing) {
-    if (Ipv4Cidr::parse(other)->overlaps(*cidr)) {
+    if (Ipv4Cidr::parse(other)->overlaps(cidr)) {
       fail("InvalidVpc.Range", "The CIDR '" + text + "' conflicts with another CIDR block of the VPC (" + other + ").");
     }
   }
-  if (restricted_secondary(*Ipv4Cidr::parse(existing.front()), *cidr)) {
+  if (restricted_secondary(*Ipv4Cidr::parse(existing.front()), cidr)) {
     fail("InvalidVpc.Range", "The CIDR '" + text + "' is restricted for the VPC's primary CIDR " + existing.front() + ".");
   }
   // Nor may it cover a route's destination in any of the VPC's tables (AWS: it may be smaller).
   for (const json& table : list_where(ctx, kinds::kRouteTable, "VpcId", id)) {
     for (const json& route : table["Routes"]) {
       auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
-      if (destination && route.value("GatewayId", "") != "local" && cidr->contains(*destination)) {
+      if (destination && route.value("GatewayId", "") != "local" && cidr.contains(*destination)) {
         fail("InvalidVpc.Range", "The CIDR '" + text + "' is the same as or larger than the destination " +
                                      destination->str() + " of a route in " + table["RouteTableId"].get<std::string>());
       }
     }
   }
   json association = {{"AssociationId", new_resource_id("vpc-cidr-assoc")},
-                      {"CidrBlock", cidr->str()},
+                      {"CidrBlock", cidr.str()},
                       {"CidrBlockState", {{"State", "associated"}}}};
   vpc["CidrBlockAssociationSet"].push_back(association);
   save(ctx, kinds::kVpc, id, vpc);
-  set_local_route(ctx, id, cidr->str(), true);
+  set_local_route(ctx, id, cidr.str(), true);
   return {{"CidrBlockAssociation", association}, {"VpcId", id}};
 }
 
