@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "net/netns.h"
 #include "net/nftables.h"
@@ -128,10 +127,21 @@ Result<bool> VpcNetwork::ensure_subnet(const std::string& vpc_id, const Ipv4Cidr
   }
   if (known && live_pid(file(vpc_id, "dhcp.pid")) != 0) return true;
   if (!known) std::ofstream(ranges, std::ios::app) << line << "\n";
-  return restart_dhcp(vpc_id, vpc_cidr, domain);
+  // Until set_dhcp_options() records a set: the VPC resolver and `domain`.
+  return restart_dhcp(vpc_id, recorded_dhcp_options(vpc_id).value_or(std::vector<std::string>{
+                                  "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2),
+                                  "--domain=" + domain}));
 }
 
-Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain) {
+std::optional<std::vector<std::string>> VpcNetwork::recorded_dhcp_options(const std::string& vpc_id) const {
+  std::ifstream in(file(vpc_id, "dhcp.options"));
+  if (!in) return std::nullopt;
+  std::vector<std::string> args;
+  for (std::string arg; std::getline(in, arg);) args.push_back(arg);
+  return args;
+}
+
+Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const std::vector<std::string>& option_args) {
   fs::path pid_file = file(vpc_id, "dhcp.pid");
   if (pid_t pid = live_pid(pid_file)) {
     ::kill(pid, SIGTERM);
@@ -146,14 +156,7 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr&
                                    "--dhcp-hostsfile=" + hosts.string(),
                                    "--dhcp-leasefile=" + file(vpc_id, "dhcp.leases").string(), "--dhcp-authoritative",
                                    "--log-facility=" + file(vpc_id, "dhcp.log").string()};
-  // The options set_dhcp_options() recorded (one argument per line), else the VPC's defaults.
-  std::ifstream options(file(vpc_id, "dhcp.options"));
-  if (options) {
-    for (std::string arg; std::getline(options, arg);) args.push_back(arg);
-  } else {
-    args.push_back("--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2));
-    args.push_back("--domain=" + domain);
-  }
+  args.insert(args.end(), option_args.begin(), option_args.end());
   std::ifstream in(file(vpc_id, "dhcp.ranges"));
   std::string subnet_id, cidr_text;
   while (in >> subnet_id >> cidr_text) {
@@ -165,24 +168,19 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const Ipv4Cidr&
   return ensure_dnsmasq(vpc_id, pid_file, args);
 }
 
-Result<bool> VpcNetwork::set_dhcp_options(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr,
-                                          const DhcpOptions& options) {
-  std::string wanted;
-  for (const std::string& arg : dhcp_option_args(options)) wanted += arg + "\n";
+Result<bool> VpcNetwork::set_dhcp_options(const std::string& vpc_id, const DhcpOptions& options) {
+  std::vector<std::string> wanted = dhcp_option_args(options);
+  if (recorded_dhcp_options(vpc_id) == wanted) return true;
   fs::path path = file(vpc_id, "dhcp.options");
-  std::ifstream in(path);
-  std::stringstream current;
-  current << in.rdbuf();
-  if (in && current.str() == wanted) return true;
   {
     std::ofstream out(path.string() + ".tmp", std::ios::trunc);
-    out << wanted;
+    for (const std::string& arg : wanted) out << arg << "\n";
     if (!out) return ApiError{"InternalError", "cannot write " + path.string()};
   }
   fs::rename(path.string() + ".tmp", path);
   // A running server takes them by restarting; one not started yet reads them when it starts.
   if (live_pid(file(vpc_id, "dhcp.pid")) == 0) return true;
-  return restart_dhcp(vpc_id, vpc_cidr, "");
+  return restart_dhcp(vpc_id, wanted);
 }
 
 Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port) {

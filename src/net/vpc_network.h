@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +63,7 @@ class VpcNetwork {
   // Makes the VPC's DHCP server hand out `options` (kept in VPC.dhcp.options), restarting it
   // when they change so that clients get them on their next lease. Until the first call the
   // server hands out the VPC resolver and `domain` of ensure_subnet(). REQUIRES: ensure_vpc().
-  Result<bool> set_dhcp_options(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const DhcpOptions& options);
+  Result<bool> set_dhcp_options(const std::string& vpc_id, const DhcpOptions& options);
   // Creates the port's routed tap (the gateway of `subnet_cidr` on it, proxy ARP, a route to
   // the port's address), reserves its address for its MAC in DHCP and its name in DNS.
   // Idempotent. REQUIRES: ensure_subnet() for the subnet.
@@ -129,8 +130,11 @@ class VpcNetwork {
   std::map<std::string, std::string> published(const std::string& vpc_id) const;
   Result<bool> in_netns(const std::string& vpc_id, const std::vector<std::string>& command);
   std::filesystem::path file(const std::string& owner, const std::string& suffix) const;
-  // (Re)starts the VPC's DHCP server over the subnets in VPC.dhcp.ranges.
-  Result<bool> restart_dhcp(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain);
+  // (Re)starts the VPC's DHCP server over the subnets in VPC.dhcp.ranges, handing out
+  // `option_args` (dnsmasq's --dhcp-option/--domain arguments).
+  Result<bool> restart_dhcp(const std::string& vpc_id, const std::vector<std::string>& option_args);
+  // The option arguments set_dhcp_options() recorded in VPC.dhcp.options, or nullopt before it did.
+  std::optional<std::vector<std::string>> recorded_dhcp_options(const std::string& vpc_id) const;
   // Starts dnsmasq with `args` unless the one recorded in `pid_file` is alive.
   Result<bool> ensure_dnsmasq(const std::string& vpc_id, const std::filesystem::path& pid_file,
                               std::vector<std::string> args);

@@ -196,12 +196,12 @@ TEST_F(VpcNetworkTest, DhcpOptionsRestartTheDhcpServer) {
   EXPECT_NE(cmdline().find("option:dns-server,10.0.0.2"), std::string::npos);
   pid_t before = pid_in(pid_file);
   DhcpOptions corp{"corp.example", {"10.0.0.2", "192.0.2.53"}, {}, {}, ""};
-  ASSERT_TRUE(network_.set_dhcp_options(vpc_, vpc_cidr, corp).ok());
+  ASSERT_TRUE(network_.set_dhcp_options(vpc_, corp).ok());
   EXPECT_NE(pid_in(pid_file), before);
   EXPECT_NE(cmdline().find("option:domain-name,corp.example"), std::string::npos) << cmdline();
   EXPECT_NE(cmdline().find("option:dns-server,10.0.0.2,192.0.2.53"), std::string::npos) << cmdline();
   pid_t after = pid_in(pid_file);
-  ASSERT_TRUE(network_.set_dhcp_options(vpc_, vpc_cidr, corp).ok());
+  ASSERT_TRUE(network_.set_dhcp_options(vpc_, corp).ok());
   EXPECT_EQ(pid_in(pid_file), after);
 }
 

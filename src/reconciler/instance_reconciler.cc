@@ -147,11 +147,8 @@ Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
   if (!firewall.ok()) return firewall;
   auto routes = network_.set_interface_routes(vpc_id, interface_routes_[vpc_id]);
   if (!routes.ok()) return routes;
-  auto cidr = network_cidr_.find(vpc_id);
-  if (cidr != network_cidr_.end()) {
-    auto dhcp = network_.set_dhcp_options(vpc_id, cidr->second, dhcp_options_[vpc_id]);
-    if (!dhcp.ok()) return dhcp;
-  }
+  auto dhcp = network_.set_dhcp_options(vpc_id, dhcp_options_[vpc_id]);
+  if (!dhcp.ok()) return dhcp;
   return network_.set_published(vpc_id, published_[vpc_id]);
 }
 
@@ -165,6 +162,7 @@ void InstanceReconciler::reconcile_once() {
     interface_routes_ = vpc_interface_routes(*txn, tables);
     dhcp_options_ = vpc_dhcp_options(*txn);
     active_peerings_.clear();
+    router_addresses_.clear();
     for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {
       if (pcx.doc["Status"].value("Code", "") != "active") continue;
       active_peerings_[pcx.id] = {pcx.doc["RequesterVpcInfo"].value("VpcId", ""), pcx.doc["AccepterVpcInfo"].value("VpcId", "")};
@@ -277,14 +275,9 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
   std::string domain = private_dns_domain(region);
   auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain);
   if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
-  network_cidr_[vpc_id] = vpc_cidr;
-  // Before the DHCP server (re)starts for a subnet, so that a first lease has them.
-  net::DhcpOptions dhcp;
-  {
-    auto txn = store_.begin_read();
-    dhcp = vpc_dhcp_options(*txn)[vpc_id];
-  }
-  auto options = network_.set_dhcp_options(vpc_id, vpc_cidr, dhcp);
+  // Before the DHCP server (re)starts for a subnet, so that a first lease has them (read at the
+  // start of this pass, as the ports were).
+  auto options = network_.set_dhcp_options(vpc_id, dhcp_options_[vpc_id]);
   if (!options.ok()) throw std::runtime_error(options.error().message);
   for (const AttachedPort& p : ports) {
     auto subnet_cidr = *Ipv4Cidr::parse(subnets[p.subnet_id]["CidrBlock"].get<std::string>());

@@ -104,7 +104,6 @@ class InstanceReconciler {
   std::map<std::string, net::DhcpOptions> dhcp_options_;  // VPC id -> what its DHCP server hands out
   std::map<std::string, std::pair<std::string, std::string>> active_peerings_;  // pcx id -> its VPCs
   std::map<std::string, std::string> router_addresses_;  // VPC id -> its router's address on peering links
-  std::map<std::string, Ipv4Cidr> network_cidr_;          // VPC id -> its CIDR, for VPCs plumbed by this process
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;
   std::atomic<bool> running_{false};
