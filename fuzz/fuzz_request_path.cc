@@ -56,7 +56,13 @@ const char* const kActionNames[] = {
     "ModifyInstanceMetadataOptions", "ModifyNetworkInterfaceAttribute", "ModifySubnetAttribute",
     "ModifyVpcAttribute", "RebootInstances", "ReleaseAddress", "ReplaceNetworkAclAssociation",
     "ReplaceNetworkAclEntry", "ReplaceRoute", "ReplaceRouteTableAssociation", "RunInstances", "StartInstances",
-    "StopInstances", "TerminateInstances"};
+    "StopInstances", "TerminateInstances",
+    "AcceptVpcPeeringConnection", "AssociateDhcpOptions", "AssociateVpcCidrBlock", "CreateDhcpOptions",
+    "CreateVpcPeeringConnection", "DeleteDhcpOptions", "DeleteVpcPeeringConnection",
+    "DescribeVpcPeeringConnections", "DisassociateVpcCidrBlock", "GetConsoleOutput",
+    "ModifySecurityGroupRules", "ModifyVpcPeeringConnectionOptions", "RejectVpcPeeringConnection",
+    "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress", "UpdateSecurityGroupRuleDescriptionsEgress",
+    "UpdateSecurityGroupRuleDescriptionsIngress"};
 
 // Everything one fuzzing process shares: the model, a region on a temporary store, and the
 // ids of the resources created so far.
