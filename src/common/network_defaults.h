@@ -2,6 +2,7 @@
 // Network facts shared by the API and the host plumbing (the per-slot ones: network_slot.h).
 
 #include <string>
+#include <vector>
 
 namespace stratus {
 
@@ -9,5 +10,19 @@ namespace stratus {
 inline std::string private_dns_domain(const std::string& region) {
   return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
 }
+
+// Where the region's S3 endpoint answers inside every VPC (through the VPC router, as the
+// metadata service does): the one entry of the region's AWS-managed S3 prefix list.
+inline constexpr const char* kS3EndpointCidr = "169.254.171.0/24";
+
+// A prefix list AWS manages in every region: read-only, owned by "AWS".
+struct AwsManagedPrefixList {
+  std::string id;                  // "pl-" and 8 hex digits, the same for a region on every run
+  std::string name;                // e.g. "com.amazonaws.us-east-1.s3"
+  std::vector<std::string> cidrs;  // its entries
+};
+
+// The AWS-managed prefix lists of `region`: com.amazonaws.REGION.s3 (kS3EndpointCidr).
+std::vector<AwsManagedPrefixList> aws_managed_prefix_lists(const std::string& region);
 
 }  // namespace stratus

@@ -1,5 +1,6 @@
 #include "reconciler/router_view.h"
 
+#include "common/network_defaults.h"
 #include "compute/instance_state.h"
 
 namespace stratus::reconciler {
@@ -11,7 +12,24 @@ bool has_ports(const json& instance) {
   return state && compute::holds_host(*state);
 }
 
-RouteTableLookup::RouteTableLookup(store::Transaction& txn) {
+PrefixLists::PrefixLists(store::Transaction& txn) {
+  for (const store::Record& list : txn.list("prefix-list", std::nullopt)) {
+    std::vector<std::string>& cidrs = stored_[list.id];
+    if (list.doc.value("AddressFamily", "") != "IPv4") continue;
+    for (const json& entry : list.doc.value("Entries", json::array())) cidrs.push_back(entry.value("Cidr", ""));
+  }
+}
+
+std::vector<std::string> PrefixLists::cidrs(const std::string& id, const std::string& region) const {
+  auto stored = stored_.find(id);
+  if (stored != stored_.end()) return stored->second;
+  for (const AwsManagedPrefixList& list : aws_managed_prefix_lists(region)) {
+    if (list.id == id) return list.cidrs;
+  }
+  return {};
+}
+
+RouteTableLookup::RouteTableLookup(store::Transaction& txn) : prefix_lists_(txn) {
   for (store::Record& table : txn.list("route-table", std::nullopt)) {
     for (const json& a : table.doc.value("Associations", json::array())) {
       if (a.value("Main", false)) main_[table.doc.value("VpcId", "")] = tables_.size();
@@ -26,6 +44,14 @@ const json* RouteTableLookup::of(const std::string& subnet_id, const std::string
   if (own != subnets_.end()) return &tables_[own->second];
   auto main = main_.find(vpc_id);
   return main != main_.end() ? &tables_[main->second] : nullptr;
+}
+
+std::vector<std::string> RouteTableLookup::destinations(const json& route) const {
+  if (route.contains("DestinationCidrBlock")) return {route["DestinationCidrBlock"].get<std::string>()};
+  if (route.contains("DestinationPrefixListId")) {
+    return prefix_lists_.cidrs(route["DestinationPrefixListId"].get<std::string>(), "");
+  }
+  return {};
 }
 
 }  // namespace stratus::reconciler

@@ -1,10 +1,12 @@
 #pragma once
 // Store facts that a VPC router's configuration (firewall, interface routes) is built from:
-// which instances have ports on it, and which route table decides for a subnet.
+// which instances have ports on it, which route table decides for a subnet, and what the
+// prefix lists that rules and routes name hold.
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -13,15 +15,34 @@ namespace stratus::reconciler {
 // True when the instance's interfaces have ports on the router (pending, running or stopping).
 bool has_ports(const nlohmann::json& instance);
 
+// The current IPv4 entries of every prefix list: the account's (stored) and the AWS-managed ones.
+class PrefixLists {
+ public:
+  // Reads every stored prefix list.
+  explicit PrefixLists(store::Transaction& txn);
+  // The IPv4 CIDRs of list `id` (an AWS-managed list of `region`, or a stored one); empty for
+  // an IPv6 or unknown list.
+  std::vector<std::string> cidrs(const std::string& id, const std::string& region) const;
+
+ private:
+  std::map<std::string, std::vector<std::string>> stored_;  // list id -> its IPv4 CIDRs
+};
+
 // The route table of every subnet: its own association, else its VPC's main table.
 class RouteTableLookup {
  public:
-  // Reads every route table of the store.
+  // Reads every route table and prefix list of the store.
   explicit RouteTableLookup(store::Transaction& txn);
   // The route table document deciding for `subnet_id` of `vpc_id`, or null when there is none.
   const nlohmann::json* of(const std::string& subnet_id, const std::string& vpc_id) const;
+  // The IPv4 CIDRs a route of a table leads: its DestinationCidrBlock, or the entries of its
+  // DestinationPrefixListId (none for an IPv6 route).
+  std::vector<std::string> destinations(const nlohmann::json& route) const;
+  // The prefix lists, for security group rules that name one.
+  const PrefixLists& prefix_lists() const { return prefix_lists_; }
 
  private:
+  PrefixLists prefix_lists_;
   std::vector<nlohmann::json> tables_;
   std::map<std::string, size_t> subnets_;  // explicitly associated subnet -> its table
   std::map<std::string, size_t> main_;     // VPC -> its main table

@@ -36,10 +36,10 @@ class InternetRoutes {
     if (table == nullptr) return false;
     for (const json& route : table->value("Routes", json::array())) {
       std::string gateway = route.value("GatewayId", "");
-      auto destination = Ipv4Cidr::parse(route.value("DestinationCidrBlock", ""));
-      if (gateway.rfind("igw-", 0) == 0 && destination &&
-          destination->contains(host_edge_) && attached_.count(gateway + " " + table->value("VpcId", ""))) {
-        return true;
+      if (gateway.rfind("igw-", 0) != 0 || !attached_.count(gateway + " " + table->value("VpcId", ""))) continue;
+      for (const std::string& cidr : tables_.destinations(route)) {
+        auto destination = Ipv4Cidr::parse(cidr);
+        if (destination && destination->contains(host_edge_)) return true;
       }
     }
     return false;
@@ -149,7 +149,9 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
             r.peers.push_back(rule["CidrIpv4"].get<std::string>());
           } else if (rule.contains("ReferencedGroupInfo")) {
             r.peers = members[rule["ReferencedGroupInfo"].value("GroupId", "")];
-          }  // IPv6 and prefix-list peers: no IPv4 traffic matches them
+          } else if (rule.contains("PrefixListId")) {
+            r.peers = tables.prefix_lists().cidrs(rule["PrefixListId"].get<std::string>(), record.region);
+          }  // IPv6 peers: no IPv4 traffic matches them
           (rule.value("IsEgress", false) ? port.egress : port.ingress).push_back(std::move(r));
         }
       }

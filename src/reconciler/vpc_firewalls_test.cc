@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/network_defaults.h"
 #include "common/network_slot.h"
 #include "common/temp_dir.h"
 #include "net/vpc_network.h"
@@ -115,6 +116,42 @@ TEST(VpcFirewalls, RulesOfEachInterfacesGroupsWithReferencesResolved) {
   // 203.0.113.0/24, the private table's route there would reach it.
   auto elsewhere = vpc_firewalls(*txn, RouteTableLookup(*txn), "203.0.113.1");
   EXPECT_TRUE(elsewhere["vpc-1"].interfaces[1].internet);
+}
+
+// A rule naming a prefix list lets in the list's current entries (an AWS-managed list's too); a
+// route to a gateway whose prefix list covers the host's edge address opens the internet.
+TEST(VpcFirewalls, PrefixListsStandForTheirEntries) {
+  TempDir dir("ifw-pl-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  const std::string s3 = aws_managed_prefix_lists("us-east-1")[0].id;
+  {
+    auto txn = store.begin_write();
+    auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
+      txn->put({id, kind, "us-east-1", doc});
+    };
+    put("i-web", "instance", instance("i-web", "running", "eni-0000000000000a", "10.0.1.10", {"sg-web"}));
+    put("pl-1", "prefix-list", {{"PrefixListId", "pl-1"}, {"AddressFamily", "IPv4"},
+                                {"Entries", {{{"Cidr", "192.0.2.0/24"}}, {{"Cidr", "198.51.100.7/32"}}}}});
+    put("pl-edge", "prefix-list", {{"PrefixListId", "pl-edge"}, {"AddressFamily", "IPv4"},
+                                   {"Entries", {{{"Cidr", "203.0.113.0/24"}}}}});
+    put("sgr-1", "security-group-rule", rule("sgr-1", "sg-web", false, "tcp", 22, 22, {{"PrefixListId", "pl-1"}}));
+    put("sgr-2", "security-group-rule", rule("sgr-2", "sg-web", true, "tcp", 443, 443, {{"PrefixListId", s3}}));
+    put("igw-1", "internet-gateway", {{"InternetGatewayId", "igw-1"}, {"Attachments", {{{"VpcId", "vpc-1"}}}}});
+    put("rtb-main", "route-table",
+        {{"VpcId", "vpc-1"}, {"Associations", {{{"Main", true}}}},
+         {"Routes", {{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}},
+                     {{"DestinationPrefixListId", "pl-edge"}, {"GatewayId", "igw-1"}}}}});
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto firewalls = vpc_firewalls(*txn, RouteTableLookup(*txn), "203.0.113.1");
+  const net::InterfaceFirewall& web = firewalls["vpc-1"].interfaces.at(0);
+  ASSERT_EQ(web.ingress.size(), 1u);
+  EXPECT_EQ(web.ingress[0].peers, (std::vector<std::string>{"192.0.2.0/24", "198.51.100.7/32"}));
+  ASSERT_EQ(web.egress.size(), 1u);
+  EXPECT_EQ(web.egress[0].peers, std::vector<std::string>{kS3EndpointCidr});
+  EXPECT_TRUE(web.internet);
+  EXPECT_FALSE(vpc_firewalls(*txn, RouteTableLookup(*txn), network_slot(0).host_address)["vpc-1"].interfaces[0].internet);
 }
 
 }  // namespace

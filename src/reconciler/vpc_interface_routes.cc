@@ -44,26 +44,30 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
     if (table == nullptr) continue;
     std::vector<net::InterfaceRoute> routes;
     for (const json& route : table->value("Routes", json::array())) {
+      // Where the route leads (next hop and tap empty: it drops), for each of its destinations.
+      net::InterfaceRoute via;
       if (route.contains("VpcPeeringConnectionId")) {
         std::string pcx_id = route["VpcPeeringConnectionId"].get<std::string>();
-        net::InterfaceRoute r{route.value("DestinationCidrBlock", ""), "", ""};
         auto pcx = peerings.find(pcx_id);
         if (pcx != peerings.end() && pcx->second["Status"].value("Code", "") == "active" &&
             routed_vpcs.count(pcx->second["RequesterVpcInfo"].value("VpcId", "")) &&
             routed_vpcs.count(pcx->second["AccepterVpcInfo"].value("VpcId", ""))) {
-          r.next_hop_tap = net::VpcNetwork::peering_link(pcx_id);
+          via.next_hop_tap = net::VpcNetwork::peering_link(pcx_id);
         }
-        routes.push_back(std::move(r));
+      } else if (route.contains("NetworkInterfaceId")) {
+        auto target = port_of.find(route["NetworkInterfaceId"].get<std::string>());
+        if (target != port_of.end() && ports[target->second].vpc_id == port.vpc_id) {
+          via.next_hop = ports[target->second].ip;
+          via.next_hop_tap = ports[target->second].tap;
+        }
+      } else {
         continue;
       }
-      if (!route.contains("NetworkInterfaceId")) continue;
-      net::InterfaceRoute r{route.value("DestinationCidrBlock", ""), "", ""};
-      auto target = port_of.find(route["NetworkInterfaceId"].get<std::string>());
-      if (target != port_of.end() && ports[target->second].vpc_id == port.vpc_id) {
-        r.next_hop = ports[target->second].ip;
-        r.next_hop_tap = ports[target->second].tap;
+      for (const std::string& destination : tables.destinations(route)) {
+        net::InterfaceRoute r = via;
+        r.destination = destination;
+        routes.push_back(std::move(r));
       }
-      routes.push_back(std::move(r));
     }
     if (routes.empty()) continue;
     net::InterfaceRouteTable& applied = by_vpc[port.vpc_id][table->value("RouteTableId", "")];

@@ -119,5 +119,30 @@ TEST(VpcInterfaceRoutes, PeeringRoutesUseTheLinkWhileActive) {
                                               {"10.4.0.0/16", "", ""}}));  // vpc-3 has no router here
 }
 
+// A route to a prefix list is a route to each of the list's current entries.
+TEST(VpcInterfaceRoutes, PrefixListRoutesLeadEachEntry) {
+  TempDir dir("iroutes-pl-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  {
+    auto txn = store.begin_write();
+    txn->put({"vpc-1", "vpc", "us-east-1", {{"VpcId", "vpc-1"}, {"CidrBlock", "10.0.0.0/16"}}});
+    txn->put({"i-nat", "instance", "us-east-1", instance("running", "eni-nat", "10.0.1.9", "subnet-a")});
+    txn->put({"pl-1", "prefix-list", "us-east-1",
+              {{"PrefixListId", "pl-1"}, {"AddressFamily", "IPv4"},
+               {"Entries", {{{"Cidr", "192.0.2.0/24"}}, {{"Cidr", "198.51.100.0/24"}}}}}});
+    txn->put({"rtb-main", "route-table", "us-east-1",
+              table("rtb-main", {{{"Main", true}}},
+                    {{{"DestinationPrefixListId", "pl-1"}, {"NetworkInterfaceId", "eni-nat"}},
+                     {{"DestinationPrefixListId", "pl-gone"}, {"NetworkInterfaceId", "eni-nat"}}})});
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  auto routes = vpc_interface_routes(*txn, RouteTableLookup(*txn));
+  ASSERT_EQ(routes["vpc-1"].tables.size(), 1u);
+  EXPECT_EQ(routes["vpc-1"].tables[0].routes,
+            (std::vector<net::InterfaceRoute>{{"192.0.2.0/24", "10.0.1.9", tap("eni-nat")},
+                                              {"198.51.100.0/24", "10.0.1.9", tap("eni-nat")}}));
+}
+
 }  // namespace
 }  // namespace stratus::reconciler

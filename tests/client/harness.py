@@ -100,6 +100,7 @@ ID_RE = {
     "acl": re.compile(r"^acl-[0-9a-f]{17}$"),
     "dopt": re.compile(r"^dopt-[0-9a-f]{8,17}$"),
     "pcx": re.compile(r"^pcx-[0-9a-f]{17}$"),
+    "pl": re.compile(r"^pl-[0-9a-f]{17}$"),
     "ami": re.compile(r"^ami-[0-9a-f]{17}$"),
 }
 

@@ -3,13 +3,14 @@
 Three instances in the default VPC, each with a group that allows SSH from anywhere: `app`
 runs a web server on 8080 that its group allows only from members of `client`; `client` is
 such a member, `outsider` is not; `peer` serves 8080 in a VPC of its own, reached from `client`
-over a VPC peering only while it is active and routed both ways. `outsider` starts in a private subnet (its route table has no
+over a VPC peering only while it is active and routed both ways (the way back by a prefix list). `outsider` starts in a private subnet (its route table has no
 route to the internet gateway): though it has a public IP the host cannot reach it, while
 `client` in a public subnet can; a route to the gateway opens it; a network ACL on its subnet
 then decides per numbered entry. An Elastic IP keeps pointing at an instance across stop/start
 and moves to another. Checked with real connections
 from the host and from inside the instances: revoking the rule blocks new connections within a
-second (established ones survive); a forged source address from inside an instance is dropped
+second (established ones survive); a rule naming a prefix list lets in what its current
+version lists; a forged source address from inside an instance is dropped
 while the source/destination check is on. Needs root, QEMU and the built base image."""
 
 import subprocess
@@ -144,6 +145,22 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[web_rule])
         self.wait_for(lambda: self.curl_from(vms["client"], url), 30, "the re-authorized rule did not apply")
 
+        # A prefix list as a rule's peer: the outsider gets in while its address is an entry of
+        # the list's current version (a new version takes it out, restoring the old one back in).
+        outsider_cidr = vms["outsider"]["PrivateIpAddress"] + "/32"
+        pl = self.ec2.create_managed_prefix_list(PrefixListName="outsider", AddressFamily="IPv4", MaxEntries=2,
+                                                 Entries=[{"Cidr": outsider_cidr}])["PrefixList"]["PrefixListId"]
+        self.ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "PrefixListIds": [{"PrefixListId": pl}]}])
+        self.wait_for(lambda: self.curl_from(vms["outsider"], url), 30, "the prefix list's entry was not let in")
+        self.ec2.modify_managed_prefix_list(PrefixListId=pl, CurrentVersion=1, RemoveEntries=[{"Cidr": outsider_cidr}],
+                                            AddEntries=[{"Cidr": "192.0.2.0/24"}])
+        self.wait_for(lambda: not self.curl_from(vms["outsider"], url, "--connect-timeout 0.5"), 30,
+                      "a removed prefix list entry still gets in")
+        self.assertTrue(self.curl_from(vms["client"], url))  # its group's rule is untouched
+        self.ec2.restore_managed_prefix_list_version(PrefixListId=pl, PreviousVersion=1, CurrentVersion=2)
+        self.wait_for(lambda: self.curl_from(vms["outsider"], url), 30, "the restored version was not let in")
+
         # A forged source address is dropped at the VPC router (source/destination check on).
         self.ec2.authorize_security_group_ingress(GroupId=app, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": anywhere}])
@@ -169,7 +186,10 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.ec2.create_route(RouteTableId=main_tables[vms["client"]["VpcId"]], DestinationCidrBlock="10.60.0.0/16",
                               VpcPeeringConnectionId=pcx)
         self.assertFalse(self.curl_from(vms["client"], peer_url))  # one side only: no way back
-        self.ec2.create_route(RouteTableId=main_tables[peer_vpc], DestinationCidrBlock="172.31.0.0/16",
+        # The way back leads to a prefix list holding the default VPC's range.
+        back = self.ec2.create_managed_prefix_list(PrefixListName="default-vpc", AddressFamily="IPv4", MaxEntries=1,
+                                                   Entries=[{"Cidr": "172.31.0.0/16"}])["PrefixList"]["PrefixListId"]
+        self.ec2.create_route(RouteTableId=main_tables[peer_vpc], DestinationPrefixListId=back,
                               VpcPeeringConnectionId=pcx)
         self.wait_for(lambda: self.curl_from(vms["client"], peer_url), 300,
                       "the peer VPC's web server is not reachable over the active peering")

@@ -8,9 +8,6 @@
 namespace stratus::ec2 {
 namespace {
 
-// The smallest page AWS serves (DescribeInstances, DescribeTags, DescribeInstanceStatus).
-constexpr int64_t kMinMaxResults = 5;
-
 std::string scalar(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
@@ -148,15 +145,17 @@ bool matches_filters(const json& doc, const json& filters, const FilterTable& ta
 
 namespace {
 
-// The page size the request asks for (MaxResults), or `count` when it names none.
-size_t page_limit(const json& request, size_t count) {
+// The page size the request asks for (MaxResults), or `count` when it names none; a MaxResults
+// below `min_results` is refused.
+size_t page_limit(const json& request, size_t count, int64_t min_results) {
   if (!request.contains("MaxResults")) return count;
   // The model bounds MaxResults of most actions; the rest (DescribeInstances, DescribeTags...)
   // are bounded here, as AWS does: 0 would page forever, a negative number would wrap.
   int64_t max_results = request["MaxResults"].get<int64_t>();
-  if (max_results < kMinMaxResults) {
+  if (max_results < min_results) {
     fail("InvalidParameterValue", "Value ( " + std::to_string(max_results) +
-                                      " ) for parameter maxResults is invalid. Expecting a value greater than 5.");
+                                      " ) for parameter maxResults is invalid. Expecting a value greater than " +
+                                      std::to_string(min_results) + ".");
   }
   return static_cast<size_t>(max_results);
 }
@@ -181,7 +180,7 @@ struct PageBounds {
 // The page of `count` items that the request's MaxResults/NextToken ask for. Throws
 // InvalidPaginationToken for a token this server did not issue, InvalidParameterValue for a
 // MaxResults below AWS's minimum.
-PageBounds page_bounds(size_t count, const json& request) {
+PageBounds page_bounds(size_t count, const json& request, int64_t min_results = kMinMaxResults) {
   size_t offset = 0;
   if (auto text = token_after(request, "offset:")) {
     auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), offset);
@@ -189,7 +188,7 @@ PageBounds page_bounds(size_t count, const json& request) {
       fail("InvalidPaginationToken", "Invalid pagination token: " + str(request, "NextToken"));
     }
   }
-  size_t limit = page_limit(request, count);
+  size_t limit = page_limit(request, count, min_results);
   PageBounds page;
   page.begin = std::min(offset, count);
   page.end = page.begin + std::min(limit, count - page.begin);
@@ -200,12 +199,12 @@ PageBounds page_bounds(size_t count, const json& request) {
 // The page of a list whose items are in `sorted_keys` order that the request asks for: a
 // NextToken names the last key of the page before, so items created or deleted between two
 // requests neither repeat nor skip others. Throws as page_bounds does.
-PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request) {
+PageBounds keyed_page_bounds(const std::vector<std::string>& sorted_keys, const json& request, int64_t min_results) {
   PageBounds page;
   if (auto after = token_after(request, "after:")) {
     page.begin = std::upper_bound(sorted_keys.begin(), sorted_keys.end(), *after) - sorted_keys.begin();
   }
-  page.end = page.begin + std::min(page_limit(request, sorted_keys.size()), sorted_keys.size() - page.begin);
+  page.end = page.begin + std::min(page_limit(request, sorted_keys.size(), min_results), sorted_keys.size() - page.begin);
   if (page.end < sorted_keys.size()) page.next_token = base64_encode("after:" + sorted_keys[page.end - 1]);
   return page;
 }
@@ -239,11 +238,11 @@ void check_filter_names(const json& filters, const FilterTable& table) {
 }  // namespace
 
 json paginate(std::vector<json> items, const json& request, const std::string& result_member, bool keep_empty_tags,
-              const PageKey& key) {
+              const PageKey& key, int64_t min_results) {
   // Unpaged (no MaxResults, no NextToken): everything, in store order, with no sorting to pay for.
   bool paged = request.contains("MaxResults") || !str(request, "NextToken").empty();
   if (!key || !paged) {
-    return page_result(page_bounds(items.size(), request), result_member, keep_empty_tags,
+    return page_result(page_bounds(items.size(), request, min_results), result_member, keep_empty_tags,
                        [&](size_t i) { return std::move(items[i]); });
   }
   std::vector<std::pair<std::string, size_t>> order;
@@ -253,7 +252,7 @@ json paginate(std::vector<json> items, const json& request, const std::string& r
   std::vector<std::string> keys;
   keys.reserve(order.size());
   for (auto& [k, i] : order) keys.push_back(k);
-  return page_result(keyed_page_bounds(keys, request), result_member, keep_empty_tags,
+  return page_result(keyed_page_bounds(keys, request, min_results), result_member, keep_empty_tags,
                      [&](size_t i) { return std::move(items[order[i].second]); });
 }
 

@@ -35,12 +35,17 @@ using PageKey = std::function<std::string(const json& item)>;
 // A PageKey reading the top-level string member `member`.
 PageKey member_key(std::string member);
 
+// The smallest page AWS serves a Describe action whose model does not bound MaxResults
+// (DescribeInstances, DescribeTags, DescribeInstanceStatus).
+inline constexpr int64_t kMinMaxResults = 5;
+
 // Applies MaxResults/NextToken to `items` and returns {result_member: page, NextToken?}, each
 // item's empty tag set left out unless `keep_empty_tags`: by position for immutable lists (no
 // `key`), else in `key` order resuming after the last key shown. Throws InvalidPaginationToken
-// for a token this server did not issue.
+// for a token this server did not issue, InvalidParameterValue for a MaxResults below
+// `min_results`.
 json paginate(std::vector<json> items, const json& request, const std::string& result_member,
-              bool keep_empty_tags = false, const PageKey& key = nullptr);
+              bool keep_empty_tags = false, const PageKey& key = nullptr, int64_t min_results = kMinMaxResults);
 
 // How one Describe action reads the store.
 struct DescribeSpec {

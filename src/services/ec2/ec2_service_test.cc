@@ -353,6 +353,35 @@ TEST_F(Ec2ServiceTest, ConfiguredLimitsAreEnforced) {
             "SubnetLimitExceeded");
 }
 
+// A route or rule naming a prefix list counts as the list's MaxEntries; a list cannot grow past
+// what the tables naming it hold, nor beyond the account's number of lists.
+TEST_F(Ec2ServiceTest, PrefixListsWeighAsTheirMaxEntries) {
+  service_->set_limits({.routes_per_route_table = 3, .prefix_lists = 1});
+  bootstrap();
+  json list = ok("CreateManagedPrefixList", {{"PrefixListName", "partners"}, {"AddressFamily", "IPv4"},
+                                             {"MaxEntries", 2}, {"Entries", {{{"Cidr", "192.0.2.0/24"}}}}})["PrefixList"];
+  std::string pl = list["PrefixListId"];
+  EXPECT_EQ(error_of("CreateManagedPrefixList", {{"PrefixListName", "more"}, {"AddressFamily", "IPv4"}, {"MaxEntries", 1}}),
+            "PrefixListLimitExceeded");
+  // The default VPC's main table: its route to the gateway and one to the list fill it (1 + 2).
+  json by_vpc = {{"Filters", {{{"Name", "vpc-id"}, {"Values", {vpc_}}}}}};
+  std::string table = ok("DescribeRouteTables", by_vpc)["RouteTables"][0]["RouteTableId"];
+  std::string igw = ok("DescribeInternetGateways", json::object())["InternetGateways"][0]["InternetGatewayId"];
+  ok("CreateRoute", {{"RouteTableId", table}, {"DestinationPrefixListId", pl}, {"GatewayId", igw}});
+  EXPECT_EQ(error_of("CreateRoute", {{"RouteTableId", table}, {"DestinationCidrBlock", "203.0.113.0/24"},
+                                     {"GatewayId", igw}}),
+            "RouteLimitExceeded");
+  EXPECT_EQ(error_of("ModifyManagedPrefixList", {{"PrefixListId", pl}, {"MaxEntries", 3}}), "RouteLimitExceeded");
+  json after = ok("DescribeManagedPrefixLists", {{"PrefixListIds", {pl}}})["PrefixLists"][0];
+  EXPECT_EQ(after["MaxEntries"], 2);
+  EXPECT_EQ(after["Version"], 1);
+  // Deleting the route frees the list to grow and to be deleted.
+  ok("DeleteRoute", {{"RouteTableId", table}, {"DestinationPrefixListId", pl}});
+  ok("ModifyManagedPrefixList", {{"PrefixListId", pl}, {"MaxEntries", 3}});
+  ok("DeleteManagedPrefixList", {{"PrefixListId", pl}});
+  EXPECT_EQ(error_of("GetManagedPrefixListEntries", {{"PrefixListId", pl}}), "InvalidPrefixListID.NotFound");
+}
+
 // DescribeAccountAttributes reports the configured limits, and refuses an attribute it does not know.
 TEST_F(Ec2ServiceTest, AccountAttributesReportTheLimits) {
   service_->set_limits({.instances = 7, .elastic_ips = 3, .security_groups_per_interface = 4});

@@ -28,6 +28,8 @@ constexpr NamedLimit kNamedLimits[] = {
     {"tags-per-resource", &Limits::tags_per_resource},
     {"network-interfaces-per-region", &Limits::network_interfaces},
     {"key-pairs-per-region", &Limits::key_pairs},
+    {"prefix-lists-per-region", &Limits::prefix_lists},
+    {"entries-per-prefix-list", &Limits::entries_per_prefix_list},
 };
 
 }  // namespace

@@ -27,6 +27,8 @@ struct Limits {
   int64_t tags_per_resource = 50;
   int64_t network_interfaces = 5000;           // network-interfaces-per-region, instances' own included
   int64_t key_pairs = 5000;                    // key-pairs-per-region
+  int64_t prefix_lists = 100;                  // prefix-lists-per-region: the account's own (customer-managed)
+  int64_t entries_per_prefix_list = 1000;      // the largest MaxEntries a prefix list may have
 };
 
 // The largest value a limit may be set to.

@@ -32,6 +32,8 @@ const ResourceKind kAddress{"address", "eipalloc", "elastic-ip", "InvalidAllocat
 const ResourceKind kVpcPeeringConnection{"vpc-peering-connection", "pcx", "vpc-peering-connection",
                                          "InvalidVpcPeeringConnectionID.NotFound",
                                          "InvalidVpcPeeringConnectionId.Malformed", "vpc peering connection ID"};
+const ResourceKind kPrefixList{"prefix-list", "pl", "prefix-list", "InvalidPrefixListID.NotFound",
+                               "InvalidPrefixListID.Malformed", "prefix list ID"};
 const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
                                      "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
                                      "networkInterface ID"};
@@ -42,7 +44,7 @@ const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstan
                                          &kinds::kVpc,           &kinds::kSubnet,            &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
-                                         &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection};
+                                         &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection, &kinds::kPrefixList};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {

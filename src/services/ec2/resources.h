@@ -26,7 +26,8 @@ struct ResourceKind {
 // The known kinds.
 namespace kinds {
 extern const ResourceKind kVpc, kSubnet, kInternetGateway, kRouteTable, kSecurityGroup, kSecurityGroupRule,
-    kKeyPair, kNetworkAcl, kDhcpOptions, kImage, kInstance, kAddress, kNetworkInterface, kVpcPeeringConnection;
+    kKeyPair, kNetworkAcl, kDhcpOptions, kImage, kInstance, kAddress, kNetworkInterface, kVpcPeeringConnection,
+    kPrefixList;
 }  // namespace kinds
 
 // The kind whose ids start with the prefix of `id`, or null.

@@ -6,6 +6,7 @@
 #include "common/ids.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/network_interfaces.h"
+#include "services/ec2/prefix_lists.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/vpc_peering.h"
 #include "services/ec2/vpcs.h"
@@ -54,18 +55,43 @@ void require_gateway_for(CallContext& ctx, const std::string& gateway_id, const 
        "route table " + table_id + " and network gateway " + gateway_id + " belong to different networks");
 }
 
-std::string destination_of(const json& request) {
+// What a route is for: the member naming its destination and its value, e.g.
+// {"DestinationCidrBlock", "10.0.0.0/16"} or {"DestinationPrefixListId", "pl-..."}.
+struct Destination {
+  std::string member, value;
+  // True when `route` has this destination.
+  bool of(const json& route) const { return route.value(member, "") == value; }
+};
+
+// The destination a request names: an IPv4 CIDR (host bits set are refused), or one of the
+// account's IPv4 prefix lists.
+Destination destination_of(CallContext& ctx, const json& request) {
+  std::string prefix_list = str(request, "DestinationPrefixListId");
+  if (!prefix_list.empty()) {
+    if (request.contains("DestinationCidrBlock")) {
+      fail("InvalidParameterCombination", "The parameter destinationCidrBlock cannot be used with the parameter "
+                                          "destinationPrefixListId");
+    }
+    json list = require_prefix_list(ctx, prefix_list);
+    if (list["OwnerId"] == "AWS") {
+      fail("InvalidParameterValue", "The AWS-managed prefix list " + prefix_list + " cannot be a route destination");
+    }
+    if (list["AddressFamily"] != "IPv4") {
+      fail("InvalidParameterValue", "Only IPv4 prefix lists can be route destinations in this region");
+    }
+    return {"DestinationPrefixListId", prefix_list};
+  }
   std::string destination = str(request, "DestinationCidrBlock");
   if (destination.empty()) {
-    if (request.contains("DestinationIpv6CidrBlock") || request.contains("DestinationPrefixListId")) {
-      fail("InvalidParameterValue", "Only IPv4 destination CIDR blocks are supported by this region");
+    if (request.contains("DestinationIpv6CidrBlock")) {
+      fail("InvalidParameterValue", "Only IPv4 destinations are supported by this region");
     }
     fail("MissingParameter", "The request must contain the parameter destinationCidrBlock");
   }
   auto cidr = Ipv4Cidr::parse(destination, true);
   if (!cidr) fail("InvalidParameterValue", "Value (" + destination + ") for parameter destinationCidrBlock is invalid. "
                                            "This is not a valid CIDR block.");
-  return cidr->str();
+  return {"DestinationCidrBlock", cidr->str()};
 }
 
 // The target members of a route created by `request` in `table`: {GatewayId} for an internet
@@ -132,17 +158,19 @@ json target_of(CallContext& ctx, const json& request, const json& table) {
   fail("InvalidParameterValue", given[0] + " route targets are not supported by this region");
 }
 
-// Adds the route `destination` -> `target` to `table` and saves it. Throws RouteAlreadyExists.
-void put_route(CallContext& ctx, json table, const std::string& destination, const json& target) {
+// Adds the route `destination` -> `target` to `table`, saves it and returns it. Throws
+// RouteAlreadyExists.
+json put_route(CallContext& ctx, json table, const Destination& destination, const json& target) {
   for (const json& route : table["Routes"]) {
-    if (route.value("DestinationCidrBlock", "") == destination) {
-      fail("RouteAlreadyExists", "The route identified by " + destination + " already exists.");
+    if (destination.of(route)) {
+      fail("RouteAlreadyExists", "The route identified by " + destination.value + " already exists.");
     }
   }
-  json route = {{"DestinationCidrBlock", destination}, {"Origin", "CreateRoute"}, {"State", "active"}};
+  json route = {{destination.member, destination.value}, {"Origin", "CreateRoute"}, {"State", "active"}};
   route.update(target);
   table["Routes"].push_back(route);
   save(ctx, kinds::kRouteTable, table["RouteTableId"].get<std::string>(), table);
+  return table;
 }
 
 // `table` as DescribeRouteTables shows it: a route to a peering connection is active while the
@@ -191,45 +219,40 @@ json delete_route_table(CallContext& ctx, const json& request) {
 
 json create_route(CallContext& ctx, const json& request) {
   json table = require(ctx, kinds::kRouteTable, request["RouteTableId"].get<std::string>());
-  std::string destination = destination_of(request);
+  Destination destination = destination_of(ctx, request);
   json target = target_of(ctx, request, table);
-  // The quota counts the routes added to a table, not the local route it was created with.
-  const json& routes = table["Routes"];
-  auto added = [](const json& route) { return route.value("GatewayId", "") != "local"; };
-  require_room(std::count_if(routes.begin(), routes.end(), added), ctx.limits.routes_per_route_table,
-               "RouteLimitExceeded", "The maximum number of routes has been reached.");
-  put_route(ctx, std::move(table), destination, target);
+  check_route_quota(ctx, put_route(ctx, std::move(table), destination, target));
   return {{"Return", true}};
 }
 
 json replace_route(CallContext& ctx, const json& request) {
   std::string id = request["RouteTableId"].get<std::string>();
   json table = require(ctx, kinds::kRouteTable, id);
-  std::string destination = destination_of(request);
+  Destination destination = destination_of(ctx, request);
   json target = target_of(ctx, request, table);
   for (json& route : table["Routes"]) {
-    if (route.value("DestinationCidrBlock", "") != destination) continue;
+    if (!destination.of(route)) continue;
     if (route.value("GatewayId", "") == "local") {
       fail("InvalidParameterValue", "cannot replace the local route of " + id);
     }
-    route = {{"DestinationCidrBlock", destination}, {"Origin", "CreateRoute"}, {"State", "active"}};
+    route = {{destination.member, destination.value}, {"Origin", "CreateRoute"}, {"State", "active"}};
     route.update(target);
     save(ctx, kinds::kRouteTable, id, table);
     return json::object();
   }
-  fail("InvalidRoute.NotFound", "no route with destination-cidr-block " + destination + " in route table " + id);
+  fail("InvalidRoute.NotFound", "no route with destination " + destination.value + " in route table " + id);
 }
 
 json delete_route(CallContext& ctx, const json& request) {
   std::string id = request["RouteTableId"].get<std::string>();
   json table = require(ctx, kinds::kRouteTable, id);
-  std::string destination = destination_of(request);
+  Destination destination = destination_of(ctx, request);
   json kept = json::array();
   bool found = false;
   for (const json& route : table["Routes"]) {
-    if (route.value("DestinationCidrBlock", "") == destination) {
+    if (destination.of(route)) {
       if (route.value("GatewayId", "") == "local") {
-        fail("InvalidParameterValue", "cannot remove local route " + destination + " in route table " + id);
+        fail("InvalidParameterValue", "cannot remove local route " + destination.value + " in route table " + id);
       }
       found = true;
     } else {
@@ -237,7 +260,7 @@ json delete_route(CallContext& ctx, const json& request) {
     }
   }
   if (!found) {
-    fail("InvalidRoute.NotFound", "no route with destination-cidr-block " + destination + " in route table " + id);
+    fail("InvalidRoute.NotFound", "no route with destination " + destination.value + " in route table " + id);
   }
   table["Routes"] = kept;
   save(ctx, kinds::kRouteTable, id, table);
@@ -325,6 +348,7 @@ const FilterTable& route_table_filters() {
       {"association.route-table-association-id", field("Associations[].RouteTableAssociationId")},
       {"association.route-table-id", field("Associations[].RouteTableId")},
       {"route.destination-cidr-block", field("Routes[].DestinationCidrBlock")},
+      {"route.destination-prefix-list-id", field("Routes[].DestinationPrefixListId")},
       {"route.gateway-id", field("Routes[].GatewayId")},
       {"route.instance-id", field("Routes[].InstanceId")},
       {"route.network-interface-id", field("Routes[].NetworkInterfaceId")},
@@ -358,7 +382,21 @@ void add_route(CallContext& ctx, const std::string& route_table_id, const std::s
                const std::string& gateway_id) {
   json table = require(ctx, kinds::kRouteTable, route_table_id);
   require_gateway_for(ctx, gateway_id, table["VpcId"].get<std::string>(), route_table_id);
-  put_route(ctx, std::move(table), destination, {{"GatewayId", gateway_id}});
+  put_route(ctx, std::move(table), {"DestinationCidrBlock", destination}, {{"GatewayId", gateway_id}});
+}
+
+void check_route_quota(CallContext& ctx, const json& table) {
+  // The routes added to a table count, not its local routes; a prefix list as its MaxEntries.
+  int64_t used = 0;
+  for (const json& route : table["Routes"]) {
+    if (route.value("GatewayId", "") == "local") continue;
+    used += route.contains("DestinationPrefixListId")
+                ? prefix_list_weight(require_prefix_list(ctx, route["DestinationPrefixListId"].get<std::string>()))
+                : 1;
+  }
+  if (used > ctx.limits.routes_per_route_table) {
+    fail("RouteLimitExceeded", "The maximum number of routes has been reached.");
+  }
 }
 
 void delete_main_route_table(CallContext& ctx, const std::string& vpc_id) {

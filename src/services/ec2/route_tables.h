@@ -26,6 +26,10 @@ void delete_main_route_table(CallContext& ctx, const std::string& vpc_id);
 // gateway was detached), as AWS does.
 void blackhole_routes_to(CallContext& ctx, const std::string& vpc_id, const std::string& gateway_id);
 
+// Fails with RouteLimitExceeded unless the routes added to `table` (a route table document)
+// fit the quota, a route to a prefix list counting as its MaxEntries.
+void check_route_quota(CallContext& ctx, const json& table);
+
 // Registers CreateRouteTable, DeleteRouteTable, DescribeRouteTables, CreateRoute, DeleteRoute,
 // ReplaceRoute, AssociateRouteTable, DisassociateRouteTable and ReplaceRouteTableAssociation.
 void add_route_table_actions(ActionTable& table);

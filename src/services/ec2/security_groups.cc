@@ -7,6 +7,7 @@
 #include "common/cidr.h"
 #include "common/ids.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/prefix_lists.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/tags.h"
 #include "services/ec2/vpc_peering.h"
@@ -244,8 +245,10 @@ std::vector<json> expand_permissions(CallContext& ctx, const json& group, const 
       rules.push_back(rule);
     }
     for (const json& pl : perm.value("PrefixListIds", json::array())) {
-      std::string id = str(pl, "PrefixListId");
-      fail("InvalidPrefixListId.NotFound", "The prefix list ID '" + id + "' does not exist");
+      json rule = new_rule(ctx, group, egress, protocol, from, to);
+      rule["PrefixListId"] = require_prefix_list(ctx, str(pl, "PrefixListId"))["PrefixListId"];
+      copy_rule_description(pl, rule);
+      rules.push_back(rule);
     }
     for (const json& pair : perm.value("UserIdGroupPairs", json::array())) {
       json peer;
@@ -326,24 +329,13 @@ json authorize(CallContext& ctx, const json& request, bool egress) {
       }
     }
   }
-  // The quota holds for each direction and address family apart; a group reference counts
-  // toward both families (Amazon VPC quotas).
-  for (bool ipv6 : {false, true}) {
-    auto counts = [&](const json& rule) {
-      return rule.value("IsEgress", false) == egress && !rule.contains(ipv6 ? "CidrIpv4" : "CidrIpv6");
-    };
-    int64_t after = std::count_if(existing.begin(), existing.end(), counts) +
-                    std::count_if(added.begin(), added.end(), counts);
-    if (after > ctx.limits.rules_per_security_group) {
-      fail("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.");
-    }
-  }
   json out = json::array();
   for (json& rule : added) {
     rule["Tags"] = tags;
     save(ctx, kinds::kSecurityGroupRule, rule["SecurityGroupRuleId"].get<std::string>(), rule);
     out.push_back(rule);
   }
+  check_rule_quota(ctx, group["GroupId"].get<std::string>());
   refresh_permissions(ctx, group);
   return {{"Return", true}, {"SecurityGroupRules", out}};
 }
@@ -489,6 +481,7 @@ json modify_security_group_rules(CallContext& ctx, const json& request) {
     }
   }
   for (const json& rule : replaced) save(ctx, kinds::kSecurityGroupRule, rule["SecurityGroupRuleId"].get<std::string>(), rule);
+  check_rule_quota(ctx, group["GroupId"].get<std::string>());
   refresh_permissions(ctx, group);
   return {{"Return", true}};
 }
@@ -644,6 +637,26 @@ void delete_default_security_group(CallContext& ctx, const std::string& vpc_id) 
   std::string id = (*group)["GroupId"].get<std::string>();
   for (const json& rule : rules_of(ctx, id)) remove(ctx, rule["SecurityGroupRuleId"].get<std::string>());
   remove(ctx, id);
+}
+
+void check_rule_quota(CallContext& ctx, const std::string& group_id) {
+  // Each direction and address family apart; a group reference or prefix list counts toward
+  // both families, a prefix list as its MaxEntries (Amazon VPC quotas).
+  std::vector<json> rules = rules_of(ctx, group_id);
+  for (bool egress : {false, true}) {
+    for (bool ipv6 : {false, true}) {
+      int64_t used = 0;
+      for (const json& rule : rules) {
+        if (rule.value("IsEgress", false) != egress || rule.contains(ipv6 ? "CidrIpv4" : "CidrIpv6")) continue;
+        used += rule.contains("PrefixListId")
+                    ? prefix_list_weight(require_prefix_list(ctx, rule["PrefixListId"].get<std::string>()))
+                    : 1;
+      }
+      if (used > ctx.limits.rules_per_security_group) {
+        fail("RulesPerSecurityGroupLimitExceeded", "The maximum number of rules per security group has been reached.");
+      }
+    }
+  }
 }
 
 void add_security_group_actions(ActionTable& table) {

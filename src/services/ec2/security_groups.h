@@ -17,6 +17,10 @@ json default_group_refs(CallContext& ctx, const std::string& vpc_id);
 // Removes a VPC's default group and its rules. REQUIRES: the VPC is being deleted.
 void delete_default_security_group(CallContext& ctx, const std::string& vpc_id);
 
+// Fails with RulesPerSecurityGroupLimitExceeded unless the stored rules of `group_id` fit the
+// quota in each direction and address family (a prefix list counting as its MaxEntries).
+void check_rule_quota(CallContext& ctx, const std::string& group_id);
+
 // Registers Create/Delete/DescribeSecurityGroups, Authorize/Revoke Ingress/Egress and
 // DescribeSecurityGroupRules.
 void add_security_group_actions(ActionTable& table);

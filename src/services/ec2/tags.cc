@@ -141,7 +141,7 @@ json describe_tags(CallContext& ctx, const json& request) {
       &kinds::kVpc,         &kinds::kSubnet,     &kinds::kInternetGateway, &kinds::kRouteTable,
       &kinds::kSecurityGroup, &kinds::kSecurityGroupRule, &kinds::kKeyPair, &kinds::kNetworkAcl,
       &kinds::kDhcpOptions, &kinds::kImage, &kinds::kInstance, &kinds::kAddress,
-      &kinds::kVpcPeeringConnection};
+      &kinds::kVpcPeeringConnection, &kinds::kPrefixList};
   std::vector<json> rows;
   for (const ResourceKind* kind : kTaggable) {
     for (auto& record : ctx.txn.list(std::string(kind->kind), ctx.region)) {
