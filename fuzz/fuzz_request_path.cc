@@ -62,7 +62,9 @@ const char* const kActionNames[] = {
     "DescribeVpcPeeringConnections", "DisassociateVpcCidrBlock", "GetConsoleOutput",
     "ModifySecurityGroupRules", "ModifyVpcPeeringConnectionOptions", "RejectVpcPeeringConnection",
     "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress", "UpdateSecurityGroupRuleDescriptionsEgress",
-    "UpdateSecurityGroupRuleDescriptionsIngress"};
+    "UpdateSecurityGroupRuleDescriptionsIngress", "CreateManagedPrefixList", "ModifyManagedPrefixList",
+    "RestoreManagedPrefixListVersion", "DeleteManagedPrefixList", "DescribeManagedPrefixLists",
+    "DescribePrefixLists", "GetManagedPrefixListEntries", "GetManagedPrefixListAssociations"};
 
 // Everything one fuzzing process shares: the model, a region on a temporary store, and the
 // ids of the resources created so far.

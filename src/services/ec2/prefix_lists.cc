@@ -52,6 +52,16 @@ void check_length(const std::string& text, const std::string& name) {
   }
 }
 
+// Fails unless `name` can name one of the account's lists: 1 to 255 characters, not starting
+// with "com.amazonaws" (AWS's own lists' names).
+void check_name(const std::string& name) {
+  check_length(name, "PrefixListName");
+  if (name.empty() || name.rfind("com.amazonaws", 0) == 0) {
+    fail("InvalidParameterValue", "The prefix list name '" + name + "' is not valid: it must not be empty or start "
+                                  "with com.amazonaws");
+  }
+}
+
 // One entry of a request as stored: its CIDR in canonical form (host bits cleared, as AWS does
 // for IPv4) and its description. Fails for a CIDR of the wrong address family.
 json entry_of(const json& given, const std::string& family) {
@@ -144,11 +154,7 @@ json associations_of(CallContext& ctx, const std::string& id) {
 
 json create_managed_prefix_list(CallContext& ctx, const json& request) {
   std::string name = str(request, "PrefixListName"), family = str(request, "AddressFamily");
-  check_length(name, "PrefixListName");
-  if (name.empty() || name.rfind("com.amazonaws", 0) == 0) {
-    fail("InvalidParameterValue", "The prefix list name '" + name + "' is not valid: it must not be empty or start "
-                                  "with com.amazonaws");
-  }
+  check_name(name);
   if (family != "IPv4" && family != "IPv6") {
     fail("InvalidParameterValue", "The address family '" + family + "' is not valid; expecting IPv4 or IPv6");
   }
@@ -187,12 +193,8 @@ json modify_managed_prefix_list(CallContext& ctx, const json& request) {
   bool changes_entries = !request.value("AddEntries", json::array()).empty() ||
                          !request.value("RemoveEntries", json::array()).empty();
   if (request.contains("PrefixListName")) {
-    std::string name = request["PrefixListName"].get<std::string>();
-    check_length(name, "PrefixListName");
-    if (name.empty() || name.rfind("com.amazonaws", 0) == 0) {
-      fail("InvalidParameterValue", "The prefix list name '" + name + "' is not valid");
-    }
-    list["PrefixListName"] = name;
+    check_name(request["PrefixListName"].get<std::string>());
+    list["PrefixListName"] = request["PrefixListName"];
   }
   if (request.contains("MaxEntries")) {
     if (changes_entries) {
