@@ -28,12 +28,14 @@
 #include "net/vpc_network.h"
 #include "reconciler/instance_reconciler.h"
 #include "common/digest.h"
+#include "block/volume_driver.h"
 #include "compute/vm_driver.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/conformance.h"
 #include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
+#include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
@@ -232,8 +234,9 @@ int serve(const ServeOptions& options) {
   compute::SpawnProcessRunner runner;
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot);
-  reconciler::InstanceReconciler instances(store, vms, network, runner, fs::absolute(fs::path(data_dir) / "instances"),
-                                           fs::absolute(fs::path(data_dir) / "volumes"));
+  block::QcowVolumeDriver volumes(runner, fs::absolute(fs::path(data_dir) / "volumes"));
+  ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
+  reconciler::InstanceReconciler instances(store, vms, network, volumes, fs::absolute(fs::path(data_dir) / "instances"));
   imds::TokenIssuer tokens(imds_secret(store));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);

@@ -12,6 +12,8 @@
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
+#include "model/instance.h"
+#include "model/volume.h"
 #include "reconciler/vpc_firewalls.h"
 #include "reconciler/vpc_dhcp_options.h"
 #include "reconciler/vpc_interface_routes.h"
@@ -27,14 +29,6 @@ constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
 constexpr int64_t kRebootGraceSeconds = 120;       // Ctrl+Alt+Del, then a hard reset
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
 
-// Takes an automatic public address away from `instance` (an Elastic IP stays with it).
-void drop_automatic_public_ip(json& instance) {
-  if (instance.contains("_ElasticIp")) return;
-  instance.erase("PublicIpAddress");
-  instance["PublicDnsName"] = "";
-  instance["NetworkInterfaces"][0].erase("Association");
-}
-
 // How many times the guest of `run_dir` has restarted itself (the kernel's last words before a
 // reboot, counted in its serial console log).
 int64_t guest_restarts(const fs::path& run_dir) {
@@ -44,19 +38,17 @@ int64_t guest_restarts(const fs::path& run_dir) {
   return count;
 }
 
-// The changes that end a reboot request (done, given up, or overtaken by a stop).
-json reboot_finished() { return {{"_RebootRequested", nullptr}, {"_RebootAskedAt", nullptr}, {"_RestartsBefore", nullptr}}; }
-
-std::string state_name(const json& instance) { return instance["State"].value("Name", "pending"); }
-
-json state_json(InstanceState state) {
-  return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
+// Ends the reboot requests of `spec` in `status` (done, given up, or overtaken by a stop).
+void finish_reboots(model::InstanceStatus& status, const model::InstanceSpec& spec) {
+  status.reboots_done = spec.reboots_requested;
+  status.reboot_asked_at.reset();
+  status.restarts_before = 0;
 }
 
 // Every interface of `instance` (device index order; [0] is the primary).
-std::vector<AttachedPort> ports_of(const json& instance) {
+std::vector<AttachedPort> ports_of(const model::Instance& instance) {
   std::vector<AttachedPort> out;
-  for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
+  for (const json& eni : instance.api.value("NetworkInterfaces", json::array())) {
     std::string host = eni.value("PrivateDnsName", "");
     const json& attachment = eni["Attachment"];
     out.push_back({{eni.value("NetworkInterfaceId", ""), eni.value("MacAddress", ""), eni.value("PrivateIpAddress", ""),
@@ -78,13 +70,12 @@ void put_available(store::Transaction& txn, const std::string& region, json eni)
   txn.put({id, "network-interface", region, std::move(eni)});
 }
 
-// Moves the interface of `instance` whose attachment is `attachment_id` out of it into a record
-// of its own, available. REQUIRES: `txn` is a write transaction.
-void release_interface(store::Transaction& txn, store::Record& instance, const std::string& attachment_id) {
-  json& enis = instance.doc["NetworkInterfaces"];
+// Moves the interface among `enis` (an instance's in `region`) whose attachment is
+// `attachment_id` out into a record of its own, available. REQUIRES: `txn` is a write transaction.
+void release_interface(store::Transaction& txn, const std::string& region, json& enis, const std::string& attachment_id) {
   for (auto eni = enis.begin(); eni != enis.end(); ++eni) {
     if ((*eni)["Attachment"].value("AttachmentId", "") != attachment_id) continue;
-    put_available(txn, instance.region, *eni);
+    put_available(txn, region, *eni);
     enis.erase(eni);
     return;
   }
@@ -102,13 +93,8 @@ std::string smbios_uuid(const std::string& instance_id) {
 }  // namespace
 
 InstanceReconciler::InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                                       compute::ProcessRunner& runner, fs::path instances_dir, fs::path volumes_dir)
-    : store_(store),
-      vms_(vms),
-      network_(network),
-      runner_(runner),
-      instances_dir_(std::move(instances_dir)),
-      volumes_dir_(std::move(volumes_dir)) {}
+                                       block::VolumeDriver& volumes, fs::path instances_dir)
+    : store_(store), vms_(vms), network_(network), volumes_(volumes), instances_dir_(std::move(instances_dir)) {}
 
 InstanceReconciler::~InstanceReconciler() { stop(); }
 
@@ -153,10 +139,18 @@ Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
 }
 
 void InstanceReconciler::reconcile_once() {
-  std::vector<store::Record> records;
+  std::vector<Tracked> instances;
+  std::vector<store::Record> deleting;  // volumes
   {
     auto txn = store_.begin_read();
-    records = txn->list("instance", std::nullopt);
+    for (const store::Record& record : txn->list("instance", std::nullopt)) {
+      instances.push_back({record.region, model::instance_from_doc(record.doc)});
+    }
+    for (store::Record& record : txn->list("volume", std::nullopt)) {
+      if (model::volume_from_doc(record.doc).status.state == model::VolumeState::kDeleting) {
+        deleting.push_back(std::move(record));
+      }
+    }
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
@@ -174,29 +168,30 @@ void InstanceReconciler::reconcile_once() {
     }
   }
   published_.clear();
-  for (const store::Record& record : records) {
-    auto state = compute::parse_state(state_name(record.doc));
-    if (!state || !compute::holds_host(*state)) continue;
+  for (const Tracked& tracked : instances) {
+    if (!compute::holds_host(tracked.instance.status.state)) continue;
     // Each interface's public address (the primary's is the instance's), Elastic or automatic.
-    for (const json& eni : record.doc["NetworkInterfaces"]) {
+    json view = model::instance_view(tracked.instance);
+    for (const json& eni : view["NetworkInterfaces"]) {
       if (!eni.contains("Association") || eni["Attachment"].value("Status", "") == "detaching") continue;
-      published_[record.doc.value("VpcId", "")][eni["Association"].value("PublicIp", "")] =
-          eni.value("PrivateIpAddress", "");
+      published_[view.value("VpcId", "")][eni["Association"].value("PublicIp", "")] = eni.value("PrivateIpAddress", "");
     }
   }
   std::set<std::string> in_use;  // VPCs with an instance that is not terminated
   std::set<std::string> active;  // VPCs with an instance that holds the host (its VM runs or will)
-  for (const store::Record& record : records) {
+  for (const Tracked& tracked : instances) {
     try {
-      reconcile(record);
+      reconcile(tracked);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "stratus: reconciling %s: %s\n", record.id.c_str(), e.what());
+      std::fprintf(stderr, "stratus: reconciling %s: %s\n", tracked.instance.id().c_str(), e.what());
     }
-    auto state = compute::parse_state(state_name(record.doc));
-    if (state != InstanceState::kTerminated) in_use.insert(record.doc.value("VpcId", ""));
-    if (state && compute::holds_host(*state)) active.insert(record.doc.value("VpcId", ""));
+    InstanceState state = tracked.instance.status.state;
+    std::string vpc_id = tracked.instance.api.value("VpcId", "");
+    if (state != InstanceState::kTerminated) in_use.insert(vpc_id);
+    if (compute::holds_host(state)) active.insert(vpc_id);
   }
   sync_peerings(active);
+  delete_volumes(deleting);
   // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
   // while some run, its firewall and public addresses follow the store within a pass. (With
   // only stopped instances it publishes nothing; after a host restart its namespace is gone
@@ -235,25 +230,36 @@ void InstanceReconciler::sync_peerings(const std::set<std::string>& active) {
   for (const auto& [pcx_id, vpcs] : linked) (void)network_.remove_peering(pcx_id);  // no longer active, or a side idle
 }
 
-bool InstanceReconciler::update(const std::string& id, const std::string& expected_state, const json& changes,
-                                bool drop_public_ip, bool keep_interfaces) {
+bool InstanceReconciler::observe(const std::string& id, InstanceState expected, const StatusChange& change,
+                                 bool keep_interfaces) {
   auto txn = store_.begin_write();
   auto record = txn->get(id);
-  if (!record || state_name(record->doc) != expected_state) return false;
-  for (const auto& [key, value] : changes.items()) {
-    if (value.is_null()) record->doc.erase(key); else record->doc[key] = value;
-  }
-  if (drop_public_ip) drop_automatic_public_ip(record->doc);
+  if (!record) return false;
+  model::Instance instance = model::instance_from_doc(record->doc);
+  if (instance.status.state != expected) return false;
+  change(instance.status, instance.spec);
   if (keep_interfaces) {
     // Interfaces whose DeleteOnTermination is false outlive the instance, available; the
     // terminated instance still lists them all, as AWS does for its last hour.
-    for (const json& eni : record->doc["NetworkInterfaces"]) {
+    for (const json& eni : instance.api["NetworkInterfaces"]) {
       if (!eni["Attachment"].value("DeleteOnTermination", true)) put_available(*txn, record->region, eni);
     }
   }
+  record->doc = model::instance_doc(instance);
   txn->put(*record);
   txn->commit();
   return true;
+}
+
+void InstanceReconciler::change_interfaces(const std::string& id, const InterfacesChange& change) {
+  auto txn = store_.begin_write();
+  auto record = txn->get(id);
+  if (!record) return;
+  model::Instance instance = model::instance_from_doc(record->doc);
+  change(*txn, record->region, instance.api["NetworkInterfaces"]);
+  record->doc = model::instance_doc(instance);
+  txn->put(*record);
+  txn->commit();
 }
 
 void InstanceReconciler::ensure_ports(const std::string& region, const std::string& vpc_id,
@@ -288,23 +294,23 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
   }
 }
 
-bool InstanceReconciler::boot(const store::Record& record) {
-  const json& instance = record.doc;
-  const std::string id = record.id;
+bool InstanceReconciler::boot(const Tracked& tracked) {
+  const model::Instance& instance = tracked.instance;
+  const std::string id = instance.id();
   json image;
   {
     auto txn = store_.begin_read();
-    auto i = txn->get(instance["ImageId"].get<std::string>());
+    auto i = txn->get(instance.api["ImageId"].get<std::string>());
     if (!i) throw std::runtime_error("its image is gone");
     image = i->doc;
   }
-  std::string vpc_id = instance["VpcId"].get<std::string>();
+  std::string vpc_id = instance.api["VpcId"].get<std::string>();
   // Interfaces on their way out stay out of a VM that (re)starts.
   std::vector<AttachedPort> ports;
   for (AttachedPort& p : ports_of(instance)) {
     if (p.status != "detaching") ports.push_back(std::move(p));
   }
-  ensure_ports(record.region, vpc_id, ports);
+  ensure_ports(tracked.region, vpc_id, ports);
   // The firewall is in place before the VM can send a packet.
   auto configured = configure_router(vpc_id);
   if (!configured.ok()) throw std::runtime_error(configured.error().message);
@@ -316,19 +322,12 @@ bool InstanceReconciler::boot(const store::Record& record) {
   fs::path dir = run_dir(id);
   fs::create_directories(dir);
   fs::path image_dir = image.value("_Directory", "");
-  fs::path disk = dir / "root.qcow2";
-  if (!fs::exists(disk)) {
-    // Copy-on-write over the AMI: launching copies nothing.
-    if (runner_.run({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", (image_dir / "disk.qcow2").string(),
-                     disk.string(), std::to_string(instance.value("_RootVolumeSizeGiB", 8)) + "G"}) != 0) {
-      throw std::runtime_error("cannot create the root volume overlay");
-    }
-  }
+  fs::path disk = root_disk(tracked, image_dir);
   if (vms_.running(dir.string())) return true;
   compute::VmSpec spec;
   spec.name = id;
-  spec.vcpus = static_cast<int>(instance.value("_Vcpus", 1));
-  spec.memory_mib = instance.value("_MemoryMiB", 512);
+  spec.vcpus = static_cast<int>(instance.spec.vcpus);
+  spec.memory_mib = instance.spec.memory_mib;
   spec.kernel = (image_dir / "vmlinuz").string();
   spec.initrd = (image_dir / "initrd.img").string();
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
@@ -336,7 +335,7 @@ bool InstanceReconciler::boot(const store::Record& record) {
   for (const AttachedPort& p : ports) {
     spec.nics.push_back({net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
   }
-  spec.nic_slots = static_cast<int>(instance.value("_MaxInterfaces", 2));
+  spec.nic_slots = static_cast<int>(instance.spec.max_interfaces);
   spec.run_dir = dir.string();
   spec.smbios_uuid = smbios_uuid(id);
   auto started = vms_.start(spec, net::VpcNetwork::netns_name(vpc_id));
@@ -344,14 +343,46 @@ bool InstanceReconciler::boot(const store::Record& record) {
   return true;
 }
 
-void InstanceReconciler::sync_interfaces(const store::Record& record, bool vm_runs) {
-  const std::string dir = run_dir(record.id).string();
-  const std::string vpc_id = record.doc["VpcId"].get<std::string>();
-  for (const AttachedPort& p : ports_of(record.doc)) {
+fs::path InstanceReconciler::root_disk(const Tracked& tracked, const fs::path& image_dir) {
+  const std::string id = tracked.instance.id();
+  std::optional<model::Volume> root;
+  {
+    auto txn = store_.begin_read();
+    for (const store::Record& record : txn->find("volume", tracked.region, "Spec.Attachment.InstanceId", id)) {
+      model::Volume volume = model::volume_from_doc(record.doc);
+      if (volume.status.state == model::VolumeState::kInUse &&
+          volume.spec.attachment->device == tracked.instance.api.value("RootDeviceName", "/dev/xvda")) {
+        root = std::move(volume);
+      }
+    }
+  }
+  if (!root) throw std::runtime_error("it has no root volume");
+  const std::string& volume_id = root->spec.volume_id;
+  adopt_disk_made_before(id, volume_id);
+  if (!volumes_.exists(volume_id)) {
+    // Copy-on-write over the AMI: launching copies nothing.
+    auto made = volumes_.create(volume_id, root->spec.size_gib, image_dir / "disk.qcow2");
+    if (!made.ok()) throw std::runtime_error(made.error().message);
+  }
+  return volumes_.path(volume_id);
+}
+
+void InstanceReconciler::adopt_disk_made_before(const std::string& instance_id, const std::string& volume_id) {
+  fs::path made_before = run_dir(instance_id) / "root.qcow2";  // where root disks were before volumes were records
+  if (!fs::exists(made_before) || volumes_.exists(volume_id)) return;
+  auto adopted = volumes_.adopt(volume_id, made_before);
+  if (!adopted.ok()) throw std::runtime_error(adopted.error().message);
+}
+
+void InstanceReconciler::sync_interfaces(const Tracked& tracked, bool vm_runs) {
+  const std::string id = tracked.instance.id();
+  const std::string dir = run_dir(id).string();
+  const std::string vpc_id = tracked.instance.api["VpcId"].get<std::string>();
+  for (const AttachedPort& p : ports_of(tracked.instance)) {
     if (p.status == "attaching") {
       if (vm_runs) {
         // The tap first: until the next firewall update names it, the router drops its packets.
-        ensure_ports(record.region, vpc_id, {p});
+        ensure_ports(tracked.region, vpc_id, {p});
         auto present = vms_.nics(dir);
         if (!present.ok()) throw std::runtime_error(present.error().message);
         if (!present.value().count(p.device_index)) {
@@ -359,17 +390,14 @@ void InstanceReconciler::sync_interfaces(const store::Record& record, bool vm_ru
           if (!plugged.ok()) throw std::runtime_error(plugged.error().message);
         }
       }  // else the VM gets the NIC when it starts
-      auto txn = store_.begin_write();
-      auto current = txn->get(record.id);
-      if (!current) return;
-      for (json& eni : current->doc["NetworkInterfaces"]) {
-        json& attachment = eni["Attachment"];
-        if (attachment.value("AttachmentId", "") == p.attachment_id && attachment.value("Status", "") == "attaching") {
-          attachment["Status"] = "attached";
+      change_interfaces(id, [&](store::Transaction&, const std::string&, json& enis) {
+        for (json& eni : enis) {
+          json& attachment = eni["Attachment"];
+          if (attachment.value("AttachmentId", "") == p.attachment_id && attachment.value("Status", "") == "attaching") {
+            attachment["Status"] = "attached";
+          }
         }
-      }
-      txn->put(*current);
-      txn->commit();
+      });
     } else if (p.status == "detaching") {
       if (vm_runs) {
         auto gone = vms_.unplug_nic(dir, p.device_index);
@@ -378,107 +406,167 @@ void InstanceReconciler::sync_interfaces(const store::Record& record, bool vm_ru
       }
       auto removed = network_.remove_port(vpc_id, p.port);
       if (!removed.ok()) throw std::runtime_error(removed.error().message);
-      auto txn = store_.begin_write();
-      auto current = txn->get(record.id);
-      if (!current) return;
-      release_interface(*txn, *current, p.attachment_id);
-      txn->put(*current);
-      txn->commit();
+      change_interfaces(id, [&](store::Transaction& txn, const std::string& region, json& enis) {
+        release_interface(txn, region, enis, p.attachment_id);
+      });
     }
   }
 }
 
-void InstanceReconciler::tear_down(const store::Record& record) {
-  const json& instance = record.doc;
-  fs::path dir = run_dir(record.id);
+void InstanceReconciler::tear_down(const Tracked& tracked) {
+  const model::Instance& instance = tracked.instance;
+  fs::path dir = run_dir(instance.id());
   auto killed = vms_.kill(dir.string());
   if (!killed.ok()) throw std::runtime_error(killed.error().message);
   for (const AttachedPort& p : ports_of(instance)) {
-    auto removed = network_.remove_port(instance["VpcId"].get<std::string>(), p.port);
+    auto removed = network_.remove_port(instance.api["VpcId"].get<std::string>(), p.port);
     if (!removed.ok()) throw std::runtime_error(removed.error().message);
   }
-  const json& root = instance["BlockDeviceMappings"][0];
-  if (!root["Ebs"].value("DeleteOnTermination", true) && fs::exists(dir / "root.qcow2")) {
-    fs::create_directories(volumes_dir_);
-    fs::rename(dir / "root.qcow2", volumes_dir_ / (root["Ebs"].value("VolumeId", record.id) + ".qcow2"));
+  // Its volumes go with it (DeleteOnTermination), or stay, available.
+  auto txn = store_.begin_write();
+  for (store::Record& record : txn->find("volume", tracked.region, "Spec.Attachment.InstanceId", instance.id())) {
+    model::Volume volume = model::volume_from_doc(record.doc);
+    if (volume.status.state != model::VolumeState::kInUse) continue;
+    adopt_disk_made_before(instance.id(), volume.spec.volume_id);
+    if (volume.spec.attachment->delete_on_termination) {
+      auto removed = volumes_.remove(volume.spec.volume_id);
+      if (!removed.ok()) throw std::runtime_error(removed.error().message);
+      txn->erase(record.id);
+    } else {
+      volume.status.state = model::VolumeState::kAvailable;
+      record.doc = model::volume_doc(volume);
+      txn->put(record);
+    }
   }
+  txn->commit();
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
 
-void InstanceReconciler::reconcile(const store::Record& record) {
-  const json& instance = record.doc;
-  const std::string state = state_name(instance);
-  const std::string dir = run_dir(record.id).string();
-  const int64_t now = unix_now();
-  if (state == "pending") {
-    if (boot(record)) {
-      adopted_.insert(record.id);
-      update(record.id, "pending", {{"State", state_json(InstanceState::kRunning)}});
+void InstanceReconciler::delete_volumes(const std::vector<store::Record>& deleting) {
+  for (const store::Record& record : deleting) {
+    auto removed = volumes_.remove(record.id);
+    if (!removed.ok()) {
+      std::fprintf(stderr, "stratus: deleting %s: %s\n", record.id.c_str(), removed.error().message.c_str());
+      continue;
     }
-  } else if (state == "running") {
-    if (!vms_.running(dir)) {
-      // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
-      bool terminate = instance.value("_ShutdownBehavior", "stop") == "terminate";
-      InstanceState next = terminate ? InstanceState::kShuttingDown : InstanceState::kStopped;
-      json changes = {{"State", state_json(next)}, {"_StatusOk", false},
-                      {"StateTransitionReason", "Client.InstanceInitiatedShutdown"}};
-      changes.update(reboot_finished());
-      update(record.id, "running", changes, /*drop_public_ip=*/!terminate);
-      return;
-    }
-    if (!adopted_.count(record.id)) {
-      // Found running by a new process (after a restart): its VM runs on, but this process
-      // has yet to make sure of its plumbing (routes, NAT, metadata listener).
-      boot(record);
-      adopted_.insert(record.id);
-    }
-    sync_interfaces(record, /*vm_runs=*/true);
-    if (instance.value("_RebootRequested", false)) {
-      // As on AWS: a clean reboot, or a hard one when the guest does not restart in time.
-      if (!instance.contains("_RebootAskedAt")) {
-        int64_t restarts = guest_restarts(dir);
-        (void)vms_.press_ctrl_alt_del(dir);
-        update(record.id, "running", {{"_RebootAskedAt", now}, {"_RestartsBefore", restarts}});
-      } else if (guest_restarts(dir) > instance.value("_RestartsBefore", int64_t{0})) {
-        update(record.id, "running", reboot_finished());
-      } else if (now - instance["_RebootAskedAt"].get<int64_t>() > kRebootGraceSeconds) {
-        (void)vms_.reset(dir);
-        update(record.id, "running", reboot_finished());
-      }
-    }
-    if (!instance.value("_StatusOk", false) &&
-        network_.has_lease(instance["VpcId"], ports_of(instance)[0].port.mac)) {
-      update(record.id, "running", {{"_StatusOk", true}});
-    }
-  } else if (state == "stopped") {
-    sync_interfaces(record, /*vm_runs=*/false);
-  } else if (state == "stopping") {
-    if (!vms_.running(dir)) {
-      json changes = {{"State", state_json(InstanceState::kStopped)}, {"_StatusOk", false},
-                      {"_PowerDownAt", nullptr}, {"_ForceStop", nullptr}};
-      changes.update(reboot_finished());
-      update(record.id, "stopping", changes, /*drop_public_ip=*/true);
-    } else if (instance.value("_ForceStop", false) ||
-               (instance.contains("_PowerDownAt") && now - instance["_PowerDownAt"].get<int64_t>() > kStopGraceSeconds)) {
-      (void)vms_.kill(dir);
-    } else if (!instance.contains("_PowerDownAt")) {
-      (void)vms_.power_down(dir);
-      update(record.id, "stopping", {{"_PowerDownAt", now}});
-    }
-  } else if (state == "shutting-down") {
-    tear_down(record);
-    json changes = {{"State", state_json(InstanceState::kTerminated)}, {"_TerminatedAt", now}, {"_StatusOk", false}};
-    update(record.id, "shutting-down", changes, /*drop_public_ip=*/true, /*keep_interfaces=*/true);
-  } else if (state == "terminated") {
-    if (!instance.contains("_TerminatedAt")) {
-      tear_down(record);  // terminated while stopped: nothing runs, but its NIC and disk remain
-      update(record.id, "terminated", {{"_TerminatedAt", now}}, /*drop_public_ip=*/false, /*keep_interfaces=*/true);
-    } else if (now - instance["_TerminatedAt"].get<int64_t>() > kTerminatedVisibleSeconds) {
-      auto txn = store_.begin_write();
+    auto txn = store_.begin_write();
+    auto current = txn->get(record.id);
+    if (current && model::volume_from_doc(current->doc).status.state == model::VolumeState::kDeleting) {
       txn->erase(record.id);
       txn->commit();
     }
+  }
+}
+
+void InstanceReconciler::reconcile(const Tracked& tracked) {
+  const model::Instance& instance = tracked.instance;
+  const std::string id = instance.id();
+  const std::string dir = run_dir(id).string();
+  const int64_t now = unix_now();
+  switch (instance.status.state) {
+    case InstanceState::kPending:
+      if (boot(tracked)) {
+        adopted_.insert(id);
+        observe(id, InstanceState::kPending, [](model::InstanceStatus& s, const model::InstanceSpec&) {
+          s.state = InstanceState::kRunning;
+        });
+      }
+      return;
+    case InstanceState::kRunning:
+      reconcile_running(tracked, now);
+      return;
+    case InstanceState::kStopped:
+      sync_interfaces(tracked, /*vm_runs=*/false);
+      return;
+    case InstanceState::kStopping:
+      if (!vms_.running(dir)) {
+        observe(id, InstanceState::kStopping, [](model::InstanceStatus& s, const model::InstanceSpec& spec) {
+          s.state = InstanceState::kStopped;
+          s.reachable = false;
+          s.power_down_at.reset();
+          s.force_stops_done = spec.force_stops_requested;
+          finish_reboots(s, spec);
+        });
+      } else if (instance.spec.force_stops_requested > instance.status.force_stops_done ||
+                 (instance.status.power_down_at && now - *instance.status.power_down_at > kStopGraceSeconds)) {
+        (void)vms_.kill(dir);
+      } else if (!instance.status.power_down_at) {
+        (void)vms_.power_down(dir);
+        observe(id, InstanceState::kStopping,
+                [now](model::InstanceStatus& s, const model::InstanceSpec&) { s.power_down_at = now; });
+      }
+      return;
+    case InstanceState::kShuttingDown:
+      tear_down(tracked);
+      observe(
+          id, InstanceState::kShuttingDown,
+          [now](model::InstanceStatus& s, const model::InstanceSpec&) {
+            s.state = InstanceState::kTerminated;
+            s.terminated_at = now;
+            s.reachable = false;
+          },
+          /*keep_interfaces=*/true);
+      return;
+    case InstanceState::kTerminated:
+      if (!instance.status.terminated_at) {
+        tear_down(tracked);  // terminated while stopped: nothing runs, but its NIC and disk remain
+        observe(
+            id, InstanceState::kTerminated,
+            [now](model::InstanceStatus& s, const model::InstanceSpec&) { s.terminated_at = now; },
+            /*keep_interfaces=*/true);
+      } else if (now - *instance.status.terminated_at > kTerminatedVisibleSeconds) {
+        auto txn = store_.begin_write();
+        txn->erase(id);
+        txn->commit();
+      }
+      return;
+  }
+}
+
+void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) {
+  const model::Instance& instance = tracked.instance;
+  const std::string id = instance.id();
+  const std::string dir = run_dir(id).string();
+  if (!vms_.running(dir)) {
+    // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
+    InstanceState next = instance.spec.shutdown_behavior == "terminate" ? InstanceState::kShuttingDown
+                                                                         : InstanceState::kStopped;
+    observe(id, InstanceState::kRunning, [next](model::InstanceStatus& s, const model::InstanceSpec& spec) {
+      s.state = next;
+      s.reachable = false;
+      s.transition_reason = "Client.InstanceInitiatedShutdown";
+      finish_reboots(s, spec);
+    });
+    return;
+  }
+  if (!adopted_.count(id)) {
+    // Found running by a new process (after a restart): its VM runs on, but this process
+    // has yet to make sure of its plumbing (routes, NAT, metadata listener).
+    boot(tracked);
+    adopted_.insert(id);
+  }
+  sync_interfaces(tracked, /*vm_runs=*/true);
+  const model::InstanceStatus& status = instance.status;
+  if (instance.spec.reboots_requested > status.reboots_done) {
+    // As on AWS: a clean reboot, or a hard one when the guest does not restart in time.
+    if (!status.reboot_asked_at) {
+      int64_t restarts = guest_restarts(dir);
+      (void)vms_.press_ctrl_alt_del(dir);
+      observe(id, InstanceState::kRunning, [now, restarts](model::InstanceStatus& s, const model::InstanceSpec&) {
+        s.reboot_asked_at = now;
+        s.restarts_before = restarts;
+      });
+    } else if (guest_restarts(dir) > status.restarts_before) {
+      observe(id, InstanceState::kRunning, finish_reboots);
+    } else if (now - *status.reboot_asked_at > kRebootGraceSeconds) {
+      (void)vms_.reset(dir);
+      observe(id, InstanceState::kRunning, finish_reboots);
+    }
+  }
+  if (!status.reachable && network_.has_lease(instance.api["VpcId"], ports_of(instance)[0].port.mac)) {
+    observe(id, InstanceState::kRunning,
+            [](model::InstanceStatus& s, const model::InstanceSpec&) { s.reachable = true; });
   }
 }
 
@@ -495,18 +583,16 @@ std::optional<std::string> InstanceReconciler::console_output(const std::string&
 std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id, const std::string& ip) {
   auto txn = store_.begin_read();
   for (const store::Record& record : txn->list("instance", std::nullopt)) {
-    const json& i = record.doc;
-    std::string state = state_name(i);
-    if (i.value("VpcId", "") != vpc_id || i.value("PrivateIpAddress", "") != ip ||
-        (state != "pending" && state != "running" && state != "stopping")) {
-      continue;
-    }
+    model::Instance instance = model::instance_from_doc(record.doc);
+    if (!compute::holds_host(instance.status.state)) continue;
+    const json i = model::instance_view(instance);
+    if (i.value("VpcId", "") != vpc_id || i.value("PrivateIpAddress", "") != ip) continue;
     imds::InstanceMetadata m;
-    m.account_id = i.value("_OwnerId", "");
+    m.account_id = instance.spec.owner_id;
     m.instance_id = record.id;
     m.image_id = i.value("ImageId", "");
     m.instance_type = i.value("InstanceType", "");
-    m.reservation_id = i.value("_ReservationId", "");
+    m.reservation_id = instance.spec.reservation_id;
     m.launch_index = i.value("AmiLaunchIndex", 0);
     m.region = record.region;
     m.availability_zone = i["Placement"].value("AvailabilityZone", "");
@@ -518,7 +604,7 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
         if (key.doc.value("KeyName", "") == m.key_name) m.public_key = key.doc.value("_PublicKey", "");
       }
     }
-    if (!i.value("_UserData", "").empty()) m.user_data = base64_decode(i["_UserData"].get<std::string>());
+    if (!instance.spec.user_data.empty()) m.user_data = base64_decode(instance.spec.user_data);
     std::string vpc_cidr;
     if (auto vpc = txn->get(vpc_id)) vpc_cidr = vpc->doc.value("CidrBlock", "");
     for (const json& eni : i["NetworkInterfaces"]) {

@@ -1,14 +1,16 @@
 #pragma once
 // Makes VMs follow the instances the API recorded, and records what the VMs did:
-// pending -> (network, disk, VM) -> running; stopping -> (ACPI power-down, kill after a
-// grace period) -> stopped; shutting-down -> (VM and NIC gone, the root disk deleted or, when
-// its DeleteOnTermination is false, kept as a volume file) -> terminated; a running instance whose VM vanished (guest shutdown, crash) -> stopped or
-// terminated. It also answers the metadata service's "who is this caller?".
+// pending -> (network, root volume's disk, VM) -> running; stopping -> (ACPI power-down, kill
+// after a grace period) -> stopped; shutting-down -> (VM and NIC gone; each attached volume
+// deleted, or available when its DeleteOnTermination is false) -> terminated; a running
+// instance whose VM vanished (guest shutdown, crash) -> stopped or terminated. Volumes being
+// deleted lose their disks. It also answers the metadata service's "who is this caller?".
 // Everything it needs is in the store and on disk, so after a restart it re-adopts VMs.
 
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -16,9 +18,11 @@
 #include <string>
 #include <thread>
 
+#include "block/volume_driver.h"
 #include "compute/process_runner.h"
 #include "compute/vm_driver.h"
 #include "imds/imds_server.h"
+#include "model/instance.h"
 #include "net/vpc_network.h"
 #include "store/store.h"
 
@@ -36,11 +40,10 @@ struct AttachedPort {
 // Drives instances toward their recorded state. start()/stop() from one thread.
 class InstanceReconciler {
  public:
-  // `instances_dir` holds one run directory per instance (disk overlay, QMP socket, console);
-  // root disks kept past termination move to `volumes_dir`/VOLUME_ID.qcow2.
+  // `instances_dir` holds one run directory per instance (QMP socket, console); `volumes`
+  // holds the volumes' disks.
   InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                     compute::ProcessRunner& runner, std::filesystem::path instances_dir,
-                     std::filesystem::path volumes_dir);
+                     block::VolumeDriver& volumes, std::filesystem::path instances_dir);
   ~InstanceReconciler();
 
   // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
@@ -66,7 +69,20 @@ class InstanceReconciler {
   std::filesystem::path run_dir(const std::string& instance_id) const { return instances_dir_ / instance_id; }
 
  private:
-  void reconcile(const store::Record& record);
+  // An instance as read at the start of a pass, and its region.
+  struct Tracked {
+    std::string region;
+    model::Instance instance;
+  };
+  // Changes an instance's status; sees the spec as it is when the change is written.
+  using StatusChange = std::function<void(model::InstanceStatus& status, const model::InstanceSpec& spec)>;
+  // Changes the attached interfaces `enis` of an instance of `region` (may write other records in `txn`).
+  using InterfacesChange = std::function<void(store::Transaction& txn, const std::string& region, nlohmann::json& enis)>;
+
+  void reconcile(const Tracked& tracked);
+  // A running instance: its VM gone (guest shutdown), adopted after a restart, interfaces
+  // attached or detached, a reboot asked for, its guest's first lease.
+  void reconcile_running(const Tracked& tracked, int64_t now);
   // Makes the VPC router's firewall, interface routes and public addresses what the store said
   // at the start of the pass; the first failure.
   Result<bool> configure_router(const std::string& vpc_id);
@@ -79,21 +95,32 @@ class InstanceReconciler {
   // Finishes the instance's interface attachments and detachments: hot-plugs NICs being
   // attached (when `vm_runs`) and marks them attached; unplugs NICs being detached, removes
   // their taps and makes them available interfaces of their own.
-  void sync_interfaces(const store::Record& record, bool vm_runs);
-  bool boot(const store::Record& record);
-  void tear_down(const store::Record& record);
-  // Writes `changes` into the instance if it is still in `expected_state` (and, with
-  // `drop_public_ip`, takes its automatic public address away; with `keep_interfaces`, makes
-  // its interfaces whose DeleteOnTermination is false available records); returns false if not.
-  bool update(const std::string& id, const std::string& expected_state, const nlohmann::json& changes,
-              bool drop_public_ip = false, bool keep_interfaces = false);
+  void sync_interfaces(const Tracked& tracked, bool vm_runs);
+  bool boot(const Tracked& tracked);
+  // Makes sure the disk of the root volume of `tracked` exists; its path.
+  std::filesystem::path root_disk(const Tracked& tracked, const std::filesystem::path& image_dir);
+  // Moves the root disk an instance had in its run directory (as before volumes were records)
+  // into the volume driver as the disk of `volume_id`, if there is one.
+  void adopt_disk_made_before(const std::string& instance_id, const std::string& volume_id);
+  void tear_down(const Tracked& tracked);
+  // Deletes the disks of volumes being deleted, then their records.
+  void delete_volumes(const std::vector<store::Record>& deleting);
+  // The one place this reconciler writes what it observed of an instance: applies `change` to
+  // the status of instance `id` if it is still in `expected` (the API may have moved it since
+  // the pass read it), and with `keep_interfaces` makes its interfaces whose
+  // DeleteOnTermination is false available records; returns false if it is not.
+  bool observe(const std::string& id, compute::InstanceState expected, const StatusChange& change,
+               bool keep_interfaces = false);
+  // Applies `change` to the attached interfaces of instance `id`: attachments finish here
+  // (attaching -> attached, detaching -> a record of its own) as long as an attached interface
+  // lives inside its instance's description.
+  void change_interfaces(const std::string& id, const InterfacesChange& change);
 
   store::Store& store_;
   compute::VmDriver& vms_;
   net::VpcNetwork& network_;
-  compute::ProcessRunner& runner_;
+  block::VolumeDriver& volumes_;
   std::filesystem::path instances_dir_;
-  std::filesystem::path volumes_dir_;
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured

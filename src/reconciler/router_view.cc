@@ -7,10 +7,7 @@ namespace stratus::reconciler {
 
 using nlohmann::json;
 
-bool has_ports(const json& instance) {
-  auto state = compute::parse_state(instance["State"].value("Name", "pending"));
-  return state && compute::holds_host(*state);
-}
+bool has_ports(const model::Instance& instance) { return compute::holds_host(instance.status.state); }
 
 PrefixLists::PrefixLists(store::Transaction& txn) {
   for (const store::Record& list : txn.list("prefix-list", std::nullopt)) {

@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "model/instance.h"
 #include "store/store.h"
 
 namespace stratus::reconciler {
 
 // True when the instance's interfaces have ports on the router (pending, running or stopping).
-bool has_ports(const nlohmann::json& instance);
+bool has_ports(const model::Instance& instance);
 
 // The current IPv4 entries of every prefix list: the account's (stored) and the AWS-managed ones.
 class PrefixLists {

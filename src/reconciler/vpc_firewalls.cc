@@ -98,13 +98,25 @@ std::vector<net::SubnetAcl> subnet_acls(store::Transaction& txn, const std::map<
 
 std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, const RouteTableLookup& tables,
                                                       const std::string& host_edge_address) {
-  std::vector<store::Record> instances = txn.list("instance", std::nullopt);
+  // Each instance as described now, whether it has ports here, and its region.
+  struct Described {
+    json view;
+    bool ports;
+    bool terminated;
+    std::string region;
+  };
+  std::vector<Described> instances;
+  for (const store::Record& record : txn.list("instance", std::nullopt)) {
+    model::Instance instance = model::instance_from_doc(record.doc);
+    instances.push_back({model::instance_view(instance), has_ports(instance),
+                         instance.status.state == compute::InstanceState::kTerminated, record.region});
+  }
   InternetRoutes routes(txn, tables, host_edge_address);
   // Security group -> the private addresses of its member interfaces (instances not terminated).
   std::map<std::string, std::vector<std::string>> members;
-  for (const store::Record& record : instances) {
-    if (record.doc["State"].value("Name", "") == "terminated") continue;
-    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+  for (const Described& record : instances) {
+    if (record.terminated) continue;
+    for (const json& eni : record.view.value("NetworkInterfaces", json::array())) {
       for (const json& group : eni.value("Groups", json::array())) {
         auto& list = members[group.value("GroupId", "")];
         for (const std::string& a : addresses_of(eni)) list.push_back(a + "/32");
@@ -114,9 +126,9 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
   // The rules of the groups ports use, looked up per group (indexed by the store), so a pass
   // costs what the running instances use, not what the region holds.
   std::map<std::string, std::vector<json>> rules_by_group;
-  for (const store::Record& record : instances) {
-    if (!has_ports(record.doc)) continue;
-    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+  for (const Described& record : instances) {
+    if (!record.ports) continue;
+    for (const json& eni : record.view.value("NetworkInterfaces", json::array())) {
       for (const json& group : eni.value("Groups", json::array())) {
         std::string group_id = group.value("GroupId", "");
         if (rules_by_group.count(group_id)) continue;
@@ -129,9 +141,9 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
   }
   std::map<std::string, net::VpcFirewall> out;
   std::map<std::string, std::map<std::string, std::vector<std::string>>> taps;  // VPC -> subnet -> taps
-  for (const store::Record& record : instances) {
-    const json& instance = record.doc;
-    if (!has_ports(instance)) continue;
+  for (const Described& record : instances) {
+    const json& instance = record.view;
+    if (!record.ports) continue;
     for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
       net::InterfaceFirewall port;
       port.tap = net::VpcNetwork::tap_name(eni.value("NetworkInterfaceId", ""));

@@ -23,12 +23,13 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
   std::vector<Port> ports;
   std::map<std::string, size_t> port_of;  // interface id -> index in ports
   for (const store::Record& record : txn.list("instance", std::nullopt)) {
-    if (!has_ports(record.doc)) continue;
-    for (const json& eni : record.doc.value("NetworkInterfaces", json::array())) {
+    model::Instance instance = model::instance_from_doc(record.doc);
+    if (!has_ports(instance)) continue;
+    for (const json& eni : instance.api.value("NetworkInterfaces", json::array())) {
       std::string id = eni.value("NetworkInterfaceId", "");
       port_of[id] = ports.size();
       ports.push_back({net::VpcNetwork::tap_name(id), eni.value("PrivateIpAddress", ""), eni.value("SubnetId", ""),
-                       record.doc.value("VpcId", "")});
+                       instance.api.value("VpcId", "")});
     }
   }
   // VPCs with ports here: a peering route leads over the link only when both ends have routers.

@@ -101,6 +101,7 @@ ID_RE = {
     "dopt": re.compile(r"^dopt-[0-9a-f]{8,17}$"),
     "pcx": re.compile(r"^pcx-[0-9a-f]{17}$"),
     "pl": re.compile(r"^pl-[0-9a-f]{17}$"),
+    "vol": re.compile(r"^vol-[0-9a-f]{17}$"),
     "ami": re.compile(r"^ami-[0-9a-f]{17}$"),
 }
 
@@ -589,6 +590,16 @@ class StratusTestCase(unittest.TestCase):
         cls.ec2 = server.client("us-east-1")
         cls.ec2_apne2 = server.client("ap-northeast-2")
 
+    def wait_for(self, condition, seconds, message):
+        """Polls `condition` every 0.2 s; fails with `message` after `seconds`. Returns the
+        seconds it took."""
+        start = time.time()
+        while time.time() - start < seconds:
+            if condition():
+                return time.time() - start
+            time.sleep(0.2)
+        self.fail(message)
+
     # ---------------------------------------------------------- assertions
     @contextlib.contextmanager
     def assertEc2Error(self, codes, status=None, msg=None):
@@ -819,15 +830,6 @@ class VmTestCase(StratusTestCase):
         except subprocess.TimeoutExpired:
             pass
 
-    def wait_for(self, condition, seconds, message):
-        """Polls `condition` every 0.2 s; fails with `message` after `seconds`. Returns the
-        seconds it took."""
-        start = time.time()
-        while time.time() - start < seconds:
-            if condition():
-                return time.time() - start
-            time.sleep(0.2)
-        self.fail(message)
 
 
 def skip_unless_vms(cls):

@@ -3,6 +3,7 @@
 #include "common/ids.h"
 #include "compute/instance_state.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
@@ -46,12 +47,12 @@ void disassociate(CallContext& ctx, json& address) {
   if (!address.contains("AssociationId")) return;
   auto home = find_interface(ctx, address.value("NetworkInterfaceId", ""));
   if (home && is_primary(*home)) {
-    json& instance = *home->instance;
-    instance.erase("_ElasticIp");
-    clear_public_ip(instance);
-    InstanceState state = instance_state(instance);
+    model::Instance& instance = *home->instance;
+    instance.spec.elastic_ip.clear();
+    clear_public_ip(instance.api);
+    InstanceState state = instance.status.state;
     if (state == InstanceState::kPending || state == InstanceState::kRunning) assign_public_ip(ctx, instance);
-    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+    save_instance(ctx, instance);
   } else if (home) {
     home->interface.erase("Association");
     save_interface(ctx, *home);
@@ -90,13 +91,13 @@ json associate_address(CallContext& ctx, const json& request) {
     if (!found) fail("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '" + eni_id + "' does not exist");
     home = std::move(*found);
   } else if (request.contains("InstanceId")) {
-    json instance = require(ctx, kinds::kInstance, request["InstanceId"].get<std::string>());
-    InstanceState state = instance_state(instance);
+    model::Instance instance = require_instance(ctx, request["InstanceId"].get<std::string>());
+    InstanceState state = instance.status.state;
     if (state == InstanceState::kTerminated || state == InstanceState::kShuttingDown) {
-      fail("IncorrectInstanceState", "The instance '" + instance["InstanceId"].get<std::string>() +
-                                         "' is not in a valid state for this operation.");
+      fail("IncorrectInstanceState", "The instance '" + instance.id() + "' is not in a valid state for this operation.");
     }
-    home = {instance["NetworkInterfaces"][0], instance};
+    json primary = model::instance_view(instance)["NetworkInterfaces"][0];
+    home = {std::move(primary), std::move(instance)};
   } else {
     fail("MissingParameter", "Either an instance ID or a network interface ID must be specified");
   }
@@ -125,17 +126,17 @@ json associate_address(CallContext& ctx, const json& request) {
   }
   std::string association = new_resource_id("eipassoc");
   address["AssociationId"] = association;
-  if (home.instance) address["InstanceId"] = (*home.instance)["InstanceId"];
+  if (home.instance) address["InstanceId"] = home.instance->id();
   address["NetworkInterfaceId"] = eni_id;
   address["NetworkInterfaceOwnerId"] = ctx.account_id;
   address["PrivateIpAddress"] = private_ip;
   save(ctx, kinds::kAddress, address["AllocationId"].get<std::string>(), address);
   const std::string public_ip = address["PublicIp"].get<std::string>();
   if (is_primary(home)) {
-    json& instance = *home.instance;
-    instance["_ElasticIp"] = address["AllocationId"];
-    set_public_ip(ctx, instance, public_ip, ctx.account_id);
-    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+    model::Instance& instance = *home.instance;
+    instance.spec.elastic_ip = address["AllocationId"].get<std::string>();
+    set_public_ip(ctx, instance.api, public_ip, ctx.account_id);
+    save_instance(ctx, instance);
   } else {
     home.interface["Association"] = {{"PublicIp", public_ip},
                                      {"PublicDnsName", public_dns_name(ctx, public_ip)},
@@ -187,7 +188,7 @@ json describe_addresses(CallContext& ctx, const json& request) {
     // The instance of an address's interface is whichever it is attached to now.
     if (!a.contains("NetworkInterfaceId")) continue;
     auto home = find_interface(ctx, a["NetworkInterfaceId"].get<std::string>());
-    if (home && home->instance) a["InstanceId"] = (*home->instance)["InstanceId"]; else a.erase("InstanceId");
+    if (home && home->instance) a["InstanceId"] = home->instance->id(); else a.erase("InstanceId");
   }
   for (const json& ip : request.value("PublicIps", json::array())) {
     bool found = false;
@@ -209,15 +210,15 @@ json describe_addresses(CallContext& ctx, const json& request) {
 
 }  // namespace
 
-void disassociate_elastic_ip(CallContext& ctx, json& instance) {
-  if (instance.contains("_ElasticIp")) {
-    auto address = find(ctx, kinds::kAddress, instance["_ElasticIp"].get<std::string>());
-    instance.erase("_ElasticIp");
-    clear_public_ip(instance);
+void disassociate_elastic_ip(CallContext& ctx, model::Instance& instance) {
+  if (!instance.spec.elastic_ip.empty()) {
+    auto address = find(ctx, kinds::kAddress, instance.spec.elastic_ip);
+    instance.spec.elastic_ip.clear();
+    clear_public_ip(instance.api);
     if (address) forget_association(ctx, *address);
   }
   // Further interfaces that go with the instance give their addresses up; kept ones keep them.
-  for (json& eni : instance["NetworkInterfaces"]) {
+  for (json& eni : instance.api["NetworkInterfaces"]) {
     if (eni["Attachment"].value("DeviceIndex", 0) != 0 && eni["Attachment"].value("DeleteOnTermination", true)) {
       disassociate_interface_address(ctx, eni);
     }

@@ -8,6 +8,7 @@
 #include "common/network_slot.h"
 #include "common/temp_dir.h"
 #include "services/ec2/idempotency.h"
+#include "services/ec2/volumes.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
 
@@ -380,6 +381,52 @@ TEST_F(Ec2ServiceTest, PrefixListsWeighAsTheirMaxEntries) {
   ok("ModifyManagedPrefixList", {{"PrefixListId", pl}, {"MaxEntries", 3}});
   ok("DeleteManagedPrefixList", {{"PrefixListId", pl}});
   EXPECT_EQ(error_of("GetManagedPrefixListEntries", {{"PrefixListId", pl}}), "InvalidPrefixListID.NotFound");
+}
+
+// Instances recorded before spec and status were apart and before volumes were records of their
+// own read as before, and their root volumes become records (a kept one of a terminated
+// instance, available).
+TEST_F(Ec2ServiceTest, RecordsOfAnEarlierVersionAreUpgraded) {
+  bootstrap();
+  auto legacy = [&](const std::string& id, const std::string& state, const std::string& volume, bool keep) {
+    return json{{"InstanceId", id},
+                {"ImageId", image_},
+                {"InstanceType", "t2.micro"},
+                {"Placement", {{"AvailabilityZone", "us-east-1a"}}},
+                {"State", {{"Code", state == "running" ? 16 : 48}, {"Name", state}}},
+                {"VpcId", vpc_},
+                {"NetworkInterfaces", json::array()},
+                {"RootDeviceName", "/dev/xvda"},
+                {"BlockDeviceMappings", {{{"DeviceName", "/dev/xvda"},
+                                          {"Ebs", {{"VolumeId", volume}, {"DeleteOnTermination", !keep},
+                                                   {"AttachTime", "2026-01-01T00:00:00.000Z"}}}}}},
+                {"Tags", json::array()},
+                {"_ReservationId", "r-0123456789abcdef0"},
+                {"_RootVolumeSizeGiB", 9},
+                {"_StatusOk", true}};
+  };
+  {
+    auto txn = store_->begin_write();
+    txn->put({"i-0000000000000000a", "instance", kRegion,
+              legacy("i-0000000000000000a", "running", "vol-0000000000000000a", false)});
+    txn->put({"i-0000000000000000b", "instance", kRegion,
+              legacy("i-0000000000000000b", "terminated", "vol-0000000000000000b", true)});
+    txn->commit();
+  }
+  upgrade_root_volumes(*store_);
+  json running = ok("DescribeInstances", {{"InstanceIds", {"i-0000000000000000a"}}})["Reservations"][0];
+  EXPECT_EQ(running["ReservationId"], "r-0123456789abcdef0");
+  EXPECT_EQ(running["Instances"][0]["State"]["Name"], "running");
+  EXPECT_EQ(running["Instances"][0]["BlockDeviceMappings"][0]["Ebs"]["VolumeId"], "vol-0000000000000000a");
+  json volume = ok("DescribeVolumes", {{"VolumeIds", {"vol-0000000000000000a"}}})["Volumes"][0];
+  EXPECT_EQ(volume["State"], "in-use");
+  EXPECT_EQ(volume["Size"], 9);
+  EXPECT_EQ(volume["Attachments"][0]["InstanceId"], "i-0000000000000000a");
+  json kept = ok("DescribeVolumes", {{"VolumeIds", {"vol-0000000000000000b"}}})["Volumes"][0];
+  EXPECT_EQ(kept["State"], "available");
+  EXPECT_TRUE(kept["Attachments"].empty());
+  auto txn = store_->begin_read();
+  EXPECT_TRUE(txn->get("i-0000000000000000a")->doc.contains("Spec"));  // written back in the new layout
 }
 
 // DescribeAccountAttributes reports the configured limits, and refuses an attribute it does not know.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "compute/instance_state.h"
+#include "model/instance.h"
 
 namespace stratus::ec2 {
 
@@ -11,10 +12,10 @@ int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, 
   if (capacity == nullptr || (capacity->memory_mib == 0 && capacity->vcpus == 0)) return wanted;
   int64_t used_memory = 0, used_vcpus = 0;
   for (const auto& record : ctx.txn.list("instance", std::nullopt)) {
-    auto state = compute::parse_state(record.doc["State"].value("Name", "pending"));
-    if (!state || !compute::holds_host(*state)) continue;
-    used_memory += record.doc.value("_MemoryMiB", 0) + capacity->overhead_mib_per_vm;
-    used_vcpus += record.doc.value("_Vcpus", 0);
+    model::Instance instance = model::instance_from_doc(record.doc);
+    if (!compute::holds_host(instance.status.state)) continue;
+    used_memory += instance.spec.memory_mib + capacity->overhead_mib_per_vm;
+    used_vcpus += instance.spec.vcpus;
   }
   int64_t fit = wanted;
   if (capacity->memory_mib > 0) {

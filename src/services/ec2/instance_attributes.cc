@@ -1,11 +1,14 @@
 #include "services/ec2/instance_attributes.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "common/base64.h"
 #include "services/ec2/catalog.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/volumes.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -30,127 +33,141 @@ struct Attribute {
   const char* request_member;  // member of ModifyInstanceAttributeRequest ("" when not modifiable)
   ValueForm form;
   bool only_when_stopped;
-  std::function<json(const json& instance)> describe;
+  std::function<json(CallContext&, const model::Instance& instance)> describe;
   // Applies `value` (the typed value: a string, boolean or list) to `instance`.
-  std::function<void(CallContext&, json& instance, const json& value)> modify;
+  std::function<void(CallContext&, model::Instance& instance, const json& value)> modify;
 };
 
 json value_of(const json& value) { return {{"Value", value}}; }
 
-void unsupported_for_hvm(CallContext&, json&, const json&) {
+void unsupported_for_hvm(CallContext&, model::Instance&, const json&) {
   fail("UnsupportedOperation", "Kernels, RAM disks and SR-IOV settings apply to paravirtual and Intel 82599 "
                                "instances; stratus instances are HVM with virtio networking.");
 }
 
-void set_instance_type(CallContext& ctx, json& instance, const json& value) {
+void set_instance_type(CallContext& ctx, model::Instance& instance, const json& value) {
   std::string type = value.get<std::string>();
   const json* info = ctx.catalog.instance_type(type);
   if (info == nullptr) fail("InvalidInstanceAttributeValue", "The instanceType '" + type + "' is invalid.");
   int64_t interfaces = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
-  if (static_cast<int64_t>(instance["NetworkInterfaces"].size()) > interfaces) {
+  const json& attached = instance.api["NetworkInterfaces"];
+  if (static_cast<int64_t>(attached.size()) > interfaces) {
     fail("InvalidParameterValue", "Instance type " + type + " supports " + std::to_string(interfaces) +
-                                      " network interfaces; instance " + instance["InstanceId"].get<std::string>() +
-                                      " has " + std::to_string(instance["NetworkInterfaces"].size()) + ".");
+                                      " network interfaces; instance " + instance.id() + " has " +
+                                      std::to_string(attached.size()) + ".");
   }
-  instance["InstanceType"] = type;
-  instance["_Vcpus"] = (*info)["VCpuInfo"].value("DefaultVCpus", 1);
-  instance["_MemoryMiB"] = (*info)["MemoryInfo"].value("SizeInMiB", 512);
-  instance["_MaxInterfaces"] = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
-  instance["CpuOptions"] = {{"CoreCount", (*info)["VCpuInfo"].value("DefaultCores", 1)},
-                            {"ThreadsPerCore", (*info)["VCpuInfo"].value("DefaultThreadsPerCore", 1)}};
+  instance.api["InstanceType"] = type;
+  instance.spec.vcpus = (*info)["VCpuInfo"].value("DefaultVCpus", 1);
+  instance.spec.memory_mib = (*info)["MemoryInfo"].value("SizeInMiB", 512);
+  instance.spec.max_interfaces = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  instance.api["CpuOptions"] = {{"CoreCount", (*info)["VCpuInfo"].value("DefaultCores", 1)},
+                                {"ThreadsPerCore", (*info)["VCpuInfo"].value("DefaultThreadsPerCore", 1)}};
 }
 
-void set_user_data(CallContext&, json& instance, const json& value) {
+void set_user_data(CallContext&, model::Instance& instance, const json& value) {
   std::string encoded = value.get<std::string>();
   auto decoded = base64_decode(encoded);
   if (!decoded) fail("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
   if (decoded->size() > kMaxUserDataBytes) fail("InvalidParameterValue", "User data is limited to 16384 bytes");
-  instance["_UserData"] = encoded;
+  instance.spec.user_data = encoded;
 }
 
-void set_shutdown_behavior(CallContext&, json& instance, const json& value) {
+void set_shutdown_behavior(CallContext&, model::Instance& instance, const json& value) {
   std::string behavior = value.get<std::string>();
   if (behavior != "stop" && behavior != "terminate") {
     fail("InvalidParameterValue", "Value (" + behavior + ") for parameter instanceInitiatedShutdownBehavior is invalid.");
   }
-  instance["_ShutdownBehavior"] = behavior;
+  instance.spec.shutdown_behavior = behavior;
 }
 
-void set_source_dest_check(CallContext&, json& instance, const json& value) {
-  instance["SourceDestCheck"] = value;
-  instance["NetworkInterfaces"][0]["SourceDestCheck"] = value;
+void set_source_dest_check(CallContext&, model::Instance& instance, const json& value) {
+  instance.api["SourceDestCheck"] = value;
+  instance.api["NetworkInterfaces"][0]["SourceDestCheck"] = value;
 }
 
-void set_groups(CallContext& ctx, json& instance, const json& value) {
+void set_groups(CallContext& ctx, model::Instance& instance, const json& value) {
   if (value.empty()) fail("InvalidParameterValue", "Value () for parameter groupId is invalid. The value cannot be empty");
   check_groups_per_interface(ctx, value, "SecurityGroupsPerInstanceLimitExceeded");
-  json groups = security_group_refs(ctx, value, instance["VpcId"].get<std::string>());
-  instance["SecurityGroups"] = groups;
-  instance["NetworkInterfaces"][0]["Groups"] = groups;
+  json groups = security_group_refs(ctx, value, instance.api["VpcId"].get<std::string>());
+  instance.api["SecurityGroups"] = groups;
+  instance.api["NetworkInterfaces"][0]["Groups"] = groups;
 }
 
-void set_delete_on_termination(CallContext&, json& instance, const json& value) {
+void set_delete_on_termination(CallContext& ctx, model::Instance& instance, const json& value) {
+  std::vector<model::Volume> volumes = attached_volumes(ctx, instance.id());
   for (const json& wanted : value) {
     std::string device = str(wanted, "DeviceName");
-    bool found = false;
-    for (json& mapping : instance["BlockDeviceMappings"]) {
-      if (mapping.value("DeviceName", "") != device) continue;
-      found = true;
-      const json ebs = wanted.value("Ebs", json::object());
-      if (ebs.contains("DeleteOnTermination")) mapping["Ebs"]["DeleteOnTermination"] = ebs["DeleteOnTermination"];
+    auto volume = std::find_if(volumes.begin(), volumes.end(),
+                               [&](const model::Volume& v) { return v.spec.attachment->device == device; });
+    if (volume == volumes.end()) fail("InvalidInstanceAttributeValue", "No device is currently mapped at " + device);
+    const json ebs = wanted.value("Ebs", json::object());
+    if (ebs.contains("DeleteOnTermination")) {
+      volume->spec.attachment->delete_on_termination = ebs["DeleteOnTermination"].get<bool>();
+      save_volume(ctx, *volume);
     }
-    if (!found) fail("InvalidInstanceAttributeValue", "No device is currently mapped at " + device);
   }
 }
 
-// A modifier that stores a boolean as `member`.
-std::function<void(CallContext&, json&, const json&)> set_flag(const char* member) {
-  return [member](CallContext&, json& instance, const json& value) { instance[member] = value; };
+// A modifier that stores a boolean as the description's `member`.
+std::function<void(CallContext&, model::Instance&, const json&)> set_flag(const char* member) {
+  return [member](CallContext&, model::Instance& instance, const json& value) { instance.api[member] = value; };
 }
 
-// A describer that shows the boolean `member` (default `fallback`) as {Value}.
-std::function<json(const json&)> show_flag(const char* member, bool fallback) {
-  return [member, fallback](const json& instance) { return value_of(instance.value(member, fallback)); };
+// A describer that shows the description's boolean `member` (default `fallback`) as {Value}.
+std::function<json(CallContext&, const model::Instance&)> show_flag(const char* member, bool fallback) {
+  return [member, fallback](CallContext&, const model::Instance& instance) {
+    return value_of(instance.api.value(member, fallback));
+  };
+}
+
+// A modifier and a describer of the spec's boolean `flag`.
+std::function<void(CallContext&, model::Instance&, const json&)> set_spec_flag(bool model::InstanceSpec::*flag) {
+  return [flag](CallContext&, model::Instance& instance, const json& value) { instance.spec.*flag = value.get<bool>(); };
+}
+std::function<json(CallContext&, const model::Instance&)> show_spec_flag(bool model::InstanceSpec::*flag) {
+  return [flag](CallContext&, const model::Instance& instance) { return value_of(instance.spec.*flag); };
 }
 
 const std::vector<Attribute>& attributes() {
   static const std::vector<Attribute> table = {
       {"instanceType", "InstanceType", "InstanceType", ValueForm::kString, true,
-       [](const json& i) { return value_of(i["InstanceType"]); }, set_instance_type},
-      {"kernel", "KernelId", "Kernel", ValueForm::kString, true, [](const json&) { return json::object(); },
-       unsupported_for_hvm},
-      {"ramdisk", "RamdiskId", "Ramdisk", ValueForm::kString, true, [](const json&) { return json::object(); },
-       unsupported_for_hvm},
+       [](CallContext&, const model::Instance& i) { return value_of(i.api["InstanceType"]); }, set_instance_type},
+      {"kernel", "KernelId", "Kernel", ValueForm::kString, true,
+       [](CallContext&, const model::Instance&) { return json::object(); }, unsupported_for_hvm},
+      {"ramdisk", "RamdiskId", "Ramdisk", ValueForm::kString, true,
+       [](CallContext&, const model::Instance&) { return json::object(); }, unsupported_for_hvm},
       {"userData", "UserData", "UserData", ValueForm::kBlob, true,
-       [](const json& i) {
-         std::string data = i.value("_UserData", "");
-         return data.empty() ? json::object() : value_of(data);
+       [](CallContext&, const model::Instance& i) {
+         return i.spec.user_data.empty() ? json::object() : value_of(i.spec.user_data);
        },
        set_user_data},
       {"disableApiTermination", "DisableApiTermination", "DisableApiTermination", ValueForm::kBoolean, false,
-       show_flag("_DisableApiTermination", false), set_flag("_DisableApiTermination")},
+       show_spec_flag(&model::InstanceSpec::disable_api_termination),
+       set_spec_flag(&model::InstanceSpec::disable_api_termination)},
       {"disableApiStop", "DisableApiStop", "DisableApiStop", ValueForm::kBoolean, false,
-       show_flag("_DisableApiStop", false), set_flag("_DisableApiStop")},
+       show_spec_flag(&model::InstanceSpec::disable_api_stop), set_spec_flag(&model::InstanceSpec::disable_api_stop)},
       {"instanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior", "InstanceInitiatedShutdownBehavior",
-       ValueForm::kString, false, [](const json& i) { return value_of(i.value("_ShutdownBehavior", "stop")); },
+       ValueForm::kString, false, [](CallContext&, const model::Instance& i) { return value_of(i.spec.shutdown_behavior); },
        set_shutdown_behavior},
       {"rootDeviceName", "RootDeviceName", "", ValueForm::kNone, false,
-       [](const json& i) { return value_of(i["RootDeviceName"]); }, nullptr},
+       [](CallContext&, const model::Instance& i) { return value_of(i.api["RootDeviceName"]); }, nullptr},
       {"blockDeviceMapping", "BlockDeviceMappings", "BlockDeviceMappings", ValueForm::kList, false,
-       [](const json& i) { return i["BlockDeviceMappings"]; }, set_delete_on_termination},
-      {"productCodes", "ProductCodes", "", ValueForm::kNone, false, [](const json&) { return json::array(); }, nullptr},
+       [](CallContext& ctx, const model::Instance& i) { return block_device_mappings(ctx, i.id()); },
+       set_delete_on_termination},
+      {"productCodes", "ProductCodes", "", ValueForm::kNone, false,
+       [](CallContext&, const model::Instance&) { return json::array(); }, nullptr},
       {"sourceDestCheck", "SourceDestCheck", "SourceDestCheck", ValueForm::kBoolean, false,
        show_flag("SourceDestCheck", true), set_source_dest_check},
-      {"groupSet", "Groups", "Groups", ValueForm::kList, false, [](const json& i) { return i["SecurityGroups"]; },
-       set_groups},
+      {"groupSet", "Groups", "Groups", ValueForm::kList, false,
+       [](CallContext&, const model::Instance& i) { return i.api["SecurityGroups"]; }, set_groups},
       {"ebsOptimized", "EbsOptimized", "EbsOptimized", ValueForm::kBoolean, true, show_flag("EbsOptimized", false),
        set_flag("EbsOptimized")},
       {"sriovNetSupport", "SriovNetSupport", "SriovNetSupport", ValueForm::kString, true,
-       [](const json&) { return json::object(); }, unsupported_for_hvm},
+       [](CallContext&, const model::Instance&) { return json::object(); }, unsupported_for_hvm},
       {"enaSupport", "EnaSupport", "EnaSupport", ValueForm::kBoolean, true, show_flag("EnaSupport", true),
        set_flag("EnaSupport")},
       {"enclaveOptions", "EnclaveOptions", "", ValueForm::kNone, false,
-       [](const json&) { return json{{"Enabled", false}}; }, nullptr},
+       [](CallContext&, const model::Instance&) { return json{{"Enabled", false}}; }, nullptr},
   };
   return table;
 }
@@ -164,11 +181,11 @@ const Attribute* attribute_named(const std::string& name) {
 
 json describe_instance_attribute(CallContext& ctx, const json& request) {
   std::string id = request["InstanceId"].get<std::string>();
-  json instance = require(ctx, kinds::kInstance, id);
+  model::Instance instance = require_instance(ctx, id);
   std::string name = request["Attribute"].get<std::string>();
   const Attribute* attribute = attribute_named(name);
   if (attribute == nullptr) fail("InvalidParameterValue", "Value (" + name + ") for parameter attribute is invalid. Unknown attribute.");
-  return {{"InstanceId", id}, {attribute->output_member, attribute->describe(instance)}};
+  return {{"InstanceId", id}, {attribute->output_member, attribute->describe(ctx, instance)}};
 }
 
 // The typed value of the legacy form (Attribute=NAME&Value=TEXT).
@@ -187,7 +204,7 @@ json legacy_value(const Attribute& attribute, const std::string& text) {
 
 json modify_instance_attribute(CallContext& ctx, const json& request) {
   std::string id = request["InstanceId"].get<std::string>();
-  json instance = require(ctx, kinds::kInstance, id);
+  model::Instance instance = require_instance(ctx, id);
   // Exactly one attribute per call, in its typed member or as Attribute + Value.
   const Attribute* chosen = nullptr;
   json value;
@@ -223,7 +240,7 @@ json modify_instance_attribute(CallContext& ctx, const json& request) {
     }
   }
   if (chosen == nullptr) fail("InvalidParameterCombination", "No attributes specified.");
-  InstanceState state = instance_state(instance);
+  InstanceState state = instance.status.state;
   if (state == InstanceState::kTerminated || state == InstanceState::kShuttingDown) {
     fail("IncorrectInstanceState", "The instance '" + id + "' is not in a state from which it can be modified.");
   }
@@ -231,7 +248,7 @@ json modify_instance_attribute(CallContext& ctx, const json& request) {
     fail("IncorrectInstanceState", "The instance '" + id + "' is not in the 'stopped' state.");
   }
   chosen->modify(ctx, instance, value);
-  save(ctx, kinds::kInstance, id, instance);
+  save_instance(ctx, instance);
   return json::object();
 }
 

@@ -14,11 +14,13 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/host_capacity.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/security_groups.h"
 #include "services/ec2/tags.h"
+#include "services/ec2/volumes.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -32,7 +34,7 @@ constexpr size_t kMaxUserDataBytes = 16384;
 // running or stopping (those that hold a host); stopped instances do not count, as on AWS.
 int64_t instance_room(CallContext& ctx) {
   int64_t active = 0;
-  for (const json& instance : list(ctx, kinds::kInstance)) active += compute::holds_host(instance_state(instance));
+  for (const model::Instance& instance : list_instances(ctx)) active += compute::holds_host(instance.status.state);
   return std::max<int64_t>(0, ctx.limits.instances - active);
 }
 
@@ -45,6 +47,22 @@ void require_instance_room(int64_t room, int64_t wanted) {
 
 json state_json(InstanceState state) {
   return {{"Code", compute::state_code(state)}, {"Name", std::string(compute::state_name(state))}};
+}
+
+// `instance` as the API shows it: its view with the volumes attached to it.
+json described(CallContext& ctx, const model::Instance& instance) {
+  json view = model::instance_view(instance);
+  view["BlockDeviceMappings"] = block_device_mappings(ctx, instance.id());
+  return view;
+}
+
+// `instance` as DescribeInstances lists it, with the reservation it belongs to beside (for the
+// reservation-id filter and the grouping; not a member of the Instance shape).
+json listed(CallContext& ctx, const model::Instance& instance) {
+  json view = described(ctx, instance);
+  view["ReservationId"] = instance.spec.reservation_id;
+  view["OwnerId"] = instance.spec.owner_id;
+  return view;
 }
 
 // The subnet a launch uses: the named one, else the default subnet of the requested (or first) zone.
@@ -187,12 +205,14 @@ json metadata_options(const json& request) {
 struct RootVolume {
   bool delete_on_termination = true;
   int64_t size_gib = 8;
+  std::string volume_type = "gp3";
 };
 
 RootVolume root_volume(const json& request, const json& image) {
   std::string root_device = image.value("RootDeviceName", "/dev/xvda");
   const json& ami_ebs = image["BlockDeviceMappings"][0]["Ebs"];
-  RootVolume root{ami_ebs.value("DeleteOnTermination", true), ami_ebs.value("VolumeSize", int64_t{8})};
+  RootVolume root{ami_ebs.value("DeleteOnTermination", true), ami_ebs.value("VolumeSize", int64_t{8}),
+                  ami_ebs.value("VolumeType", "gp3")};
   for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
     std::string device = str(mapping, "DeviceName");
     if (device != root_device) {
@@ -209,12 +229,19 @@ RootVolume root_volume(const json& request, const json& image) {
     }
     if (size > 16384) fail("InvalidParameterValue", "Volume size " + std::to_string(size) + "GiB exceeds 16384 GiB.");
     root.size_gib = size;
+    std::string type = ebs.value("VolumeType", root.volume_type);
+    if (type != "gp2" && type != "gp3" && type != "io1" && type != "io2" && type != "st1" && type != "sc1" &&
+        type != "standard") {
+      fail("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
+    }
+    root.volume_type = type;
   }
   return root;
 }
 
-json new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet, const json& groups,
-                  const std::string& reservation_id, int64_t index, const json& tags) {
+model::Instance new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet,
+                             const json& groups, const std::string& reservation_id, int64_t index, const json& tags,
+                             const json& volume_tags) {
   std::string id = new_resource_id("i");
   json eni = new_interface(ctx, subnet, groups, str(request, "PrivateIpAddress"));
   std::string ip = eni["PrivateIpAddress"].get<std::string>();
@@ -223,7 +250,8 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
   const json& type_info = *ctx.catalog.instance_type(type);
   RootVolume root = root_volume(request, image);
   std::string launch_time = format_iso8601(ctx.now);
-  json instance = {
+  model::Instance instance;
+  instance.api = {
       {"InstanceId", id},
       {"ImageId", image["ImageId"]},
       {"InstanceType", type},
@@ -233,18 +261,10 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"PrivateIpAddress", ip},
       {"ProductCodes", json::array()},
       {"PublicDnsName", ""},
-      {"State", state_json(InstanceState::kPending)},
-      {"StateTransitionReason", ""},
       {"SubnetId", subnet["SubnetId"]},
       {"VpcId", subnet["VpcId"]},
       {"Architecture", "x86_64"},
       {"AmiLaunchIndex", index},
-      {"BlockDeviceMappings", json::array({{{"DeviceName", "/dev/xvda"},
-                                            {"Ebs",
-                                             {{"AttachTime", launch_time},
-                                              {"DeleteOnTermination", root.delete_on_termination},
-                                              {"Status", "attached"},
-                                              {"VolumeId", new_resource_id("vol")}}}}})},
       {"ClientToken", str(request, "ClientToken")},
       {"EbsOptimized", false},
       {"EnaSupport", true},
@@ -254,7 +274,6 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"RootDeviceType", "ebs"},
       {"SecurityGroups", groups},
       {"SourceDestCheck", true},
-      {"Tags", tags},
       {"VirtualizationType", "hvm"},
       {"CpuOptions",
        {{"CoreCount", type_info["VCpuInfo"].value("DefaultCores", 1)},
@@ -263,19 +282,20 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
       {"Monitoring", {{"State", "disabled"}}},
       {"PlatformDetails", "Linux/UNIX"},
       {"UsageOperation", "RunInstances"},
-      {"_ReservationId", reservation_id},
-      {"_OwnerId", ctx.account_id},
-      {"_UserData", str(request, "UserData")},
-      {"_ShutdownBehavior", str(request, "InstanceInitiatedShutdownBehavior", "stop")},
-      {"_DisableApiTermination", request.value("DisableApiTermination", false)},
-      {"_DisableApiStop", request.value("DisableApiStop", false)},
-      {"_RootVolumeSizeGiB", root.size_gib},
-      {"_Vcpus", type_info["VCpuInfo"].value("DefaultVCpus", 1)},
-      {"_MemoryMiB", type_info["MemoryInfo"].value("SizeInMiB", 512)},
-      {"_MaxInterfaces", type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2)},
-      {"_StatusOk", false},
   };
-  if (request.contains("KeyName")) instance["KeyName"] = request["KeyName"];
+  instance.tags = tags;
+  model::InstanceSpec& spec = instance.spec;
+  spec.reservation_id = reservation_id;
+  spec.owner_id = ctx.account_id;
+  spec.user_data = str(request, "UserData");
+  spec.shutdown_behavior = str(request, "InstanceInitiatedShutdownBehavior", "stop");
+  spec.disable_api_termination = request.value("DisableApiTermination", false);
+  spec.disable_api_stop = request.value("DisableApiStop", false);
+  spec.root_volume_gib = root.size_gib;
+  spec.vcpus = type_info["VCpuInfo"].value("DefaultVCpus", 1);
+  spec.memory_mib = type_info["MemoryInfo"].value("SizeInMiB", 512);
+  spec.max_interfaces = type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  if (request.contains("KeyName")) instance.api["KeyName"] = request["KeyName"];
   eni["Status"] = "in-use";
   eni["Attachment"] = {{"AttachmentId", new_resource_id("eni-attach")},
                        {"AttachTime", launch_time},
@@ -283,24 +303,37 @@ json new_instance(CallContext& ctx, const json& request, const json& image, cons
                        {"DeviceIndex", 0},
                        {"NetworkCardIndex", 0},
                        {"Status", "attached"}};
-  instance["NetworkInterfaces"].push_back(eni);
+  instance.api["NetworkInterfaces"].push_back(eni);
   bool map_public = subnet.value("MapPublicIpOnLaunch", false);
   for (const json& nic : request.value("NetworkInterfaces", json::array())) {
     if (nic.value("DeviceIndex", int64_t{0}) == 0 && nic.contains("AssociatePublicIpAddress")) {
       map_public = nic["AssociatePublicIpAddress"].get<bool>();
     }
   }
-  instance["_AssignPublicIp"] = map_public;
+  spec.assign_public_ip = map_public;
   assign_public_ip(ctx, instance);
+  // Its root volume, a record of its own, attached from the start.
+  model::Volume volume;
+  volume.spec.volume_id = new_resource_id("vol");
+  volume.spec.availability_zone = subnet["AvailabilityZone"].get<std::string>();
+  volume.spec.volume_type = root.volume_type;
+  volume.spec.size_gib = root.size_gib;
+  volume.spec.snapshot_id = image["BlockDeviceMappings"][0]["Ebs"].value("SnapshotId", "");
+  volume.spec.base_image = image["ImageId"].get<std::string>();
+  volume.spec.create_time = launch_time;
+  volume.spec.attachment = model::VolumeAttachment{id, "/dev/xvda", launch_time, root.delete_on_termination};
+  volume.status.state = model::VolumeState::kInUse;
+  volume.tags = volume_tags;
+  save_volume(ctx, volume);
   return instance;
 }
 
-json reservation_of(const std::vector<json>& instances, const std::string& account_id) {
+json reservation_of(CallContext& ctx, const std::vector<model::Instance>& instances) {
   json groups = json::array();
   json members = json::array();
-  for (const json& instance : instances) members.push_back(instance);
-  return {{"ReservationId", instances.front()["_ReservationId"]},
-          {"OwnerId", account_id},
+  for (const model::Instance& instance : instances) members.push_back(described(ctx, instance));
+  return {{"ReservationId", instances.front().spec.reservation_id},
+          {"OwnerId", ctx.account_id},
           {"Groups", groups},
           {"Instances", members}};
 }
@@ -343,7 +376,8 @@ json run_instances(CallContext& ctx, const json& given) {
   json subnet = launch_subnet(ctx, request, type);
   json groups = security_groups_for(ctx, request, subnet["VpcId"].get<std::string>());
   check_groups_per_interface(ctx, groups, "SecurityGroupsPerInstanceLimitExceeded");
-  json tags = tags_from_specifications(ctx, request, "instance");
+  json tags = tags_from_specifications(ctx, request, "instance", {"volume"});
+  json volume_tags = tags_from_specifications(ctx, request, "volume", {"instance"});
   root_volume(request, *image);
   // As on AWS, a launch gets as many instances as the quota and capacity let fit, if that is at
   // least MinCount.
@@ -360,13 +394,12 @@ json run_instances(CallContext& ctx, const json& given) {
     fail("InvalidParameterCombination", "A private IP address may only be given when launching one instance");
   }
   std::string reservation = new_resource_id("r");
-  std::vector<json> launched;
+  std::vector<model::Instance> launched;
   for (int64_t i = 0; i < count; ++i) {
-    json instance = new_instance(ctx, request, *image, subnet, groups, reservation, i, tags);
-    save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
-    launched.push_back(instance);
+    launched.push_back(new_instance(ctx, request, *image, subnet, groups, reservation, i, tags, volume_tags));
+    save_instance(ctx, launched.back());
   }
-  return reservation_of(launched, ctx.account_id);
+  return reservation_of(ctx, launched);
 }
 
 // The reservation stored for an earlier RunInstances with the same ClientToken, with its
@@ -374,9 +407,9 @@ json run_instances(CallContext& ctx, const json& given) {
 // ago) keeps its stored form, shown terminated.
 json current_reservation(CallContext& ctx, json reservation) {
   for (json& instance : reservation["Instances"]) {
-    auto now = find(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>());
+    auto now = find_instance(ctx, instance["InstanceId"].get<std::string>());
     if (now) {
-      instance = std::move(*now);
+      instance = described(ctx, *now);
     } else {
       instance["State"] = state_json(InstanceState::kTerminated);
     }
@@ -399,7 +432,7 @@ const FilterTable& instance_filters() {
       {"dns-name", field("PublicDnsName")},
       {"key-name", field("KeyName")},
       {"image-id", field("ImageId")},
-      {"reservation-id", field("_ReservationId")},
+      {"reservation-id", field("ReservationId")},
       {"architecture", field("Architecture")},
       {"instance.group-id", field("SecurityGroups[].GroupId")},
       {"instance.group-name", field("SecurityGroups[].GroupName")},
@@ -416,16 +449,17 @@ const FilterTable& instance_filters() {
 
 json describe_instances(CallContext& ctx, const json& request) {
   json page = describe_stored(ctx, request,
-                              DescribeSpec{kinds::kInstance, "InstanceIds", "InstanceId", "Instances", instance_filters()});
+                              DescribeSpec{kinds::kInstance, "InstanceIds", "InstanceId", "Instances", instance_filters(),
+                                           [&ctx](json doc) { return listed(ctx, model::instance_from_doc(doc)); }});
   // Group the page's instances into their reservations, in order of first appearance.
   json reservations = json::array();
   std::map<std::string, size_t> index;
   for (json& instance : page["Instances"]) {
-    std::string id = instance.value("_ReservationId", "");
+    std::string id = instance.value("ReservationId", "");
     auto it = index.find(id);
     if (it == index.end()) {
       index[id] = reservations.size();
-      reservations.push_back({{"ReservationId", id}, {"OwnerId", instance.value("_OwnerId", ctx.account_id)},
+      reservations.push_back({{"ReservationId", id}, {"OwnerId", instance.value("OwnerId", ctx.account_id)},
                               {"Groups", json::array()}, {"Instances", json::array()}});
       it = index.find(id);
     }
@@ -439,46 +473,51 @@ json describe_instances(CallContext& ctx, const json& request) {
 // Applies `action` to each requested instance; returns StateChanges. Refuses the whole call
 // (changing nothing) when one instance is in a state the action cannot leave.
 json change_states(CallContext& ctx, const json& request, InstanceAction action) {
-  std::vector<json> instances;
-  for (const json& id : request["InstanceIds"]) instances.push_back(require(ctx, kinds::kInstance, id.get<std::string>()));
+  std::vector<model::Instance> instances;
+  for (const json& id : request["InstanceIds"]) instances.push_back(require_instance(ctx, id.get<std::string>()));
   json changes = json::array();
-  for (json& instance : instances) {
-    InstanceState before = instance_state(instance);
+  for (model::Instance& instance : instances) {
+    InstanceState before = instance.status.state;
     compute::Transition t = compute::on_action(before, action);
-    std::string id = instance["InstanceId"].get<std::string>();
+    std::string id = instance.id();
     if (!t.allowed) {
       fail("IncorrectInstanceState", "The instance '" + id + "' is not in a state from which it can be " +
                                          std::string(action == InstanceAction::kStart ? "started" :
                                                      action == InstanceAction::kStop ? "stopped" : "rebooted") + ".");
     }
-    if (action == InstanceAction::kTerminate && instance.value("_DisableApiTermination", false)) {
+    if (action == InstanceAction::kTerminate && instance.spec.disable_api_termination) {
       fail("OperationNotPermitted", "The instance '" + id + "' may not be terminated. Modify its 'disableApiTermination' "
                                     "instance attribute and try again.");
     }
-    if (action == InstanceAction::kStop && t.next != before && instance.value("_DisableApiStop", false)) {
+    if (action == InstanceAction::kStop && t.next != before && instance.spec.disable_api_stop) {
       fail("OperationNotPermitted", "The instance '" + id + "' may not be stopped. Modify its 'disableApiStop' "
                                     "instance attribute and try again.");
     }
     // Instances started earlier in this call already count and hold the host (saved below).
     if (action == InstanceAction::kStart && before == InstanceState::kStopped) {
       require_instance_room(instance_room(ctx), 1);
-      if (instances_that_fit(ctx, instance.value("_Vcpus", 1), instance.value("_MemoryMiB", 512), 1) < 1) {
+      if (instances_that_fit(ctx, instance.spec.vcpus, instance.spec.memory_mib, 1) < 1) {
         fail("InsufficientInstanceCapacity", "Insufficient capacity.");
       }
     }
     if (t.next != before) {
-      instance["State"] = state_json(t.next);
+      instance.status.state = t.next;
       if (t.next == InstanceState::kStopping || t.next == InstanceState::kShuttingDown) {
-        instance["StateTransitionReason"] = "User initiated (" + format_iso8601(ctx.now) + ")";
+        instance.status.transition_reason = "User initiated (" + format_iso8601(ctx.now) + ")";
+      } else if (t.next == InstanceState::kPending) {
+        instance.status.transition_reason.clear();
       }
     }
-    if (action == InstanceAction::kStop && request.value("Force", false)) instance["_ForceStop"] = true;
+    // A forced stop kills a VM that is stopping; asked of a stopped instance it is nothing.
+    if (action == InstanceAction::kStop && request.value("Force", false) && t.next == InstanceState::kStopping) {
+      ++instance.spec.force_stops_requested;
+    }
     // A stopped instance gave its public address back; it gets a new one when it starts.
     if (action == InstanceAction::kStart && before == InstanceState::kStopped) assign_public_ip(ctx, instance);
-    if (action == InstanceAction::kReboot) instance["_RebootRequested"] = true;
+    if (action == InstanceAction::kReboot) ++instance.spec.reboots_requested;
     // Termination disassociates an Elastic IP (the address stays allocated).
     if (action == InstanceAction::kTerminate && t.next != before) disassociate_elastic_ip(ctx, instance);
-    save(ctx, kinds::kInstance, id, instance);
+    save_instance(ctx, instance);
     changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});
   }
   return changes;
@@ -493,22 +532,23 @@ json describe_instance_status(CallContext& ctx, const json& request) {
   bool include_all = request.value("IncludeAllInstances", false);
   std::set<std::string> wanted;
   for (const json& id : request.value("InstanceIds", json::array())) {
-    wanted.insert(require(ctx, kinds::kInstance, id.get<std::string>())["InstanceId"].get<std::string>());
+    wanted.insert(require_instance(ctx, id.get<std::string>()).id());
   }
   std::vector<json> rows;
-  for (const json& instance : list(ctx, kinds::kInstance)) {
-    InstanceState state = instance_state(instance);
-    if (!wanted.empty() && !wanted.count(instance["InstanceId"].get<std::string>())) continue;
+  for (const model::Instance& instance : list_instances(ctx)) {
+    InstanceState state = instance.status.state;
+    if (!wanted.empty() && !wanted.count(instance.id())) continue;
     if (!include_all && state != InstanceState::kRunning) continue;
     std::string status = state != InstanceState::kRunning ? "not-applicable"
-                         : instance.value("_StatusOk", false) ? "ok" : "initializing";
+                         : instance.status.reachable ? "ok" : "initializing";
     std::string detail = status == "ok" ? "passed" : status == "initializing" ? "initializing" : "not-applicable";
     json summary = {{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
-    const Zone* zone = ctx.catalog.zone(ctx.region, instance["Placement"]["AvailabilityZone"].get<std::string>());
-    rows.push_back({{"InstanceId", instance["InstanceId"]},
-                    {"AvailabilityZone", instance["Placement"]["AvailabilityZone"]},
+    const json& placement = instance.api["Placement"];
+    const Zone* zone = ctx.catalog.zone(ctx.region, placement["AvailabilityZone"].get<std::string>());
+    rows.push_back({{"InstanceId", instance.id()},
+                    {"AvailabilityZone", placement["AvailabilityZone"]},
                     {"AvailabilityZoneId", zone ? zone->id : ""},
-                    {"InstanceState", instance["State"]},
+                    {"InstanceState", state_json(state)},
                     {"InstanceStatus", summary},
                     {"SystemStatus", summary},
                     {"Events", json::array()}});
@@ -518,7 +558,7 @@ json describe_instance_status(CallContext& ctx, const json& request) {
 
 json get_console_output(CallContext& ctx, const json& request) {
   std::string id = request["InstanceId"].get<std::string>();
-  require(ctx, kinds::kInstance, id);
+  require_instance(ctx, id);
   json out = {{"InstanceId", id}, {"Timestamp", format_iso8601(ctx.now)}};
   std::optional<std::string> text = ctx.console ? (*ctx.console)(id) : std::nullopt;
   if (text) out["Output"] = base64_encode(*text);
@@ -527,22 +567,18 @@ json get_console_output(CallContext& ctx, const json& request) {
 
 json modify_metadata_options(CallContext& ctx, const json& request) {
   std::string id = request["InstanceId"].get<std::string>();
-  json instance = require(ctx, kinds::kInstance, id);
-  json merged = instance["MetadataOptions"];
+  model::Instance instance = require_instance(ctx, id);
+  json merged = instance.api["MetadataOptions"];
   for (const char* key : {"HttpTokens", "HttpPutResponseHopLimit", "HttpEndpoint", "HttpProtocolIpv6",
                           "InstanceMetadataTags"}) {
     if (request.contains(key)) merged[key] = request[key];
   }
-  instance["MetadataOptions"] = metadata_options({{"MetadataOptions", merged}});
-  save(ctx, kinds::kInstance, id, instance);
-  return {{"InstanceId", id}, {"InstanceMetadataOptions", instance["MetadataOptions"]}};
+  instance.api["MetadataOptions"] = metadata_options({{"MetadataOptions", merged}});
+  save_instance(ctx, instance);
+  return {{"InstanceId", id}, {"InstanceMetadataOptions", instance.api["MetadataOptions"]}};
 }
 
 }  // namespace
-
-InstanceState instance_state(const json& instance) {
-  return compute::parse_state(instance["State"].value("Name", "pending")).value_or(InstanceState::kPending);
-}
 
 json security_group_refs(CallContext& ctx, const json& group_ids, const std::string& vpc_id) {
   json groups = json::array();

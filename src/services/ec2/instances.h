@@ -15,9 +15,6 @@ namespace stratus::ec2 {
 // of the serial console) and ModifyInstanceMetadataOptions.
 void add_instance_actions(ActionTable& table);
 
-// The state recorded in an instance document.
-compute::InstanceState instance_state(const json& instance);
-
 // {GroupId, GroupName} of each security group in `group_ids` (a JSON array of ids), all of
 // which must exist and belong to `vpc_id` (InvalidGroup.NotFound / InvalidParameter otherwise).
 json security_group_refs(CallContext& ctx, const json& group_ids, const std::string& vpc_id);

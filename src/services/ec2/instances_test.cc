@@ -9,6 +9,7 @@
 #include "common/base64.h"
 #include "common/embedded.h"
 #include "common/temp_dir.h"
+#include "model/instance.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
@@ -56,7 +57,10 @@ class InstancesTest : public ::testing::Test {
     auto txn = store_->begin_write();
     auto record = txn->get(id);
     ASSERT_TRUE(record);
-    record->doc["State"] = {{"Name", state}, {"Code", code}};
+    model::Instance instance = model::instance_from_doc(record->doc);
+    instance.status.state = *compute::parse_state(state);
+    ASSERT_EQ(compute::state_code(instance.status.state), code);
+    record->doc = model::instance_doc(instance);
     txn->put(*record);
     txn->commit();
   }

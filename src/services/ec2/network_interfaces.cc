@@ -11,6 +11,7 @@
 #include "services/ec2/addresses.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/security_groups.h"
@@ -22,19 +23,25 @@ namespace {
 using compute::InstanceState;
 
 // The instances that hold interfaces (a terminated one has given its interfaces up).
-std::vector<json> instances_holding_interfaces(CallContext& ctx) {
-  std::vector<json> out;
-  for (json& instance : list(ctx, kinds::kInstance)) {
-    if (instance_state(instance) != InstanceState::kTerminated) out.push_back(std::move(instance));
+std::vector<model::Instance> instances_holding_interfaces(CallContext& ctx) {
+  std::vector<model::Instance> out;
+  for (model::Instance& instance : list_instances(ctx)) {
+    if (instance.status.state != InstanceState::kTerminated) out.push_back(std::move(instance));
   }
   return out;
+}
+
+// The interfaces of `instance` as they are now (the primary one without an automatic public
+// address the instance no longer holds).
+json interfaces_of(const model::Instance& instance) {
+  return model::instance_view(instance).value("NetworkInterfaces", json::array());
 }
 
 // Every interface where it lives.
 std::vector<InterfaceHome> all_homes(CallContext& ctx) {
   std::vector<InterfaceHome> out;
-  for (json& instance : instances_holding_interfaces(ctx)) {
-    for (const json& eni : instance.value("NetworkInterfaces", json::array())) out.push_back({eni, instance});
+  for (model::Instance& instance : instances_holding_interfaces(ctx)) {
+    for (const json& eni : interfaces_of(instance)) out.push_back({eni, instance});
   }
   for (json& eni : list(ctx, kinds::kNetworkInterface)) out.push_back({std::move(eni), std::nullopt});
   return out;
@@ -78,12 +85,12 @@ std::string pick_private_ip(CallContext& ctx, const json& subnet, const std::str
 
 // `eni` in AWS's NetworkInterface shape, attached to `instance` when given (its tags still
 // under "Tags", where the describe filters look; `with_tag_set` renames them).
-json network_interface_shape(CallContext& ctx, json eni, const json* instance) {
-  const std::string zone = instance != nullptr ? (*instance)["Placement"].value("AvailabilityZone", "")
+json network_interface_shape(CallContext& ctx, json eni, const model::Instance* instance) {
+  const std::string zone = instance != nullptr ? instance->api["Placement"].value("AvailabilityZone", "")
                                                : eni.value("_AvailabilityZone", "");
   if (instance != nullptr) {
-    eni["Attachment"]["InstanceId"] = (*instance)["InstanceId"];
-    eni["Attachment"]["InstanceOwnerId"] = instance->value("_OwnerId", ctx.account_id);
+    eni["Attachment"]["InstanceId"] = instance->id();
+    eni["Attachment"]["InstanceOwnerId"] = instance->spec.owner_id.empty() ? ctx.account_id : instance->spec.owner_id;
   }
   eni["AvailabilityZone"] = zone;
   if (const Zone* zone_info = ctx.catalog.zone(ctx.region, zone)) eni["AvailabilityZoneId"] = zone_info->id;
@@ -139,41 +146,41 @@ json delete_network_interface(CallContext& ctx, const json& request) {
 
 json attach_network_interface(CallContext& ctx, const json& request) {
   InterfaceHome home = require_interface(ctx, request);
-  json instance = require(ctx, kinds::kInstance, str(request, "InstanceId"));
+  model::Instance instance = require_instance(ctx, str(request, "InstanceId"));
   const std::string eni_id = home.interface["NetworkInterfaceId"].get<std::string>();
-  const std::string instance_id = instance["InstanceId"].get<std::string>();
+  const std::string instance_id = instance.id();
   if (!request.contains("DeviceIndex")) fail("MissingParameter", "The request must contain the parameter deviceIndex");
   int64_t index = request["DeviceIndex"].get<int64_t>();
   if (int64_t card = request.value("NetworkCardIndex", int64_t{0}); card != 0) {
     fail("InvalidParameterValue", "Network card index " + std::to_string(card) +
-                                      " is not valid for instance type " + instance.value("InstanceType", ""));
+                                      " is not valid for instance type " + instance.api.value("InstanceType", ""));
   }
   if (home.instance) fail("InvalidNetworkInterface.InUse", "Interface: [" + eni_id + "] in use.");
-  InstanceState state = instance_state(instance);
+  InstanceState state = instance.status.state;
   // Running: hot-plugged; stopped or still pending: the VM starts with it.
   if (state != InstanceState::kRunning && state != InstanceState::kStopped && state != InstanceState::kPending) {
     fail("IncorrectInstanceState", "The instance '" + instance_id + "' is not in a valid state for this operation.");
   }
-  if (home.interface.value("VpcId", "") != instance.value("VpcId", "")) {
+  if (home.interface.value("VpcId", "") != instance.api.value("VpcId", "")) {
     fail("InvalidParameterValue", "The network interface " + eni_id + " and the instance " + instance_id +
                                       " are in different VPCs.");
   }
-  if (home.interface.value("_AvailabilityZone", "") != instance["Placement"].value("AvailabilityZone", "")) {
+  if (home.interface.value("_AvailabilityZone", "") != instance.api["Placement"].value("AvailabilityZone", "")) {
     fail("InvalidParameterCombination", "The network interface " + eni_id + " and the instance " + instance_id +
                                             " must be in the same availability zone.");
   }
-  json& attached = instance["NetworkInterfaces"];
+  json& attached = instance.api["NetworkInterfaces"];
   for (const json& eni : attached) {
     if (eni["Attachment"].value("DeviceIndex", -1) == index) {
       fail("InvalidParameterValue", "Instance '" + instance_id + "' already has an interface attached at device index '" +
                                         std::to_string(index) + "'.");
     }
   }
-  const json* type = ctx.catalog.instance_type(instance.value("InstanceType", ""));
+  const json* type = ctx.catalog.instance_type(instance.api.value("InstanceType", ""));
   int64_t limit = type != nullptr ? (*type)["NetworkInfo"].value("MaximumNetworkInterfaces", int64_t{2}) : 2;
   if (static_cast<int64_t>(attached.size()) >= limit) {
     fail("AttachmentLimitExceeded", "Interface count " + std::to_string(attached.size() + 1) +
-                                        " exceeds the limit for " + instance.value("InstanceType", ""));
+                                        " exceeds the limit for " + instance.api.value("InstanceType", ""));
   }
   // Each device index names one of the type's interface slots (the VM's NIC is "nic<index>").
   if (index < 0 || index >= limit) {
@@ -192,20 +199,20 @@ json attach_network_interface(CallContext& ctx, const json& request) {
                          [&](const json& e) { return e["Attachment"].value("DeviceIndex", 0) > index; });
   attached.insert(at, eni);
   remove(ctx, eni_id);
-  save(ctx, kinds::kInstance, instance_id, instance);
+  save_instance(ctx, instance);
   return {{"AttachmentId", attachment}, {"NetworkCardIndex", 0}};
 }
 
 json detach_network_interface(CallContext& ctx, const json& request) {
   std::string attachment = str(request, "AttachmentId");
-  for (json& instance : instances_holding_interfaces(ctx)) {
-    for (json& eni : instance["NetworkInterfaces"]) {
+  for (model::Instance& instance : instances_holding_interfaces(ctx)) {
+    for (json& eni : instance.api["NetworkInterfaces"]) {
       if (eni["Attachment"].value("AttachmentId", "") != attachment) continue;
       if (eni["Attachment"].value("DeviceIndex", 0) == 0) {
         fail("OperationNotPermitted", "The network interface at device index 0 and networkCard index 0 cannot be detached.");
       }
       eni["Attachment"]["Status"] = "detaching";
-      save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+      save_instance(ctx, instance);
       return json::object();
     }
   }
@@ -222,12 +229,12 @@ json modify_network_interface_attribute(CallContext& ctx, const json& request) {
     if (request["Groups"].empty()) fail("MissingParameter", "The request must contain the parameter groupId");
     check_groups_per_interface(ctx, request["Groups"], "SecurityGroupsPerInterfaceLimitExceeded");
     eni["Groups"] = security_group_refs(ctx, request["Groups"], eni.value("VpcId", ""));
-    if (primary) (*home.instance)["SecurityGroups"] = eni["Groups"];
+    if (primary) home.instance->api["SecurityGroups"] = eni["Groups"];
   }
   if (request.contains("SourceDestCheck")) {
     ++changed;
     eni["SourceDestCheck"] = request["SourceDestCheck"].value("Value", true);
-    if (primary) (*home.instance)["SourceDestCheck"] = eni["SourceDestCheck"];
+    if (primary) home.instance->api["SourceDestCheck"] = eni["SourceDestCheck"];
   }
   if (request.contains("Description")) {
     ++changed;
@@ -333,8 +340,8 @@ InterfaceHome require_interface(CallContext& ctx, const json& request) {
 
 std::optional<InterfaceHome> find_interface(CallContext& ctx, const std::string& id) {
   if (auto record = find(ctx, kinds::kNetworkInterface, id)) return InterfaceHome{std::move(*record), std::nullopt};
-  for (json& instance : instances_holding_interfaces(ctx)) {
-    for (const json& eni : instance.value("NetworkInterfaces", json::array())) {
+  for (model::Instance& instance : instances_holding_interfaces(ctx)) {
+    for (const json& eni : interfaces_of(instance)) {
       if (eni.value("NetworkInterfaceId", "") == id) return InterfaceHome{eni, std::move(instance)};
     }
   }
@@ -347,17 +354,17 @@ void save_interface(CallContext& ctx, const InterfaceHome& home) {
     save(ctx, kinds::kNetworkInterface, id, home.interface);
     return;
   }
-  json instance = *home.instance;
-  for (json& eni : instance["NetworkInterfaces"]) {
+  model::Instance instance = *home.instance;
+  for (json& eni : instance.api["NetworkInterfaces"]) {
     if (eni.value("NetworkInterfaceId", "") == id) eni = home.interface;
   }
-  save(ctx, kinds::kInstance, instance["InstanceId"].get<std::string>(), instance);
+  save_instance(ctx, instance);
 }
 
 std::vector<json> all_interfaces(CallContext& ctx) {
   std::vector<json> out;
   for (InterfaceHome& home : all_homes(ctx)) {
-    const json* instance = home.instance ? &*home.instance : nullptr;
+    const model::Instance* instance = home.instance ? &*home.instance : nullptr;
     json eni = network_interface_shape(ctx, std::move(home.interface), instance);
     out.push_back(std::move(eni));
   }

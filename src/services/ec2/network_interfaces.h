@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "model/instance.h"
 #include "services/ec2/call.h"
 
 namespace stratus::ec2 {
@@ -16,7 +17,7 @@ namespace stratus::ec2 {
 // An interface and, when attached, the instance whose record holds it.
 struct InterfaceHome {
   json interface;
-  std::optional<json> instance;  // the whole instance document, or none while available
+  std::optional<model::Instance> instance;  // the instance, or none while available
 };
 
 // Registers CreateNetworkInterface, DeleteNetworkInterface, AttachNetworkInterface,

@@ -5,6 +5,7 @@
 
 #include "common/cidr.h"
 #include "common/digest.h"
+#include "model/instance.h"
 #include "services/ec2/resources.h"
 
 namespace stratus::ec2 {
@@ -13,7 +14,7 @@ std::string allocate_public_ip(CallContext& ctx, const std::string& previous) {
   const Ipv4Cidr& pool = ctx.public_pool;
   std::set<std::string> used = {previous};
   for (const auto& record : ctx.txn.list(std::string(kinds::kInstance.kind), std::nullopt)) {
-    if (record.doc.contains("PublicIpAddress")) used.insert(record.doc["PublicIpAddress"].get<std::string>());
+    used.insert(model::instance_from_doc(record.doc).public_ip());
   }
   for (const auto& record : ctx.txn.list(std::string(kinds::kAddress.kind), std::nullopt)) {
     used.insert(record.doc.value("PublicIp", ""));
@@ -31,11 +32,11 @@ std::string allocate_public_ip(CallContext& ctx, const std::string& previous) {
   fail("InsufficientAddressCapacity", "There are no free public IPv4 addresses in this region.");
 }
 
-void assign_public_ip(CallContext& ctx, json& instance) {
-  if (!instance.value("_AssignPublicIp", false) || instance.contains("_ElasticIp")) return;
-  std::string ip = allocate_public_ip(ctx, instance.value("_LastPublicIp", ""));
-  instance["_LastPublicIp"] = ip;
-  set_public_ip(ctx, instance, ip, "amazon");
+void assign_public_ip(CallContext& ctx, model::Instance& instance) {
+  if (!instance.spec.assign_public_ip || !instance.spec.elastic_ip.empty()) return;
+  std::string ip = allocate_public_ip(ctx, instance.spec.last_public_ip);
+  instance.spec.last_public_ip = ip;
+  set_public_ip(ctx, instance.api, ip, "amazon");
 }
 
 std::string public_dns_name(const CallContext& ctx, const std::string& ip) {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "model/instance.h"
 #include "services/ec2/call.h"
 
 namespace stratus::ec2 {
@@ -15,17 +16,17 @@ std::string allocate_public_ip(CallContext& ctx, const std::string& previous = "
 
 // Gives `instance` a new automatic public address when it launches with one and has no
 // Elastic IP (sets PublicIpAddress, PublicDnsName, the primary interface's Association).
-void assign_public_ip(CallContext& ctx, json& instance);
+void assign_public_ip(CallContext& ctx, model::Instance& instance);
 
 // The public DNS name AWS gives `ip` in the call's region ("ec2-a-b-c-d.compute-1.amazonaws.com").
 std::string public_dns_name(const CallContext& ctx, const std::string& ip);
 
-// Makes `ip` the instance's public address, owned by `owner` ("amazon" for automatic ones, the
-// account for Elastic IPs).
-void set_public_ip(CallContext& ctx, json& instance, const std::string& ip, const std::string& owner);
+// Makes `ip` the public address of the instance described by `api` (model::Instance::api),
+// owned by `owner` ("amazon" for automatic ones, the account for Elastic IPs).
+void set_public_ip(CallContext& ctx, json& api, const std::string& ip, const std::string& owner);
 
-// Takes the instance's public address away from it and its primary interface (the API's view;
-// the reconciler unpublishes it). Other interfaces keep their Elastic IPs.
-void clear_public_ip(json& instance);
+// Takes the public address away from the instance described by `api` and its primary interface
+// (the API's view; the reconciler unpublishes it). Other interfaces keep their Elastic IPs.
+void clear_public_ip(json& api);
 
 }  // namespace stratus::ec2

@@ -34,6 +34,7 @@ const ResourceKind kVpcPeeringConnection{"vpc-peering-connection", "pcx", "vpc-p
                                          "InvalidVpcPeeringConnectionId.Malformed", "vpc peering connection ID"};
 const ResourceKind kPrefixList{"prefix-list", "pl", "prefix-list", "InvalidPrefixListID.NotFound",
                                "InvalidPrefixListID.Malformed", "prefix list ID"};
+const ResourceKind kVolume{"volume", "vol", "volume", "InvalidVolume.NotFound", "InvalidVolumeID.Malformed", "volume"};
 const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
                                      "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
                                      "networkInterface ID"};
@@ -44,7 +45,8 @@ const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstan
                                          &kinds::kVpc,           &kinds::kSubnet,            &kinds::kInternetGateway,
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
-                                         &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection, &kinds::kPrefixList};
+                                         &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection, &kinds::kPrefixList,
+                                         &kinds::kVolume};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {
@@ -62,6 +64,7 @@ std::string not_found_message(const ResourceKind& kind, const std::string& id) {
   if (&kind == &kinds::kKeyPair) return "The key pair '" + id + "' does not exist";
   if (&kind == &kinds::kImage) return "The image id '[" + id + "]' does not exist";
   if (&kind == &kinds::kVpcPeeringConnection) return "The vpcPeeringConnection ID '" + id + "' does not exist";
+  if (&kind == &kinds::kVolume) return "The volume '" + id + "' does not exist.";
   return "The " + std::string(kind.noun) + " '" + id + "' does not exist";
 }
 
@@ -118,7 +121,8 @@ std::vector<store::IndexedField> indexed_fields() {
           {std::string(kinds::kKeyPair.kind), "KeyName"},
           {std::string(kinds::kSubnet.kind), "VpcId"},
           {std::string(kinds::kRouteTable.kind), "VpcId"},
-          {std::string(kinds::kNetworkAcl.kind), "VpcId"}};
+          {std::string(kinds::kNetworkAcl.kind), "VpcId"},
+          {std::string(kinds::kVolume.kind), "Spec.Attachment.InstanceId"}};
 }
 
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {

@@ -5,6 +5,7 @@
 #include "common/cidr.h"
 #include "common/ids.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/prefix_lists.h"
 #include "services/ec2/resources.h"
@@ -128,16 +129,16 @@ json target_of(CallContext& ctx, const json& request, const json& table) {
     return {{"NetworkInterfaceId", id}};
   }
   if (given[0] == "InstanceId") {
-    json instance = require(ctx, kinds::kInstance, id);
-    const json& interfaces = instance.value("NetworkInterfaces", json::array());
-    if (instance["State"].value("Name", "") == "terminated" || interfaces.empty()) {
+    model::Instance instance = require_instance(ctx, id);
+    const json& interfaces = instance.api.value("NetworkInterfaces", json::array());
+    if (instance.status.state == compute::InstanceState::kTerminated || interfaces.empty()) {
       fail("IncorrectInstanceState", "The instance '" + id + "' is terminated and cannot be a route target.");
     }
     if (interfaces.size() > 1) {
       fail("InvalidInstanceID", "There are multiple interfaces attached to instance '" + id +
                                     "'. Please specify an interface ID for the operation instead.");
     }
-    if (instance.value("VpcId", "") != vpc_id) {
+    if (instance.api.value("VpcId", "") != vpc_id) {
       fail("InvalidParameterValue", "route table " + table_id + " and instance " + id + " belong to different networks");
     }
     return {{"NetworkInterfaceId", interfaces[0]["NetworkInterfaceId"]}};
@@ -185,12 +186,14 @@ json present_routes(CallContext& ctx, json table) {
     }
     if (!route.contains("NetworkInterfaceId")) continue;
     auto home = find_interface(ctx, route["NetworkInterfaceId"].get<std::string>());
-    std::string state = home && home->instance ? (*home->instance)["State"].value("Name", "") : "";
+    bool active = false;
     if (home && home->instance) {
-      route["InstanceId"] = (*home->instance)["InstanceId"];
+      route["InstanceId"] = home->instance->id();
       route["InstanceOwnerId"] = ctx.account_id;
+      compute::InstanceState state = home->instance->status.state;
+      active = state == compute::InstanceState::kPending || state == compute::InstanceState::kRunning;
     }
-    route["State"] = state == "pending" || state == "running" ? "active" : "blackhole";
+    route["State"] = active ? "active" : "blackhole";
   }
   return table;
 }

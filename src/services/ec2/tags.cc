@@ -141,7 +141,7 @@ json describe_tags(CallContext& ctx, const json& request) {
       &kinds::kVpc,         &kinds::kSubnet,     &kinds::kInternetGateway, &kinds::kRouteTable,
       &kinds::kSecurityGroup, &kinds::kSecurityGroupRule, &kinds::kKeyPair, &kinds::kNetworkAcl,
       &kinds::kDhcpOptions, &kinds::kImage, &kinds::kInstance, &kinds::kAddress,
-      &kinds::kVpcPeeringConnection, &kinds::kPrefixList};
+      &kinds::kVpcPeeringConnection, &kinds::kPrefixList, &kinds::kVolume};
   std::vector<json> rows;
   for (const ResourceKind* kind : kTaggable) {
     for (auto& record : ctx.txn.list(std::string(kind->kind), ctx.region)) {
@@ -168,11 +168,13 @@ json describe_tags(CallContext& ctx, const json& request) {
 
 }  // namespace
 
-json tags_from_specifications(const CallContext& ctx, const json& request, std::string_view resource_type) {
+json tags_from_specifications(const CallContext& ctx, const json& request, std::string_view resource_type,
+                              std::initializer_list<std::string_view> others) {
   json tags = json::array();
   json doc = json::object();
   for (const json& spec : request.value("TagSpecifications", json::array())) {
     std::string type = spec.value("ResourceType", "");
+    if (std::find(others.begin(), others.end(), type) != others.end()) continue;
     if (type != resource_type) {
       fail("InvalidParameterValue", "'" + type + "' is not a valid taggable resource type for this operation.");
     }

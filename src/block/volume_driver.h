@@ -1,0 +1,47 @@
+#pragma once
+// Volume disks: the interface the reconciler drives, and its qcow2 implementation. One disk
+// file per volume, named by its id, in the data dir's volumes directory.
+
+#include <filesystem>
+#include <string>
+
+#include "common/result.h"
+#include "compute/process_runner.h"
+
+namespace stratus::block {
+
+// Creates, locates and deletes volume disks.
+class VolumeDriver {
+ public:
+  virtual ~VolumeDriver() = default;
+  // Makes the disk of `volume_id` exist: `size_gib` GiB, empty, or starting as the disk image
+  // `base` (copy-on-write) when `base` is not empty. Does nothing when it exists already.
+  virtual Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base) = 0;
+  // True when the disk of `volume_id` exists.
+  virtual bool exists(const std::string& volume_id) const = 0;
+  // Where the disk of `volume_id` is (what a VM opens).
+  virtual std::filesystem::path path(const std::string& volume_id) const = 0;
+  // Takes in `file` (a disk made elsewhere) as the disk of `volume_id`, moving it.
+  virtual Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) = 0;
+  // Deletes the disk of `volume_id` (nothing when there is none).
+  virtual Result<bool> remove(const std::string& volume_id) = 0;
+};
+
+// VolumeDriver on qcow2 files made by qemu-img.
+class QcowVolumeDriver : public VolumeDriver {
+ public:
+  // Disks live in `dir` (created on first use) as VOLUME_ID.qcow2.
+  QcowVolumeDriver(compute::ProcessRunner& runner, std::filesystem::path dir)
+      : runner_(runner), dir_(std::move(dir)) {}
+  Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base) override;
+  bool exists(const std::string& volume_id) const override;
+  std::filesystem::path path(const std::string& volume_id) const override;
+  Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) override;
+  Result<bool> remove(const std::string& volume_id) override;
+
+ private:
+  compute::ProcessRunner& runner_;
+  std::filesystem::path dir_;
+};
+
+}  // namespace stratus::block

@@ -1,0 +1,79 @@
+#pragma once
+// An instance as the store keeps it, shared by the EC2 service and the reconciler: its
+// API-shaped description, what the API asked of it beyond that (spec, written by the service),
+// and what the reconciler observed of it (status, written by the reconciler alone, in
+// InstanceReconciler::observe). The lifecycle state lives in the status: the reconciler moves it
+// on what it sees (boot done, VM gone), the service on user actions (compute::on_action), both
+// under the expected-state guard.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "compute/instance_state.h"
+
+namespace stratus::model {
+
+// What the API asked of an instance that DescribeInstances does not show as such.
+struct InstanceSpec {
+  std::string reservation_id;
+  std::string owner_id;
+  std::string user_data;                 // base64, as given
+  std::string shutdown_behavior = "stop";  // InstanceInitiatedShutdownBehavior: "stop" or "terminate"
+  bool disable_api_termination = false;
+  bool disable_api_stop = false;
+  int64_t vcpus = 1;                     // of the instance type (the reconciler has no catalogue)
+  int64_t memory_mib = 512;
+  int64_t max_interfaces = 2;
+  int64_t root_volume_gib = 8;
+  bool assign_public_ip = false;         // gets an automatic public address while it runs
+  std::string last_public_ip;            // the automatic address it had last (never given twice in a row)
+  std::string elastic_ip;                // allocation id of the Elastic IP on its primary interface, or ""
+  int64_t reboots_requested = 0;         // RebootInstances calls so far
+  int64_t force_stops_requested = 0;     // StopInstances Force=true calls while it stopped
+};
+
+// What the reconciler observed of an instance, and its lifecycle state.
+struct InstanceStatus {
+  compute::InstanceState state = compute::InstanceState::kPending;
+  std::string transition_reason;         // StateTransitionReason
+  bool reachable = false;                // the guest took a DHCP lease since it last started
+  std::optional<int64_t> power_down_at;  // Unix seconds: ACPI power-down pressed (stopping)
+  std::optional<int64_t> terminated_at;  // Unix seconds: torn down
+  std::optional<int64_t> reboot_asked_at;  // Unix seconds: Ctrl+Alt+Del pressed for a reboot
+  int64_t restarts_before = 0;           // guest restarts counted when the reboot was asked
+  int64_t reboots_done = 0;              // reboot requests handled (done, given up or overtaken)
+  int64_t force_stops_done = 0;          // force-stop requests handled
+};
+
+// One instance record.
+struct Instance {
+  nlohmann::json api = nlohmann::json::object();  // DescribeInstances' members but State,
+                                                  // StateTransitionReason and Tags
+  nlohmann::json tags = nlohmann::json::array();  // top level of the record, as for every kind
+  InstanceSpec spec;
+  InstanceStatus status;
+
+  // The instance id.
+  std::string id() const { return api.value("InstanceId", ""); }
+  // True when its automatic public address (not an Elastic IP) is its own now: while it is
+  // pending, running, stopping or shutting down, as on AWS.
+  bool holds_automatic_ip() const;
+  // The public address it has now ("" when none): its Elastic IP, or its automatic address
+  // while it holds one.
+  std::string public_ip() const;
+};
+
+// The typed instance of a store record's document (a record written before spec and status
+// were apart, with "_" keys and State in the description, too).
+Instance instance_from_doc(const nlohmann::json& doc);
+
+// The store record document of `instance`.
+nlohmann::json instance_doc(const Instance& instance);
+
+// `instance` as DescribeInstances shows it: the description with State, StateTransitionReason
+// and Tags, without an automatic public address it no longer holds.
+nlohmann::json instance_view(const Instance& instance);
+
+}  // namespace stratus::model

@@ -1,0 +1,35 @@
+#pragma once
+// EBS volumes through the API: records of their own (kind "volume"), an instance's root volume
+// among them from its launch. DescribeVolumes and DeleteVolume; an instance's
+// BlockDeviceMappings are rendered from the volumes attached to it.
+
+#include <string>
+#include <vector>
+
+#include "model/volume.h"
+#include "services/ec2/call.h"
+#include "store/store.h"
+
+namespace stratus::ec2 {
+
+// The volume `id`; throws InvalidVolume.NotFound (or InvalidVolumeID.Malformed).
+model::Volume require_volume(CallContext& ctx, const std::string& id);
+
+// Stores `volume`.
+void save_volume(CallContext& ctx, const model::Volume& volume);
+
+// The volumes attached to instance `instance_id` (in-use), in device name order.
+std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string& instance_id);
+
+// The BlockDeviceMappings of instance `instance_id`, from the volumes attached to it.
+json block_device_mappings(CallContext& ctx, const std::string& instance_id);
+
+// Registers DescribeVolumes and DeleteVolume.
+void add_volume_actions(ActionTable& table);
+
+// Gives every instance record written before volumes were records of their own (its root
+// volume only inside its BlockDeviceMappings) a volume record, in one transaction. Run once
+// at start-up, before the reconciler.
+void upgrade_root_volumes(store::Store& store);
+
+}  // namespace stratus::ec2
