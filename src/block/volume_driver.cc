@@ -25,6 +25,13 @@ bool QcowVolumeDriver::exists(const std::string& volume_id) const { return fs::e
 
 fs::path QcowVolumeDriver::path(const std::string& volume_id) const { return dir_ / (volume_id + ".qcow2"); }
 
+Result<bool> QcowVolumeDriver::grow(const std::string& volume_id, int64_t size_gib) {
+  if (runner_.run({"qemu-img", "resize", "-q", path(volume_id).string(), std::to_string(size_gib) + "G"}) != 0) {
+    return ApiError{"InternalError", "qemu-img cannot grow the disk of " + volume_id};
+  }
+  return true;
+}
+
 Result<bool> QcowVolumeDriver::adopt(const std::string& volume_id, const fs::path& file) {
   std::error_code ec;
   fs::create_directories(dir_, ec);

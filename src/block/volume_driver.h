@@ -21,6 +21,8 @@ class VolumeDriver {
   virtual bool exists(const std::string& volume_id) const = 0;
   // Where the disk of `volume_id` is (what a VM opens).
   virtual std::filesystem::path path(const std::string& volume_id) const = 0;
+  // Grows the disk of `volume_id` to `size_gib` GiB (not while a VM has it open).
+  virtual Result<bool> grow(const std::string& volume_id, int64_t size_gib) = 0;
   // Takes in `file` (a disk made elsewhere) as the disk of `volume_id`, moving it.
   virtual Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) = 0;
   // Deletes the disk of `volume_id` (nothing when there is none).
@@ -36,6 +38,7 @@ class QcowVolumeDriver : public VolumeDriver {
   Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base) override;
   bool exists(const std::string& volume_id) const override;
   std::filesystem::path path(const std::string& volume_id) const override;
+  Result<bool> grow(const std::string& volume_id, int64_t size_gib) override;
   Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) override;
   Result<bool> remove(const std::string& volume_id) override;
 

@@ -24,6 +24,15 @@ TEST(PciSlots, MapsOccupiedNicSlotsToDeviceIndexes) {
   EXPECT_EQ(nics_in_slots(buses), (std::map<int, int>{{0, 0}, {2, 3}}));
 }
 
+TEST(PciSlots, MapsOccupiedDiskSlotsToVolumes) {
+  nlohmann::json buses = nlohmann::json::array({{{"devices", {root_port("rp0", {device("")}),  // the root disk
+                                                              root_port("rpnic0", {device("nic0")}),
+                                                              root_port("rp1", nlohmann::json::array()),
+                                                              root_port("rp2", {device("disk-vol-1")}),
+                                                              root_port("rp3", {device("nic9")})}}}});
+  EXPECT_EQ(disks_in_slots(buses), (std::map<int, std::string>{{1, "vol-1"}}));
+}
+
 TEST(PciSlots, IgnoresIdsThatOnlyLookAlike) {
   nlohmann::json buses = nlohmann::json::array(
       {{{"devices", {root_port("rpnicX", {device("nic1")}), root_port("rpnic1", {device("nic1a")})}}}});

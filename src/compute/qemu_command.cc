@@ -7,6 +7,23 @@ namespace stratus::compute {
 std::string nic_device_id(int device_index) { return "nic" + std::to_string(device_index); }
 std::string nic_netdev_id(int device_index) { return "net" + std::to_string(device_index); }
 std::string nic_root_port(int slot) { return "rpnic" + std::to_string(slot); }
+std::string disk_root_port(int slot) { return "rp" + std::to_string(slot + 1); }
+
+std::vector<std::string> disk_blockdevs(const DiskSpec& disk) {
+  return {"driver=file,node-name=" + disk.volume_id + "-file,filename=" + disk.path,
+          "driver=qcow2,node-name=" + disk.volume_id + ",file=" + disk.volume_id + "-file"};
+}
+
+std::string disk_serial(const std::string& volume_id) {
+  std::string serial = volume_id;
+  serial.erase(std::remove(serial.begin(), serial.end(), '-'), serial.end());
+  return serial;
+}
+
+std::string disk_device(const DiskSpec& disk) {
+  return "virtio-blk-pci,drive=" + disk.volume_id + ",id=" + kDiskDevicePrefix + disk.volume_id +
+         ",serial=" + disk_serial(disk.volume_id) + ",bus=" + disk_root_port(disk.slot);
+}
 
 std::vector<std::string> qemu_command(const VmSpec& spec) {
   std::vector<std::string> argv = {
@@ -35,10 +52,14 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
   for (int slot = 0; slot < std::max<int>(spec.nic_slots, static_cast<int>(spec.nics.size())); ++slot) {
     root_port(nic_root_port(slot));
   }
-  for (int spare = 1; spare <= spec.spare_root_ports; ++spare) root_port("rp" + std::to_string(spare));
+  for (int slot = 0; slot < spec.disk_slots; ++slot) root_port(disk_root_port(slot));
   argv.insert(argv.end(), {"-blockdev", "driver=file,node-name=root-file,filename=" + spec.root_disk,
                            "-blockdev", "driver=qcow2,node-name=root,file=root-file",
                            "-device", "virtio-blk-pci,drive=root,bus=rp0"});
+  for (const DiskSpec& disk : spec.disks) {
+    for (const std::string& node : disk_blockdevs(disk)) argv.insert(argv.end(), {"-blockdev", node});
+    argv.insert(argv.end(), {"-device", disk_device(disk)});
+  }
   for (size_t slot = 0; slot < spec.nics.size(); ++slot) {
     const NicSpec& nic = spec.nics[slot];
     argv.insert(argv.end(), {"-netdev", "tap,id=" + nic_netdev_id(nic.device_index) + ",ifname=" + nic.tap +

@@ -23,6 +23,27 @@ std::string nic_netdev_id(int device_index);
 // The id of NIC root port `slot` ("rpnic<slot>"); a VM has `nic_slots` of them.
 std::string nic_root_port(int slot);
 
+// One data volume's disk (not the root volume's): the volume it is, its qcow2 file, and the
+// disk root port it sits behind ("rp<slot + 1>"). The guest sees the volume id (without its
+// dash, 20 characters) as the disk's serial: /dev/disk/by-id/virtio-vol0123....
+struct DiskSpec {
+  std::string volume_id;
+  std::string path;
+  int slot = 0;
+};
+
+// The prefix of a data disk's QEMU device id: "disk-" and the volume id; its block nodes are
+// named after the volume id ("<id>" and "<id>-file").
+inline constexpr const char* kDiskDevicePrefix = "disk-";
+// The id of disk root port `slot` ("rp<slot + 1>").
+std::string disk_root_port(int slot);
+// The QEMU -blockdev values of `disk` (file node, then qcow2 node).
+std::vector<std::string> disk_blockdevs(const DiskSpec& disk);
+// The serial the guest sees for the disk of `volume_id`: the id without its dash.
+std::string disk_serial(const std::string& volume_id);
+// The QEMU -device value of `disk`.
+std::string disk_device(const DiskSpec& disk);
+
 // Everything that decides a VM's command line.
 struct VmSpec {
   std::string name;          // the instance id
@@ -38,7 +59,8 @@ struct VmSpec {
                              // the boot NICs fill the first ones, hot-plugged NICs take free ones
   std::string run_dir;       // absolute; holds qmp.sock, console.log, qemu.pid
   std::string smbios_uuid;   // "" for none; an "ec2..." uuid makes cloud-init take its AWS path
-  int spare_root_ports = 2;  // further empty PCIe slots for hot-plugged disks
+  std::vector<DiskSpec> disks;  // data volumes attached when it starts
+  int disk_slots = 8;        // PCIe root ports for data volumes (attached ones first, then free ones)
 };
 
 // The argv (argv[0] = "qemu-system-x86_64") for `spec`.

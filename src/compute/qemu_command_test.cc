@@ -50,17 +50,35 @@ TEST(QemuCommand, DevicesSitBehindRootPortsWithSpares) {
   for (const std::string& a : argv) {
     if (a.rfind("pcie-root-port,", 0) == 0) ports.push_back(a);
   }
-  // The root disk's, one per NIC slot (two taken, one free for hot-plug), two spares.
-  EXPECT_EQ(ports, (std::vector<std::string>{"pcie-root-port,id=rp0,chassis=1", "pcie-root-port,id=rpnic0,chassis=2",
-                                             "pcie-root-port,id=rpnic1,chassis=3", "pcie-root-port,id=rpnic2,chassis=4",
-                                             "pcie-root-port,id=rp1,chassis=5", "pcie-root-port,id=rp2,chassis=6"}));
-  EXPECT_EQ(value_of(argv, "-device", 6), "virtio-blk-pci,drive=root,bus=rp0");
+  // The root disk's, one per NIC slot (two taken, one free for hot-plug), one per disk slot.
+  ASSERT_EQ(ports.size(), 4u + 8u);
+  EXPECT_EQ(std::vector<std::string>(ports.begin(), ports.begin() + 6),
+            (std::vector<std::string>{"pcie-root-port,id=rp0,chassis=1", "pcie-root-port,id=rpnic0,chassis=2",
+                                      "pcie-root-port,id=rpnic1,chassis=3", "pcie-root-port,id=rpnic2,chassis=4",
+                                      "pcie-root-port,id=rp1,chassis=5", "pcie-root-port,id=rp2,chassis=6"}));
+  EXPECT_EQ(ports.back(), "pcie-root-port,id=rp8,chassis=12");
+  EXPECT_EQ(value_of(argv, "-device", 12), "virtio-blk-pci,drive=root,bus=rp0");
   EXPECT_EQ(value_of(argv, "-blockdev"), "driver=file,node-name=root-file,filename=/run/i-1/root.qcow2");
   // NICs take slots in order; their QEMU ids come from the device index.
   EXPECT_EQ(value_of(argv, "-netdev"), "tap,id=net0,ifname=stratus-t1,script=no,downscript=no");
-  EXPECT_EQ(value_of(argv, "-device", 7), "virtio-net-pci,id=nic0,netdev=net0,mac=02:00:00:00:00:10,bus=rpnic0");
+  EXPECT_EQ(value_of(argv, "-device", 13), "virtio-net-pci,id=nic0,netdev=net0,mac=02:00:00:00:00:10,bus=rpnic0");
   EXPECT_EQ(value_of(argv, "-netdev", 1), "tap,id=net3,ifname=stratus-t3,script=no,downscript=no");
-  EXPECT_EQ(value_of(argv, "-device", 8), "virtio-net-pci,id=nic3,netdev=net3,mac=02:00:00:00:00:30,bus=rpnic1");
+  EXPECT_EQ(value_of(argv, "-device", 14), "virtio-net-pci,id=nic3,netdev=net3,mac=02:00:00:00:00:30,bus=rpnic1");
+}
+
+// Data volumes attached at start sit behind disk root ports, their serial the volume id.
+TEST(QemuCommand, DataVolumesBehindDiskPorts) {
+  VmSpec spec = t2_micro();
+  spec.disks.push_back({"vol-0123456789abcdef0", "/data/volumes/vol-0123456789abcdef0.qcow2", 2});
+  auto argv = qemu_command(spec);
+  EXPECT_EQ(value_of(argv, "-blockdev", 2),
+            "driver=file,node-name=vol-0123456789abcdef0-file,filename=/data/volumes/vol-0123456789abcdef0.qcow2");
+  EXPECT_EQ(value_of(argv, "-blockdev", 3),
+            "driver=qcow2,node-name=vol-0123456789abcdef0,file=vol-0123456789abcdef0-file");
+  EXPECT_NE(std::find(argv.begin(), argv.end(),
+                      "virtio-blk-pci,drive=vol-0123456789abcdef0,id=disk-vol-0123456789abcdef0,"
+                      "serial=vol0123456789abcdef0,bus=rp3"),
+            argv.end());
 }
 
 TEST(QemuCommand, ControlFilesAndBoot) {

@@ -25,6 +25,13 @@ Result<std::map<int, int>> slots(const std::string& run_dir) {
   return nics_in_slots(buses.value());
 }
 
+// Disk slot -> the volume whose disk sits there, for the VM of `run_dir`.
+Result<std::map<int, std::string>> disk_slots(const std::string& run_dir) {
+  auto buses = qmp_execute(qmp_socket(run_dir), "query-pci");
+  if (!buses.ok()) return buses.error();
+  return disks_in_slots(buses.value());
+}
+
 // Runs the QMP `command` on the VM of `run_dir` for its effect; the failure, if any.
 Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
                          const nlohmann::json& arguments = nlohmann::json::object()) {
@@ -130,6 +137,58 @@ Result<bool> QemuDriver::unplug_nic(const std::string& run_dir, int device_index
     return false;
   }
   (void)qmp_command(run_dir, "netdev_del", {{"id", nic_netdev_id(device_index)}});
+  return true;
+}
+
+Result<bool> QemuDriver::grow_disk(const std::string& run_dir, const std::string& node, int64_t bytes) {
+  return qmp_command(run_dir, "block_resize", {{"node-name", node}, {"size", bytes}});
+}
+
+Result<std::set<std::string>> QemuDriver::disks(const std::string& run_dir) {
+  auto taken = disk_slots(run_dir);
+  if (!taken.ok()) return taken.error();
+  std::set<std::string> out;
+  for (const auto& [slot, volume_id] : taken.value()) out.insert(volume_id);
+  return out;
+}
+
+Result<bool> QemuDriver::plug_disk(const std::string& run_dir, const DiskSpec& disk) {
+  auto taken = disk_slots(run_dir);
+  if (!taken.ok()) return taken.error();
+  int slot = 0;
+  while (taken.value().count(slot)) ++slot;
+  auto port = qmp_command(run_dir, "qom-get", {{"path", "/machine/peripheral/" + disk_root_port(slot)},
+                                               {"property", "type"}});
+  if (!port.ok()) return ApiError{"InternalError", "no free disk slot in " + run_dir};
+  // Block nodes left by an earlier unplug that did not finish go first.
+  (void)qmp_command(run_dir, "blockdev-del", {{"node-name", disk.volume_id}});
+  (void)qmp_command(run_dir, "blockdev-del", {{"node-name", disk.volume_id + "-file"}});
+  auto file = qmp_command(run_dir, "blockdev-add", {{"driver", "file"},
+                                                    {"node-name", disk.volume_id + "-file"},
+                                                    {"filename", disk.path}});
+  if (!file.ok()) return file;
+  auto format = qmp_command(run_dir, "blockdev-add", {{"driver", "qcow2"},
+                                                      {"node-name", disk.volume_id},
+                                                      {"file", disk.volume_id + "-file"}});
+  if (!format.ok()) return format;
+  // The same device as at boot (qemu_command's disk_device), as QMP arguments.
+  return qmp_command(run_dir, "device_add", {{"driver", "virtio-blk-pci"},
+                                             {"drive", disk.volume_id},
+                                             {"id", kDiskDevicePrefix + disk.volume_id},
+                                             {"serial", disk_serial(disk.volume_id)},
+                                             {"bus", disk_root_port(slot)}});
+}
+
+Result<bool> QemuDriver::unplug_disk(const std::string& run_dir, const std::string& volume_id) {
+  auto present = disks(run_dir);
+  if (!present.ok()) return present.error();
+  if (present.value().count(volume_id)) {
+    // The guest acknowledges the unplug in its own time; asking again meanwhile is harmless.
+    (void)qmp_command(run_dir, "device_del", {{"id", kDiskDevicePrefix + volume_id}});
+    return false;
+  }
+  (void)qmp_command(run_dir, "blockdev-del", {{"node-name", volume_id}});
+  (void)qmp_command(run_dir, "blockdev-del", {{"node-name", volume_id + "-file"}});
   return true;
 }
 

@@ -37,6 +37,17 @@ class VmDriver {
   // Unplugs the NIC at `device_index`: asks the guest to let go of it, and once it has (a later
   // call), releases its tap. True when the NIC is gone and its tap released.
   virtual Result<bool> unplug_nic(const std::string& run_dir, int device_index) = 0;
+  // Grows the disk whose block node is `node` ("root", or a data volume's id) to `bytes` while
+  // the VM runs; the guest sees the new capacity.
+  virtual Result<bool> grow_disk(const std::string& run_dir, const std::string& node, int64_t bytes) = 0;
+  // The volume ids of the data disks the VM has now.
+  virtual Result<std::set<std::string>> disks(const std::string& run_dir) = 0;
+  // Hot-plugs the disk of volume `disk.volume_id` (file `disk.path`) into a free disk slot
+  // (`disk.slot` is not used). Errors: no free slot, or QEMU refuses.
+  virtual Result<bool> plug_disk(const std::string& run_dir, const DiskSpec& disk) = 0;
+  // Unplugs the disk of `volume_id`: asks the guest to let go of it, and once it has (a later
+  // call), closes its file. True when the disk is gone and its file closed.
+  virtual Result<bool> unplug_disk(const std::string& run_dir, const std::string& volume_id) = 0;
 };
 
 // VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
@@ -55,6 +66,10 @@ class QemuDriver : public VmDriver {
   Result<std::set<int>> nics(const std::string& run_dir) override;
   Result<bool> plug_nic(const std::string& run_dir, const NicSpec& nic) override;
   Result<bool> unplug_nic(const std::string& run_dir, int device_index) override;
+  Result<bool> grow_disk(const std::string& run_dir, const std::string& node, int64_t bytes) override;
+  Result<std::set<std::string>> disks(const std::string& run_dir) override;
+  Result<bool> plug_disk(const std::string& run_dir, const DiskSpec& disk) override;
+  Result<bool> unplug_disk(const std::string& run_dir, const std::string& volume_id) override;
 
  private:
   // Whether VMs run under KVM (decided on first use when auto).

@@ -77,6 +77,18 @@ std::string listing(const json& directory) {
   return join_lines(lines);
 }
 
+// block-device-mapping/: the AMI's root device, and ebsN for each data volume ("sdf", without
+// "/dev/", as AWS lists them).
+json block_device_mapping(const InstanceMetadata& m) {
+  json out = {{"ami", m.root_device}, {"root", m.root_device}};
+  for (size_t n = 0; n < m.ebs_devices.size(); ++n) {
+    std::string device = m.ebs_devices[n];
+    if (device.rfind("/dev/", 0) == 0) device = device.substr(5);
+    out["ebs" + std::to_string(n + 1)] = device;
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& api_versions() {
@@ -94,7 +106,7 @@ json metadata_tree(const InstanceMetadata& m) {
       {"ami-id", m.image_id},
       {"ami-launch-index", std::to_string(m.launch_index)},
       {"ami-manifest-path", "(unknown)"},
-      {"block-device-mapping", {{"ami", "/dev/xvda"}, {"root", "/dev/xvda"}}},
+      {"block-device-mapping", block_device_mapping(m)},
       {"hostname", m.local_hostname},
       {"instance-action", "none"},
       {"instance-id", m.instance_id},

@@ -44,6 +44,8 @@ struct InstanceMetadata {
   std::optional<std::string> user_data;  // decoded bytes; nullopt = none (404)
   std::string pending_time;     // ISO 8601, for the identity document
   std::vector<InterfaceMetadata> interfaces;  // [0] is the primary ENI
+  std::string root_device = "/dev/xvda";
+  std::vector<std::string> ebs_devices;  // its data volumes' devices ("/dev/sdf"), in attachment order
 };
 
 // The dated API versions served besides "latest", oldest first.

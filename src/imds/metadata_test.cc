@@ -113,6 +113,17 @@ TEST(Metadata, OptionalEntriesAreAbsentNotEmpty) {
   EXPECT_EQ(answer_get(tree, "/latest/").body, "dynamic/\nmeta-data/");
 }
 
+// Data volumes appear under block-device-mapping as ebsN, named as AWS names them.
+TEST(Metadata, BlockDeviceMappingListsVolumes) {
+  InstanceMetadata m = sample();
+  EXPECT_EQ(answer_get(metadata_tree(m), "/latest/meta-data/block-device-mapping/").body, "ami\nroot");
+  m.ebs_devices = {"/dev/sdf", "/dev/xvdg"};
+  nlohmann::json tree = metadata_tree(m);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/").body, "ami\nebs1\nebs2\nroot");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/ebs1").body, "sdf");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/root").body, "/dev/xvda");
+}
+
 TEST(Metadata, IdentityDocumentAndVersions) {
   nlohmann::json tree = metadata_tree(sample());
   Answer doc = answer_get(tree, "/latest/dynamic/instance-identity/document");

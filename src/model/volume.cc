@@ -16,7 +16,18 @@ std::optional<int64_t> optional_from(const json& doc, const char* key) {
   return doc[key].get<int64_t>();
 }
 
+constexpr std::pair<AttachmentState, std::string_view> kAttachmentNames[] = {
+    {AttachmentState::kAttaching, "attaching"}, {AttachmentState::kAttached, "attached"},
+    {AttachmentState::kDetaching, "detaching"}};
+
 }  // namespace
+
+std::string_view attachment_state_name(AttachmentState state) {
+  for (const auto& [s, name] : kAttachmentNames) {
+    if (s == state) return name;
+  }
+  return "attached";
+}
 
 std::string_view volume_state_name(VolumeState state) {
   for (const auto& [s, name] : kStateNames) {
@@ -45,6 +56,13 @@ Volume volume_from_doc(const json& doc) {
   v.spec.snapshot_id = s.value("SnapshotId", "");
   v.spec.base_image = s.value("BaseImage", "");
   v.spec.create_time = s.value("CreateTime", "");
+  v.spec.auto_enable_io = s.value("AutoEnableIO", false);
+  if (s.contains("Modification")) {
+    const json& m = s["Modification"];
+    v.spec.modification = VolumeModification{m.value("OriginalSizeGiB", int64_t{0}), m.value("OriginalType", ""),
+                                             optional_from(m, "OriginalIops"), optional_from(m, "OriginalThroughput"),
+                                             m.value("StartTime", "")};
+  }
   if (s.contains("Attachment")) {
     const json& a = s["Attachment"];
     v.spec.attachment = VolumeAttachment{a.value("InstanceId", ""), a.value("Device", ""), a.value("AttachTime", ""),
@@ -52,6 +70,12 @@ Volume volume_from_doc(const json& doc) {
   }
   const json& st = doc.value("Status", json::object());
   v.status.state = parse_volume_state(st.value("State", "creating")).value_or(VolumeState::kError);
+  v.status.modified = st.value("Modified", true);
+  v.status.modified_time = st.value("ModifiedTime", "");
+  std::string attachment = st.value("Attachment", "attached");
+  for (const auto& [state, name] : kAttachmentNames) {
+    if (name == attachment) v.status.attachment = state;
+  }
   v.tags = doc.value("Tags", json::array());
   return v;
 }
@@ -64,9 +88,18 @@ json volume_doc(const Volume& v) {
                {"Encrypted", v.spec.encrypted},
                {"SnapshotId", v.spec.snapshot_id},
                {"BaseImage", v.spec.base_image},
-               {"CreateTime", v.spec.create_time}};
+               {"CreateTime", v.spec.create_time},
+               {"AutoEnableIO", v.spec.auto_enable_io}};
   if (v.spec.iops) spec["Iops"] = *v.spec.iops;
   if (v.spec.throughput) spec["Throughput"] = *v.spec.throughput;
+  if (const auto& m = v.spec.modification) {
+    json modification = {{"OriginalSizeGiB", m->original_size_gib},
+                         {"OriginalType", m->original_type},
+                         {"StartTime", m->start_time}};
+    if (m->original_iops) modification["OriginalIops"] = *m->original_iops;
+    if (m->original_throughput) modification["OriginalThroughput"] = *m->original_throughput;
+    spec["Modification"] = std::move(modification);
+  }
   if (const auto& a = v.spec.attachment) {
     spec["Attachment"] = {{"InstanceId", a->instance_id},
                           {"Device", a->device},
@@ -74,7 +107,11 @@ json volume_doc(const Volume& v) {
                           {"DeleteOnTermination", a->delete_on_termination}};
   }
   return {{"Spec", std::move(spec)},
-          {"Status", {{"State", std::string(volume_state_name(v.status.state))}}},
+          {"Status",
+           {{"State", std::string(volume_state_name(v.status.state))},
+            {"Attachment", std::string(attachment_state_name(v.status.attachment))},
+            {"Modified", v.status.modified},
+            {"ModifiedTime", v.status.modified_time}}},
           {"Tags", v.tags}};
 }
 
@@ -85,7 +122,7 @@ json volume_view(const Volume& v, const std::string& zone_id) {
     attachments.push_back({{"AttachTime", a->attach_time},
                            {"Device", a->device},
                            {"InstanceId", a->instance_id},
-                           {"State", "attached"},
+                           {"State", std::string(attachment_state_name(v.status.attachment))},
                            {"VolumeId", v.spec.volume_id},
                            {"DeleteOnTermination", a->delete_on_termination}});
   }
@@ -118,13 +155,31 @@ json volume_view(const Volume& v, const std::string& zone_id) {
   return view;
 }
 
+json modification_view(const Volume& v) {
+  const VolumeModification& m = *v.spec.modification;
+  json view = {{"VolumeId", v.spec.volume_id},
+               {"ModificationState", v.status.modified ? "completed" : "modifying"},
+               {"Progress", v.status.modified ? 100 : 0},
+               {"StartTime", m.start_time},
+               {"TargetSize", v.spec.size_gib},
+               {"TargetVolumeType", v.spec.volume_type},
+               {"OriginalSize", m.original_size_gib},
+               {"OriginalVolumeType", m.original_type}};
+  if (v.status.modified) view["EndTime"] = v.status.modified_time;
+  if (v.spec.iops) view["TargetIops"] = *v.spec.iops;
+  if (v.spec.throughput) view["TargetThroughput"] = *v.spec.throughput;
+  if (m.original_iops) view["OriginalIops"] = *m.original_iops;
+  if (m.original_throughput) view["OriginalThroughput"] = *m.original_throughput;
+  return view;
+}
+
 json block_device_mapping(const Volume& v) {
   const VolumeAttachment& a = *v.spec.attachment;
   return {{"DeviceName", a.device},
           {"Ebs",
            {{"AttachTime", a.attach_time},
             {"DeleteOnTermination", a.delete_on_termination},
-            {"Status", "attached"},
+            {"Status", std::string(attachment_state_name(v.status.attachment))},
             {"VolumeId", v.spec.volume_id}}}};
 }
 

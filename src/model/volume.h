@@ -16,6 +16,12 @@ namespace stratus::model {
 // AWS's volume states.
 enum class VolumeState { kCreating, kAvailable, kInUse, kDeleting, kDeleted, kError };
 
+// AWS's attachment states (of an in-use volume).
+enum class AttachmentState { kAttaching, kAttached, kDetaching };
+
+// AWS's name of `state` ("attaching", ...).
+std::string_view attachment_state_name(AttachmentState state);
+
 // AWS's name of `state` ("in-use", ...).
 std::string_view volume_state_name(VolumeState state);
 // The state named `name`, or nullopt.
@@ -27,6 +33,15 @@ struct VolumeAttachment {
   std::string device;  // e.g. "/dev/xvda"
   std::string attach_time;  // ISO 8601
   bool delete_on_termination = false;
+};
+
+// A change of size or performance asked of a volume (ModifyVolume): what it was before.
+struct VolumeModification {
+  int64_t original_size_gib = 0;
+  std::string original_type;
+  std::optional<int64_t> original_iops;
+  std::optional<int64_t> original_throughput;
+  std::string start_time;  // ISO 8601
 };
 
 // What the API asked of a volume.
@@ -41,13 +56,18 @@ struct VolumeSpec {
   std::string snapshot_id;            // the snapshot it was made from, or ""
   std::string base_image;             // the AMI whose disk it starts as (copy-on-write), or "" for empty
   std::string create_time;            // ISO 8601
+  bool auto_enable_io = false;        // the autoEnableIO attribute
   std::optional<VolumeAttachment> attachment;  // in force while the volume is in use
+  std::optional<VolumeModification> modification;  // the last one asked for (size and type above are its targets)
 };
 
 // What the reconciler observed of a volume, and its lifecycle state (the service moves it on
 // API calls: created, attached, deleted; the reconciler when the disk follows).
 struct VolumeStatus {
   VolumeState state = VolumeState::kCreating;
+  AttachmentState attachment = AttachmentState::kAttached;  // while in use
+  bool modified = true;        // the last modification's disk work is done
+  std::string modified_time;   // ISO 8601: when it was done ("" while not)
 };
 
 // One volume record.
@@ -65,6 +85,10 @@ nlohmann::json volume_doc(const Volume& volume);
 
 // `volume` as DescribeVolumes shows it (AWS's Volume shape; `zone_id` is its zone's id).
 nlohmann::json volume_view(const Volume& volume, const std::string& zone_id);
+
+// The VolumeModification row of DescribeVolumesModifications for `volume`. REQUIRES:
+// volume.spec.modification.
+nlohmann::json modification_view(const Volume& volume);
 
 // The EbsInstanceBlockDevice mapping of an attached `volume`, as an instance's
 // BlockDeviceMappings show it.

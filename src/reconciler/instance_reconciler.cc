@@ -45,6 +45,9 @@ void finish_reboots(model::InstanceStatus& status, const model::InstanceSpec& sp
   status.restarts_before = 0;
 }
 
+// The device its root volume is attached at.
+std::string root_device(const model::Instance& instance) { return instance.api.value("RootDeviceName", "/dev/xvda"); }
+
 // Every interface of `instance` (device index order; [0] is the primary).
 std::vector<AttachedPort> ports_of(const model::Instance& instance) {
   std::vector<AttachedPort> out;
@@ -94,7 +97,11 @@ std::string smbios_uuid(const std::string& instance_id) {
 
 InstanceReconciler::InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
                                        block::VolumeDriver& volumes, fs::path instances_dir)
-    : store_(store), vms_(vms), network_(network), volumes_(volumes), instances_dir_(std::move(instances_dir)) {}
+    : store_(store),
+      vms_(vms),
+      network_(network),
+      volumes_(store, volumes, vms),
+      instances_dir_(std::move(instances_dir)) {}
 
 InstanceReconciler::~InstanceReconciler() { stop(); }
 
@@ -140,17 +147,12 @@ Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
 
 void InstanceReconciler::reconcile_once() {
   std::vector<Tracked> instances;
-  std::vector<store::Record> deleting;  // volumes
   {
     auto txn = store_.begin_read();
     for (const store::Record& record : txn->list("instance", std::nullopt)) {
       instances.push_back({record.region, model::instance_from_doc(record.doc)});
     }
-    for (store::Record& record : txn->list("volume", std::nullopt)) {
-      if (model::volume_from_doc(record.doc).status.state == model::VolumeState::kDeleting) {
-        deleting.push_back(std::move(record));
-      }
-    }
+
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
@@ -191,7 +193,13 @@ void InstanceReconciler::reconcile_once() {
     if (compute::holds_host(state)) active.insert(vpc_id);
   }
   sync_peerings(active);
-  delete_volumes(deleting);
+  std::map<std::string, std::string> root_devices;  // instance id -> its root device
+  for (const Tracked& tracked : instances) root_devices[tracked.instance.id()] = root_device(tracked.instance);
+  volumes_.reconcile_disks([&](const std::string& instance_id) -> std::optional<VolumeReconciler::RunningVm> {
+    std::string dir = run_dir(instance_id).string();
+    if (!root_devices.count(instance_id) || !vms_.running(dir)) return std::nullopt;
+    return VolumeReconciler::RunningVm{dir, root_devices[instance_id]};
+  });
   // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
   // while some run, its firewall and public addresses follow the store within a pass. (With
   // only stopped instances it publishes nothing; after a host restart its namespace is gone
@@ -322,7 +330,9 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   fs::path dir = run_dir(id);
   fs::create_directories(dir);
   fs::path image_dir = image.value("_Directory", "");
-  fs::path disk = root_disk(tracked, image_dir);
+  // A root disk made before volumes were records is in the run directory: it is taken over.
+  fs::path disk = volumes_.root_disk(tracked.region, id, root_device(instance), image_dir / "disk.qcow2",
+                                     dir / "root.qcow2");
   if (vms_.running(dir.string())) return true;
   compute::VmSpec spec;
   spec.name = id;
@@ -332,6 +342,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   spec.initrd = (image_dir / "initrd.img").string();
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
   spec.root_disk = disk.string();
+  spec.disks = volumes_.boot_disks(tracked.region, id, root_device(instance));
   for (const AttachedPort& p : ports) {
     spec.nics.push_back({net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
   }
@@ -341,37 +352,6 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   auto started = vms_.start(spec, net::VpcNetwork::netns_name(vpc_id));
   if (!started.ok()) throw std::runtime_error(started.error().message);
   return true;
-}
-
-fs::path InstanceReconciler::root_disk(const Tracked& tracked, const fs::path& image_dir) {
-  const std::string id = tracked.instance.id();
-  std::optional<model::Volume> root;
-  {
-    auto txn = store_.begin_read();
-    for (const store::Record& record : txn->find("volume", tracked.region, "Spec.Attachment.InstanceId", id)) {
-      model::Volume volume = model::volume_from_doc(record.doc);
-      if (volume.status.state == model::VolumeState::kInUse &&
-          volume.spec.attachment->device == tracked.instance.api.value("RootDeviceName", "/dev/xvda")) {
-        root = std::move(volume);
-      }
-    }
-  }
-  if (!root) throw std::runtime_error("it has no root volume");
-  const std::string& volume_id = root->spec.volume_id;
-  adopt_disk_made_before(id, volume_id);
-  if (!volumes_.exists(volume_id)) {
-    // Copy-on-write over the AMI: launching copies nothing.
-    auto made = volumes_.create(volume_id, root->spec.size_gib, image_dir / "disk.qcow2");
-    if (!made.ok()) throw std::runtime_error(made.error().message);
-  }
-  return volumes_.path(volume_id);
-}
-
-void InstanceReconciler::adopt_disk_made_before(const std::string& instance_id, const std::string& volume_id) {
-  fs::path made_before = run_dir(instance_id) / "root.qcow2";  // where root disks were before volumes were records
-  if (!fs::exists(made_before) || volumes_.exists(volume_id)) return;
-  auto adopted = volumes_.adopt(volume_id, made_before);
-  if (!adopted.ok()) throw std::runtime_error(adopted.error().message);
 }
 
 void InstanceReconciler::sync_interfaces(const Tracked& tracked, bool vm_runs) {
@@ -423,40 +403,9 @@ void InstanceReconciler::tear_down(const Tracked& tracked) {
     if (!removed.ok()) throw std::runtime_error(removed.error().message);
   }
   // Its volumes go with it (DeleteOnTermination), or stay, available.
-  auto txn = store_.begin_write();
-  for (store::Record& record : txn->find("volume", tracked.region, "Spec.Attachment.InstanceId", instance.id())) {
-    model::Volume volume = model::volume_from_doc(record.doc);
-    if (volume.status.state != model::VolumeState::kInUse) continue;
-    adopt_disk_made_before(instance.id(), volume.spec.volume_id);
-    if (volume.spec.attachment->delete_on_termination) {
-      auto removed = volumes_.remove(volume.spec.volume_id);
-      if (!removed.ok()) throw std::runtime_error(removed.error().message);
-      txn->erase(record.id);
-    } else {
-      volume.status.state = model::VolumeState::kAvailable;
-      record.doc = model::volume_doc(volume);
-      txn->put(record);
-    }
-  }
-  txn->commit();
+  volumes_.release(tracked.region, instance.id(), root_device(instance), dir / "root.qcow2");
   std::error_code ec;
   fs::remove_all(dir, ec);
-}
-
-void InstanceReconciler::delete_volumes(const std::vector<store::Record>& deleting) {
-  for (const store::Record& record : deleting) {
-    auto removed = volumes_.remove(record.id);
-    if (!removed.ok()) {
-      std::fprintf(stderr, "stratus: deleting %s: %s\n", record.id.c_str(), removed.error().message.c_str());
-      continue;
-    }
-    auto txn = store_.begin_write();
-    auto current = txn->get(record.id);
-    if (current && model::volume_from_doc(current->doc).status.state == model::VolumeState::kDeleting) {
-      txn->erase(record.id);
-      txn->commit();
-    }
-  }
 }
 
 void InstanceReconciler::reconcile(const Tracked& tracked) {
@@ -466,6 +415,8 @@ void InstanceReconciler::reconcile(const Tracked& tracked) {
   const int64_t now = unix_now();
   switch (instance.status.state) {
     case InstanceState::kPending:
+      // Volumes attached or detached before it first runs are in its VM from the start, or not.
+      volumes_.sync_attachments(tracked.region, id, dir, vms_.running(dir));
       if (boot(tracked)) {
         adopted_.insert(id);
         observe(id, InstanceState::kPending, [](model::InstanceStatus& s, const model::InstanceSpec&) {
@@ -478,6 +429,7 @@ void InstanceReconciler::reconcile(const Tracked& tracked) {
       return;
     case InstanceState::kStopped:
       sync_interfaces(tracked, /*vm_runs=*/false);
+      volumes_.sync_attachments(tracked.region, id, dir, /*vm_runs=*/false);
       return;
     case InstanceState::kStopping:
       if (!vms_.running(dir)) {
@@ -547,6 +499,7 @@ void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) 
     adopted_.insert(id);
   }
   sync_interfaces(tracked, /*vm_runs=*/true);
+  volumes_.sync_attachments(tracked.region, id, dir, /*vm_runs=*/true);
   const model::InstanceStatus& status = instance.status;
   if (instance.spec.reboots_requested > status.reboots_done) {
     // As on AWS: a clean reboot, or a hard one when the guest does not restart in time.
@@ -625,6 +578,13 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
         port.security_group_names.push_back(group.value("GroupName", ""));
       }
       m.interfaces.push_back(port);
+    }
+    m.root_device = root_device(instance);
+    for (const store::Record& volume : txn->find("volume", record.region, "Spec.Attachment.InstanceId", record.id)) {
+      model::Volume v = model::volume_from_doc(volume.doc);
+      if (v.status.state == model::VolumeState::kInUse && v.spec.attachment->device != m.root_device) {
+        m.ebs_devices.push_back(v.spec.attachment->device);
+      }
     }
     const json& o = i["MetadataOptions"];
     imds::MetadataOptions options{o.value("HttpEndpoint", "enabled") == "enabled",

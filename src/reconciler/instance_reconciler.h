@@ -24,6 +24,7 @@
 #include "imds/imds_server.h"
 #include "model/instance.h"
 #include "net/vpc_network.h"
+#include "reconciler/volume_reconciler.h"
 #include "store/store.h"
 
 namespace stratus::reconciler {
@@ -97,14 +98,7 @@ class InstanceReconciler {
   // their taps and makes them available interfaces of their own.
   void sync_interfaces(const Tracked& tracked, bool vm_runs);
   bool boot(const Tracked& tracked);
-  // Makes sure the disk of the root volume of `tracked` exists; its path.
-  std::filesystem::path root_disk(const Tracked& tracked, const std::filesystem::path& image_dir);
-  // Moves the root disk an instance had in its run directory (as before volumes were records)
-  // into the volume driver as the disk of `volume_id`, if there is one.
-  void adopt_disk_made_before(const std::string& instance_id, const std::string& volume_id);
   void tear_down(const Tracked& tracked);
-  // Deletes the disks of volumes being deleted, then their records.
-  void delete_volumes(const std::vector<store::Record>& deleting);
   // The one place this reconciler writes what it observed of an instance: applies `change` to
   // the status of instance `id` if it is still in `expected` (the API may have moved it since
   // the pass read it), and with `keep_interfaces` makes its interfaces whose
@@ -119,7 +113,7 @@ class InstanceReconciler {
   store::Store& store_;
   compute::VmDriver& vms_;
   net::VpcNetwork& network_;
-  block::VolumeDriver& volumes_;
+  VolumeReconciler volumes_;
   std::filesystem::path instances_dir_;
   imds::ImdsServer* imds_ = nullptr;
   std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)

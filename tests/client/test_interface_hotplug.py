@@ -1,4 +1,4 @@
-"""A second network interface in a running instance (TCG VMs, so minutes).
+"""A second network interface and a data volume in a running instance (TCG VMs, so minutes).
 
 `a` and `b` run in the default subnet of one zone with a group that allows SSH only; `a` serves
 HTTP on 8080 on all its addresses. An interface in a second subnet of the zone, with a group of
@@ -8,7 +8,11 @@ reply leaves by the same interface: the image routes by source address) but not 
 primary address. The metadata service lists both interfaces. An Elastic IP associated with the
 interface reaches `a` from the host through it. The interface and its address stay across
 stop/start; detaching takes the NIC out of the guest and makes the interface available; attaching
-it again brings it back; terminating `a` leaves it available. Needs root, QEMU, the base image."""
+it again brings it back; terminating `a` leaves it available. A volume made in the zone is
+hot-plugged into running `a` (the guest sees it by its id as serial, the metadata service lists
+it), written, grown while attached, kept across
+stop/start, detached once the guest lets go, attached to `b` and read there. Needs root, QEMU,
+the base image."""
 
 import unittest
 
@@ -39,6 +43,20 @@ class InterfaceHotplugTest(VmTestCase):
         """True when `instance` gets an HTTP answer from address:8080 within 3 s."""
         out = self.ssh(instance, "curl -s -o /dev/null -m 3 -w '%%{http_code}' http://%s:8080/" % address)
         return out.stdout.strip() == "200"
+
+    def volume(self, volume_id):
+        return self.ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+
+    def attach_volume(self, volume_id, instance, device):
+        """Attaches the volume; waits until the guest has its disk. Returns the disk's path in the guest."""
+        self.ec2.attach_volume(VolumeId=volume_id, InstanceId=instance["InstanceId"], Device=device)
+        self.wait_for(lambda: self.volume(volume_id)["Attachments"][0]["State"] == "attached", 60,
+                      "the volume attachment did not complete")
+        disk = "/dev/disk/by-id/virtio-" + volume_id.replace("-", "")
+        took = self.wait_for(lambda: self.ssh(instance, "test -b " + disk).returncode == 0, 60,
+                             "the volume's disk did not appear in the guest")
+        print("\nvolume attached -> disk in the guest in %.1f s" % took)
+        return disk
 
     def interface(self, eni_id):
         return self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
@@ -103,7 +121,25 @@ class InterfaceHotplugTest(VmTestCase):
         self.wait_ssh(by_eip, deadline=30)
         self.assertEqual(self.ssh(by_eip, "hostname").stdout.strip(), a["PrivateDnsName"].split(".")[0])
 
-        # Across stop/start the VM boots with both NICs.
+        # A volume of its own in the zone, hot-plugged into running `a` and written there.
+        volume_id = self.ec2.create_volume(AvailabilityZone=zone, Size=1, VolumeType="gp3")["VolumeId"]
+        self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 60, "the volume was not made")
+        disk = self.attach_volume(volume_id, a, "/dev/sdf")
+        written = self.ssh(a, "sudo mkfs.ext4 -q {0} && sudo mkdir -p /mnt/v && sudo mount {0} /mnt/v && "
+                              "echo kept | sudo tee /mnt/v/file >/dev/null && sudo umount /mnt/v".format(disk))
+        self.assertEqual(written.returncode, 0, written.stderr)
+        mappings = {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in self.describe(ids["a"])["BlockDeviceMappings"]}
+        self.assertEqual(mappings["/dev/sdf"], volume_id)
+        bdm = self.ssh(a, "curl -s http://169.254.169.254/latest/meta-data/block-device-mapping/ebs1").stdout
+        self.assertEqual(bdm.strip(), "sdf")
+        # Grown while attached: the guest sees the new size at once.
+        self.ec2.modify_volume(VolumeId=volume_id, Size=2)
+        self.wait_for(lambda: self.ec2.describe_volumes_modifications(VolumeIds=[volume_id])[
+            "VolumesModifications"][0]["ModificationState"] == "completed", 60, "the modification did not complete")
+        size = self.ssh(a, "sudo blockdev --getsize64 " + disk).stdout.strip()
+        self.assertEqual(size, str(2 << 30))
+
+        # Across stop/start the VM boots with both NICs and the volume.
         self.ec2.stop_instances(InstanceIds=[ids["a"]])
         self.waiter("instance_stopped", ids["a"])
         self.ec2.start_instances(InstanceIds=[ids["a"]])
@@ -113,6 +149,21 @@ class InterfaceHotplugTest(VmTestCase):
         self.wait_for(lambda: self.address_of(a, "eth1") == eni_ip, 120, "eth1 has no address after stop/start")
         self.wait_for(lambda: self.curl_from(b, eni_ip), 60, "b does not reach a through eth1 after stop/start")
         self.wait_ssh(by_eip, deadline=30)  # the interface's Elastic IP stays with it
+        self.assertEqual(self.ssh(a, "test -b " + disk).returncode, 0, "the volume is not in the guest after start")
+
+        # Detached once the guest lets go, the volume moves to `b` with what `a` wrote.
+        self.ec2.detach_volume(VolumeId=volume_id)
+        took = self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 60,
+                             "the volume did not become available")
+        print("volume detached -> available in %.1f s" % took)
+        self.assertNotEqual(self.ssh(a, "test -b " + disk).returncode, 0, "the disk is still in the guest")
+        self.attach_volume(volume_id, b, "/dev/sdg")
+        read = self.ssh(b, "sudo mkdir -p /mnt/v && sudo mount {0} /mnt/v && cat /mnt/v/file && "
+                           "sudo umount /mnt/v".format(disk))
+        self.assertEqual(read.stdout.strip(), "kept", read.stderr)
+        self.ec2.detach_volume(VolumeId=volume_id)
+        self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 60, "the volume did not come off b")
+        self.ec2.delete_volume(VolumeId=volume_id)
 
         # Detached: the NIC leaves the guest, the interface is available, its address unreachable.
         attachment = self.interface(eni_id)["Attachment"]["AttachmentId"]

@@ -2,15 +2,25 @@
 
 #include <algorithm>
 
+#include <set>
+
+#include "common/ids.h"
+#include "common/timestamp.h"
 #include "model/instance.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/tags.h"
 
 namespace stratus::ec2 {
 namespace {
 
 using model::VolumeState;
+
+// Data volumes an instance may have attached besides its root volume (its VM's disk slots,
+// compute::VmSpec::disk_slots).
+constexpr size_t kMaxDataVolumes = 8;
 
 // `volume` as DescribeVolumes lists it.
 json listed(CallContext& ctx, const model::Volume& volume) {
@@ -41,6 +51,306 @@ json describe_volumes(CallContext& ctx, const json& request) {
                          DescribeSpec{kinds::kVolume, "VolumeIds", "VolumeId", "Volumes", filters, [&ctx](json doc) {
                                         return listed(ctx, model::volume_from_doc(doc));
                                       }});
+}
+
+// The largest volume AWS makes of `type`, and the smallest (GiB).
+std::pair<int64_t, int64_t> size_range(const std::string& type) {
+  if (type == "io1" || type == "io2") return {4, 16384};
+  if (type == "st1" || type == "sc1") return {125, 16384};
+  if (type == "standard") return {1, 1024};
+  return {1, 16384};  // gp2, gp3
+}
+
+// Fails as AWS does unless `spec`'s type, size, IOPS and throughput go together.
+void check_performance(const model::VolumeSpec& spec) {
+  static const std::set<std::string> kTypes = {"gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"};
+  const std::string& type = spec.volume_type;
+  if (!kTypes.count(type)) fail("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
+  auto [smallest, largest] = size_range(type);
+  if (spec.size_gib < smallest || spec.size_gib > largest) {
+    fail("InvalidParameterValue", "Volume of " + std::to_string(spec.size_gib) + "GiB is not valid for " + type +
+                                      " volumes: the size must be " + std::to_string(smallest) + "-" +
+                                      std::to_string(largest) + " GiB.");
+  }
+  bool provisioned = type == "io1" || type == "io2";
+  if (spec.iops) {
+    int64_t iops = *spec.iops;
+    if (!provisioned && type != "gp3") {
+      fail("InvalidParameterCombination", "The parameter iops is not supported for " + type + " volumes.");
+    }
+    int64_t lowest = type == "gp3" ? 3000 : 100, highest = type == "gp3" ? 16000 : type == "io1" ? 64000 : 256000;
+    int64_t per_gib = type == "io1" ? 50 : type == "io2" ? 1000 : 500;
+    if (iops < lowest || iops > highest) {
+      fail("InvalidParameterValue", "Volume iops of " + std::to_string(iops) + " is not valid for " + type +
+                                        " volumes: it must be " + std::to_string(lowest) + "-" +
+                                        std::to_string(highest) + ".");
+    }
+    if (iops > per_gib * spec.size_gib) {
+      fail("InvalidParameterValue", "Iops to volume size ratio of " + std::to_string(iops / spec.size_gib) +
+                                        " is too high; maximum is " + std::to_string(per_gib) + ".");
+    }
+  } else if (provisioned) {
+    fail("MissingParameter", "The request must contain the parameter iops for " + type + " volumes.");
+  }
+  if (spec.throughput) {
+    if (type != "gp3") fail("InvalidParameterCombination", "The parameter throughput is only valid for gp3 volumes.");
+    int64_t throughput = *spec.throughput, iops = spec.iops.value_or(3000);
+    if (throughput < 125 || throughput > 1000) {
+      fail("InvalidParameterValue", "Throughput of " + std::to_string(throughput) + " MiB/s is not valid: it must be "
+                                    "125-1000.");
+    }
+    if (throughput * 4 > iops) {
+      fail("InvalidParameterValue", "Throughput of " + std::to_string(throughput) + " MiB/s is too high for " +
+                                        std::to_string(iops) + " IOPS; at most 0.25 MiB/s per IOPS.");
+    }
+  }
+}
+
+json create_volume(CallContext& ctx, const json& request) {
+  model::Volume volume;
+  model::VolumeSpec& spec = volume.spec;
+  spec.availability_zone = str(request, "AvailabilityZone");
+  if (spec.availability_zone.empty() && request.contains("AvailabilityZoneId")) {
+    for (const Zone& zone : ctx.catalog.region(ctx.region)->zones) {
+      if (zone.id == request["AvailabilityZoneId"]) spec.availability_zone = zone.name;
+    }
+    if (spec.availability_zone.empty()) {
+      fail("InvalidParameterValue", "Invalid availability zone id: [" + str(request, "AvailabilityZoneId") + "]");
+    }
+  }
+  if (spec.availability_zone.empty()) {
+    fail("MissingParameter", "The request must contain the parameter AvailabilityZone or AvailabilityZoneId");
+  }
+  if (ctx.catalog.zone(ctx.region, spec.availability_zone) == nullptr) {
+    fail("InvalidParameterValue", "Invalid availability zone: [" + spec.availability_zone + "]");
+  }
+  if (request.contains("SnapshotId")) {
+    std::string snapshot = str(request, "SnapshotId");
+    fail("InvalidSnapshot.NotFound", "The snapshot '" + snapshot + "' does not exist.");
+  }
+  if (!request.contains("Size")) fail("MissingParameter", "The request must contain the parameter size or snapshotId");
+  if (request.value("MultiAttachEnabled", false)) {
+    fail("InvalidParameterValue", "Multi-Attach is not supported by this region.");
+  }
+  spec.volume_id = new_resource_id("vol");
+  spec.volume_type = str(request, "VolumeType", "gp2");  // AWS's default for CreateVolume
+  spec.size_gib = request["Size"].get<int64_t>();
+  if (request.contains("Iops")) spec.iops = request["Iops"].get<int64_t>();
+  if (request.contains("Throughput")) spec.throughput = request["Throughput"].get<int64_t>();
+  check_performance(spec);
+  spec.encrypted = request.value("Encrypted", false);
+  spec.create_time = format_iso8601(ctx.now);
+  volume.tags = tags_from_specifications(ctx, request, "volume");
+  volume.status.state = VolumeState::kCreating;  // until the reconciler has made its disk
+  save_volume(ctx, volume);
+  return listed(ctx, volume);
+}
+
+// A device name AWS takes for an EBS volume on a Linux instance: /dev/sd[b-z] or /dev/xvd[b-z],
+// optionally with a second letter (/dev/xvdba).
+bool valid_device(const std::string& device) {
+  for (std::string_view prefix : {"/dev/sd", "/dev/xvd"}) {
+    if (device.rfind(prefix, 0) != 0) continue;
+    std::string_view rest = std::string_view(device).substr(prefix.size());
+    if (rest.empty() || rest.size() > 2 || rest[0] < 'b' || rest[0] > 'z') return false;
+    return rest.size() == 1 || (rest[1] >= 'a' && rest[1] <= 'z');
+  }
+  return false;
+}
+
+// `volume`'s attachment as AttachVolume and DetachVolume answer.
+json attachment_result(const model::Volume& volume) {
+  const model::VolumeAttachment& a = *volume.spec.attachment;
+  return {{"AttachTime", a.attach_time},
+          {"Device", a.device},
+          {"InstanceId", a.instance_id},
+          {"State", std::string(model::attachment_state_name(volume.status.attachment))},
+          {"VolumeId", volume.spec.volume_id},
+          {"DeleteOnTermination", a.delete_on_termination}};
+}
+
+json attach_volume(CallContext& ctx, const json& request) {
+  model::Volume volume = require_volume(ctx, request["VolumeId"].get<std::string>());
+  model::Instance instance = require_instance(ctx, request["InstanceId"].get<std::string>());
+  const std::string& id = volume.spec.volume_id;
+  std::string device = request["Device"].get<std::string>();
+  compute::InstanceState state = instance.status.state;
+  if (state == compute::InstanceState::kTerminated || state == compute::InstanceState::kShuttingDown) {
+    fail("IncorrectInstanceState", "Instance '" + instance.id() + "' is not 'running'.");
+  }
+  if (volume.status.state == VolumeState::kInUse) {
+    fail("VolumeInUse", id + " is already attached to an instance");
+  }
+  if (volume.status.state != VolumeState::kAvailable) {
+    fail("IncorrectState", "vol '" + id + "' is not 'available'.");
+  }
+  if (volume.spec.availability_zone != instance.api["Placement"].value("AvailabilityZone", "")) {
+    fail("InvalidVolume.ZoneMismatch", "The volume '" + id + "' is not in the same availability zone as instance '" +
+                                           instance.id() + "'");
+  }
+  if (!valid_device(device)) {
+    fail("InvalidParameterValue", "Value (" + device + ") for parameter device is invalid. " + device +
+                                      " is not a valid EBS device name.");
+  }
+  std::vector<model::Volume> others = attached_volumes(ctx, instance.id());
+  for (const model::Volume& other : others) {
+    if (other.spec.attachment->device == device) {
+      fail("InvalidParameterValue", "Invalid value '" + device + "' for unixDevice. Attachment point " + device +
+                                        " is already in use");
+    }
+  }
+  if (others.size() > kMaxDataVolumes) {
+    fail("AttachmentLimitExceeded", "Instance " + instance.id() + " has reached its limit of attached volumes.");
+  }
+  volume.spec.attachment = model::VolumeAttachment{instance.id(), device, format_iso8601(ctx.now), false};
+  volume.status.state = VolumeState::kInUse;
+  volume.status.attachment = model::AttachmentState::kAttaching;  // until the reconciler has plugged it
+  save_volume(ctx, volume);
+  return attachment_result(volume);
+}
+
+json detach_volume(CallContext& ctx, const json& request) {
+  model::Volume volume = require_volume(ctx, request["VolumeId"].get<std::string>());
+  const std::string& id = volume.spec.volume_id;
+  if (volume.status.state != VolumeState::kInUse) {
+    fail("IncorrectState", "Volume '" + id + "' is in the '" +
+                               std::string(model::volume_state_name(volume.status.state)) + "' state.");
+  }
+  const model::VolumeAttachment& a = *volume.spec.attachment;
+  if ((request.contains("InstanceId") && request["InstanceId"] != a.instance_id) ||
+      (request.contains("Device") && request["Device"] != a.device)) {
+    fail("InvalidAttachment.NotFound", "Volume '" + id + "' is not attached as requested.");
+  }
+  auto instance = find_instance(ctx, a.instance_id);
+  if (instance && a.device == instance->api.value("RootDeviceName", "/dev/xvda") &&
+      instance->status.state != compute::InstanceState::kStopped) {
+    fail("IncorrectState", "Unable to detach root volume '" + id + "' from instance '" + a.instance_id + "'");
+  }
+  volume.status.attachment = model::AttachmentState::kDetaching;  // until the guest has let go
+  save_volume(ctx, volume);
+  return attachment_result(volume);
+}
+
+json describe_volume_status(CallContext& ctx, const json& request) {
+  static const FilterTable filters = {{"availability-zone", field("AvailabilityZone")},
+                                      {"volume-status.status", field("VolumeStatus.Status")},
+                                      {"volume-status.details-name", field("VolumeStatus.Details[].Name")},
+                                      {"volume-status.details-status", field("VolumeStatus.Details[].Status")}};
+  std::vector<json> rows;
+  std::vector<model::Volume> volumes;
+  if (request.contains("VolumeIds") && !request["VolumeIds"].empty()) {
+    for (const json& id : request["VolumeIds"]) volumes.push_back(require_volume(ctx, id.get<std::string>()));
+  } else {
+    for (const json& doc : list(ctx, kinds::kVolume)) volumes.push_back(model::volume_from_doc(doc));
+  }
+  for (const model::Volume& volume : volumes) {
+    bool ok = volume.status.state != VolumeState::kError;
+    const Zone* zone = ctx.catalog.zone(ctx.region, volume.spec.availability_zone);
+    json details = json::array({{{"Name", "io-enabled"}, {"Status", ok ? "passed" : "failed"}},
+                                {{"Name", "io-performance"}, {"Status", "not-applicable"}}});
+    rows.push_back({{"VolumeId", volume.spec.volume_id},
+                    {"AvailabilityZone", volume.spec.availability_zone},
+                    {"AvailabilityZoneId", zone != nullptr ? zone->id : ""},
+                    {"VolumeStatus", {{"Status", ok ? "ok" : "impaired"}, {"Details", details}}},
+                    {"Actions", json::array()},
+                    {"Events", json::array()}});
+  }
+  return describe_values(std::move(rows), request, filters, "VolumeStatuses", false, member_key("VolumeId"));
+}
+
+json describe_volume_attribute(CallContext& ctx, const json& request) {
+  model::Volume volume = require_volume(ctx, request["VolumeId"].get<std::string>());
+  std::string attribute = request["Attribute"].get<std::string>();
+  json out = {{"VolumeId", volume.spec.volume_id}};
+  if (attribute == "autoEnableIO") {
+    out["AutoEnableIO"] = {{"Value", volume.spec.auto_enable_io}};
+  } else if (attribute == "productCodes") {
+    out["ProductCodes"] = json::array();
+  } else {
+    fail("InvalidParameterValue", "Value (" + attribute + ") for parameter attribute is invalid.");
+  }
+  return out;
+}
+
+json modify_volume_attribute(CallContext& ctx, const json& request) {
+  model::Volume volume = require_volume(ctx, request["VolumeId"].get<std::string>());
+  if (!request.contains("AutoEnableIO")) fail("MissingParameter", "The request must contain the parameter AutoEnableIO");
+  volume.spec.auto_enable_io = request["AutoEnableIO"].value("Value", false);
+  save_volume(ctx, volume);
+  return json::object();
+}
+
+json modify_volume(CallContext& ctx, const json& request) {
+  model::Volume volume = require_volume(ctx, request["VolumeId"].get<std::string>());
+  const std::string& id = volume.spec.volume_id;
+  if (volume.status.state != VolumeState::kAvailable && volume.status.state != VolumeState::kInUse) {
+    fail("IncorrectState", "Volume '" + id + "' is '" + std::string(model::volume_state_name(volume.status.state)) +
+                               "' and cannot be modified.");
+  }
+  if (!volume.status.modified) {
+    fail("IncorrectModificationState", "Volume " + id + " is already being modified.");
+  }
+  model::VolumeModification before{volume.spec.size_gib, volume.spec.volume_type, volume.spec.iops,
+                                   volume.spec.throughput, format_iso8601(ctx.now)};
+  model::VolumeSpec& spec = volume.spec;
+  if (request.contains("Size")) {
+    int64_t size = request["Size"].get<int64_t>();
+    if (size < spec.size_gib) {
+      fail("InvalidParameterValue", "New size cannot be smaller than existing size (" +
+                                        std::to_string(spec.size_gib) + " GiB).");
+    }
+    spec.size_gib = size;
+  }
+  if (request.contains("VolumeType")) {
+    std::string type = request["VolumeType"].get<std::string>();
+    if (type != spec.volume_type) {
+      // Performance settings of the old type do not carry over.
+      spec.iops.reset();
+      spec.throughput.reset();
+    }
+    spec.volume_type = type;
+  }
+  if (request.contains("Iops")) spec.iops = request["Iops"].get<int64_t>();
+  if (request.contains("Throughput")) spec.throughput = request["Throughput"].get<int64_t>();
+  if (request.value("MultiAttachEnabled", false)) {
+    fail("InvalidParameterValue", "Multi-Attach is not supported by this region.");
+  }
+  check_performance(spec);
+  if (spec.size_gib == before.original_size_gib && spec.volume_type == before.original_type &&
+      spec.iops == before.original_iops && spec.throughput == before.original_throughput) {
+    fail("InvalidParameterValue", "New parameters of volume " + id + " are the same as the current ones.");
+  }
+  spec.modification = before;
+  volume.status.modified = false;  // until the reconciler has grown its disk
+  volume.status.modified_time.clear();
+  save_volume(ctx, volume);
+  return {{"VolumeModification", model::modification_view(volume)}};
+}
+
+json describe_volumes_modifications(CallContext& ctx, const json& request) {
+  static const FilterTable filters = {
+      {"modification-state", field("ModificationState")},  {"original-iops", field("OriginalIops")},
+      {"original-size", field("OriginalSize")},            {"original-volume-type", field("OriginalVolumeType")},
+      {"original-throughput", field("OriginalThroughput")}, {"start-time", field("StartTime")},
+      {"target-iops", field("TargetIops")},                {"target-size", field("TargetSize")},
+      {"target-volume-type", field("TargetVolumeType")},    {"target-throughput", field("TargetThroughput")},
+      {"volume-id", field("VolumeId")}};
+  std::vector<json> rows;
+  for (const json& id : request.value("VolumeIds", json::array())) {
+    model::Volume volume = require_volume(ctx, id.get<std::string>());
+    if (!volume.spec.modification) {
+      fail("InvalidVolumeModification.NotFound", "Modification for volume '" + volume.spec.volume_id +
+                                                     "' does not exist.");
+    }
+  }
+  std::set<std::string> wanted;
+  for (const json& id : request.value("VolumeIds", json::array())) wanted.insert(id.get<std::string>());
+  for (const json& doc : list(ctx, kinds::kVolume)) {
+    model::Volume volume = model::volume_from_doc(doc);
+    if (!volume.spec.modification || (!wanted.empty() && !wanted.count(volume.spec.volume_id))) continue;
+    rows.push_back(model::modification_view(volume));
+  }
+  return describe_values(std::move(rows), request, filters, "VolumesModifications", false, member_key("VolumeId"));
 }
 
 json delete_volume(CallContext& ctx, const json& request) {
@@ -95,7 +405,15 @@ json block_device_mappings(CallContext& ctx, const std::string& instance_id) {
 }
 
 void add_volume_actions(ActionTable& table) {
+  table["CreateVolume"] = {create_volume, true};
+  table["AttachVolume"] = {attach_volume, true};
+  table["DetachVolume"] = {detach_volume, true};
   table["DescribeVolumes"] = {describe_volumes, false};
+  table["DescribeVolumeStatus"] = {describe_volume_status, false};
+  table["DescribeVolumeAttribute"] = {describe_volume_attribute, false};
+  table["ModifyVolumeAttribute"] = {modify_volume_attribute, true};
+  table["ModifyVolume"] = {modify_volume, true};
+  table["DescribeVolumesModifications"] = {describe_volumes_modifications, false};
   table["DeleteVolume"] = {delete_volume, true};
 }
 

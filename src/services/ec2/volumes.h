@@ -1,7 +1,8 @@
 #pragma once
 // EBS volumes through the API: records of their own (kind "volume"), an instance's root volume
-// among them from its launch. DescribeVolumes and DeleteVolume; an instance's
-// BlockDeviceMappings are rendered from the volumes attached to it.
+// among them from its launch. Create/Attach/Detach/Delete/DescribeVolumes, DescribeVolumeStatus,
+// Describe/ModifyVolumeAttribute; an instance's BlockDeviceMappings are rendered from the
+// volumes attached to it. The reconciler makes and deletes disks and hot-plugs them.
 
 #include <string>
 #include <vector>
@@ -24,7 +25,7 @@ std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string&
 // The BlockDeviceMappings of instance `instance_id`, from the volumes attached to it.
 json block_device_mappings(CallContext& ctx, const std::string& instance_id);
 
-// Registers DescribeVolumes and DeleteVolume.
+// Registers the volume actions.
 void add_volume_actions(ActionTable& table);
 
 // Gives every instance record written before volumes were records of their own (its root

@@ -1,0 +1,198 @@
+#include "reconciler/volume_reconciler.h"
+
+#include <cstdio>
+
+#include "common/timestamp.h"
+
+namespace stratus::reconciler {
+namespace {
+
+namespace fs = std::filesystem;
+using model::AttachmentState;
+using model::VolumeState;
+
+}  // namespace
+
+std::vector<model::Volume> VolumeReconciler::attached(const std::string& region, const std::string& instance_id) {
+  std::vector<model::Volume> out;
+  auto txn = store_.begin_read();
+  for (const store::Record& record : txn->find("volume", region, "Spec.Attachment.InstanceId", instance_id)) {
+    model::Volume volume = model::volume_from_doc(record.doc);
+    if (volume.status.state == VolumeState::kInUse) out.push_back(std::move(volume));
+  }
+  return out;
+}
+
+bool VolumeReconciler::observe(const std::string& id, VolumeState expected, const StatusChange& change) {
+  auto txn = store_.begin_write();
+  auto record = txn->get(id);
+  if (!record) return false;
+  model::Volume volume = model::volume_from_doc(record->doc);
+  if (volume.status.state != expected) return false;
+  change(volume.status, volume.spec);
+  record->doc = model::volume_doc(volume);
+  txn->put(*record);
+  txn->commit();
+  return true;
+}
+
+void VolumeReconciler::reconcile_disks(const VmLookup& running_vm) {
+  std::vector<model::Volume> pending;
+  {
+    auto txn = store_.begin_read();
+    for (const store::Record& record : txn->list("volume", std::nullopt)) {
+      model::Volume volume = model::volume_from_doc(record.doc);
+      if (volume.status.state == VolumeState::kCreating || volume.status.state == VolumeState::kDeleting ||
+          !volume.status.modified) {
+        pending.push_back(std::move(volume));
+      }
+    }
+  }
+  for (const model::Volume& volume : pending) {
+    const std::string& id = volume.spec.volume_id;
+    if (!volume.status.modified && volume.status.state != VolumeState::kDeleting) {
+      bool in_use = volume.status.state == VolumeState::kInUse;
+      try {
+        grow(volume, in_use ? running_vm(volume.spec.attachment->instance_id) : std::nullopt);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "stratus: modifying %s: %s\n", id.c_str(), e.what());
+        continue;
+      }
+      observe(id, volume.status.state, [](model::VolumeStatus& s, const model::VolumeSpec&) {
+        s.modified = true;
+        s.modified_time = format_iso8601(unix_now());
+      });
+      continue;
+    }
+    if (volume.status.state == VolumeState::kCreating) {
+      auto made = disks_.create(id, volume.spec.size_gib, "");
+      if (!made.ok()) {
+        std::fprintf(stderr, "stratus: creating %s: %s\n", id.c_str(), made.error().message.c_str());
+        observe(id, VolumeState::kCreating, [](model::VolumeStatus& s, const model::VolumeSpec&) {
+          s.state = VolumeState::kError;
+        });
+        continue;
+      }
+      observe(id, VolumeState::kCreating,
+              [](model::VolumeStatus& s, const model::VolumeSpec&) { s.state = VolumeState::kAvailable; });
+      continue;
+    }
+    auto removed = disks_.remove(id);
+    if (!removed.ok()) {
+      std::fprintf(stderr, "stratus: deleting %s: %s\n", id.c_str(), removed.error().message.c_str());
+      continue;
+    }
+    auto txn = store_.begin_write();
+    auto current = txn->get(id);
+    if (current && model::volume_from_doc(current->doc).status.state == VolumeState::kDeleting) {
+      txn->erase(id);
+      txn->commit();
+    }
+  }
+}
+
+void VolumeReconciler::grow(const model::Volume& volume, const std::optional<RunningVm>& vm) {
+  const std::string& id = volume.spec.volume_id;
+  if (!disks_.exists(id)) return;  // made at its new size when it is first used
+  Result<bool> grown = true;
+  if (vm) {
+    bool root = volume.spec.attachment->device == vm->root_device;
+    grown = vms_.grow_disk(vm->run_dir, root ? "root" : id, volume.spec.size_gib << 30);
+  } else {
+    grown = disks_.grow(id, volume.spec.size_gib);
+  }
+  if (!grown.ok()) throw std::runtime_error(grown.error().message);
+}
+
+fs::path VolumeReconciler::root_disk(const std::string& region, const std::string& instance_id,
+                                     const std::string& root_device, const fs::path& image_disk,
+                                     const fs::path& made_before) {
+  for (const model::Volume& volume : attached(region, instance_id)) {
+    if (volume.spec.attachment->device != root_device) continue;
+    const std::string& id = volume.spec.volume_id;
+    if (!disks_.exists(id)) {
+      // Copy-on-write over the AMI: launching copies nothing.
+      auto made = fs::exists(made_before) ? disks_.adopt(id, made_before)
+                                          : disks_.create(id, volume.spec.size_gib, image_disk);
+      if (!made.ok()) throw std::runtime_error(made.error().message);
+    }
+    return disks_.path(id);
+  }
+  throw std::runtime_error("it has no root volume");
+}
+
+std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& region, const std::string& instance_id,
+                                                            const std::string& root_device) {
+  std::vector<compute::DiskSpec> out;
+  for (const model::Volume& volume : attached(region, instance_id)) {
+    if (volume.spec.attachment->device == root_device || volume.status.attachment == AttachmentState::kDetaching) {
+      continue;
+    }
+    const std::string& id = volume.spec.volume_id;
+    out.push_back({id, disks_.path(id).string(), static_cast<int>(out.size())});
+    if (volume.status.attachment == AttachmentState::kAttaching) {
+      observe(id, VolumeState::kInUse,
+              [](model::VolumeStatus& s, const model::VolumeSpec&) { s.attachment = AttachmentState::kAttached; });
+    }
+  }
+  return out;
+}
+
+void VolumeReconciler::sync_attachments(const std::string& region, const std::string& instance_id,
+                                        const std::string& run_dir, bool vm_runs) {
+  for (const model::Volume& volume : attached(region, instance_id)) {
+    const std::string& id = volume.spec.volume_id;
+    switch (volume.status.attachment) {
+      case AttachmentState::kAttached:
+        break;
+      case AttachmentState::kAttaching:
+        if (vm_runs) {
+          auto present = vms_.disks(run_dir);
+          if (!present.ok()) throw std::runtime_error(present.error().message);
+          if (!present.value().count(id)) {
+            auto plugged = vms_.plug_disk(run_dir, {id, disks_.path(id).string(), 0});
+            if (!plugged.ok()) throw std::runtime_error(plugged.error().message);
+          }
+        }  // else the VM gets the disk when it starts
+        observe(id, VolumeState::kInUse,
+                [](model::VolumeStatus& s, const model::VolumeSpec&) { s.attachment = AttachmentState::kAttached; });
+        break;
+      case AttachmentState::kDetaching:
+        if (vm_runs) {
+          auto gone = vms_.unplug_disk(run_dir, id);
+          if (!gone.ok()) throw std::runtime_error(gone.error().message);
+          if (!gone.value()) break;  // the guest has yet to let go
+        }
+        observe(id, VolumeState::kInUse, [](model::VolumeStatus& s, const model::VolumeSpec&) {
+          s.state = VolumeState::kAvailable;
+          s.attachment = AttachmentState::kAttached;
+        });
+        break;
+    }
+  }
+}
+
+void VolumeReconciler::release(const std::string& region, const std::string& instance_id,
+                               const std::string& root_device, const fs::path& made_before) {
+  for (const model::Volume& volume : attached(region, instance_id)) {
+    const std::string& id = volume.spec.volume_id;
+    if (fs::exists(made_before) && !disks_.exists(id) && volume.spec.attachment->device == root_device) {
+      auto adopted = disks_.adopt(id, made_before);
+      if (!adopted.ok()) throw std::runtime_error(adopted.error().message);
+    }
+    if (volume.spec.attachment->delete_on_termination) {
+      auto removed = disks_.remove(id);
+      if (!removed.ok()) throw std::runtime_error(removed.error().message);
+      auto txn = store_.begin_write();
+      txn->erase(id);
+      txn->commit();
+    } else {
+      observe(id, VolumeState::kInUse, [](model::VolumeStatus& s, const model::VolumeSpec&) {
+        s.state = VolumeState::kAvailable;
+        s.attachment = AttachmentState::kAttached;
+      });
+    }
+  }
+}
+
+}  // namespace stratus::reconciler
