@@ -64,7 +64,9 @@ const char* const kActionNames[] = {
     "RevokeSecurityGroupEgress", "RevokeSecurityGroupIngress", "UpdateSecurityGroupRuleDescriptionsEgress",
     "UpdateSecurityGroupRuleDescriptionsIngress", "CreateManagedPrefixList", "ModifyManagedPrefixList",
     "RestoreManagedPrefixListVersion", "DeleteManagedPrefixList", "DescribeManagedPrefixLists",
-    "DescribePrefixLists", "GetManagedPrefixListEntries", "GetManagedPrefixListAssociations"};
+    "DescribePrefixLists", "GetManagedPrefixListEntries", "GetManagedPrefixListAssociations", "CreateVolume",
+    "AttachVolume", "DetachVolume", "DeleteVolume", "DescribeVolumes", "DescribeVolumeStatus",
+    "DescribeVolumeAttribute", "ModifyVolumeAttribute", "ModifyVolume", "DescribeVolumesModifications"};
 
 // Everything one fuzzing process shares: the model, a region on a temporary store, and the
 // ids of the resources created so far.

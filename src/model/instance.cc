@@ -19,7 +19,6 @@ json spec_doc(const InstanceSpec& s) {
           {"Vcpus", s.vcpus},
           {"MemoryMiB", s.memory_mib},
           {"MaxInterfaces", s.max_interfaces},
-          {"RootVolumeGiB", s.root_volume_gib},
           {"AssignPublicIp", s.assign_public_ip},
           {"LastPublicIp", s.last_public_ip},
           {"ElasticIp", s.elastic_ip},
@@ -38,7 +37,6 @@ InstanceSpec spec_from(const json& d) {
   s.vcpus = d.value("Vcpus", int64_t{1});
   s.memory_mib = d.value("MemoryMiB", int64_t{512});
   s.max_interfaces = d.value("MaxInterfaces", int64_t{2});
-  s.root_volume_gib = d.value("RootVolumeGiB", int64_t{8});
   s.assign_public_ip = d.value("AssignPublicIp", false);
   s.last_public_ip = d.value("LastPublicIp", "");
   s.elastic_ip = d.value("ElasticIp", "");
@@ -93,7 +91,7 @@ Instance from_legacy(const json& doc) {
       {"UserData", "_UserData"},             {"ShutdownBehavior", "_ShutdownBehavior"},
       {"DisableApiTermination", "_DisableApiTermination"}, {"DisableApiStop", "_DisableApiStop"},
       {"Vcpus", "_Vcpus"},                   {"MemoryMiB", "_MemoryMiB"},
-      {"MaxInterfaces", "_MaxInterfaces"},   {"RootVolumeGiB", "_RootVolumeSizeGiB"},
+      {"MaxInterfaces", "_MaxInterfaces"},
       {"AssignPublicIp", "_AssignPublicIp"}, {"LastPublicIp", "_LastPublicIp"},
       {"ElasticIp", "_ElasticIp"}};
   static constexpr std::pair<const char*, const char*> kStatusKeys[] = {

@@ -26,7 +26,6 @@ struct InstanceSpec {
   int64_t vcpus = 1;                     // of the instance type (the reconciler has no catalogue)
   int64_t memory_mib = 512;
   int64_t max_interfaces = 2;
-  int64_t root_volume_gib = 8;
   bool assign_public_ip = false;         // gets an automatic public address while it runs
   std::string last_public_ip;            // the automatic address it had last (never given twice in a row)
   std::string elastic_ip;                // allocation id of the Elastic IP on its primary interface, or ""

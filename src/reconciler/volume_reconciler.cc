@@ -129,6 +129,9 @@ std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& r
       continue;
     }
     const std::string& id = volume.spec.volume_id;
+    // Volumes a launch asked for (RunInstances BlockDeviceMappings) get their disks here.
+    auto made = disks_.create(id, volume.spec.size_gib, "");
+    if (!made.ok()) throw std::runtime_error(made.error().message);
     out.push_back({id, disks_.path(id).string(), static_cast<int>(out.size())});
     if (volume.status.attachment == AttachmentState::kAttaching) {
       observe(id, VolumeState::kInUse,

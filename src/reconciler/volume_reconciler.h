@@ -44,7 +44,7 @@ class VolumeReconciler {
                                   const std::filesystem::path& made_before);
 
   // The data volumes of the instance to start its VM with (attaching or attached), in disk
-  // slots; marks attaching ones attached.
+  // slots, their disks made when missing; marks attaching ones attached.
   std::vector<compute::DiskSpec> boot_disks(const std::string& region, const std::string& instance_id,
                                             const std::string& root_device);
 

@@ -207,6 +207,36 @@ class VolumeTest(StandInImageTestCase):
         gp3 = self.new_volume(Size=10, VolumeType="gp3", Iops=4000, Throughput=1000)
         self.assertEqual(self.volume(gp3["VolumeId"])["Throughput"], 1000)
 
+    def test_launch_with_further_volumes(self):
+        instance = self.launch(BlockDeviceMappings=[
+            {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 3, "VolumeType": "gp3", "DeleteOnTermination": False}},
+            {"DeviceName": "/dev/sdg", "Ebs": {"VolumeSize": 2}}])
+        mappings = {m["DeviceName"]: m["Ebs"] for m in instance["BlockDeviceMappings"]}
+        self.assertEqual(sorted(mappings), ["/dev/sdf", "/dev/sdg", "/dev/xvda"])
+        kept, gone = mappings["/dev/sdf"]["VolumeId"], mappings["/dev/sdg"]["VolumeId"]
+        self.assertEqual((self.volume(kept)["Size"], self.volume(kept)["VolumeType"]), (3, "gp3"))
+        self.assertEqual(self.volume(gone)["VolumeType"], "gp2")
+        self.assertFalse(mappings["/dev/sdf"]["DeleteOnTermination"])
+        self.assertTrue(mappings["/dev/sdg"]["DeleteOnTermination"])
+        self.ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+        self.wait_volume(kept, "available")
+        self.wait_for(lambda: not self.ec2.describe_volumes(
+            Filters=[{"Name": "volume-id", "Values": [gone]}])["Volumes"], 30, "the volume was not deleted")
+        self.ec2.delete_volume(VolumeId=kept)
+        before = self.ids()
+        for mappings, code in (([{"DeviceName": "/dev/sdf", "Ebs": {}}], "InvalidBlockDeviceMapping"),
+                               ([{"DeviceName": "/dev/foo", "Ebs": {"VolumeSize": 1}}], "InvalidBlockDeviceMapping"),
+                               ([{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 1}},
+                                 {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 1}}], "InvalidBlockDeviceMapping"),
+                               ([{"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 4, "VolumeType": "io1"}}],
+                                "MissingParameter"),
+                               ([{"DeviceName": "/dev/sdf", "VirtualName": "ephemeral0"}], "UnsupportedOperation"),
+                               ([{"DeviceName": "/dev/sdf", "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}],
+                                "InvalidSnapshot.NotFound")):
+            with self.subTest(mappings=mappings), self.assertEc2Error(code):
+                self.launch(BlockDeviceMappings=mappings)
+        self.assertEqual(self.ids() - before, set())
+
     def test_bad_requests(self):
         with self.assertEc2Error("InvalidVolume.NotFound"):
             self.ec2.describe_volumes(VolumeIds=[MISSING_VOLUME])

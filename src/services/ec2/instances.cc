@@ -199,46 +199,6 @@ json metadata_options(const json& request) {
   return options;
 }
 
-// The root volume a launch asks for: AMI's size and DeleteOnTermination unless a block device
-// mapping for the root device says otherwise. Mappings of other devices need EBS volumes,
-// which stratus does not have yet: they are refused rather than ignored.
-struct RootVolume {
-  bool delete_on_termination = true;
-  int64_t size_gib = 8;
-  std::string volume_type = "gp3";
-};
-
-RootVolume root_volume(const json& request, const json& image) {
-  std::string root_device = image.value("RootDeviceName", "/dev/xvda");
-  const json& ami_ebs = image["BlockDeviceMappings"][0]["Ebs"];
-  RootVolume root{ami_ebs.value("DeleteOnTermination", true), ami_ebs.value("VolumeSize", int64_t{8}),
-                  ami_ebs.value("VolumeType", "gp3")};
-  for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
-    std::string device = str(mapping, "DeviceName");
-    if (device != root_device) {
-      fail("UnsupportedOperation", "Block device mapping for " + device + ": only the root device (" + root_device +
-                                       ") can be mapped until stratus has EBS volumes.");
-    }
-    const json ebs = mapping.value("Ebs", json::object());
-    root.delete_on_termination = ebs.value("DeleteOnTermination", root.delete_on_termination);
-    int64_t size = ebs.value("VolumeSize", root.size_gib);
-    if (size < root.size_gib) {
-      fail("InvalidBlockDeviceMapping", "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
-                                            ami_ebs.value("SnapshotId", image.value("ImageId", "")) +
-                                            "', expect size >= " + std::to_string(root.size_gib) + "GB");
-    }
-    if (size > 16384) fail("InvalidParameterValue", "Volume size " + std::to_string(size) + "GiB exceeds 16384 GiB.");
-    root.size_gib = size;
-    std::string type = ebs.value("VolumeType", root.volume_type);
-    if (type != "gp2" && type != "gp3" && type != "io1" && type != "io2" && type != "st1" && type != "sc1" &&
-        type != "standard") {
-      fail("InvalidParameterValue", "Value (" + type + ") for parameter volumeType is invalid.");
-    }
-    root.volume_type = type;
-  }
-  return root;
-}
-
 model::Instance new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet,
                              const json& groups, const std::string& reservation_id, int64_t index, const json& tags,
                              const json& volume_tags) {
@@ -248,7 +208,6 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   std::string dns = eni["PrivateDnsName"].get<std::string>();
   std::string type = request["InstanceType"].get<std::string>();
   const json& type_info = *ctx.catalog.instance_type(type);
-  RootVolume root = root_volume(request, image);
   std::string launch_time = format_iso8601(ctx.now);
   model::Instance instance;
   instance.api = {
@@ -291,7 +250,6 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   spec.shutdown_behavior = str(request, "InstanceInitiatedShutdownBehavior", "stop");
   spec.disable_api_termination = request.value("DisableApiTermination", false);
   spec.disable_api_stop = request.value("DisableApiStop", false);
-  spec.root_volume_gib = root.size_gib;
   spec.vcpus = type_info["VCpuInfo"].value("DefaultVCpus", 1);
   spec.memory_mib = type_info["MemoryInfo"].value("SizeInMiB", 512);
   spec.max_interfaces = type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
@@ -312,19 +270,16 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   }
   spec.assign_public_ip = map_public;
   assign_public_ip(ctx, instance);
-  // Its root volume, a record of its own, attached from the start.
-  model::Volume volume;
-  volume.spec.volume_id = new_resource_id("vol");
-  volume.spec.availability_zone = subnet["AvailabilityZone"].get<std::string>();
-  volume.spec.volume_type = root.volume_type;
-  volume.spec.size_gib = root.size_gib;
-  volume.spec.snapshot_id = image["BlockDeviceMappings"][0]["Ebs"].value("SnapshotId", "");
-  volume.spec.base_image = image["ImageId"].get<std::string>();
-  volume.spec.create_time = launch_time;
-  volume.spec.attachment = model::VolumeAttachment{id, "/dev/xvda", launch_time, root.delete_on_termination};
-  volume.status.state = model::VolumeState::kInUse;
-  volume.tags = volume_tags;
-  save_volume(ctx, volume);
+  // Its volumes, records of their own, attached from the start.
+  for (model::Volume& volume : launch_volumes(request, image, subnet["AvailabilityZone"].get<std::string>())) {
+    volume.spec.volume_id = new_resource_id("vol");
+    volume.spec.create_time = launch_time;
+    volume.spec.attachment->instance_id = id;
+    volume.spec.attachment->attach_time = launch_time;
+    volume.status.state = model::VolumeState::kInUse;
+    volume.tags = volume_tags;
+    save_volume(ctx, volume);
+  }
   return instance;
 }
 
@@ -378,7 +333,7 @@ json run_instances(CallContext& ctx, const json& given) {
   check_groups_per_interface(ctx, groups, "SecurityGroupsPerInstanceLimitExceeded");
   json tags = tags_from_specifications(ctx, request, "instance", {"volume"});
   json volume_tags = tags_from_specifications(ctx, request, "volume", {"instance"});
-  root_volume(request, *image);
+  launch_volumes(request, *image, subnet["AvailabilityZone"].get<std::string>());
   // As on AWS, a launch gets as many instances as the quota and capacity let fit, if that is at
   // least MinCount.
   const json& type_info = *ctx.catalog.instance_type(type);

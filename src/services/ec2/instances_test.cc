@@ -221,9 +221,12 @@ TEST_F(InstancesTest, RootVolumeMappingAtLaunch) {
   mismatch["Placement"] = {{"AvailabilityZone", launched["Placement"]["AvailabilityZone"] == "us-east-1a" ? "us-east-1b"
                                                                                                        : "us-east-1a"}};
   EXPECT_EQ(error_of("RunInstances", mismatch), "InvalidParameterValue");
+  json ephemeral = base;  // no instance type here has instance store
+  ephemeral["BlockDeviceMappings"] = {{{"DeviceName", "/dev/sdf"}, {"VirtualName", "ephemeral0"}}};
+  EXPECT_EQ(error_of("RunInstances", ephemeral), "UnsupportedOperation");
   json extra = base;
   extra["BlockDeviceMappings"] = {{{"DeviceName", "/dev/sdf"}, {"Ebs", {{"VolumeSize", 10}}}}};
-  EXPECT_EQ(error_of("RunInstances", extra), "UnsupportedOperation");
+  EXPECT_EQ(call("RunInstances", extra)["Instances"][0]["BlockDeviceMappings"].size(), 2u);
 }
 
 TEST_F(InstancesTest, LaunchesStopAtTheHostsMemory) {

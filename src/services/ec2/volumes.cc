@@ -396,6 +396,73 @@ std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string&
   return out;
 }
 
+std::vector<model::Volume> launch_volumes(const json& request, const json& image, const std::string& zone) {
+  std::string root_device = image.value("RootDeviceName", "/dev/xvda");
+  const json& ami_ebs = image["BlockDeviceMappings"][0]["Ebs"];
+  model::Volume root;
+  root.spec.availability_zone = zone;
+  root.spec.size_gib = ami_ebs.value("VolumeSize", int64_t{8});
+  root.spec.volume_type = ami_ebs.value("VolumeType", "gp3");
+  root.spec.snapshot_id = ami_ebs.value("SnapshotId", "");
+  root.spec.base_image = image.value("ImageId", "");
+  root.spec.attachment = model::VolumeAttachment{"", root_device, "", ami_ebs.value("DeleteOnTermination", true)};
+  std::vector<model::Volume> out = {root};
+  std::set<std::string> devices = {root_device};
+  for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
+    std::string device = str(mapping, "DeviceName");
+    if (mapping.contains("NoDevice")) continue;  // suppresses a mapping (the AMI has none but its root)
+    if (mapping.contains("VirtualName")) {
+      fail("UnsupportedOperation", "Instance store volumes (" + str(mapping, "VirtualName") +
+                                       ") are not offered by this region's instance types.");
+    }
+    const json ebs = mapping.value("Ebs", json::object());
+    model::Volume volume;
+    if (device == root_device) {
+      volume = std::move(out[0]);
+    } else {
+      if (!valid_device(device)) {
+        fail("InvalidBlockDeviceMapping", "Invalid device name " + device);
+      }
+      if (!devices.insert(device).second) {
+        fail("InvalidBlockDeviceMapping", "The device '" + device + "' is used in more than one block-device mapping");
+      }
+      if (ebs.contains("SnapshotId")) {
+        fail("InvalidSnapshot.NotFound", "The snapshot '" + str(ebs, "SnapshotId") + "' does not exist.");
+      }
+      if (!ebs.contains("VolumeSize")) {
+        fail("InvalidBlockDeviceMapping", "The device '" + device + "' needs a volume size or a snapshot");
+      }
+      volume.spec.availability_zone = zone;
+      volume.spec.volume_type = "gp2";  // as CreateVolume's
+      volume.spec.attachment = model::VolumeAttachment{"", device, "", true};
+    }
+    int64_t size = ebs.value("VolumeSize", volume.spec.size_gib);
+    if (device == root_device && size < volume.spec.size_gib) {
+      fail("InvalidBlockDeviceMapping", "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
+                                            ami_ebs.value("SnapshotId", image.value("ImageId", "")) +
+                                            "', expect size >= " + std::to_string(volume.spec.size_gib) + "GB");
+    }
+    volume.spec.size_gib = size;
+    volume.spec.volume_type = ebs.value("VolumeType", volume.spec.volume_type);
+    if (ebs.contains("Iops")) volume.spec.iops = ebs["Iops"].get<int64_t>();
+    if (ebs.contains("Throughput")) volume.spec.throughput = ebs["Throughput"].get<int64_t>();
+    volume.spec.encrypted = ebs.value("Encrypted", volume.spec.encrypted);
+    volume.spec.attachment->delete_on_termination =
+        ebs.value("DeleteOnTermination", volume.spec.attachment->delete_on_termination);
+    check_performance(volume.spec);
+    if (device == root_device) {
+      out[0] = std::move(volume);
+    } else {
+      out.push_back(std::move(volume));
+    }
+  }
+  if (out.size() - 1 > kMaxDataVolumes) {
+    fail("InvalidBlockDeviceMapping", "At most " + std::to_string(kMaxDataVolumes) + " volumes besides the root "
+                                      "volume can be attached to an instance here.");
+  }
+  return out;
+}
+
 json block_device_mappings(CallContext& ctx, const std::string& instance_id) {
   json mappings = json::array();
   for (const model::Volume& volume : attached_volumes(ctx, instance_id)) {
@@ -428,7 +495,7 @@ void upgrade_root_volumes(store::Store& store) {
       model::Volume volume;
       volume.spec.volume_id = ebs.value("VolumeId", "");
       volume.spec.availability_zone = instance.api["Placement"].value("AvailabilityZone", "");
-      volume.spec.size_gib = instance.spec.root_volume_gib;
+      volume.spec.size_gib = record.doc.value("_RootVolumeSizeGiB", int64_t{8});  // that layout's key
       volume.spec.base_image = instance.api.value("ImageId", "");
       volume.spec.create_time = ebs.value("AttachTime", "");
       volume.spec.attachment = model::VolumeAttachment{instance.id(), mapping.value("DeviceName", "/dev/xvda"),

@@ -22,6 +22,13 @@ void save_volume(CallContext& ctx, const model::Volume& volume);
 // The volumes attached to instance `instance_id` (in-use), in device name order.
 std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string& instance_id);
 
+// The volumes a launch from `image` (an AMI document) in `zone` asks for (RunInstances
+// BlockDeviceMappings): the root volume (the AMI's, grown or retyped by a mapping of its root
+// device) and an empty one per further mapping, each attached at its device with its
+// DeleteOnTermination. Ids, times, the instance and state are the caller's to set; not saved.
+// Throws AWS's errors for a bad mapping.
+std::vector<model::Volume> launch_volumes(const json& request, const json& image, const std::string& zone);
+
 // The BlockDeviceMappings of instance `instance_id`, from the volumes attached to it.
 json block_device_mappings(CallContext& ctx, const std::string& instance_id);
 
