@@ -209,9 +209,9 @@ class WireTest(StratusTestCase):
     # ----------------------------------------------- actions not built yet
     def test_unbuilt_action_is_refused(self):
         with self.assertEc2Error("UnsupportedOperation") as cm:
-            self.ec2.create_volume(AvailabilityZone="us-east-1a", Size=8)
+            self.ec2.create_transit_gateway(Description="not built")
         self.assertGreaterEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
-        self.assertNotIn("VolumeId", cm.exception.response)
+        self.assertNotIn("TransitGateway", cm.exception.response)
 
     def test_retired_classic_actions_answer_as_aws_does(self):
         # Ansible's ec2_vpc_net matches this exact text to learn that ClassicLink is gone.
