@@ -152,7 +152,6 @@ void InstanceReconciler::reconcile_once() {
     for (const store::Record& record : txn->list("instance", std::nullopt)) {
       instances.push_back({record.region, model::instance_from_doc(record.doc)});
     }
-
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
