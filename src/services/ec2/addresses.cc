@@ -19,13 +19,25 @@ using compute::InstanceState;
 const char* const kAssociationMembers[] = {"AssociationId", "InstanceId", "NetworkInterfaceId",
                                            "NetworkInterfaceOwnerId", "PrivateIpAddress"};
 
+// `address` without an association whose interface is gone: an instance that terminated itself
+// (its guest shut down with InstanceInitiatedShutdownBehavior terminate) took its interfaces
+// along without the API disassociating its Elastic IP, which AWS then shows unassociated.
+json without_stale_association(CallContext& ctx, json address) {
+  if (address.contains("AssociationId") && !find_interface(ctx, address.value("NetworkInterfaceId", ""))) {
+    for (const char* member : kAssociationMembers) address.erase(member);
+  }
+  return address;
+}
+
 // The address named by AllocationId (or, failing that, PublicIp) in `request`.
 json address_of(CallContext& ctx, const json& request) {
-  if (request.contains("AllocationId")) return require(ctx, kinds::kAddress, request["AllocationId"].get<std::string>());
+  if (request.contains("AllocationId")) {
+    return without_stale_association(ctx, require(ctx, kinds::kAddress, request["AllocationId"].get<std::string>()));
+  }
   if (!request.contains("PublicIp")) fail("MissingParameter", "The request must contain the parameter AllocationId");
   std::string ip = request["PublicIp"].get<std::string>();
   for (json& address : list(ctx, kinds::kAddress)) {
-    if (address.value("PublicIp", "") == ip) return std::move(address);
+    if (address.value("PublicIp", "") == ip) return without_stale_association(ctx, std::move(address));
   }
   fail("InvalidAddress.NotFound", "Address '" + ip + "' not found.");
 }
@@ -151,7 +163,8 @@ json associate_address(CallContext& ctx, const json& request) {
 json disassociate_address(CallContext& ctx, const json& request) {
   if (request.contains("AssociationId")) {
     std::string association = request["AssociationId"].get<std::string>();
-    for (json& address : list(ctx, kinds::kAddress)) {
+    for (json& stored : list(ctx, kinds::kAddress)) {
+      json address = without_stale_association(ctx, stored);
       if (address.value("AssociationId", "") == association) {
         disassociate(ctx, address);
         return json::object();
@@ -188,7 +201,13 @@ json describe_addresses(CallContext& ctx, const json& request) {
     // The instance of an address's interface is whichever it is attached to now.
     if (!a.contains("NetworkInterfaceId")) continue;
     auto home = find_interface(ctx, a["NetworkInterfaceId"].get<std::string>());
-    if (home && home->instance) a["InstanceId"] = home->instance->id(); else a.erase("InstanceId");
+    if (!home) {
+      a = without_stale_association(ctx, std::move(a));
+    } else if (home->instance) {
+      a["InstanceId"] = home->instance->id();
+    } else {
+      a.erase("InstanceId");
+    }
   }
   for (const json& ip : request.value("PublicIps", json::array())) {
     bool found = false;

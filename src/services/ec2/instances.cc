@@ -467,8 +467,12 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
     if (action == InstanceAction::kStop && request.value("Force", false) && t.next == InstanceState::kStopping) {
       ++instance.spec.force_stops_requested;
     }
-    // A stopped instance gave its public address back; it gets a new one when it starts.
-    if (action == InstanceAction::kStart && before == InstanceState::kStopped) assign_public_ip(ctx, instance);
+    // A stopped instance gave its public address back; it gets a new one when it starts, and
+    // LaunchTime says when it was last launched (the primary interface's attachment, the first).
+    if (action == InstanceAction::kStart && before == InstanceState::kStopped) {
+      assign_public_ip(ctx, instance);
+      instance.api["LaunchTime"] = format_iso8601(ctx.now);
+    }
     if (action == InstanceAction::kReboot) ++instance.spec.reboots_requested;
     // Termination disassociates an Elastic IP (the address stays allocated).
     if (action == InstanceAction::kTerminate && t.next != before) disassociate_elastic_ip(ctx, instance);

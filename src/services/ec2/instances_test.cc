@@ -229,6 +229,23 @@ TEST_F(InstancesTest, RootVolumeMappingAtLaunch) {
   EXPECT_EQ(call("RunInstances", extra)["Instances"][0]["BlockDeviceMappings"].size(), 2u);
 }
 
+// An instance that terminated itself (guest shutdown, behaviour terminate: the reconciler moves
+// it) leaves its Elastic IP unassociated, as AWS shows it, and free to release or move.
+TEST_F(InstancesTest, ElasticIpOfAnInstanceThatTerminatedItselfIsFree) {
+  bootstrap();
+  std::string id = run_one();
+  json address = call("AllocateAddress", json::object());
+  call("AssociateAddress", {{"AllocationId", address["AllocationId"]}, {"InstanceId", id}});
+  EXPECT_TRUE(call("DescribeAddresses", json::object())["Addresses"][0].contains("AssociationId"));
+  set_state(id, "terminated", 48);
+  json shown = call("DescribeAddresses", json::object())["Addresses"][0];
+  EXPECT_FALSE(shown.contains("AssociationId"));
+  EXPECT_FALSE(shown.contains("InstanceId"));
+  std::string other = run_one();
+  EXPECT_EQ(error_of("AssociateAddress", {{"AllocationId", address["AllocationId"]}, {"InstanceId", other}}), "");
+  EXPECT_EQ(instance(other)["PublicIpAddress"], address["PublicIp"]);
+}
+
 TEST_F(InstancesTest, LaunchesStopAtTheHostsMemory) {
   // Room for three t2.micro (1 GiB each) with 100 MiB of VM overhead each.
   service_->set_host_capacity({3 * (1024 + 100), 0, 100});
@@ -245,8 +262,20 @@ TEST_F(InstancesTest, LaunchesStopAtTheHostsMemory) {
   EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "InsufficientInstanceCapacity");
   EXPECT_EQ(instance(first)["State"]["Name"], "stopped");
   call("TerminateInstances", {{"InstanceIds", {fourth}}});  // shutting-down frees the host at once
+  {
+    auto txn = store_->begin_write();
+    auto record = txn->get(first);
+    model::Instance stopped = model::instance_from_doc(record->doc);
+    stopped.api["LaunchTime"] = "2020-01-01T00:00:00.000Z";  // launched long ago
+    record->doc = model::instance_doc(stopped);
+    txn->put(*record);
+    txn->commit();
+  }
   EXPECT_EQ(error_of("StartInstances", {{"InstanceIds", {first}}}), "");
   EXPECT_EQ(instance(first)["State"]["Name"], "pending");
+  EXPECT_NE(instance(first)["LaunchTime"], "2020-01-01T00:00:00.000Z");  // last launched now
+  EXPECT_EQ(instance(first)["NetworkInterfaces"][0]["Attachment"]["AttachTime"],
+            reservation["Instances"][0]["NetworkInterfaces"][0]["Attachment"]["AttachTime"]);
 }
 
 TEST_F(InstancesTest, LaunchesStopAtTheVcpuBudget) {
