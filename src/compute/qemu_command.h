@@ -32,6 +32,10 @@ struct DiskSpec {
   int slot = 0;
 };
 
+// PCIe root ports a VM has for data volumes: how many can be attached to an instance besides
+// its root volume.
+inline constexpr int kDiskSlots = 8;
+
 // The prefix of a data disk's QEMU device id: "disk-" and the volume id; its block nodes are
 // named after the volume id ("<id>" and "<id>-file").
 inline constexpr const char* kDiskDevicePrefix = "disk-";
@@ -60,7 +64,7 @@ struct VmSpec {
   std::string run_dir;       // absolute; holds qmp.sock, console.log, qemu.pid
   std::string smbios_uuid;   // "" for none; an "ec2..." uuid makes cloud-init take its AWS path
   std::vector<DiskSpec> disks;  // data volumes attached when it starts
-  int disk_slots = 8;        // PCIe root ports for data volumes (attached ones first, then free ones)
+  int disk_slots = kDiskSlots;  // PCIe root ports for data volumes (attached ones first, then free ones)
 };
 
 // The argv (argv[0] = "qemu-system-x86_64") for `spec`.

@@ -56,6 +56,8 @@ struct Instance {
 
   // The instance id.
   std::string id() const { return api.value("InstanceId", ""); }
+  // The device its root volume is attached at ("/dev/xvda").
+  std::string root_device() const { return api.value("RootDeviceName", "/dev/xvda"); }
   // True when its automatic public address (not an Elastic IP) is its own now: while it is
   // pending, running, stopping or shutting down, as on AWS.
   bool holds_automatic_ip() const;

@@ -45,9 +45,6 @@ void finish_reboots(model::InstanceStatus& status, const model::InstanceSpec& sp
   status.restarts_before = 0;
 }
 
-// The device its root volume is attached at.
-std::string root_device(const model::Instance& instance) { return instance.api.value("RootDeviceName", "/dev/xvda"); }
-
 // Every interface of `instance` (device index order; [0] is the primary).
 std::vector<AttachedPort> ports_of(const model::Instance& instance) {
   std::vector<AttachedPort> out;
@@ -193,7 +190,7 @@ void InstanceReconciler::reconcile_once() {
   }
   sync_peerings(active);
   std::map<std::string, std::string> root_devices;  // instance id -> its root device
-  for (const Tracked& tracked : instances) root_devices[tracked.instance.id()] = root_device(tracked.instance);
+  for (const Tracked& tracked : instances) root_devices[tracked.instance.id()] = tracked.instance.root_device();
   volumes_.reconcile_disks([&](const std::string& instance_id) -> std::optional<VolumeReconciler::RunningVm> {
     std::string dir = run_dir(instance_id).string();
     if (!root_devices.count(instance_id) || !vms_.running(dir)) return std::nullopt;
@@ -330,7 +327,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   fs::create_directories(dir);
   fs::path image_dir = image.value("_Directory", "");
   // A root disk made before volumes were records is in the run directory: it is taken over.
-  fs::path disk = volumes_.root_disk(tracked.region, id, root_device(instance), image_dir / "disk.qcow2",
+  fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_dir / "disk.qcow2",
                                      dir / "root.qcow2");
   if (vms_.running(dir.string())) return true;
   compute::VmSpec spec;
@@ -341,7 +338,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   spec.initrd = (image_dir / "initrd.img").string();
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
   spec.root_disk = disk.string();
-  spec.disks = volumes_.boot_disks(tracked.region, id, root_device(instance));
+  spec.disks = volumes_.boot_disks(tracked.region, id, instance.root_device());
   for (const AttachedPort& p : ports) {
     spec.nics.push_back({net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
   }
@@ -402,7 +399,7 @@ void InstanceReconciler::tear_down(const Tracked& tracked) {
     if (!removed.ok()) throw std::runtime_error(removed.error().message);
   }
   // Its volumes go with it (DeleteOnTermination), or stay, available.
-  volumes_.release(tracked.region, instance.id(), root_device(instance), dir / "root.qcow2");
+  volumes_.release(tracked.region, instance.id(), instance.root_device(), dir / "root.qcow2");
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
@@ -578,7 +575,7 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
       }
       m.interfaces.push_back(port);
     }
-    m.root_device = root_device(instance);
+    m.root_device = instance.root_device();
     for (const store::Record& volume : txn->find("volume", record.region, "Spec.Attachment.InstanceId", record.id)) {
       model::Volume v = model::volume_from_doc(volume.doc);
       if (v.status.state == model::VolumeState::kInUse && v.spec.attachment->device != m.root_device) {

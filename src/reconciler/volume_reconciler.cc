@@ -11,7 +11,22 @@ namespace fs = std::filesystem;
 using model::AttachmentState;
 using model::VolumeState;
 
+// The attachment has completed: the disk is in the VM (or will be when it starts).
+void mark_attached(model::VolumeStatus& s, const model::VolumeSpec&) { s.attachment = AttachmentState::kAttached; }
+
+// The volume is off its instance: available.
+void mark_available(model::VolumeStatus& s, const model::VolumeSpec&) {
+  s.state = VolumeState::kAvailable;
+  s.attachment = AttachmentState::kAttached;
+}
+
 }  // namespace
+
+void VolumeReconciler::take_over(const std::string& volume_id, const fs::path& made_before) {
+  if (!fs::exists(made_before) || disks_.exists(volume_id)) return;
+  auto adopted = disks_.adopt(volume_id, made_before);
+  if (!adopted.ok()) throw std::runtime_error(adopted.error().message);
+}
 
 std::vector<model::Volume> VolumeReconciler::attached(const std::string& region, const std::string& instance_id) {
   std::vector<model::Volume> out;
@@ -110,12 +125,10 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
   for (const model::Volume& volume : attached(region, instance_id)) {
     if (volume.spec.attachment->device != root_device) continue;
     const std::string& id = volume.spec.volume_id;
-    if (!disks_.exists(id)) {
-      // Copy-on-write over the AMI: launching copies nothing.
-      auto made = fs::exists(made_before) ? disks_.adopt(id, made_before)
-                                          : disks_.create(id, volume.spec.size_gib, image_disk);
-      if (!made.ok()) throw std::runtime_error(made.error().message);
-    }
+    take_over(id, made_before);
+    // Copy-on-write over the AMI: launching copies nothing.
+    auto made = disks_.create(id, volume.spec.size_gib, image_disk);
+    if (!made.ok()) throw std::runtime_error(made.error().message);
     return disks_.path(id);
   }
   throw std::runtime_error("it has no root volume");
@@ -133,10 +146,7 @@ std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& r
     auto made = disks_.create(id, volume.spec.size_gib, "");
     if (!made.ok()) throw std::runtime_error(made.error().message);
     out.push_back({id, disks_.path(id).string(), static_cast<int>(out.size())});
-    if (volume.status.attachment == AttachmentState::kAttaching) {
-      observe(id, VolumeState::kInUse,
-              [](model::VolumeStatus& s, const model::VolumeSpec&) { s.attachment = AttachmentState::kAttached; });
-    }
+    if (volume.status.attachment == AttachmentState::kAttaching) observe(id, VolumeState::kInUse, mark_attached);
   }
   return out;
 }
@@ -157,8 +167,7 @@ void VolumeReconciler::sync_attachments(const std::string& region, const std::st
             if (!plugged.ok()) throw std::runtime_error(plugged.error().message);
           }
         }  // else the VM gets the disk when it starts
-        observe(id, VolumeState::kInUse,
-                [](model::VolumeStatus& s, const model::VolumeSpec&) { s.attachment = AttachmentState::kAttached; });
+        observe(id, VolumeState::kInUse, mark_attached);
         break;
       case AttachmentState::kDetaching:
         if (vm_runs) {
@@ -166,10 +175,7 @@ void VolumeReconciler::sync_attachments(const std::string& region, const std::st
           if (!gone.ok()) throw std::runtime_error(gone.error().message);
           if (!gone.value()) break;  // the guest has yet to let go
         }
-        observe(id, VolumeState::kInUse, [](model::VolumeStatus& s, const model::VolumeSpec&) {
-          s.state = VolumeState::kAvailable;
-          s.attachment = AttachmentState::kAttached;
-        });
+        observe(id, VolumeState::kInUse, mark_available);
         break;
     }
   }
@@ -179,10 +185,7 @@ void VolumeReconciler::release(const std::string& region, const std::string& ins
                                const std::string& root_device, const fs::path& made_before) {
   for (const model::Volume& volume : attached(region, instance_id)) {
     const std::string& id = volume.spec.volume_id;
-    if (fs::exists(made_before) && !disks_.exists(id) && volume.spec.attachment->device == root_device) {
-      auto adopted = disks_.adopt(id, made_before);
-      if (!adopted.ok()) throw std::runtime_error(adopted.error().message);
-    }
+    if (volume.spec.attachment->device == root_device) take_over(id, made_before);
     if (volume.spec.attachment->delete_on_termination) {
       auto removed = disks_.remove(id);
       if (!removed.ok()) throw std::runtime_error(removed.error().message);
@@ -190,10 +193,7 @@ void VolumeReconciler::release(const std::string& region, const std::string& ins
       txn->erase(id);
       txn->commit();
     } else {
-      observe(id, VolumeState::kInUse, [](model::VolumeStatus& s, const model::VolumeSpec&) {
-        s.state = VolumeState::kAvailable;
-        s.attachment = AttachmentState::kAttached;
-      });
+      observe(id, VolumeState::kInUse, mark_available);
     }
   }
 }

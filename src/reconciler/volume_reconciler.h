@@ -63,6 +63,9 @@ class VolumeReconciler {
   // Changes a volume's status; sees its spec as it is when the change is written.
   using StatusChange = std::function<void(model::VolumeStatus& status, const model::VolumeSpec& spec)>;
 
+  // Moves `made_before` (a root disk from before volumes were records) into the driver as the
+  // disk of `volume_id`, when it exists and the volume has no disk yet.
+  void take_over(const std::string& volume_id, const std::filesystem::path& made_before);
   // Grows the disk of `volume` to its size: in `vm` when given, else the file.
   void grow(const model::Volume& volume, const std::optional<RunningVm>& vm);
   // The volumes attached to `instance_id` (in use).

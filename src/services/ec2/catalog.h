@@ -56,6 +56,11 @@ class Catalog {
   const Region* region(std::string_view name) const;
   // The zone of `region` with this name or zone id, or null.
   const Zone* zone(std::string_view region, std::string_view name_or_id) const;
+  // The zone id of the zone of `region` named `name`, or "" when there is none.
+  std::string zone_id(std::string_view region, std::string_view name) const {
+    const Zone* found = zone(region, name);
+    return found != nullptr ? found->id : "";
+  }
   // True when `type` is in the catalogue (in some region).
   bool has_instance_type(std::string_view type) const { return instance_type(type) != nullptr; }
   // The InstanceTypeInfo document of `type`, or null when it is not in the catalogue.

@@ -502,11 +502,10 @@ json describe_instance_status(CallContext& ctx, const json& request) {
                          : instance.status.reachable ? "ok" : "initializing";
     std::string detail = status == "ok" ? "passed" : status == "initializing" ? "initializing" : "not-applicable";
     json summary = {{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
-    const json& placement = instance.api["Placement"];
-    const Zone* zone = ctx.catalog.zone(ctx.region, placement["AvailabilityZone"].get<std::string>());
+    const std::string zone = instance.api["Placement"]["AvailabilityZone"].get<std::string>();
     rows.push_back({{"InstanceId", instance.id()},
-                    {"AvailabilityZone", placement["AvailabilityZone"]},
-                    {"AvailabilityZoneId", zone ? zone->id : ""},
+                    {"AvailabilityZone", zone},
+                    {"AvailabilityZoneId", ctx.catalog.zone_id(ctx.region, zone)},
                     {"InstanceState", state_json(state)},
                     {"InstanceStatus", summary},
                     {"SystemStatus", summary},

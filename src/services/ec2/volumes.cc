@@ -1,11 +1,11 @@
 #include "services/ec2/volumes.h"
 
 #include <algorithm>
-
 #include <set>
 
 #include "common/ids.h"
 #include "common/timestamp.h"
+#include "compute/qemu_command.h"
 #include "model/instance.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
@@ -18,14 +18,12 @@ namespace {
 
 using model::VolumeState;
 
-// Data volumes an instance may have attached besides its root volume (its VM's disk slots,
-// compute::VmSpec::disk_slots).
-constexpr size_t kMaxDataVolumes = 8;
+// Data volumes an instance may have attached besides its root volume (its VM's disk slots).
+constexpr size_t kMaxDataVolumes = compute::kDiskSlots;
 
 // `volume` as DescribeVolumes lists it.
 json listed(CallContext& ctx, const model::Volume& volume) {
-  const Zone* zone = ctx.catalog.zone(ctx.region, volume.spec.availability_zone);
-  return model::volume_view(volume, zone != nullptr ? zone->id : "");
+  return model::volume_view(volume, ctx.catalog.zone_id(ctx.region, volume.spec.availability_zone));
 }
 
 json describe_volumes(CallContext& ctx, const json& request) {
@@ -111,9 +109,9 @@ json create_volume(CallContext& ctx, const json& request) {
   model::VolumeSpec& spec = volume.spec;
   spec.availability_zone = str(request, "AvailabilityZone");
   if (spec.availability_zone.empty() && request.contains("AvailabilityZoneId")) {
-    for (const Zone& zone : ctx.catalog.region(ctx.region)->zones) {
-      if (zone.id == request["AvailabilityZoneId"]) spec.availability_zone = zone.name;
-    }
+    std::string zone_id = str(request, "AvailabilityZoneId");
+    const Zone* zone = ctx.catalog.zone(ctx.region, zone_id);
+    if (zone != nullptr && zone->id == zone_id) spec.availability_zone = zone->name;
     if (spec.availability_zone.empty()) {
       fail("InvalidParameterValue", "Invalid availability zone id: [" + str(request, "AvailabilityZoneId") + "]");
     }
@@ -222,7 +220,7 @@ json detach_volume(CallContext& ctx, const json& request) {
     fail("InvalidAttachment.NotFound", "Volume '" + id + "' is not attached as requested.");
   }
   auto instance = find_instance(ctx, a.instance_id);
-  if (instance && a.device == instance->api.value("RootDeviceName", "/dev/xvda") &&
+  if (instance && a.device == instance->root_device() &&
       instance->status.state != compute::InstanceState::kStopped) {
     fail("IncorrectState", "Unable to detach root volume '" + id + "' from instance '" + a.instance_id + "'");
   }
@@ -245,12 +243,11 @@ json describe_volume_status(CallContext& ctx, const json& request) {
   }
   for (const model::Volume& volume : volumes) {
     bool ok = volume.status.state != VolumeState::kError;
-    const Zone* zone = ctx.catalog.zone(ctx.region, volume.spec.availability_zone);
     json details = json::array({{{"Name", "io-enabled"}, {"Status", ok ? "passed" : "failed"}},
                                 {{"Name", "io-performance"}, {"Status", "not-applicable"}}});
     rows.push_back({{"VolumeId", volume.spec.volume_id},
                     {"AvailabilityZone", volume.spec.availability_zone},
-                    {"AvailabilityZoneId", zone != nullptr ? zone->id : ""},
+                    {"AvailabilityZoneId", ctx.catalog.zone_id(ctx.region, volume.spec.availability_zone)},
                     {"VolumeStatus", {{"Status", ok ? "ok" : "impaired"}, {"Details", details}}},
                     {"Actions", json::array()},
                     {"Events", json::array()}});
