@@ -1,8 +1,21 @@
 #include "block/volume_driver.h"
 
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "compute/qmp.h"
+
 namespace stratus::block {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+fs::path view_dir_of(const fs::path& dir, const std::string& volume_id) { return dir / (volume_id + ".view"); }
+
+}  // namespace
 
 Result<bool> QcowVolumeDriver::create(const std::string& volume_id, int64_t size_gib, const fs::path& base) {
   if (exists(volume_id)) return true;
@@ -45,6 +58,58 @@ Result<bool> QcowVolumeDriver::remove(const std::string& volume_id) {
   fs::remove(path(volume_id), ec);
   if (ec) return ApiError{"InternalError", "cannot delete the disk of " + volume_id + ": " + ec.message()};
   return true;
+}
+
+ViewPlace QcowVolumeDriver::view_place(const std::string& volume_id) const {
+  fs::path dir = view_dir_of(dir_, volume_id);
+  return {(dir / "qmp.sock").string(), "disk", (dir / "nbd.sock").string(), ""};
+}
+
+Result<NbdExport> QcowVolumeDriver::open_view(const std::string& volume_id, const ViewSpec& spec) {
+  fs::path dir = view_dir_of(dir_, volume_id);
+  ViewPlace place = view_place(volume_id);
+  std::string pid_file = (dir / "qsd.pid").string();
+  if (compute::daemon_pid(pid_file) == 0) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    int started = runner_.run({"qemu-storage-daemon",
+                               "--blockdev", "driver=file,node-name=file,filename=" + path(volume_id).string(),
+                               "--blockdev", "driver=qcow2,node-name=disk,file=file",
+                               "--chardev", "socket,path=" + place.qmp_socket + ",server=on,wait=off,id=qmp",
+                               "--monitor", "chardev=qmp",
+                               "--daemonize", "--pidfile", pid_file});
+    if (started != 0) return ApiError{"InternalError", "qemu-storage-daemon cannot open the disk of " + volume_id};
+  }
+  return block::open_view(place, spec);
+}
+
+Result<bool> QcowVolumeDriver::close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) {
+  fs::path dir = view_dir_of(dir_, volume_id);
+  if (compute::daemon_pid((dir / "qsd.pid").string()) == 0) return true;  // nothing holds the disk
+  auto closed = block::close_view(view_place(volume_id), spec, taken);
+  if (!closed.ok()) return closed;
+  stop_daemon(dir);
+  return true;
+}
+
+void QcowVolumeDriver::stop_daemon(const fs::path& view_dir) {
+  pid_t pid = compute::daemon_pid((view_dir / "qsd.pid").string());
+  if (pid != 0) {
+    (void)compute::qmp_execute((view_dir / "qmp.sock").string(), "quit");
+    for (int waited = 0; compute::process_alive(pid) && waited < 100; ++waited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (compute::process_alive(pid)) ::kill(pid, SIGKILL);
+  }
+  std::error_code ec;
+  fs::remove_all(view_dir, ec);
+}
+
+void QcowVolumeDriver::close_all_views() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() == ".view") stop_daemon(entry.path());
+  }
 }
 
 }  // namespace stratus::block

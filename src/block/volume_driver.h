@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "block/disk_view.h"
 #include "common/result.h"
 #include "compute/process_runner.h"
 
@@ -27,9 +28,17 @@ class VolumeDriver {
   virtual Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) = 0;
   // Deletes the disk of `volume_id` (nothing when there is none).
   virtual Result<bool> remove(const std::string& volume_id) = 0;
+  // Opens the view `spec` of the disk of `volume_id`, which no VM has open, and exports it over
+  // NBD (block::open_view); the disk stays busy (no VM may open it) until close_view.
+  virtual Result<NbdExport> open_view(const std::string& volume_id, const ViewSpec& spec) = 0;
+  // Ends that view (block::close_view) and lets go of the disk.
+  virtual Result<bool> close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) = 0;
+  // Lets go of every disk a view still holds (what `stratus serve` left when it stopped).
+  virtual void close_all_views() = 0;
 };
 
-// VolumeDriver on qcow2 files made by qemu-img.
+// VolumeDriver on qcow2 files made by qemu-img; views of disks no VM has open are served by a
+// qemu-storage-daemon per disk.
 class QcowVolumeDriver : public VolumeDriver {
  public:
   // Disks live in `dir` (created on first use) as VOLUME_ID.qcow2.
@@ -41,8 +50,17 @@ class QcowVolumeDriver : public VolumeDriver {
   Result<bool> grow(const std::string& volume_id, int64_t size_gib) override;
   Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) override;
   Result<bool> remove(const std::string& volume_id) override;
+  Result<NbdExport> open_view(const std::string& volume_id, const ViewSpec& spec) override;
+  Result<bool> close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) override;
+  void close_all_views() override;
 
  private:
+  // Where the qemu-storage-daemon serving views of the disk of `volume_id` keeps its sockets.
+  ViewPlace view_place(const std::string& volume_id) const;
+  // Stops the qemu-storage-daemon whose view directory is `view_dir` (bitmaps are saved as it
+  // closes the disk) and removes the directory.
+  void stop_daemon(const std::filesystem::path& view_dir);
+
   compute::ProcessRunner& runner_;
   std::filesystem::path dir_;
 };

@@ -42,6 +42,12 @@ Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
 
 constexpr int kProbeDeadlineSeconds = 5;
 
+// Where views of the VM's disk `node` live: NBD from the VM's QEMU, the fleece file in its run
+// directory.
+block::ViewPlace view_place(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec) {
+  return {qmp_socket(run_dir), node, run_dir + "/nbd.sock", run_dir + "/fleece-" + spec.view_id + ".qcow2"};
+}
+
 }  // namespace
 
 bool QemuDriver::use_kvm(const std::string& kernel) {
@@ -190,6 +196,22 @@ Result<bool> QemuDriver::unplug_disk(const std::string& run_dir, const std::stri
   (void)qmp_command(run_dir, "blockdev-del", {{"node-name", volume_id}});
   (void)qmp_command(run_dir, "blockdev-del", {{"node-name", volume_id + "-file"}});
   return true;
+}
+
+Result<block::NbdExport> QemuDriver::open_view(const std::string& run_dir, const std::string& node,
+                                               const block::ViewSpec& spec) {
+  block::ViewPlace place = view_place(run_dir, node, spec);
+  auto size = block::node_size(place.qmp_socket, node);
+  if (!size.ok()) return size.error();
+  if (runner_.run({"qemu-img", "create", "-q", "-f", "qcow2", place.fleece_file, std::to_string(size.value())}) != 0) {
+    return ApiError{"InternalError", "qemu-img cannot create " + place.fleece_file};
+  }
+  return block::open_view(place, spec);
+}
+
+Result<bool> QemuDriver::close_view(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec,
+                                    bool taken) {
+  return block::close_view(view_place(run_dir, node, spec), spec, taken);
 }
 
 }  // namespace stratus::compute

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "block/disk_view.h"
 #include "common/result.h"
 #include "compute/kvm_probe.h"
 #include "compute/process_runner.h"
@@ -48,6 +49,14 @@ class VmDriver {
   // Unplugs the disk of `volume_id`: asks the guest to let go of it, and once it has (a later
   // call), closes its file. True when the disk is gone and its file closed.
   virtual Result<bool> unplug_disk(const std::string& run_dir, const std::string& volume_id) = 0;
+  // Opens the view `spec` of the disk whose block node is `node` ("root", or a data volume's
+  // id) while the VM runs, and exports it over NBD from the VM's QEMU (block::open_view): the
+  // guest writes on, and the view keeps showing the disk as it was when it opened.
+  virtual Result<block::NbdExport> open_view(const std::string& run_dir, const std::string& node,
+                                             const block::ViewSpec& spec) = 0;
+  // Ends that view (block::close_view).
+  virtual Result<bool> close_view(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec,
+                                  bool taken) = 0;
 };
 
 // VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
@@ -70,6 +79,10 @@ class QemuDriver : public VmDriver {
   Result<std::set<std::string>> disks(const std::string& run_dir) override;
   Result<bool> plug_disk(const std::string& run_dir, const DiskSpec& disk) override;
   Result<bool> unplug_disk(const std::string& run_dir, const std::string& volume_id) override;
+  Result<block::NbdExport> open_view(const std::string& run_dir, const std::string& node,
+                                     const block::ViewSpec& spec) override;
+  Result<bool> close_view(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec,
+                          bool taken) override;
 
  private:
   // Whether VMs run under KVM (decided on first use when auto).
