@@ -28,6 +28,8 @@
 #include "net/vpc_network.h"
 #include "reconciler/instance_reconciler.h"
 #include "common/digest.h"
+#include "block/block_store.h"
+#include "block/manifest.h"
 #include "block/volume_driver.h"
 #include "compute/vm_driver.h"
 #include "services/account/account.h"
@@ -236,7 +238,11 @@ int serve(const ServeOptions& options) {
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot);
   block::QcowVolumeDriver volumes(runner, fs::absolute(fs::path(data_dir) / "volumes"));
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
-  reconciler::InstanceReconciler instances(store, vms, network, volumes, fs::absolute(fs::path(data_dir) / "instances"));
+  // Snapshots: one block store and one manifest directory per data dir, for every region.
+  block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
+  block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
+  reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
+                                           fs::absolute(fs::path(data_dir) / "instances"));
   imds::TokenIssuer tokens(imds_secret(store));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);

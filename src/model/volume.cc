@@ -70,6 +70,7 @@ Volume volume_from_doc(const json& doc) {
   }
   const json& st = doc.value("Status", json::object());
   v.status.state = parse_volume_state(st.value("State", "creating")).value_or(VolumeState::kError);
+  v.status.filled = st.value("Filled", true);
   v.status.modified = st.value("Modified", true);
   v.status.modified_time = st.value("ModifiedTime", "");
   std::string attachment = st.value("Attachment", "attached");
@@ -110,6 +111,7 @@ json volume_doc(const Volume& v) {
           {"Status",
            {{"State", std::string(volume_state_name(v.status.state))},
             {"Attachment", std::string(attachment_state_name(v.status.attachment))},
+            {"Filled", v.status.filled},
             {"Modified", v.status.modified},
             {"ModifiedTime", v.status.modified_time}}},
           {"Tags", v.tags}};

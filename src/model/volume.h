@@ -66,6 +66,7 @@ struct VolumeSpec {
 struct VolumeStatus {
   VolumeState state = VolumeState::kCreating;
   AttachmentState attachment = AttachmentState::kAttached;  // while in use
+  bool filled = true;          // the disk holds the blocks of spec.snapshot_id (false while they are restored)
   bool modified = true;        // the last modification's disk work is done
   std::string modified_time;   // ISO 8601: when it was done ("" while not)
 };

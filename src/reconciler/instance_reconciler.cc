@@ -93,11 +93,13 @@ std::string smbios_uuid(const std::string& instance_id) {
 }  // namespace
 
 InstanceReconciler::InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                                       block::VolumeDriver& volumes, fs::path instances_dir)
+                                       block::VolumeDriver& volumes, block::BlockStore& blocks,
+                                       block::ManifestStore& manifests, fs::path instances_dir)
     : store_(store),
       vms_(vms),
       network_(network),
-      volumes_(store, volumes, vms),
+      snapshots_(store, volumes, vms, blocks, manifests),
+      volumes_(store, volumes, vms, snapshots_),
       instances_dir_(std::move(instances_dir)) {}
 
 InstanceReconciler::~InstanceReconciler() { stop(); }
@@ -195,6 +197,15 @@ void InstanceReconciler::reconcile_once() {
     std::string dir = run_dir(instance_id).string();
     if (!root_devices.count(instance_id) || !vms_.running(dir)) return std::nullopt;
     return VolumeReconciler::RunningVm{dir, root_devices[instance_id]};
+  });
+  snapshots_.reconcile([&](const model::Volume& volume) -> std::optional<SnapshotReconciler::OpenDisk> {
+    const auto& a = volume.spec.attachment;
+    if (!a || volume.status.attachment != model::AttachmentState::kAttached || !root_devices.count(a->instance_id)) {
+      return std::nullopt;
+    }
+    std::string dir = run_dir(a->instance_id).string();
+    if (!vms_.running(dir)) return std::nullopt;
+    return SnapshotReconciler::OpenDisk{dir, a->device == root_devices[a->instance_id] ? "root" : volume.spec.volume_id};
   });
   // A VPC's namespace, DHCP/DNS servers and metadata listener live while it has instances;
   // while some run, its firewall and public addresses follow the store within a pass. (With

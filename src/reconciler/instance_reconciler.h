@@ -42,9 +42,10 @@ struct AttachedPort {
 class InstanceReconciler {
  public:
   // `instances_dir` holds one run directory per instance (QMP socket, console); `volumes`
-  // holds the volumes' disks.
+  // holds the volumes' disks, `blocks` and `manifests` the snapshots.
   InstanceReconciler(store::Store& store, compute::VmDriver& vms, net::VpcNetwork& network,
-                     block::VolumeDriver& volumes, std::filesystem::path instances_dir);
+                     block::VolumeDriver& volumes, block::BlockStore& blocks, block::ManifestStore& manifests,
+                     std::filesystem::path instances_dir);
   ~InstanceReconciler();
 
   // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
@@ -113,6 +114,7 @@ class InstanceReconciler {
   store::Store& store_;
   compute::VmDriver& vms_;
   net::VpcNetwork& network_;
+  SnapshotReconciler snapshots_;  // before volumes_, which asks it which disks it holds
   VolumeReconciler volumes_;
   std::filesystem::path instances_dir_;
   imds::ImdsServer* imds_ = nullptr;

@@ -22,6 +22,12 @@ void mark_available(model::VolumeStatus& s, const model::VolumeSpec&) {
 
 }  // namespace
 
+void VolumeReconciler::require_free(const model::Volume& volume) const {
+  const std::string& id = volume.spec.volume_id;
+  if (!volume.status.filled) throw std::runtime_error("volume " + id + " is still being filled from its snapshot");
+  if (snapshots_.holds_disk(id)) throw std::runtime_error("volume " + id + " is being read for a snapshot");
+}
+
 void VolumeReconciler::take_over(const std::string& volume_id, const fs::path& made_before) {
   if (!fs::exists(made_before) || disks_.exists(volume_id)) return;
   auto adopted = disks_.adopt(volume_id, made_before);
@@ -57,6 +63,7 @@ void VolumeReconciler::reconcile_disks(const VmLookup& running_vm) {
     auto txn = store_.begin_read();
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
+      if (!volume.status.filled) continue;  // the snapshot reconciler fills it first
       if (volume.status.state == VolumeState::kCreating || volume.status.state == VolumeState::kDeleting ||
           !volume.status.modified) {
         pending.push_back(std::move(volume));
@@ -125,6 +132,7 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
   for (const model::Volume& volume : attached(region, instance_id)) {
     if (volume.spec.attachment->device != root_device) continue;
     const std::string& id = volume.spec.volume_id;
+    require_free(volume);
     take_over(id, made_before);
     // Copy-on-write over the AMI: launching copies nothing.
     auto made = disks_.create(id, volume.spec.size_gib, image_disk);
@@ -142,6 +150,7 @@ std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& r
       continue;
     }
     const std::string& id = volume.spec.volume_id;
+    require_free(volume);
     // Volumes a launch asked for (RunInstances BlockDeviceMappings) get their disks here.
     auto made = disks_.create(id, volume.spec.size_gib, "");
     if (!made.ok()) throw std::runtime_error(made.error().message);
@@ -159,6 +168,7 @@ void VolumeReconciler::sync_attachments(const std::string& region, const std::st
       case AttachmentState::kAttached:
         break;
       case AttachmentState::kAttaching:
+        if (snapshots_.holds_disk(id)) break;  // plugged once the snapshot has read it
         if (vm_runs) {
           auto present = vms_.disks(run_dir);
           if (!present.ok()) throw std::runtime_error(present.error().message);
@@ -170,6 +180,7 @@ void VolumeReconciler::sync_attachments(const std::string& region, const std::st
         observe(id, VolumeState::kInUse, mark_attached);
         break;
       case AttachmentState::kDetaching:
+        if (snapshots_.reads_in_vm(id)) break;  // unplugged once the snapshot has read it
         if (vm_runs) {
           auto gone = vms_.unplug_disk(run_dir, id);
           if (!gone.ok()) throw std::runtime_error(gone.error().message);

@@ -15,14 +15,17 @@
 #include "block/volume_driver.h"
 #include "compute/vm_driver.h"
 #include "model/volume.h"
+#include "reconciler/snapshot_reconciler.h"
 #include "store/store.h"
 
 namespace stratus::reconciler {
 
 class VolumeReconciler {
  public:
-  VolumeReconciler(store::Store& store, block::VolumeDriver& disks, compute::VmDriver& vms)
-      : store_(store), disks_(disks), vms_(vms) {}
+  // `snapshots` says which disks its jobs hold (those wait).
+  VolumeReconciler(store::Store& store, block::VolumeDriver& disks, compute::VmDriver& vms,
+                   const SnapshotReconciler& snapshots)
+      : store_(store), disks_(disks), vms_(vms), snapshots_(snapshots) {}
 
   // Where an instance's VM runs: its run directory, and the device of its root volume.
   struct RunningVm {
@@ -63,6 +66,9 @@ class VolumeReconciler {
   // Changes a volume's status; sees its spec as it is when the change is written.
   using StatusChange = std::function<void(model::VolumeStatus& status, const model::VolumeSpec& spec)>;
 
+  // Throws unless a VM may open the disk of `volume` now (it is filled, and no snapshot job
+  // holds it).
+  void require_free(const model::Volume& volume) const;
   // Moves `made_before` (a root disk from before volumes were records) into the driver as the
   // disk of `volume_id`, when it exists and the volume has no disk yet.
   void take_over(const std::string& volume_id, const std::filesystem::path& made_before);
@@ -77,6 +83,7 @@ class VolumeReconciler {
   store::Store& store_;
   block::VolumeDriver& disks_;
   compute::VmDriver& vms_;
+  const SnapshotReconciler& snapshots_;
 };
 
 }  // namespace stratus::reconciler

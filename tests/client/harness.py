@@ -102,6 +102,7 @@ ID_RE = {
     "pcx": re.compile(r"^pcx-[0-9a-f]{17}$"),
     "pl": re.compile(r"^pl-[0-9a-f]{17}$"),
     "vol": re.compile(r"^vol-[0-9a-f]{17}$"),
+    "snap": re.compile(r"^snap-[0-9a-f]{17}$"),
     "ami": re.compile(r"^ami-[0-9a-f]{17}$"),
 }
 

@@ -14,6 +14,7 @@
 #include "services/ec2/network_acls.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/prefix_lists.h"
+#include "services/ec2/snapshots.h"
 #include "services/ec2/volumes.h"
 #include "services/ec2/region_info.h"
 #include "services/ec2/retired.h"
@@ -35,6 +36,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   add_vpc_peering_actions(actions_);
   add_prefix_list_actions(actions_);
   add_volume_actions(actions_);
+  add_snapshot_actions(actions_);
   add_subnet_actions(actions_);
   add_internet_gateway_actions(actions_);
   add_route_table_actions(actions_);

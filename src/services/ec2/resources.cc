@@ -35,6 +35,8 @@ const ResourceKind kVpcPeeringConnection{"vpc-peering-connection", "pcx", "vpc-p
 const ResourceKind kPrefixList{"prefix-list", "pl", "prefix-list", "InvalidPrefixListID.NotFound",
                                "InvalidPrefixListID.Malformed", "prefix list ID"};
 const ResourceKind kVolume{"volume", "vol", "volume", "InvalidVolume.NotFound", "InvalidVolumeID.Malformed", "volume"};
+const ResourceKind kSnapshot{"snapshot", "snap", "snapshot", "InvalidSnapshot.NotFound", "InvalidSnapshotID.Malformed",
+                             "snapshot"};
 const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
                                      "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
                                      "networkInterface ID"};
@@ -46,7 +48,7 @@ const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstan
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
                                          &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection, &kinds::kPrefixList,
-                                         &kinds::kVolume};
+                                         &kinds::kVolume,        &kinds::kSnapshot};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {
@@ -65,6 +67,7 @@ std::string not_found_message(const ResourceKind& kind, const std::string& id) {
   if (&kind == &kinds::kImage) return "The image id '[" + id + "]' does not exist";
   if (&kind == &kinds::kVpcPeeringConnection) return "The vpcPeeringConnection ID '" + id + "' does not exist";
   if (&kind == &kinds::kVolume) return "The volume '" + id + "' does not exist.";
+  if (&kind == &kinds::kSnapshot) return "The snapshot '" + id + "' does not exist.";
   return "The " + std::string(kind.noun) + " '" + id + "' does not exist";
 }
 
@@ -122,7 +125,8 @@ std::vector<store::IndexedField> indexed_fields() {
           {std::string(kinds::kSubnet.kind), "VpcId"},
           {std::string(kinds::kRouteTable.kind), "VpcId"},
           {std::string(kinds::kNetworkAcl.kind), "VpcId"},
-          {std::string(kinds::kVolume.kind), "Spec.Attachment.InstanceId"}};
+          {std::string(kinds::kVolume.kind), "Spec.Attachment.InstanceId"},
+          {std::string(kinds::kSnapshot.kind), "Spec.VolumeId"}};
 }
 
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {

@@ -11,6 +11,7 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/snapshots.h"
 #include "services/ec2/tags.h"
 
 namespace stratus::ec2 {
@@ -123,16 +124,28 @@ json create_volume(CallContext& ctx, const json& request) {
     fail("InvalidParameterValue", "Invalid availability zone: [" + spec.availability_zone + "]");
   }
   if (request.contains("SnapshotId")) {
-    std::string snapshot = str(request, "SnapshotId");
-    fail("InvalidSnapshot.NotFound", "The snapshot '" + snapshot + "' does not exist.");
+    model::Snapshot snapshot = require_restorable_snapshot(ctx, str(request, "SnapshotId"));
+    spec.snapshot_id = snapshot.spec.snapshot_id;
+    if (snapshot.status.state != model::SnapshotState::kCompleted) {
+      fail("IncorrectState", "Snapshot '" + spec.snapshot_id + "' is not 'completed'.");
+    }
+    spec.size_gib = request.value("Size", snapshot.spec.volume_size_gib);
+    if (spec.size_gib < snapshot.spec.volume_size_gib) {
+      fail("InvalidParameterValue", "Volume of size " + std::to_string(spec.size_gib) + "GiB is smaller than snapshot '" +
+                                        spec.snapshot_id + "', expect size >= " +
+                                        std::to_string(snapshot.spec.volume_size_gib) + "GiB");
+    }
+    volume.status.filled = false;  // until the reconciler has written the snapshot's blocks
+  } else if (!request.contains("Size")) {
+    fail("MissingParameter", "The request must contain the parameter size or snapshotId");
+  } else {
+    spec.size_gib = request["Size"].get<int64_t>();
   }
-  if (!request.contains("Size")) fail("MissingParameter", "The request must contain the parameter size or snapshotId");
   if (request.value("MultiAttachEnabled", false)) {
     fail("InvalidParameterValue", "Multi-Attach is not supported by this region.");
   }
   spec.volume_id = new_resource_id("vol");
   spec.volume_type = str(request, "VolumeType", "gp2");  // AWS's default for CreateVolume
-  spec.size_gib = request["Size"].get<int64_t>();
   if (request.contains("Iops")) spec.iops = request["Iops"].get<int64_t>();
   if (request.contains("Throughput")) spec.throughput = request["Throughput"].get<int64_t>();
   check_performance(spec);

@@ -1,0 +1,308 @@
+#include "reconciler/snapshot_reconciler.h"
+
+#include <cstdio>
+
+#include "block/nbd_disk.h"
+#include "common/timestamp.h"
+
+namespace stratus::reconciler {
+namespace {
+
+using model::SnapshotState;
+using model::VolumeState;
+
+// Attempts at a snapshot (each from a new view) before it ends in error.
+constexpr int kAttempts = 3;
+
+// Reads the view `target` into the block store (counting from `since`, when given) and writes
+// the manifest of `snapshot_id`. Runs on a job's thread.
+Result<bool> take(block::NbdExport target, std::optional<block::Manifest> since, block::BlockStore& blocks,
+                  const block::ManifestStore& manifests, const std::string& snapshot_id,
+                  std::shared_ptr<std::atomic<int>> progress) {
+  auto disk = block::NbdDisk::connect(target);
+  if (!disk.ok()) return disk.error();
+  auto manifest = block::copy_blocks(*disk.value(), blocks, since ? &*since : nullptr,
+                                     [&](int percent) { progress->store(percent); });
+  if (!manifest.ok()) return manifest.error();
+  return manifests.write(snapshot_id, manifest.value());
+}
+
+// Writes the blocks of `manifest` into the disk exported at `target`. Runs on a job's thread.
+Result<bool> fill(block::NbdExport target, block::Manifest manifest, const block::BlockStore& blocks,
+                  std::shared_ptr<std::atomic<int>> progress) {
+  auto disk = block::NbdDisk::connect(target);
+  if (!disk.ok()) return disk.error();
+  auto written = block::restore_blocks(manifest, blocks, *disk.value(), [&](int percent) { progress->store(percent); });
+  if (!written.ok()) return written;
+  return disk.value()->flush();
+}
+
+// A job that has already ended with `outcome`.
+std::future<Result<bool>> ended(Result<bool> outcome) {
+  std::promise<Result<bool>> promise;
+  promise.set_value(std::move(outcome));
+  return promise.get_future();
+}
+
+}  // namespace
+
+SnapshotReconciler::~SnapshotReconciler() {
+  for (auto& [id, job] : jobs_) job.done.wait();
+}
+
+bool SnapshotReconciler::holds_disk(const std::string& volume_id) const {
+  for (const auto& [id, job] : jobs_) {
+    if (job.volume_id == volume_id && !job.in_vm) return true;
+  }
+  return false;
+}
+
+bool SnapshotReconciler::reads_in_vm(const std::string& volume_id) const {
+  for (const auto& [id, job] : jobs_) {
+    if (job.volume_id == volume_id && job.in_vm) return true;
+  }
+  return false;
+}
+
+void SnapshotReconciler::observe(const std::string& id, const std::function<void(model::SnapshotStatus&)>& change) {
+  auto txn = store_.begin_write();
+  auto record = txn->get(id);
+  if (!record) return;
+  model::Snapshot snapshot = model::snapshot_from_doc(record->doc);
+  if (snapshot.status.state != SnapshotState::kPending) return;
+  change(snapshot.status);
+  record->doc = model::snapshot_doc(snapshot);
+  txn->put(*record);
+  txn->commit();
+}
+
+void SnapshotReconciler::reconcile(const DiskLookup& open_disk) {
+  if (!recovered_) {
+    disks_.close_all_views();  // a previous process's storage daemons; their jobs start again
+    recovered_ = true;
+    collect_garbage(/*sweep_anyway=*/true);  // blocks an interrupted snapshot stored and nothing names
+  }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    Job& job = it->second;
+    if (job.done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      int now = job.progress->load();
+      if (!job.restore && now != job.reported) {
+        job.reported = now;
+        observe(job.snapshot_id, [now](model::SnapshotStatus& s) { s.progress = std::min(now, 99); });
+      }
+      ++it;
+      continue;
+    }
+    finish(job);
+    it = jobs_.erase(it);
+  }
+  start_due(open_disk);
+  collect_garbage(/*sweep_anyway=*/false);
+}
+
+void SnapshotReconciler::finish(Job& job) {
+  Result<bool> outcome = job.done.get();
+  bool ok = outcome.ok();
+  if (job.restore) {
+    Result<bool> closed = disks_.close_view(job.volume_id, job.view, ok);
+    if (ok && !closed.ok()) outcome = closed, ok = false;
+    if (!ok) std::fprintf(stderr, "stratus: filling %s from %s: %s\n", job.volume_id.c_str(),
+                          job.snapshot_id.c_str(), outcome.error().message.c_str());
+    auto txn = store_.begin_write();
+    auto record = txn->get(job.volume_id);
+    if (!record) return;
+    model::Volume volume = model::volume_from_doc(record->doc);
+    if (volume.status.filled) return;
+    volume.status.filled = ok;
+    if (volume.status.state == VolumeState::kCreating) volume.status.state = ok ? VolumeState::kAvailable : VolumeState::kError;
+    else if (!ok) volume.status.state = VolumeState::kError;
+    record->doc = model::volume_doc(volume);
+    txn->put(*record);
+    txn->commit();
+    return;
+  }
+  bool exists = false;
+  {
+    auto txn = store_.begin_read();
+    exists = txn->get(job.snapshot_id).has_value();
+  }
+  if (!job.volume_id.empty()) {
+    // A deleted snapshot's bitmap is folded into the next one's base rather than dropped.
+    Result<bool> closed = job.in_vm ? vms_.close_view(job.in_vm->run_dir, job.in_vm->node, job.view, ok && exists)
+                                    : disks_.close_view(job.volume_id, job.view, ok && exists);
+    if (ok && !closed.ok()) outcome = closed, ok = false;
+  }
+  if (!exists) return;  // deleted meanwhile: its manifest and blocks are collected
+  if (ok) {
+    failures_.erase(job.snapshot_id);
+    std::string now = format_iso8601(unix_now());
+    observe(job.snapshot_id, [&now](model::SnapshotStatus& s) {
+      s.state = SnapshotState::kCompleted;
+      s.progress = 100;
+      s.completion_time = now;
+    });
+    return;
+  }
+  std::fprintf(stderr, "stratus: snapshot %s: %s\n", job.snapshot_id.c_str(), outcome.error().message.c_str());
+  manifests_.remove(job.snapshot_id);
+  if (++failures_[job.snapshot_id] < kAttempts) return;  // a new view next pass
+  failures_.erase(job.snapshot_id);
+  std::string message = outcome.error().message;
+  observe(job.snapshot_id, [&message](model::SnapshotStatus& s) {
+    s.state = SnapshotState::kError;
+    s.state_message = message;
+  });
+}
+
+void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
+  std::vector<model::Snapshot> pending;
+  std::vector<model::Volume> unfilled;
+  {
+    auto txn = store_.begin_read();
+    for (const store::Record& record : txn->list("snapshot", std::nullopt)) {
+      model::Snapshot snapshot = model::snapshot_from_doc(record.doc);
+      if (snapshot.status.state == SnapshotState::kPending && !jobs_.count(record.id)) {
+        pending.push_back(std::move(snapshot));
+      }
+    }
+    for (const store::Record& record : txn->list("volume", std::nullopt)) {
+      model::Volume volume = model::volume_from_doc(record.doc);
+      bool live = volume.status.state == VolumeState::kCreating || volume.status.state == VolumeState::kInUse;
+      if (!volume.status.filled && live && !jobs_.count(record.id)) unfilled.push_back(std::move(volume));
+    }
+  }
+  for (const model::Volume& volume : unfilled) start_restore(volume);
+  for (const model::Snapshot& snapshot : pending) {
+    try {
+      start_snapshot(snapshot, open_disk);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stratus: snapshot %s: %s\n", snapshot.spec.snapshot_id.c_str(), e.what());
+    }
+  }
+}
+
+std::string SnapshotReconciler::since_of(const std::string& region, const model::Volume& volume) {
+  std::string best, best_time;
+  auto txn = store_.begin_read();
+  for (const store::Record& record : txn->find("snapshot", region, "Spec.VolumeId", volume.spec.volume_id)) {
+    model::Snapshot s = model::snapshot_from_doc(record.doc);
+    if (s.status.state != SnapshotState::kCompleted || !manifests_.exists(record.id)) continue;
+    if (s.spec.start_time > best_time || (s.spec.start_time == best_time && record.id > best)) {
+      best = record.id;
+      best_time = s.spec.start_time;
+    }
+  }
+  if (best.empty() && !volume.spec.snapshot_id.empty() && manifests_.exists(volume.spec.snapshot_id)) {
+    best = volume.spec.snapshot_id;
+  }
+  return best;
+}
+
+bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const DiskLookup& open_disk) {
+  const std::string& id = snapshot.spec.snapshot_id;
+  Job job;
+  job.snapshot_id = id;
+  if (!snapshot.spec.source_snapshot.empty()) {  // a copy: the blocks are shared, the manifest is copied
+    auto source = manifests_.read(snapshot.spec.source_snapshot);
+    job.done = ended(source.ok() ? manifests_.write(id, source.value()) : Result<bool>(source.error()));
+    jobs_.emplace(id, std::move(job));
+    return true;
+  }
+  std::optional<model::Volume> volume;
+  std::string region;
+  {
+    auto txn = store_.begin_read();
+    auto record = txn->get(snapshot.spec.volume_id);
+    if (record) volume = model::volume_from_doc(record->doc), region = record->region;
+  }
+  if (!volume) {
+    job.done = ended(ApiError{"InternalError", "its volume was deleted before it could be read"});
+    failures_[id] = kAttempts;  // no point in trying again
+    jobs_.emplace(id, std::move(job));
+    return true;
+  }
+  const std::string& volume_id = volume->spec.volume_id;
+  for (const auto& [other, running] : jobs_) {
+    if (running.volume_id == volume_id) return false;  // one view of a disk at a time
+  }
+  job.volume_id = volume_id;
+  if (!disks_.exists(volume_id)) {
+    if (!volume->spec.base_image.empty() || !volume->status.filled) return false;  // its disk is yet to be made
+    // Never used: an empty disk of its size.
+    block::Manifest empty{volume->spec.size_gib << 30, {}};
+    job.volume_id.clear();
+    job.done = ended(manifests_.write(id, empty));
+    jobs_.emplace(id, std::move(job));
+    return true;
+  }
+  std::string since = since_of(region, *volume);
+  std::optional<block::Manifest> since_manifest;
+  if (!since.empty()) {
+    auto read = manifests_.read(since);
+    if (read.ok()) since_manifest = std::move(read.value());
+    else since.clear();
+  }
+  job.view = block::ViewSpec{id, since, false};
+  if (volume->status.state == VolumeState::kInUse) job.in_vm = open_disk(*volume);
+  auto target = job.in_vm ? vms_.open_view(job.in_vm->run_dir, job.in_vm->node, job.view)
+                          : disks_.open_view(volume_id, job.view);
+  if (!target.ok()) {
+    job.done = ended(target.error());
+  } else {
+    if (target.value().changed_bitmap.empty()) since_manifest.reset();  // no bitmap: read it all
+    job.done = std::async(std::launch::async, take, target.value(), std::move(since_manifest), std::ref(blocks_),
+                          std::cref(manifests_), id, job.progress);
+  }
+  jobs_.emplace(id, std::move(job));
+  return true;
+}
+
+void SnapshotReconciler::start_restore(const model::Volume& volume) {
+  const std::string& id = volume.spec.volume_id;
+  Job job;
+  job.snapshot_id = volume.spec.snapshot_id;
+  job.volume_id = id;
+  job.restore = true;
+  job.view = block::ViewSpec{id, volume.spec.snapshot_id, true};
+  auto manifest = manifests_.read(volume.spec.snapshot_id);
+  if (!manifest.ok()) {
+    job.done = ended(manifest.error());
+    jobs_.emplace(id, std::move(job));
+    return;
+  }
+  // Made afresh: what an interrupted fill left is not trusted.
+  (void)disks_.close_view(id, job.view, false);
+  auto removed = disks_.remove(id);
+  auto made = removed.ok() ? disks_.create(id, volume.spec.size_gib, "") : removed;
+  auto target = made.ok() ? disks_.open_view(id, job.view) : Result<block::NbdExport>(made.error());
+  if (!target.ok()) {
+    job.done = ended(target.error());
+  } else {
+    job.done = std::async(std::launch::async, fill, target.value(), std::move(manifest.value()), std::cref(blocks_),
+                          job.progress);
+  }
+  jobs_.emplace(id, std::move(job));
+}
+
+void SnapshotReconciler::collect_garbage(bool sweep_anyway) {
+  if (!jobs_.empty()) return;
+  bool removed = false;
+  {
+    auto txn = store_.begin_read();
+    for (const std::string& id : manifests_.ids()) {
+      if (txn->get(id)) continue;
+      manifests_.remove(id);
+      removed = true;
+    }
+  }
+  if (!removed && !sweep_anyway) return;
+  auto live = manifests_.live_blocks();
+  if (!live.ok()) {
+    std::fprintf(stderr, "stratus: not sweeping the block store: %s\n", live.error().message.c_str());
+    return;
+  }
+  auto swept = blocks_.sweep(live.value());
+  if (!swept.ok()) std::fprintf(stderr, "stratus: sweeping the block store: %s\n", swept.error().message.c_str());
+}
+
+}  // namespace stratus::reconciler
