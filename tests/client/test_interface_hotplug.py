@@ -10,10 +10,14 @@ interface reaches `a` from the host through it. The interface and its address st
 stop/start; detaching takes the NIC out of the guest and makes the interface available; attaching
 it again brings it back; terminating `a` leaves it available. A volume made in the zone is
 hot-plugged into running `a` (the guest sees it by its id as serial, the metadata service lists
-it), written, grown while attached, kept across
-stop/start, detached once the guest lets go, attached to `b` and read there. Needs root, QEMU,
-the base image."""
+it), written, grown while attached, kept across stop/start; then the user's snapshot scenario:
+files written on it, a snapshot while `a` runs, ~1% changed, a second snapshot that stores only
+what changed, a volume made from it in `b`'s zone (us-east-1b) attached to `b`, which reads the
+files as they were at the second snapshot; the volume is detached from `a` once the guest lets
+go. Needs root, QEMU, the base image."""
 
+import glob
+import os
 import unittest
 
 from harness import VmTestCase, skip_unless_vms
@@ -58,6 +62,14 @@ class InterfaceHotplugTest(VmTestCase):
         print("\nvolume attached -> disk in the guest in %.1f s" % took)
         return disk
 
+    def snapshot(self, volume_id):
+        """Takes a snapshot of the volume and waits until it is completed."""
+        snap = self.ec2.create_snapshot(VolumeId=volume_id)
+        took = self.wait_for(lambda: self.ec2.describe_snapshots(SnapshotIds=[snap["SnapshotId"]])["Snapshots"][0][
+            "State"] == "completed", 120, "the snapshot did not complete")
+        print("snapshot %s completed in %.1f s" % (snap["SnapshotId"], took))
+        return snap
+
     def interface(self, eni_id):
         return self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
 
@@ -83,10 +95,10 @@ class InterfaceHotplugTest(VmTestCase):
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "172.31.0.0/16"}]}])
         zone = "us-east-1a"
         ids = {}
-        for name, user_data in (("a", WEB_SERVER), ("b", "")):
+        for name, user_data, where in (("a", WEB_SERVER, zone), ("b", "", "us-east-1b")):
             ids[name] = self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                                                KeyName="eni", SecurityGroupIds=[ssh], UserData=user_data,
-                                               Placement={"AvailabilityZone": zone})["Instances"][0]["InstanceId"]
+                                               Placement={"AvailabilityZone": where})["Instances"][0]["InstanceId"]
         vpc = self.describe(ids["a"])["VpcId"]
         subnet = self.ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.201.0/24",
                                         AvailabilityZone=zone)["Subnet"]["SubnetId"]
@@ -151,19 +163,45 @@ class InterfaceHotplugTest(VmTestCase):
         self.wait_ssh(by_eip, deadline=30)  # the interface's Elastic IP stays with it
         self.assertEqual(self.ssh(a, "test -b " + disk).returncode, 0, "the volume is not in the guest after start")
 
-        # Detached once the guest lets go, the volume moves to `b` with what `a` wrote.
+        # Snapshots while `a` runs and writes: the second stores only what changed since the first.
+        blocks = lambda: len(glob.glob(os.path.join(self.server.data_dir, "blocks", "*", "*.zst")))
+        mounted = self.ssh(a, "sudo mount {0} /mnt/v && sudo dd if=/dev/urandom of=/mnt/v/data bs=1M count=64 "
+                              "status=none && echo one | sudo tee /mnt/v/file >/dev/null && sync".format(disk))
+        self.assertEqual(mounted.returncode, 0, mounted.stderr)
+        before = blocks()
+        first = self.snapshot(volume_id)
+        full = blocks() - before
+        self.assertGreaterEqual(full, 128, "the first snapshot did not store the 64 MiB written")
+        changed = self.ssh(a, "sudo dd if=/dev/urandom of=/mnt/v/data bs=1M count=1 seek=8 conv=notrunc status=none "
+                              "&& echo two | sudo tee /mnt/v/file >/dev/null && sync && md5sum /mnt/v/data")
+        self.assertEqual(changed.returncode, 0, changed.stderr)
+        before = blocks()
+        second = self.snapshot(volume_id)
+        added = blocks() - before
+        print("snapshots of a running guest's volume: %d blocks, then %d after a 1 MiB change" % (full, added))
+        self.assertLess(added, full // 10, "the second snapshot was not incremental")
+        # Moved to another zone by way of the snapshot: `b` reads what `a` had at the second one.
+        moved = self.ec2.create_volume(AvailabilityZone="us-east-1b", SnapshotId=second["SnapshotId"])["VolumeId"]
+        self.wait_for(lambda: self.volume(moved)["State"] == "available", 120, "the volume was not restored")
+        moved_disk = self.attach_volume(moved, b, "/dev/sdg")
+        read = self.ssh(b, "sudo mkdir -p /mnt/v && sudo mount {0} /mnt/v && cat /mnt/v/file && md5sum /mnt/v/data && "
+                           "sudo umount /mnt/v".format(moved_disk))
+        self.assertEqual(read.stdout.split()[:2], ["two", changed.stdout.split()[0]], read.stderr)
+        self.ec2.detach_volume(VolumeId=moved)
+        self.wait_for(lambda: self.volume(moved)["State"] == "available", 60, "the volume did not come off b")
+        self.ec2.delete_volume(VolumeId=moved)
+        for snap in (first, second):
+            self.ec2.delete_snapshot(SnapshotId=snap["SnapshotId"])
+
+        # Detached once the guest lets go.
+        self.assertEqual(self.ssh(a, "sudo umount /mnt/v").returncode, 0)
         self.ec2.detach_volume(VolumeId=volume_id)
         took = self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 60,
                              "the volume did not become available")
         print("volume detached -> available in %.1f s" % took)
         self.assertNotEqual(self.ssh(a, "test -b " + disk).returncode, 0, "the disk is still in the guest")
-        self.attach_volume(volume_id, b, "/dev/sdg")
-        read = self.ssh(b, "sudo mkdir -p /mnt/v && sudo mount {0} /mnt/v && cat /mnt/v/file && "
-                           "sudo umount /mnt/v".format(disk))
-        self.assertEqual(read.stdout.strip(), "kept", read.stderr)
-        self.ec2.detach_volume(VolumeId=volume_id)
-        self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 60, "the volume did not come off b")
         self.ec2.delete_volume(VolumeId=volume_id)
+        self.wait_for(lambda: blocks() == 0, 30, "the deleted snapshots' blocks were not reclaimed")
 
         # Detached: the NIC leaves the guest, the interface is available, its address unreachable.
         attachment = self.interface(eni_id)["Attachment"]["AttachmentId"]
