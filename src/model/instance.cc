@@ -23,7 +23,8 @@ json spec_doc(const InstanceSpec& s) {
           {"LastPublicIp", s.last_public_ip},
           {"ElasticIp", s.elastic_ip},
           {"RebootsRequested", s.reboots_requested},
-          {"ForceStopsRequested", s.force_stops_requested}};
+          {"ForceStopsRequested", s.force_stops_requested},
+          {"BootDirectory", s.boot_directory}};
 }
 
 InstanceSpec spec_from(const json& d) {
@@ -42,6 +43,7 @@ InstanceSpec spec_from(const json& d) {
   s.elastic_ip = d.value("ElasticIp", "");
   s.reboots_requested = d.value("RebootsRequested", int64_t{0});
   s.force_stops_requested = d.value("ForceStopsRequested", int64_t{0});
+  s.boot_directory = d.value("BootDirectory", "");
   return s;
 }
 
@@ -65,6 +67,7 @@ json status_doc(const InstanceStatus& s) {
   put_optional(doc, "PowerDownAt", s.power_down_at);
   put_optional(doc, "TerminatedAt", s.terminated_at);
   put_optional(doc, "RebootAskedAt", s.reboot_asked_at);
+  put_optional(doc, "QuiescedAt", s.quiesced_at);
   return doc;
 }
 
@@ -78,6 +81,7 @@ InstanceStatus status_from(const json& d) {
   s.force_stops_done = d.value("ForceStopsDone", int64_t{0});
   s.power_down_at = optional_from(d, "PowerDownAt");
   s.terminated_at = optional_from(d, "TerminatedAt");
+  s.quiesced_at = optional_from(d, "QuiescedAt");
   s.reboot_asked_at = optional_from(d, "RebootAskedAt");
   return s;
 }

@@ -31,6 +31,8 @@ struct InstanceSpec {
   std::string elastic_ip;                // allocation id of the Elastic IP on its primary interface, or ""
   int64_t reboots_requested = 0;         // RebootInstances calls so far
   int64_t force_stops_requested = 0;     // StopInstances Force=true calls while it stopped
+  std::string boot_directory;            // the kernel and initrd its VM boots with (its AMI's; "" in
+                                         // records from before: the AMI's is looked up)
 };
 
 // What the reconciler observed of an instance, and its lifecycle state.
@@ -44,6 +46,8 @@ struct InstanceStatus {
   int64_t restarts_before = 0;           // guest restarts counted when the reboot was asked
   int64_t reboots_done = 0;              // reboot requests handled (done, given up or overtaken)
   int64_t force_stops_done = 0;          // force-stop requests handled
+  std::optional<int64_t> quiesced_at;    // Unix seconds: powered down for CreateImage (it boots again
+                                         // once the image's snapshots have read its disks)
 };
 
 // One instance record.

@@ -30,6 +30,7 @@ Snapshot snapshot_from_doc(const json& doc) {
   spec.owner_id = s.value("OwnerId", "");
   spec.start_time = s.value("StartTime", "");
   spec.batch = s.value("Batch", "");
+  spec.quiesce = s.value("Quiesce", false);
   spec.source_region = s.value("SourceRegion", "");
   spec.source_snapshot = s.value("SourceSnapshot", "");
   for (const json& user : s.value("RestorableBy", json::array())) spec.restorable_by.insert(user.get<std::string>());
@@ -59,6 +60,7 @@ json snapshot_doc(const Snapshot& snapshot) {
             {"OwnerId", s.owner_id},
             {"StartTime", s.start_time},
             {"Batch", s.batch},
+            {"Quiesce", s.quiesce},
             {"SourceRegion", s.source_region},
             {"SourceSnapshot", s.source_snapshot},
             {"RestorableBy", s.restorable_by},

@@ -31,6 +31,7 @@ struct SnapshotSpec {
   std::string owner_id;        // the account that took it
   std::string start_time;      // ISO 8601
   std::string batch;           // CreateSnapshots: shared by the snapshots of one instant, else ""
+  bool quiesce = false;        // CreateImage with reboot: read only while the instance's VM is down
   std::string source_region;   // CopySnapshot: where the source is, else ""
   std::string source_snapshot; // CopySnapshot: the snapshot copied, else ""
   std::set<std::string> restorable_by;  // createVolumePermission user ids

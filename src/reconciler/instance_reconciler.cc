@@ -12,6 +12,7 @@
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
+#include "model/image.h"
 #include "model/instance.h"
 #include "model/volume.h"
 #include "reconciler/vpc_firewalls.h"
@@ -312,13 +313,20 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
 bool InstanceReconciler::boot(const Tracked& tracked) {
   const model::Instance& instance = tracked.instance;
   const std::string id = instance.id();
-  json image;
+  // The kernel it boots with, and the base image's disk its root volume starts as (when it does);
+  // the AMI may be deregistered by now: the instance keeps what it launched with.
+  fs::path boot_dir = instance.spec.boot_directory;
+  fs::path image_disk;
   {
     auto txn = store_.begin_read();
-    auto i = txn->get(instance.api["ImageId"].get<std::string>());
-    if (!i) throw std::runtime_error("its image is gone");
-    image = i->doc;
+    auto found = txn->get(instance.api["ImageId"].get<std::string>());
+    if (found) {
+      model::Image image = model::image_from_doc(found->doc);
+      image_disk = image.spec.base_disk;
+      if (boot_dir.empty()) boot_dir = image.spec.boot_directory;
+    }
   }
+  if (boot_dir.empty()) throw std::runtime_error("its image is gone and it does not record its kernel");
   std::string vpc_id = instance.api["VpcId"].get<std::string>();
   // Interfaces on their way out stay out of a VM that (re)starts.
   std::vector<AttachedPort> ports;
@@ -336,17 +344,15 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   }
   fs::path dir = run_dir(id);
   fs::create_directories(dir);
-  fs::path image_dir = image.value("_Directory", "");
   // A root disk made before volumes were records is in the run directory: it is taken over.
-  fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_dir / "disk.qcow2",
-                                     dir / "root.qcow2");
+  fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_disk, dir / "root.qcow2");
   if (vms_.running(dir.string())) return true;
   compute::VmSpec spec;
   spec.name = id;
   spec.vcpus = static_cast<int>(instance.spec.vcpus);
   spec.memory_mib = instance.spec.memory_mib;
-  spec.kernel = (image_dir / "vmlinuz").string();
-  spec.initrd = (image_dir / "initrd.img").string();
+  spec.kernel = (boot_dir / "vmlinuz").string();
+  spec.initrd = (boot_dir / "initrd.img").string();
   spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
   spec.root_disk = disk.string();
   spec.disks = volumes_.boot_disks(tracked.region, id, instance.root_device());
@@ -487,6 +493,25 @@ void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) 
   const model::Instance& instance = tracked.instance;
   const std::string id = instance.id();
   const std::string dir = run_dir(id).string();
+  if (snapshots_.wants_down(id)) {
+    // CreateImage's reboot: down (cleanly, else killed after the grace) while its disks are read.
+    if (!vms_.running(dir)) return;
+    if (!instance.status.quiesced_at) {
+      (void)vms_.power_down(dir);
+      observe(id, InstanceState::kRunning, [now](model::InstanceStatus& s, const model::InstanceSpec&) {
+        s.quiesced_at = now;
+      });
+    } else if (now - *instance.status.quiesced_at > kStopGraceSeconds) {
+      (void)vms_.kill(dir);
+    }
+    return;
+  }
+  if (!vms_.running(dir) && instance.status.quiesced_at) {
+    boot(tracked);  // the image's snapshots have read its disks: up again
+    observe(id, InstanceState::kRunning,
+            [](model::InstanceStatus& s, const model::InstanceSpec&) { s.quiesced_at.reset(); });
+    return;
+  }
   if (!vms_.running(dir)) {
     // The guest shut itself down (or the VM died): stopped, or terminated when asked so.
     InstanceState next = instance.spec.shutdown_behavior == "terminate" ? InstanceState::kShuttingDown

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "block/nbd_disk.h"
+#include "model/image.h"
 #include "common/timestamp.h"
 
 namespace stratus::reconciler {
@@ -97,6 +98,7 @@ void SnapshotReconciler::reconcile(const DiskLookup& open_disk) {
     it = jobs_.erase(it);
   }
   start_due(open_disk);
+  settle_images();
   collect_garbage(/*sweep_anyway=*/false);
 }
 
@@ -157,13 +159,18 @@ void SnapshotReconciler::finish(Job& job) {
 void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
   std::vector<model::Snapshot> pending;
   std::vector<model::Volume> unfilled;
+  quiet_instances_.clear();
   {
     auto txn = store_.begin_read();
     for (const store::Record& record : txn->list("snapshot", std::nullopt)) {
       model::Snapshot snapshot = model::snapshot_from_doc(record.doc);
-      if (snapshot.status.state == SnapshotState::kPending && !jobs_.count(record.id)) {
-        pending.push_back(std::move(snapshot));
+      if (snapshot.status.state != SnapshotState::kPending) continue;
+      if (snapshot.spec.quiesce) {
+        auto volume = txn->get(snapshot.spec.volume_id);
+        const auto& attachment = volume ? model::volume_from_doc(volume->doc).spec.attachment : std::nullopt;
+        if (attachment) quiet_instances_.insert(attachment->instance_id);
       }
+      if (!jobs_.count(record.id)) pending.push_back(std::move(snapshot));
     }
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
@@ -244,6 +251,7 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
   }
   job.view = block::ViewSpec{id, since, false};
   if (volume->status.state == VolumeState::kInUse) job.in_vm = open_disk(*volume);
+  if (job.in_vm && snapshot.spec.quiesce) return false;  // its VM is being powered down first
   auto target = job.in_vm ? vms_.open_view(job.in_vm->run_dir, job.in_vm->node, job.view)
                           : disks_.open_view(volume_id, job.view);
   if (!target.ok()) {
@@ -282,6 +290,39 @@ void SnapshotReconciler::start_restore(const model::Volume& volume) {
                           job.progress);
   }
   jobs_.emplace(id, std::move(job));
+}
+
+void SnapshotReconciler::settle_images() {
+  auto txn = store_.begin_write();
+  bool changed = false;
+  for (store::Record& record : txn->list("image", std::nullopt)) {
+    model::Image image = model::image_from_doc(record.doc);
+    if (image.status.state != model::ImageState::kPending) continue;
+    bool done = true;
+    std::string failure;
+    for (const nlohmann::json& mapping : image.api.value("BlockDeviceMappings", nlohmann::json::array())) {
+      std::string id = mapping.value("Ebs", nlohmann::json::object()).value("SnapshotId", "");
+      if (id.empty()) continue;
+      auto snapshot = txn->get(id);
+      if (!snapshot) {
+        failure = "its snapshot " + id + " was deleted";
+        break;
+      }
+      model::Snapshot s = model::snapshot_from_doc(snapshot->doc);
+      if (s.status.state == SnapshotState::kError) {
+        failure = "its snapshot " + id + " failed: " + s.status.state_message;
+        break;
+      }
+      done = done && s.status.state == SnapshotState::kCompleted;
+    }
+    if (failure.empty() && !done) continue;
+    image.status.state = failure.empty() ? model::ImageState::kAvailable : model::ImageState::kFailed;
+    image.status.state_reason = failure;
+    record.doc = model::image_doc(image);
+    txn->put(record);
+    changed = true;
+  }
+  if (changed) txn->commit();
 }
 
 void SnapshotReconciler::collect_garbage(bool sweep_anyway) {

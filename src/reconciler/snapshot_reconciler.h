@@ -5,7 +5,8 @@
 // manifest written, then completed (or, after a few failed attempts, error); a copied snapshot
 // gets its source's manifest; a volume made from a snapshot gets its blocks written into its
 // new disk before it is available. Manifests and blocks no snapshot record names any more are
-// reclaimed. Driven by the instance reconciler's passes, on its thread.
+// reclaimed; an image is available once its snapshots are. Driven by the instance reconciler's
+// passes, on its thread.
 
 #include <atomic>
 #include <functional>
@@ -50,6 +51,9 @@ class SnapshotReconciler {
   bool holds_disk(const std::string& volume_id) const;
   // True while a job reads the disk of `volume_id` through its VM: it may not be unplugged.
   bool reads_in_vm(const std::string& volume_id) const;
+  // True while CreateImage (with its reboot) waits to read the disks of `instance_id` with its
+  // VM down: the VM is powered down and not started again until then (as of the last pass).
+  bool wants_down(const std::string& instance_id) const { return quiet_instances_.count(instance_id) > 0; }
 
  private:
   // A copy or restore running on its own thread.
@@ -77,6 +81,9 @@ class SnapshotReconciler {
   std::string since_of(const std::string& region, const model::Volume& volume);
   // Records `status` for snapshot `id` while it is pending.
   void observe(const std::string& id, const std::function<void(model::SnapshotStatus&)>& change);
+  // Makes pending images available once all their snapshots are completed, or failed when one
+  // of them failed or is gone.
+  void settle_images();
   // Drops manifests of snapshots without a record and then, or anyway when `sweep_anyway`,
   // sweeps the block store of blocks no manifest names (only while no job runs).
   void collect_garbage(bool sweep_anyway);
@@ -88,6 +95,7 @@ class SnapshotReconciler {
   block::ManifestStore& manifests_;
   std::map<std::string, Job> jobs_;         // by snapshot id (a restore: by volume id)
   std::map<std::string, int> failures_;     // snapshot id -> failed attempts so far
+  std::set<std::string> quiet_instances_;   // instances whose VMs pending quiesced snapshots wait for
   bool recovered_ = false;                  // the first pass has cleared what a previous process left
 };
 

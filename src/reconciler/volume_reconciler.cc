@@ -134,7 +134,9 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
     const std::string& id = volume.spec.volume_id;
     require_free(volume);
     take_over(id, made_before);
-    // Copy-on-write over the AMI: launching copies nothing.
+    if (disks_.exists(id)) return disks_.path(id);
+    // Copy-on-write over the base image: launching copies nothing.
+    if (volume.spec.base_image.empty() || image_disk.empty()) throw std::runtime_error("its root disk is missing");
     auto made = disks_.create(id, volume.spec.size_gib, image_disk);
     if (!made.ok()) throw std::runtime_error(made.error().message);
     return disks_.path(id);

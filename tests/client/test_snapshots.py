@@ -6,65 +6,16 @@ changed; deleting snapshots in any order reclaims exactly the blocks no survivor
 blocks are swept at start-up; AWS's errors leave no trace. On a server whose AMI is a stand-in
 (instances never boot)."""
 
-import glob
 import os
-import subprocess
 import unittest
 
 from harness import StandInImageTestCase, uniq
+from real_disks import MiB, RealDisks
 
 MISSING_SNAPSHOT = "snap-0123456789abcdef0"
-MiB = 1 << 20
 
 
-class SnapshotTest(StandInImageTestCase):
-
-    def disk(self, volume_id):
-        return os.path.join(self.server.data_dir, "volumes", volume_id + ".qcow2")
-
-    def write(self, volume_id, offset, length, pattern):
-        """Writes `length` bytes of byte `pattern` at `offset` of the volume's disk."""
-        subprocess.run(["qemu-io", "-c", "write -P %d %d %d" % (pattern, offset, length), self.disk(volume_id)],
-                       check=True, stdout=subprocess.DEVNULL)
-
-    def reads(self, volume_id, offset, length, pattern):
-        """True when the volume's disk holds `length` bytes of `pattern` at `offset`."""
-        done = subprocess.run(["qemu-io", "-r", "-c", "read -P %d %d %d" % (pattern, offset, length),
-                               self.disk(volume_id)], capture_output=True, text=True)
-        return done.returncode == 0 and "Pattern verification failed" not in done.stdout
-
-    def stored_blocks(self):
-        return len(glob.glob(os.path.join(self.server.data_dir, "blocks", "*", "*.zst")))
-
-    def new_volume(self, ec2=None, zone="us-east-1a", **kw):
-        ec2 = ec2 or self.ec2
-        if "SnapshotId" not in kw:
-            kw.setdefault("Size", 1)
-        volume_id = ec2.create_volume(AvailabilityZone=zone, **kw)["VolumeId"]
-        self.addCleanup(lambda: self.delete_quietly(ec2, volume_id))
-        self.wait_volume(ec2, volume_id, "available")
-        return volume_id
-
-    @staticmethod
-    def delete_quietly(ec2, volume_id):
-        try:
-            ec2.delete_volume(VolumeId=volume_id)
-        except Exception:
-            pass
-
-    def wait_volume(self, ec2, volume_id, state):
-        self.wait_for(lambda: ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]["State"] == state, 60,
-                      "volume %s did not become %s" % (volume_id, state))
-
-    def snapshot(self, volume_id, ec2=None, **kw):
-        ec2 = ec2 or self.ec2
-        snap = ec2.create_snapshot(VolumeId=volume_id, **kw)
-        self.wait_snapshot(ec2, snap["SnapshotId"])
-        return snap
-
-    def wait_snapshot(self, ec2, snapshot_id):
-        self.wait_for(lambda: ec2.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]["State"] == "completed",
-                      60, "snapshot %s did not complete" % snapshot_id)
+class SnapshotTest(RealDisks, StandInImageTestCase):
 
     def test_snapshot_then_volume_in_another_zone_holds_the_same_data(self):
         volume_id = self.new_volume()

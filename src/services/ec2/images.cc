@@ -1,12 +1,20 @@
 #include "services/ec2/images.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
+#include <set>
 
 #include "common/ids.h"
 #include "common/timestamp.h"
+#include "compute/instance_state.h"
+#include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
+#include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/snapshots.h"
+#include "services/ec2/tags.h"
+#include "services/ec2/volumes.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -27,6 +35,15 @@ bool owned_by(const json& image, const json& owners, const std::string& account_
     if (o == "self" && image.value("OwnerId", "") == account_id) return true;
     if (o == image.value("ImageOwnerAlias", "")) return true;
     if (o == image.value("OwnerId", "")) return true;
+  }
+  return false;
+}
+
+// True when one of `users` ("self", "all" or an account id) may launch `image`.
+bool executable_by(const model::Image& image, const json& users, const std::string& account_id) {
+  for (const json& user : users) {
+    std::string u = user.get<std::string>();
+    if (u == "all" ? image.spec.is_public : model::launchable_by(image, u == "self" ? account_id : u)) return true;
   }
   return false;
 }
@@ -53,6 +70,7 @@ const FilterTable& image_filters() {
       {"platform-details", field("PlatformDetails")},
       {"root-device-name", field("RootDeviceName")},
       {"root-device-type", field("RootDeviceType")},
+      {"source-instance-id", field("SourceInstanceId")},
       {"state", field("State")},
       {"virtualization-type", field("VirtualizationType")},
   };
@@ -60,16 +78,20 @@ const FilterTable& image_filters() {
 }
 
 json describe_images(CallContext& ctx, const json& request) {
-  // Without ids, a caller sees public images and its own.
+  // Without ids, a caller sees public images, its own and those shared with it.
   std::vector<json> visible;
-  for (json& image : list(ctx, kinds::kImage)) {
-    bool mine = image.value("OwnerId", "") == ctx.account_id;
-    if (!mine && !image.value("Public", false)) continue;
-    if (request.contains("Owners") && !request["Owners"].empty() &&
-        !owned_by(image, request["Owners"], ctx.account_id)) {
+  for (const json& doc : list(ctx, kinds::kImage)) {
+    model::Image image = model::image_from_doc(doc);
+    if (!model::launchable_by(image, ctx.account_id)) continue;
+    json view = model::image_view(image);
+    if (request.contains("Owners") && !request["Owners"].empty() && !owned_by(view, request["Owners"], ctx.account_id)) {
       continue;
     }
-    visible.push_back(std::move(image));
+    if (request.contains("ExecutableUsers") && !request["ExecutableUsers"].empty() &&
+        !executable_by(image, request["ExecutableUsers"], ctx.account_id)) {
+      continue;
+    }
+    visible.push_back(std::move(view));
   }
   if (request.contains("ImageIds") && !request["ImageIds"].empty()) {
     if (request.contains("MaxResults")) {
@@ -93,50 +115,383 @@ json describe_images(CallContext& ctx, const json& request) {
   return describe_values(std::move(visible), request, image_filters(), "Images", false, member_key("ImageId"));
 }
 
-}  // namespace
-
-std::string register_base_image(CallContext& ctx, const BaseImage& image) {
-  for (const json& existing : list(ctx, kinds::kImage)) {
-    if (existing.value("_RecipeHash", "") == image.recipe_hash) return existing["ImageId"].get<std::string>();
-  }
-  std::string id = new_resource_id("ami");
-  std::string name = image.name + "-" + date_stamp(image.built_at) + "-" + image.recipe_hash.substr(0, 8);
-  json doc = {
-      {"ImageId", id},
-      {"ImageLocation", "amazon/" + name},
-      {"State", "available"},
-      {"OwnerId", kAmazonOwnerId},
-      {"ImageOwnerAlias", "amazon"},
-      {"Public", true},
-      {"Architecture", "x86_64"},
-      {"ImageType", "machine"},
-      {"Name", name},
-      {"Description", "Debian 12 (bookworm) with cloud-init, built by stratus from Debian packages"},
-      {"CreationDate", format_iso8601(image.built_at)},
-      {"RootDeviceType", "ebs"},
-      {"RootDeviceName", "/dev/xvda"},
-      {"BlockDeviceMappings",
-       json::array({{{"DeviceName", "/dev/xvda"},
-                     {"Ebs",
-                      {{"DeleteOnTermination", true},
-                       {"VolumeSize", image.size_gib},
-                       {"VolumeType", "gp3"},
-                       {"Encrypted", false}}}}})},
-      {"VirtualizationType", "hvm"},
-      {"Hypervisor", "xen"},
-      {"EnaSupport", true},
-      {"PlatformDetails", "Linux/UNIX"},
-      {"UsageOperation", "RunInstances"},
-      {"BootMode", "legacy-bios"},
-      {"ImdsSupport", "v2.0"},
-      {"Tags", json::array()},
-      {"_RecipeHash", image.recipe_hash},
-      {"_Directory", image.directory},
-  };
-  save(ctx, kinds::kImage, id, doc);
-  return id;
+// The image `id` the caller owns; InvalidAMIID.NotFound (or .Malformed) when it cannot see it,
+// AuthFailure when it is another account's.
+model::Image require_own_image(CallContext& ctx, const std::string& id) {
+  model::Image image = model::image_from_doc(require(ctx, kinds::kImage, id));
+  if (!model::launchable_by(image, ctx.account_id)) fail("InvalidAMIID.NotFound", not_found_message(kinds::kImage, id));
+  if (image.owner() != ctx.account_id) fail("AuthFailure", "Not authorized for image:" + id);
+  return image;
 }
 
-void add_image_actions(ActionTable& table) { table["DescribeImages"] = {describe_images, false}; }
+void save_image(CallContext& ctx, const model::Image& image) {
+  save(ctx, kinds::kImage, image.id(), model::image_doc(image));
+}
+
+// Fails as AWS does unless `name` is a valid AMI name not yet used by the caller in the region.
+void check_name(CallContext& ctx, const std::string& name) {
+  static constexpr std::string_view kPunctuation = "()./-_ '@[]";
+  bool valid = name.size() >= 3 && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) || kPunctuation.find(c) != std::string_view::npos;
+               });
+  if (!valid) {
+    fail("InvalidAMIName.Malformed", "AMI names must be between 3 and 128 characters long, and may contain letters, "
+                                     "numbers, spaces and ( ) . - / _ ' @ [ ]");
+  }
+  for (const json& doc : list(ctx, kinds::kImage)) {
+    model::Image other = model::image_from_doc(doc);
+    if (other.owner() == ctx.account_id && other.api.value("Name", "") == name) {
+      fail("InvalidAMIName.Duplicate", "AMI name " + name + " is already in use by AMI " + other.id());
+    }
+  }
+}
+
+// A new pending image of the caller named `name`, booting from `boot_directory`, with the
+// members every machine image here has; the caller adds its mappings. Not saved.
+model::Image new_image(const CallContext& ctx, const std::string& owner, const std::string& name,
+                       const std::string& description, const std::string& boot_directory) {
+  model::Image image;
+  image.api = {{"ImageId", new_resource_id("ami")},
+               {"ImageLocation", owner + "/" + name},
+               {"OwnerId", owner},
+               {"Architecture", "x86_64"},
+               {"ImageType", "machine"},
+               {"Name", name},
+               {"CreationDate", format_iso8601(ctx.now)},
+               {"RootDeviceType", "ebs"},
+               {"RootDeviceName", "/dev/xvda"},
+               {"VirtualizationType", "hvm"},
+               {"Hypervisor", "xen"},
+               {"EnaSupport", true},
+               {"PlatformDetails", "Linux/UNIX"},
+               {"UsageOperation", "RunInstances"},
+               {"BootMode", "legacy-bios"},
+               {"ImdsSupport", "v2.0"},
+               {"BlockDeviceMappings", json::array()}};
+  if (!description.empty()) image.api["Description"] = description;
+  image.spec.boot_directory = boot_directory;
+  return image;
+}
+
+// The mapping of an image's volume made from `snapshot` at `device`.
+json snapshot_mapping(const std::string& device, const model::Snapshot& snapshot, const std::string& type,
+                      bool delete_on_termination) {
+  return {{"DeviceName", device},
+          {"Ebs",
+           {{"SnapshotId", snapshot.spec.snapshot_id},
+            {"VolumeSize", snapshot.spec.volume_size_gib},
+            {"VolumeType", type},
+            {"DeleteOnTermination", delete_on_termination},
+            {"Encrypted", snapshot.spec.encrypted}}}};
+}
+
+// The boot directory of the newest base image of the call's region (what a registered image
+// boots with); fails when the region has none.
+std::string base_boot_directory(CallContext& ctx) {
+  std::string newest, directory;
+  for (const json& doc : list(ctx, kinds::kImage)) {
+    model::Image image = model::image_from_doc(doc);
+    if (image.spec.base_disk.empty()) continue;
+    std::string created = image.api.value("CreationDate", "");
+    if (created >= newest) newest = created, directory = image.spec.boot_directory;
+  }
+  if (directory.empty()) fail("InvalidParameterValue", "This region has no base image to boot a registered image with.");
+  return directory;
+}
+
+json create_image(CallContext& ctx, const json& request) {
+  model::Instance instance = require_instance(ctx, str(request, "InstanceId"));
+  compute::InstanceState state = instance.status.state;
+  if (state != compute::InstanceState::kRunning && state != compute::InstanceState::kStopped) {
+    fail("IncorrectInstanceState", "The instance '" + instance.id() + "' is not in a state from which it can be imaged.");
+  }
+  std::string name = str(request, "Name");
+  check_name(ctx, name);
+  auto source = find(ctx, kinds::kImage, instance.api.value("ImageId", ""));
+  if (!source) fail("InvalidAMIID.NotFound", "The image of instance " + instance.id() + " is gone; it cannot be imaged.");
+  model::Image image = new_image(ctx, ctx.account_id, name, str(request, "Description"),
+                                 model::image_from_doc(*source).spec.boot_directory);
+  image.api["RootDeviceName"] = instance.root_device();
+  image.api["SourceInstanceId"] = instance.id();
+  std::set<std::string> left_out;
+  for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
+    if (mapping.contains("NoDevice")) left_out.insert(str(mapping, "DeviceName"));
+  }
+  // A reboot (the default) reads the disks while the guest is down: a clean file system.
+  bool quiesce = !request.value("NoReboot", false) && state == compute::InstanceState::kRunning;
+  json snapshot_tags = tags_from_specifications(ctx, request, "snapshot", {"image"});
+  std::string batch;
+  for (const model::Volume& volume : attached_volumes(ctx, instance.id())) {
+    const model::VolumeAttachment& a = *volume.spec.attachment;
+    if (left_out.count(a.device) && a.device != instance.root_device()) continue;
+    model::Snapshot snapshot =
+        snapshot_of(ctx, volume, "Created by CreateImage(" + instance.id() + ") for " + image.id());
+    if (batch.empty()) batch = snapshot.spec.snapshot_id;
+    snapshot.spec.batch = batch;
+    snapshot.spec.quiesce = quiesce;
+    snapshot.tags = snapshot_tags;
+    save_snapshot(ctx, snapshot);
+    image.api["BlockDeviceMappings"].push_back(
+        snapshot_mapping(a.device, snapshot, volume.spec.volume_type, a.delete_on_termination));
+  }
+  image.tags = tags_from_specifications(ctx, request, "image", {"snapshot"});
+  save_image(ctx, image);  // pending until its snapshots are completed
+  return {{"ImageId", image.id()}};
+}
+
+json register_image(CallContext& ctx, const json& request) {
+  std::string name = str(request, "Name");
+  check_name(ctx, name);
+  if (request.contains("ImageLocation")) {
+    fail("InvalidParameterValue", "Images from manifests in S3 (ImageLocation) are not supported; register an EBS "
+                                  "snapshot with BlockDeviceMappings.");
+  }
+  std::string architecture = str(request, "Architecture", "x86_64");
+  if (architecture != "x86_64") {
+    fail("InvalidParameterValue", "Value (" + architecture + ") for parameter architecture is invalid: this region "
+                                  "runs x86_64 guests.");
+  }
+  model::Image image = new_image(ctx, ctx.account_id, name, str(request, "Description"), base_boot_directory(ctx));
+  std::string root_device = str(request, "RootDeviceName", "/dev/xvda");
+  image.api["RootDeviceName"] = root_device;
+  bool has_root = false;
+  for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
+    std::string device = str(mapping, "DeviceName");
+    const json& ebs = mapping.value("Ebs", json::object());
+    if (!ebs.contains("SnapshotId")) {
+      fail("InvalidBlockDeviceMapping", "The device " + device + " needs a snapshot: only EBS snapshots are supported.");
+    }
+    model::Snapshot snapshot = require_restorable_snapshot(ctx, str(ebs, "SnapshotId"));
+    if (snapshot.status.state != model::SnapshotState::kCompleted) {
+      fail("IncorrectState", "Snapshot '" + snapshot.spec.snapshot_id + "' is not 'completed'.");
+    }
+    json registered =
+        snapshot_mapping(device, snapshot, str(ebs, "VolumeType", "gp3"), ebs.value("DeleteOnTermination", true));
+    int64_t size = ebs.value("VolumeSize", snapshot.spec.volume_size_gib);
+    if (size < snapshot.spec.volume_size_gib) {
+      fail("InvalidBlockDeviceMapping", "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
+                                            snapshot.spec.snapshot_id + "', expect size >= " +
+                                            std::to_string(snapshot.spec.volume_size_gib) + "GB");
+    }
+    registered["Ebs"]["VolumeSize"] = size;
+    has_root = has_root || device == root_device;
+    image.api["BlockDeviceMappings"].push_back(std::move(registered));
+  }
+  if (!has_root) {
+    fail("InvalidBlockDeviceMapping", "The root device " + root_device + " needs a block device mapping with a snapshot.");
+  }
+  if (request.contains("EnaSupport")) image.api["EnaSupport"] = request["EnaSupport"];
+  if (request.contains("BootMode")) image.api["BootMode"] = request["BootMode"];
+  image.status.state = model::ImageState::kAvailable;  // its snapshots exist
+  image.tags = tags_from_specifications(ctx, request, "image");
+  save_image(ctx, image);
+  return {{"ImageId", image.id()}};
+}
+
+json deregister_image(CallContext& ctx, const json& request) {
+  model::Image image = require_own_image(ctx, str(request, "ImageId"));
+  remove(ctx, image.id());  // its snapshots stay, as on AWS, unless asked otherwise
+  json out = json::object();
+  if (request.value("DeleteAssociatedSnapshots", false)) {
+    json deleted = json::array();
+    for (const json& mapping : image.api.value("BlockDeviceMappings", json::array())) {
+      std::string id = mapping.value("Ebs", json::object()).value("SnapshotId", "");
+      if (id.empty() || !find(ctx, kinds::kSnapshot, id)) continue;
+      remove(ctx, id);
+      deleted.push_back({{"SnapshotId", id}, {"ReturnCode", "success"}});
+    }
+    out["DeleteSnapshotResults"] = deleted;
+  }
+  out["Return"] = true;
+  return out;
+}
+
+json copy_image(CallContext& ctx, const json& request) {
+  std::string source_region = str(request, "SourceRegion");
+  std::string source_id = str(request, "SourceImageId");
+  if (ctx.catalog.region(source_region) == nullptr) {
+    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
+  }
+  auto record = ctx.txn.get(source_id);
+  if (!record || record->kind != kinds::kImage.kind || record->region != source_region ||
+      !model::launchable_by(model::image_from_doc(record->doc), ctx.account_id)) {
+    fail("InvalidAMIID.NotFound", not_found_message(kinds::kImage, source_id));
+  }
+  model::Image source = model::image_from_doc(record->doc);
+  if (source.status.state != model::ImageState::kAvailable) {
+    fail("IncorrectState", "The image '" + source_id + "' is not 'available'.");
+  }
+  if (!source.spec.base_disk.empty()) {
+    fail("InvalidRequest", "The base image " + source_id + " is offered in every region: launch it there.");
+  }
+  std::string name = str(request, "Name");
+  check_name(ctx, name);
+  model::Image copy = new_image(ctx, ctx.account_id, name, str(request, "Description", source.api.value("Description", "")),
+                                source.spec.boot_directory);
+  for (const char* member : {"RootDeviceName", "Architecture", "EnaSupport", "BootMode"}) {
+    if (source.api.contains(member)) copy.api[member] = source.api[member];
+  }
+  for (json mapping : source.api.value("BlockDeviceMappings", json::array())) {
+    std::string snapshot_id = mapping.value("Ebs", json::object()).value("SnapshotId", "");
+    if (!snapshot_id.empty()) {
+      model::Snapshot snapshot = require_copyable_snapshot(ctx, source_region, snapshot_id);
+      model::Snapshot copied = copy_of(ctx, snapshot, source_region,
+                                       "Copied for DestinationAmi " + copy.id() + " from SourceAmi " + source_id +
+                                           " for SourceSnapshot " + snapshot_id);
+      save_snapshot(ctx, copied);
+      mapping["Ebs"]["SnapshotId"] = copied.spec.snapshot_id;
+    }
+    copy.api["BlockDeviceMappings"].push_back(std::move(mapping));
+  }
+  copy.tags = tags_from_specifications(ctx, request, "image");
+  save_image(ctx, copy);  // pending until its snapshots are copied
+  return {{"ImageId", copy.id()}};
+}
+
+// The image attribute a request names; fails for names AWS does not know.
+std::string image_attribute_of(const json& request) {
+  static const std::set<std::string> kKnown = {"description", "kernel", "ramdisk", "launchPermission", "productCodes",
+                                               "blockDeviceMapping", "sriovNetSupport", "bootMode", "imdsSupport",
+                                               "lastLaunchedTime", "deregistrationProtection", "tpmSupport",
+                                               "uefiData"};
+  std::string attribute = str(request, "Attribute");
+  if (!kKnown.count(attribute)) fail("InvalidRequest", "Value (" + attribute + ") for parameter attribute is invalid.");
+  return attribute;
+}
+
+json describe_image_attribute(CallContext& ctx, const json& request) {
+  model::Image image = require_own_image(ctx, str(request, "ImageId"));
+  std::string attribute = image_attribute_of(request);
+  json out = {{"ImageId", image.id()}};
+  if (attribute == "description") {
+    out["Description"] = {{"Value", image.api.value("Description", "")}};
+  } else if (attribute == "launchPermission") {
+    json permissions = json::array();
+    if (image.spec.is_public) permissions.push_back({{"Group", "all"}});
+    for (const std::string& user : image.spec.launch_permissions) permissions.push_back({{"UserId", user}});
+    out["LaunchPermissions"] = permissions;
+  } else if (attribute == "blockDeviceMapping") {
+    out["BlockDeviceMappings"] = image.api.value("BlockDeviceMappings", json::array());
+  } else if (attribute == "productCodes") {
+    out["ProductCodes"] = json::array();
+  } else if (attribute == "bootMode") {
+    out["BootMode"] = {{"Value", image.api.value("BootMode", "legacy-bios")}};
+  } else if (attribute == "imdsSupport") {
+    out["ImdsSupport"] = {{"Value", image.api.value("ImdsSupport", "v2.0")}};
+  } else if (attribute == "deregistrationProtection") {
+    out["DeregistrationProtection"] = {{"Value", "disabled"}};
+  }
+  return out;  // kernel, ramdisk, sriovNetSupport, lastLaunchedTime, tpmSupport, uefiData: not set here
+}
+
+// Applies one launchPermission entry ({UserId} or {Group: "all"}) to `spec`.
+void apply_launch_permission(model::ImageSpec& spec, const json& entry, bool add) {
+  if (entry.contains("Group")) {
+    std::string group = str(entry, "Group");
+    if (group != "all") fail("InvalidParameterValue", "Value (" + group + ") for parameter group is invalid.");
+    spec.is_public = add;
+  }
+  if (entry.contains("UserId")) {
+    std::string user = str(entry, "UserId");
+    bool digits = user.size() == 12 && std::all_of(user.begin(), user.end(), ::isdigit);
+    if (!digits) fail("InvalidAMIAttributeItemValue", "Invalid attribute item value \"" + user + "\" for userId item type.");
+    if (add) spec.launch_permissions.insert(user);
+    else spec.launch_permissions.erase(user);
+  }
+}
+
+json modify_image_attribute(CallContext& ctx, const json& request) {
+  model::Image image = require_own_image(ctx, str(request, "ImageId"));
+  std::string attribute = request.contains("Attribute") ? image_attribute_of(request) : "";
+  if (request.contains("Description") || attribute == "description") {
+    image.api["Description"] =
+        request.contains("Description") ? request["Description"].value("Value", "") : str(request, "Value");
+  } else if (request.contains("LaunchPermission") || request.contains("OperationType") || attribute == "launchPermission") {
+    const json& changes = request.value("LaunchPermission", json::object());
+    for (const json& entry : changes.value("Remove", json::array())) apply_launch_permission(image.spec, entry, false);
+    for (const json& entry : changes.value("Add", json::array())) apply_launch_permission(image.spec, entry, true);
+    if (request.contains("OperationType")) {
+      std::string operation = str(request, "OperationType");
+      if (operation != "add" && operation != "remove") {
+        fail("InvalidParameterValue", "Value (" + operation + ") for parameter operationType is invalid.");
+      }
+      for (const json& user : request.value("UserIds", json::array())) {
+        apply_launch_permission(image.spec, {{"UserId", user}}, operation == "add");
+      }
+      for (const json& group : request.value("UserGroups", json::array())) {
+        apply_launch_permission(image.spec, {{"Group", group}}, operation == "add");
+      }
+    }
+  } else {
+    fail("InvalidParameterCombination", "Only the description and launchPermission attributes can be modified.");
+  }
+  save_image(ctx, image);
+  return json::object();
+}
+
+json reset_image_attribute(CallContext& ctx, const json& request) {
+  model::Image image = require_own_image(ctx, str(request, "ImageId"));
+  if (image_attribute_of(request) != "launchPermission") {
+    fail("InvalidRequest", "Only the launchPermission attribute can be reset.");
+  }
+  image.spec.is_public = false;
+  image.spec.launch_permissions.clear();
+  save_image(ctx, image);
+  return json::object();
+}
+
+}  // namespace
+
+std::string register_base_image(CallContext& ctx, const BaseImage& base) {
+  for (const json& existing : list(ctx, kinds::kImage)) {
+    model::Image image = model::image_from_doc(existing);
+    if (image.spec.recipe_hash == base.recipe_hash) return image.id();
+  }
+  std::string name = base.name + "-" + date_stamp(base.built_at) + "-" + base.recipe_hash.substr(0, 8);
+  model::Image image = new_image(ctx, kAmazonOwnerId, name,
+                                 "Debian 12 (bookworm) with cloud-init, built by stratus from Debian packages",
+                                 base.directory);
+  image.api["ImageLocation"] = "amazon/" + name;
+  image.api["ImageOwnerAlias"] = "amazon";
+  image.api["CreationDate"] = format_iso8601(base.built_at);
+  image.api["BlockDeviceMappings"] = json::array({{{"DeviceName", "/dev/xvda"},
+                                                   {"Ebs",
+                                                    {{"DeleteOnTermination", true},
+                                                     {"VolumeSize", base.size_gib},
+                                                     {"VolumeType", "gp3"},
+                                                     {"Encrypted", false}}}}});
+  image.spec.base_disk = base.directory + "/disk.qcow2";
+  image.spec.recipe_hash = base.recipe_hash;
+  image.spec.is_public = true;
+  image.status.state = model::ImageState::kAvailable;
+  save_image(ctx, image);
+  return image.id();
+}
+
+model::Image require_launchable_image(CallContext& ctx, const std::string& id) {
+  if (!is_resource_id(id, "ami")) fail("InvalidAMIID.Malformed", "Invalid id: \"" + id + "\" (expecting \"ami-...\")");
+  auto doc = find(ctx, kinds::kImage, id);
+  if (!doc || !model::launchable_by(model::image_from_doc(*doc), ctx.account_id)) {
+    fail("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+  }
+  model::Image image = model::image_from_doc(*doc);
+  if (image.status.state != model::ImageState::kAvailable) {
+    fail("InvalidAMIID.Unavailable", "The image '" + id + "' is " +
+                                         std::string(model::image_state_name(image.status.state)) +
+                                         " and cannot be launched yet.");
+  }
+  return image;
+}
+
+void add_image_actions(ActionTable& table) {
+  table["DescribeImages"] = {describe_images, false};
+  table["CreateImage"] = {create_image, true};
+  table["RegisterImage"] = {register_image, true};
+  table["DeregisterImage"] = {deregister_image, true};
+  table["CopyImage"] = {copy_image, true};
+  table["DescribeImageAttribute"] = {describe_image_attribute, false};
+  table["ModifyImageAttribute"] = {modify_image_attribute, true};
+  table["ResetImageAttribute"] = {reset_image_attribute, true};
+}
 
 }  // namespace stratus::ec2

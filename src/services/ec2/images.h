@@ -1,9 +1,12 @@
 #pragma once
-// AMIs: the base image every region offers (owner alias "amazon"), and DescribeImages.
+// AMIs: the base image every region offers (owner alias "amazon"), and the account's own:
+// made from an instance's volumes (CreateImage) or registered from snapshots, copied between
+// regions, shared by launch permission.
 
 #include <cstdint>
 #include <string>
 
+#include "model/image.h"
 #include "services/ec2/call.h"
 
 namespace stratus::ec2 {
@@ -24,7 +27,12 @@ inline constexpr const char* kAmazonOwnerId = "137112412989";
 // earlier build stays (instances may use it). Returns the AMI id.
 std::string register_base_image(CallContext& ctx, const BaseImage& image);
 
-// Registers DescribeImages.
+// The image `id` if the caller may launch it; InvalidAMIID.Malformed/NotFound otherwise, and
+// InvalidAMIID.Unavailable while it is not available.
+model::Image require_launchable_image(CallContext& ctx, const std::string& id);
+
+// Registers the image actions: Describe, Create (from an instance), Register (from snapshots),
+// Deregister, Copy (into the calling region) and the image attributes.
 void add_image_actions(ActionTable& table);
 
 }  // namespace stratus::ec2

@@ -14,6 +14,7 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/host_capacity.h"
+#include "services/ec2/images.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
@@ -199,7 +200,7 @@ json metadata_options(const json& request) {
   return options;
 }
 
-model::Instance new_instance(CallContext& ctx, const json& request, const json& image, const json& subnet,
+model::Instance new_instance(CallContext& ctx, const json& request, const model::Image& ami, const json& subnet,
                              const json& groups, const std::string& reservation_id, int64_t index, const json& tags,
                              const json& volume_tags) {
   std::string id = new_resource_id("i");
@@ -212,7 +213,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   model::Instance instance;
   instance.api = {
       {"InstanceId", id},
-      {"ImageId", image["ImageId"]},
+      {"ImageId", ami.id()},
       {"InstanceType", type},
       {"LaunchTime", launch_time},
       {"Placement", {{"AvailabilityZone", subnet["AvailabilityZone"]}, {"GroupName", ""}, {"Tenancy", "default"}}},
@@ -253,6 +254,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   spec.vcpus = type_info["VCpuInfo"].value("DefaultVCpus", 1);
   spec.memory_mib = type_info["MemoryInfo"].value("SizeInMiB", 512);
   spec.max_interfaces = type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  spec.boot_directory = ami.spec.boot_directory;
   if (request.contains("KeyName")) instance.api["KeyName"] = request["KeyName"];
   eni["Status"] = "in-use";
   eni["Attachment"] = {{"AttachmentId", new_resource_id("eni-attach")},
@@ -271,7 +273,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const json& 
   spec.assign_public_ip = map_public;
   assign_public_ip(ctx, instance);
   // Its volumes, records of their own, attached from the start.
-  for (model::Volume& volume : launch_volumes(request, image, subnet["AvailabilityZone"].get<std::string>())) {
+  for (model::Volume& volume : launch_volumes(ctx, request, ami, subnet["AvailabilityZone"].get<std::string>())) {
     volume.spec.volume_id = new_resource_id("vol");
     volume.spec.create_time = launch_time;
     volume.spec.attachment->instance_id = id;
@@ -296,12 +298,8 @@ json reservation_of(CallContext& ctx, const std::vector<model::Instance>& instan
 json run_instances(CallContext& ctx, const json& given) {
   json request = primary_interface_at_top(given);
   if (!request.contains("ImageId")) fail("MissingParameter", "The request must contain the parameter ImageId");
-  std::string image_id = request["ImageId"].get<std::string>();
-  if (!is_resource_id(image_id, "ami")) fail("InvalidAMIID.Malformed", "Invalid id: \"" + image_id + "\" (expecting \"ami-...\")");
-  auto image = find(ctx, kinds::kImage, image_id);
-  if (!image || (!image->value("Public", false) && image->value("OwnerId", "") != ctx.account_id)) {
-    fail("InvalidAMIID.NotFound", "The image id '[" + image_id + "]' does not exist");
-  }
+  model::Image ami = require_launchable_image(ctx, request["ImageId"].get<std::string>());
+  const std::optional<json> image = model::image_view(ami);
   // AWS's documented default; m1.small is a previous-generation type not every zone offers.
   std::string type = str(request, "InstanceType", "m1.small");
   request["InstanceType"] = type;
@@ -333,7 +331,7 @@ json run_instances(CallContext& ctx, const json& given) {
   check_groups_per_interface(ctx, groups, "SecurityGroupsPerInstanceLimitExceeded");
   json tags = tags_from_specifications(ctx, request, "instance", {"volume"});
   json volume_tags = tags_from_specifications(ctx, request, "volume", {"instance"});
-  launch_volumes(request, *image, subnet["AvailabilityZone"].get<std::string>());
+  launch_volumes(ctx, request, ami, subnet["AvailabilityZone"].get<std::string>());
   // As on AWS, a launch gets as many instances as the quota and capacity let fit, if that is at
   // least MinCount.
   const json& type_info = *ctx.catalog.instance_type(type);
@@ -351,7 +349,7 @@ json run_instances(CallContext& ctx, const json& given) {
   std::string reservation = new_resource_id("r");
   std::vector<model::Instance> launched;
   for (int64_t i = 0; i < count; ++i) {
-    launched.push_back(new_instance(ctx, request, *image, subnet, groups, reservation, i, tags, volume_tags));
+    launched.push_back(new_instance(ctx, request, ami, subnet, groups, reservation, i, tags, volume_tags));
     save_instance(ctx, launched.back());
   }
   return reservation_of(ctx, launched);

@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/timestamp.h"
+#include "model/image.h"
 #include "model/volume.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
@@ -43,10 +44,6 @@ model::Snapshot require_own_snapshot(CallContext& ctx, const std::string& id) {
   return snapshot;
 }
 
-void save_snapshot(CallContext& ctx, const model::Snapshot& snapshot) {
-  save(ctx, kinds::kSnapshot, snapshot.spec.snapshot_id, model::snapshot_doc(snapshot));
-}
-
 // The request's Description, checked.
 std::string description_of(const json& request, const std::string& fallback = "") {
   std::string description = str(request, "Description", fallback);
@@ -54,26 +51,6 @@ std::string description_of(const json& request, const std::string& fallback = ""
     fail("InvalidParameterValue", "Value for parameter description is invalid: at most 255 characters.");
   }
   return description;
-}
-
-// A new pending snapshot of `volume`, owned by the caller. Not saved.
-model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const std::string& description) {
-  const std::string& id = volume.spec.volume_id;
-  if (volume.status.state != VolumeState::kAvailable && volume.status.state != VolumeState::kInUse) {
-    fail("IncorrectState", "The volume '" + id + "' is '" + std::string(model::volume_state_name(volume.status.state)) +
-                               "' and cannot be snapshotted.");
-  }
-  model::Snapshot snapshot;
-  model::SnapshotSpec& spec = snapshot.spec;
-  spec.snapshot_id = new_resource_id("snap");
-  spec.volume_id = id;
-  spec.availability_zone = volume.spec.availability_zone;
-  spec.volume_size_gib = volume.spec.size_gib;
-  spec.description = description;
-  spec.encrypted = volume.spec.encrypted;
-  spec.owner_id = ctx.account_id;
-  spec.start_time = format_iso8601(ctx.now);
-  return snapshot;  // pending until the reconciler has its blocks
 }
 
 json create_snapshot(CallContext& ctx, const json& request) {
@@ -162,10 +139,11 @@ json describe_snapshots(CallContext& ctx, const json& request) {
 json delete_snapshot(CallContext& ctx, const json& request) {
   model::Snapshot snapshot = require_own_snapshot(ctx, str(request, "SnapshotId"));
   const std::string& id = snapshot.spec.snapshot_id;
-  for (const json& image : list(ctx, kinds::kImage)) {
-    for (const json& mapping : image.value("BlockDeviceMappings", json::array())) {
+  for (const json& doc : list(ctx, kinds::kImage)) {
+    model::Image image = model::image_from_doc(doc);
+    for (const json& mapping : image.api.value("BlockDeviceMappings", json::array())) {
       if (mapping.contains("Ebs") && mapping["Ebs"].value("SnapshotId", "") == id) {
-        fail("InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + image.value("ImageId", ""));
+        fail("InvalidSnapshot.InUse", "The snapshot " + id + " is currently in use by " + image.id());
       }
     }
   }
@@ -176,34 +154,14 @@ json delete_snapshot(CallContext& ctx, const json& request) {
 
 json copy_snapshot(CallContext& ctx, const json& request) {
   std::string source_region = str(request, "SourceRegion");
-  std::string source_id = str(request, "SourceSnapshotId");
-  if (ctx.catalog.region(source_region) == nullptr) {
-    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
-  }
-  auto record = ctx.txn.get(source_id);
-  if (!record || record->kind != kinds::kSnapshot.kind || record->region != source_region ||
-      !restorable_by(model::snapshot_from_doc(record->doc), ctx.account_id)) {
-    fail("InvalidSnapshot.NotFound", not_found_message(kinds::kSnapshot, source_id));
-  }
-  model::Snapshot source = model::snapshot_from_doc(record->doc);
-  if (source.status.state != SnapshotState::kCompleted) {
-    fail("IncorrectState", "Snapshot '" + source_id + "' is '" +
-                               std::string(model::snapshot_state_name(source.status.state)) + "' and cannot be copied.");
-  }
-  model::Snapshot copy;
-  model::SnapshotSpec& spec = copy.spec;
-  spec.snapshot_id = new_resource_id("snap");
-  spec.volume_id = kCopiedVolumeId;
-  spec.volume_size_gib = source.spec.volume_size_gib;
-  spec.description = description_of(request, "[Copied " + source_id + " from " + source_region + "]");
-  spec.encrypted = source.spec.encrypted || request.value("Encrypted", false);
-  spec.owner_id = ctx.account_id;
-  spec.start_time = format_iso8601(ctx.now);
-  spec.source_region = source_region;
-  spec.source_snapshot = source_id;
+  model::Snapshot source = require_copyable_snapshot(ctx, source_region, str(request, "SourceSnapshotId"));
+  const std::string& source_id = source.spec.snapshot_id;
+  model::Snapshot copy =
+      copy_of(ctx, source, source_region, description_of(request, "[Copied " + source_id + " from " + source_region + "]"));
+  copy.spec.encrypted = copy.spec.encrypted || request.value("Encrypted", false);
   copy.tags = tags_from_specifications(ctx, request, "snapshot");
   save_snapshot(ctx, copy);
-  json out = {{"SnapshotId", spec.snapshot_id}};
+  json out = {{"SnapshotId", copy.spec.snapshot_id}};
   if (!copy.tags.empty()) out["Tags"] = copy.tags;
   return out;
 }
@@ -285,6 +243,62 @@ json reset_snapshot_attribute(CallContext& ctx, const json& request) {
 }
 
 }  // namespace
+
+model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const std::string& description) {
+  const std::string& id = volume.spec.volume_id;
+  if (volume.status.state != VolumeState::kAvailable && volume.status.state != VolumeState::kInUse) {
+    fail("IncorrectState", "The volume '" + id + "' is '" + std::string(model::volume_state_name(volume.status.state)) +
+                               "' and cannot be snapshotted.");
+  }
+  model::Snapshot snapshot;
+  model::SnapshotSpec& spec = snapshot.spec;
+  spec.snapshot_id = new_resource_id("snap");
+  spec.volume_id = id;
+  spec.availability_zone = volume.spec.availability_zone;
+  spec.volume_size_gib = volume.spec.size_gib;
+  spec.description = description;
+  spec.encrypted = volume.spec.encrypted;
+  spec.owner_id = ctx.account_id;
+  spec.start_time = format_iso8601(ctx.now);
+  return snapshot;  // pending until the reconciler has its blocks
+}
+
+model::Snapshot copy_of(CallContext& ctx, const model::Snapshot& source, const std::string& source_region,
+                        const std::string& description) {
+  model::Snapshot copy;
+  model::SnapshotSpec& spec = copy.spec;
+  spec.snapshot_id = new_resource_id("snap");
+  spec.volume_id = kCopiedVolumeId;
+  spec.volume_size_gib = source.spec.volume_size_gib;
+  spec.description = description;
+  spec.encrypted = source.spec.encrypted;
+  spec.owner_id = ctx.account_id;
+  spec.start_time = format_iso8601(ctx.now);
+  spec.source_region = source_region;
+  spec.source_snapshot = source.spec.snapshot_id;
+  return copy;  // pending until the reconciler has copied its manifest
+}
+
+void save_snapshot(CallContext& ctx, const model::Snapshot& snapshot) {
+  save(ctx, kinds::kSnapshot, snapshot.spec.snapshot_id, model::snapshot_doc(snapshot));
+}
+
+model::Snapshot require_copyable_snapshot(CallContext& ctx, const std::string& source_region, const std::string& source_id) {
+  if (ctx.catalog.region(source_region) == nullptr) {
+    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
+  }
+  auto record = ctx.txn.get(source_id);
+  if (!record || record->kind != kinds::kSnapshot.kind || record->region != source_region ||
+      !restorable_by(model::snapshot_from_doc(record->doc), ctx.account_id)) {
+    fail("InvalidSnapshot.NotFound", not_found_message(kinds::kSnapshot, source_id));
+  }
+  model::Snapshot source = model::snapshot_from_doc(record->doc);
+  if (source.status.state != SnapshotState::kCompleted) {
+    fail("IncorrectState", "Snapshot '" + source_id + "' is '" +
+                               std::string(model::snapshot_state_name(source.status.state)) + "' and cannot be copied.");
+  }
+  return source;
+}
 
 model::Snapshot require_restorable_snapshot(CallContext& ctx, const std::string& id) {
   model::Snapshot snapshot = require_snapshot(ctx, id);

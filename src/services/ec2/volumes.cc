@@ -406,51 +406,84 @@ std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string&
   return out;
 }
 
-std::vector<model::Volume> launch_volumes(const json& request, const json& image, const std::string& zone) {
-  std::string root_device = image.value("RootDeviceName", "/dev/xvda");
-  const json& ami_ebs = image["BlockDeviceMappings"][0]["Ebs"];
-  model::Volume root;
-  root.spec.availability_zone = zone;
-  root.spec.size_gib = ami_ebs.value("VolumeSize", int64_t{8});
-  root.spec.volume_type = ami_ebs.value("VolumeType", "gp3");
-  root.spec.snapshot_id = ami_ebs.value("SnapshotId", "");
-  root.spec.base_image = image.value("ImageId", "");
-  root.spec.attachment = model::VolumeAttachment{"", root_device, "", ami_ebs.value("DeleteOnTermination", true)};
-  std::vector<model::Volume> out = {root};
-  std::set<std::string> devices = {root_device};
+std::vector<model::Volume> launch_volumes(CallContext& ctx, const json& request, const model::Image& image,
+                                          const std::string& zone) {
+  std::string root_device = image.api.value("RootDeviceName", "/dev/xvda");
+  std::vector<model::Volume> out;
+  // A volume at `device` as `ebs` (a mapping's Ebs) asks, from its snapshot when it names one.
+  auto volume_for = [&](const std::string& device, const json& ebs, bool from_image) {
+    model::Volume volume;
+    volume.spec.availability_zone = zone;
+    volume.spec.volume_type = from_image ? "gp3" : "gp2";  // gp2 as CreateVolume's default
+    volume.spec.attachment = model::VolumeAttachment{"", device, "", true};
+    if (ebs.contains("SnapshotId")) {
+      std::string snapshot_id = str(ebs, "SnapshotId");
+      model::Snapshot snapshot = require_restorable_snapshot(ctx, snapshot_id);
+      if (snapshot.status.state != model::SnapshotState::kCompleted) {
+        fail("IncorrectState", "Snapshot '" + snapshot_id + "' is not 'completed'.");
+      }
+      volume.spec.snapshot_id = snapshot_id;
+      volume.spec.size_gib = snapshot.spec.volume_size_gib;
+      volume.status.filled = false;  // the reconciler writes the snapshot's blocks before the VM starts
+    } else if (!ebs.contains("VolumeSize")) {
+      fail("InvalidBlockDeviceMapping", "The device '" + device + "' needs a volume size or a snapshot");
+    }
+    return volume;
+  };
+  for (const json& mapping : image.api.value("BlockDeviceMappings", json::array())) {
+    std::string device = str(mapping, "DeviceName");
+    const json& ebs = mapping.value("Ebs", json::object());
+    model::Volume volume;
+    if (device == root_device && !image.spec.base_disk.empty()) {
+      // The base image: its root volume starts as its disk, copy-on-write.
+      volume.spec.availability_zone = zone;
+      volume.spec.size_gib = ebs.value("VolumeSize", int64_t{8});
+      volume.spec.base_image = image.id();
+      volume.spec.attachment = model::VolumeAttachment{"", device, "", true};
+    } else {
+      volume = volume_for(device, ebs, true);
+    }
+    volume.spec.size_gib = ebs.value("VolumeSize", volume.spec.size_gib);
+    volume.spec.volume_type = ebs.value("VolumeType", "gp3");
+    volume.spec.attachment->delete_on_termination = ebs.value("DeleteOnTermination", true);
+    if (device == root_device) out.insert(out.begin(), std::move(volume));
+    else out.push_back(std::move(volume));
+  }
+  if (out.empty() || out[0].spec.attachment->device != root_device) {
+    fail("InvalidAMIID.Unavailable", "The image " + image.id() + " has no root device mapping.");
+  }
+  std::set<std::string> requested;
   for (const json& mapping : request.value("BlockDeviceMappings", json::array())) {
     std::string device = str(mapping, "DeviceName");
-    if (mapping.contains("NoDevice")) continue;  // suppresses a mapping (the AMI has none but its root)
+    if (!requested.insert(device).second) {
+      fail("InvalidBlockDeviceMapping", "The device '" + device + "' is used in more than one block-device mapping");
+    }
+    auto existing = std::find_if(out.begin(), out.end(),
+                                 [&](const model::Volume& v) { return v.spec.attachment->device == device; });
+    if (mapping.contains("NoDevice")) {  // suppresses one of the image's mappings (never its root)
+      if (existing != out.end() && existing != out.begin()) out.erase(existing);
+      continue;
+    }
     if (mapping.contains("VirtualName")) {
       fail("UnsupportedOperation", "Instance store volumes (" + str(mapping, "VirtualName") +
                                        ") are not offered by this region's instance types.");
     }
     const json ebs = mapping.value("Ebs", json::object());
+    bool root = device == root_device;
     model::Volume volume;
-    if (device == root_device) {
-      volume = std::move(out[0]);
+    if (existing != out.end()) {
+      if (!root && ebs.contains("SnapshotId")) volume = volume_for(device, ebs, false);
+      else volume = *existing;
     } else {
-      if (!valid_device(device)) {
-        fail("InvalidBlockDeviceMapping", "Invalid device name " + device);
-      }
-      if (!devices.insert(device).second) {
-        fail("InvalidBlockDeviceMapping", "The device '" + device + "' is used in more than one block-device mapping");
-      }
-      if (ebs.contains("SnapshotId")) {
-        fail("InvalidSnapshot.NotFound", "The snapshot '" + str(ebs, "SnapshotId") + "' does not exist.");
-      }
-      if (!ebs.contains("VolumeSize")) {
-        fail("InvalidBlockDeviceMapping", "The device '" + device + "' needs a volume size or a snapshot");
-      }
-      volume.spec.availability_zone = zone;
-      volume.spec.volume_type = "gp2";  // as CreateVolume's
-      volume.spec.attachment = model::VolumeAttachment{"", device, "", true};
+      if (!valid_device(device)) fail("InvalidBlockDeviceMapping", "Invalid device name " + device);
+      volume = volume_for(device, ebs, false);
     }
+    int64_t least = volume.spec.size_gib;
     int64_t size = ebs.value("VolumeSize", volume.spec.size_gib);
-    if (device == root_device && size < volume.spec.size_gib) {
+    if ((root || !volume.spec.snapshot_id.empty()) && size < least) {
+      std::string source = volume.spec.snapshot_id.empty() ? image.id() : volume.spec.snapshot_id;
       fail("InvalidBlockDeviceMapping", "Volume of size " + std::to_string(size) + "GB is smaller than snapshot '" +
-                                            ami_ebs.value("SnapshotId", image.value("ImageId", "")) +
-                                            "', expect size >= " + std::to_string(volume.spec.size_gib) + "GB");
+                                            source + "', expect size >= " + std::to_string(least) + "GB");
     }
     volume.spec.size_gib = size;
     volume.spec.volume_type = ebs.value("VolumeType", volume.spec.volume_type);
@@ -459,13 +492,10 @@ std::vector<model::Volume> launch_volumes(const json& request, const json& image
     volume.spec.encrypted = ebs.value("Encrypted", volume.spec.encrypted);
     volume.spec.attachment->delete_on_termination =
         ebs.value("DeleteOnTermination", volume.spec.attachment->delete_on_termination);
-    check_performance(volume.spec);
-    if (device == root_device) {
-      out[0] = std::move(volume);
-    } else {
-      out.push_back(std::move(volume));
-    }
+    if (existing != out.end()) *existing = std::move(volume);
+    else out.push_back(std::move(volume));
   }
+  for (const model::Volume& volume : out) check_performance(volume.spec);
   if (out.size() - 1 > kMaxDataVolumes) {
     fail("InvalidBlockDeviceMapping", "At most " + std::to_string(kMaxDataVolumes) + " volumes besides the root "
                                       "volume can be attached to an instance here.");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "model/image.h"
 #include "model/volume.h"
 #include "services/ec2/call.h"
 #include "store/store.h"
@@ -22,12 +23,14 @@ void save_volume(CallContext& ctx, const model::Volume& volume);
 // The volumes attached to instance `instance_id` (in-use), in device name order.
 std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string& instance_id);
 
-// The volumes a launch from `image` (an AMI document) in `zone` asks for (RunInstances
-// BlockDeviceMappings): the root volume (the AMI's, grown or retyped by a mapping of its root
-// device) and an empty one per further mapping, each attached at its device with its
-// DeleteOnTermination. Ids, times, the instance and state are the caller's to set; not saved.
-// Throws AWS's errors for a bad mapping.
-std::vector<model::Volume> launch_volumes(const json& request, const json& image, const std::string& zone);
+// The volumes a launch from `image` in `zone` asks for (RunInstances BlockDeviceMappings over
+// the image's): the root volume (the base image's disk copy-on-write, or its snapshot restored),
+// one per further mapping of the image (from its snapshot) and one per mapping of the request
+// (empty, or from a snapshot), each attached at its device with its DeleteOnTermination; a
+// NoDevice mapping leaves out one of the image's. Ids, times, the instance and state are the
+// caller's to set; not saved. Throws AWS's errors for a bad mapping or snapshot.
+std::vector<model::Volume> launch_volumes(CallContext& ctx, const json& request, const model::Image& image,
+                                          const std::string& zone);
 
 // The BlockDeviceMappings of instance `instance_id`, from the volumes attached to it.
 json block_device_mappings(CallContext& ctx, const std::string& instance_id);
