@@ -4,8 +4,11 @@ user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP relea
 (a new public IP, user data not run again; the type and user data changed while stopped show
 inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
 InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
-terminate (VM, disk, NIC, VPC and edge plumbing gone). Needs root, QEMU and a built base image
-(`stratus image build`)."""
+terminate (VM, disk, NIC, VPC and edge plumbing gone). The AMI round trip: a package installed
+(from a .deb built in the guest) and a file written, CreateImage with its default reboot (the
+guest goes down while its disks are read, then boots again), a launch from the AMI in another
+zone that has the package and the files; deregistered and its snapshots deleted, the block store
+is empty again. Needs root, QEMU and a built base image (`stratus image build`)."""
 
 import os
 import subprocess
@@ -15,6 +18,12 @@ import unittest
 from harness import VmTestCase, skip_unless_vms
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+# Installs a package of its own (no network here: built in the guest with dpkg-deb) and leaves a
+# file: what an AMI made from the instance must carry.
+CONFIGURE = ("mkdir -p /tmp/probe/DEBIAN && printf 'Package: stratus-probe\\nVersion: 1.0\\nArchitecture: all\\n"
+             "Maintainer: stratus <stratus@localhost>\\nDescription: probe\\n' > /tmp/probe/DEBIAN/control && "
+             "dpkg-deb --build /tmp/probe /tmp/probe.deb >/dev/null && sudo dpkg -i /tmp/probe.deb >/dev/null && "
+             "echo configured | sudo tee /etc/stratus-configured >/dev/null && sync")
 SECOND_USER_DATA = "#!/bin/bash\necho second >> /var/tmp/user-data-runs\n"
 
 
@@ -104,6 +113,19 @@ class InstanceLifecycleTest(VmTestCase):
         self.wait_for(lambda: self.boot_id(instance) not in ("", boot_id), 300, "the guest did not reboot")
         self.assertIn("reboot: Restarting system", self.ec2.get_console_output(InstanceId=instance_id)["Output"])
 
+        # The configured instance becomes an AMI; its default reboot takes the guest down while
+        # its disks are read, and it comes back by itself.
+        configured = self.ssh(instance, CONFIGURE, timeout=120)
+        self.assertEqual(configured.returncode, 0, configured.stderr)
+        boot_id = self.boot_id(instance)
+        image_id = self.ec2.create_image(InstanceId=instance_id, Name="e2e-configured",
+                                         Description="configured by test_instances")["ImageId"]
+        self.ec2.get_waiter("image_available").wait(ImageIds=[image_id], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+        self.assertEqual(self.describe(instance_id)["State"]["Name"], "running")
+        self.wait_for(lambda: self.boot_id(instance) not in ("", boot_id), 300, "the guest did not come back")
+        ami = self.ec2.describe_images(ImageIds=[image_id])["Images"][0]
+        self.assertEqual((ami["SourceInstanceId"], ami["RootDeviceName"]), (instance_id, "/dev/xvda"))
+
         # `sudo shutdown -h now` inside: stopped, and the public IP is given back.
         self.shut_down_from_inside(instance)
         self.waiter("instance_stopped", instance_id)
@@ -118,12 +140,19 @@ class InstanceLifecycleTest(VmTestCase):
         self.ec2.modify_instance_attribute(InstanceId=instance_id, BlockDeviceMappings=[
             {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}])
         volume_id = stopped["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
-        # A second instance, terminated through the API while it boots: its disk goes with it.
-        other_id = self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1,
-                                          MaxCount=1)["Instances"][0]["InstanceId"]
+        # A second instance, from the AMI in another zone: the package and the files are there.
+        # Terminated through the API, its disk goes with it.
+        other_id = self.ec2.run_instances(ImageId=image_id, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                          KeyName="e2e", SecurityGroupIds=[ssh_group],
+                                          Placement={"AvailabilityZone": "us-east-1b"})["Instances"][0]["InstanceId"]
         self.ec2.start_instances(InstanceIds=[instance_id])
         self.waiter("instance_running", instance_id)
         self.waiter("instance_running", other_id)
+        other = self.describe(other_id)
+        self.wait_ssh(other)
+        out = self.ssh(other, "cat /etc/stratus-configured /home/ec2-user/disk-check; "
+                              "dpkg-query -W -f='${Status}\\n' stratus-probe", timeout=120)
+        self.assertEqual(out.stdout.splitlines(), ["configured", "kept", "install ok installed"], out.stderr)
         self.ec2.terminate_instances(InstanceIds=[other_id])
         instance = self.describe(instance_id)
         self.wait_ssh(instance)
@@ -145,6 +174,13 @@ class InstanceLifecycleTest(VmTestCase):
             self.assertEqual(ps.stdout.strip(), "", "a QEMU process is still running")
         with self.assertEc2Error("IncorrectInstanceState"):
             self.ec2.start_instances(InstanceIds=[instance_id])
+
+        # Deregistered and its snapshots deleted, the AMI leaves no block behind.
+        self.ec2.deregister_image(ImageId=image_id)
+        for mapping in ami["BlockDeviceMappings"]:
+            self.ec2.delete_snapshot(SnapshotId=mapping["Ebs"]["SnapshotId"])
+        blocks = os.path.join(self.server.data_dir, "blocks")
+        self.wait_for(lambda: not any(files for _, _, files in os.walk(blocks)), 30, "the AMI's blocks stayed")
 
 
 if __name__ == "__main__":
