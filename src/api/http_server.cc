@@ -61,6 +61,7 @@ std::shared_ptr<Response> to_wire(HttpResponse answer, unsigned version, bool ke
   res->set(http::field::server, "stratus");
   res->set(http::field::content_type, answer.content_type);
   if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
+  for (const auto& [name, value] : answer.headers) res->set(name, value);
   res->keep_alive(keep_alive);
   res->body() = std::move(answer.body);
   res->prepare_payload();

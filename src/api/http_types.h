@@ -21,6 +21,7 @@ struct HttpResponse {
   std::string content_type = "text/xml;charset=UTF-8";
   std::string body;
   std::string request_id;
+  std::vector<std::pair<std::string, std::string>> headers;  // more headers (a REST response's members)
 };
 
 // Why the HTTP server answers a connection itself instead of passing a request on.

@@ -5,6 +5,7 @@
 
 #include "api/error_status.h"
 #include "api/query_decoder.h"
+#include "api/rest_json.h"
 #include "api/sigv4.h"
 #include "api/xml_encoder.h"
 #include "common/ids.h"
@@ -90,6 +91,13 @@ HttpResponse QueryApi::render(const ServiceEndpoint* endpoint, const std::string
   HttpResponse response;
   response.request_id = std::move(request_id);
   const ServiceModel* model = endpoint != nullptr ? endpoint->model.get() : nullptr;
+  if (model != nullptr && model->protocol() == Protocol::kRestJson) {
+    std::string id = std::move(response.request_id);
+    response = result.ok() ? encode_rest_response(*model->operation(action), result.value())
+                           : encode_rest_error(*model, result.error());
+    response.request_id = std::move(id);
+    return response;
+  }
   if (!result.ok()) {
     response.status = http_status_for(result.error().code);
     response.body = encode_error(result.error(), response.request_id, model, response.status < 500);
@@ -108,8 +116,16 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   SignedRequest signed_request{request.method, request.target.substr(0, question),
                                question == std::string::npos ? "" : request.target.substr(question + 1),
                                request.headers, request.body};
+  std::string content_type;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "content-type") content_type = value;
+  }
+  // A body that may hold parameters: a form, or a POST that does not say (a REST body, JSON or
+  // binary, holds none).
+  bool form_body = content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
+  bool parameter_body = form_body || content_type.empty();
   // Counted before anything is verified or decoded, so an oversized request costs one scan.
-  if (piece_count(signed_request.raw_query) + piece_count(request.body) > kMaxParameters) {
+  if (piece_count(signed_request.raw_query) + (parameter_body ? piece_count(request.body) : 0) > kMaxParameters) {
     return Refused{nullptr, {"RequestEntityTooLarge", "The request has more than " + std::to_string(kMaxParameters) +
                                                           " parameters."}};
   }
@@ -133,11 +149,26 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   if (!claim.ok()) return refused(claim.error());
   if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
 
+  const std::string& region = claim.value().region;
+  const ec2::Region* known = catalog_.region(region);
+  if (known == nullptr) {
+    return refused({"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."});
+  }
+  // AWS's answer for a region the account has not opted in to.
+  if (!known->enabled) return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
+
   auto params = parse_form(signed_request.raw_query);
   if (!params.ok()) return refused(params.error());
-  bool form_body = false;
-  for (const auto& [name, value] : request.headers) {
-    if (name == "content-type" && value.rfind("application/x-www-form-urlencoded", 0) == 0) form_body = true;
+  if (endpoint->model->protocol() == Protocol::kRestJson) {
+    auto route = match_route(*endpoint->model, request.method, signed_request.path);
+    if (!route) return refused({"UnknownOperationException", "No operation of this service answers " + request.method + " " + signed_request.path + "."});
+    const std::string& action = route->operation->name;
+    if (!endpoint->service->implements(action)) {
+      return refused({"UnsupportedOperation", "The action " + action + " is not implemented by this stratus region yet."});
+    }
+    auto typed = decode_rest_request(*route, params.value(), request.headers, request.body);
+    if (!typed.ok()) return refused(typed.error());
+    return Call{endpoint, {action, region, account_id, std::move(typed.value())}};
   }
   if (request.method == "POST" && (form_body || params.value().empty())) {
     auto body = parse_form(request.body);
@@ -151,13 +182,6 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     }
     params.value().insert(params.value().end(), body.value().begin(), body.value().end());
   }
-  const std::string& region = claim.value().region;
-  const ec2::Region* known = catalog_.region(region);
-  if (known == nullptr) {
-    return refused({"AuthFailure", "Credential should be scoped to a valid region, not '" + region + "'."});
-  }
-  // AWS's answer for a region the account has not opted in to.
-  if (!known->enabled) return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
 
   std::string action;
   for (const auto& [name, value] : params.value()) {

@@ -39,6 +39,11 @@ Member make_member(const std::string& name, const json& ref,
     m.query_name = name;
   }
   m.xml_name = location.empty() ? name : location;
+  static const std::map<std::string, Location> kLocations = {
+      {"uri", Location::kUri}, {"querystring", Location::kQueryString}, {"header", Location::kHeader}};
+  auto where = kLocations.find(ref.value("location", ""));
+  if (where != kLocations.end()) m.location = where->second;
+  m.location_name = location.empty() ? name : location;
   return m;
 }
 
@@ -58,6 +63,8 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
   std::string protocol = meta.value("protocol", "");
   if (protocol == "query") {
     model->protocol_ = Protocol::kQuery;
+  } else if (protocol == "rest-json") {
+    model->protocol_ = Protocol::kRestJson;
   } else if (protocol != "ec2") {
     return ApiError{"InternalError", "service model protocol '" + protocol + "' is not served"};
   }
@@ -75,6 +82,8 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     if (body.contains("min") && body["min"].is_number()) shape.min = body["min"].get<int64_t>();
     if (body.contains("max") && body["max"].is_number()) shape.max = body["max"].get<int64_t>();
     if (body.contains("enum")) shape.enum_values = body["enum"].get<std::vector<std::string>>();
+    shape.payload = body.value("payload", "");
+    if (body.contains("error")) shape.error_status = body["error"].value("httpStatusCode", 400);
     if (shape.type == ShapeType::kStructure) {
       const json members = body.value("members", json::object());
       for (const auto& [member_name, ref] : members.items()) {
@@ -95,6 +104,10 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     op.name = name;
     if (body.contains("input")) op.input = model->shape(body["input"]["shape"].get<std::string>());
     if (body.contains("output")) op.output = model->shape(body["output"]["shape"].get<std::string>());
+    const json& http = body.value("http", json::object());
+    op.http_method = http.value("method", "POST");
+    op.request_uri = http.value("requestUri", "/");
+    op.response_code = http.value("responseCode", 200);
     model->operations_.emplace(name, std::move(op));
   }
   return std::shared_ptr<const ServiceModel>(std::move(model));

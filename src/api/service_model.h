@@ -23,7 +23,12 @@ enum class ShapeType { kStructure, kList, kMap, kString, kInteger, kLong, kFloat
 enum class Protocol {
   kEc2,    // EC2's Query dialect: capitalised query names, <ActionResponse><requestId/>, <Response><Errors>
   kQuery,  // the Query protocol (STS, IAM): <ActionResponse><ActionResult/><ResponseMetadata/>, <ErrorResponse>
+  kRestJson,  // REST with JSON bodies (EBS direct APIs): routes by method and path, members in the URI,
+              // query string, headers or a JSON (or raw payload) body
 };
+
+// Where a member of a REST request or response travels.
+enum class Location { kBody, kUri, kQueryString, kHeader };
 
 // One member of a structure, or the element of a list/map.
 struct Member {
@@ -32,6 +37,8 @@ struct Member {
   std::string query_name;  // name on the Query wire (EC2: queryName, else capitalised locationName, else name;
                            // Query protocol: locationName, else name)
   std::string xml_name;    // element name in XML responses (locationName, else name)
+  Location location = Location::kBody;  // REST: where it travels
+  std::string location_name;            // REST: its URI label, query parameter or header (else its JSON key)
 };
 
 // A shape of the model with everything resolved to pointers.
@@ -46,6 +53,8 @@ struct Shape {
   bool flattened = false;                              // list/map rendered without a wrapper
   std::optional<int64_t> min, max;                     // integer/long range or string length
   std::vector<std::string> enum_values;                // string: allowed values (empty = any)
+  std::string payload;                                 // REST structure: the member that is the whole body ("" = JSON body)
+  std::optional<int> error_status;                     // an exception shape: its HTTP status
 };
 
 // One operation (action) of the service.
@@ -53,13 +62,16 @@ struct Operation {
   std::string name;
   const Shape* input = nullptr;   // may be null
   const Shape* output = nullptr;  // may be null
+  std::string http_method;        // REST: e.g. "GET"
+  std::string request_uri;        // REST: path template, e.g. "/snapshots/{snapshotId}/blocks"
+  int response_code = 200;        // REST: the status of a success
 };
 
 // An immutable, indexed service model. Thread-safe for concurrent reads.
 class ServiceModel {
  public:
   // Parses a service-2.json document. Returns an error when it is not a model or its protocol
-  // is neither "ec2" nor "query".
+  // is not "ec2", "query" or "rest-json".
   static Result<std::shared_ptr<const ServiceModel>> parse(std::string_view json_text);
   // Reads and parses a model file.
   static Result<std::shared_ptr<const ServiceModel>> load(const std::string& path);

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -20,7 +22,9 @@ struct Manifest {
   std::map<int64_t, std::string> blocks;  // block index -> hash; an index not here is all zeros
 };
 
-// The manifests of a data dir: DIR/SNAPSHOT_ID.manifest.
+// The manifests of a data dir: DIR/SNAPSHOT_ID.manifest; and the partial manifests of snapshots
+// being written through the EBS direct APIs: DIR/SNAPSHOT_ID.partial, the blocks they start from
+// then one line per block written, appended durably. Thread-safe.
 class ManifestStore {
  public:
   explicit ManifestStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
@@ -34,12 +38,33 @@ class ManifestStore {
   void remove(const std::string& snapshot_id) const;
   // The snapshot ids that have a manifest.
   std::vector<std::string> ids() const;
-  // Every block hash some manifest names: the store's live set.
+  // Every block hash some manifest or partial manifest names: the store's live set.
   Result<std::set<std::string>> live_blocks() const;
+
+  // Starts the partial manifest of `snapshot_id` from `base` (its parent's blocks, or none).
+  Result<bool> begin_partial(const std::string& snapshot_id, const Manifest& base) const;
+  // Records that block `index` of `snapshot_id` now holds `hash` ("" for zeros), durably.
+  Result<bool> record_block(const std::string& snapshot_id, int64_t index, const std::string& hash) const;
+  // The blocks of `snapshot_id` so far, and (in `written`) the indexes written since it began.
+  Result<Manifest> read_partial(const std::string& snapshot_id, std::set<int64_t>* written) const;
+  // Removes the partial manifest of `snapshot_id` (nothing when there is none).
+  void remove_partial(const std::string& snapshot_id) const;
+  // The snapshot ids that have a partial manifest.
+  std::vector<std::string> partial_ids() const;
+
+  // Held by whoever stores blocks that no manifest names yet, until one does; sweeping() waits
+  // for them, and holds them off while the live set is read and the store swept.
+  std::shared_lock<std::shared_mutex> writing() const { return std::shared_lock<std::shared_mutex>(sweep_mu_); }
+  std::unique_lock<std::shared_mutex> sweeping() const { return std::unique_lock<std::shared_mutex>(sweep_mu_); }
 
  private:
   std::filesystem::path path_of(const std::string& snapshot_id) const;
+  std::filesystem::path partial_path(const std::string& snapshot_id) const;
+  // The ids with a file of `extension` in the directory.
+  std::vector<std::string> ids_with(const std::string& extension) const;
   std::filesystem::path dir_;
+  mutable std::shared_mutex sweep_mu_;
+  mutable std::mutex append_mu_;  // one append to a partial manifest at a time
 };
 
 }  // namespace stratus::block

@@ -3,6 +3,7 @@
 // Symbols defined by the generated embedded_data.S (.incbin of each file).
 extern "C" const char stratus_ec2_model_begin[], stratus_ec2_model_end[];
 extern "C" const char stratus_sts_model_begin[], stratus_sts_model_end[];
+extern "C" const char stratus_ebs_model_begin[], stratus_ebs_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
 extern "C" const char stratus_regions_begin[], stratus_regions_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
@@ -15,6 +16,10 @@ std::string_view ec2_service_model() {
 
 std::string_view sts_service_model() {
   return {stratus_sts_model_begin, static_cast<size_t>(stratus_sts_model_end - stratus_sts_model_begin)};
+}
+
+std::string_view ebs_service_model() {
+  return {stratus_ebs_model_begin, static_cast<size_t>(stratus_ebs_model_end - stratus_ebs_model_begin)};
 }
 
 std::string_view instance_types() {

@@ -9,6 +9,9 @@ namespace stratus::embedded {
 std::string_view ec2_service_model();
 // spec/sts-2011-06-15.json: botocore's STS service model without documentation.
 std::string_view sts_service_model();
+
+// spec/ebs-2019-11-02.json: botocore's EBS (direct APIs) service model without documentation.
+std::string_view ebs_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
 // data/regions.json: the regions, their zones and the instance types each offers.

@@ -37,6 +37,7 @@
 #include "services/ec2/conformance.h"
 #include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
+#include "services/ebs/ebs_service.h"
 #include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
@@ -203,7 +204,8 @@ int serve(const ServeOptions& options) {
                            ec2::indexed_fields());
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
-  for (const auto* parsed : {&model, &sts_model}) {
+  auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -229,8 +231,13 @@ int serve(const ServeOptions& options) {
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
   sts::StsService sts;
+  // Snapshots: one block store and one manifest directory per data dir, for every region.
+  block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
+  block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
+  ebs::EbsService ebs(store, blocks, manifests);
   endpoint = std::make_unique<api::QueryApi>(
-      std::vector<api::ServiceEndpoint>{{model.value(), &ec2}, {sts_model.value(), &sts}}, keys, catalog);
+      std::vector<api::ServiceEndpoint>{{model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}},
+      keys, catalog);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
@@ -238,9 +245,6 @@ int serve(const ServeOptions& options) {
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot);
   block::QcowVolumeDriver volumes(runner, fs::absolute(fs::path(data_dir) / "volumes"));
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
-  // Snapshots: one block store and one manifest directory per data dir, for every region.
-  block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
-  block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
   imds::TokenIssuer tokens(imds_secret(store));

@@ -31,6 +31,7 @@ Snapshot snapshot_from_doc(const json& doc) {
   spec.start_time = s.value("StartTime", "");
   spec.batch = s.value("Batch", "");
   spec.quiesce = s.value("Quiesce", false);
+  spec.direct = s.value("Direct", false);
   spec.source_region = s.value("SourceRegion", "");
   spec.source_snapshot = s.value("SourceSnapshot", "");
   for (const json& user : s.value("RestorableBy", json::array())) spec.restorable_by.insert(user.get<std::string>());
@@ -61,6 +62,7 @@ json snapshot_doc(const Snapshot& snapshot) {
             {"StartTime", s.start_time},
             {"Batch", s.batch},
             {"Quiesce", s.quiesce},
+            {"Direct", s.direct},
             {"SourceRegion", s.source_region},
             {"SourceSnapshot", s.source_snapshot},
             {"RestorableBy", s.restorable_by},
@@ -71,6 +73,10 @@ json snapshot_doc(const Snapshot& snapshot) {
             {"StateMessage", snapshot.status.state_message},
             {"CompletionTime", snapshot.status.completion_time}}},
           {"Tags", snapshot.tags}};
+}
+
+bool restorable_by(const Snapshot& snapshot, const std::string& account) {
+  return snapshot.spec.owner_id == account || snapshot.spec.public_restore || snapshot.spec.restorable_by.count(account);
 }
 
 json snapshot_view(const Snapshot& snapshot) {

@@ -32,6 +32,7 @@ struct SnapshotSpec {
   std::string start_time;      // ISO 8601
   std::string batch;           // CreateSnapshots: shared by the snapshots of one instant, else ""
   bool quiesce = false;        // CreateImage with reboot: read only while the instance's VM is down
+  bool direct = false;         // written through the EBS direct APIs (StartSnapshot): no volume is read
   std::string source_region;   // CopySnapshot: where the source is, else ""
   std::string source_snapshot; // CopySnapshot: the snapshot copied, else ""
   std::set<std::string> restorable_by;  // createVolumePermission user ids
@@ -58,6 +59,10 @@ Snapshot snapshot_from_doc(const nlohmann::json& doc);
 
 // The store record document of `snapshot`.
 nlohmann::json snapshot_doc(const Snapshot& snapshot);
+
+// True when `account` may make volumes from `snapshot` (and so see it): its owner, or it is
+// shared with the account or public.
+bool restorable_by(const Snapshot& snapshot, const std::string& account);
 
 // `snapshot` as DescribeSnapshots shows it (AWS's Snapshot shape).
 nlohmann::json snapshot_view(const Snapshot& snapshot);

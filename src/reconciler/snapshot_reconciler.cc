@@ -170,7 +170,7 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
         const auto& attachment = volume ? model::volume_from_doc(volume->doc).spec.attachment : std::nullopt;
         if (attachment) quiet_instances_.insert(attachment->instance_id);
       }
-      if (!jobs_.count(record.id)) pending.push_back(std::move(snapshot));
+      if (!jobs_.count(record.id) && !snapshot.spec.direct) pending.push_back(std::move(snapshot));
     }
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
@@ -335,8 +335,15 @@ void SnapshotReconciler::collect_garbage(bool sweep_anyway) {
       manifests_.remove(id);
       removed = true;
     }
+    for (const std::string& id : manifests_.partial_ids()) {
+      auto record = txn->get(id);
+      if (record && model::snapshot_from_doc(record->doc).status.state == SnapshotState::kPending) continue;
+      manifests_.remove_partial(id);
+      removed = true;
+    }
   }
   if (!removed && !sweep_anyway) return;
+  auto sweeping = manifests_.sweeping();
   auto live = manifests_.live_blocks();
   if (!live.ok()) {
     std::fprintf(stderr, "stratus: not sweeping the block store: %s\n", live.error().message.c_str());

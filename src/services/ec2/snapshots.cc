@@ -26,10 +26,7 @@ constexpr const char* kCopiedVolumeId = "vol-ffffffff";
 // The longest description AWS takes.
 constexpr size_t kMaxDescription = 255;
 
-// True when `account` may make volumes from `snapshot` (and so see it).
-bool restorable_by(const model::Snapshot& snapshot, const std::string& account) {
-  return snapshot.spec.owner_id == account || snapshot.spec.public_restore || snapshot.spec.restorable_by.count(account);
-}
+using model::restorable_by;
 
 // The snapshot `id` in the call's region, whoever owns it.
 model::Snapshot require_snapshot(CallContext& ctx, const std::string& id) {

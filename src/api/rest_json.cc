@@ -1,0 +1,223 @@
+#include "api/rest_json.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "api/error_status.h"
+#include "common/timestamp.h"
+
+namespace stratus::api {
+namespace {
+
+using nlohmann::json;
+
+ApiError invalid(const std::string& message) { return ApiError{"ValidationException", message}; }
+
+// `text` with %XX escapes decoded (a path segment: '+' stays '+').
+std::string percent_decode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// `path` cut at '/' (without the leading one).
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = path.empty() || path[0] != '/' ? 0 : 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+// The typed value of `text` (from a label, query parameter or header) for `member`.
+Result<json> scalar(const Member& member, const std::string& text) {
+  const Shape& shape = *member.shape;
+  switch (shape.type) {
+    case ShapeType::kInteger:
+    case ShapeType::kLong: {
+      int64_t value = 0;
+      try {
+        size_t used = 0;
+        value = std::stoll(text, &used);
+        if (used != text.size()) throw std::invalid_argument(text);
+      } catch (const std::exception&) {
+        return invalid("Value '" + text + "' at '" + member.location_name + "' is not a number.");
+      }
+      if ((shape.min && value < *shape.min) || (shape.max && value > *shape.max)) {
+        return invalid("1 validation error detected: Value '" + text + "' at '" + member.location_name +
+                       "' failed to satisfy constraint: Member must have value " +
+                       (shape.min ? "greater than or equal to " + std::to_string(*shape.min) : "") +
+                       (shape.min && shape.max ? " and " : "") +
+                       (shape.max ? "less than or equal to " + std::to_string(*shape.max) : ""));
+      }
+      return json(value);
+    }
+    case ShapeType::kBoolean:
+      return json(text == "true");
+    default:
+      if ((shape.max && static_cast<int64_t>(text.size()) > *shape.max) ||
+          (shape.min && static_cast<int64_t>(text.size()) < *shape.min)) {
+        return invalid("1 validation error detected: Value at '" + member.location_name +
+                       "' failed to satisfy constraint: Member must have length between " +
+                       std::to_string(shape.min.value_or(0)) + " and " + std::to_string(shape.max.value_or(0)));
+      }
+      return json(text);
+  }
+}
+
+// `value` for a JSON body: timestamps as epoch seconds, structures and lists by the model.
+json to_body(const Shape* shape, const json& value) {
+  if (shape == nullptr) return value;
+  switch (shape->type) {
+    case ShapeType::kTimestamp:
+      if (value.is_string()) {
+        auto seconds = parse_iso8601(value.get<std::string>());
+        return seconds ? json(*seconds) : value;
+      }
+      return value;
+    case ShapeType::kStructure: {
+      json out = json::object();
+      for (const Member& m : shape->members) {
+        if (value.contains(m.name) && m.location == Location::kBody) out[m.location_name] = to_body(m.shape, value[m.name]);
+      }
+      return out;
+    }
+    case ShapeType::kList: {
+      json out = json::array();
+      for (const json& item : value) out.push_back(to_body(shape->element.shape, item));
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+}  // namespace
+
+std::optional<RestRoute> match_route(const ServiceModel& model, const std::string& method, const std::string& path) {
+  std::vector<std::string> given = segments(path);
+  for (const std::string& name : model.operation_names()) {
+    const Operation* op = model.operation(name);
+    if (op->http_method != method) continue;
+    std::string uri = op->request_uri.substr(0, op->request_uri.find('?'));
+    std::vector<std::string> wanted = segments(uri);
+    if (wanted.size() != given.size()) continue;
+    RestRoute route{op, {}};
+    bool match = true;
+    for (size_t i = 0; i < wanted.size() && match; ++i) {
+      const std::string& w = wanted[i];
+      if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+        if (given[i].empty()) match = false;
+        route.labels[w.substr(1, w.size() - 2)] = percent_decode(given[i]);
+      } else {
+        match = w == given[i];
+      }
+    }
+    if (match) return route;
+  }
+  return std::nullopt;
+}
+
+Result<json> decode_rest_request(const RestRoute& route, const std::vector<std::pair<std::string, std::string>>& query,
+                                 const std::vector<std::pair<std::string, std::string>>& headers,
+                                 const std::string& body) {
+  json out = json::object();
+  const Shape* input = route.operation->input;
+  if (input == nullptr) return out;
+  json body_doc = json::object();
+  bool json_body = input->payload.empty() && !body.empty();
+  if (json_body) {
+    body_doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (!body_doc.is_object()) return invalid("The request body is not a JSON object.");
+  }
+  for (const Member& m : input->members) {
+    std::optional<std::string> text;
+    switch (m.location) {
+      case Location::kUri: {
+        auto it = route.labels.find(m.location_name);
+        if (it != route.labels.end()) text = it->second;
+        break;
+      }
+      case Location::kQueryString:
+        for (const auto& [name, value] : query) {
+          if (name == m.location_name) text = value;
+        }
+        break;
+      case Location::kHeader: {
+        std::string wanted = m.location_name;
+        std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return std::tolower(c); });
+        for (const auto& [name, value] : headers) {
+          if (name == wanted) text = value;
+        }
+        break;
+      }
+      case Location::kBody:
+        if (m.name == input->payload) {
+          out[m.name] = body;  // the raw payload
+        } else if (body_doc.contains(m.location_name)) {
+          out[m.name] = body_doc[m.location_name];
+        }
+        continue;
+    }
+    if (!text) continue;
+    auto value = scalar(m, *text);
+    if (!value.ok()) return value.error();
+    out[m.name] = value.value();
+  }
+  for (const std::string& required : input->required) {
+    if (!out.contains(required)) {
+      return invalid("1 validation error detected: Value null at '" + required +
+                     "' failed to satisfy constraint: Member must not be null");
+    }
+  }
+  return out;
+}
+
+HttpResponse encode_rest_response(const Operation& operation, const json& result) {
+  HttpResponse response;
+  response.status = operation.response_code;
+  response.content_type = "application/json";
+  const Shape* output = operation.output;
+  if (output == nullptr) {
+    response.body = "{}";
+    return response;
+  }
+  for (const Member& m : output->members) {
+    if (!result.contains(m.name)) continue;
+    if (m.location == Location::kHeader) {
+      const json& v = result[m.name];
+      response.headers.emplace_back(m.location_name, v.is_string() ? v.get<std::string>() : v.dump());
+    }
+  }
+  if (!output->payload.empty()) {
+    response.content_type = "application/octet-stream";
+    if (result.contains(output->payload)) response.body = result[output->payload].get<std::string>();
+    return response;
+  }
+  response.body = to_body(output, result).dump();
+  return response;
+}
+
+HttpResponse encode_rest_error(const ServiceModel& model, const ApiError& error) {
+  HttpResponse response;
+  const Shape* shape = model.shape(error.code);
+  response.status = shape != nullptr && shape->error_status ? *shape->error_status : http_status_for(error.code);
+  response.content_type = "application/json";
+  response.headers.emplace_back("x-amzn-ErrorType", error.code);
+  response.body = json{{"message", error.message}}.dump();
+  return response;
+}
+
+}  // namespace stratus::api
