@@ -22,6 +22,17 @@ constexpr const char* kTrailer = "end";
 // for zeros). A line a crash cut off is ignored.
 constexpr const char* kPartialHeader = "stratus-partial 1";
 
+// Writes `text` as `path` (in `dir`, made when missing) whole or not at all.
+Result<bool> write_whole(const fs::path& dir, const fs::path& path, const std::string& text) {
+  try {
+    fs::create_directories(dir);
+    write_file_atomically(path, text, 0600);
+  } catch (const std::exception& e) {
+    return ApiError{"InternalError", e.what()};
+  }
+  return true;
+}
+
 }  // namespace
 
 fs::path ManifestStore::path_of(const std::string& snapshot_id) const { return dir_ / (snapshot_id + ".manifest"); }
@@ -30,13 +41,7 @@ Result<bool> ManifestStore::write(const std::string& snapshot_id, const Manifest
   std::string text = std::string(kHeader) + " " + std::to_string(manifest.size_bytes) + "\n";
   for (const auto& [index, hash] : manifest.blocks) text += std::to_string(index) + " " + hash + "\n";
   text += std::string(kTrailer) + " " + std::to_string(manifest.blocks.size()) + "\n";
-  try {
-    fs::create_directories(dir_);
-    write_file_atomically(path_of(snapshot_id), text, 0600);
-  } catch (const std::exception& e) {
-    return ApiError{"InternalError", e.what()};
-  }
-  return true;
+  return write_whole(dir_, path_of(snapshot_id), text);
 }
 
 Result<Manifest> ManifestStore::read(const std::string& snapshot_id) const {
@@ -98,13 +103,7 @@ fs::path ManifestStore::partial_path(const std::string& snapshot_id) const { ret
 Result<bool> ManifestStore::begin_partial(const std::string& snapshot_id, const Manifest& base) const {
   std::string text = std::string(kPartialHeader) + " " + std::to_string(base.size_bytes) + "\n";
   for (const auto& [index, hash] : base.blocks) text += "base " + std::to_string(index) + " " + hash + "\n";
-  try {
-    fs::create_directories(dir_);
-    write_file_atomically(partial_path(snapshot_id), text, 0600);
-  } catch (const std::exception& e) {
-    return ApiError{"InternalError", e.what()};
-  }
-  return true;
+  return write_whole(dir_, partial_path(snapshot_id), text);
 }
 
 Result<bool> ManifestStore::record_block(const std::string& snapshot_id, int64_t index, const std::string& hash) const {
