@@ -107,7 +107,7 @@ Result<NbdExport> open_view(const ViewPlace& place, const ViewSpec& spec) {
   if (!cleared.ok()) return cleared.error();
   NbdExport target{place.nbd_socket, spec.view_id, ""};
   json actions = json::array();
-  if (!spec.writable) {
+  if (spec.mode == ViewMode::kRead) {
     std::string keep = spec.since.empty() ? "" : since_bitmap(spec.since);
     auto usable = settle_bitmaps(place.qmp_socket, place.node, keep);
     if (!usable.ok()) return usable.error();
@@ -143,7 +143,7 @@ Result<NbdExport> open_view(const ViewPlace& place, const ViewSpec& spec) {
                                 {{"addr", {{"type", "unix"}, {"data", {{"path", place.nbd_socket}}}}}}, "already running");
   if (!serving.ok()) return serving.error();
   json export_args = {{"type", "nbd"}, {"id", spec.view_id}, {"node-name", exported}, {"name", spec.view_id},
-                      {"writable", spec.writable}};
+                      {"writable", spec.mode == ViewMode::kFill}};
   if (!target.changed_bitmap.empty()) export_args["bitmaps"] = {target.changed_bitmap};
   auto exported_ok = qmp_execute(place.qmp_socket, "block-export-add", export_args);
   if (!exported_ok.ok()) return exported_ok.error();
@@ -155,15 +155,16 @@ Result<bool> close_view(const ViewPlace& place, const ViewSpec& spec, bool taken
   if (!dropped.ok()) return dropped;
   std::error_code ec;
   if (!place.fleece_file.empty()) std::filesystem::remove(place.fleece_file, ec);
-  if (!taken || spec.since.empty()) return true;
-  json action = spec.writable
+  if (!taken || spec.since.empty() || spec.mode == ViewMode::kImport) return true;
+  bool filled = spec.mode == ViewMode::kFill;
+  json action = filled
                     ? bitmap_action("block-dirty-bitmap-add", {{"node", place.node},
                                                                {"name", since_bitmap(spec.since)},
                                                                {"granularity", kBlockSize},
                                                                {"persistent", true}})
                     : bitmap_action("block-dirty-bitmap-remove", {{"node", place.node}, {"name", since_bitmap(spec.since)}});
   auto done = qmp_tolerating(place.qmp_socket, "transaction", {{"actions", {action}}},
-                             spec.writable ? "already exists" : "not found");
+                             filled ? "already exists" : "not found");
   if (!done.ok()) return done.error();
   return true;
 }

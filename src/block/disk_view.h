@@ -18,12 +18,19 @@
 namespace stratus::block {
 
 // What a view is for.
+enum class ViewMode {
+  kRead,    // a snapshot of a volume: its changes counted by bitmaps
+  kFill,    // a new disk being filled from a snapshot: writable, its bitmap started once filled
+  kImport,  // a disk that must not change (a base image's): read as it is, no bitmaps
+};
+
+// What one view is.
 struct ViewSpec {
-  std::string view_id;  // the snapshot being taken (or restored, when writable); names the export
-  // Reading: the volume's previous snapshot, whose bitmap says what changed since ("" for none).
-  // Writing: the snapshot being restored (its bitmap starts once the blocks are written).
+  std::string view_id;  // the snapshot being taken, restored or imported; names the export
+  // kRead: the volume's previous snapshot, whose bitmap says what changed since ("" for none).
+  // kFill: the snapshot being restored (its bitmap starts once the blocks are written).
   std::string since;
-  bool writable = false;  // a new disk being filled: writable export, no bitmaps while writing
+  ViewMode mode = ViewMode::kRead;
 };
 
 // Where a view lives in one QEMU process.

@@ -47,8 +47,8 @@ class DiskViewTest : public ::testing::Test {
   // Takes snapshot `id` of `volume_id` counted from `since`: its manifest and how many blocks it read.
   std::pair<Manifest, int> snapshot(const std::string& volume_id, const std::string& id, const std::string& since,
                                     const Manifest* since_manifest) {
-    ViewSpec spec{id, since, false};
-    auto target = volumes_.open_view(volume_id, spec);
+    ViewSpec spec{id, since, ViewMode::kRead};
+    auto target = volumes_.open_view(volume_id, volumes_.path(volume_id), spec);
     EXPECT_TRUE(target.ok()) << target.error().message;
     auto disk = NbdDisk::connect(target.value());
     EXPECT_TRUE(disk.ok()) << disk.error().message;
@@ -84,8 +84,8 @@ TEST_F(DiskViewTest, SnapshotsReadOnlyChangedBlocksAndRestoreExactly) {
 
   // A restore into a new disk (bigger, as a volume made from a snapshot may be).
   ASSERT_TRUE(volumes_.create("vol-b", 2, "").ok());
-  ViewSpec fill{"snap-2", "snap-2", true};
-  auto target = volumes_.open_view("vol-b", fill);
+  ViewSpec fill{"snap-2", "snap-2", ViewMode::kFill};
+  auto target = volumes_.open_view("vol-b", volumes_.path("vol-b"), fill);
   ASSERT_TRUE(target.ok()) << target.error().message;
   {
     auto disk = NbdDisk::connect(target.value());
@@ -110,8 +110,8 @@ TEST_F(DiskViewTest, AFailedSnapshotLeavesTheNextOneCountingFromTheLastGoodOne) 
   auto [first, first_reads] = snapshot("vol-a", "snap-1", "", nullptr);
   EXPECT_EQ(first_reads, 16);
   write("vol-a", 1 << 20, 4096, 0x22);  // block 2
-  ViewSpec failed{"snap-2", "snap-1", false};
-  ASSERT_TRUE(volumes_.open_view("vol-a", failed).ok());
+  ViewSpec failed{"snap-2", "snap-1", ViewMode::kRead};
+  ASSERT_TRUE(volumes_.open_view("vol-a", volumes_.path("vol-a"), failed).ok());
   ASSERT_TRUE(volumes_.close_view("vol-a", failed, /*taken=*/false).ok());
   write("vol-a", 3 << 20, 4096, 0x33);  // block 6, written after the failed attempt
   auto [third, third_reads] = snapshot("vol-a", "snap-3", "snap-1", &first);

@@ -17,7 +17,8 @@ fs::path view_dir_of(const fs::path& dir, const std::string& volume_id) { return
 
 }  // namespace
 
-Result<bool> QcowVolumeDriver::create(const std::string& volume_id, int64_t size_gib, const fs::path& base) {
+Result<bool> QcowVolumeDriver::create(const std::string& volume_id, int64_t size_gib, const fs::path& base,
+                                      const std::string& counts_from) {
   if (exists(volume_id)) return true;
   std::error_code ec;
   fs::create_directories(dir_, ec);
@@ -29,6 +30,11 @@ Result<bool> QcowVolumeDriver::create(const std::string& volume_id, int64_t size
   if (!base.empty()) argv.insert(argv.end(), {"-F", "qcow2", "-b", base.string()});
   argv.insert(argv.end(), {made.string(), std::to_string(size_gib) + "G"});
   if (runner_.run(argv) != 0) return ApiError{"InternalError", "qemu-img cannot create the disk of " + volume_id};
+  if (!counts_from.empty() &&
+      runner_.run({"qemu-img", "bitmap", "--add", "--granularity", std::to_string(kBlockSize), made.string(),
+                   since_bitmap(counts_from)}) != 0) {
+    return ApiError{"InternalError", "qemu-img cannot add a bitmap to the disk of " + volume_id};
+  }
   fs::rename(made, path(volume_id), ec);
   if (ec) return ApiError{"InternalError", "cannot move the disk of " + volume_id + " into place: " + ec.message()};
   return true;
@@ -60,33 +66,34 @@ Result<bool> QcowVolumeDriver::remove(const std::string& volume_id) {
   return true;
 }
 
-ViewPlace QcowVolumeDriver::view_place(const std::string& volume_id) const {
-  fs::path dir = view_dir_of(dir_, volume_id);
+ViewPlace QcowVolumeDriver::view_place(const std::string& name) const {
+  fs::path dir = view_dir_of(dir_, name);
   return {(dir / "qmp.sock").string(), "disk", (dir / "nbd.sock").string(), ""};
 }
 
-Result<NbdExport> QcowVolumeDriver::open_view(const std::string& volume_id, const ViewSpec& spec) {
-  fs::path dir = view_dir_of(dir_, volume_id);
-  ViewPlace place = view_place(volume_id);
+Result<NbdExport> QcowVolumeDriver::open_view(const std::string& name, const fs::path& file, const ViewSpec& spec) {
+  fs::path dir = view_dir_of(dir_, name);
+  ViewPlace place = view_place(name);
   std::string pid_file = (dir / "qsd.pid").string();
   if (compute::daemon_pid(pid_file) == 0) {
     std::error_code ec;
     fs::create_directories(dir, ec);
+    std::string read_only = spec.mode == ViewMode::kImport ? ",read-only=on" : "";
     int started = runner_.run({"qemu-storage-daemon",
-                               "--blockdev", "driver=file,node-name=file,filename=" + path(volume_id).string(),
-                               "--blockdev", "driver=qcow2,node-name=disk,file=file",
+                               "--blockdev", "driver=file,node-name=file,filename=" + file.string() + read_only,
+                               "--blockdev", "driver=qcow2,node-name=disk,file=file" + read_only,
                                "--chardev", "socket,path=" + place.qmp_socket + ",server=on,wait=off,id=qmp",
                                "--monitor", "chardev=qmp",
                                "--daemonize", "--pidfile", pid_file});
-    if (started != 0) return ApiError{"InternalError", "qemu-storage-daemon cannot open the disk of " + volume_id};
+    if (started != 0) return ApiError{"InternalError", "qemu-storage-daemon cannot open " + file.string()};
   }
   return block::open_view(place, spec);
 }
 
-Result<bool> QcowVolumeDriver::close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) {
-  fs::path dir = view_dir_of(dir_, volume_id);
+Result<bool> QcowVolumeDriver::close_view(const std::string& name, const ViewSpec& spec, bool taken) {
+  fs::path dir = view_dir_of(dir_, name);
   if (compute::daemon_pid((dir / "qsd.pid").string()) == 0) return true;  // nothing holds the disk
-  auto closed = block::close_view(view_place(volume_id), spec, taken);
+  auto closed = block::close_view(view_place(name), spec, taken);
   if (!closed.ok()) return closed;
   stop_daemon(dir);
   return true;

@@ -16,8 +16,11 @@ class VolumeDriver {
  public:
   virtual ~VolumeDriver() = default;
   // Makes the disk of `volume_id` exist: `size_gib` GiB, empty, or starting as the disk image
-  // `base` (copy-on-write) when `base` is not empty. Does nothing when it exists already.
-  virtual Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base) = 0;
+  // `base` (copy-on-write) when `base` is not empty; with `counts_from` (the snapshot of `base`'s
+  // contents), it counts its changes from that snapshot (block::since_bitmap), so that its first
+  // snapshot reads only what was written to it. Does nothing when it exists already.
+  virtual Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base,
+                              const std::string& counts_from = "") = 0;
   // True when the disk of `volume_id` exists.
   virtual bool exists(const std::string& volume_id) const = 0;
   // Where the disk of `volume_id` is (what a VM opens).
@@ -28,11 +31,13 @@ class VolumeDriver {
   virtual Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) = 0;
   // Deletes the disk of `volume_id` (nothing when there is none).
   virtual Result<bool> remove(const std::string& volume_id) = 0;
-  // Opens the view `spec` of the disk of `volume_id`, which no VM has open, and exports it over
-  // NBD (block::open_view); the disk stays busy (no VM may open it) until close_view.
-  virtual Result<NbdExport> open_view(const std::string& volume_id, const ViewSpec& spec) = 0;
-  // Ends that view (block::close_view) and lets go of the disk.
-  virtual Result<bool> close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) = 0;
+  // Opens the view `spec` of disk file `file` (a volume's, which no VM has open, or a base
+  // image's, opened read-only for ViewMode::kImport), named `name` (the volume id), and exports
+  // it over NBD (block::open_view); the disk stays busy (no VM may open it) until close_view.
+  virtual Result<NbdExport> open_view(const std::string& name, const std::filesystem::path& file,
+                                      const ViewSpec& spec) = 0;
+  // Ends the view named `name` (block::close_view) and lets go of its disk.
+  virtual Result<bool> close_view(const std::string& name, const ViewSpec& spec, bool taken) = 0;
   // Lets go of every disk a view still holds (what `stratus serve` left when it stopped).
   virtual void close_all_views() = 0;
 };
@@ -44,19 +49,21 @@ class QcowVolumeDriver : public VolumeDriver {
   // Disks live in `dir` (created on first use) as VOLUME_ID.qcow2.
   QcowVolumeDriver(compute::ProcessRunner& runner, std::filesystem::path dir)
       : runner_(runner), dir_(std::move(dir)) {}
-  Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base) override;
+  Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base,
+                      const std::string& counts_from = "") override;
   bool exists(const std::string& volume_id) const override;
   std::filesystem::path path(const std::string& volume_id) const override;
   Result<bool> grow(const std::string& volume_id, int64_t size_gib) override;
   Result<bool> adopt(const std::string& volume_id, const std::filesystem::path& file) override;
   Result<bool> remove(const std::string& volume_id) override;
-  Result<NbdExport> open_view(const std::string& volume_id, const ViewSpec& spec) override;
-  Result<bool> close_view(const std::string& volume_id, const ViewSpec& spec, bool taken) override;
+  Result<NbdExport> open_view(const std::string& name, const std::filesystem::path& file,
+                              const ViewSpec& spec) override;
+  Result<bool> close_view(const std::string& name, const ViewSpec& spec, bool taken) override;
   void close_all_views() override;
 
  private:
-  // Where the qemu-storage-daemon serving views of the disk of `volume_id` keeps its sockets.
-  ViewPlace view_place(const std::string& volume_id) const;
+  // Where the qemu-storage-daemon serving the view named `name` keeps its sockets.
+  ViewPlace view_place(const std::string& name) const;
   // Stops the qemu-storage-daemon whose view directory is `view_dir` (bitmaps are saved as it
   // closes the disk) and removes the directory.
   void stop_daemon(const std::filesystem::path& view_dir);

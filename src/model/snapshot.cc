@@ -32,6 +32,7 @@ Snapshot snapshot_from_doc(const json& doc) {
   spec.batch = s.value("Batch", "");
   spec.quiesce = s.value("Quiesce", false);
   spec.direct = s.value("Direct", false);
+  spec.import_from = s.value("ImportFrom", "");
   spec.source_region = s.value("SourceRegion", "");
   spec.source_snapshot = s.value("SourceSnapshot", "");
   for (const json& user : s.value("RestorableBy", json::array())) spec.restorable_by.insert(user.get<std::string>());
@@ -63,6 +64,7 @@ json snapshot_doc(const Snapshot& snapshot) {
             {"Batch", s.batch},
             {"Quiesce", s.quiesce},
             {"Direct", s.direct},
+            {"ImportFrom", s.import_from},
             {"SourceRegion", s.source_region},
             {"SourceSnapshot", s.source_snapshot},
             {"RestorableBy", s.restorable_by},

@@ -33,6 +33,7 @@ struct SnapshotSpec {
   std::string batch;           // CreateSnapshots: shared by the snapshots of one instant, else ""
   bool quiesce = false;        // CreateImage with reboot: read only while the instance's VM is down
   bool direct = false;         // written through the EBS direct APIs (StartSnapshot): no volume is read
+  std::string import_from;     // a base image: the disk file read (as it is, never changed) instead of a volume
   std::string source_region;   // CopySnapshot: where the source is, else ""
   std::string source_snapshot; // CopySnapshot: the snapshot copied, else ""
   std::set<std::string> restorable_by;  // createVolumePermission user ids

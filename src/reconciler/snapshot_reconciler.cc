@@ -106,7 +106,7 @@ void SnapshotReconciler::finish(Job& job) {
   Result<bool> outcome = job.done.get();
   bool ok = outcome.ok();
   if (job.restore) {
-    Result<bool> closed = disks_.close_view(job.volume_id, job.view, ok);
+    Result<bool> closed = disks_.close_view(job.view_name, job.view, ok);
     if (ok && !closed.ok()) outcome = closed, ok = false;
     if (!ok) std::fprintf(stderr, "stratus: filling %s from %s: %s\n", job.volume_id.c_str(),
                           job.snapshot_id.c_str(), outcome.error().message.c_str());
@@ -128,10 +128,10 @@ void SnapshotReconciler::finish(Job& job) {
     auto txn = store_.begin_read();
     exists = txn->get(job.snapshot_id).has_value();
   }
-  if (!job.volume_id.empty()) {
+  if (!job.view_name.empty() || job.in_vm) {
     // A deleted snapshot's bitmap is folded into the next one's base rather than dropped.
     Result<bool> closed = job.in_vm ? vms_.close_view(job.in_vm->run_dir, job.in_vm->node, job.view, ok && exists)
-                                    : disks_.close_view(job.volume_id, job.view, ok && exists);
+                                    : disks_.close_view(job.view_name, job.view, ok && exists);
     if (ok && !closed.ok()) outcome = closed, ok = false;
   }
   if (!exists) return;  // deleted meanwhile: its manifest and blocks are collected
@@ -209,6 +209,7 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
   const std::string& id = snapshot.spec.snapshot_id;
   Job job;
   job.snapshot_id = id;
+  if (!snapshot.spec.import_from.empty()) return start_import(snapshot);
   if (!snapshot.spec.source_snapshot.empty()) {  // a copy: the blocks are shared, the manifest is copied
     auto source = manifests_.read(snapshot.spec.source_snapshot);
     job.done = ended(source.ok() ? manifests_.write(id, source.value()) : Result<bool>(source.error()));
@@ -249,11 +250,12 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
     if (read.ok()) since_manifest = std::move(read.value());
     else since.clear();
   }
-  job.view = block::ViewSpec{id, since, false};
+  job.view = block::ViewSpec{id, since, block::ViewMode::kRead};
   if (volume->status.state == VolumeState::kInUse) job.in_vm = open_disk(*volume);
+  if (!job.in_vm) job.view_name = volume_id;
   if (job.in_vm && snapshot.spec.quiesce) return false;  // its VM is being powered down first
   auto target = job.in_vm ? vms_.open_view(job.in_vm->run_dir, job.in_vm->node, job.view)
-                          : disks_.open_view(volume_id, job.view);
+                          : disks_.open_view(volume_id, disks_.path(volume_id), job.view);
   if (!target.ok()) {
     job.done = ended(target.error());
   } else {
@@ -265,13 +267,46 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
   return true;
 }
 
+bool SnapshotReconciler::start_import(const model::Snapshot& snapshot) {
+  const std::string& id = snapshot.spec.snapshot_id;
+  const std::string& file = snapshot.spec.import_from;
+  Job job;
+  job.snapshot_id = id;
+  {
+    // Another region's import of the same disk serves: blocks are shared, the manifest is copied.
+    auto txn = store_.begin_read();
+    for (const store::Record& record : txn->list("snapshot", std::nullopt)) {
+      model::Snapshot other = model::snapshot_from_doc(record.doc);
+      if (other.spec.import_from != file || other.status.state != SnapshotState::kCompleted) continue;
+      auto manifest = manifests_.read(record.id);
+      if (!manifest.ok()) continue;
+      job.done = ended(manifests_.write(id, manifest.value()));
+      jobs_.emplace(id, std::move(job));
+      return true;
+    }
+  }
+  for (const auto& [other, running] : jobs_) {
+    if (running.volume_id == file) return false;  // one import of a disk at a time; the rest copy it
+  }
+  job.volume_id = file;
+  job.view_name = id;
+  job.view = block::ViewSpec{id, "", block::ViewMode::kImport};
+  auto target = disks_.open_view(id, file, job.view);
+  job.done = target.ok() ? std::async(std::launch::async, take, target.value(), std::nullopt, std::ref(blocks_),
+                                      std::cref(manifests_), id, job.progress)
+                         : ended(target.error());
+  jobs_.emplace(id, std::move(job));
+  return true;
+}
+
 void SnapshotReconciler::start_restore(const model::Volume& volume) {
   const std::string& id = volume.spec.volume_id;
   Job job;
   job.snapshot_id = volume.spec.snapshot_id;
   job.volume_id = id;
+  job.view_name = id;
   job.restore = true;
-  job.view = block::ViewSpec{id, volume.spec.snapshot_id, true};
+  job.view = block::ViewSpec{id, volume.spec.snapshot_id, block::ViewMode::kFill};
   auto manifest = manifests_.read(volume.spec.snapshot_id);
   if (!manifest.ok()) {
     job.done = ended(manifest.error());
@@ -282,7 +317,7 @@ void SnapshotReconciler::start_restore(const model::Volume& volume) {
   (void)disks_.close_view(id, job.view, false);
   auto removed = disks_.remove(id);
   auto made = removed.ok() ? disks_.create(id, volume.spec.size_gib, "") : removed;
-  auto target = made.ok() ? disks_.open_view(id, job.view) : Result<block::NbdExport>(made.error());
+  auto target = made.ok() ? disks_.open_view(id, disks_.path(id), job.view) : Result<block::NbdExport>(made.error());
   if (!target.ok()) {
     job.done = ended(target.error());
   } else {

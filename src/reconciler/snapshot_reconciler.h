@@ -59,7 +59,8 @@ class SnapshotReconciler {
   // A copy or restore running on its own thread.
   struct Job {
     std::string snapshot_id;  // the snapshot taken, copied or restored
-    std::string volume_id;    // the volume read or filled ("" for a copy)
+    std::string volume_id;    // the volume read or filled (an import: the disk file; "" for a copy)
+    std::string view_name;    // its storage daemon's view, when it has one
     block::ViewSpec view;
     std::optional<OpenDisk> in_vm;  // where the view is, when in a VM; else a storage daemon's
     bool restore = false;
@@ -74,6 +75,9 @@ class SnapshotReconciler {
   void start_due(const DiskLookup& open_disk);
   // Starts taking pending snapshot `snapshot`; false when it has to wait (its disk busy).
   bool start_snapshot(const model::Snapshot& snapshot, const DiskLookup& open_disk);
+  // Starts importing base image snapshot `snapshot` (or copies another region's import of the
+  // same disk); false when it has to wait for that import.
+  bool start_import(const model::Snapshot& snapshot);
   // Starts filling the disk of `volume` from its snapshot.
   void start_restore(const model::Volume& volume);
   // The snapshot a new one of `volume` (of `region`) counts its changes from: the latest

@@ -137,7 +137,7 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
     if (disks_.exists(id)) return disks_.path(id);
     // Copy-on-write over the base image: launching copies nothing.
     if (volume.spec.base_image.empty() || image_disk.empty()) throw std::runtime_error("its root disk is missing");
-    auto made = disks_.create(id, volume.spec.size_gib, image_disk);
+    auto made = disks_.create(id, volume.spec.size_gib, image_disk, volume.spec.snapshot_id);
     if (!made.ok()) throw std::runtime_error(made.error().message);
     return disks_.path(id);
   }

@@ -4,6 +4,7 @@ stand in for a guest's, reads check what a restore wrote, and the block store is
 import glob
 import os
 import subprocess
+import tempfile
 
 MiB = 1 << 20
 
@@ -18,6 +19,19 @@ class RealDisks:
         """Writes `length` bytes of byte `pattern` at `offset` of the volume's disk."""
         subprocess.run(["qemu-io", "-c", "write -P %d %d %d" % (pattern, offset, length), self.disk(volume_id)],
                        check=True, stdout=subprocess.DEVNULL)
+
+    def write_random(self, volume_id, offset, length):
+        """Writes `length` random bytes at `offset` of the volume's disk (blocks that neither
+        compress nor repeat)."""
+        with tempfile.NamedTemporaryFile() as source:
+            source.write(os.urandom(length))
+            source.flush()
+            subprocess.run(["qemu-io", "-c", "write -s %s %d %d" % (source.name, offset, length), self.disk(volume_id)],
+                           check=True, stdout=subprocess.DEVNULL)
+
+    def same_data(self, volume_a, volume_b):
+        """True when the two volumes' disks read the same (sizes alike)."""
+        return subprocess.run(["qemu-img", "compare", "-q", self.disk(volume_a), self.disk(volume_b)]).returncode == 0
 
     def reads(self, volume_id, offset, length, pattern):
         """True when the volume's disk holds `length` bytes of `pattern` at `offset`."""

@@ -442,10 +442,32 @@ json reset_image_attribute(CallContext& ctx, const json& request) {
 
 }  // namespace
 
+// Gives base image `image` (of `base`) an amazon-owned, public snapshot of its disk, when it has
+// none yet: imported into the block store by the reconciler, restorable like any snapshot.
+void ensure_base_snapshot(CallContext& ctx, model::Image& image, const BaseImage& base) {
+  json& ebs = image.api["BlockDeviceMappings"][0]["Ebs"];
+  if (ebs.contains("SnapshotId")) return;
+  model::Snapshot snapshot;
+  model::SnapshotSpec& spec = snapshot.spec;
+  spec.snapshot_id = new_resource_id("snap");
+  spec.volume_id = "vol-ffffffff";
+  spec.volume_size_gib = base.size_gib;
+  spec.description = "Root disk of " + image.api.value("Name", "") + " (" + image.id() + ")";
+  spec.owner_id = kAmazonOwnerId;
+  spec.start_time = format_iso8601(base.built_at);
+  spec.public_restore = true;
+  spec.import_from = image.spec.base_disk;
+  save_snapshot(ctx, snapshot);
+  ebs["SnapshotId"] = spec.snapshot_id;
+  save_image(ctx, image);
+}
+
 std::string register_base_image(CallContext& ctx, const BaseImage& base) {
   for (const json& existing : list(ctx, kinds::kImage)) {
     model::Image image = model::image_from_doc(existing);
-    if (image.spec.recipe_hash == base.recipe_hash) return image.id();
+    if (image.spec.recipe_hash != base.recipe_hash) continue;
+    ensure_base_snapshot(ctx, image, base);  // base images registered before they had one
+    return image.id();
   }
   std::string name = base.name + "-" + date_stamp(base.built_at) + "-" + base.recipe_hash.substr(0, 8);
   model::Image image = new_image(ctx, kAmazonOwnerId, name,
@@ -463,8 +485,8 @@ std::string register_base_image(CallContext& ctx, const BaseImage& base) {
   image.spec.base_disk = base.directory + "/disk.qcow2";
   image.spec.recipe_hash = base.recipe_hash;
   image.spec.is_public = true;
-  image.status.state = model::ImageState::kAvailable;
-  save_image(ctx, image);
+  image.status.state = model::ImageState::kAvailable;  // its root volumes start as its disk, not its snapshot
+  ensure_base_snapshot(ctx, image, base);
   return image.id();
 }
 

@@ -439,6 +439,7 @@ std::vector<model::Volume> launch_volumes(CallContext& ctx, const json& request,
       volume.spec.availability_zone = zone;
       volume.spec.size_gib = ebs.value("VolumeSize", int64_t{8});
       volume.spec.base_image = image.id();
+      volume.spec.snapshot_id = str(ebs, "SnapshotId");  // the same blocks, imported
       volume.spec.attachment = model::VolumeAttachment{"", device, "", true};
     } else {
       volume = volume_for(device, ebs, true);
