@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <iterator>
 
@@ -29,8 +30,10 @@ Result<bool> write_whole(const fs::path& path, const std::string& bytes) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) return failure("cannot create " + path.parent_path().string() + ": " + ec.message());
+  // Named apart per write: two threads may store the same block at once.
+  static std::atomic<uint64_t> writes{0};
   fs::path tmp = path;
-  tmp += ".tmp";
+  tmp += "." + std::to_string(writes++) + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return failure("cannot write " + tmp.string());
   bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
