@@ -214,4 +214,8 @@ Result<bool> QemuDriver::close_view(const std::string& run_dir, const std::strin
   return block::close_view(view_place(run_dir, node, spec), spec, taken);
 }
 
+Result<bool> QemuDriver::pause(const std::string& run_dir) { return qmp_command(run_dir, "stop"); }
+
+Result<bool> QemuDriver::resume(const std::string& run_dir) { return qmp_command(run_dir, "cont"); }
+
 }  // namespace stratus::compute

@@ -57,6 +57,11 @@ class VmDriver {
   // Ends that view (block::close_view).
   virtual Result<bool> close_view(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec,
                                   bool taken) = 0;
+  // Stops the VM's vCPUs (the guest is frozen, its disks still): views opened meanwhile show
+  // one instant.
+  virtual Result<bool> pause(const std::string& run_dir) = 0;
+  // Lets a paused VM run on (nothing when it runs).
+  virtual Result<bool> resume(const std::string& run_dir) = 0;
 };
 
 // VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
@@ -83,6 +88,8 @@ class QemuDriver : public VmDriver {
                                      const block::ViewSpec& spec) override;
   Result<bool> close_view(const std::string& run_dir, const std::string& node, const block::ViewSpec& spec,
                           bool taken) override;
+  Result<bool> pause(const std::string& run_dir) override;
+  Result<bool> resume(const std::string& run_dir) override;
 
  private:
   // Whether VMs run under KVM (decided on first use when auto).

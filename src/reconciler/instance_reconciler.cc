@@ -526,7 +526,9 @@ void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) 
   }
   if (!adopted_.count(id)) {
     // Found running by a new process (after a restart): its VM runs on, but this process
-    // has yet to make sure of its plumbing (routes, NAT, metadata listener).
+    // has yet to make sure of its plumbing (routes, NAT, metadata listener). A VM a process
+    // that died while opening a batch of snapshot views left paused runs on too.
+    (void)vms_.resume(dir);
     boot(tracked);
     adopted_.insert(id);
   }

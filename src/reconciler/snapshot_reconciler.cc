@@ -179,13 +179,33 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
     }
   }
   for (const model::Volume& volume : unfilled) start_restore(volume);
+  std::set<std::string> paused;  // run directories of VMs held still while a batch's views open
   for (const model::Snapshot& snapshot : pending) {
     try {
+      if (!snapshot.spec.batch.empty()) hold_still(snapshot, open_disk, paused);
       start_snapshot(snapshot, open_disk);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "stratus: snapshot %s: %s\n", snapshot.spec.snapshot_id.c_str(), e.what());
     }
   }
+  for (const std::string& run_dir : paused) {
+    auto resumed = vms_.resume(run_dir);
+    if (!resumed.ok()) std::fprintf(stderr, "stratus: resuming %s: %s\n", run_dir.c_str(), resumed.error().message.c_str());
+  }
+}
+
+void SnapshotReconciler::hold_still(const model::Snapshot& snapshot, const DiskLookup& open_disk,
+                                    std::set<std::string>& paused) {
+  std::optional<model::Volume> volume;
+  {
+    auto txn = store_.begin_read();
+    auto record = txn->get(snapshot.spec.volume_id);
+    if (record) volume = model::volume_from_doc(record->doc);
+  }
+  if (!volume || volume->status.state != VolumeState::kInUse) return;
+  auto disk = open_disk(*volume);
+  if (!disk || snapshot.spec.quiesce || paused.count(disk->run_dir)) return;
+  if (vms_.pause(disk->run_dir).ok()) paused.insert(disk->run_dir);
 }
 
 std::string SnapshotReconciler::since_of(const std::string& region, const model::Volume& volume) {

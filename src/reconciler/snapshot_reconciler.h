@@ -73,6 +73,9 @@ class SnapshotReconciler {
   void finish(Job& job);
   // Starts what is due: snapshots pending without a job, restores of volumes not yet filled.
   void start_due(const DiskLookup& open_disk);
+  // Pauses the running VM whose disk batch snapshot `snapshot` reads, unless it is in `paused`
+  // already (added there): the views of one batch (CreateSnapshots) open at one instant.
+  void hold_still(const model::Snapshot& snapshot, const DiskLookup& open_disk, std::set<std::string>& paused);
   // Starts taking pending snapshot `snapshot`; false when it has to wait (its disk busy).
   bool start_snapshot(const model::Snapshot& snapshot, const DiskLookup& open_disk);
   // Starts importing base image snapshot `snapshot` (or copies another region's import of the

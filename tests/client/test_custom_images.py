@@ -76,6 +76,38 @@ class CustomImageTest(RealDisks, StandInImageTestCase):
         self.assertEqual(self.ec2.describe_snapshots(SnapshotIds=[snap_id])["Snapshots"][0]["State"], "completed")
         self.ec2.delete_snapshot(SnapshotId=snap_id)
 
+    def test_launch_with_a_further_volume_from_a_snapshot(self):
+        snap_id = self.root_snapshot()
+        instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                          BlockDeviceMappings=[{"DeviceName": "/dev/sdf",
+                                                                "Ebs": {"SnapshotId": snap_id, "VolumeSize": 2}}])[
+            "Instances"][0]
+        self.addCleanup(self.ec2.terminate_instances, InstanceIds=[instance["InstanceId"]])
+        data_id = next(m["Ebs"]["VolumeId"] for m in instance["BlockDeviceMappings"] if m["DeviceName"] == "/dev/sdf")
+        volume = self.ec2.describe_volumes(VolumeIds=[data_id])["Volumes"][0]
+        self.assertEqual((volume["SnapshotId"], volume["Size"]), (snap_id, 2))
+        self.wait_for(lambda: self.reads(data_id, 0, MiB, 0x5a), 60, "the volume was not filled from its snapshot")
+        with self.assertEc2Error("InvalidBlockDeviceMapping"):
+            self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                   BlockDeviceMappings=[{"DeviceName": "/dev/sdg",
+                                                         "Ebs": {"SnapshotId": snap_id, "VolumeSize": 0}}])
+        with self.assertEc2Error("InvalidSnapshot.NotFound"):
+            self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                   BlockDeviceMappings=[{"DeviceName": "/dev/sdg",
+                                                         "Ebs": {"SnapshotId": "snap-0123456789abcdef0"}}])
+
+    def test_base_image_has_an_amazon_snapshot(self):
+        image = self.ec2.describe_images(ImageIds=[self.image])["Images"][0]
+        snap_id = image["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        amazon = self.ec2.describe_snapshots(OwnerIds=["amazon"])["Snapshots"]
+        self.assertIn(snap_id, [s["SnapshotId"] for s in amazon])
+        self.assertEqual(self.ec2.describe_snapshots(SnapshotIds=[snap_id])["Snapshots"][0]["VolumeSize"],
+                         image["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"])
+        with self.assertEc2Error("InvalidSnapshot.NotFound"):
+            self.ec2.delete_snapshot(SnapshotId=snap_id)  # amazon's, not the caller's
+        everyone = self.ec2.describe_images(Owners=["all"], ImageIds=[self.image])["Images"]
+        self.assertEqual([i["ImageId"] for i in everyone], [self.image])
+
     def test_attributes_and_sharing(self):
         image_id = self.register(self.root_snapshot())
         self.addCleanup(self.ec2.deregister_image, ImageId=image_id)

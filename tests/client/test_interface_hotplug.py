@@ -12,7 +12,7 @@ it again brings it back; terminating `a` leaves it available. A volume made in t
 hot-plugged into running `a` (the guest sees it by its id as serial, the metadata service lists
 it), written, grown while attached, kept across stop/start; then the user's snapshot scenario:
 files written on it, a snapshot while `a` runs, ~1% changed, a second snapshot that stores only
-what changed, a volume made from it in `b`'s zone (us-east-1b) attached to `b`, which reads the
+what changed (list-changed-blocks shows the few blocks), CreateSnapshots of both of a's volumes at one instant, a volume made from it in `b`'s zone (us-east-1b) attached to `b`, which reads the
 files as they were at the second snapshot; the volume is detached from `a` once the guest lets
 go. Needs root, QEMU, the base image."""
 
@@ -184,6 +184,20 @@ class InterfaceHotplugTest(VmTestCase):
         added = blocks() - before
         print("snapshots of a running guest's volume: %d blocks, then %d after a 1 MiB change" % (full, added))
         self.assertLess(added, full // 10, "the second snapshot was not incremental")
+        ebs = self.server.client("us-east-1", service="ebs")
+        changed_blocks = ebs.list_changed_blocks(FirstSnapshotId=first["SnapshotId"],
+                                                 SecondSnapshotId=second["SnapshotId"])["ChangedBlocks"]
+        listed = ebs.list_snapshot_blocks(SnapshotId=first["SnapshotId"])["Blocks"]
+        print("list-changed-blocks: %d of the first snapshot's %d blocks" % (len(changed_blocks), len(listed)))
+        self.assertTrue(0 < len(changed_blocks) < len(listed) // 10, "list-changed-blocks does not show ~1% changed")
+        # CreateSnapshots: a's root and data volume at one instant (its VM held still meanwhile);
+        # the guest runs on.
+        both = self.ec2.create_snapshots(InstanceSpecification={"InstanceId": ids["a"]})["Snapshots"]
+        self.assertEqual(len(both), 2)
+        for snap in both:
+            self.wait_for(lambda: self.ec2.describe_snapshots(SnapshotIds=[snap["SnapshotId"]])["Snapshots"][0][
+                "State"] == "completed", 120, "a snapshot of CreateSnapshots did not complete")
+        self.assertEqual(self.ssh(a, "true").returncode, 0, "the guest does not run on after CreateSnapshots")
         # Moved to another zone by way of the snapshot: `b` reads what `a` had at the second one.
         moved = self.ec2.create_volume(AvailabilityZone="us-east-1b", SnapshotId=second["SnapshotId"])["VolumeId"]
         self.wait_for(lambda: self.volume(moved)["State"] == "available", 120, "the volume was not restored")
@@ -194,7 +208,7 @@ class InterfaceHotplugTest(VmTestCase):
         self.ec2.detach_volume(VolumeId=moved)
         self.wait_for(lambda: self.volume(moved)["State"] == "available", 60, "the volume did not come off b")
         self.ec2.delete_volume(VolumeId=moved)
-        for snap in (first, second):
+        for snap in [first, second] + both:
             self.ec2.delete_snapshot(SnapshotId=snap["SnapshotId"])
 
         # Detached once the guest lets go.

@@ -28,10 +28,11 @@ std::string date_stamp(int64_t unix_seconds) {
   return buf;
 }
 
-// True when `image` belongs to one of the requested owners ("self", "amazon", or an id).
+// True when `image` belongs to one of the requested owners ("self", "amazon", "all", or an id).
 bool owned_by(const json& image, const json& owners, const std::string& account_id) {
   for (const json& owner : owners) {
     std::string o = owner.get<std::string>();
+    if (o == "all") return true;
     if (o == "self" && image.value("OwnerId", "") == account_id) return true;
     if (o == image.value("ImageOwnerAlias", "")) return true;
     if (o == image.value("OwnerId", "")) return true;
