@@ -40,6 +40,13 @@ class BlockSink {
   virtual Result<bool> write(int64_t index, const std::string& data) = 0;
 };
 
+// A disk read and written in blocks (a view exported over NBD, or a fake in tests).
+class BlockDevice : public BlockSource, public BlockSink {
+ public:
+  // Makes what was written durable.
+  virtual Result<bool> flush() = 0;
+};
+
 // Called with the share of the work done so far, 0..100.
 using Progress = std::function<void(int percent)>;
 

@@ -56,10 +56,10 @@ int on_extents(void* data, const char* context, uint64_t offset, uint32_t* entri
 
 }  // namespace
 
-Result<std::unique_ptr<NbdDisk>> NbdDisk::connect(const NbdExport& target) {
+Result<std::unique_ptr<BlockDevice>> NbdDisk::connect(const NbdExport& target) {
   nbd_handle* handle = nbd_create();
   if (handle == nullptr) return nbd_failure("libnbd");
-  std::unique_ptr<NbdDisk> disk(new NbdDisk(handle, target.changed_bitmap));
+  std::unique_ptr<BlockDevice> disk(new NbdDisk(handle, target.changed_bitmap));
   std::string bitmap_context = "qemu:dirty-bitmap:" + target.changed_bitmap;
   if (nbd_set_export_name(handle, target.name.c_str()) < 0 ||
       nbd_add_meta_context(handle, LIBNBD_CONTEXT_BASE_ALLOCATION) < 0 ||

@@ -22,10 +22,10 @@ struct NbdExport {
 };
 
 // One connection to an export. Not thread-safe.
-class NbdDisk : public BlockSource, public BlockSink {
+class NbdDisk : public BlockDevice {
  public:
   // Connects to `target`. Errors: the export cannot be reached.
-  static Result<std::unique_ptr<NbdDisk>> connect(const NbdExport& target);
+  static Result<std::unique_ptr<BlockDevice>> connect(const NbdExport& target);
   ~NbdDisk() override;
   NbdDisk(const NbdDisk&) = delete;
   NbdDisk& operator=(const NbdDisk&) = delete;
@@ -34,8 +34,7 @@ class NbdDisk : public BlockSource, public BlockSink {
   Result<std::vector<BlockHint>> hints() override;
   Result<std::string> read(int64_t index) override;
   Result<bool> write(int64_t index, const std::string& data) override;
-  // Makes what was written durable on the export's disk.
-  Result<bool> flush();
+  Result<bool> flush() override;
 
  private:
   NbdDisk(nbd_handle* handle, std::string bitmap) : handle_(handle), bitmap_(std::move(bitmap)) {}

@@ -17,10 +17,11 @@ constexpr int kAttempts = 3;
 
 // Reads the view `target` into the block store (counting from `since`, when given) and writes
 // the manifest of `snapshot_id`. Runs on a job's thread.
-Result<bool> take(block::NbdExport target, std::optional<block::Manifest> since, block::BlockStore& blocks,
+Result<bool> take(const SnapshotReconciler::DiskOpener& open, block::NbdExport target,
+                  std::optional<block::Manifest> since, block::BlockStore& blocks,
                   const block::ManifestStore& manifests, const std::string& snapshot_id,
                   std::shared_ptr<std::atomic<int>> progress) {
-  auto disk = block::NbdDisk::connect(target);
+  auto disk = open(target);
   if (!disk.ok()) return disk.error();
   auto manifest = block::copy_blocks(*disk.value(), blocks, since ? &*since : nullptr,
                                      [&](int percent) { progress->store(percent); });
@@ -29,9 +30,9 @@ Result<bool> take(block::NbdExport target, std::optional<block::Manifest> since,
 }
 
 // Writes the blocks of `manifest` into the disk exported at `target`. Runs on a job's thread.
-Result<bool> fill(block::NbdExport target, block::Manifest manifest, const block::BlockStore& blocks,
-                  std::shared_ptr<std::atomic<int>> progress) {
-  auto disk = block::NbdDisk::connect(target);
+Result<bool> fill(const SnapshotReconciler::DiskOpener& open, block::NbdExport target, block::Manifest manifest,
+                  const block::BlockStore& blocks, std::shared_ptr<std::atomic<int>> progress) {
+  auto disk = open(target);
   if (!disk.ok()) return disk.error();
   auto written = block::restore_blocks(manifest, blocks, *disk.value(), [&](int percent) { progress->store(percent); });
   if (!written.ok()) return written;
@@ -280,8 +281,8 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
     job.done = ended(target.error());
   } else {
     if (target.value().changed_bitmap.empty()) since_manifest.reset();  // no bitmap: read it all
-    job.done = std::async(std::launch::async, take, target.value(), std::move(since_manifest), std::ref(blocks_),
-                          std::cref(manifests_), id, job.progress);
+    job.done = std::async(std::launch::async, take, std::cref(open_), target.value(), std::move(since_manifest),
+                          std::ref(blocks_), std::cref(manifests_), id, job.progress);
   }
   jobs_.emplace(id, std::move(job));
   return true;
@@ -312,8 +313,8 @@ bool SnapshotReconciler::start_import(const model::Snapshot& snapshot) {
   job.view_name = id;
   job.view = block::ViewSpec{id, "", block::ViewMode::kImport};
   auto target = disks_.open_view(id, file, job.view);
-  job.done = target.ok() ? std::async(std::launch::async, take, target.value(), std::nullopt, std::ref(blocks_),
-                                      std::cref(manifests_), id, job.progress)
+  job.done = target.ok() ? std::async(std::launch::async, take, std::cref(open_), target.value(), std::nullopt,
+                                      std::ref(blocks_), std::cref(manifests_), id, job.progress)
                          : ended(target.error());
   jobs_.emplace(id, std::move(job));
   return true;
@@ -341,8 +342,8 @@ void SnapshotReconciler::start_restore(const model::Volume& volume) {
   if (!target.ok()) {
     job.done = ended(target.error());
   } else {
-    job.done = std::async(std::launch::async, fill, target.value(), std::move(manifest.value()), std::cref(blocks_),
-                          job.progress);
+    job.done = std::async(std::launch::async, fill, std::cref(open_), target.value(), std::move(manifest.value()),
+                          std::cref(blocks_), job.progress);
   }
   jobs_.emplace(id, std::move(job));
 }

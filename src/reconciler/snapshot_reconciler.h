@@ -19,6 +19,7 @@
 
 #include "block/block_store.h"
 #include "block/manifest.h"
+#include "block/nbd_disk.h"
 #include "block/volume_driver.h"
 #include "compute/vm_driver.h"
 #include "model/snapshot.h"
@@ -29,9 +30,12 @@ namespace stratus::reconciler {
 
 class SnapshotReconciler {
  public:
+  // Opens the disk a view exports (block::NbdDisk::connect; tests give a fake).
+  using DiskOpener = std::function<Result<std::unique_ptr<block::BlockDevice>>(const block::NbdExport& target)>;
+
   SnapshotReconciler(store::Store& store, block::VolumeDriver& disks, compute::VmDriver& vms, block::BlockStore& blocks,
-                     block::ManifestStore& manifests)
-      : store_(store), disks_(disks), vms_(vms), blocks_(blocks), manifests_(manifests) {}
+                     block::ManifestStore& manifests, DiskOpener open = block::NbdDisk::connect)
+      : store_(store), disks_(disks), vms_(vms), blocks_(blocks), manifests_(manifests), open_(std::move(open)) {}
   // Waits for the copies in flight (their views stay for the next process to clear).
   ~SnapshotReconciler();
 
@@ -100,6 +104,7 @@ class SnapshotReconciler {
   compute::VmDriver& vms_;
   block::BlockStore& blocks_;
   block::ManifestStore& manifests_;
+  DiskOpener open_;
   std::map<std::string, Job> jobs_;         // by snapshot id (a restore: by volume id)
   std::map<std::string, int> failures_;     // snapshot id -> failed attempts so far
   std::set<std::string> quiet_instances_;   // instances whose VMs pending quiesced snapshots wait for
