@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "api/error_status.h"
 #include "common/timestamp.h"
@@ -75,6 +76,63 @@ Result<json> scalar(const Member& member, const std::string& text) {
       }
       return json(text);
   }
+}
+
+// Nothing when `value` (the JSON body's member at `path`) has the JSON type `shape` asks for,
+// all the way down; else the ValidationException naming where it does not.
+std::optional<ApiError> mistyped(const Shape* shape, const json& value, const std::string& path) {
+  if (shape == nullptr) return std::nullopt;
+  bool fits = true;
+  switch (shape->type) {
+    case ShapeType::kStructure:
+      if (!value.is_object()) {
+        fits = false;
+        break;
+      }
+      for (const Member& m : shape->members) {
+        if (!value.contains(m.location_name)) continue;
+        if (auto error = mistyped(m.shape, value[m.location_name], path + "." + m.location_name)) return error;
+      }
+      break;
+    case ShapeType::kList:
+      if (!value.is_array()) {
+        fits = false;
+        break;
+      }
+      for (const json& item : value) {
+        if (auto error = mistyped(shape->element.shape, item, path + "[]")) return error;
+      }
+      break;
+    case ShapeType::kMap:
+      if (!value.is_object()) {
+        fits = false;
+        break;
+      }
+      for (const auto& [key, item] : value.items()) {
+        if (auto error = mistyped(shape->element.shape, item, path + "." + key)) return error;
+      }
+      break;
+    case ShapeType::kInteger:
+    case ShapeType::kLong:
+      fits = value.is_number_integer();
+      break;
+    case ShapeType::kFloat:
+    case ShapeType::kDouble:
+      fits = value.is_number();
+      break;
+    case ShapeType::kBoolean:
+      fits = value.is_boolean();
+      break;
+    case ShapeType::kTimestamp:
+      fits = value.is_number() || value.is_string();
+      break;
+    case ShapeType::kString:
+    case ShapeType::kBlob:
+      fits = value.is_string();
+      break;
+  }
+  if (fits) return std::nullopt;
+  return invalid("Value at '" + path + "' is not of the type the API takes (" + shape->name + ").");
 }
 
 // `value` for a JSON body: timestamps as epoch seconds, structures and lists by the model.
@@ -167,6 +225,7 @@ Result<json> decode_rest_request(const RestRoute& route, const std::vector<std::
         if (m.name == input->payload) {
           out[m.name] = body;  // the raw payload
         } else if (body_doc.contains(m.location_name)) {
+          if (auto error = mistyped(m.shape, body_doc[m.location_name], m.location_name)) return *error;
           out[m.name] = body_doc[m.location_name];
         }
         continue;

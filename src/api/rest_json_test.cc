@@ -62,6 +62,14 @@ TEST(RestJson, RefusesWhatTheModelForbids) {
   auto start = match_route(ebs(), "POST", "/snapshots");
   EXPECT_EQ(decode_rest_request(*start, {}, {}, "{}").error().code, "ValidationException");  // VolumeSize required
   EXPECT_EQ(decode_rest_request(*start, {}, {}, "[1]").error().code, "ValidationException");
+  // JSON of the wrong type anywhere in the body, never passed on to a service.
+  for (const char* bad : {R"({"VolumeSize": "8"})", R"({"VolumeSize": 8, "Encrypted": "yes"})",
+                          R"({"VolumeSize": 8, "Tags": {"Key": "a"}})", R"({"VolumeSize": 8, "Tags": [{"Key": 1}]})",
+                          R"({"VolumeSize": 8.5})"}) {
+    auto decoded = decode_rest_request(*start, {}, {}, bad);
+    ASSERT_FALSE(decoded.ok()) << bad;
+    EXPECT_EQ(decoded.error().code, "ValidationException") << bad;
+  }
 }
 
 TEST(RestJson, EncodesHeadersPayloadsAndEpochTimestamps) {

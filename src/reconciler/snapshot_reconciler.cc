@@ -349,36 +349,47 @@ void SnapshotReconciler::start_restore(const model::Volume& volume) {
 }
 
 void SnapshotReconciler::settle_images() {
-  auto txn = store_.begin_write();
-  bool changed = false;
-  for (store::Record& record : txn->list("image", std::nullopt)) {
-    model::Image image = model::image_from_doc(record.doc);
-    if (image.status.state != model::ImageState::kPending) continue;
-    bool done = true;
-    std::string failure;
-    for (const nlohmann::json& mapping : image.api.value("BlockDeviceMappings", nlohmann::json::array())) {
-      std::string id = mapping.value("Ebs", nlohmann::json::object()).value("SnapshotId", "");
-      if (id.empty()) continue;
-      auto snapshot = txn->get(id);
-      if (!snapshot) {
-        failure = "its snapshot " + id + " was deleted";
-        break;
+  // Read first: most passes have no pending image, and a write transaction would wait for the
+  // API's writes for nothing.
+  std::vector<std::pair<std::string, std::string>> settled;  // image id -> why it failed ("" for available)
+  {
+    auto txn = store_.begin_read();
+    for (const store::Record& record : txn->list("image", std::nullopt)) {
+      model::Image image = model::image_from_doc(record.doc);
+      if (image.status.state != model::ImageState::kPending) continue;
+      bool done = true;
+      std::string failure;
+      for (const nlohmann::json& mapping : image.api.value("BlockDeviceMappings", nlohmann::json::array())) {
+        std::string id = mapping.value("Ebs", nlohmann::json::object()).value("SnapshotId", "");
+        if (id.empty()) continue;
+        auto snapshot = txn->get(id);
+        if (!snapshot) {
+          failure = "its snapshot " + id + " was deleted";
+          break;
+        }
+        model::Snapshot s = model::snapshot_from_doc(snapshot->doc);
+        if (s.status.state == SnapshotState::kError) {
+          failure = "its snapshot " + id + " failed: " + s.status.state_message;
+          break;
+        }
+        done = done && s.status.state == SnapshotState::kCompleted;
       }
-      model::Snapshot s = model::snapshot_from_doc(snapshot->doc);
-      if (s.status.state == SnapshotState::kError) {
-        failure = "its snapshot " + id + " failed: " + s.status.state_message;
-        break;
-      }
-      done = done && s.status.state == SnapshotState::kCompleted;
+      if (!failure.empty() || done) settled.emplace_back(record.id, failure);
     }
-    if (failure.empty() && !done) continue;
+  }
+  if (settled.empty()) return;
+  auto txn = store_.begin_write();
+  for (const auto& [id, failure] : settled) {
+    auto current = txn->get(id);  // as it is now (the API may have changed it meanwhile)
+    if (!current) continue;
+    model::Image image = model::image_from_doc(current->doc);
+    if (image.status.state != model::ImageState::kPending) continue;
     image.status.state = failure.empty() ? model::ImageState::kAvailable : model::ImageState::kFailed;
     image.status.state_reason = failure;
-    record.doc = model::image_doc(image);
-    txn->put(record);
-    changed = true;
+    current->doc = model::image_doc(image);
+    txn->put(*current);
   }
-  if (changed) txn->commit();
+  txn->commit();
 }
 
 void SnapshotReconciler::collect_garbage(bool sweep_anyway) {

@@ -124,6 +124,27 @@ class EbsDirectTest(RealDisks, StandInImageTestCase):
         self.assertEqual([b["BlockIndex"] for b in changed], [9])
         self.assertEqual([b["BlockIndex"] for b in self.ebs.list_snapshot_blocks(SnapshotId=child)["Blocks"]], [5, 9])
 
+    def test_a_body_of_the_wrong_types_is_a_validation_error(self):
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import urllib.request
+        from harness import ACCESS_KEY_ID, SECRET_ACCESS_KEY
+        for body in (b'{"VolumeSize": "8"}', b'{"VolumeSize": 1, "Tags": [{"Key": 5}]}', b'not json'):
+            request = botocore.awsrequest.AWSRequest(method="POST", url=self.server.endpoint + "/snapshots", data=body,
+                                                     headers={"Content-Type": "application/json"})
+            botocore.auth.SigV4Auth(botocore.credentials.Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ebs",
+                                    "us-east-1").add_auth(request)
+            prepared = request.prepare()
+            try:
+                urllib.request.urlopen(urllib.request.Request(prepared.url, data=body, headers=dict(prepared.headers),
+                                                              method="POST"), timeout=10)
+                self.fail("a mistyped StartSnapshot was accepted: %r" % body)
+            except urllib.error.HTTPError as e:
+                self.assertEqual((e.code, e.headers["x-amzn-ErrorType"]), (400, "ValidationException"), body)
+        with self.assertEc2Error("ResourceNotFoundException"):  # the server still answers
+            self.ebs.list_snapshot_blocks(SnapshotId=MISSING_SNAPSHOT)
+
     def test_aws_cli(self):
         first, second = self.two_snapshots()
         out = self.server.aws("ebs", "list-changed-blocks", "--first-snapshot-id", first, "--second-snapshot-id", second)

@@ -322,6 +322,8 @@ Result<json> EbsService::call(std::string_view action, const std::string& region
     return actions().find(action)->second.first(c, request);
   } catch (const Failure& failure) {
     return failure.error;
+  } catch (const std::exception& e) {  // a request the decoder let through that an action cannot take
+    return ApiError{"InternalServerException", e.what()};
   }
 }
 
