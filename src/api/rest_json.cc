@@ -78,6 +78,9 @@ Result<json> scalar(const Member& member, const std::string& text) {
   }
 }
 
+// `value` as JSON text; bytes that are not UTF-8 (a client's, echoed in a message) become U+FFFD.
+std::string dump_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 // Nothing when `value` (the JSON body's member at `path`) has the JSON type `shape` asks for,
 // all the way down; else the ValidationException naming where it does not.
 std::optional<ApiError> mistyped(const Shape* shape, const json& value, const std::string& path) {
@@ -257,7 +260,7 @@ HttpResponse encode_rest_response(const Operation& operation, const json& result
     if (!result.contains(m.name)) continue;
     if (m.location == Location::kHeader) {
       const json& v = result[m.name];
-      response.headers.emplace_back(m.location_name, v.is_string() ? v.get<std::string>() : v.dump());
+      response.headers.emplace_back(m.location_name, v.is_string() ? v.get<std::string>() : dump_text(v));
     }
   }
   if (!output->payload.empty()) {
@@ -265,7 +268,7 @@ HttpResponse encode_rest_response(const Operation& operation, const json& result
     if (result.contains(output->payload)) response.body = result[output->payload].get<std::string>();
     return response;
   }
-  response.body = to_body(output, result).dump();
+  response.body = dump_text(to_body(output, result));
   return response;
 }
 
@@ -275,7 +278,7 @@ HttpResponse encode_rest_error(const ServiceModel& model, const ApiError& error)
   response.status = shape != nullptr && shape->error_status ? *shape->error_status : http_status_for(error.code);
   response.content_type = "application/json";
   response.headers.emplace_back("x-amzn-ErrorType", error.code);
-  response.body = json{{"message", error.message}}.dump();
+  response.body = dump_text(json{{"message", error.message}});
   return response;
 }
 

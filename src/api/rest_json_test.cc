@@ -98,6 +98,9 @@ TEST(RestJson, EncodesHeadersPayloadsAndEpochTimestamps) {
   EXPECT_EQ(missing.headers[0], (std::pair<std::string, std::string>{"x-amzn-ErrorType", "ResourceNotFoundException"}));
   EXPECT_EQ(json::parse(missing.body)["message"], "no such snapshot");
   EXPECT_EQ(encode_rest_error(ebs(), {"ValidationException", "x"}).status, 400);
+  // A client's bytes that are not UTF-8, echoed in a message (found by fuzz_rest_json).
+  HttpResponse echoed = encode_rest_error(ebs(), {"ResourceNotFoundException", "The snapshot 'snap-\xff' does not exist."});
+  EXPECT_EQ(json::parse(echoed.body)["message"], "The snapshot 'snap-\xef\xbf\xbd' does not exist.");
 }
 
 }  // namespace
