@@ -42,6 +42,25 @@ std::vector<std::string> segments(const std::string& path) {
   return out;
 }
 
+// The ValidationException for number `value` at `where` when it is outside `shape`'s range.
+std::optional<ApiError> out_of_range(const Shape& shape, int64_t value, const std::string& where) {
+  if ((!shape.min || value >= *shape.min) && (!shape.max || value <= *shape.max)) return std::nullopt;
+  return invalid("1 validation error detected: Value '" + std::to_string(value) + "' at '" + where +
+                 "' failed to satisfy constraint: Member must have value " +
+                 (shape.min ? "greater than or equal to " + std::to_string(*shape.min) : "") +
+                 (shape.min && shape.max ? " and " : "") +
+                 (shape.max ? "less than or equal to " + std::to_string(*shape.max) : ""));
+}
+
+// The ValidationException for a string of `length` at `where` when `shape` does not allow it.
+std::optional<ApiError> bad_length(const Shape& shape, size_t length, const std::string& where) {
+  int64_t n = static_cast<int64_t>(length);
+  if ((!shape.min || n >= *shape.min) && (!shape.max || n <= *shape.max)) return std::nullopt;
+  return invalid("1 validation error detected: Value at '" + where +
+                 "' failed to satisfy constraint: Member must have length between " +
+                 std::to_string(shape.min.value_or(0)) + " and " + std::to_string(shape.max.value_or(0)));
+}
+
 // The typed value of `text` (from a label, query parameter or header) for `member`.
 Result<json> scalar(const Member& member, const std::string& text) {
   const Shape& shape = *member.shape;
@@ -56,24 +75,13 @@ Result<json> scalar(const Member& member, const std::string& text) {
       } catch (const std::exception&) {
         return invalid("Value '" + text + "' at '" + member.location_name + "' is not a number.");
       }
-      if ((shape.min && value < *shape.min) || (shape.max && value > *shape.max)) {
-        return invalid("1 validation error detected: Value '" + text + "' at '" + member.location_name +
-                       "' failed to satisfy constraint: Member must have value " +
-                       (shape.min ? "greater than or equal to " + std::to_string(*shape.min) : "") +
-                       (shape.min && shape.max ? " and " : "") +
-                       (shape.max ? "less than or equal to " + std::to_string(*shape.max) : ""));
-      }
+      if (auto error = out_of_range(shape, value, member.location_name)) return *error;
       return json(value);
     }
     case ShapeType::kBoolean:
       return json(text == "true");
     default:
-      if ((shape.max && static_cast<int64_t>(text.size()) > *shape.max) ||
-          (shape.min && static_cast<int64_t>(text.size()) < *shape.min)) {
-        return invalid("1 validation error detected: Value at '" + member.location_name +
-                       "' failed to satisfy constraint: Member must have length between " +
-                       std::to_string(shape.min.value_or(0)) + " and " + std::to_string(shape.max.value_or(0)));
-      }
+      if (auto error = bad_length(shape, text.size(), member.location_name)) return *error;
       return json(text);
   }
 }
@@ -82,7 +90,8 @@ Result<json> scalar(const Member& member, const std::string& text) {
 std::string dump_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // Nothing when `value` (the JSON body's member at `path`) has the JSON type `shape` asks for,
-// all the way down; else the ValidationException naming where it does not.
+// and its numbers and string lengths are within the shape's range, all the way down; else the
+// ValidationException naming where it is not.
 std::optional<ApiError> mistyped(const Shape* shape, const json& value, const std::string& path) {
   if (shape == nullptr) return std::nullopt;
   bool fits = true;
@@ -117,8 +126,11 @@ std::optional<ApiError> mistyped(const Shape* shape, const json& value, const st
       break;
     case ShapeType::kInteger:
     case ShapeType::kLong:
-      fits = value.is_number_integer();
-      break;
+      if (!value.is_number_integer()) {
+        fits = false;
+        break;
+      }
+      return out_of_range(*shape, value.get<int64_t>(), path);
     case ShapeType::kFloat:
     case ShapeType::kDouble:
       fits = value.is_number();
@@ -130,6 +142,11 @@ std::optional<ApiError> mistyped(const Shape* shape, const json& value, const st
       fits = value.is_number() || value.is_string();
       break;
     case ShapeType::kString:
+      if (!value.is_string()) {
+        fits = false;
+        break;
+      }
+      return bad_length(*shape, value.get_ref<const std::string&>().size(), path);
     case ShapeType::kBlob:
       fits = value.is_string();
       break;

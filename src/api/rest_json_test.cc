@@ -65,11 +65,17 @@ TEST(RestJson, RefusesWhatTheModelForbids) {
   // JSON of the wrong type anywhere in the body, never passed on to a service.
   for (const char* bad : {R"({"VolumeSize": "8"})", R"({"VolumeSize": 8, "Encrypted": "yes"})",
                           R"({"VolumeSize": 8, "Tags": {"Key": "a"}})", R"({"VolumeSize": 8, "Tags": [{"Key": 1}]})",
-                          R"({"VolumeSize": 8.5})"}) {
+                          R"({"VolumeSize": 8.5})",
+                          // and out of the model's ranges: Timeout 10..4320, VolumeSize >= 1, Description <= 255
+                          R"({"VolumeSize": 8, "Timeout": 9})", R"({"VolumeSize": 8, "Timeout": 4321})",
+                          R"({"VolumeSize": 0})"}) {
     auto decoded = decode_rest_request(*start, {}, {}, bad);
     ASSERT_FALSE(decoded.ok()) << bad;
     EXPECT_EQ(decoded.error().code, "ValidationException") << bad;
   }
+  std::string long_description = R"({"VolumeSize": 8, "Description": ")" + std::string(256, 'd') + R"("})";
+  EXPECT_EQ(decode_rest_request(*start, {}, {}, long_description).error().code, "ValidationException");
+  EXPECT_TRUE(decode_rest_request(*start, {}, {}, R"({"VolumeSize": 8, "Timeout": 4320})").ok());
 }
 
 TEST(RestJson, EncodesHeadersPayloadsAndEpochTimestamps) {

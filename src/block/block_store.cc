@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -19,14 +20,33 @@ namespace fs = std::filesystem;
 // zstd's level for blocks: fast enough to keep up with a volume read at disk speed.
 constexpr int kCompressionLevel = 1;
 
+// True when every byte of `data` is zero: the first is, and each equals the next (memcmp runs
+// at memory speed where a byte loop does not).
 bool all_zero(std::string_view data) {
-  return std::all_of(data.begin(), data.end(), [](char c) { return c == 0; });
+  return data.empty() || (data[0] == 0 && std::memcmp(data.data(), data.data() + 1, data.size() - 1) == 0);
+}
+
+// `data` (at most a block) compressed at kCompressionLevel, in a buffer of the calling thread's
+// that its next call reuses. The thread keeps its compression context and buffer: making them
+// for every block would allocate and clear them each time.
+Result<std::string_view> compress(std::string_view data) {
+  struct Context {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    std::string buffer = std::string(ZSTD_compressBound(kBlockSize), '\0');
+    ~Context() { ZSTD_freeCCtx(cctx); }
+  };
+  thread_local Context context;
+  if (context.cctx == nullptr) return ApiError{"InternalError", "zstd: cannot create a compression context"};
+  size_t size = ZSTD_compressCCtx(context.cctx, context.buffer.data(), context.buffer.size(), data.data(), data.size(),
+                                  kCompressionLevel);
+  if (ZSTD_isError(size)) return ApiError{"InternalError", std::string("zstd: ") + ZSTD_getErrorName(size)};
+  return std::string_view(context.buffer.data(), size);
 }
 
 ApiError failure(const std::string& message) { return ApiError{"InternalError", message}; }
 
 // Writes `bytes` to `path` durably: a temporary file, fsync, rename.
-Result<bool> write_whole(const fs::path& path, const std::string& bytes) {
+Result<bool> write_whole(const fs::path& path, std::string_view bytes) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec) return failure("cannot create " + path.parent_path().string() + ": " + ec.message());
@@ -58,11 +78,9 @@ Result<std::string> DirectoryBlockStore::put(std::string_view data) {
   if (all_zero(data)) return std::string();
   std::string hash = to_hex(sha256(data));
   if (contains(hash)) return hash;
-  std::string compressed(ZSTD_compressBound(data.size()), '\0');
-  size_t size = ZSTD_compress(compressed.data(), compressed.size(), data.data(), data.size(), kCompressionLevel);
-  if (ZSTD_isError(size)) return failure(std::string("zstd: ") + ZSTD_getErrorName(size));
-  compressed.resize(size);
-  auto written = write_whole(path_of(hash), compressed);
+  auto compressed = compress(data);
+  if (!compressed.ok()) return compressed.error();
+  auto written = write_whole(path_of(hash), compressed.value());
   if (!written.ok()) return written.error();
   return hash;
 }

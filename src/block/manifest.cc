@@ -1,6 +1,7 @@
 #include "block/manifest.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -142,6 +143,12 @@ Result<Manifest> ManifestStore::read_partial(const std::string& snapshot_id, std
     if (kind == "put" && written != nullptr) written->insert(index);
   }
   return manifest;
+}
+
+std::optional<int64_t> ManifestStore::partial_written_at(const std::string& snapshot_id) const {
+  struct stat st {};
+  if (::stat(partial_path(snapshot_id).c_str(), &st) != 0) return std::nullopt;
+  return static_cast<int64_t>(st.st_mtime);
 }
 
 void ManifestStore::remove_partial(const std::string& snapshot_id) const {

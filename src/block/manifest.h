@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -51,6 +52,9 @@ class ManifestStore {
   void remove_partial(const std::string& snapshot_id) const;
   // The snapshot ids that have a partial manifest.
   std::vector<std::string> partial_ids() const;
+  // When the partial manifest of `snapshot_id` was last written (Unix seconds), or nullopt
+  // when there is none.
+  std::optional<int64_t> partial_written_at(const std::string& snapshot_id) const;
 
   // Held by whoever stores blocks that no manifest names yet, until one does; sweeping() waits
   // for them, and holds them off while the live set is read and the store swept.

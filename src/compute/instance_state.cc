@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "common/enum_names.h"
+
 namespace stratus::compute {
 namespace {
 
@@ -29,19 +31,9 @@ int state_code(InstanceState state) {
   return -1;
 }
 
-std::string_view state_name(InstanceState state) {
-  for (const auto& [s, name] : kNames) {
-    if (s == state) return name;
-  }
-  return "unknown";
-}
+std::string_view state_name(InstanceState state) { return name_in(kNames, state, "unknown"); }
 
-std::optional<InstanceState> parse_state(std::string_view name) {
-  for (const auto& [s, n] : kNames) {
-    if (n == name) return s;
-  }
-  return std::nullopt;
-}
+std::optional<InstanceState> parse_state(std::string_view name) { return value_in(kNames, name); }
 
 Transition on_action(InstanceState state, InstanceAction action) {
   using S = InstanceState;

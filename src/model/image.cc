@@ -1,5 +1,7 @@
 #include "model/image.h"
 
+#include "common/enum_names.h"
+
 namespace stratus::model {
 namespace {
 
@@ -8,21 +10,12 @@ using nlohmann::json;
 constexpr std::pair<ImageState, std::string_view> kStateNames[] = {
     {ImageState::kPending, "pending"}, {ImageState::kAvailable, "available"}, {ImageState::kFailed, "failed"}};
 
-ImageState parse_state(const std::string& name) {
-  for (const auto& [state, n] : kStateNames) {
-    if (n == name) return state;
-  }
-  return ImageState::kFailed;
-}
+// The state named `name`; failed when unknown.
+ImageState parse_state(const std::string& name) { return value_in(kStateNames, name).value_or(ImageState::kFailed); }
 
 }  // namespace
 
-std::string_view image_state_name(ImageState state) {
-  for (const auto& [s, name] : kStateNames) {
-    if (s == state) return name;
-  }
-  return "failed";
-}
+std::string_view image_state_name(ImageState state) { return name_in(kStateNames, state, "failed"); }
 
 Image image_from_doc(const json& doc) {
   Image image;

@@ -1,5 +1,7 @@
 #include "model/snapshot.h"
 
+#include "common/enum_names.h"
+
 namespace stratus::model {
 namespace {
 
@@ -10,12 +12,7 @@ constexpr std::pair<SnapshotState, std::string_view> kStateNames[] = {
 
 }  // namespace
 
-std::string_view snapshot_state_name(SnapshotState state) {
-  for (const auto& [s, name] : kStateNames) {
-    if (s == state) return name;
-  }
-  return "error";
-}
+std::string_view snapshot_state_name(SnapshotState state) { return name_in(kStateNames, state, "error"); }
 
 Snapshot snapshot_from_doc(const json& doc) {
   Snapshot out;
@@ -33,16 +30,15 @@ Snapshot snapshot_from_doc(const json& doc) {
   spec.quiesce = s.value("Quiesce", false);
   spec.direct = s.value("Direct", false);
   spec.import_from = s.value("ImportFrom", "");
+  spec.client_token = s.value("ClientToken", "");
+  spec.request_digest = s.value("RequestDigest", "");
+  spec.timeout_minutes = s.value("TimeoutMinutes", int64_t{0});
   spec.source_region = s.value("SourceRegion", "");
   spec.source_snapshot = s.value("SourceSnapshot", "");
   for (const json& user : s.value("RestorableBy", json::array())) spec.restorable_by.insert(user.get<std::string>());
   spec.public_restore = s.value("PublicRestore", false);
   const json& st = doc.value("Status", json::object());
-  std::string state = st.value("State", "pending");
-  out.status.state = SnapshotState::kError;
-  for (const auto& [value, name] : kStateNames) {
-    if (name == state) out.status.state = value;
-  }
+  out.status.state = value_in(kStateNames, st.value("State", "pending")).value_or(SnapshotState::kError);
   out.status.progress = st.value("Progress", 0);
   out.status.state_message = st.value("StateMessage", "");
   out.status.completion_time = st.value("CompletionTime", "");
@@ -65,6 +61,9 @@ json snapshot_doc(const Snapshot& snapshot) {
             {"Quiesce", s.quiesce},
             {"Direct", s.direct},
             {"ImportFrom", s.import_from},
+            {"ClientToken", s.client_token},
+            {"RequestDigest", s.request_digest},
+            {"TimeoutMinutes", s.timeout_minutes},
             {"SourceRegion", s.source_region},
             {"SourceSnapshot", s.source_snapshot},
             {"RestorableBy", s.restorable_by},
@@ -94,6 +93,7 @@ json snapshot_view(const Snapshot& snapshot) {
                {"Progress", std::to_string(snapshot.status.progress) + "%"},
                {"StorageTier", "standard"},
                {"Tags", snapshot.tags}};
+  if (s.owner_id == kAmazonOwnerId) view["OwnerAlias"] = "amazon";
   if (!snapshot.status.state_message.empty()) view["StateMessage"] = snapshot.status.state_message;
   if (!snapshot.status.completion_time.empty()) view["CompletionTime"] = snapshot.status.completion_time;
   return view;

@@ -14,6 +14,10 @@
 
 namespace stratus::model {
 
+// The account AWS shows as the owner of Amazon-published images and their snapshots (alias
+// "amazon").
+inline constexpr const char* kAmazonOwnerId = "137112412989";
+
 // AWS's snapshot states.
 enum class SnapshotState { kPending, kCompleted, kError };
 
@@ -33,6 +37,9 @@ struct SnapshotSpec {
   std::string batch;           // CreateSnapshots: shared by the snapshots of one instant, else ""
   bool quiesce = false;        // CreateImage with reboot: read only while the instance's VM is down
   bool direct = false;         // written through the EBS direct APIs (StartSnapshot): no volume is read
+  std::string client_token;    // direct: the StartSnapshot ClientToken, else ""
+  std::string request_digest;  // direct: of the StartSnapshot request apart from its token
+  int64_t timeout_minutes = 0; // direct: ends in error when nothing was written for this long
   std::string import_from;     // a base image: the disk file read (as it is, never changed) instead of a volume
   std::string source_region;   // CopySnapshot: where the source is, else ""
   std::string source_snapshot; // CopySnapshot: the snapshot copied, else ""

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/enum_names.h"
+
 namespace stratus::model {
 namespace {
 
@@ -23,25 +25,12 @@ constexpr std::pair<AttachmentState, std::string_view> kAttachmentNames[] = {
 }  // namespace
 
 std::string_view attachment_state_name(AttachmentState state) {
-  for (const auto& [s, name] : kAttachmentNames) {
-    if (s == state) return name;
-  }
-  return "attached";
+  return name_in(kAttachmentNames, state, "attached");
 }
 
-std::string_view volume_state_name(VolumeState state) {
-  for (const auto& [s, name] : kStateNames) {
-    if (s == state) return name;
-  }
-  return "error";
-}
+std::string_view volume_state_name(VolumeState state) { return name_in(kStateNames, state, "error"); }
 
-std::optional<VolumeState> parse_volume_state(std::string_view name) {
-  for (const auto& [s, n] : kStateNames) {
-    if (n == name) return s;
-  }
-  return std::nullopt;
-}
+std::optional<VolumeState> parse_volume_state(std::string_view name) { return value_in(kStateNames, name); }
 
 Volume volume_from_doc(const json& doc) {
   Volume v;
@@ -63,6 +52,7 @@ Volume volume_from_doc(const json& doc) {
                                              optional_from(m, "OriginalIops"), optional_from(m, "OriginalThroughput"),
                                              m.value("StartTime", "")};
   }
+  v.spec.modified_at = s.value("ModifiedAt", std::vector<int64_t>{});
   if (s.contains("Attachment")) {
     const json& a = s["Attachment"];
     v.spec.attachment = VolumeAttachment{a.value("InstanceId", ""), a.value("Device", ""), a.value("AttachTime", ""),
@@ -73,10 +63,8 @@ Volume volume_from_doc(const json& doc) {
   v.status.filled = st.value("Filled", true);
   v.status.modified = st.value("Modified", true);
   v.status.modified_time = st.value("ModifiedTime", "");
-  std::string attachment = st.value("Attachment", "attached");
-  for (const auto& [state, name] : kAttachmentNames) {
-    if (name == attachment) v.status.attachment = state;
-  }
+  v.status.attachment =
+      value_in(kAttachmentNames, st.value("Attachment", "attached")).value_or(AttachmentState::kAttached);
   v.tags = doc.value("Tags", json::array());
   return v;
 }
@@ -101,6 +89,7 @@ json volume_doc(const Volume& v) {
     if (m->original_throughput) modification["OriginalThroughput"] = *m->original_throughput;
     spec["Modification"] = std::move(modification);
   }
+  if (!v.spec.modified_at.empty()) spec["ModifiedAt"] = v.spec.modified_at;
   if (const auto& a = v.spec.attachment) {
     spec["Attachment"] = {{"InstanceId", a->instance_id},
                           {"Device", a->device},

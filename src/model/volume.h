@@ -59,6 +59,7 @@ struct VolumeSpec {
   bool auto_enable_io = false;        // the autoEnableIO attribute
   std::optional<VolumeAttachment> attachment;  // in force while the volume is in use
   std::optional<VolumeModification> modification;  // the last one asked for (size and type above are its targets)
+  std::vector<int64_t> modified_at;   // when ModifyVolume was called (Unix seconds), in the last 24 hours
 };
 
 // What the reconciler observed of a volume, and its lifecycle state (the service moves it on

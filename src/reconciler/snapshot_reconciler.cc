@@ -1,10 +1,11 @@
 #include "reconciler/snapshot_reconciler.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "block/nbd_disk.h"
-#include "model/image.h"
 #include "common/timestamp.h"
+#include "model/image.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -158,20 +159,24 @@ void SnapshotReconciler::finish(Job& job) {
 }
 
 void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
-  std::vector<model::Snapshot> pending;
+  std::vector<DueSnapshot> pending;
+  std::vector<model::Snapshot> idle;  // being written through the EBS direct APIs
   std::vector<model::Volume> unfilled;
   quiet_instances_.clear();
   {
     auto txn = store_.begin_read();
     for (const store::Record& record : txn->list("snapshot", std::nullopt)) {
-      model::Snapshot snapshot = model::snapshot_from_doc(record.doc);
-      if (snapshot.status.state != SnapshotState::kPending) continue;
-      if (snapshot.spec.quiesce) {
-        auto volume = txn->get(snapshot.spec.volume_id);
-        const auto& attachment = volume ? model::volume_from_doc(volume->doc).spec.attachment : std::nullopt;
-        if (attachment) quiet_instances_.insert(attachment->instance_id);
+      DueSnapshot due{model::snapshot_from_doc(record.doc), std::nullopt, ""};
+      if (due.snapshot.status.state != SnapshotState::kPending) continue;
+      if (auto volume = txn->get(due.snapshot.spec.volume_id)) {
+        due.volume = model::volume_from_doc(volume->doc);
+        due.region = volume->region;
       }
-      if (!jobs_.count(record.id) && !snapshot.spec.direct) pending.push_back(std::move(snapshot));
+      if (due.snapshot.spec.quiesce && due.volume && due.volume->spec.attachment) {
+        quiet_instances_.insert(due.volume->spec.attachment->instance_id);
+      }
+      if (due.snapshot.spec.direct) idle.push_back(std::move(due.snapshot));
+      else if (!jobs_.count(record.id)) pending.push_back(std::move(due));
     }
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
@@ -179,14 +184,15 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
       if (!volume.status.filled && live && !jobs_.count(record.id)) unfilled.push_back(std::move(volume));
     }
   }
+  for (const model::Snapshot& direct : idle) expire_if_idle(direct);
   for (const model::Volume& volume : unfilled) start_restore(volume);
   std::set<std::string> paused;  // run directories of VMs held still while a batch's views open
-  for (const model::Snapshot& snapshot : pending) {
+  for (const DueSnapshot& due : pending) {
     try {
-      if (!snapshot.spec.batch.empty()) hold_still(snapshot, open_disk, paused);
-      start_snapshot(snapshot, open_disk);
+      if (!due.snapshot.spec.batch.empty()) hold_still(due, open_disk, paused);
+      start_snapshot(due, open_disk);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "stratus: snapshot %s: %s\n", snapshot.spec.snapshot_id.c_str(), e.what());
+      std::fprintf(stderr, "stratus: snapshot %s: %s\n", due.snapshot.spec.snapshot_id.c_str(), e.what());
     }
   }
   for (const std::string& run_dir : paused) {
@@ -195,17 +201,24 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
   }
 }
 
-void SnapshotReconciler::hold_still(const model::Snapshot& snapshot, const DiskLookup& open_disk,
+void SnapshotReconciler::expire_if_idle(const model::Snapshot& direct) {
+  const std::string& id = direct.spec.snapshot_id;
+  int64_t last = parse_iso8601(direct.spec.start_time).value_or(0);
+  last = std::max(last, manifests_.partial_written_at(id).value_or(0));
+  int64_t timeout = direct.spec.timeout_minutes;
+  if (timeout <= 0 || unix_now() - last <= timeout * 60) return;
+  observe(id, [timeout](model::SnapshotStatus& s) {
+    s.state = SnapshotState::kError;
+    s.state_message = "Nothing was written to the snapshot, nor was it completed, for " + std::to_string(timeout) +
+                      " minutes (its timeout).";
+  });
+}
+
+void SnapshotReconciler::hold_still(const DueSnapshot& due, const DiskLookup& open_disk,
                                     std::set<std::string>& paused) {
-  std::optional<model::Volume> volume;
-  {
-    auto txn = store_.begin_read();
-    auto record = txn->get(snapshot.spec.volume_id);
-    if (record) volume = model::volume_from_doc(record->doc);
-  }
-  if (!volume || volume->status.state != VolumeState::kInUse) return;
-  auto disk = open_disk(*volume);
-  if (!disk || snapshot.spec.quiesce || paused.count(disk->run_dir)) return;
+  if (!due.volume || due.volume->status.state != VolumeState::kInUse) return;
+  auto disk = open_disk(*due.volume);
+  if (!disk || due.snapshot.spec.quiesce || paused.count(disk->run_dir)) return;
   if (vms_.pause(disk->run_dir).ok()) paused.insert(disk->run_dir);
 }
 
@@ -226,7 +239,8 @@ std::string SnapshotReconciler::since_of(const std::string& region, const model:
   return best;
 }
 
-bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const DiskLookup& open_disk) {
+bool SnapshotReconciler::start_snapshot(const DueSnapshot& due, const DiskLookup& open_disk) {
+  const model::Snapshot& snapshot = due.snapshot;
   const std::string& id = snapshot.spec.snapshot_id;
   Job job;
   job.snapshot_id = id;
@@ -237,13 +251,7 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
     jobs_.emplace(id, std::move(job));
     return true;
   }
-  std::optional<model::Volume> volume;
-  std::string region;
-  {
-    auto txn = store_.begin_read();
-    auto record = txn->get(snapshot.spec.volume_id);
-    if (record) volume = model::volume_from_doc(record->doc), region = record->region;
-  }
+  const std::optional<model::Volume>& volume = due.volume;
   if (!volume) {
     job.done = ended(ApiError{"InternalError", "its volume was deleted before it could be read"});
     failures_[id] = kAttempts;  // no point in trying again
@@ -264,7 +272,7 @@ bool SnapshotReconciler::start_snapshot(const model::Snapshot& snapshot, const D
     jobs_.emplace(id, std::move(job));
     return true;
   }
-  std::string since = since_of(region, *volume);
+  std::string since = since_of(due.region, *volume);
   std::optional<block::Manifest> since_manifest;
   if (!since.empty()) {
     auto read = manifests_.read(since);

@@ -73,15 +73,25 @@ class SnapshotReconciler {
     std::future<Result<bool>> done;
   };
 
+  // A pending snapshot to start, with the volume it reads as recorded when the pass began.
+  struct DueSnapshot {
+    model::Snapshot snapshot;
+    std::optional<model::Volume> volume;  // nullopt when deleted (or for an import or a copy)
+    std::string region;                   // the volume's
+  };
+
   // Ends `job` (it finished, well or not): closes its view and records the outcome.
   void finish(Job& job);
   // Starts what is due: snapshots pending without a job, restores of volumes not yet filled.
   void start_due(const DiskLookup& open_disk);
   // Pauses the running VM whose disk batch snapshot `snapshot` reads, unless it is in `paused`
   // already (added there): the views of one batch (CreateSnapshots) open at one instant.
-  void hold_still(const model::Snapshot& snapshot, const DiskLookup& open_disk, std::set<std::string>& paused);
-  // Starts taking pending snapshot `snapshot`; false when it has to wait (its disk busy).
-  bool start_snapshot(const model::Snapshot& snapshot, const DiskLookup& open_disk);
+  void hold_still(const DueSnapshot& due, const DiskLookup& open_disk, std::set<std::string>& paused);
+  // Ends in error snapshot `direct` (begun with StartSnapshot) when nothing was written to it
+  // and it was not completed for its timeout.
+  void expire_if_idle(const model::Snapshot& direct);
+  // Starts taking pending snapshot `due`; false when it has to wait (its disk busy).
+  bool start_snapshot(const DueSnapshot& due, const DiskLookup& open_disk);
   // Starts importing base image snapshot `snapshot` (or copies another region's import of the
   // same disk); false when it has to wait for that import.
   bool start_import(const model::Snapshot& snapshot);

@@ -11,7 +11,9 @@
 #include <thread>
 
 #include "common/temp_dir.h"
+#include "common/timestamp.h"
 #include "model/image.h"
+#include "reconciler/fake_drivers.h"
 #include "store/sqlite_store.h"
 
 namespace stratus::reconciler {
@@ -20,91 +22,9 @@ namespace {
 using block::kBlockSize;
 using nlohmann::json;
 
-// A disk in memory, shared by name between the fakes and the opener.
-struct MemoryDevice : block::BlockDevice {
-  std::map<int64_t, std::string> blocks;
-  int64_t size = 1 << 30;
-  int64_t size_bytes() override { return size; }
-  Result<std::vector<block::BlockHint>> hints() override {
-    std::vector<block::BlockHint> out(size / kBlockSize, block::BlockHint::kZero);
-    for (const auto& [index, data] : blocks) out[index] = block::BlockHint::kRead;
-    return out;
-  }
-  Result<std::string> read(int64_t index) override {
-    auto found = blocks.find(index);
-    return found == blocks.end() ? std::string(kBlockSize, '\0') : found->second;
-  }
-  Result<bool> write(int64_t index, const std::string& data) override {
-    blocks[index] = data;
-    return true;
-  }
-  Result<bool> flush() override { return true; }
-};
-
-// Hands out views of in-memory disks; counts what was asked.
-class FakeVolumeDriver : public block::VolumeDriver {
- public:
-  Result<bool> create(const std::string& id, int64_t, const std::filesystem::path&, const std::string&) override {
-    made.insert(id);
-    return true;
-  }
-  bool exists(const std::string& id) const override { return made.count(id) > 0; }
-  std::filesystem::path path(const std::string& id) const override { return "/fake/" + id; }
-  Result<bool> grow(const std::string&, int64_t) override { return true; }
-  Result<bool> adopt(const std::string& id, const std::filesystem::path&) override { return create(id, 0, "", ""); }
-  Result<bool> remove(const std::string& id) override {
-    made.erase(id);
-    return true;
-  }
-  Result<block::NbdExport> open_view(const std::string& name, const std::filesystem::path&,
-                                     const block::ViewSpec& spec) override {
-    ++opened;
-    if (refuse) return ApiError{"InternalError", "qemu-storage-daemon refused"};
-    return block::NbdExport{"offline", name, ""};
-  }
-  Result<bool> close_view(const std::string&, const block::ViewSpec&, bool taken) override {
-    closed_taken += taken;
-    return true;
-  }
-  void close_all_views() override {}
-  std::set<std::string> made;
-  int opened = 0, closed_taken = 0;
-  bool refuse = false;
-};
-
-// A VM driver whose VMs are names; records pauses and views.
-class FakeVmDriver : public compute::VmDriver {
- public:
-  Result<bool> start(const compute::VmSpec&, const std::string&) override { return true; }
-  bool running(const std::string&) override { return true; }
-  Result<bool> power_down(const std::string&) override { return true; }
-  Result<bool> press_ctrl_alt_del(const std::string&) override { return true; }
-  Result<bool> reset(const std::string&) override { return true; }
-  Result<bool> kill(const std::string&) override { return true; }
-  Result<std::set<int>> nics(const std::string&) override { return std::set<int>{}; }
-  Result<bool> plug_nic(const std::string&, const compute::NicSpec&) override { return true; }
-  Result<bool> unplug_nic(const std::string&, int) override { return true; }
-  Result<bool> grow_disk(const std::string&, const std::string&, int64_t) override { return true; }
-  Result<std::set<std::string>> disks(const std::string&) override { return std::set<std::string>{}; }
-  Result<bool> plug_disk(const std::string&, const compute::DiskSpec&) override { return true; }
-  Result<bool> unplug_disk(const std::string&, const std::string&) override { return true; }
-  Result<block::NbdExport> open_view(const std::string& run_dir, const std::string& node,
-                                     const block::ViewSpec&) override {
-    views.push_back(run_dir + ":" + node);
-    return block::NbdExport{"vm", node, ""};
-  }
-  Result<bool> close_view(const std::string&, const std::string&, const block::ViewSpec&, bool) override { return true; }
-  Result<bool> pause(const std::string&) override {
-    ++pauses;
-    return true;
-  }
-  Result<bool> resume(const std::string&) override {
-    ++resumes;
-    return true;
-  }
-  std::vector<std::string> views;
-  int pauses = 0, resumes = 0;
-};
+using fakes::FakeVmDriver;
+using fakes::FakeVolumeDriver;
+using fakes::MemoryDevice;
 
 class SnapshotReconcilerTest : public ::testing::Test {
  protected:
@@ -219,6 +139,23 @@ TEST_F(SnapshotReconcilerTest, EndsInErrorAfterThreeFailedAttempts) {
   EXPECT_EQ(disks_.opened, 3);
   EXPECT_NE(model::snapshot_from_doc(*get("snap-1")).status.state_message.find("refused"), std::string::npos);
   EXPECT_FALSE(manifests_.exists("snap-1"));
+}
+
+TEST_F(SnapshotReconcilerTest, ASnapshotBeingWrittenEndsInErrorAfterItsTimeoutWithoutWrites) {
+  model::Snapshot idle = pending("snap-1", "vol-ffffffff");
+  idle.spec.direct = true;
+  idle.spec.timeout_minutes = 10;
+  model::Snapshot busy = idle;
+  busy.spec.snapshot_id = "snap-2";
+  idle.spec.start_time = format_iso8601(unix_now() - 11 * 60);
+  busy.spec.start_time = idle.spec.start_time;
+  put("snap-1", "snapshot", model::snapshot_doc(idle));
+  put("snap-2", "snapshot", model::snapshot_doc(busy));
+  ASSERT_TRUE(manifests_.begin_partial("snap-2", {1 << 30, {}}).ok());  // written to just now
+  reconciler_.reconcile([](const model::Volume&) { return std::optional<SnapshotReconciler::OpenDisk>(); });
+  EXPECT_EQ(state_of("snap-1"), model::SnapshotState::kError);
+  EXPECT_NE(model::snapshot_from_doc(*get("snap-1")).status.state_message.find("10 minutes"), std::string::npos);
+  EXPECT_EQ(state_of("snap-2"), model::SnapshotState::kPending);
 }
 
 TEST_F(SnapshotReconcilerTest, AnImageIsAvailableOnceItsSnapshotsAreAndFailsWithOne) {

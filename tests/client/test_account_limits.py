@@ -23,6 +23,9 @@ LIMITS = {
     "tags-per-resource": 3,
     "network-interfaces-per-region": 2,
     "key-pairs-per-region": 2,
+    "snapshots-per-region": 2,
+    "volume-storage-tib": 1,
+    "volume-modifications-per-day": 2,
 }
 
 
@@ -58,6 +61,46 @@ class AccountLimitsTest(StandInImageTestCase):
         self.assertEqual([a["AttributeName"] for a in only], ["vpc-max-elastic-ips"])
         with self.assertEc2Error("InvalidParameterValue"):
             ec2.describe_account_attributes(AttributeNames=["default-vpc", "max-vpcs"])
+
+    def available_volume(self, ec2, zone, **kwargs):
+        volume_id = ec2.create_volume(AvailabilityZone=zone, **kwargs)["VolumeId"]
+        self.wait_for(lambda: ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]["State"] == "available", 60,
+                      "volume %s to be available" % volume_id)
+        return volume_id
+
+    def modified(self, ec2, volume_id, size):
+        ec2.modify_volume(VolumeId=volume_id, Size=size)
+        self.wait_for(lambda: ec2.describe_volumes_modifications(VolumeIds=[volume_id])["VolumesModifications"][0][
+            "ModificationState"] == "completed", 60, "volume %s to grow" % volume_id)
+
+    def test_snapshots(self):
+        ec2 = self.server.client("eu-west-1")
+        count = lambda: len(ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"])
+        volume_id = self.available_volume(ec2, "eu-west-1a", Size=1)
+        first = ec2.create_snapshot(VolumeId=volume_id)["SnapshotId"]
+        ec2.create_snapshot(VolumeId=volume_id)
+        self.refused("SnapshotLimitExceeded", None, lambda: ec2.create_snapshot(VolumeId=volume_id), count)
+        self.wait_for(lambda: ec2.describe_snapshots(SnapshotIds=[first])["Snapshots"][0]["State"] == "completed", 60,
+                      "snapshot %s to complete" % first)
+        self.refused("SnapshotLimitExceeded", None,
+                     lambda: ec2.copy_snapshot(SourceRegion="eu-west-1", SourceSnapshotId=first), count)
+        ec2.delete_snapshot(SnapshotId=first)
+        ec2.create_snapshot(VolumeId=volume_id)  # room again
+
+    def test_volume_storage_and_modifications(self):
+        ec2 = self.server.client("us-east-2")
+        count = lambda: len(ec2.describe_volumes()["Volumes"])
+        big = self.available_volume(ec2, "us-east-2a", Size=1000, VolumeType="st1")
+        self.refused("VolumeLimitExceeded", "You have exceeded your maximum st1 storage limit of 1 TiB in this region.",
+                     lambda: ec2.create_volume(AvailabilityZone="us-east-2a", Size=125, VolumeType="st1"), count)
+        with self.assertEc2Error("VolumeLimitExceeded"):
+            ec2.modify_volume(VolumeId=big, Size=1025)
+        small = self.available_volume(ec2, "us-east-2a", Size=1, VolumeType="gp3")  # each type has its own
+        self.modified(ec2, small, 2)
+        self.modified(ec2, small, 3)
+        with self.assertEc2Error("VolumeModificationRateExceeded"):
+            ec2.modify_volume(VolumeId=small, Size=4)
+        self.assertEqual(ec2.describe_volumes(VolumeIds=[small])["Volumes"][0]["Size"], 3)
 
     def test_default_vpc_is_created_beyond_the_limits(self):
         # us-east-1 has six zones, so its default VPC has six subnets beside subnets-per-vpc=2.

@@ -124,6 +124,23 @@ class EbsDirectTest(RealDisks, StandInImageTestCase):
         self.assertEqual([b["BlockIndex"] for b in changed], [9])
         self.assertEqual([b["BlockIndex"] for b in self.ebs.list_snapshot_blocks(SnapshotId=child)["Blocks"]], [5, 9])
 
+    def test_a_client_token_starts_one_snapshot(self):
+        token = "start-%s" % os.urandom(4).hex()
+        first = self.ebs.start_snapshot(VolumeSize=2, ClientToken=token, Timeout=30)
+        self.addCleanup(self.ec2.delete_snapshot, SnapshotId=first["SnapshotId"])
+        again = self.ebs.start_snapshot(VolumeSize=2, ClientToken=token, Timeout=30)
+        self.assertEqual(again["SnapshotId"], first["SnapshotId"])
+        with self.assertEc2Error("ConflictException"):
+            self.ebs.start_snapshot(VolumeSize=3, ClientToken=token, Timeout=30)
+        mine = [s for s in self.ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"] if s["VolumeSize"] in (2, 3)]
+        self.assertEqual([s["SnapshotId"] for s in mine], [first["SnapshotId"]])
+        # The SDK makes up a token per call: two calls, two snapshots.
+        other = self.ebs.start_snapshot(VolumeSize=2)["SnapshotId"]
+        self.addCleanup(self.ec2.delete_snapshot, SnapshotId=other)
+        self.assertNotEqual(other, first["SnapshotId"])
+        with self.assertEc2Error("ValidationException"):  # the model's range: 10 to 4320 minutes (the SDK checks 10)
+            self.ebs.start_snapshot(VolumeSize=1, Timeout=4321)
+
     def test_a_body_of_the_wrong_types_is_a_validation_error(self):
         import botocore.auth
         import botocore.awsrequest

@@ -22,6 +22,9 @@ constexpr int64_t kTokenLifetimeSeconds = 7 * 24 * 3600;
 constexpr int64_t kMaxResults = 10000;
 // The largest volume a snapshot written here may be of (GiB).
 constexpr int64_t kMaxVolumeGiB = 65536;
+// How long a snapshot being written waits for its next block or its completion (minutes), when
+// StartSnapshot does not say.
+constexpr int64_t kDefaultTimeoutMinutes = 60;
 
 // Thrown by the actions below; call() turns it into the error.
 struct Failure {
@@ -175,6 +178,27 @@ json get_snapshot_block(Call& c, const json& request) {
           {"ChecksumAlgorithm", "SHA256"}};
 }
 
+// What StartSnapshot answers for `snapshot`, begun by `request`.
+json started(const model::Snapshot& snapshot, const json& request) {
+  const model::SnapshotSpec& spec = snapshot.spec;
+  json out = {{"SnapshotId", spec.snapshot_id},
+              {"OwnerId", spec.owner_id},
+              {"Status", std::string(model::snapshot_state_name(snapshot.status.state))},
+              {"StartTime", spec.start_time},
+              {"VolumeSize", spec.volume_size_gib},
+              {"BlockSize", block::kBlockSize},
+              {"Tags", snapshot.tags}};
+  if (!spec.description.empty()) out["Description"] = spec.description;
+  if (request.contains("ParentSnapshotId")) out["ParentSnapshotId"] = request["ParentSnapshotId"];
+  return out;
+}
+
+// The digest of a StartSnapshot request apart from its ClientToken: a repeat must match it.
+std::string request_digest(json request) {
+  request.erase("ClientToken");
+  return to_hex(sha256(request.dump()));
+}
+
 json start_snapshot(Call& c, const json& request) {
   int64_t size_gib = request["VolumeSize"].get<int64_t>();
   if (size_gib > kMaxVolumeGiB) fail("ValidationException", "The volume size must be at most 65536 GiB.");
@@ -191,7 +215,6 @@ json start_snapshot(Call& c, const json& request) {
     base.blocks = std::move(inherited.blocks);
   }
   std::string description = str(request, "Description");
-  if (description.size() > 255) fail("ValidationException", "The description is longer than 255 characters.");
   model::Snapshot snapshot;
   model::SnapshotSpec& spec = snapshot.spec;
   spec.snapshot_id = new_resource_id("snap");
@@ -202,25 +225,27 @@ json start_snapshot(Call& c, const json& request) {
   spec.owner_id = c.account;
   spec.start_time = format_iso8601(unix_now());
   spec.direct = true;
+  spec.client_token = str(request, "ClientToken");
+  spec.request_digest = request_digest(request);
+  spec.timeout_minutes = request.value("Timeout", kDefaultTimeoutMinutes);
   snapshot.tags = request.value("Tags", json::array());
-  {
-    auto writing = c.manifests.writing();  // the partial manifest and the record appear together for the sweep
-    auto begun = c.manifests.begin_partial(spec.snapshot_id, base);
-    if (!begun.ok()) fail("InternalServerException", begun.error().message);
-    auto txn = c.store.begin_write();
-    txn->put({spec.snapshot_id, "snapshot", c.region, model::snapshot_doc(snapshot)});
-    txn->commit();
+  auto writing = c.manifests.writing();  // the partial manifest and the record appear together for the sweep
+  auto txn = c.store.begin_write();      // one writer at a time: a token's repeats see its first snapshot
+  if (!spec.client_token.empty()) {
+    for (const store::Record& record : txn->find("snapshot", c.region, "Spec.ClientToken", spec.client_token)) {
+      model::Snapshot earlier = model::snapshot_from_doc(record.doc);
+      if (earlier.spec.owner_id != c.account) continue;
+      if (earlier.spec.request_digest != spec.request_digest) {
+        fail("ConflictException", "The request uses the same client token as a previous, but non-identical request.");
+      }
+      return started(earlier, request);
+    }
   }
-  json out = {{"SnapshotId", spec.snapshot_id},
-              {"OwnerId", c.account},
-              {"Status", "pending"},
-              {"StartTime", spec.start_time},
-              {"VolumeSize", size_gib},
-              {"BlockSize", block::kBlockSize},
-              {"Tags", snapshot.tags}};
-  if (!description.empty()) out["Description"] = description;
-  if (!parent.empty()) out["ParentSnapshotId"] = parent;
-  return out;
+  auto begun = c.manifests.begin_partial(spec.snapshot_id, base);
+  if (!begun.ok()) fail("InternalServerException", begun.error().message);
+  txn->put({spec.snapshot_id, "snapshot", c.region, model::snapshot_doc(snapshot)});
+  txn->commit();
+  return started(snapshot, request);
 }
 
 json put_snapshot_block(Call& c, const json& request) {

@@ -12,6 +12,7 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/sharing.h"
 #include "services/ec2/snapshots.h"
 #include "services/ec2/tags.h"
 #include "services/ec2/volumes.h"
@@ -310,15 +311,11 @@ json deregister_image(CallContext& ctx, const json& request) {
 json copy_image(CallContext& ctx, const json& request) {
   std::string source_region = str(request, "SourceRegion");
   std::string source_id = str(request, "SourceImageId");
-  if (ctx.catalog.region(source_region) == nullptr) {
-    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
-  }
-  auto record = ctx.txn.get(source_id);
-  if (!record || record->kind != kinds::kImage.kind || record->region != source_region ||
-      !model::launchable_by(model::image_from_doc(record->doc), ctx.account_id)) {
+  auto doc = find_source(ctx, source_region, kinds::kImage, source_id);
+  if (!doc || !model::launchable_by(model::image_from_doc(*doc), ctx.account_id)) {
     fail("InvalidAMIID.NotFound", not_found_message(kinds::kImage, source_id));
   }
-  model::Image source = model::image_from_doc(record->doc);
+  model::Image source = model::image_from_doc(*doc);
   if (source.status.state != model::ImageState::kAvailable) {
     fail("IncorrectState", "The image '" + source_id + "' is not 'available'.");
   }
@@ -385,22 +382,6 @@ json describe_image_attribute(CallContext& ctx, const json& request) {
   return out;  // kernel, ramdisk, sriovNetSupport, lastLaunchedTime, tpmSupport, uefiData: not set here
 }
 
-// Applies one launchPermission entry ({UserId} or {Group: "all"}) to `spec`.
-void apply_launch_permission(model::ImageSpec& spec, const json& entry, bool add) {
-  if (entry.contains("Group")) {
-    std::string group = str(entry, "Group");
-    if (group != "all") fail("InvalidParameterValue", "Value (" + group + ") for parameter group is invalid.");
-    spec.is_public = add;
-  }
-  if (entry.contains("UserId")) {
-    std::string user = str(entry, "UserId");
-    bool digits = user.size() == 12 && std::all_of(user.begin(), user.end(), ::isdigit);
-    if (!digits) fail("InvalidAMIAttributeItemValue", "Invalid attribute item value \"" + user + "\" for userId item type.");
-    if (add) spec.launch_permissions.insert(user);
-    else spec.launch_permissions.erase(user);
-  }
-}
-
 json modify_image_attribute(CallContext& ctx, const json& request) {
   model::Image image = require_own_image(ctx, str(request, "ImageId"));
   std::string attribute = request.contains("Attribute") ? image_attribute_of(request) : "";
@@ -408,21 +389,7 @@ json modify_image_attribute(CallContext& ctx, const json& request) {
     image.api["Description"] =
         request.contains("Description") ? request["Description"].value("Value", "") : str(request, "Value");
   } else if (request.contains("LaunchPermission") || request.contains("OperationType") || attribute == "launchPermission") {
-    const json& changes = request.value("LaunchPermission", json::object());
-    for (const json& entry : changes.value("Remove", json::array())) apply_launch_permission(image.spec, entry, false);
-    for (const json& entry : changes.value("Add", json::array())) apply_launch_permission(image.spec, entry, true);
-    if (request.contains("OperationType")) {
-      std::string operation = str(request, "OperationType");
-      if (operation != "add" && operation != "remove") {
-        fail("InvalidParameterValue", "Value (" + operation + ") for parameter operationType is invalid.");
-      }
-      for (const json& user : request.value("UserIds", json::array())) {
-        apply_launch_permission(image.spec, {{"UserId", user}}, operation == "add");
-      }
-      for (const json& group : request.value("UserGroups", json::array())) {
-        apply_launch_permission(image.spec, {{"Group", group}}, operation == "add");
-      }
-    }
+    apply_sharing_changes(request, kLaunchPermission, {image.spec.launch_permissions, image.spec.is_public});
   } else {
     fail("InvalidParameterCombination", "Only the description and launchPermission attributes can be modified.");
   }

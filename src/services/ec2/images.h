@@ -7,6 +7,7 @@
 #include <string>
 
 #include "model/image.h"
+#include "model/snapshot.h"
 #include "services/ec2/call.h"
 
 namespace stratus::ec2 {
@@ -20,8 +21,8 @@ struct BaseImage {
   int64_t size_gib = 0;     // root volume size
 };
 
-// The owner id AWS shows for Amazon-published images.
-inline constexpr const char* kAmazonOwnerId = "137112412989";
+// The owner id AWS shows for Amazon-published images and snapshots.
+inline constexpr const char* kAmazonOwnerId = model::kAmazonOwnerId;
 
 // Registers `image` as a public AMI of the call's region, once per recipe hash; the AMI of an
 // earlier build stays (instances may use it). Returns the AMI id.

@@ -280,6 +280,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const model:
     volume.spec.attachment->attach_time = launch_time;
     volume.status.state = model::VolumeState::kInUse;
     volume.tags = volume_tags;
+    require_storage_room(ctx, volume.spec.volume_type, volume.spec.size_gib);
     save_volume(ctx, volume);
   }
   return instance;

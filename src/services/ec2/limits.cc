@@ -30,6 +30,9 @@ constexpr NamedLimit kNamedLimits[] = {
     {"key-pairs-per-region", &Limits::key_pairs},
     {"prefix-lists-per-region", &Limits::prefix_lists},
     {"entries-per-prefix-list", &Limits::entries_per_prefix_list},
+    {"snapshots-per-region", &Limits::snapshots},
+    {"volume-storage-tib", &Limits::volume_storage_tib},
+    {"volume-modifications-per-day", &Limits::volume_modifications_per_day},
 };
 
 }  // namespace

@@ -29,6 +29,9 @@ struct Limits {
   int64_t key_pairs = 5000;                    // key-pairs-per-region
   int64_t prefix_lists = 100;                  // prefix-lists-per-region: the account's own (customer-managed)
   int64_t entries_per_prefix_list = 1000;      // the largest MaxEntries a prefix list may have
+  int64_t snapshots = 100000;                  // snapshots-per-region: the account's own EBS snapshots
+  int64_t volume_storage_tib = 50;             // volume-storage-tib: per volume type, the sizes of its volumes summed
+  int64_t volume_modifications_per_day = 4;    // ModifyVolume calls per volume in a rolling 24 hours
 };
 
 // The largest value a limit may be set to.

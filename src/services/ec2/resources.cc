@@ -1,6 +1,7 @@
 #include "services/ec2/resources.h"
 
 #include "common/ids.h"
+#include "services/ec2/catalog.h"
 
 namespace stratus::ec2 {
 
@@ -77,6 +78,16 @@ std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::
   return std::move(record->doc);
 }
 
+std::optional<json> find_source(CallContext& ctx, const std::string& source_region, const ResourceKind& kind,
+                                const std::string& id) {
+  if (ctx.catalog.region(source_region) == nullptr) {
+    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
+  }
+  auto record = ctx.txn.get(id);
+  if (!record || record->kind != kind.kind || record->region != source_region) return std::nullopt;
+  return std::move(record->doc);
+}
+
 json require(CallContext& ctx, const ResourceKind& kind, const std::string& id) {
   if (!is_resource_id(id, kind.id_prefix)) {
     fail(std::string(kind.malformed_code), "Invalid id: \"" + id + "\" (expecting \"" + std::string(kind.id_prefix) +
@@ -126,7 +137,9 @@ std::vector<store::IndexedField> indexed_fields() {
           {std::string(kinds::kRouteTable.kind), "VpcId"},
           {std::string(kinds::kNetworkAcl.kind), "VpcId"},
           {std::string(kinds::kVolume.kind), "Spec.Attachment.InstanceId"},
-          {std::string(kinds::kSnapshot.kind), "Spec.VolumeId"}};
+          {std::string(kinds::kSnapshot.kind), "Spec.VolumeId"},
+          {std::string(kinds::kSnapshot.kind), "Spec.ClientToken"},
+          {std::string(kinds::kSnapshot.kind), "Spec.OwnerId"}};
 }
 
 void save(CallContext& ctx, const ResourceKind& kind, const std::string& id, const json& doc) {

@@ -43,6 +43,11 @@ json require(CallContext& ctx, const ResourceKind& kind, const std::string& id);
 // The resource `id` of `kind` in the call's region, or nullopt.
 std::optional<json> find(CallContext& ctx, const ResourceKind& kind, const std::string& id);
 
+// The resource `id` of `kind` in `source_region` (a copy's source, in any region), or nullopt.
+// Throws InvalidParameterValue when the region is not one of the catalog's.
+std::optional<json> find_source(CallContext& ctx, const std::string& source_region, const ResourceKind& kind,
+                                const std::string& id);
+
 // All resources of `kind` in the call's region, oldest first.
 std::vector<json> list(CallContext& ctx, const ResourceKind& kind);
 

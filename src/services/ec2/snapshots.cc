@@ -12,6 +12,7 @@
 #include "services/ec2/images.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/sharing.h"
 #include "services/ec2/tags.h"
 #include "services/ec2/volumes.h"
 
@@ -186,42 +187,13 @@ json describe_snapshot_attribute(CallContext& ctx, const json& request) {
   return out;
 }
 
-// Applies one createVolumePermission entry ({UserId} or {Group: "all"}) to `spec`.
-void apply_permission(model::SnapshotSpec& spec, const json& entry, bool add) {
-  if (entry.contains("Group")) {
-    std::string group = str(entry, "Group");
-    if (group != "all") fail("InvalidParameterValue", "Value (" + group + ") for parameter group is invalid.");
-    spec.public_restore = add;
-  }
-  if (entry.contains("UserId")) {
-    std::string user = str(entry, "UserId");
-    bool digits = user.size() == 12 && std::all_of(user.begin(), user.end(), ::isdigit);
-    if (!digits) fail("InvalidUserID.Malformed", "User ID '" + user + "' is invalid");
-    if (add) spec.restorable_by.insert(user);
-    else spec.restorable_by.erase(user);
-  }
-}
-
 json modify_snapshot_attribute(CallContext& ctx, const json& request) {
   model::Snapshot snapshot = require_own_snapshot(ctx, str(request, "SnapshotId"));
   if (request.contains("Attribute") && attribute_of(request) != "createVolumePermission") {
     fail("InvalidParameterValue", "The attribute productCodes cannot be modified.");
   }
-  const json& changes = request.value("CreateVolumePermission", json::object());
-  for (const json& entry : changes.value("Remove", json::array())) apply_permission(snapshot.spec, entry, false);
-  for (const json& entry : changes.value("Add", json::array())) apply_permission(snapshot.spec, entry, true);
-  if (request.contains("OperationType")) {
-    std::string operation = str(request, "OperationType");
-    if (operation != "add" && operation != "remove") {
-      fail("InvalidParameterValue", "Value (" + operation + ") for parameter operationType is invalid.");
-    }
-    for (const json& user : request.value("UserIds", json::array())) {
-      apply_permission(snapshot.spec, {{"UserId", user}}, operation == "add");
-    }
-    for (const json& group : request.value("GroupNames", json::array())) {
-      apply_permission(snapshot.spec, {{"Group", group}}, operation == "add");
-    }
-  } else if (changes.empty()) {
+  if (!apply_sharing_changes(request, kCreateVolumePermission,
+                             {snapshot.spec.restorable_by, snapshot.spec.public_restore})) {
     fail("MissingParameter", "The request must contain the parameter createVolumePermission or operationType");
   }
   save_snapshot(ctx, snapshot);
@@ -239,6 +211,15 @@ json reset_snapshot_attribute(CallContext& ctx, const json& request) {
   return json::object();
 }
 
+// Throws SnapshotLimitExceeded when the account has its quota of snapshots in the region.
+void require_snapshot_room(CallContext& ctx) {
+  int64_t own = static_cast<int64_t>(ctx.txn.find(std::string(kinds::kSnapshot.kind), ctx.region, "Spec.OwnerId",
+                                                  ctx.account_id).size());
+  require_room(own, ctx.limits.snapshots, "SnapshotLimitExceeded",
+               "You have reached the limit of " + std::to_string(ctx.limits.snapshots) +
+                   " snapshots in this region. Delete snapshots you no longer need, or ask for a higher limit.");
+}
+
 }  // namespace
 
 model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const std::string& description) {
@@ -247,6 +228,7 @@ model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const
     fail("IncorrectState", "The volume '" + id + "' is '" + std::string(model::volume_state_name(volume.status.state)) +
                                "' and cannot be snapshotted.");
   }
+  require_snapshot_room(ctx);
   model::Snapshot snapshot;
   model::SnapshotSpec& spec = snapshot.spec;
   spec.snapshot_id = new_resource_id("snap");
@@ -262,6 +244,7 @@ model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const
 
 model::Snapshot copy_of(CallContext& ctx, const model::Snapshot& source, const std::string& source_region,
                         const std::string& description) {
+  require_snapshot_room(ctx);
   model::Snapshot copy;
   model::SnapshotSpec& spec = copy.spec;
   spec.snapshot_id = new_resource_id("snap");
@@ -281,15 +264,11 @@ void save_snapshot(CallContext& ctx, const model::Snapshot& snapshot) {
 }
 
 model::Snapshot require_copyable_snapshot(CallContext& ctx, const std::string& source_region, const std::string& source_id) {
-  if (ctx.catalog.region(source_region) == nullptr) {
-    fail("InvalidParameterValue", "Value (" + source_region + ") for parameter sourceRegion is invalid.");
-  }
-  auto record = ctx.txn.get(source_id);
-  if (!record || record->kind != kinds::kSnapshot.kind || record->region != source_region ||
-      !restorable_by(model::snapshot_from_doc(record->doc), ctx.account_id)) {
+  auto doc = find_source(ctx, source_region, kinds::kSnapshot, source_id);
+  if (!doc || !restorable_by(model::snapshot_from_doc(*doc), ctx.account_id)) {
     fail("InvalidSnapshot.NotFound", not_found_message(kinds::kSnapshot, source_id));
   }
-  model::Snapshot source = model::snapshot_from_doc(record->doc);
+  model::Snapshot source = model::snapshot_from_doc(*doc);
   if (source.status.state != SnapshotState::kCompleted) {
     fail("IncorrectState", "Snapshot '" + source_id + "' is '" +
                                std::string(model::snapshot_state_name(source.status.state)) + "' and cannot be copied.");

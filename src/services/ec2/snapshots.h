@@ -17,11 +17,12 @@ namespace stratus::ec2 {
 model::Snapshot require_restorable_snapshot(CallContext& ctx, const std::string& id);
 
 // A new pending snapshot of `volume` described as `description`, owned by the caller; not
-// saved. Throws IncorrectState unless the volume is available or in use.
+// saved. Throws IncorrectState unless the volume is available or in use, SnapshotLimitExceeded
+// when the account has its quota of snapshots.
 model::Snapshot snapshot_of(CallContext& ctx, const model::Volume& volume, const std::string& description);
 
 // A new pending copy of `source` (a completed snapshot of `source_region`) in the call's
-// region, owned by the caller; not saved.
+// region, owned by the caller; not saved. Throws SnapshotLimitExceeded as snapshot_of does.
 model::Snapshot copy_of(CallContext& ctx, const model::Snapshot& source, const std::string& source_region,
                         const std::string& description);
 

@@ -105,6 +105,22 @@ void check_performance(const model::VolumeSpec& spec) {
   }
 }
 
+// Throws VolumeModificationRateExceeded when `volume` was modified as often as the quota allows
+// in the 24 hours before now; else records this modification (and forgets older ones).
+void count_modification(CallContext& ctx, model::Volume& volume) {
+  constexpr int64_t kDay = 24 * 60 * 60;
+  std::vector<int64_t>& times = volume.spec.modified_at;
+  std::erase_if(times, [&](int64_t t) { return t <= ctx.now - kDay; });
+  if (static_cast<int64_t>(times.size()) >= ctx.limits.volume_modifications_per_day) {
+    std::string next = times.empty() ? format_iso8601(ctx.now + kDay) : format_iso8601(times.front() + kDay);
+    fail("VolumeModificationRateExceeded",
+         "You've reached the maximum modification rate per volume limit (" +
+             std::to_string(ctx.limits.volume_modifications_per_day) + " in 24 hours). Wait until " + next +
+             " before modifying volume " + volume.spec.volume_id + " again.");
+  }
+  times.push_back(ctx.now);
+}
+
 json create_volume(CallContext& ctx, const json& request) {
   model::Volume volume;
   model::VolumeSpec& spec = volume.spec;
@@ -152,6 +168,7 @@ json create_volume(CallContext& ctx, const json& request) {
   spec.encrypted = request.value("Encrypted", false);
   spec.create_time = format_iso8601(ctx.now);
   volume.tags = tags_from_specifications(ctx, request, "volume");
+  require_storage_room(ctx, spec.volume_type, spec.size_gib);
   volume.status.state = VolumeState::kCreating;  // until the reconciler has made its disk
   save_volume(ctx, volume);
   return listed(ctx, volume);
@@ -330,6 +347,10 @@ json modify_volume(CallContext& ctx, const json& request) {
       spec.iops == before.original_iops && spec.throughput == before.original_throughput) {
     fail("InvalidParameterValue", "New parameters of volume " + id + " are the same as the current ones.");
   }
+  require_storage_room(ctx, spec.volume_type,
+                       spec.volume_type == before.original_type ? spec.size_gib - before.original_size_gib
+                                                                : spec.size_gib);
+  count_modification(ctx, volume);
   spec.modification = before;
   volume.status.modified = false;  // until the reconciler has grown its disk
   volume.status.modified_time.clear();
@@ -385,6 +406,18 @@ json delete_volume(CallContext& ctx, const json& request) {
 }
 
 }  // namespace
+
+void require_storage_room(CallContext& ctx, const std::string& type, int64_t adding_gib) {
+  int64_t used = 0;
+  for (const json& doc : list(ctx, kinds::kVolume)) {
+    model::Volume volume = model::volume_from_doc(doc);
+    if (volume.spec.volume_type == type) used += volume.spec.size_gib;
+  }
+  if (used + adding_gib > ctx.limits.volume_storage_tib * 1024) {
+    fail("VolumeLimitExceeded", "You have exceeded your maximum " + type + " storage limit of " +
+                                    std::to_string(ctx.limits.volume_storage_tib) + " TiB in this region.");
+  }
+}
 
 model::Volume require_volume(CallContext& ctx, const std::string& id) {
   return model::volume_from_doc(require(ctx, kinds::kVolume, id));

@@ -20,6 +20,10 @@ model::Volume require_volume(CallContext& ctx, const std::string& id);
 // Stores `volume`.
 void save_volume(CallContext& ctx, const model::Volume& volume);
 
+// Throws VolumeLimitExceeded unless `adding_gib` more GiB of volumes of `type` fit the account's
+// storage quota for the type in the call's region.
+void require_storage_room(CallContext& ctx, const std::string& type, int64_t adding_gib);
+
 // The volumes attached to instance `instance_id` (in-use), in device name order.
 std::vector<model::Volume> attached_volumes(CallContext& ctx, const std::string& instance_id);
 
