@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/base64.h"
+#include "common/wildcard.h"
 
 namespace stratus::ec2 {
 namespace {
@@ -96,23 +97,7 @@ FieldGetter field(std::string path) {
 }
 
 bool wildcard_match(std::string_view pattern, std::string_view value) {
-  size_t p = 0, v = 0, star = std::string_view::npos, mark = 0;
-  while (v < value.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == value[v])) {
-      ++p;
-      ++v;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = v;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      v = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return stratus::wildcard_match(pattern, value, [](char want, char got) { return want == got; });
 }
 
 bool matches_filters(const json& doc, const json& filters, const FilterTable& table) {
