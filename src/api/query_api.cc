@@ -62,9 +62,7 @@ void QueryApi::handle(const HttpRequest& request, const std::function<void(HttpR
   Call& call = std::get<Call>(prepared);
   const ServiceCall& c = call.call;
   if (!call.endpoint->service->mutates(c.action)) {
-    return respond(render(call.endpoint, c.action, call.endpoint->service->call(c.action, c.region, c.account_id,
-                                                                                 c.request),
-                          request_id));
+    return respond(render(call.endpoint, c.action, call.endpoint->service->call(c), request_id));
   }
   writes_.post(PendingWrite{std::move(call), std::move(request_id), respond});
 }
@@ -99,7 +97,8 @@ HttpResponse QueryApi::render(const ServiceEndpoint* endpoint, const std::string
     return response;
   }
   if (!result.ok()) {
-    response.status = http_status_for(result.error().code);
+    response.status = model != nullptr ? model->error_status(result.error().code).value_or(http_status_for(result.error().code))
+                                       : http_status_for(result.error().code);
     response.body = encode_error(result.error(), response.request_id, model, response.status < 500);
   } else {
     response.body = encode_response(*model, *model->operation(action), result.value(), response.request_id);
@@ -130,10 +129,12 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
                                                           " parameters."}};
   }
   std::string account_id;
+  Principal principal;
   auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
     auto owner = keys_.lookup(key_id);
     if (!owner) return std::nullopt;
     account_id = owner->account_id;
+    principal = Principal{owner->user, key_id};
     return owner->secret_access_key;
   };
   // The scope's service picks the endpoint, so that even a signature that fails to verify is
@@ -148,6 +149,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   auto claim = verify_claim(signed_request, scope.value(), lookup, unix_now());
   if (!claim.ok()) return refused(claim.error());
   if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
+  keys_.note_use(principal.access_key_id, scope.value().service, claim.value().region, unix_now());
 
   const std::string& region = claim.value().region;
   const ec2::Region* known = catalog_.region(region);
@@ -168,7 +170,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     }
     auto typed = decode_rest_request(*route, params.value(), request.headers, request.body);
     if (!typed.ok()) return refused(typed.error());
-    return Call{endpoint, {action, region, account_id, std::move(typed.value())}};
+    return Call{endpoint, {action, region, account_id, std::move(typed.value()), principal}};
   }
   if (request.method == "POST" && (form_body || params.value().empty())) {
     auto body = parse_form(request.body);
@@ -202,7 +204,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   auto typed = decode_request(operation->input, params.value());
   if (!typed.ok()) return refused(typed.error());
-  return Call{endpoint, {action, region, account_id, std::move(typed.value())}};
+  return Call{endpoint, {action, region, account_id, std::move(typed.value()), principal}};
 }
 
 }  // namespace stratus::api

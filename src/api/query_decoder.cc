@@ -73,7 +73,9 @@ Result<json> decode_scalar(const Shape& shape, const Node& node) {
       int64_t n = 0;
       auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
       if (ec != std::errc() || end != v.data() + v.size()) return invalid_value(node.key, v, "expected an integer");
-      if ((shape.min && n < *shape.min) || (shape.max && n > *shape.max)) {
+      // EC2 refuses a number out of range as it decodes; Query services (IAM) check their
+      // constraints themselves and answer ValidationError (api/constraints.h).
+      if (shape.protocol == Protocol::kEc2 && ((shape.min && n < *shape.min) || (shape.max && n > *shape.max))) {
         return ApiError{"InvalidParameterValue",
                         "Value (" + v + ") for parameter " + node.key + " is invalid. Expected a value between " +
                             std::to_string(shape.min.value_or(INT64_MIN)) + " and " +
@@ -154,6 +156,8 @@ Result<std::vector<const Node*>> indexed_children(const Node& node) {
 }
 
 Result<json> decode_list(const Shape& shape, const Node& node) {
+  // The Query protocol sends an empty list as "Name=".
+  if (!shape.list_step.empty() && node.has_value && node.children.empty() && node.value.empty()) return json::array();
   if (node.has_value && node.children.empty()) {
     // A scalar given where a list belongs: AWS clients never send this; treat as one element.
     if (shape.element.shape == nullptr) return json::array();
@@ -161,7 +165,13 @@ Result<json> decode_list(const Shape& shape, const Node& node) {
     if (!value.ok()) return value.error();
     return json::array({value.value()});
   }
-  auto ordered = indexed_children(node);
+  const Node* items = &node;
+  if (!shape.list_step.empty()) {
+    auto it = node.children.find(shape.list_step);
+    if (it == node.children.end()) return json::array();  // "Name=" alone: an empty list
+    items = &it->second;
+  }
+  auto ordered = indexed_children(*items);
   if (!ordered.ok()) return ordered.error();
   json out = json::array();
   for (const Node* child : ordered.value()) {
@@ -225,6 +235,8 @@ bool model_has_parameter(const Shape* input, std::string_view name) {
   // A map's entry is reached over "entry" (unless flattened), then its index, then "key"/"value"
   // (as decode_map reads them; EC2's model has no maps, other Query models such as SQS's do).
   enum class MapStep { kNone, kEntry, kIndex, kMember } map_step = MapStep::kNone;
+  // A Query protocol list's element is reached over its list_step ("member"), then its index.
+  bool past_list_step = false;
   size_t pos = 0;
   while (true) {
     size_t dot = name.find('.', pos);
@@ -238,7 +250,13 @@ bool model_has_parameter(const Shape* input, std::string_view name) {
         break;
       }
       case ShapeType::kList:
+        if (!shape->list_step.empty() && !past_list_step) {
+          if (part != shape->list_step) return false;
+          past_list_step = true;
+          break;
+        }
         if (!is_index(part)) return false;
+        past_list_step = false;
         shape = shape->element.shape;
         break;
       case ShapeType::kMap:
@@ -259,7 +277,9 @@ bool model_has_parameter(const Shape* input, std::string_view name) {
       default:
         return false;  // a scalar has no parts below it
     }
-    if (dot == std::string_view::npos) return map_step == MapStep::kNone || map_step == MapStep::kEntry;
+    if (dot == std::string_view::npos) {
+      return (map_step == MapStep::kNone || map_step == MapStep::kEntry) && !past_list_step;
+    }
     pos = dot + 1;
   }
 }

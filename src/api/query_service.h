@@ -12,12 +12,19 @@
 
 namespace stratus::api {
 
+// Who signed a request.
+struct Principal {
+  std::string user;           // the IAM user's name; "" for the account's root
+  std::string access_key_id;  // the key that signed
+};
+
 // One authenticated, decoded call.
 struct ServiceCall {
   std::string action;
   std::string region;      // the region the request was signed for
   std::string account_id;  // the caller's account
   nlohmann::json request;  // typed request (member names of the action's input shape)
+  Principal principal;     // who in that account
 };
 
 // The actions of one service. Implementations are thread-safe.
@@ -32,10 +39,9 @@ class QueryService {
   // meanwhile through call_batch. REQUIRES: implements(action).
   virtual bool mutates(std::string_view action) const = 0;
 
-  // Runs `action` with the typed request; errors are AWS errors for the caller.
-  // REQUIRES: implements(action).
-  virtual Result<nlohmann::json> call(std::string_view action, const std::string& region,
-                                      const std::string& account_id, const nlohmann::json& request) = 0;
+  // Runs `call.action` with the typed request; errors are AWS errors for the caller.
+  // REQUIRES: implements(call.action).
+  virtual Result<nlohmann::json> call(const ServiceCall& call) = 0;
 
   // Runs mutating calls in order and answers each, in order; each call's failure leaves its
   // own changes undone. REQUIRES: mutates(action) for every call.

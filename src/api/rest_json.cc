@@ -291,8 +291,7 @@ HttpResponse encode_rest_response(const Operation& operation, const json& result
 
 HttpResponse encode_rest_error(const ServiceModel& model, const ApiError& error) {
   HttpResponse response;
-  const Shape* shape = model.shape(error.code);
-  response.status = shape != nullptr && shape->error_status ? *shape->error_status : http_status_for(error.code);
+  response.status = model.error_status(error.code).value_or(http_status_for(error.code));
   response.content_type = "application/json";
   response.headers.emplace_back("x-amzn-ErrorType", error.code);
   response.body = dump_text(json{{"message", error.message}});

@@ -83,7 +83,12 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     if (body.contains("max") && body["max"].is_number()) shape.max = body["max"].get<int64_t>();
     if (body.contains("enum")) shape.enum_values = body["enum"].get<std::vector<std::string>>();
     shape.payload = body.value("payload", "");
-    if (body.contains("error")) shape.error_status = body["error"].value("httpStatusCode", 400);
+    shape.pattern = body.value("pattern", "");
+    shape.protocol = wire;
+    if (body.contains("error")) {
+      shape.error_status = body["error"].value("httpStatusCode", 400);
+      model->error_statuses_[body["error"].value("code", name)] = *shape.error_status;
+    }
     if (shape.type == ShapeType::kStructure) {
       const json members = body.value("members", json::object());
       for (const auto& [member_name, ref] : members.items()) {
@@ -94,6 +99,11 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     } else if (shape.type == ShapeType::kList) {
       shape.element = make_member("member", body.at("member"), model->shapes_, wire);
       if (!body["member"].contains("locationName")) shape.element.xml_name = "member";
+      // The Query protocol names an element NAME.member.N (its locationName instead of "member"
+      // when it has one); EC2's dialect and flattened lists, NAME.N.
+      if (wire == Protocol::kQuery && !shape.flattened) {
+        shape.list_step = body["member"].value("locationName", std::string("member"));
+      }
     } else if (shape.type == ShapeType::kMap) {
       shape.key = make_member("key", body.at("key"), model->shapes_, wire);
       shape.element = make_member("value", body.at("value"), model->shapes_, wire);
@@ -136,6 +146,12 @@ const Operation* ServiceModel::operation(std::string_view action) const {
 const Shape* ServiceModel::shape(std::string_view name) const {
   auto it = shapes_.find(std::string(name));
   return it == shapes_.end() ? nullptr : it->second.get();
+}
+
+std::optional<int> ServiceModel::error_status(std::string_view code) const {
+  auto it = error_statuses_.find(std::string(code));
+  if (it == error_statuses_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace stratus::api

@@ -51,8 +51,11 @@ struct Shape {
   Member element;                                      // list: element; map: value
   Member key;                                          // map: key
   bool flattened = false;                              // list/map rendered without a wrapper
+  std::string list_step;                               // Query protocol list: the part before each index ("member"); EC2: ""
+  Protocol protocol = Protocol::kEc2;                  // the wire dialect of the model it belongs to
   std::optional<int64_t> min, max;                     // integer/long range or string length
   std::vector<std::string> enum_values;                // string: allowed values (empty = any)
+  std::string pattern;                                 // string: the regular expression values must match ("" = any)
   std::string payload;                                 // REST structure: the member that is the whole body ("" = JSON body)
   std::optional<int> error_status;                     // an exception shape: its HTTP status
 };
@@ -82,6 +85,9 @@ class ServiceModel {
   std::vector<std::string> operation_names() const;
   // The shape named `name`, or null.
   const Shape* shape(std::string_view name) const;
+  // The HTTP status of error code `code` when the model defines an exception with that code
+  // (its "error" code, or its shape name); else nullopt.
+  std::optional<int> error_status(std::string_view code) const;
   // The XML namespace responses carry (e.g. "http://ec2.amazonaws.com/doc/2016-11-15/").
   const std::string& xml_namespace() const { return xml_namespace_; }
   // The API version string clients send as Version=.
@@ -98,6 +104,7 @@ class ServiceModel {
   std::string signing_name_;
   std::unordered_map<std::string, std::unique_ptr<Shape>> shapes_;
   std::unordered_map<std::string, Operation> operations_;
+  std::unordered_map<std::string, int> error_statuses_;  // error code -> HTTP status
 };
 
 }  // namespace stratus::api

@@ -4,8 +4,10 @@
 extern "C" const char stratus_ec2_model_begin[], stratus_ec2_model_end[];
 extern "C" const char stratus_sts_model_begin[], stratus_sts_model_end[];
 extern "C" const char stratus_ebs_model_begin[], stratus_ebs_model_end[];
+extern "C" const char stratus_iam_model_begin[], stratus_iam_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
 extern "C" const char stratus_regions_begin[], stratus_regions_end[];
+extern "C" const char stratus_aws_policies_begin[], stratus_aws_policies_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
 
 namespace stratus::embedded {
@@ -22,9 +24,17 @@ std::string_view ebs_service_model() {
   return {stratus_ebs_model_begin, static_cast<size_t>(stratus_ebs_model_end - stratus_ebs_model_begin)};
 }
 
+std::string_view iam_service_model() {
+  return {stratus_iam_model_begin, static_cast<size_t>(stratus_iam_model_end - stratus_iam_model_begin)};
+}
+
 std::string_view instance_types() {
   return {stratus_instance_types_begin,
           static_cast<size_t>(stratus_instance_types_end - stratus_instance_types_begin)};
+}
+
+std::string_view aws_managed_policies() {
+  return {stratus_aws_policies_begin, static_cast<size_t>(stratus_aws_policies_end - stratus_aws_policies_begin)};
 }
 
 std::string_view regions() {

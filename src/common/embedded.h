@@ -12,10 +12,14 @@ std::string_view sts_service_model();
 
 // spec/ebs-2019-11-02.json: botocore's EBS (direct APIs) service model without documentation.
 std::string_view ebs_service_model();
+// spec/iam-2010-05-08.json: botocore's IAM service model without documentation.
+std::string_view iam_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
 // data/regions.json: the regions, their zones and the instance types each offers.
 std::string_view regions();
+// data/aws_managed_policies.json: the AWS managed policies offered, with their documents.
+std::string_view aws_managed_policies();
 // images/debian-12.sh: the recipe of the base AMI.
 std::string_view debian_image_recipe();
 

@@ -38,6 +38,7 @@
 #include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ebs/ebs_service.h"
+#include "services/iam/iam_service.h"
 #include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
@@ -205,7 +206,8 @@ int serve(const ServeOptions& options) {
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
   auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
-  for (const auto* parsed : {&model, &sts_model, &ebs_model}) {
+  auto iam_model = api::ServiceModel::parse(embedded::iam_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -230,13 +232,15 @@ int serve(const ServeOptions& options) {
   ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  sts::StsService sts;
+  sts::StsService sts(store);
   // Snapshots: one block store and one manifest directory per data dir, for every region.
   block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
   block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   ebs::EbsService ebs(store, blocks, manifests);
+  iam::IamService iam(store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
   endpoint = std::make_unique<api::QueryApi>(
-      std::vector<api::ServiceEndpoint>{{model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}},
+      std::vector<api::ServiceEndpoint>{
+          {model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}, {iam_model.value(), &iam}},
       keys, catalog);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.

@@ -77,10 +77,29 @@ std::optional<KeyOwner> KeyDirectory::lookup(const std::string& access_key_id) {
   auto txn = store_.begin_read();
   auto record = txn->get(access_key_id);
   if (!record || record->kind != kKeyKind || record->doc.value("Status", "") != "Active") return std::nullopt;
-  KeyOwner owner{record->doc.value("AccountId", ""), record->doc.value("SecretAccessKey", "")};
+  KeyOwner owner{record->doc.value("AccountId", ""), record->doc.value("SecretAccessKey", ""),
+                 record->doc.value("Root", false) ? "" : record->doc.value("UserName", "")};
   std::lock_guard<std::mutex> lock(mu_);
   cache_.emplace(access_key_id, owner);
   return owner;
+}
+
+void KeyDirectory::note_use(const std::string& access_key_id, const std::string& service, const std::string& region,
+                            int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uses_[access_key_id] = iam::KeyUse{now, service, region};
+}
+
+void KeyDirectory::forget(const std::string& access_key_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.erase(access_key_id);
+}
+
+std::optional<iam::KeyUse> KeyDirectory::last_used(const std::string& access_key_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = uses_.find(access_key_id);
+  if (it == uses_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace stratus::account

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "services/iam/key_registry.h"
 #include "store/store.h"
 
 namespace stratus::account {
@@ -37,19 +38,26 @@ RootCredentials ensure_root(store::Store& store, const PinnedRoot& pinned);
 struct KeyOwner {
   std::string account_id;
   std::string secret_access_key;
+  std::string user;  // the IAM user's name; "" for the account's root
 };
 
-// Resolves access keys to their owner, caching what it has read. Thread-safe.
-class KeyDirectory {
+// Resolves access keys to their owner, caching what it has read, and remembers when each last
+// signed a request (since start). Thread-safe.
+class KeyDirectory : public iam::KeyRegistry {
  public:
   explicit KeyDirectory(store::Store& store) : store_(store) {}
   // The owner of `access_key_id`, or nullopt when no such active key exists.
   std::optional<KeyOwner> lookup(const std::string& access_key_id);
+  // Records that `access_key_id` signed a request for `service` in `region` at `now`.
+  void note_use(const std::string& access_key_id, const std::string& service, const std::string& region, int64_t now);
+  void forget(const std::string& access_key_id) override;
+  std::optional<iam::KeyUse> last_used(const std::string& access_key_id) override;
 
  private:
   store::Store& store_;
   std::mutex mu_;
-  std::unordered_map<std::string, KeyOwner> cache_;  // GUARDED_BY(mu_)
+  std::unordered_map<std::string, KeyOwner> cache_;     // GUARDED_BY(mu_)
+  std::unordered_map<std::string, iam::KeyUse> uses_;   // GUARDED_BY(mu_)
 };
 
 }  // namespace stratus::account

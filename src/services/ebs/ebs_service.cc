@@ -340,11 +340,10 @@ bool EbsService::mutates(std::string_view action) const {
   return it != actions().end() && it->second.second;
 }
 
-Result<json> EbsService::call(std::string_view action, const std::string& region, const std::string& account_id,
-                              const json& request) {
-  Call c{store_, blocks_, manifests_, region, account_id};
+Result<json> EbsService::call(const api::ServiceCall& call) {
+  Call c{store_, blocks_, manifests_, call.region, call.account_id};
   try {
-    return actions().find(action)->second.first(c, request);
+    return actions().find(call.action)->second.first(c, call.request);
   } catch (const Failure& failure) {
     return failure.error;
   } catch (const std::exception& e) {  // a request the decoder let through that an action cannot take
@@ -354,7 +353,7 @@ Result<json> EbsService::call(std::string_view action, const std::string& region
 
 std::vector<Result<json>> EbsService::call_batch(const std::vector<api::ServiceCall>& calls) {
   std::vector<Result<json>> out;
-  for (const api::ServiceCall& call : calls) out.push_back(this->call(call.action, call.region, call.account_id, call.request));
+  for (const api::ServiceCall& call : calls) out.push_back(this->call(call));
   return out;
 }
 

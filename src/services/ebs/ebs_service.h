@@ -21,8 +21,7 @@ class EbsService : public api::QueryService {
   bool implements(std::string_view action) const override;
   // StartSnapshot, PutSnapshotBlock and CompleteSnapshot.
   bool mutates(std::string_view action) const override;
-  Result<nlohmann::json> call(std::string_view action, const std::string& region, const std::string& account_id,
-                              const nlohmann::json& request) override;
+  Result<nlohmann::json> call(const api::ServiceCall& call) override;
   // Runs each call as call() does (each commits its own changes).
   std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
 

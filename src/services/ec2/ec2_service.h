@@ -60,7 +60,11 @@ class Ec2Service : public api::QueryService {
   // failures become InternalError.
   // REQUIRES: implements(action) and `region` is in the catalog.
   Result<json> call(std::string_view action, const std::string& region, const std::string& account_id,
-                    const json& request) override;
+                    const json& request);
+  // The same for a decoded call of the API layer.
+  Result<json> call(const api::ServiceCall& call) override {
+    return this->call(call.action, call.region, call.account_id, call.request);
+  }
 
   // One call of a batch.
   using BatchCall = api::ServiceCall;

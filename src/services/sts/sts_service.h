@@ -3,22 +3,27 @@
 // for roles and sessions come with IAM.
 
 #include "api/query_service.h"
+#include "store/store.h"
 
 namespace stratus::sts {
 
-// STS actions for the account's root key. Stateless and thread-safe.
+// STS actions. Thread-safe.
 class StsService : public api::QueryService {
  public:
+  // REQUIRES: `store` outlives the service.
+  explicit StsService(store::Store& store) : store_(store) {}
   // True for GetCallerIdentity.
   bool implements(std::string_view action) const override;
   // False: no STS action stratus implements changes state.
   bool mutates(std::string_view action) const override;
-  // GetCallerIdentity: the root of `account_id` (Arn arn:aws:iam::ACCOUNT:root, UserId the
-  // account id, as AWS answers for root credentials).
-  Result<nlohmann::json> call(std::string_view action, const std::string& region, const std::string& account_id,
-                              const nlohmann::json& request) override;
+  // GetCallerIdentity: the root of the account (Arn arn:aws:iam::ACCOUNT:root, UserId the
+  // account id), or the IAM user who signed (its unique id and ARN), as AWS answers.
+  Result<nlohmann::json> call(const api::ServiceCall& call) override;
   // Runs each call as call() does (STS has nothing to commit).
   std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
+
+ private:
+  store::Store& store_;
 };
 
 }  // namespace stratus::sts

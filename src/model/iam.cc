@@ -1,0 +1,135 @@
+#include "model/iam.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/enum_names.h"
+
+namespace stratus::model {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::pair<IamKind, std::string_view> kKindNames[] = {
+    {IamKind::kUser, "iam-user"}, {IamKind::kGroup, "iam-group"}, {IamKind::kRole, "iam-role"}};
+
+// The ARN resource type of each kind.
+constexpr std::pair<IamKind, std::string_view> kArnTypes[] = {
+    {IamKind::kUser, "user"}, {IamKind::kGroup, "group"}, {IamKind::kRole, "role"}};
+
+std::string arn_of(const std::string& account, std::string_view type, const std::string& path, const std::string& name) {
+  return "arn:aws:iam::" + account + ":" + std::string(type) + path + name;
+}
+
+}  // namespace
+
+std::string iam_kind_name(IamKind kind) { return std::string(name_in(kKindNames, kind, "iam-user")); }
+
+std::string iam_record_id(const std::string& kind_name, const std::string& account, const std::string& name) {
+  std::string folded = name;
+  std::transform(folded.begin(), folded.end(), folded.begin(), [](unsigned char c) { return std::tolower(c); });
+  return kind_name + ":" + account + ":" + folded;
+}
+
+std::string entity_arn(const IamEntity& entity) {
+  return arn_of(entity.account, name_in(kArnTypes, entity.kind, "user"), entity.path, entity.name);
+}
+
+std::string policy_arn(const ManagedPolicy& policy) { return arn_of(policy.account, "policy", policy.path, policy.name); }
+
+std::string instance_profile_arn(const InstanceProfile& profile) {
+  return arn_of(profile.account, "instance-profile", profile.path, profile.name);
+}
+
+IamEntity iam_entity_from_doc(const json& doc) {
+  IamEntity e;
+  e.kind = value_in(kKindNames, doc.value("Kind", "iam-user")).value_or(IamKind::kUser);
+  e.account = doc.value("Account", "");
+  e.name = doc.value("Name", "");
+  e.id = doc.value("Id", "");
+  e.path = doc.value("Path", "/");
+  e.create_date = doc.value("CreateDate", "");
+  e.tags = doc.value("Tags", json::array());
+  e.boundary = doc.value("PermissionsBoundary", "");
+  e.inline_policies = doc.value("InlinePolicies", std::map<std::string, std::string>{});
+  e.attached = doc.value("AttachedPolicies", std::vector<std::string>{});
+  e.groups = doc.value("Groups", std::vector<std::string>{});
+  e.trust_policy = doc.value("TrustPolicy", "");
+  e.description = doc.value("Description", "");
+  e.max_session_duration = doc.value("MaxSessionDuration", int64_t{3600});
+  e.last_used_date = doc.value("LastUsedDate", "");
+  e.last_used_region = doc.value("LastUsedRegion", "");
+  return e;
+}
+
+json iam_entity_doc(const IamEntity& e) {
+  json doc = {{"Kind", iam_kind_name(e.kind)},
+              {"Account", e.account},
+              {"Name", e.name},
+              {"Id", e.id},
+              {"Path", e.path},
+              {"CreateDate", e.create_date},
+              {"Tags", e.tags},
+              {"InlinePolicies", e.inline_policies},
+              {"AttachedPolicies", e.attached}};
+  if (!e.boundary.empty()) doc["PermissionsBoundary"] = e.boundary;
+  if (e.kind == IamKind::kUser) doc["Groups"] = e.groups;
+  if (e.kind == IamKind::kRole) {
+    doc["TrustPolicy"] = e.trust_policy;
+    doc["Description"] = e.description;
+    doc["MaxSessionDuration"] = e.max_session_duration;
+    doc["LastUsedDate"] = e.last_used_date;
+    doc["LastUsedRegion"] = e.last_used_region;
+  }
+  return doc;
+}
+
+ManagedPolicy managed_policy_from_doc(const json& doc) {
+  ManagedPolicy p;
+  p.account = doc.value("Account", "");
+  p.name = doc.value("Name", "");
+  p.id = doc.value("Id", "");
+  p.path = doc.value("Path", "/");
+  p.description = doc.value("Description", "");
+  p.create_date = doc.value("CreateDate", "");
+  p.update_date = doc.value("UpdateDate", "");
+  p.default_version = doc.value("DefaultVersion", "v1");
+  for (const json& v : doc.value("Versions", json::array())) {
+    p.versions.push_back({v.value("Id", ""), v.value("Document", ""), v.value("CreateDate", "")});
+  }
+  p.next_version = doc.value("NextVersion", 2);
+  p.tags = doc.value("Tags", json::array());
+  return p;
+}
+
+json managed_policy_doc(const ManagedPolicy& p) {
+  json versions = json::array();
+  for (const PolicyVersion& v : p.versions) {
+    versions.push_back({{"Id", v.id}, {"Document", v.document}, {"CreateDate", v.create_date}});
+  }
+  return {{"Account", p.account},       {"Name", p.name},
+          {"Id", p.id},                 {"Path", p.path},
+          {"Description", p.description}, {"CreateDate", p.create_date},
+          {"UpdateDate", p.update_date}, {"DefaultVersion", p.default_version},
+          {"Versions", versions},        {"NextVersion", p.next_version},
+          {"Tags", p.tags}};
+}
+
+InstanceProfile instance_profile_from_doc(const json& doc) {
+  InstanceProfile p;
+  p.account = doc.value("Account", "");
+  p.name = doc.value("Name", "");
+  p.id = doc.value("Id", "");
+  p.path = doc.value("Path", "/");
+  p.create_date = doc.value("CreateDate", "");
+  p.roles = doc.value("Roles", std::vector<std::string>{});
+  p.tags = doc.value("Tags", json::array());
+  return p;
+}
+
+json instance_profile_doc(const InstanceProfile& p) {
+  return {{"Account", p.account}, {"Name", p.name},   {"Id", p.id},     {"Path", p.path},
+          {"CreateDate", p.create_date}, {"Roles", p.roles}, {"Tags", p.tags}};
+}
+
+}  // namespace stratus::model

@@ -1,0 +1,95 @@
+#pragma once
+// IAM's entities as store records: users, groups and roles (one shape, the parts a kind does
+// not use left empty), customer managed policies with their versions, and instance profiles.
+// IAM is global: every record lives in region kIamRegion, keyed by kind, account and lower-cased
+// name (names are unique per account without regard to case), so a name is one look-up.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace stratus::model {
+
+// The store region of every IAM record.
+inline constexpr const char* kIamRegion = "global";
+
+// The principals IAM keeps.
+enum class IamKind { kUser, kGroup, kRole };
+
+// A user, group or role.
+struct IamEntity {
+  IamKind kind = IamKind::kUser;
+  std::string account;      // 12 digits
+  std::string name;         // as created (case kept)
+  std::string id;           // AIDA... (user), AGPA... (group), AROA... (role)
+  std::string path = "/";   // begins and ends with '/'
+  std::string create_date;  // ISO 8601
+  nlohmann::json tags = nlohmann::json::array();  // [{Key, Value}] (users and roles)
+  std::string boundary;     // the permissions boundary's policy ARN, or "" (users and roles)
+  std::map<std::string, std::string> inline_policies;  // name -> document (JSON text as given)
+  std::vector<std::string> attached;                   // managed policy ARNs, in the order attached
+  std::vector<std::string> groups;                     // a user's groups (their names)
+  // A role's own parts.
+  std::string trust_policy;  // AssumeRolePolicyDocument (JSON text as given)
+  std::string description;
+  int64_t max_session_duration = 3600;  // seconds
+  std::string last_used_date;           // when its credentials were last used, or ""
+  std::string last_used_region;
+};
+
+// One version of a managed policy.
+struct PolicyVersion {
+  std::string id;           // "v1", "v2", ... (never reused)
+  std::string document;     // JSON text as given
+  std::string create_date;  // ISO 8601
+};
+
+// A managed policy: the account's own, or AWS's (account "aws", not stored).
+struct ManagedPolicy {
+  std::string account;  // 12 digits, or "aws"
+  std::string name;
+  std::string id;       // ANPA...
+  std::string path = "/";
+  std::string description;
+  std::string create_date;
+  std::string update_date;          // when the default version last changed
+  std::string default_version;      // "v1", ...
+  std::vector<PolicyVersion> versions;  // oldest first
+  int next_version = 2;                 // the number the next version gets
+  nlohmann::json tags = nlohmann::json::array();
+};
+
+// An instance profile: the role an instance's credentials are for.
+struct InstanceProfile {
+  std::string account;
+  std::string name;
+  std::string id;  // AIPA...
+  std::string path = "/";
+  std::string create_date;
+  std::vector<std::string> roles;  // role names (at most one)
+  nlohmann::json tags = nlohmann::json::array();
+};
+
+// The store kind of each.
+std::string iam_kind_name(IamKind kind);  // "iam-user", "iam-group", "iam-role"
+inline constexpr const char* kManagedPolicyKind = "iam-policy";
+inline constexpr const char* kInstanceProfileKind = "iam-instance-profile";
+
+// The record id of the entity, policy or profile named `name` of `kind_name` in `account`.
+std::string iam_record_id(const std::string& kind_name, const std::string& account, const std::string& name);
+
+// ARNs: arn:aws:iam::ACCOUNT:user/PATH/NAME and the like.
+std::string entity_arn(const IamEntity& entity);
+std::string policy_arn(const ManagedPolicy& policy);
+std::string instance_profile_arn(const InstanceProfile& profile);
+
+IamEntity iam_entity_from_doc(const nlohmann::json& doc);
+nlohmann::json iam_entity_doc(const IamEntity& entity);
+ManagedPolicy managed_policy_from_doc(const nlohmann::json& doc);
+nlohmann::json managed_policy_doc(const ManagedPolicy& policy);
+InstanceProfile instance_profile_from_doc(const nlohmann::json& doc);
+nlohmann::json instance_profile_doc(const InstanceProfile& profile);
+
+}  // namespace stratus::model

@@ -1,0 +1,131 @@
+#include "services/iam/access_keys.h"
+
+#include "common/ids.h"
+#include "common/timestamp.h"
+
+namespace stratus::iam {
+namespace {
+
+// The store kind of access keys (shared with the account's root keys).
+constexpr const char* kKeyKind = "access-key";
+// Keys one user (or the root) may have.
+constexpr size_t kKeysPerUser = 2;
+
+// The access key records of user `user_name` ("" = the root) of the caller's account.
+std::vector<store::Record> key_records(Call& call, const std::string& user_name) {
+  std::vector<store::Record> out;
+  for (store::Record& record : call.txn.list(kKeyKind, std::string())) {
+    const json& doc = record.doc;
+    if (doc.value("AccountId", "") != call.account() || doc.value("Temporary", false)) continue;
+    bool root = doc.value("Root", false);
+    if (user_name.empty() ? root : (!root && doc.value("UserName", "") == user_name)) out.push_back(std::move(record));
+  }
+  return out;
+}
+
+// The user a key request is about: its UserName, else the caller (the root: "").
+std::string subject_of(Call& call, const json& request) {
+  std::string name = request.contains("UserName") ? str(request, "UserName") : call.caller.user;
+  if (!name.empty()) require_entity(call, model::IamKind::kUser, name);
+  return name;
+}
+
+// The key `request` names, owned by the user it names (or the caller), or NoSuchEntity.
+store::Record require_key(Call& call, const json& request) {
+  std::string user = subject_of(call, request);
+  std::string id = str(request, "AccessKeyId");
+  for (store::Record& record : key_records(call, user)) {
+    if (record.id == id) return record;
+  }
+  fail("NoSuchEntity", "The Access Key with id " + id + " cannot be found.");
+}
+
+// What ListAccessKeys shows of a key.
+json metadata_of(const store::Record& record, const std::string& user) {
+  return {{"UserName", user},
+          {"AccessKeyId", record.id},
+          {"Status", record.doc.value("Status", "Active")},
+          {"CreateDate", record.doc.value("CreateDate", "")}};
+}
+
+json create_access_key(Call& call, const json& request) {
+  std::string user = subject_of(call, request);
+  if (key_records(call, user).size() >= kKeysPerUser) {
+    fail("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: " + std::to_string(kKeysPerUser));
+  }
+  std::string id = "AKIA" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  std::string secret =
+      random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  json doc = {{"AccessKeyId", id},         {"SecretAccessKey", secret}, {"AccountId", call.account()},
+              {"Status", "Active"},        {"CreateDate", now_iso(call)}, {"Root", user.empty()}};
+  if (!user.empty()) doc["UserName"] = user;
+  call.txn.put({id, kKeyKind, "", doc});
+  json key = metadata_of({id, kKeyKind, "", doc}, user);
+  key["SecretAccessKey"] = secret;
+  return {{"AccessKey", key}};
+}
+
+json list_access_keys(Call& call, const json& request) {
+  std::string user = subject_of(call, request);
+  std::vector<json> keys;
+  for (const store::Record& record : key_records(call, user)) keys.push_back(metadata_of(record, user));
+  return page(std::move(keys), request, "AccessKeyMetadata");
+}
+
+json update_access_key(Call& call, const json& request) {
+  store::Record record = require_key(call, request);
+  record.doc["Status"] = str(request, "Status");
+  call.txn.put(record);
+  call.changed_keys.push_back(record.id);
+  return json::object();
+}
+
+json delete_access_key(Call& call, const json& request) {
+  store::Record record = require_key(call, request);
+  call.txn.erase(record.id);
+  call.changed_keys.push_back(record.id);
+  return json::object();
+}
+
+json get_access_key_last_used(Call& call, const json& request) {
+  std::string id = str(request, "AccessKeyId");
+  auto record = call.txn.get(id);
+  if (!record || record->kind != kKeyKind || record->doc.value("AccountId", "") != call.account()) {
+    fail("NoSuchEntity", "The Access Key with id " + id + " cannot be found.");
+  }
+  json used = {{"ServiceName", "N/A"}, {"Region", "N/A"}};
+  if (call.keys != nullptr) {
+    if (auto use = call.keys->last_used(id)) {
+      used = {{"LastUsedDate", format_iso8601(use->at)}, {"ServiceName", use->service}, {"Region", use->region}};
+    }
+  }
+  json out = {{"AccessKeyLastUsed", used}};
+  if (!record->doc.value("Root", false)) out["UserName"] = record->doc.value("UserName", "");
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> keys_of_user(Call& call, const std::string& user_name) {
+  std::vector<std::string> ids;
+  for (const store::Record& record : key_records(call, user_name)) ids.push_back(record.id);
+  return ids;
+}
+
+void rename_key_owner(Call& call, const std::string& old_name, const std::string& new_name) {
+  for (store::Record& record : key_records(call, old_name)) {
+    record.doc["UserName"] = new_name;
+    call.txn.put(record);
+    call.changed_keys.push_back(record.id);
+  }
+}
+
+void add_access_key_actions(ActionTable& table) {
+  table["CreateAccessKey"] = {create_access_key, true};
+  table["ListAccessKeys"] = {list_access_keys, false};
+  table["UpdateAccessKey"] = {update_access_key, true};
+  table["DeleteAccessKey"] = {delete_access_key, true};
+  table["GetAccessKeyLastUsed"] = {get_access_key_last_used, false};
+}
+
+}  // namespace stratus::iam
