@@ -10,6 +10,7 @@ int http_status_for(std::string_view code) {
       {"MissingAuthenticationToken", 401},
       {"InvalidClientTokenId", 403},
       {"UnauthorizedOperation", 403},
+      {"AccessDenied", 403},  // IAM and STS (their models define no such exception)
       {"OptInRequired", 403},
       {"Blocked", 403},
       {"DryRunOperation", 412},

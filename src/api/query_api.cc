@@ -110,6 +110,13 @@ HttpResponse QueryApi::refuse(Refusal refusal, const std::string& detail) {
   return render(nullptr, "", ApiError{refusal_code(refusal), detail}, new_request_id());
 }
 
+std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::authorized(const ServiceEndpoint* endpoint, ServiceCall call) {
+  if (authorizer_ != nullptr) {
+    if (auto denied = authorizer_->authorize(call, endpoint->model->signing_name())) return Refused{endpoint, *denied};
+  }
+  return Call{endpoint, std::move(call)};
+}
+
 std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequest& request) {
   size_t question = request.target.find('?');
   SignedRequest signed_request{request.method, request.target.substr(0, question),
@@ -170,7 +177,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     }
     auto typed = decode_rest_request(*route, params.value(), request.headers, request.body);
     if (!typed.ok()) return refused(typed.error());
-    return Call{endpoint, {action, region, account_id, std::move(typed.value()), principal}};
+    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal});
   }
   if (request.method == "POST" && (form_body || params.value().empty())) {
     auto body = parse_form(request.body);
@@ -204,7 +211,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   auto typed = decode_request(operation->input, params.value());
   if (!typed.ok()) return refused(typed.error());
-  return Call{endpoint, {action, region, account_id, std::move(typed.value()), principal}};
+  return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal});
 }
 
 }  // namespace stratus::api

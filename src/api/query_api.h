@@ -44,6 +44,10 @@ class QueryApi {
   // `detail` as its message.
   HttpResponse refuse(Refusal refusal, const std::string& detail);
 
+  // Makes every call pass `authorizer` before its service runs it (without one, every signed
+  // call runs). REQUIRES: before handle(); `authorizer` outlives the QueryApi.
+  void set_authorizer(CallAuthorizer* authorizer) { authorizer_ = authorizer; }
+
  private:
   // An authenticated, decoded call ready to run.
   struct Call {
@@ -57,6 +61,8 @@ class QueryApi {
   };
   // Authenticates, routes and decodes `request`.
   std::variant<Call, Refused> prepare(const HttpRequest& request);
+  // `call` to `endpoint`, if the authorizer lets its principal make it.
+  std::variant<Call, Refused> authorized(const ServiceEndpoint* endpoint, ServiceCall call);
   // Renders a call's outcome in `endpoint`'s protocol (null: EC2's).
   HttpResponse render(const ServiceEndpoint* endpoint, const std::string& action, const Result<nlohmann::json>& result,
                       std::string request_id);
@@ -64,6 +70,7 @@ class QueryApi {
   std::vector<ServiceEndpoint> services_;
   account::KeyDirectory& keys_;
   const ec2::Catalog& catalog_;
+  CallAuthorizer* authorizer_ = nullptr;
   // A mutating call waiting for the write thread.
   struct PendingWrite {
     Call call;

@@ -4,6 +4,7 @@
 // whose SigV4 scope it names.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,16 @@ struct ServiceCall {
   std::string account_id;  // the caller's account
   nlohmann::json request;  // typed request (member names of the action's input shape)
   Principal principal;     // who in that account
+};
+
+// Decides whether a call's principal may make it, before its service runs it.
+class CallAuthorizer {
+ public:
+  virtual ~CallAuthorizer() = default;
+  // Nothing when the call may run; else the error its service answers a denied call with
+  // (EC2's UnauthorizedOperation, IAM's and STS's AccessDenied, ...). `service` is the
+  // signing name ("ec2", "iam", "sts", "ebs"). Thread-safe.
+  virtual std::optional<ApiError> authorize(const ServiceCall& call, const std::string& service) = 0;
 };
 
 // The actions of one service. Implementations are thread-safe.

@@ -38,6 +38,7 @@
 #include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ebs/ebs_service.h"
+#include "services/iam/authorizer.h"
 #include "services/iam/iam_service.h"
 #include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
@@ -238,10 +239,13 @@ int serve(const ServeOptions& options) {
   block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   ebs::EbsService ebs(store, blocks, manifests);
   iam::IamService iam(store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
+  iam::Authorizer authorizer(store, embedded::aws_managed_policies());
+  iam.set_commit_listener([&] { authorizer.invalidate(); });
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{
           {model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}, {iam_model.value(), &iam}},
       keys, catalog);
+  endpoint->set_authorizer(&authorizer);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;

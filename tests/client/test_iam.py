@@ -18,7 +18,8 @@ def policy(*actions):
         {"Effect": "Allow", "Action": list(actions), "Resource": "*"}]})
 
 
-class IamTest(StratusTestCase):
+class IamBase(StratusTestCase):
+    """Clients and helpers shared by the IAM test classes."""
 
     @classmethod
     def setUpClass(cls):
@@ -53,6 +54,9 @@ class IamTest(StratusTestCase):
             fn(**kwargs)
         except Exception:
             pass
+
+
+class IamTest(IamBase):
 
     def test_users(self):
         user = self.new_user("alice", Path="/team/", Tags=[{"Key": "dept", "Value": "eng"}])
@@ -111,7 +115,10 @@ class IamTest(StratusTestCase):
         self.assertEqual(me["Arn"], "arn:aws:iam::%s:user/carol" % self.account)
         used = self.iam.get_access_key_last_used(AccessKeyId=first["AccessKeyId"])
         self.assertEqual((used["UserName"], used["AccessKeyLastUsed"]["ServiceName"]), ("carol", "sts"))
-        # The user's own view: its keys without naming itself.
+        # The user's own view, once a policy lets it see itself: GetUser without naming itself.
+        self.iam.put_user_policy(UserName="carol", PolicyName="self", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+        self.addCleanup(self.quietly, self.iam.delete_user_policy, UserName="carol", PolicyName="self")
         own = self.server.client("us-east-1", service="iam", access_key=first["AccessKeyId"],
                                  secret_key=first["SecretAccessKey"])
         self.assertEqual(own.get_user()["User"]["UserName"], "carol")
@@ -334,6 +341,82 @@ class IamTest(StratusTestCase):
                         "arn:aws:iam::aws:policy/ReadOnlyAccess")
         self.server.aws("iam", "delete-user", "--user-name", "cli-user")
         self.assertNotIn("cli-user", [u["UserName"] for u in self.iam.list_users()["Users"]])
+
+
+class IamEnforcementTest(IamBase):
+    """A user's calls are allowed or refused as its policies say, in every service, from the
+    moment IAM changes; the root may do anything. (Resource-level ARNs are not yet evaluated:
+    every action is checked against resource "*".)"""
+
+    def user_with_key(self, name, *policy_arns):
+        self.new_user(name)
+        for arn in policy_arns:
+            self.iam.attach_user_policy(UserName=name, PolicyArn=arn)
+            self.addCleanup(self.quietly, self.iam.detach_user_policy, UserName=name, PolicyArn=arn)
+        key = self.iam.create_access_key(UserName=name)["AccessKey"]
+        self.addCleanup(self.quietly, self.iam.delete_access_key, UserName=name, AccessKeyId=key["AccessKeyId"])
+        return lambda service: self.server.client("us-east-1", service=service, access_key=key["AccessKeyId"],
+                                                  secret_key=key["SecretAccessKey"])
+
+    def arn(self, name):
+        return "arn:aws:iam::%s:user/%s" % (self.account, name)
+
+    def test_ec2_full_access_user(self):
+        as_dev = self.user_with_key("dev", "arn:aws:iam::aws:policy/AmazonEC2FullAccess")
+        as_dev("ec2").describe_vpcs()
+        self.assertEqual(as_dev("sts").get_caller_identity()["Arn"], self.arn("dev"))
+        with self.error("AccessDenied", "User: %s is not authorized to perform: iam:ListUsers because no "
+                                        "identity-based policy allows the iam:ListUsers action" % self.arn("dev"),
+                        status=403):
+            as_dev("iam").list_users()
+
+    def test_no_policy_is_implicit_deny_and_changes_nothing(self):
+        as_nobody = self.user_with_key("nobody")
+        before = len(self.ec2.describe_vpcs()["Vpcs"])
+        with self.error("UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not "
+                                                 "authorized to perform: ec2:CreateVpc because no identity-based "
+                                                 "policy allows the ec2:CreateVpc action" % self.arn("nobody"),
+                        status=403):
+            as_nobody("ec2").create_vpc(CidrBlock="10.9.0.0/16")
+        self.assertEqual(len(self.ec2.describe_vpcs()["Vpcs"]), before)
+        # A grant takes effect at once, and so does its removal.
+        self.iam.put_user_policy(UserName="nobody", PolicyName="vpcs", PolicyDocument=policy("ec2:DescribeVpcs"))
+        self.addCleanup(self.quietly, self.iam.delete_user_policy, UserName="nobody", PolicyName="vpcs")
+        as_nobody("ec2").describe_vpcs()
+        self.iam.delete_user_policy(UserName="nobody", PolicyName="vpcs")
+        with self.assertEc2Error("UnauthorizedOperation"):
+            as_nobody("ec2").describe_vpcs()
+
+    def test_explicit_deny_groups_and_boundaries(self):
+        as_ops = self.user_with_key("ops", "arn:aws:iam::aws:policy/AdministratorAccess")
+        self.iam.put_user_policy(UserName="ops", PolicyName="no-vpcs", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "ec2:DescribeVpcs", "Resource": "*"}]}))
+        self.addCleanup(self.quietly, self.iam.delete_user_policy, UserName="ops", PolicyName="no-vpcs")
+        with self.error("UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not "
+                                                 "authorized to perform: ec2:DescribeVpcs with an explicit deny in "
+                                                 "an identity-based policy" % self.arn("ops")):
+            as_ops("ec2").describe_vpcs()
+        as_ops("ec2").describe_subnets()
+
+        self.iam.put_user_permissions_boundary(UserName="ops",
+                                               PermissionsBoundary="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        with self.error("AccessDenied", "User: %s is not authorized to perform: iam:ListRoles because no "
+                                        "permissions boundary allows the iam:ListRoles action" % self.arn("ops")):
+            as_ops("iam").list_roles()
+        self.iam.delete_user_permissions_boundary(UserName="ops")
+        as_ops("iam").list_roles()
+
+        as_reader = self.user_with_key("reader")
+        self.iam.create_group(GroupName="readers")
+        self.addCleanup(self.quietly, self.iam.delete_group, GroupName="readers")
+        self.iam.attach_group_policy(GroupName="readers", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        self.addCleanup(self.quietly, self.iam.detach_group_policy, GroupName="readers",
+                        PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        self.iam.add_user_to_group(GroupName="readers", UserName="reader")
+        self.addCleanup(self.quietly, self.iam.remove_user_from_group, GroupName="readers", UserName="reader")
+        as_reader("ec2").describe_vpcs()
+        with self.assertEc2Error("UnauthorizedOperation"):
+            as_reader("ec2").create_vpc(CidrBlock="10.8.0.0/16")
 
 
 if __name__ == "__main__":

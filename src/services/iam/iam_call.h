@@ -45,14 +45,14 @@ class AwsPolicies {
 };
 
 // Who calls: the account's root, or one of its users.
-struct Caller {
+struct Requester {
   std::string account;
   std::string user;  // the user's name; "" for the root
 };
 
 // The environment of one IAM call.
 struct Call {
-  Caller caller;
+  Requester caller;
   int64_t now = 0;          // Unix seconds at the start of the call
   store::Transaction& txn;  // read-only for non-mutating actions
   const AwsPolicies& aws;

@@ -82,6 +82,7 @@ std::vector<Result<json>> IamService::call_batch(const std::vector<api::ServiceC
       }
     }
     txn->commit();
+    if (on_commit_) on_commit_();
   } catch (const std::exception& e) {
     results.assign(calls.size(), internal_error("a batch of " + std::to_string(calls.size()) + " writes", e));
   }

@@ -4,6 +4,7 @@
 // endpoint answers for the same entities. Requests are checked against the model's constraints
 // (ValidationError) before an action runs; a failed call changes nothing.
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -30,6 +31,10 @@ class IamService : public api::QueryService {
   // then tells the key registry of the access keys they changed.
   std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
 
+  // Calls `listener` after every committed write batch (e.g. to drop cached policies).
+  // REQUIRES: before any call.
+  void set_commit_listener(std::function<void()> listener) { on_commit_ = std::move(listener); }
+
  private:
   // Runs one call in `txn` (constraints first). Throws ServiceError.
   json run(const api::ServiceCall& call, store::Transaction& txn, std::vector<std::string>& changed_keys);
@@ -39,6 +44,7 @@ class IamService : public api::QueryService {
   AwsPolicies aws_;
   KeyRegistry* keys_;
   ActionTable actions_;
+  std::function<void()> on_commit_;
 };
 
 }  // namespace stratus::iam

@@ -1,0 +1,105 @@
+#include "services/iam/authorizer.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/timestamp.h"
+#include "services/iam/entities.h"
+#include "services/iam/managed_policies.h"
+
+namespace stratus::iam {
+namespace {
+
+// The error code a denied call gets, by service.
+std::string denial_code(const std::string& service) {
+  if (service == "ec2") return "UnauthorizedOperation";
+  if (service == "ebs") return "AccessDeniedException";
+  return "AccessDenied";
+}
+
+// Appends `documents`, parsed, to `to` (one that no longer parses is left out).
+void add_parsed(std::vector<Policy>& to, const std::vector<std::string>& documents) {
+  for (const std::string& document : documents) {
+    auto parsed = parse_policy(document, PolicyKind::kIdentity);
+    if (parsed.ok()) to.push_back(std::move(parsed.value()));
+  }
+}
+
+}  // namespace
+
+Authorizer::Authorizer(store::Store& store, std::string_view aws_policies) : store_(store), aws_(aws_policies) {}
+
+void Authorizer::invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.clear();
+}
+
+std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::string& account, const std::string& user) {
+  std::string key = account + ":" + user;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+  }
+  auto txn = store_.begin_read();
+  Call call{{account, user}, unix_now(), *txn, aws_, nullptr, {}};
+  auto entity = find_entity(call, model::IamKind::kUser, user);
+  if (!entity) return nullptr;
+  auto out = std::make_shared<Compiled>();
+  out->user = *entity;
+  add_parsed(out->identity, identity_documents(call, *entity));
+  if (!entity->boundary.empty()) {
+    out->boundary.emplace();
+    if (auto policy = find_policy(call, entity->boundary)) add_parsed(*out->boundary, {default_document(*policy)});
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_[key] = out;
+  return out;
+}
+
+std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, const std::string& service) {
+  if (call.principal.user.empty()) return std::nullopt;  // the account's root
+  std::string action = service + ":" + call.action;
+  if (action == "sts:GetCallerIdentity") return std::nullopt;  // needs no permission, as on AWS
+  auto policies = compiled(call.account_id, call.principal.user);
+  if (!policies) return ApiError{"InvalidClientTokenId", "The security token included in the request is invalid."};
+  const model::IamEntity& user = policies->user;
+  std::string arn = model::entity_arn(user);
+  int64_t now = unix_now();
+  AuthRequest request;
+  request.caller = {call.account_id, arn, "", ""};
+  request.action = action;
+  request.resource = "*";
+  request.context = {{"aws:username", {user.name}},
+                     {"aws:userid", {user.id}},
+                     {"aws:principalarn", {arn}},
+                     {"aws:principalaccount", {call.account_id}},
+                     {"aws:principaltype", {"User"}},
+                     {"aws:currenttime", {format_iso8601(now)}},
+                     {"aws:epochtime", {std::to_string(now)}},
+                     {"aws:securetransport", {"false"}},
+                     {"aws:requestedregion", {call.region}}};
+  for (const auto& tag : user.tags) {
+    std::string key = tag.value("Key", "");
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    request.context["aws:principaltag/" + key] = {tag.value("Value", "")};
+  }
+  PolicySet set;
+  for (const Policy& policy : policies->identity) set.identity.push_back(&policy);
+  if (policies->boundary) {
+    set.boundary.emplace();
+    for (const Policy& policy : *policies->boundary) set.boundary->push_back(&policy);
+  }
+  Evaluation evaluation = evaluate(request, set);
+  if (evaluation.decision == Decision::kAllowed) return std::nullopt;
+  std::string kind = policy_role_name(evaluation.deciding);
+  std::string article = kind[0] == 'i' ? "an " : "a ";
+  std::string why = evaluation.decision == Decision::kExplicitDeny
+                        ? "with an explicit deny in " + article + kind
+                        : "because no " + kind + " allows the " + action + " action";
+  std::string message = "User: " + arn + " is not authorized to perform: " + action + " " + why;
+  if (service == "ec2") message = "You are not authorized to perform this operation. " + message;
+  return ApiError{denial_code(service), message};
+}
+
+}  // namespace stratus::iam

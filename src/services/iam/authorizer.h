@@ -1,0 +1,50 @@
+#pragma once
+// Enforces IAM on every call: an IAM user's calls are evaluated (iam/evaluator) against the
+// identity policies that apply to it (its own, its groups', inline and managed) within its
+// permissions boundary; the account's root is always allowed, as on AWS. A user's policies are
+// parsed once and kept until IAM changes (invalidate()). For now every action is authorized
+// against resource "*"; resource-level ARNs per action come next.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "api/query_service.h"
+#include "iam/evaluator.h"
+#include "services/iam/iam_call.h"
+#include "store/store.h"
+
+namespace stratus::iam {
+
+class Authorizer : public api::CallAuthorizer {
+ public:
+  // `aws_policies`: the AWS managed policies' data. REQUIRES: `store` outlives the authorizer.
+  Authorizer(store::Store& store, std::string_view aws_policies);
+
+  // Allows the root, sts:GetCallerIdentity, and what a user's policies allow; a denied call
+  // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
+  // AccessDenied (IAM, STS), with AWS's message naming the user, the action and why.
+  std::optional<ApiError> authorize(const api::ServiceCall& call, const std::string& service) override;
+
+  // Forgets every user's parsed policies: IAM changed (called after each IAM write).
+  void invalidate();
+
+ private:
+  // A user's parsed policies.
+  struct Compiled {
+    model::IamEntity user;
+    std::vector<Policy> identity;
+    std::optional<std::vector<Policy>> boundary;
+  };
+  // The parsed policies of `user` of `account` (cached), or null when the user is gone.
+  std::shared_ptr<const Compiled> compiled(const std::string& account, const std::string& user);
+
+  store::Store& store_;
+  AwsPolicies aws_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // "account:user" -> policies; GUARDED_BY(mu_)
+};
+
+}  // namespace stratus::iam
