@@ -117,11 +117,16 @@ class IamTest(IamBase):
         self.assertEqual((used["UserName"], used["AccessKeyLastUsed"]["ServiceName"]), ("carol", "sts"))
         # The user's own view, once a policy lets it see itself: GetUser without naming itself.
         self.iam.put_user_policy(UserName="carol", PolicyName="self", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}]}))
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser",
+                                                    "Resource": "arn:aws:iam::*:user/${aws:username}"}]}))
         self.addCleanup(self.quietly, self.iam.delete_user_policy, UserName="carol", PolicyName="self")
         own = self.server.client("us-east-1", service="iam", access_key=first["AccessKeyId"],
                                  secret_key=first["SecretAccessKey"])
         self.assertEqual(own.get_user()["User"]["UserName"], "carol")
+        with self.error("AccessDenied", "User: arn:aws:iam::%s:user/carol is not authorized to perform: iam:GetUser "
+                                        "on resource: arn:aws:iam::%s:user/nobody because no identity-based policy "
+                                        "allows the iam:GetUser action" % (self.account, self.account)):
+            own.get_user(UserName="nobody")  # only itself
 
         self.iam.update_access_key(UserName="carol", AccessKeyId=first["AccessKeyId"], Status="Inactive")
         with self.assertEc2Error(("InvalidClientTokenId", "AuthFailure")):

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "common/timestamp.h"
 #include "services/iam/entities.h"
@@ -57,6 +58,33 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::stri
   return out;
 }
 
+std::string Authorizer::iam_resource(const api::ServiceCall& call, const model::IamEntity& user) {
+  const json& request = call.request;
+  const std::string prefix = "arn:aws:iam::" + call.account_id + ":";
+  auto txn = store_.begin_read();
+  Call c{{call.account_id, user.name}, unix_now(), *txn, aws_, nullptr, {}};
+  // An entity's ARN: with its path when it exists, else the path the request gives (a create).
+  auto entity_arn = [&](model::IamKind kind, const char* type, const char* member) {
+    std::string name = str(request, member);
+    if (auto entity = find_entity(c, kind, name)) return model::entity_arn(*entity);
+    return prefix + type + str(request, "Path", "/") + name;
+  };
+  if (request.contains("InstanceProfileName")) {
+    std::string name = str(request, "InstanceProfileName");
+    if (auto profile = find_instance_profile(c, name)) return model::instance_profile_arn(*profile);
+    return prefix + "instance-profile" + str(request, "Path", "/") + name;
+  }
+  if (request.contains("GroupName")) return entity_arn(model::IamKind::kGroup, "group", "GroupName");
+  if (request.contains("RoleName")) return entity_arn(model::IamKind::kRole, "role", "RoleName");
+  if (request.contains("UserName")) return entity_arn(model::IamKind::kUser, "user", "UserName");
+  if (request.contains("PolicyArn")) return str(request, "PolicyArn");
+  if (call.action == "CreatePolicy") return prefix + "policy" + str(request, "Path", "/") + str(request, "PolicyName");
+  static const std::set<std::string> kSelf = {"GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey",
+                                              "DeleteAccessKey"};
+  if (kSelf.count(call.action)) return model::entity_arn(user);
+  return "*";
+}
+
 std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, const std::string& service) {
   if (call.principal.user.empty()) return std::nullopt;  // the account's root
   std::string action = service + ":" + call.action;
@@ -69,7 +97,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   AuthRequest request;
   request.caller = {call.account_id, arn, "", ""};
   request.action = action;
-  request.resource = "*";
+  request.resource = service == "iam" ? iam_resource(call, user) : "*";
   request.context = {{"aws:username", {user.name}},
                      {"aws:userid", {user.id}},
                      {"aws:principalarn", {arn}},
@@ -97,7 +125,8 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   std::string why = evaluation.decision == Decision::kExplicitDeny
                         ? "with an explicit deny in " + article + kind
                         : "because no " + kind + " allows the " + action + " action";
-  std::string message = "User: " + arn + " is not authorized to perform: " + action + " " + why;
+  std::string on = request.resource == "*" ? "" : "on resource: " + request.resource + " ";
+  std::string message = "User: " + arn + " is not authorized to perform: " + action + " " + on + why;
   if (service == "ec2") message = "You are not authorized to perform this operation. " + message;
   return ApiError{denial_code(service), message};
 }

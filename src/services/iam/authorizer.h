@@ -2,8 +2,10 @@
 // Enforces IAM on every call: an IAM user's calls are evaluated (iam/evaluator) against the
 // identity policies that apply to it (its own, its groups', inline and managed) within its
 // permissions boundary; the account's root is always allowed, as on AWS. A user's policies are
-// parsed once and kept until IAM changes (invalidate()). For now every action is authorized
-// against resource "*"; resource-level ARNs per action come next.
+// parsed once and kept until IAM changes (invalidate()). IAM actions are authorized against the
+// ARN of the entity they name (the instance profile, group, role, user or policy, in that
+// order of precedence; a user's own for GetUser and the key actions without a UserName);
+// other services' actions against "*" for now.
 
 #include <map>
 #include <memory>
@@ -40,6 +42,8 @@ class Authorizer : public api::CallAuthorizer {
   };
   // The parsed policies of `user` of `account` (cached), or null when the user is gone.
   std::shared_ptr<const Compiled> compiled(const std::string& account, const std::string& user);
+  // The resource IAM call `call` (of `user`) acts on, as an ARN.
+  std::string iam_resource(const api::ServiceCall& call, const model::IamEntity& user);
 
   store::Store& store_;
   AwsPolicies aws_;
