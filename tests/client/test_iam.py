@@ -424,5 +424,44 @@ class IamEnforcementTest(IamBase):
             as_reader("ec2").create_vpc(CidrBlock="10.8.0.0/16")
 
 
+class IamSimulationTest(IamBase):
+    """The policy simulator answers from the evaluator that enforces calls."""
+
+    def test_simulate_custom_policy(self):
+        allow = policy("s3:GetObject")
+        deny = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secret/*"}]})
+        results = self.iam.simulate_custom_policy(
+            PolicyInputList=[allow, deny], ActionNames=["s3:GetObject", "s3:PutObject"],
+            ResourceArns=["arn:aws:s3:::public/a", "arn:aws:s3:::secret/b"])["EvaluationResults"]
+        decided = {(r["EvalActionName"], r["EvalResourceName"]): r["EvalDecision"] for r in results}
+        self.assertEqual(decided, {("s3:GetObject", "arn:aws:s3:::public/a"): "allowed",
+                                   ("s3:GetObject", "arn:aws:s3:::secret/b"): "explicitDeny",
+                                   ("s3:PutObject", "arn:aws:s3:::public/a"): "implicitDeny",
+                                   ("s3:PutObject", "arn:aws:s3:::secret/b"): "implicitDeny"})
+        with_ip = self.iam.simulate_custom_policy(
+            PolicyInputList=[json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+                 "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]})],
+            ActionNames=["ec2:RunInstances"],
+            ContextEntries=[{"ContextKeyName": "aws:SourceIp", "ContextKeyValues": ["10.1.2.3"],
+                             "ContextKeyType": "ip"}])["EvaluationResults"]
+        self.assertEqual(with_ip[0]["EvalDecision"], "allowed")
+        with self.error("MalformedPolicyDocument"):
+            self.iam.simulate_custom_policy(PolicyInputList=["{}"], ActionNames=["s3:GetObject"])
+
+    def test_simulate_principal_policy(self):
+        user = self.new_user("sim")
+        self.iam.attach_user_policy(UserName="sim", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        self.addCleanup(self.quietly, self.iam.detach_user_policy, UserName="sim",
+                        PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        results = self.iam.simulate_principal_policy(PolicySourceArn=user["Arn"],
+                                                     ActionNames=["ec2:DescribeVpcs", "ec2:CreateVpc"])
+        self.assertEqual([r["EvalDecision"] for r in results["EvaluationResults"]], ["allowed", "implicitDeny"])
+        with self.error("NoSuchEntity"):
+            self.iam.simulate_principal_policy(PolicySourceArn="arn:aws:iam::%s:user/ghost" % self.account,
+                                               ActionNames=["ec2:DescribeVpcs"])
+
+
 if __name__ == "__main__":
     unittest.main()

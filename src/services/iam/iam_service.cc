@@ -8,6 +8,7 @@
 #include "services/iam/entities.h"
 #include "services/iam/instance_profiles.h"
 #include "services/iam/managed_policies.h"
+#include "services/iam/simulation.h"
 
 namespace stratus::iam {
 namespace {
@@ -27,6 +28,7 @@ IamService::IamService(store::Store& store, const api::ServiceModel& model, std:
   add_access_key_actions(actions_);
   add_managed_policy_actions(actions_);
   add_instance_profile_actions(actions_);
+  add_simulation_actions(actions_);
 }
 
 bool IamService::implements(std::string_view action) const { return actions_.count(action) > 0; }
