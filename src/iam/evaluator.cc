@@ -43,6 +43,7 @@ bool action_matches(const Statement& statement, const std::string& action) {
 
 bool resource_matches(const Statement& statement, const AuthRequest& request, bool variables) {
   if (statement.resources.empty()) return true;  // a trust policy: the role itself
+  if (request.resource_unresolved && statement.effect == Effect::kDeny) return true;  // fail closed
   bool any = false;
   for (const std::string& pattern : statement.resources) {
     if (!variables) {

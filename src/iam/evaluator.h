@@ -32,6 +32,7 @@ struct AuthRequest {
   std::string action;        // "ec2:RunInstances"
   std::string resource;      // an ARN, or "*" for actions without resources
   std::string resource_account;  // the account owning the resource ("" = the caller's)
+  bool resource_unresolved = false;  // `resource` is "*" for a resource not known: Deny statements match any resource
   ContextKeys context;       // the keys of the request (aws:username, ec2:InstanceType, ...)
 };
 

@@ -59,6 +59,8 @@ std::vector<Case> read_cases(const std::string& path) {
       c.request.action = value;
     } else if (key == "resource") {
       c.request.resource = value;
+    } else if (key == "resource-unresolved") {
+      c.request.resource_unresolved = value == "true";
     } else if (key == "resource-account") {
       c.request.resource_account = value;
     } else if (key == "context") {

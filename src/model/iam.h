@@ -77,6 +77,9 @@ std::string iam_kind_name(IamKind kind);  // "iam-user", "iam-group", "iam-role"
 inline constexpr const char* kManagedPolicyKind = "iam-policy";
 inline constexpr const char* kInstanceProfileKind = "iam-instance-profile";
 
+// True when `a` and `b` name the same IAM entity (names are compared without regard to case).
+bool same_iam_name(const std::string& a, const std::string& b);
+
 // The record id of the entity, policy or profile named `name` of `kind_name` in `account`.
 std::string iam_record_id(const std::string& kind_name, const std::string& account, const std::string& name);
 

@@ -142,6 +142,16 @@ class IamTest(IamBase):
         with self.error("NoSuchEntity", "The Access Key with id %s cannot be found." % first["AccessKeyId"]):
             self.iam.delete_access_key(UserName="carol", AccessKeyId=first["AccessKeyId"])
 
+    def test_keys_belong_to_their_user_whatever_the_case(self):
+        self.new_user("Hank")
+        key = self.iam.create_access_key(UserName="hank")["AccessKey"]
+        self.addCleanup(self.quietly, self.iam.delete_access_key, UserName="Hank", AccessKeyId=key["AccessKeyId"])
+        self.assertEqual(key["UserName"], "Hank")
+        listed = self.iam.list_access_keys(UserName="HANK")["AccessKeyMetadata"]
+        self.assertEqual([k["AccessKeyId"] for k in listed], [key["AccessKeyId"]])
+        with self.error("DeleteConflict", "Cannot delete entity, must delete access keys first."):
+            self.iam.delete_user(UserName="Hank")
+
     def test_groups_and_membership(self):
         self.new_user("dave")
         group = self.iam.create_group(GroupName="devs")["Group"]

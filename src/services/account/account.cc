@@ -69,18 +69,22 @@ RootCredentials ensure_root(store::Store& store, const PinnedRoot& pinned) {
 }
 
 std::optional<KeyOwner> KeyDirectory::lookup(const std::string& access_key_id) {
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(access_key_id);
     if (it != cache_.end()) return it->second;
+    generation = generation_;
   }
   auto txn = store_.begin_read();
   auto record = txn->get(access_key_id);
   if (!record || record->kind != kKeyKind || record->doc.value("Status", "") != "Active") return std::nullopt;
+  bool root = record->doc.value("Root", false);
   KeyOwner owner{record->doc.value("AccountId", ""), record->doc.value("SecretAccessKey", ""),
-                 record->doc.value("Root", false) ? "" : record->doc.value("UserName", "")};
+                 root ? "" : record->doc.value("UserName", "")};
+  if (!root && owner.user.empty()) return std::nullopt;  // a user's key without its user: never the root's
   std::lock_guard<std::mutex> lock(mu_);
-  cache_.emplace(access_key_id, owner);
+  if (generation_ == generation) cache_.emplace(access_key_id, owner);  // unless forgotten meanwhile
   return owner;
 }
 
@@ -93,6 +97,7 @@ void KeyDirectory::note_use(const std::string& access_key_id, const std::string&
 void KeyDirectory::forget(const std::string& access_key_id) {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.erase(access_key_id);
+  ++generation_;
 }
 
 std::optional<iam::KeyUse> KeyDirectory::last_used(const std::string& access_key_id) {

@@ -58,6 +58,7 @@ class KeyDirectory : public iam::KeyRegistry {
   std::mutex mu_;
   std::unordered_map<std::string, KeyOwner> cache_;     // GUARDED_BY(mu_)
   std::unordered_map<std::string, iam::KeyUse> uses_;   // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // counts forget() calls: a read begun before one is not cached; GUARDED_BY(mu_)
 };
 
 }  // namespace stratus::account

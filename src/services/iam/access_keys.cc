@@ -18,16 +18,18 @@ std::vector<store::Record> key_records(Call& call, const std::string& user_name)
     const json& doc = record.doc;
     if (doc.value("AccountId", "") != call.account() || doc.value("Temporary", false)) continue;
     bool root = doc.value("Root", false);
-    if (user_name.empty() ? root : (!root && doc.value("UserName", "") == user_name)) out.push_back(std::move(record));
+    bool owned = user_name.empty() ? root : (!root && model::same_iam_name(doc.value("UserName", ""), user_name));
+    if (owned) out.push_back(std::move(record));
   }
   return out;
 }
 
-// The user a key request is about: its UserName, else the caller (the root: "").
+// The user a key request is about (its name as created): its UserName, else the caller (the
+// root: "").
 std::string subject_of(Call& call, const json& request) {
   std::string name = request.contains("UserName") ? str(request, "UserName") : call.caller.user;
-  if (!name.empty()) require_entity(call, model::IamKind::kUser, name);
-  return name;
+  if (name.empty()) return name;
+  return require_entity(call, model::IamKind::kUser, name).name;
 }
 
 // The key `request` names, owned by the user it names (or the caller), or NoSuchEntity.

@@ -33,14 +33,17 @@ Authorizer::Authorizer(store::Store& store, std::string_view aws_policies) : sto
 void Authorizer::invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();
+  ++generation_;
 }
 
 std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::string& account, const std::string& user) {
   std::string key = account + ":" + user;
+  uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
+    generation = generation_;
   }
   auto txn = store_.begin_read();
   Call call{{account, user}, unix_now(), *txn, aws_, nullptr, {}};
@@ -54,7 +57,7 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::stri
     if (auto policy = find_policy(call, entity->boundary)) add_parsed(*out->boundary, {default_document(*policy)});
   }
   std::lock_guard<std::mutex> lock(mu_);
-  cache_[key] = out;
+  if (generation_ == generation) cache_[key] = out;  // unless IAM changed while it was read
   return out;
 }
 
@@ -98,6 +101,8 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   request.caller = {call.account_id, arn, "", ""};
   request.action = action;
   request.resource = service == "iam" ? iam_resource(call, user) : "*";
+  // "*" stands in for a resource not yet mapped: a Deny naming any resource applies to it.
+  request.resource_unresolved = request.resource == "*";
   request.context = {{"aws:username", {user.name}},
                      {"aws:userid", {user.id}},
                      {"aws:principalarn", {arn}},

@@ -5,7 +5,8 @@
 // parsed once and kept until IAM changes (invalidate()). IAM actions are authorized against the
 // ARN of the entity they name (the instance profile, group, role, user or policy, in that
 // order of precedence; a user's own for GetUser and the key actions without a UserName);
-// other services' actions against "*" for now.
+// other services' actions against "*" for now, under which a Deny naming any resource applies
+// (fail closed until their resources are mapped).
 
 #include <map>
 #include <memory>
@@ -49,6 +50,7 @@ class Authorizer : public api::CallAuthorizer {
   AwsPolicies aws_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // "account:user" -> policies; GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // counts invalidate() calls: a read begun before one is not cached; GUARDED_BY(mu_)
 };
 
 }  // namespace stratus::iam

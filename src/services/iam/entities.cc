@@ -50,10 +50,9 @@ json boundary_view(const std::string& arn) {
 // The users that are members of group `group`.
 std::vector<IamEntity> members_of(Call& call, const std::string& group) {
   std::vector<IamEntity> out;
-  std::string folded = model::iam_record_id("", "", group);
   for (IamEntity& user : list_entities(call, IamKind::kUser)) {
     bool member = std::any_of(user.groups.begin(), user.groups.end(),
-                              [&](const std::string& g) { return model::iam_record_id("", "", g) == folded; });
+                              [&](const std::string& g) { return model::same_iam_name(g, group); });
     if (member) out.push_back(std::move(user));
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <set>
 #include <stdexcept>
 
@@ -200,9 +201,13 @@ json page(std::vector<json> items, const json& request, const char* member) {
   size_t start = 0;
   if (request.contains("Marker")) {
     auto decoded = base64_decode(str(request, "Marker"));
-    bool number = decoded && !decoded->empty() && std::all_of(decoded->begin(), decoded->end(), ::isdigit);
-    if (!number) fail("InvalidInput", "Invalid Marker.");
-    start = std::min<size_t>(std::stoull(*decoded), items.size());
+    size_t index = 0;
+    auto [end, error] = decoded ? std::from_chars(decoded->data(), decoded->data() + decoded->size(), index)
+                                : std::from_chars_result{nullptr, std::errc::invalid_argument};
+    if (!decoded || error != std::errc() || end != decoded->data() + decoded->size()) {
+      fail("InvalidInput", "Invalid Marker.");
+    }
+    start = std::min(index, items.size());
   }
   size_t end = std::min(items.size(), start + static_cast<size_t>(max_items));
   json out = {{member, json(std::vector<json>(std::make_move_iterator(items.begin() + start),

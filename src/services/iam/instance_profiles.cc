@@ -90,7 +90,8 @@ json add_role_to_instance_profile(Call& call, const json& request) {
 json remove_role_from_instance_profile(Call& call, const json& request) {
   InstanceProfile profile = require_profile(call, request);
   std::string role = str(request, "RoleName");
-  auto it = std::find(profile.roles.begin(), profile.roles.end(), role);
+  auto it = std::find_if(profile.roles.begin(), profile.roles.end(),
+                         [&](const std::string& held) { return model::same_iam_name(held, role); });
   if (it == profile.roles.end()) fail("NoSuchEntity", "The role with name " + role + " cannot be found.");
   profile.roles.erase(it);
   save_profile(call, profile);
@@ -129,7 +130,9 @@ json list_instance_profile_tags(Call& call, const json& request) {
 std::vector<InstanceProfile> profiles_holding(Call& call, const std::string& role) {
   std::vector<InstanceProfile> out;
   for (InstanceProfile& profile : all_profiles(call)) {
-    if (std::count(profile.roles.begin(), profile.roles.end(), role)) out.push_back(std::move(profile));
+    bool holds = std::any_of(profile.roles.begin(), profile.roles.end(),
+                             [&](const std::string& held) { return model::same_iam_name(held, role); });
+    if (holds) out.push_back(std::move(profile));
   }
   return out;
 }
