@@ -239,7 +239,7 @@ int serve(const ServeOptions& options) {
   block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   ebs::EbsService ebs(store, blocks, manifests);
   iam::IamService iam(store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
-  iam::Authorizer authorizer(store, embedded::aws_managed_policies());
+  iam::Authorizer authorizer(store, iam.aws_policies());
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{

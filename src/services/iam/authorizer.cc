@@ -28,8 +28,6 @@ void add_parsed(std::vector<Policy>& to, const std::vector<std::string>& documen
 
 }  // namespace
 
-Authorizer::Authorizer(store::Store& store, std::string_view aws_policies) : store_(store), aws_(aws_policies) {}
-
 void Authorizer::invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
   cache_.clear();

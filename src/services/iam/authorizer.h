@@ -23,8 +23,8 @@ namespace stratus::iam {
 
 class Authorizer : public api::CallAuthorizer {
  public:
-  // `aws_policies`: the AWS managed policies' data. REQUIRES: `store` outlives the authorizer.
-  Authorizer(store::Store& store, std::string_view aws_policies);
+  // `aws`: the AWS managed policies. REQUIRES: `store` and `aws` outlive the authorizer.
+  Authorizer(store::Store& store, const AwsPolicies& aws) : store_(store), aws_(aws) {}
 
   // Allows the root, sts:GetCallerIdentity, and what a user's policies allow; a denied call
   // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
@@ -47,7 +47,7 @@ class Authorizer : public api::CallAuthorizer {
   std::string iam_resource(const api::ServiceCall& call, const model::IamEntity& user);
 
   store::Store& store_;
-  AwsPolicies aws_;
+  const AwsPolicies& aws_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // "account:user" -> policies; GUARDED_BY(mu_)
   uint64_t generation_ = 0;  // counts invalidate() calls: a read begun before one is not cached; GUARDED_BY(mu_)

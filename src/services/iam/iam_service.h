@@ -31,6 +31,9 @@ class IamService : public api::QueryService {
   // then tells the key registry of the access keys they changed.
   std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
 
+  // The AWS managed policies it offers (parsed once, shared with the authorizer).
+  const AwsPolicies& aws_policies() const { return aws_; }
+
   // Calls `listener` after every committed write batch (e.g. to drop cached policies).
   // REQUIRES: before any call.
   void set_commit_listener(std::function<void()> listener) { on_commit_ = std::move(listener); }
