@@ -12,7 +12,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
 
 #include "api/query_service.h"
 #include "iam/evaluator.h"
