@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "common/wildcard.h"
 
@@ -15,12 +16,6 @@ namespace stratus::iam {
 namespace {
 
 using Op = ConditionOperator;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 // `text` with the literal stand-ins of ${*} and ${?} back as the characters.
 std::string plain(std::string_view text) {
@@ -107,7 +102,7 @@ bool matches(Op op, const std::string& pattern, const std::string& value) {
     case Op::kStringEquals: case Op::kStringNotEquals:
       return plain(pattern) == value;
     case Op::kStringEqualsIgnoreCase: case Op::kStringNotEqualsIgnoreCase:
-      return lower(plain(pattern)) == lower(value);
+      return ascii_lower(plain(pattern)) == ascii_lower(value);
     case Op::kStringLike: case Op::kStringNotLike:
       return glob_match(pattern, value, false);
     case Op::kNumericEquals: case Op::kNumericNotEquals: case Op::kNumericLessThan: case Op::kNumericLessThanEquals:
@@ -127,7 +122,7 @@ bool matches(Op op, const std::string& pattern, const std::string& value) {
       }
     }
     case Op::kBool:
-      return lower(plain(pattern)) == lower(value);
+      return ascii_lower(plain(pattern)) == ascii_lower(value);
     case Op::kBinaryEquals:
       return pattern == value;
     case Op::kIpAddress: case Op::kNotIpAddress:
@@ -206,7 +201,7 @@ std::optional<std::string> substitute(std::string_view text, const ContextKeys& 
       fallback = std::string(given.substr(1, given.size() - 2));
       inner = inner.substr(0, comma);
     }
-    auto found = context.find(lower(inner));
+    auto found = context.find(ascii_lower(inner));
     if (found != context.end() && found->second.size() == 1) out += literal(found->second[0]);
     else if (found == context.end() && fallback) out += literal(*fallback);
     else return std::nullopt;
@@ -220,7 +215,7 @@ bool condition_holds(const Condition& condition, const ContextKeys& context, boo
   bool present = found != context.end() && !found->second.empty();
   if (condition.op == Op::kNull) {
     bool want_absent = std::any_of(condition.values.begin(), condition.values.end(),
-                                   [](const std::string& v) { return lower(v) == "true"; });
+                                   [](const std::string& v) { return ascii_lower(v) == "true"; });
     return want_absent ? !present : present;
   }
   if (!present) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii_case.h"
 #include "iam/conditions.h"
 
 namespace stratus::iam {
@@ -89,8 +90,7 @@ void append(std::vector<MatchedStatement>& to, const std::vector<MatchedStatemen
 }  // namespace
 
 Evaluation evaluate(const AuthRequest& request, const PolicySet& policies) {
-  std::string action = request.action;
-  std::transform(action.begin(), action.end(), action.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string action = ascii_lower(request.action);
   Evaluation out;
 
   // An explicit deny in any policy that applies ends it.

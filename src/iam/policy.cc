@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "common/ascii_case.h"
 #include "common/timestamp.h"
 
 namespace stratus::iam {
@@ -68,11 +69,6 @@ std::vector<std::string> strings_of(const json& element) {
   return out;
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 // An action as IAM checks it: "*", or VENDOR:ACTION with one colon and a plain vendor.
 std::string checked_action(const std::string& action) {
   if (action == "*") return action;
@@ -84,7 +80,7 @@ std::string checked_action(const std::string& action) {
   std::string vendor = action.substr(0, colon);
   bool plain = std::all_of(vendor.begin(), vendor.end(), [](unsigned char c) { return std::isalnum(c) || c == '-'; });
   if (!plain) malformed("Vendor " + vendor + " is not valid");
-  return lower(action);
+  return ascii_lower(action);
 }
 
 // A resource as IAM checks it: "*", or an ARN of six parts in a known partition.
@@ -182,7 +178,7 @@ std::vector<Condition> conditions_of(const json& element) {
     for (const auto& [key, values] : keys.items()) {
       Condition condition;
       parse_operator(operator_name, condition);
-      condition.key = lower(key);
+      condition.key = ascii_lower(key);
       for (const json& value : values.is_array() ? values : json::array({values})) {
         if (value.is_string()) condition.values.push_back(value.get<std::string>());
         else if (value.is_boolean() || value.is_number()) condition.values.push_back(value.dump());
@@ -226,7 +222,7 @@ Statement statement_of(const json& element, PolicyKind kind) {
   std::string effect = element["Effect"].get<std::string>();
   if (effect == "Allow") out.effect = Effect::kAllow;
   else if (effect == "Deny") out.effect = Effect::kDeny;
-  else if (lower(effect) == "allow" || lower(effect) == "deny") malformed("The policy failed legacy parsing");
+  else if (ascii_lower(effect) == "allow" || ascii_lower(effect) == "deny") malformed("The policy failed legacy parsing");
   else syntax_error();
 
   const json* actions = either(element, "Action", "NotAction", out.not_action);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii_case.h"
 #include "common/enum_names.h"
 
 namespace stratus::model {
@@ -26,15 +27,11 @@ std::string arn_of(const std::string& account, std::string_view type, const std:
 std::string iam_kind_name(IamKind kind) { return std::string(name_in(kKindNames, kind, "iam-user")); }
 
 bool same_iam_name(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
+  return ascii_lower(a) == ascii_lower(b);
 }
 
 std::string iam_record_id(const std::string& kind_name, const std::string& account, const std::string& name) {
-  std::string folded = name;
-  std::transform(folded.begin(), folded.end(), folded.begin(), [](unsigned char c) { return std::tolower(c); });
-  return kind_name + ":" + account + ":" + folded;
+  return kind_name + ":" + account + ":" + ascii_lower(name);
 }
 
 std::string entity_arn(const IamEntity& entity) {

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "services/iam/entities.h"
 #include "services/iam/managed_policies.h"
@@ -111,9 +112,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
                      {"aws:securetransport", {"false"}},
                      {"aws:requestedregion", {call.region}}};
   for (const auto& tag : user.tags) {
-    std::string key = tag.value("Key", "");
-    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-    request.context["aws:principaltag/" + key] = {tag.value("Value", "")};
+    request.context["aws:principaltag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
   }
   PolicySet set;
   for (const Policy& policy : policies->identity) set.identity.push_back(&policy);

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/ascii_case.h"
 #include "common/base64.h"
 #include "common/ids.h"
 #include "common/timestamp.h"
@@ -26,11 +27,6 @@ constexpr KindNames kKinds[] = {
 constexpr size_t kMaxTags = 50;
 // Paging: MaxItems' default.
 constexpr int64_t kDefaultMaxItems = 100;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
 
 }  // namespace
 
@@ -95,7 +91,7 @@ std::vector<IamEntity> list_entities(Call& call, IamKind kind, const std::string
     IamEntity entity = model::iam_entity_from_doc(record.doc);
     if (entity.account == call.account() && entity.path.rfind(path_prefix, 0) == 0) out.push_back(std::move(entity));
   }
-  std::sort(out.begin(), out.end(), [](const IamEntity& a, const IamEntity& b) { return lower(a.name) < lower(b.name); });
+  std::sort(out.begin(), out.end(), [](const IamEntity& a, const IamEntity& b) { return ascii_lower(a.name) < ascii_lower(b.name); });
   return out;
 }
 
@@ -165,7 +161,7 @@ json tags_of(const json& request) {
   }
   std::set<std::string> keys;
   for (const json& tag : tags) {
-    if (!keys.insert(lower(tag.value("Key", ""))).second) {
+    if (!keys.insert(ascii_lower(tag.value("Key", ""))).second) {
       fail("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.");
     }
   }
@@ -176,7 +172,7 @@ json merge_tags(const json& tags, const json& added) {
   json out = json::array();
   for (const json& tag : tags) {
     bool replaced = std::any_of(added.begin(), added.end(),
-                                [&](const json& a) { return lower(a.value("Key", "")) == lower(tag.value("Key", "")); });
+                                [&](const json& a) { return ascii_lower(a.value("Key", "")) == ascii_lower(tag.value("Key", "")); });
     if (!replaced) out.push_back(tag);
   }
   for (const json& tag : added) out.push_back(tag);
@@ -188,10 +184,10 @@ json merge_tags(const json& tags, const json& added) {
 
 json remove_tags(const json& tags, const json& request) {
   std::set<std::string> gone;
-  for (const json& key : request.value("TagKeys", json::array())) gone.insert(lower(key.get<std::string>()));
+  for (const json& key : request.value("TagKeys", json::array())) gone.insert(ascii_lower(key.get<std::string>()));
   json out = json::array();
   for (const json& tag : tags) {
-    if (!gone.count(lower(tag.value("Key", "")))) out.push_back(tag);
+    if (!gone.count(ascii_lower(tag.value("Key", "")))) out.push_back(tag);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/ascii_case.h"
 #include "iam/evaluator.h"
 #include "services/iam/entities.h"
 #include "services/iam/managed_policies.h"
@@ -35,9 +36,7 @@ void add_inputs(Labelled& to, const json& request, const char* member) {
 ContextKeys context_of(const json& request) {
   ContextKeys keys;
   for (const json& entry : request.value("ContextEntries", json::array())) {
-    std::string name = entry.value("ContextKeyName", "");
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    keys[name] = entry.value("ContextKeyValues", std::vector<std::string>{});
+    keys[ascii_lower(entry.value("ContextKeyName", ""))] = entry.value("ContextKeyValues", std::vector<std::string>{});
   }
   return keys;
 }
