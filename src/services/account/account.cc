@@ -5,23 +5,17 @@
 
 #include "common/ids.h"
 #include "common/timestamp.h"
+#include "services/iam/access_keys.h"
 
 namespace stratus::account {
 namespace {
 
 constexpr std::string_view kKeyKind = "access-key";
-constexpr std::string_view kUpperAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+// Stores a root access key of `account_id`.
 void store_key(store::Transaction& txn, const std::string& account_id, const std::string& key_id,
                const std::string& secret) {
-  txn.put(store::Record{key_id, std::string(kKeyKind), "",
-                        {{"AccessKeyId", key_id},
-                         {"SecretAccessKey", secret},
-                         {"AccountId", account_id},
-                         {"Status", "Active"},
-                         {"CreateDate", format_iso8601(unix_now())},
-                         {"Root", true}}});
+  txn.put(iam::access_key_record(key_id, secret, account_id, "", format_iso8601(unix_now())));
 }
 
 }  // namespace
@@ -57,9 +51,8 @@ RootCredentials ensure_root(store::Store& store, const PinnedRoot& pinned) {
     root.secret_access_key = key ? key->doc.value("SecretAccessKey", "") : "";
   } else {
     root.account_id = pinned.account_id.empty() ? "1" + random_string(11, "0123456789") : pinned.account_id;
-    root.access_key_id = pinned.access_key_id.empty() ? "AKIA" + random_string(16, kUpperAlnum) : pinned.access_key_id;
-    root.secret_access_key =
-        pinned.access_key_id.empty() ? random_string(40, kSecretAlphabet) : pinned.secret_access_key;
+    root.access_key_id = pinned.access_key_id.empty() ? iam::new_access_key_id() : pinned.access_key_id;
+    root.secret_access_key = pinned.access_key_id.empty() ? iam::new_secret_access_key() : pinned.secret_access_key;
     txn->set_setting("account_id", root.account_id);
     txn->set_setting("root_access_key_id", root.access_key_id);
     store_key(*txn, root.account_id, root.access_key_id, root.secret_access_key);

@@ -55,14 +55,10 @@ json create_access_key(Call& call, const json& request) {
   if (key_records(call, user).size() >= kKeysPerUser) {
     fail("LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: " + std::to_string(kKeysPerUser));
   }
-  std::string id = "AKIA" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-  std::string secret =
-      random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-  json doc = {{"AccessKeyId", id},         {"SecretAccessKey", secret}, {"AccountId", call.account()},
-              {"Status", "Active"},        {"CreateDate", now_iso(call)}, {"Root", user.empty()}};
-  if (!user.empty()) doc["UserName"] = user;
-  call.txn.put({id, kKeyKind, "", doc});
-  json key = metadata_of({id, kKeyKind, "", doc}, user);
+  std::string secret = new_secret_access_key();
+  store::Record record = access_key_record(new_access_key_id(), secret, call.account(), user, now_iso(call));
+  call.txn.put(record);
+  json key = metadata_of(record, user);
   key["SecretAccessKey"] = secret;
   return {{"AccessKey", key}};
 }
@@ -107,6 +103,20 @@ json get_access_key_last_used(Call& call, const json& request) {
 }
 
 }  // namespace
+
+std::string new_access_key_id() { return "AKIA" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"); }
+
+std::string new_secret_access_key() {
+  return random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+}
+
+store::Record access_key_record(const std::string& id, const std::string& secret, const std::string& account,
+                                const std::string& user_name, const std::string& create_date) {
+  json doc = {{"AccessKeyId", id}, {"SecretAccessKey", secret}, {"AccountId", account},
+              {"Status", "Active"}, {"CreateDate", create_date}, {"Root", user_name.empty()}};
+  if (!user_name.empty()) doc["UserName"] = user_name;
+  return {id, kKeyKind, "", doc};
+}
 
 std::vector<std::string> keys_of_user(Call& call, const std::string& user_name) {
   std::vector<std::string> ids;

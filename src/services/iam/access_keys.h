@@ -7,6 +7,15 @@
 
 namespace stratus::iam {
 
+// A new random access key id ("AKIA" and 16 characters of A-Z, 2-7).
+std::string new_access_key_id();
+// A new random secret access key (40 characters).
+std::string new_secret_access_key();
+// The "access-key" record of key `id` with `secret`, active, made at `create_date`, of user
+// `user_name` of `account` (its root's when `user_name` is "").
+store::Record access_key_record(const std::string& id, const std::string& secret, const std::string& account,
+                                const std::string& user_name, const std::string& create_date);
+
 // The ids of the access keys of user `user_name` in the caller's account.
 std::vector<std::string> keys_of_user(Call& call, const std::string& user_name);
 
