@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The recipe of stratus's base AMI: Debian 12 (bookworm) from Debian's archive with the
 # cloud kernel, cloud-init (Ec2 datasource, default user ec2-user with passwordless sudo),
-# openssh-server, sudo, curl, awscli, and dbus (for systemd-logind, which handles the power button).
+# openssh-server, sudo, curl, awscli (pointed at the region's API, see below), and dbus (for
+# systemd-logind, which handles the power button).
 #
 # Usage: debian-12.sh OUTDIR [MIRROR]   (as root)
 # Writes OUTDIR/disk.qcow2 (ext4 root, no partition table, label stratus-root),
@@ -48,7 +49,24 @@ system_info:
     sudo: ["ALL=(ALL) NOPASSWD:ALL"]
     shell: /bin/bash
 ssh_genkeytypes: [ed25519, ecdsa]
+bootcmd:
+  - [ sh, -c, 'mkdir -p /etc/aws && printf "[default]\nregion = %s\nendpoint_url = http://169.254.169.254:8773\n" "$(cloud-init query v1.region)" >/etc/aws/config' ]
 CFG
+
+# The aws CLI inside instances: stratus's API answers inside every VPC at
+# http://169.254.169.254:8773, and cloud-init writes the instance's region and that endpoint to
+# /etc/aws/config at every boot (above). Credentials come from the metadata service (the
+# instance profile's role). Debian's aws CLI (2.9) predates endpoint_url in config files, so this
+# wrapper passes it on the command line unless the caller gives one.
+cat >"$root/usr/local/bin/aws" <<'AWS'
+#!/bin/sh
+if [ -z "${AWS_CONFIG_FILE:-}" ] && [ ! -f "$HOME/.aws/config" ]; then export AWS_CONFIG_FILE=/etc/aws/config; fi
+case " $* " in *" --endpoint-url"*) exec /usr/bin/aws "$@" ;; esac
+endpoint="$(sed -n 's/^endpoint_url *= *//p' /etc/aws/config 2>/dev/null | head -n 1)"
+if [ -n "$endpoint" ]; then exec /usr/bin/aws --endpoint-url "$endpoint" "$@"; fi
+exec /usr/bin/aws "$@"
+AWS
+chmod 755 "$root/usr/local/bin/aws"
 
 # The virtio drivers are modules in the cloud kernel: load them from the initramfs, in order.
 printf '%s\n' virtio_ring virtio virtio_pci virtio_blk virtio_net >>"$root/etc/initramfs-tools/modules"

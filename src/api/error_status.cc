@@ -9,6 +9,7 @@ int http_status_for(std::string_view code) {
       {"AuthFailure", 401},
       {"MissingAuthenticationToken", 401},
       {"InvalidClientTokenId", 403},
+      {"ExpiredToken", 403},
       {"UnauthorizedOperation", 403},
       {"AccessDenied", 403},  // IAM and STS (their models define no such exception)
       {"OptInRequired", 403},

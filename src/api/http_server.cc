@@ -8,10 +8,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "net/netns.h"
 
 namespace stratus::api {
 namespace {
@@ -208,21 +212,28 @@ size_t default_max_connections() {
   return limit > reserve ? std::min(kCap, limit - reserve) : 1;
 }
 
+// One listening socket and the pause it takes after an out-of-resources accept (on loops[0]).
+struct Listener {
+  tcp::acceptor acceptor;
+  asio::steady_timer backoff;
+  explicit Listener(asio::io_context& loop) : acceptor(loop), backoff(loop) {}
+};
+
 struct HttpServer::Impl {
   // Declared first, destroyed last: the sessions the loops hold refer to it.
   Shared shared;
   // One event loop per thread; loops[0] also accepts. Sessions stay on the loop they start on.
   std::vector<std::unique_ptr<asio::io_context>> loops;
-  tcp::acceptor acceptor;      // on loops[0]
-  asio::steady_timer backoff;  // on loops[0]: the pause after an out-of-resources accept
+  std::shared_ptr<Listener> main;  // the socket the server was made with
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<Listener>> named;  // listen_in_netns()'s, by name; GUARDED_BY(mu)
   uint16_t port = 0;           // the port bound
-  size_t next_loop = 0;        // the loop the next connection goes to
+  size_t next_loop = 0;        // the loop the next connection goes to (loops[0] only)
 
   Impl(HttpLimits limits, Handler handler, RefusalRenderer render_refusal)
       : shared{limits, std::move(handler), std::move(render_refusal)},
         loops(first_loop()),
-        acceptor(*loops[0]),
-        backoff(*loops[0]) {}
+        main(std::make_shared<Listener>(*loops[0])) {}
 
   // The loops before run() adds more: the one the acceptor lives on.
   static std::vector<std::unique_ptr<asio::io_context>> first_loop() {
@@ -231,37 +242,36 @@ struct HttpServer::Impl {
     return loops;
   }
 
-  // Binds and listens on `where` without SO_REUSEPORT, so that the port is this server's alone.
-  void listen(const tcp::endpoint& where) {
+  // Binds `listener` to `where` and listens, without SO_REUSEPORT, so that the port is this
+  // server's alone. Returns the error message, or "".
+  static std::string listen(Listener& listener, const tcp::endpoint& where) {
     beast::error_code ec;
+    tcp::acceptor& acceptor = listener.acceptor;
     acceptor.open(where.protocol(), ec);
     // SO_REUSEADDR only lets a restart bind despite the last run's TIME_WAIT connections; on
     // Linux it never lets two sockets listen on one port.
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (!ec) acceptor.bind(where, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      throw std::runtime_error("cannot listen on " + where.address().to_string() + ":" + std::to_string(where.port()) +
-                               ": " + ec.message());
-    }
-    port = acceptor.local_endpoint().port();
+    if (!ec) return "";
+    return "cannot listen on " + where.address().to_string() + ":" + std::to_string(where.port()) + ": " + ec.message();
   }
 
-  // Accepts the next connection onto the next loop in turn.
-  void accept() {
+  // Accepts the next connection of `listener` onto the next loop in turn, until it is closed.
+  void accept(std::shared_ptr<Listener> listener) {
     asio::io_context& loop = *loops[next_loop];
     next_loop = (next_loop + 1) % loops.size();
-    acceptor.async_accept(loop, [this, &loop](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted) return;
+    listener->acceptor.async_accept(loop, [this, &loop, listener](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !listener->acceptor.is_open()) return;
       if (out_of_resources(ec)) {
-        backoff.expires_after(kAcceptBackoff);
-        backoff.async_wait([this](beast::error_code ec) {
-          if (!ec) accept();
+        listener->backoff.expires_after(kAcceptBackoff);
+        listener->backoff.async_wait([this, listener](beast::error_code ec) {
+          if (!ec) accept(listener);
         });
         return;
       }
       if (!ec) start(loop, std::move(socket));
-      accept();
+      accept(listener);
     });
   }
 
@@ -287,7 +297,41 @@ HttpServer::HttpServer(const std::string& host, uint16_t port, HttpLimits limits
   beast::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) throw std::runtime_error("invalid listen address " + host + ": " + ec.message());
-  impl_->listen(tcp::endpoint(address, port));
+  std::string failed = Impl::listen(*impl_->main, tcp::endpoint(address, port));
+  if (!failed.empty()) throw std::runtime_error(failed);
+  impl_->port = impl_->main->acceptor.local_endpoint().port();
+}
+
+Result<bool> HttpServer::listen_in_netns(const std::string& name, const std::string& netns, const std::string& address,
+                                         uint16_t port) {
+  auto listener = std::make_shared<Listener>(*impl_->loops[0]);
+  beast::error_code ec;
+  auto where = tcp::endpoint(asio::ip::make_address(address, ec), port);
+  if (ec) return ApiError{"InternalError", "invalid listen address " + address + ": " + ec.message()};
+  std::string failed;
+  auto entered = net::run_in_netns(netns, [&] { failed = Impl::listen(*listener, where); });
+  if (!entered.ok()) return entered.error();
+  if (!failed.empty()) return ApiError{"InternalError", failed + " in " + netns};
+  asio::post(*impl_->loops[0], [this, name, listener] {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      auto& slot = impl_->named[name];
+      if (slot) slot->acceptor.close();
+      slot = listener;
+    }
+    impl_->accept(listener);
+  });
+  return true;
+}
+
+void HttpServer::stop_listening(const std::string& name) {
+  asio::post(*impl_->loops[0], [this, name] {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    auto it = impl_->named.find(name);
+    if (it == impl_->named.end()) return;
+    it->second->acceptor.close();
+    impl_->named.erase(it);
+  });
 }
 
 HttpServer::~HttpServer() = default;
@@ -302,7 +346,7 @@ void HttpServer::run(int threads) {
   // A loop has no work of its own until the acceptor hands it a connection: keep it running.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   for (auto& loop : loops) keep_running.push_back(asio::make_work_guard(*loop));
-  impl_->accept();
+  impl_->accept(impl_->main);
   std::vector<std::thread> pool;
   for (size_t i = 1; i < loops.size(); ++i) {
     pool.emplace_back([this, i] { impl_->loops[i]->run(); });

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/http_types.h"
+#include "common/result.h"
 
 namespace stratus::api {
 
@@ -56,6 +57,13 @@ class HttpServer {
 
   // The port actually bound.
   uint16_t port() const;
+  // Also serves on `address`:`port` inside network namespace `netns` (where the address must
+  // already be), as listener `name`, replacing an earlier one of that name. Thread-safe, before
+  // or during run(). Errors: the namespace cannot be entered or the socket bound.
+  Result<bool> listen_in_netns(const std::string& name, const std::string& netns, const std::string& address,
+                               uint16_t port);
+  // Closes listener `name` (connections it accepted are served to the end). Thread-safe.
+  void stop_listening(const std::string& name);
   // Serves on `threads` threads until stop() or SIGINT/SIGTERM; returns then. The first thread
   // accepts and hands each connection to the threads in turn; a connection stays on its thread.
   void run(int threads);

@@ -137,11 +137,15 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   std::string account_id;
   Principal principal;
+  std::string session_token;
+  int64_t expiration = 0;
   auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
     auto owner = keys_.lookup(key_id);
     if (!owner) return std::nullopt;
     account_id = owner->account_id;
-    principal = Principal{owner->user, key_id};
+    session_token = owner->session_token;
+    expiration = owner->expiration;
+    principal = Principal{owner->user, owner->role, owner->session_name, key_id, !session_token.empty()};
     return owner->secret_access_key;
   };
   // The scope's service picks the endpoint, so that even a signature that fails to verify is
@@ -156,6 +160,14 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   auto claim = verify_claim(signed_request, scope.value(), lookup, unix_now());
   if (!claim.ok()) return refused(claim.error());
   if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
+  // Temporary credentials are good only with their own session token, and only until they expire.
+  if (claim.value().security_token != session_token) {
+    if (scope.value().service == "ec2") return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
+    return refused({"InvalidClientTokenId", "The security token included in the request is invalid."});
+  }
+  if (principal.temporary && unix_now() >= expiration) {
+    return refused({"ExpiredToken", "The security token included in the request is expired"});
+  }
   keys_.note_use(principal.access_key_id, scope.value().service, claim.value().region, unix_now());
 
   const std::string& region = claim.value().region;

@@ -15,8 +15,11 @@ namespace stratus::api {
 
 // Who signed a request.
 struct Principal {
-  std::string user;           // the IAM user's name; "" for the account's root
+  std::string user;           // the IAM user's name; "" for the account's root and role sessions
+  std::string role;           // a role session: its role's name; else ""
+  std::string session_name;   // a role session: its name
   std::string access_key_id;  // the key that signed
+  bool temporary = false;     // the key is temporary (STS credentials, "ASIA...")
 };
 
 // One authenticated, decoded call.

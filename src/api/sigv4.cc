@@ -94,6 +94,7 @@ Result<SignatureClaim> parse_header_form(const SignedRequest& request, const std
   auto amz_date = header(request, "x-amz-date");
   if (!amz_date) return incomplete("Authorization header requires existence of a valid 'X-Amz-Date' header.");
   claim.amz_date = *amz_date;
+  claim.security_token = header(request, "x-amz-security-token").value_or("");
   return claim;
 }
 
@@ -108,6 +109,7 @@ Result<SignatureClaim> parse_query_form(const QueryParams& query) {
     else if (k == "X-Amz-Signature") claim.signature = v;
     else if (k == "X-Amz-Date") claim.amz_date = v;
     else if (k == "X-Amz-Expires") expires = v;
+    else if (k == "X-Amz-Security-Token") claim.security_token = v;
   }
   if (algorithm != kAlgorithm) return incomplete("X-Amz-Algorithm must be " + std::string(kAlgorithm));
   if (credential.empty() || signed_headers.empty() || claim.signature.empty() || claim.amz_date.empty()) {

@@ -33,6 +33,8 @@ struct SignatureClaim {
   std::string signature;      // lower-case hex
   bool presigned = false;
   int64_t expires_seconds = 0;  // presigned only
+  // The session token of temporary credentials (X-Amz-Security-Token, header or query), or "".
+  std::string security_token;
   // Set by verify_signature: true when the signature covers the body's own SHA-256, false when
   // it was made over UNSIGNED-PAYLOAD (a body anyone on the way could have replaced).
   bool payload_signed = false;

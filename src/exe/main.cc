@@ -14,6 +14,7 @@
 
 #include "api/query_api.h"
 #include "api/http_server.h"
+#include "api/instance_endpoint.h"
 #include "api/service_model.h"
 #include "common/atomic_file.h"
 #include "common/dir_lock.h"
@@ -35,11 +36,12 @@
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/conformance.h"
-#include "services/sts/sts_service.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ebs/ebs_service.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/iam_service.h"
+#include "services/iam/instance_credentials.h"
+#include "common/timestamp.h"
 #include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
@@ -233,12 +235,12 @@ int serve(const ServeOptions& options) {
   ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  sts::StsService sts(store);
   // Snapshots: one block store and one manifest directory per data dir, for every region.
   block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
   block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   ebs::EbsService ebs(store, blocks, manifests);
-  iam::IamService iam(store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
+  iam::IamService iam(iam::IamEndpoint::kIam, store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
+  iam::IamService sts(iam::IamEndpoint::kSts, store, *sts_model.value(), embedded::aws_managed_policies(), &keys);
   iam::Authorizer authorizer(store, iam.aws_policies());
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   endpoint = std::make_unique<api::QueryApi>(
@@ -258,7 +260,14 @@ int serve(const ServeOptions& options) {
   imds::TokenIssuer tokens(imds_secret(store));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
-  instances.set_metadata_service(&metadata);
+  instances.add_vpc_listener(&metadata);
+  api::InstanceEndpoint instance_endpoint(server);
+  instances.add_vpc_listener(&instance_endpoint);
+  iam::InstanceCredentials role_credentials(store, iam.aws_policies());
+  instances.set_profile_lookup([&](const std::string& account, const std::string& instance_id,
+                                   const nlohmann::json& profile, const std::string& associated_at) {
+    return role_credentials.lookup(account, instance_id, profile, associated_at, unix_now());
+  });
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();

@@ -105,8 +105,8 @@ ImdsServer::~ImdsServer() {
   impl_->thread.join();
 }
 
-Result<bool> ImdsServer::listen(const std::string& vpc_id, const std::string& netns, const std::string& address,
-                                uint16_t port) {
+Result<bool> ImdsServer::listen_at(const std::string& vpc_id, const std::string& netns, const std::string& address,
+                                   uint16_t port) {
   auto acceptor = std::make_shared<tcp::acceptor>(impl_->io);
   beast::error_code ec;
   auto entered = net::run_in_netns(netns, [&] {

@@ -10,6 +10,7 @@
 
 #include "common/result.h"
 #include "imds/responder.h"
+#include "net/vpc_listener.h"
 
 namespace stratus::imds {
 
@@ -24,7 +25,7 @@ struct Caller {
 using CallerLookup = std::function<std::optional<Caller>(const std::string& vpc_id, const std::string& source_ip)>;
 
 // Serves IMDS. Thread-safe.
-class ImdsServer {
+class ImdsServer : public net::VpcListener {
  public:
   // REQUIRES: `lookup` is thread-safe and `tokens` outlives the server.
   ImdsServer(CallerLookup lookup, const TokenIssuer& tokens);
@@ -32,13 +33,16 @@ class ImdsServer {
   ImdsServer(const ImdsServer&) = delete;
   ImdsServer& operator=(const ImdsServer&) = delete;
 
-  // Starts answering on `address`:`port` (169.254.169.254:80 in production) inside network
-  // namespace `netns` for VPC `vpc_id`. The address must already be on an interface there.
-  // Replaces an earlier listener of the same VPC.
-  Result<bool> listen(const std::string& vpc_id, const std::string& netns, const std::string& address = "169.254.169.254",
-                      uint16_t port = 80);
+  // Starts answering on `address`:`port` inside network namespace `netns` for VPC `vpc_id`. The
+  // address must already be on an interface there. Replaces an earlier listener of the same VPC.
+  Result<bool> listen_at(const std::string& vpc_id, const std::string& netns, const std::string& address,
+                         uint16_t port);
+  // listen_at() 169.254.169.254:80, where instances look for it.
+  Result<bool> listen(const std::string& vpc_id, const std::string& netns) override {
+    return listen_at(vpc_id, netns, "169.254.169.254", 80);
+  }
   // Stops answering for `vpc_id` (open connections finish their request).
-  void stop_listening(const std::string& vpc_id);
+  void stop_listening(const std::string& vpc_id) override;
 
  private:
   struct Impl;

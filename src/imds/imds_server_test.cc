@@ -69,7 +69,7 @@ TEST_F(ImdsServerTest, AnswersCallersInsideTheNamespaceByTheirAddress) {
         return Caller{"i-0123456789abcdef0", tree, options};
       },
       tokens);
-  auto listening = server.listen("vpc-1", netns_, "169.254.169.254", port_);
+  auto listening = server.listen_at("vpc-1", netns_, "169.254.169.254", port_);
   ASSERT_TRUE(listening.ok()) << listening.error().message;
 
   EXPECT_EQ(exchange(http::verb::get, "/latest/meta-data/instance-id").result_int(), 401);

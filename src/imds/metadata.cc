@@ -89,6 +89,36 @@ json block_device_mapping(const InstanceMetadata& m) {
   return out;
 }
 
+// `members` as IMDS formats its JSON answers: one member per line, two spaces in, " : " between
+// name and value, in the order given.
+std::string imds_json(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string out = "{\n";
+  for (size_t i = 0; i < members.size(); ++i) {
+    out += "  " + json(members[i].first).dump() + " : " + json(members[i].second).dump();
+    out += i + 1 < members.size() ? ",\n" : "\n";
+  }
+  return out + "}";
+}
+
+// iam/: info always, security-credentials/ROLE when the profile holds a role.
+json iam_tree(const IamMetadata& iam) {
+  const ServedCredentials& c = iam.credentials;
+  json node = {{"info", imds_json({{"Code", "Success"},
+                                   {"LastUpdated", c.issued},
+                                   {"InstanceProfileArn", iam.profile_arn},
+                                   {"InstanceProfileId", iam.profile_id}})}};
+  if (!iam.role.empty()) {
+    node["security-credentials"] = {{iam.role, imds_json({{"Code", "Success"},
+                                                          {"LastUpdated", c.issued},
+                                                          {"Type", "AWS-HMAC"},
+                                                          {"AccessKeyId", c.access_key_id},
+                                                          {"SecretAccessKey", c.secret_access_key},
+                                                          {"Token", c.token},
+                                                          {"Expiration", c.expiration}})}};
+  }
+  return node;
+}
+
 }  // namespace
 
 const std::vector<std::string>& api_versions() {
@@ -135,6 +165,7 @@ json metadata_tree(const InstanceMetadata& m) {
   if (!m.key_name.empty()) {
     meta["public-keys"] = {{"_listing", "0=" + m.key_name}, {"0", {{"openssh-key", m.public_key}}}};
   }
+  if (m.iam) meta["iam"] = iam_tree(*m.iam);
   json version = {{"meta-data", meta},
                   {"dynamic", {{"instance-identity", {{"document", identity_document(m).dump(2)}}}}}};
   if (m.user_data) version["user-data"] = *m.user_data;

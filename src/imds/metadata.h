@@ -26,6 +26,23 @@ struct InterfaceMetadata {
   std::vector<std::string> security_group_names;
 };
 
+// Temporary credentials as IMDS serves them.
+struct ServedCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string token;
+  std::string issued;      // ISO 8601 ("LastUpdated")
+  std::string expiration;  // ISO 8601
+};
+
+// An instance's instance profile as meta-data/iam/ shows it.
+struct IamMetadata {
+  std::string profile_arn;
+  std::string profile_id;
+  std::string role;  // the profile's role; "" when it holds none (then no security-credentials/)
+  ServedCredentials credentials;  // the role's, when there is a role
+};
+
 // Everything IMDS serves about one instance.
 struct InstanceMetadata {
   std::string account_id;
@@ -46,6 +63,7 @@ struct InstanceMetadata {
   std::vector<InterfaceMetadata> interfaces;  // [0] is the primary ENI
   std::string root_device = "/dev/xvda";
   std::vector<std::string> ebs_devices;  // its data volumes' devices ("/dev/sdf"), in attachment order
+  std::optional<IamMetadata> iam;        // its instance profile; nullopt = none (iam/ is 404)
 };
 
 // The dated API versions served besides "latest", oldest first.

@@ -44,6 +44,10 @@ std::string instance_profile_arn(const InstanceProfile& profile) {
   return arn_of(profile.account, "instance-profile", profile.path, profile.name);
 }
 
+std::string assumed_role_arn(const Session& s) {
+  return "arn:aws:sts::" + s.account + ":assumed-role/" + s.role + "/" + s.session_name;
+}
+
 IamEntity iam_entity_from_doc(const json& doc) {
   IamEntity e;
   e.kind = value_in(kKindNames, doc.value("Kind", "iam-user")).value_or(IamKind::kUser);
@@ -133,6 +137,33 @@ InstanceProfile instance_profile_from_doc(const json& doc) {
 json instance_profile_doc(const InstanceProfile& p) {
   return {{"Account", p.account}, {"Name", p.name},   {"Id", p.id},     {"Path", p.path},
           {"CreateDate", p.create_date}, {"Roles", p.roles}, {"Tags", p.tags}};
+}
+
+Session session_from_doc(const json& doc) {
+  Session s;
+  s.access_key_id = doc.value("AccessKeyId", "");
+  s.secret_access_key = doc.value("SecretAccessKey", "");
+  s.token = doc.value("SessionToken", "");
+  s.account = doc.value("Account", "");
+  s.issued = doc.value("Issued", int64_t{0});
+  s.expiration = doc.value("Expiration", int64_t{0});
+  s.user = doc.value("UserName", "");
+  s.role = doc.value("RoleName", "");
+  s.role_id = doc.value("RoleId", "");
+  s.session_name = doc.value("SessionName", "");
+  s.policies = doc.value("Policies", std::vector<std::string>{});
+  s.tags = doc.value("Tags", json::array());
+  s.instance_id = doc.value("InstanceId", "");
+  s.role_chained = doc.value("RoleChained", false);
+  return s;
+}
+
+json session_doc(const Session& s) {
+  return {{"AccessKeyId", s.access_key_id}, {"SecretAccessKey", s.secret_access_key}, {"SessionToken", s.token},
+          {"Account", s.account},           {"Issued", s.issued},                     {"Expiration", s.expiration},
+          {"UserName", s.user},             {"RoleName", s.role},                     {"RoleId", s.role_id},
+          {"SessionName", s.session_name},  {"Policies", s.policies},                 {"Tags", s.tags},
+          {"InstanceId", s.instance_id},    {"RoleChained", s.role_chained}};
 }
 
 }  // namespace stratus::model

@@ -72,10 +72,33 @@ struct InstanceProfile {
   nlohmann::json tags = nlohmann::json::array();
 };
 
+// Temporary credentials: a role session (AssumeRole, or an instance's role) or a user's or the
+// root's session (GetSessionToken). Stored under its access key id, region "" like access keys.
+struct Session {
+  std::string access_key_id;  // "ASIA" + 16
+  std::string secret_access_key;
+  std::string token;          // the session token requests must carry
+  std::string account;
+  int64_t issued = 0;         // Unix seconds
+  int64_t expiration = 0;     // Unix seconds; refused from then on
+  std::string user;           // GetSessionToken: the user ("" for the root or a role session)
+  std::string role;           // a role session: the role's name
+  std::string role_id;        // AROA...
+  std::string session_name;   // a role session's RoleSessionName (an instance's id)
+  std::vector<std::string> policies;  // session policies (documents), empty when none were given
+  nlohmann::json tags = nlohmann::json::array();  // session tags [{Key, Value}]
+  std::string instance_id;    // the instance whose role this session is, or ""
+  bool role_chained = false;  // made by a role session assuming a role
+};
+
+// A role session's ARN: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
+std::string assumed_role_arn(const Session& session);
+
 // The store kind of each.
 std::string iam_kind_name(IamKind kind);  // "iam-user", "iam-group", "iam-role"
 inline constexpr const char* kManagedPolicyKind = "iam-policy";
 inline constexpr const char* kInstanceProfileKind = "iam-instance-profile";
+inline constexpr const char* kSessionKind = "sts-session";
 
 // True when `a` and `b` name the same IAM entity (names are compared without regard to case).
 bool same_iam_name(const std::string& a, const std::string& b);
@@ -92,6 +115,8 @@ IamEntity iam_entity_from_doc(const nlohmann::json& doc);
 nlohmann::json iam_entity_doc(const IamEntity& entity);
 ManagedPolicy managed_policy_from_doc(const nlohmann::json& doc);
 nlohmann::json managed_policy_doc(const ManagedPolicy& policy);
+Session session_from_doc(const nlohmann::json& doc);
+nlohmann::json session_doc(const Session& session);
 InstanceProfile instance_profile_from_doc(const nlohmann::json& doc);
 nlohmann::json instance_profile_doc(const InstanceProfile& profile);
 

@@ -24,7 +24,9 @@ json spec_doc(const InstanceSpec& s) {
           {"ElasticIp", s.elastic_ip},
           {"RebootsRequested", s.reboots_requested},
           {"ForceStopsRequested", s.force_stops_requested},
-          {"BootDirectory", s.boot_directory}};
+          {"BootDirectory", s.boot_directory},
+          {"IamAssociationId", s.iam_association_id},
+          {"IamAssociatedAt", s.iam_associated_at}};
 }
 
 InstanceSpec spec_from(const json& d) {
@@ -44,6 +46,8 @@ InstanceSpec spec_from(const json& d) {
   s.reboots_requested = d.value("RebootsRequested", int64_t{0});
   s.force_stops_requested = d.value("ForceStopsRequested", int64_t{0});
   s.boot_directory = d.value("BootDirectory", "");
+  s.iam_association_id = d.value("IamAssociationId", "");
+  s.iam_associated_at = d.value("IamAssociatedAt", "");
   return s;
 }
 

@@ -33,6 +33,10 @@ struct InstanceSpec {
   int64_t force_stops_requested = 0;     // StopInstances Force=true calls while it stopped
   std::string boot_directory;            // the kernel and initrd its VM boots with (its AMI's; "" in
                                          // records from before: the AMI's is looked up)
+  // Its instance profile association (the profile itself is api["IamInstanceProfile"]): the id
+  // ("iip-assoc-...", "" when it has none) and when it was made (ISO 8601).
+  std::string iam_association_id;
+  std::string iam_associated_at;
 };
 
 // What the reconciler observed of an instance, and its lifecycle state.

@@ -225,7 +225,7 @@ void InstanceReconciler::reconcile_once() {
       if (!configured.ok()) std::fprintf(stderr, "stratus: router of %s: %s\n", vpc_id.c_str(), configured.error().message.c_str());
       continue;
     }
-    if (imds_ != nullptr) imds_->stop_listening(vpc_id);
+    for (net::VpcListener* listener : vpc_listeners_) listener->stop_listening(vpc_id);
     listening_.erase(vpc_id);
     auto removed = network_.remove_vpc(vpc_id);
     if (!removed.ok()) std::fprintf(stderr, "stratus: removing %s: %s\n", vpc_id.c_str(), removed.error().message.c_str());
@@ -337,9 +337,11 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   // The firewall is in place before the VM can send a packet.
   auto configured = configure_router(vpc_id);
   if (!configured.ok()) throw std::runtime_error(configured.error().message);
-  if (imds_ != nullptr && !listening_.count(vpc_id)) {
-    auto listening = imds_->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
-    if (!listening.ok()) throw std::runtime_error(listening.error().message);
+  if (!listening_.count(vpc_id)) {
+    for (net::VpcListener* listener : vpc_listeners_) {
+      auto listening = listener->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
+      if (!listening.ok()) throw std::runtime_error(listening.error().message);
+    }
     listening_.insert(vpc_id);
   }
   fs::path dir = run_dir(id);
@@ -624,6 +626,10 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
     imds::MetadataOptions options{o.value("HttpEndpoint", "enabled") == "enabled",
                                   o.value("HttpTokens", "optional") == "required",
                                   static_cast<int>(o.value("HttpPutResponseHopLimit", 1))};
+    if (i.contains("IamInstanceProfile") && profiles_) {
+      txn.reset();  // the look-up may store new credentials
+      m.iam = profiles_(m.account_id, m.instance_id, i["IamInstanceProfile"], instance.spec.iam_associated_at);
+    }
     return imds::Caller{record.id, imds::metadata_tree(m), options};
   }
   return std::nullopt;

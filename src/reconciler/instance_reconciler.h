@@ -23,6 +23,7 @@
 #include "compute/vm_driver.h"
 #include "imds/imds_server.h"
 #include "model/instance.h"
+#include "net/vpc_listener.h"
 #include "net/vpc_network.h"
 #include "reconciler/volume_reconciler.h"
 #include "store/store.h"
@@ -48,8 +49,17 @@ class InstanceReconciler {
                      std::filesystem::path instances_dir);
   ~InstanceReconciler();
 
-  // Sets the metadata service whose listeners this reconciler opens per VPC. REQUIRES: before start().
-  void set_metadata_service(imds::ImdsServer* imds) { imds_ = imds; }
+  // Adds a service (the metadata service, the API for instances) this reconciler opens in each
+  // VPC that has instances. REQUIRES: before start().
+  void add_vpc_listener(net::VpcListener* listener) { vpc_listeners_.push_back(listener); }
+  // What meta-data/iam/ shows for an instance: (account, instance id, its IamInstanceProfile
+  // {Arn, Id}, when it was associated) -> the profile with its role's credentials, nullopt when
+  // the profile is gone. Thread-safe.
+  using ProfileLookup = std::function<std::optional<imds::IamMetadata>(
+      const std::string& account, const std::string& instance_id, const nlohmann::json& profile,
+      const std::string& associated_at)>;
+  // Sets how instance profiles are shown (without it, iam/ is 404). REQUIRES: before start().
+  void set_profile_lookup(ProfileLookup lookup) { profiles_ = std::move(lookup); }
   // Starts the background loop: a pass every half second, or sooner when poked (but at most
   // one every 50 ms, so a burst of API writes costs a bounded number of passes).
   void start();
@@ -117,8 +127,9 @@ class InstanceReconciler {
   SnapshotReconciler snapshots_;  // before volumes_, which asks it which disks it holds
   VolumeReconciler volumes_;
   std::filesystem::path instances_dir_;
-  imds::ImdsServer* imds_ = nullptr;
-  std::set<std::string> listening_;  // VPCs whose metadata listener is open (loop thread only)
+  std::vector<net::VpcListener*> vpc_listeners_;
+  ProfileLookup profiles_;
+  std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   // VPC -> its router's firewall as the store says at the start of the pass (loop thread only).
   std::map<std::string, net::VpcFirewall> firewalls_;

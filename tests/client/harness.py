@@ -371,13 +371,19 @@ class StratusServer:
 
     # ------------------------------------------------------------- clients
     def client(self, region="us-east-1", access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,
-               validate=True, service="ec2", **config):
+               validate=True, service="ec2", session_token=None, **config):
         cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"},
                      parameter_validation=validate, connect_timeout=5, read_timeout=60, **config)
         return boto3.session.Session().client(
             service, region_name=region, endpoint_url=self.endpoint,
             aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-            config=cfg)
+            aws_session_token=session_token, config=cfg)
+
+    def session_client(self, credentials, service="ec2", region="us-east-1", **kw):
+        """A client signing with STS `credentials` (an AssumeRole or GetSessionToken answer's)."""
+        return self.client(region, service=service, access_key=credentials["AccessKeyId"],
+                           secret_key=credentials["SecretAccessKey"],
+                           session_token=credentials["SessionToken"], **kw)
 
     def env_exports(self):
         """Variables printed by `stratus env --data-dir DIR` (export K=V lines)."""

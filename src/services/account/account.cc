@@ -5,6 +5,7 @@
 
 #include "common/ids.h"
 #include "common/timestamp.h"
+#include "model/iam.h"
 #include "services/iam/access_keys.h"
 
 namespace stratus::account {
@@ -71,11 +72,23 @@ std::optional<KeyOwner> KeyDirectory::lookup(const std::string& access_key_id) {
   }
   auto txn = store_.begin_read();
   auto record = txn->get(access_key_id);
-  if (!record || record->kind != kKeyKind || record->doc.value("Status", "") != "Active") return std::nullopt;
-  bool root = record->doc.value("Root", false);
-  KeyOwner owner{record->doc.value("AccountId", ""), record->doc.value("SecretAccessKey", ""),
-                 root ? "" : record->doc.value("UserName", "")};
-  if (!root && owner.user.empty()) return std::nullopt;  // a user's key without its user: never the root's
+  if (!record) return std::nullopt;
+  KeyOwner owner;
+  if (record->kind == model::kSessionKind) {
+    model::Session session = model::session_from_doc(record->doc);
+    owner = {session.account, session.secret_access_key, session.user, session.role, session.session_name,
+             session.token, session.expiration};
+  } else if (record->kind == kKeyKind && record->doc.value("Status", "") == "Active") {
+    bool root = record->doc.value("Root", false);
+    owner.account_id = record->doc.value("AccountId", "");
+    owner.secret_access_key = record->doc.value("SecretAccessKey", "");
+    owner.user = root ? "" : record->doc.value("UserName", "");
+    if (!root && owner.user.empty()) return std::nullopt;  // a user's key without its user: never the root's
+  } else {
+    return std::nullopt;
+  }
+  // An instance's role session ends without IAM's word when its profile goes: read it afresh each time.
+  if (record->kind == model::kSessionKind && !record->doc.value("InstanceId", "").empty()) return owner;
   std::lock_guard<std::mutex> lock(mu_);
   if (generation_ == generation) cache_.emplace(access_key_id, owner);  // unless forgotten meanwhile
   return owner;

@@ -38,7 +38,12 @@ RootCredentials ensure_root(store::Store& store, const PinnedRoot& pinned);
 struct KeyOwner {
   std::string account_id;
   std::string secret_access_key;
-  std::string user;  // the IAM user's name; "" for the account's root
+  std::string user;  // the IAM user's name; "" for the account's root and role sessions
+  // Temporary credentials (an STS session) only:
+  std::string role;           // a role session's role name
+  std::string session_name;   // a role session's name
+  std::string session_token;  // the token every request signed with the key must carry
+  int64_t expiration = 0;     // Unix seconds from which the key is refused
 };
 
 // Resolves access keys to their owner, caching what it has read, and remembers when each last
@@ -46,7 +51,8 @@ struct KeyOwner {
 class KeyDirectory : public iam::KeyRegistry {
  public:
   explicit KeyDirectory(store::Store& store) : store_(store) {}
-  // The owner of `access_key_id`, or nullopt when no such active key exists.
+  // The owner of `access_key_id`, or nullopt when no such active key (or session, expired or
+  // not) exists.
   std::optional<KeyOwner> lookup(const std::string& access_key_id);
   // Records that `access_key_id` signed a request for `service` in `region` at `now`.
   void note_use(const std::string& access_key_id, const std::string& service, const std::string& region, int64_t now);

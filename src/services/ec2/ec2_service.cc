@@ -6,6 +6,7 @@
 #include "services/ec2/addresses.h"
 #include "services/ec2/default_vpc.h"
 #include "services/ec2/dhcp_options.h"
+#include "services/ec2/iam_instance_profiles.h"
 #include "services/ec2/idempotency.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
@@ -47,6 +48,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   add_image_actions(actions_);
   add_instance_actions(actions_);
   add_instance_attribute_actions(actions_);
+  add_iam_instance_profile_actions(actions_);
   add_address_actions(actions_);
   add_network_interface_actions(actions_);
   add_retired_actions(actions_);

@@ -14,6 +14,7 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
 #include "services/ec2/host_capacity.h"
+#include "services/ec2/iam_instance_profiles.h"
 #include "services/ec2/images.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/network_interfaces.h"
@@ -256,6 +257,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const model:
   spec.max_interfaces = type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
   spec.boot_directory = ami.spec.boot_directory;
   if (request.contains("KeyName")) instance.api["KeyName"] = request["KeyName"];
+  if (request.contains("IamInstanceProfile")) associate_profile(ctx, instance, request["IamInstanceProfile"]);
   eni["Status"] = "in-use";
   eni["Attachment"] = {{"AttachmentId", new_resource_id("eni-attach")},
                        {"AttachTime", launch_time},
@@ -473,8 +475,12 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
       instance.api["LaunchTime"] = format_iso8601(ctx.now);
     }
     if (action == InstanceAction::kReboot) ++instance.spec.reboots_requested;
-    // Termination disassociates an Elastic IP (the address stays allocated).
-    if (action == InstanceAction::kTerminate && t.next != before) disassociate_elastic_ip(ctx, instance);
+    // Termination disassociates an Elastic IP (the address stays allocated)
+    // and ends its instance profile association.
+    if (action == InstanceAction::kTerminate && t.next != before) {
+      disassociate_elastic_ip(ctx, instance);
+      if (!instance.spec.iam_association_id.empty()) end_profile_association(ctx, instance);
+    }
     save_instance(ctx, instance);
     changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});
   }

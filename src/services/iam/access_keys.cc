@@ -104,7 +104,7 @@ json get_access_key_last_used(Call& call, const json& request) {
 
 }  // namespace
 
-std::string new_access_key_id() { return "AKIA" + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"); }
+std::string new_access_key_id(const char* prefix) { return prefix + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"); }
 
 std::string new_secret_access_key() {
   return random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");

@@ -7,8 +7,9 @@
 
 namespace stratus::iam {
 
-// A new random access key id ("AKIA" and 16 characters of A-Z, 2-7).
-std::string new_access_key_id();
+// A new random access key id: `prefix` ("AKIA" for long-term keys, "ASIA" for temporary
+// ones) and 16 characters of A-Z, 2-7.
+std::string new_access_key_id(const char* prefix = "AKIA");
 // A new random secret access key (40 characters).
 std::string new_secret_access_key();
 // The "access-key" record of key `id` with `secret`, active, made at `create_date`, of user

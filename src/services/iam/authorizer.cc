@@ -1,16 +1,17 @@
 #include "services/iam/authorizer.h"
 
-#include <algorithm>
-#include <cctype>
 #include <set>
 
 #include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "services/iam/entities.h"
 #include "services/iam/managed_policies.h"
+#include "services/iam/sessions.h"
 
 namespace stratus::iam {
 namespace {
+
+const char* const kInvalidToken = "The security token included in the request is invalid";
 
 // The error code a denied call gets, by service.
 std::string denial_code(const std::string& service) {
@@ -19,12 +20,65 @@ std::string denial_code(const std::string& service) {
   return "AccessDenied";
 }
 
-// Appends `documents`, parsed, to `to` (one that no longer parses is left out).
-void add_parsed(std::vector<Policy>& to, const std::vector<std::string>& documents) {
+// A policy that denies everything: what a stored document that no longer parses becomes, so that
+// a Deny it held is not lost (fail closed).
+const Policy& deny_all() {
+  static const Policy policy =
+      parse_policy(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]})",
+                   PolicyKind::kIdentity)
+          .value();
+  return policy;
+}
+
+// Appends `documents`, parsed as `kind`, to `to`.
+void add_parsed(std::vector<Policy>& to, const std::vector<std::string>& documents,
+                PolicyKind kind = PolicyKind::kIdentity) {
   for (const std::string& document : documents) {
-    auto parsed = parse_policy(document, PolicyKind::kIdentity);
-    if (parsed.ok()) to.push_back(std::move(parsed.value()));
+    auto parsed = parse_policy(document, kind);
+    to.push_back(parsed.ok() ? std::move(parsed.value()) : deny_all());
   }
+}
+
+// Sets aws:PrincipalTag/KEY for each of `tags` (later ones replace earlier ones of the same key).
+void add_principal_tags(ContextKeys& keys, const json& tags) {
+  for (const json& tag : tags) keys["aws:principaltag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
+}
+
+// Pointers to each of `policies`.
+std::vector<const Policy*> pointers(const std::vector<Policy>& policies) {
+  std::vector<const Policy*> out;
+  for (const Policy& policy : policies) out.push_back(&policy);
+  return out;
+}
+
+// The keys an AssumeRole request brings to its trust policy's conditions.
+void add_assume_role_keys(ContextKeys& keys, const json& request) {
+  keys["sts:rolesessionname"] = {str(request, "RoleSessionName")};
+  if (request.contains("ExternalId")) keys["sts:externalid"] = {str(request, "ExternalId")};
+  if (request.contains("SourceIdentity")) keys["sts:sourceidentity"] = {str(request, "SourceIdentity")};
+  std::vector<std::string> tag_keys;
+  for (const json& tag : request.value("Tags", json::array())) {
+    keys["aws:requesttag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
+    tag_keys.push_back(tag.value("Key", ""));
+  }
+  if (!tag_keys.empty()) keys["aws:tagkeys"] = tag_keys;
+}
+
+// AWS's answer to a call `evaluation` refused: "User: ARN is not authorized to perform: ACTION
+// [on resource: ARN] because no identity-based policy allows the ACTION action" and the like.
+ApiError denial(const std::string& service, const AuthRequest& request, const Evaluation& evaluation) {
+  std::string kind = request.action == "sts:AssumeRole" && evaluation.deciding == PolicyRole::kResource
+                         ? "role trust policy"
+                         : policy_role_name(evaluation.deciding);
+  std::string article = kind[0] == 'i' ? "an " : "a ";
+  std::string why = evaluation.decision == Decision::kExplicitDeny
+                        ? "with an explicit deny in " + article + kind
+                        : "because no " + kind + " allows the " + request.action + " action";
+  std::string on = request.resource == "*" ? "" : "on resource: " + request.resource + " ";
+  std::string message =
+      "User: " + request.caller.arn + " is not authorized to perform: " + request.action + " " + on + why;
+  if (service == "ec2") message = "You are not authorized to perform this operation. " + message;
+  return ApiError{denial_code(service), message};
 }
 
 }  // namespace
@@ -35,8 +89,47 @@ void Authorizer::invalidate() {
   ++generation_;
 }
 
-std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::string& account, const std::string& user) {
-  std::string key = account + ":" + user;
+std::shared_ptr<Authorizer::Compiled> Authorizer::compile(Call& call, const api::Principal& principal) {
+  auto out = std::make_shared<Compiled>();
+  const std::string& account = call.account();
+  model::IamEntity holder;  // the user, or the session's role: whose policies apply
+  if (!principal.role.empty()) {
+    auto session = find_session(call, principal.access_key_id);
+    if (!session) return nullptr;
+    auto role = find_entity(call, model::IamKind::kRole, session->role);
+    if (!role || role->id != session->role_id) return nullptr;  // the role is gone (a new one of its name is not it)
+    holder = *role;
+    out->caller = {account, model::assumed_role_arn(*session), model::entity_arn(*role), ""};
+    out->keys = {{"aws:userid", {role->id + ":" + session->session_name}},
+                 {"aws:principalarn", {model::entity_arn(*role)}},
+                 {"aws:principaltype", {"AssumedRole"}}};
+    add_principal_tags(out->keys, role->tags);
+    add_principal_tags(out->keys, session->tags);
+    if (!session->policies.empty()) add_parsed(out->session.emplace(), session->policies);
+  } else {
+    auto user = find_entity(call, model::IamKind::kUser, principal.user);
+    if (!user) return nullptr;
+    holder = *user;
+    out->caller = {account, model::entity_arn(*user), "", ""};
+    out->keys = {{"aws:username", {user->name}},
+                 {"aws:userid", {user->id}},
+                 {"aws:principalarn", {model::entity_arn(*user)}},
+                 {"aws:principaltype", {"User"}}};
+    add_principal_tags(out->keys, user->tags);
+  }
+  out->keys["aws:principalaccount"] = {account};
+  add_parsed(out->identity, identity_documents(call, holder));
+  if (!holder.boundary.empty()) {
+    auto& boundary = out->boundary.emplace();
+    if (auto policy = find_policy(call, holder.boundary)) add_parsed(boundary, {default_document(*policy)});
+  }
+  return out;
+}
+
+std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::string& account,
+                                                                 const api::Principal& principal) {
+  std::string key = principal.role.empty() ? "user:" + account + ":" + principal.user
+                                           : "session:" + principal.access_key_id;
   uint64_t generation;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -45,26 +138,19 @@ std::shared_ptr<const Authorizer::Compiled> Authorizer::compiled(const std::stri
     generation = generation_;
   }
   auto txn = store_.begin_read();
-  Call call{{account, user}, unix_now(), *txn, aws_, nullptr, {}};
-  auto entity = find_entity(call, model::IamKind::kUser, user);
-  if (!entity) return nullptr;
-  auto out = std::make_shared<Compiled>();
-  out->user = *entity;
-  add_parsed(out->identity, identity_documents(call, *entity));
-  if (!entity->boundary.empty()) {
-    out->boundary.emplace();
-    if (auto policy = find_policy(call, entity->boundary)) add_parsed(*out->boundary, {default_document(*policy)});
-  }
+  Call call{internal_requester(account), unix_now(), *txn, aws_, nullptr, {}};
+  std::shared_ptr<const Compiled> out = compile(call, principal);
+  if (!out) return nullptr;
   std::lock_guard<std::mutex> lock(mu_);
   if (generation_ == generation) cache_[key] = out;  // unless IAM changed while it was read
   return out;
 }
 
-std::string Authorizer::iam_resource(const api::ServiceCall& call, const model::IamEntity& user) {
+std::string Authorizer::iam_resource(const api::ServiceCall& call, const std::string& self) {
   const json& request = call.request;
   const std::string prefix = "arn:aws:iam::" + call.account_id + ":";
   auto txn = store_.begin_read();
-  Call c{{call.account_id, user.name}, unix_now(), *txn, aws_, nullptr, {}};
+  Call c{internal_requester(call.account_id), unix_now(), *txn, aws_, nullptr, {}};
   // An entity's ARN: with its path when it exists, else the path the request gives (a create).
   auto entity_arn = [&](model::IamKind kind, const char* type, const char* member) {
     std::string name = str(request, member);
@@ -83,54 +169,83 @@ std::string Authorizer::iam_resource(const api::ServiceCall& call, const model::
   if (call.action == "CreatePolicy") return prefix + "policy" + str(request, "Path", "/") + str(request, "PolicyName");
   static const std::set<std::string> kSelf = {"GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey",
                                               "DeleteAccessKey"};
-  if (kSelf.count(call.action)) return model::entity_arn(user);
+  if (kSelf.count(call.action)) return self;
   return "*";
 }
 
+std::string Authorizer::passed_role(const api::ServiceCall& call) {
+  const json& specification = call.request["IamInstanceProfile"];
+  std::string arn = str(specification, "Arn");
+  std::string name = specification.contains("Name") ? str(specification, "Name") : arn.substr(arn.rfind('/') + 1);
+  auto txn = store_.begin_read();
+  Call c{internal_requester(call.account_id), unix_now(), *txn, aws_, nullptr, {}};
+  auto profile = find_instance_profile(c, name);
+  if (!profile || profile->roles.empty() || (!arn.empty() && model::instance_profile_arn(*profile) != arn)) return "";
+  auto role = find_entity(c, model::IamKind::kRole, profile->roles.front());
+  return role ? model::entity_arn(*role) : "";
+}
+
 std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, const std::string& service) {
-  if (call.principal.user.empty()) return std::nullopt;  // the account's root
+  const api::Principal& who = call.principal;
+  if (who.temporary && who.role.empty()) {  // a session from GetSessionToken
+    if (service == "iam") return ApiError{"InvalidClientTokenId", kInvalidToken};
+    if (service == "sts" && call.action != "AssumeRole" && call.action != "GetCallerIdentity") {
+      return ApiError{"AccessDenied", "Cannot call " + call.action + " with session credentials"};
+    }
+  }
+  if (who.user.empty() && who.role.empty()) return std::nullopt;  // the account's root
   std::string action = service + ":" + call.action;
   if (action == "sts:GetCallerIdentity") return std::nullopt;  // needs no permission, as on AWS
-  auto policies = compiled(call.account_id, call.principal.user);
-  if (!policies) return ApiError{"InvalidClientTokenId", "The security token included in the request is invalid."};
-  const model::IamEntity& user = policies->user;
-  std::string arn = model::entity_arn(user);
+  auto principal = compiled(call.account_id, who);
+  if (!principal) return ApiError{"InvalidClientTokenId", std::string(kInvalidToken) + "."};
   int64_t now = unix_now();
   AuthRequest request;
-  request.caller = {call.account_id, arn, "", ""};
+  request.caller = principal->caller;
   request.action = action;
-  request.resource = service == "iam" ? iam_resource(call, user) : "*";
-  // "*" stands in for a resource not yet mapped: a Deny naming any resource applies to it.
-  request.resource_unresolved = request.resource == "*";
-  request.context = {{"aws:username", {user.name}},
-                     {"aws:userid", {user.id}},
-                     {"aws:principalarn", {arn}},
-                     {"aws:principalaccount", {call.account_id}},
-                     {"aws:principaltype", {"User"}},
-                     {"aws:currenttime", {format_iso8601(now)}},
-                     {"aws:epochtime", {std::to_string(now)}},
-                     {"aws:securetransport", {"false"}},
-                     {"aws:requestedregion", {call.region}}};
-  for (const auto& tag : user.tags) {
-    request.context["aws:principaltag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
-  }
+  request.context = principal->keys;
+  request.context["aws:currenttime"] = {format_iso8601(now)};
+  request.context["aws:epochtime"] = {std::to_string(now)};
+  request.context["aws:securetransport"] = {"false"};
+  request.context["aws:requestedregion"] = {call.region};
   PolicySet set;
-  for (const Policy& policy : policies->identity) set.identity.push_back(&policy);
-  if (policies->boundary) {
-    set.boundary.emplace();
-    for (const Policy& policy : *policies->boundary) set.boundary->push_back(&policy);
+  set.identity = pointers(principal->identity);
+  if (principal->boundary) set.boundary = pointers(*principal->boundary);
+  if (principal->session) set.session = pointers(*principal->session);
+  std::vector<Policy> trust;  // sts:AssumeRole: the role's trust policy
+  if (service == "iam") {
+    request.resource = iam_resource(call, principal->caller.arn);
+  } else if (action == "sts:AssumeRole") {
+    request.resource = str(call.request, "RoleArn");
+    auto txn = store_.begin_read();
+    Call c{internal_requester(call.account_id), now, *txn, aws_, nullptr, {}};
+    if (auto role = role_by_arn(c, request.resource)) add_parsed(trust, {role->trust_policy}, PolicyKind::kTrust);
+    set.resource = pointers(trust);
+    set.resource_must_allow = true;
+    add_assume_role_keys(request.context, call.request);
+  } else {
+    request.resource = "*";
+    // "*" stands in for a resource not yet mapped: a Deny naming any resource applies to it.
+    request.resource_unresolved = true;
   }
   Evaluation evaluation = evaluate(request, set);
+  if (evaluation.decision == Decision::kAllowed && action == "sts:AssumeRole" && call.request.contains("Tags")) {
+    request.action = "sts:TagSession";  // session tags need their own permission, from both sides
+    evaluation = evaluate(request, set);
+  }
+  if (evaluation.decision == Decision::kAllowed && service == "ec2" && call.request.contains("IamInstanceProfile")) {
+    std::string role = passed_role(call);
+    if (!role.empty()) {  // the caller hands the profile's role to EC2: it must be allowed to pass it
+      request.action = "iam:PassRole";
+      request.resource = role;
+      request.resource_unresolved = false;
+      request.context["iam:passedtoservice"] = {"ec2.amazonaws.com"};
+      evaluation = evaluate(request, set);
+    }
+  }
   if (evaluation.decision == Decision::kAllowed) return std::nullopt;
-  std::string kind = policy_role_name(evaluation.deciding);
-  std::string article = kind[0] == 'i' ? "an " : "a ";
-  std::string why = evaluation.decision == Decision::kExplicitDeny
-                        ? "with an explicit deny in " + article + kind
-                        : "because no " + kind + " allows the " + action + " action";
-  std::string on = request.resource == "*" ? "" : "on resource: " + request.resource + " ";
-  std::string message = "User: " + arn + " is not authorized to perform: " + action + " " + on + why;
-  if (service == "ec2") message = "You are not authorized to perform this operation. " + message;
-  return ApiError{denial_code(service), message};
+  // A user needs no permission for its own session credentials; only an explicit deny stops it.
+  if (action == "sts:GetSessionToken" && evaluation.decision == Decision::kImplicitDeny) return std::nullopt;
+  return denial(service, request, evaluation);
 }
 
 }  // namespace stratus::iam

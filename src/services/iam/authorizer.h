@@ -1,12 +1,22 @@
 #pragma once
-// Enforces IAM on every call: an IAM user's calls are evaluated (iam/evaluator) against the
+// Enforces IAM on every call. An IAM user's calls are evaluated (iam/evaluator) against the
 // identity policies that apply to it (its own, its groups', inline and managed) within its
-// permissions boundary; the account's root is always allowed, as on AWS. A user's policies are
-// parsed once and kept until IAM changes (invalidate()). IAM actions are authorized against the
-// ARN of the entity they name (the instance profile, group, role, user or policy, in that
-// order of precedence; a user's own for GetUser and the key actions without a UserName);
-// other services' actions against "*" for now, under which a Deny naming any resource applies
-// (fail closed until their resources are mapped).
+// permissions boundary; a role session's against its role's policies within the role's boundary
+// and the session's policies; the account's root is always allowed, as on AWS. A principal's
+// policies are parsed once and kept until IAM changes (invalidate()).
+//
+// Resources: IAM actions are authorized against the ARN of the entity they name (the instance
+// profile, group, role, user or policy, in that order of precedence; the caller's own for GetUser
+// and the key actions without a UserName); sts:AssumeRole against the role, whose trust policy
+// must allow the caller too; other services' actions against "*" for now, under which a Deny
+// naming any resource applies (fail closed until their resources are mapped).
+//
+// An EC2 call that hands an instance profile to an instance (RunInstances, Associate/Replace
+// IamInstanceProfileAssociation) also needs iam:PassRole on the profile's role, with
+// iam:PassedToService ec2.amazonaws.com.
+//
+// Sessions from GetSessionToken may not call IAM (InvalidClientTokenId, as AWS answers without
+// MFA) nor STS beyond AssumeRole and GetCallerIdentity.
 
 #include <map>
 #include <memory>
@@ -25,30 +35,38 @@ class Authorizer : public api::CallAuthorizer {
   // `aws`: the AWS managed policies. REQUIRES: `store` and `aws` outlive the authorizer.
   Authorizer(store::Store& store, const AwsPolicies& aws) : store_(store), aws_(aws) {}
 
-  // Allows the root, sts:GetCallerIdentity, and what a user's policies allow; a denied call
+  // Allows the root, sts:GetCallerIdentity, and what a principal's policies allow; a denied call
   // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
-  // AccessDenied (IAM, STS), with AWS's message naming the user, the action and why.
+  // AccessDenied (IAM, STS), with AWS's message naming the caller, the action and why.
   std::optional<ApiError> authorize(const api::ServiceCall& call, const std::string& service) override;
 
-  // Forgets every user's parsed policies: IAM changed (called after each IAM write).
+  // Forgets every principal's parsed policies: IAM changed (called after each IAM write).
   void invalidate();
 
  private:
-  // A user's parsed policies.
+  // A principal's parsed policies and the context keys that describe it.
   struct Compiled {
-    model::IamEntity user;
+    Caller caller;
+    ContextKeys keys;  // aws:username, aws:userid, aws:principalarn, aws:principaltag/..., ...
     std::vector<Policy> identity;
     std::optional<std::vector<Policy>> boundary;
+    std::optional<std::vector<Policy>> session;
   };
-  // The parsed policies of `user` of `account` (cached), or null when the user is gone.
-  std::shared_ptr<const Compiled> compiled(const std::string& account, const std::string& user);
-  // The resource IAM call `call` (of `user`) acts on, as an ARN.
-  std::string iam_resource(const api::ServiceCall& call, const model::IamEntity& user);
+  // The parsed policies of the user or role session `principal` of `account` (cached), or null
+  // when it is gone.
+  std::shared_ptr<const Compiled> compiled(const std::string& account, const api::Principal& principal);
+  // Reads what compiled() caches.
+  std::shared_ptr<Compiled> compile(Call& call, const api::Principal& principal);
+  // The ARN of the role of the instance profile EC2 call `call` names in IamInstanceProfile, or
+  // "" when it names no profile holding a role.
+  std::string passed_role(const api::ServiceCall& call);
+  // The resource IAM call `call` acts on, as an ARN; `self` is the caller's ARN.
+  std::string iam_resource(const api::ServiceCall& call, const std::string& self);
 
   store::Store& store_;
   const AwsPolicies& aws_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // "account:user" -> policies; GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // principal -> policies; GUARDED_BY(mu_)
   uint64_t generation_ = 0;  // counts invalidate() calls: a read begun before one is not cached; GUARDED_BY(mu_)
 };
 

@@ -44,11 +44,19 @@ class AwsPolicies {
   std::vector<model::ManagedPolicy> policies_;
 };
 
-// Who calls: the account's root, or one of its users.
+// Who calls: the account's root, one of its users, or a session (temporary credentials) of one
+// of those or of a role.
 struct Requester {
   std::string account;
-  std::string user;  // the user's name; "" for the root
+  std::string user;           // the user's name; "" for the root and role sessions
+  std::string role;           // a role session: its role's name; else ""
+  std::string access_key_id;  // the key that signed ("" outside a request)
+  bool temporary = false;     // signed with a session's key
 };
+
+// The requester of look-ups stratus makes itself in `account` (authorizing, serving instance
+// credentials): no user, role or key.
+inline Requester internal_requester(const std::string& account) { return {account, "", "", "", false}; }
 
 // The environment of one IAM call.
 struct Call {

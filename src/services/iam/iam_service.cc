@@ -8,6 +8,7 @@
 #include "services/iam/entities.h"
 #include "services/iam/instance_profiles.h"
 #include "services/iam/managed_policies.h"
+#include "services/iam/sessions.h"
 #include "services/iam/simulation.h"
 
 namespace stratus::iam {
@@ -15,15 +16,19 @@ namespace {
 
 // The answer to an exception no action should throw.
 ApiError internal_error(const std::string& what, const std::exception& e) {
-  std::fprintf(stderr, "stratus: iam %s: %s\n", what.c_str(), e.what());
+  std::fprintf(stderr, "stratus: iam/sts %s: %s\n", what.c_str(), e.what());
   return ApiError{"ServiceFailure", "The request processing has failed because of an unknown error."};
 }
 
 }  // namespace
 
-IamService::IamService(store::Store& store, const api::ServiceModel& model, std::string_view aws_policies,
-                       KeyRegistry* keys)
+IamService::IamService(IamEndpoint endpoint, store::Store& store, const api::ServiceModel& model,
+                       std::string_view aws_policies, KeyRegistry* keys)
     : store_(store), model_(model), aws_(aws_policies), keys_(keys) {
+  if (endpoint == IamEndpoint::kSts) {
+    add_sts_actions(actions_);
+    return;
+  }
   add_entity_actions(actions_);
   add_access_key_actions(actions_);
   add_managed_policy_actions(actions_);
@@ -43,7 +48,8 @@ json IamService::run(const api::ServiceCall& call, store::Transaction& txn, std:
   if (auto problem = api::check_constraints(operation != nullptr ? operation->input : nullptr, call.request)) {
     throw ServiceError{*problem};
   }
-  Call c{{call.account_id, call.principal.user}, unix_now(), txn, aws_, keys_, {}};
+  const api::Principal& who = call.principal;
+  Call c{{call.account_id, who.user, who.role, who.access_key_id, who.temporary}, unix_now(), txn, aws_, keys_, {}};
   json result = actions_.find(call.action)->second.handler(c, call.request);
   changed_keys.insert(changed_keys.end(), c.changed_keys.begin(), c.changed_keys.end());
   return result;

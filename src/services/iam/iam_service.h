@@ -1,6 +1,7 @@
 #pragma once
 // The IAM service (Query protocol, botocore model iam/2010-05-08): users, groups, roles,
-// access keys, managed and inline policies, instance profiles. IAM is global: every region's
+// access keys, managed and inline policies, instance profiles; and STS (sts/2011-06-15), whose
+// sessions are made of the same records. IAM is global: every region's
 // endpoint answers for the same entities. Requests are checked against the model's constraints
 // (ValidationError) before an action runs; a failed call changes nothing.
 
@@ -15,13 +16,17 @@
 
 namespace stratus::iam {
 
-// Runs IAM actions against the store. Thread-safe.
+// The endpoints that share IAM's records: IAM itself, and STS (sessions of users and roles).
+enum class IamEndpoint { kIam, kSts };
+
+// Runs IAM's (or STS's) actions against the store. Thread-safe.
 class IamService : public api::QueryService {
  public:
-  // `model`: the IAM service model (for request constraints); `aws_policies`: the AWS managed
-  // policies' data; `keys`: told of access keys that changed (may be null).
-  // REQUIRES: store, model and keys outlive the service.
-  IamService(store::Store& store, const api::ServiceModel& model, std::string_view aws_policies, KeyRegistry* keys);
+  // `endpoint`: which actions it serves; `model`: that service's model (for request
+  // constraints); `aws_policies`: the AWS managed policies' data; `keys`: told of access keys
+  // that changed (may be null). REQUIRES: store, model and keys outlive the service.
+  IamService(IamEndpoint endpoint, store::Store& store, const api::ServiceModel& model, std::string_view aws_policies,
+             KeyRegistry* keys);
 
   bool implements(std::string_view action) const override;
   bool mutates(std::string_view action) const override;
