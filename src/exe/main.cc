@@ -45,6 +45,7 @@
 #include "services/ec2/volumes.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
+#include "store/secrets.h"
 #include "store/sqlite_store.h"
 
 namespace {
@@ -115,16 +116,6 @@ std::optional<ec2::BaseImage> find_base_image(const std::string& image_cache) {
   return ec2::BaseImage{"debian-12-amd64", images::recipe_hash(recipe), dir.string(),
                         std::chrono::duration_cast<std::chrono::seconds>(built.time_since_epoch()).count(),
                         std::stoll(size.substr(0, size.size() - 1))};
-}
-
-// The metadata service's token-signing secret, kept in the store so tokens outlive restarts.
-std::string imds_secret(store::Store& store) {
-  auto txn = store.begin_write();
-  if (auto secret = txn->setting("imds_token_secret")) return *secret;
-  std::string secret = to_hex(random_bytes(32));
-  txn->set_setting("imds_token_secret", secret);
-  txn->commit();
-  return secret;
 }
 
 // The data dir's network slot (network_slot.h), leased for the life of the returned lease: the
@@ -239,9 +230,11 @@ int serve(const ServeOptions& options) {
   block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
   block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
   ebs::EbsService ebs(store, blocks, manifests);
+  iam::AuthorizationMessages authorization_messages(store);
   iam::IamService iam(iam::IamEndpoint::kIam, store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
-  iam::IamService sts(iam::IamEndpoint::kSts, store, *sts_model.value(), embedded::aws_managed_policies(), &keys);
-  iam::Authorizer authorizer(store, iam.aws_policies());
+  iam::IamService sts(iam::IamEndpoint::kSts, store, *sts_model.value(), embedded::aws_managed_policies(), &keys,
+                      &authorization_messages);
+  iam::Authorizer authorizer(store, iam.aws_policies(), authorization_messages);
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{
@@ -257,7 +250,8 @@ int serve(const ServeOptions& options) {
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
-  imds::TokenIssuer tokens(imds_secret(store));
+  // Kept in the store, so that tokens outlive restarts.
+  imds::TokenIssuer tokens(store::data_dir_secret(store, "imds_token_secret"));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
   instances.add_vpc_listener(&metadata);

@@ -68,7 +68,9 @@ TEST(Metadata, AnswersPathsAsCloudInitReadsThem) {
   for (const Case& c : cases) {
     Answer a = answer_get(tree, c.path);
     EXPECT_EQ(a.status, c.status) << c.path;
-    if (c.body) EXPECT_EQ(a.body, c.body) << c.path;
+    if (c.body) {
+      EXPECT_EQ(a.body, c.body) << c.path;
+    }
   }
 }
 
@@ -122,6 +124,34 @@ TEST(Metadata, BlockDeviceMappingListsVolumes) {
   EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/").body, "ami\nebs1\nebs2\nroot");
   EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/ebs1").body, "sdf");
   EXPECT_EQ(answer_get(tree, "/latest/meta-data/block-device-mapping/root").body, "/dev/xvda");
+}
+
+// iam/ is there only with an instance profile; security-credentials/ only when it holds a role.
+// The answers are AWS's JSON, formatted as AWS formats it (botocore and the SDKs parse them).
+TEST(Metadata, InstanceProfileAndRoleCredentials) {
+  InstanceMetadata m = sample();
+  EXPECT_EQ(answer_get(metadata_tree(m), "/latest/meta-data/iam/").status, 404);
+  m.iam = IamMetadata{"arn:aws:iam::123456789012:instance-profile/web", "AIPAEXAMPLE", "",
+                      {"", "", "", "2026-12-02T10:00:00Z", ""}};
+  nlohmann::json tree = metadata_tree(m);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/iam/").body, "info");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/iam/security-credentials/").status, 404);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/iam/info").body,
+            "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-12-02T10:00:00Z\",\n"
+            "  \"InstanceProfileArn\" : \"arn:aws:iam::123456789012:instance-profile/web\",\n"
+            "  \"InstanceProfileId\" : \"AIPAEXAMPLE\"\n}");
+  m.iam->role = "web-role";
+  m.iam->credentials = {"ASIAEXAMPLE", "secret/+", "token", "2026-12-02T10:00:00Z", "2026-12-02T16:00:00Z"};
+  tree = metadata_tree(m);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/iam/").body, "info\nsecurity-credentials/");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/iam/security-credentials/").body, "web-role");
+  Answer credentials = answer_get(tree, "/latest/meta-data/iam/security-credentials/web-role");
+  ASSERT_EQ(credentials.status, 200);
+  EXPECT_EQ(credentials.body,
+            "{\n  \"Code\" : \"Success\",\n  \"LastUpdated\" : \"2026-12-02T10:00:00Z\",\n  \"Type\" : \"AWS-HMAC\",\n"
+            "  \"AccessKeyId\" : \"ASIAEXAMPLE\",\n  \"SecretAccessKey\" : \"secret/+\",\n  \"Token\" : \"token\",\n"
+            "  \"Expiration\" : \"2026-12-02T16:00:00Z\"\n}");
+  EXPECT_EQ(nlohmann::json::parse(credentials.body)["SecretAccessKey"], "secret/+");
 }
 
 TEST(Metadata, IdentityDocumentAndVersions) {

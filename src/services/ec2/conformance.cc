@@ -39,6 +39,7 @@ const std::vector<Area>& areas() {
       {"Key pairs", {"KeyPair"}},
       {"Tags", {"Tags"}},
       {"Images", {"Image"}},
+      {"Instance profiles", {"IamInstanceProfile"}},
       {"Instances", {"Instance"}},
   };
   return kAreas;
@@ -55,7 +56,7 @@ constexpr std::string_view kOutside[] = {
     "Tpm",            "Uefi",          "Topology",      "CreditSpecification", "MetadataDefaults", "UsageReport",
     "StoreImageTask", "RestoreImageTask", "AllowedImages", "ImageAncestry", "ImageReferences", "ImageDeprecation",
     "DeregistrationProtection", "FastLaunch", "AddressTransfer", "SecondarySubnet", "CidrReservation",
-    "NetworkInsights", "IamInstanceProfile", "InstanceImageMetadata", "NetworkInterfacePermission",
+    "NetworkInsights", "InstanceImageMetadata", "NetworkInterfacePermission",
     "ProductInstance", "BundleInstance", "MaintenanceOptions", "NetworkPerformance", "InstancePlacement",
     "InstanceCpuOptions", "ReportInstanceStatus", "AvailabilityZoneGroup", "ImageLaunchPermission",
     "SecurityGroupVpc", "SecurityGroupsForVpc", "ToClientVpn", "EnableImage", "DisableImage", "CopyImage",

@@ -66,7 +66,9 @@ void add_assume_role_keys(ContextKeys& keys, const json& request) {
 
 // AWS's answer to a call `evaluation` refused: "User: ARN is not authorized to perform: ACTION
 // [on resource: ARN] because no identity-based policy allows the ACTION action" and the like.
-ApiError denial(const std::string& service, const AuthRequest& request, const Evaluation& evaluation) {
+// `encoded`: the encoded authorization failure message to append, or "".
+ApiError denial(const std::string& service, const AuthRequest& request, const Evaluation& evaluation,
+                const std::string& encoded) {
   std::string kind = request.action == "sts:AssumeRole" && evaluation.deciding == PolicyRole::kResource
                          ? "role trust policy"
                          : policy_role_name(evaluation.deciding);
@@ -78,6 +80,7 @@ ApiError denial(const std::string& service, const AuthRequest& request, const Ev
   std::string message =
       "User: " + request.caller.arn + " is not authorized to perform: " + request.action + " " + on + why;
   if (service == "ec2") message = "You are not authorized to perform this operation. " + message;
+  if (!encoded.empty()) message += ". Encoded authorization failure message: " + encoded;
   return ApiError{denial_code(service), message};
 }
 
@@ -245,7 +248,11 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   if (evaluation.decision == Decision::kAllowed) return std::nullopt;
   // A user needs no permission for its own session credentials; only an explicit deny stops it.
   if (action == "sts:GetSessionToken" && evaluation.decision == Decision::kImplicitDeny) return std::nullopt;
-  return denial(service, request, evaluation);
+  std::string encoded;
+  if (service == "ec2" && call.action.rfind("Describe", 0) != 0) {
+    encoded = messages_.encode(decoded_denial(request, set, evaluation));
+  }
+  return denial(service, request, evaluation, encoded);
 }
 
 }  // namespace stratus::iam

@@ -25,6 +25,7 @@
 
 #include "api/query_service.h"
 #include "iam/evaluator.h"
+#include "services/iam/authorization_messages.h"
 #include "services/iam/iam_call.h"
 #include "store/store.h"
 
@@ -32,12 +33,15 @@ namespace stratus::iam {
 
 class Authorizer : public api::CallAuthorizer {
  public:
-  // `aws`: the AWS managed policies. REQUIRES: `store` and `aws` outlive the authorizer.
-  Authorizer(store::Store& store, const AwsPolicies& aws) : store_(store), aws_(aws) {}
+  // `aws`: the AWS managed policies; `messages`: what EC2 denials' encoded authorization
+  // messages are made with. REQUIRES: all three outlive the authorizer.
+  Authorizer(store::Store& store, const AwsPolicies& aws, const AuthorizationMessages& messages)
+      : store_(store), aws_(aws), messages_(messages) {}
 
   // Allows the root, sts:GetCallerIdentity, and what a principal's policies allow; a denied call
   // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
-  // AccessDenied (IAM, STS), with AWS's message naming the caller, the action and why.
+  // AccessDenied (IAM, STS), with AWS's message naming the caller, the action and why, and for
+  // EC2 actions other than Describe* an encoded authorization failure message.
   std::optional<ApiError> authorize(const api::ServiceCall& call, const std::string& service) override;
 
   // Forgets every principal's parsed policies: IAM changed (called after each IAM write).
@@ -65,6 +69,7 @@ class Authorizer : public api::CallAuthorizer {
 
   store::Store& store_;
   const AwsPolicies& aws_;
+  const AuthorizationMessages& messages_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // principal -> policies; GUARDED_BY(mu_)
   uint64_t generation_ = 0;  // counts invalidate() calls: a read begun before one is not cached; GUARDED_BY(mu_)

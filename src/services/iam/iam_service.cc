@@ -1,6 +1,7 @@
 #include "services/iam/iam_service.h"
 
 #include <cstdio>
+#include <stdexcept>
 
 #include "api/constraints.h"
 #include "common/timestamp.h"
@@ -23,10 +24,11 @@ ApiError internal_error(const std::string& what, const std::exception& e) {
 }  // namespace
 
 IamService::IamService(IamEndpoint endpoint, store::Store& store, const api::ServiceModel& model,
-                       std::string_view aws_policies, KeyRegistry* keys)
+                       std::string_view aws_policies, KeyRegistry* keys, const AuthorizationMessages* messages)
     : store_(store), model_(model), aws_(aws_policies), keys_(keys) {
   if (endpoint == IamEndpoint::kSts) {
-    add_sts_actions(actions_);
+    if (messages == nullptr) throw std::invalid_argument("the STS endpoint needs authorization messages");
+    add_sts_actions(actions_, *messages);
     return;
   }
   add_entity_actions(actions_);

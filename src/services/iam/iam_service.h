@@ -16,6 +16,8 @@
 
 namespace stratus::iam {
 
+class AuthorizationMessages;
+
 // The endpoints that share IAM's records: IAM itself, and STS (sessions of users and roles).
 enum class IamEndpoint { kIam, kSts };
 
@@ -24,9 +26,10 @@ class IamService : public api::QueryService {
  public:
   // `endpoint`: which actions it serves; `model`: that service's model (for request
   // constraints); `aws_policies`: the AWS managed policies' data; `keys`: told of access keys
-  // that changed (may be null). REQUIRES: store, model and keys outlive the service.
+  // that changed (may be null); `messages`: what STS decodes authorization messages with
+  // (required for kSts). REQUIRES: store, model, keys and messages outlive the service.
   IamService(IamEndpoint endpoint, store::Store& store, const api::ServiceModel& model, std::string_view aws_policies,
-             KeyRegistry* keys);
+             KeyRegistry* keys, const AuthorizationMessages* messages = nullptr);
 
   bool implements(std::string_view action) const override;
   bool mutates(std::string_view action) const override;

@@ -5,6 +5,7 @@
 #include "common/ids.h"
 #include "common/timestamp.h"
 #include "services/iam/access_keys.h"
+#include "services/iam/authorization_messages.h"
 
 namespace stratus::iam {
 namespace {
@@ -189,7 +190,16 @@ std::optional<model::IamEntity> role_by_arn(Call& call, const std::string& arn) 
   return role;
 }
 
-void add_sts_actions(ActionTable& table) {
+void add_sts_actions(ActionTable& table, const AuthorizationMessages& messages) {
+  table["DecodeAuthorizationMessage"] = {[&messages](Call&, const json& request) -> json {
+                                           auto decoded = messages.decode(str(request, "EncodedMessage"));
+                                           if (!decoded) {
+                                             fail("InvalidAuthorizationMessageException",
+                                                  "The message is not a valid encoded authorization message.");
+                                           }
+                                           return {{"DecodedMessage", *decoded}};
+                                         },
+                                         false};
   table["AssumeRole"] = {assume_role, true};
   table["GetSessionToken"] = {get_session_token, true};
   table["GetCallerIdentity"] = {get_caller_identity, false};

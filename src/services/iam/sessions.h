@@ -1,5 +1,5 @@
 #pragma once
-// STS: temporary credentials. AssumeRole (the role's trust policy is checked by the authorizer
+// STS: temporary credentials, and the decoding of authorization failure messages. AssumeRole (the role's trust policy is checked by the authorizer
 // before the action runs), GetSessionToken, GetCallerIdentity, and the role sessions EC2
 // instances get for their instance profile's role. A session is a store record under its
 // access key id (model::Session); the API layer honours it until it expires.
@@ -36,7 +36,9 @@ void revoke_instance_sessions(store::Transaction& txn, const std::string& instan
 // nullopt when the ARN is not such or names no role of the account (or names it with another path).
 std::optional<model::IamEntity> role_by_arn(Call& call, const std::string& arn);
 
-// Adds the STS actions to `table`.
-void add_sts_actions(ActionTable& table);
+class AuthorizationMessages;
+
+// Adds the STS actions to `table`; DecodeAuthorizationMessage reads what `messages` encoded.
+void add_sts_actions(ActionTable& table, const AuthorizationMessages& messages);
 
 }  // namespace stratus::iam
