@@ -135,6 +135,8 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
     request.body = std::move(req.body());
+    beast::error_code ignored;
+    request.remote_address = socket_.remote_endpoint(ignored).address().to_string();
     shared_.handler(std::move(request), [self = shared_from_this(), version = req.version(),
                                          keep_alive = req.keep_alive()](HttpResponse answer) {
       auto res = to_wire(std::move(answer), version, keep_alive);

@@ -13,6 +13,7 @@ struct HttpRequest {
   std::string target;                                        // path and query, still encoded
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
+  std::string remote_address;  // the client's IP address ("" when unknown)
 };
 
 // What to send back.

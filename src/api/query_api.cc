@@ -189,7 +189,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     }
     auto typed = decode_rest_request(*route, params.value(), request.headers, request.body);
     if (!typed.ok()) return refused(typed.error());
-    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal});
+    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address});
   }
   if (request.method == "POST" && (form_body || params.value().empty())) {
     auto body = parse_form(request.body);
@@ -223,7 +223,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   auto typed = decode_request(operation->input, params.value());
   if (!typed.ok()) return refused(typed.error());
-  return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal});
+  return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address});
 }
 
 }  // namespace stratus::api

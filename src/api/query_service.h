@@ -29,6 +29,7 @@ struct ServiceCall {
   std::string account_id;  // the caller's account
   nlohmann::json request;  // typed request (member names of the action's input shape)
   Principal principal;     // who in that account
+  std::string source_ip;   // the address the request came from ("" when unknown)
 };
 
 // Decides whether a call's principal may make it, before its service runs it.

@@ -344,6 +344,58 @@ class IamTest(IamBase):
         with self.error("NoSuchEntity", "Instance Profile web-profile cannot be found.", status=404):
             self.iam.get_instance_profile(InstanceProfileName="web-profile")
 
+    def test_account_authorization_details(self):
+        self.new_user("auditor")
+        self.iam.create_group(GroupName="readers")
+        self.addCleanup(self.quietly, self.iam.delete_group, GroupName="readers")
+        self.iam.add_user_to_group(GroupName="readers", UserName="auditor")
+        self.addCleanup(self.quietly, self.iam.remove_user_from_group, GroupName="readers", UserName="auditor")
+        self.iam.put_user_policy(UserName="auditor", PolicyName="own", PolicyDocument=json.dumps(READ_EC2))
+        self.addCleanup(self.quietly, self.iam.delete_user_policy, UserName="auditor", PolicyName="own")
+        aws_read = "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
+        self.iam.attach_group_policy(GroupName="readers", PolicyArn=aws_read)
+        self.addCleanup(self.quietly, self.iam.detach_group_policy, GroupName="readers", PolicyArn=aws_read)
+        local = self.iam.create_policy(PolicyName="local-read", PolicyDocument=json.dumps(READ_EC2))["Policy"]["Arn"]
+        self.addCleanup(self.quietly, self.iam.delete_policy, PolicyArn=local)
+        self.iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(TRUST_EC2))
+        self.addCleanup(self.quietly, self.iam.delete_role, RoleName="app")
+        self.iam.create_instance_profile(InstanceProfileName="app-profile")
+        self.addCleanup(self.quietly, self.iam.delete_instance_profile, InstanceProfileName="app-profile")
+        self.iam.add_role_to_instance_profile(InstanceProfileName="app-profile", RoleName="app")
+        self.addCleanup(self.quietly, self.iam.remove_role_from_instance_profile, InstanceProfileName="app-profile",
+                        RoleName="app")
+
+        details = self.iam.get_account_authorization_details()
+        self.assertFalse(details["IsTruncated"])
+        [user] = [u for u in details["UserDetailList"] if u["UserName"] == "auditor"]
+        self.assertEqual(user["GroupList"], ["readers"])
+        self.assertEqual(user["UserPolicyList"][0]["PolicyName"], "own")
+        self.assertEqual(user["UserPolicyList"][0]["PolicyDocument"], READ_EC2)  # botocore decodes it
+        [group] = [g for g in details["GroupDetailList"] if g["GroupName"] == "readers"]
+        self.assertEqual(group["AttachedManagedPolicies"],
+                         [{"PolicyName": "AmazonEC2ReadOnlyAccess", "PolicyArn": aws_read}])
+        [role] = [r for r in details["RoleDetailList"] if r["RoleName"] == "app"]
+        self.assertEqual([p["InstanceProfileName"] for p in role["InstanceProfileList"]], ["app-profile"])
+        arns = [p["Arn"] for p in details["Policies"]]
+        self.assertIn(local, arns)
+        self.assertIn(aws_read, arns)  # AWS's, because it is attached
+        self.assertNotIn("arn:aws:iam::aws:policy/AdministratorAccess", arns)
+        [mine] = [p for p in details["Policies"] if p["Arn"] == local]
+        self.assertEqual(mine["PolicyVersionList"][0]["Document"], READ_EC2)
+        # Filter, and one Marker paging through every list.
+        only_roles = self.iam.get_account_authorization_details(Filter=["Role"])
+        self.assertEqual((only_roles["UserDetailList"], only_roles["Policies"]), ([], []))
+        seen, marker = [], None
+        while True:
+            kw = {"Marker": marker} if marker else {}
+            page = self.iam.get_account_authorization_details(MaxItems=1, **kw)
+            seen += page["UserDetailList"] + page["GroupDetailList"] + page["RoleDetailList"] + page["Policies"]
+            if not page["IsTruncated"]:
+                break
+            marker = page["Marker"]
+        total = sum(len(details[k]) for k in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"))
+        self.assertEqual(len(seen), total)
+
     def test_aws_cli(self):
         made = self.server.aws("iam", "create-user", "--user-name", "cli-user")
         self.addCleanup(self.quietly, self.iam.delete_user, UserName="cli-user")
@@ -388,11 +440,16 @@ class IamEnforcementTest(IamBase):
     def test_no_policy_is_implicit_deny_and_changes_nothing(self):
         as_nobody = self.user_with_key("nobody")
         before = len(self.ec2.describe_vpcs()["Vpcs"])
-        with self.error("UnauthorizedOperation", "You are not authorized to perform this operation. User: %s is not "
-                                                 "authorized to perform: ec2:CreateVpc because no identity-based "
-                                                 "policy allows the ec2:CreateVpc action" % self.arn("nobody"),
-                        status=403):
+        with self.assertEc2Error("UnauthorizedOperation", status=403) as raised:
             as_nobody("ec2").create_vpc(CidrBlock="10.9.0.0/16")
+        message, encoded = raised.exception.response["Error"]["Message"].split(
+            ". Encoded authorization failure message: ")
+        self.assertEqual(message, "You are not authorized to perform this operation. User: %s is not authorized to "
+                                  "perform: ec2:CreateVpc because no identity-based policy allows the ec2:CreateVpc "
+                                  "action" % self.arn("nobody"))
+        decoded = json.loads(self.server.client(service="sts").decode_authorization_message(
+            EncodedMessage=encoded)["DecodedMessage"])
+        self.assertEqual(decoded["context"]["action"], "ec2:CreateVpc")
         self.assertEqual(len(self.ec2.describe_vpcs()["Vpcs"]), before)
         # A grant takes effect at once, and so does its removal.
         self.iam.put_user_policy(UserName="nobody", PolicyName="vpcs", PolicyDocument=policy("ec2:DescribeVpcs"))

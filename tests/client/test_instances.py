@@ -4,12 +4,17 @@ user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP relea
 (a new public IP, user data not run again; the type and user data changed while stopped show
 inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
 InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
-terminate (VM, disk, NIC, VPC and edge plumbing gone). The AMI round trip: a package installed
+terminate (VM, disk, NIC, VPC and edge plumbing gone). Instance roles: no credentials inside without a
+profile; a developer with AmazonEC2FullAccess cannot launch with a profile until granted iam:PassRole
+on its role (the refusal's encoded message decodes); inside, the base image's aws CLI is the
+role's session (`sts get-caller-identity`) and may do what the role allows and no more; after
+DisassociateIamInstanceProfile the credentials are gone. The AMI round trip: a package installed
 (from a .deb built in the guest) and a file written, CreateImage with its default reboot (the
 guest goes down while its disks are read, then boots again), a launch from the AMI in another
 zone that has the package and the files; deregistered and its snapshots deleted, the block store
 holds the base image's blocks alone again (its amazon-owned snapshot, imported at start-up). Needs root, QEMU and a built base image (`stratus image build`)."""
 
+import json
 import os
 import subprocess
 import time
@@ -25,10 +30,30 @@ CONFIGURE = ("mkdir -p /tmp/probe/DEBIAN && printf 'Package: stratus-probe\\nVer
              "dpkg-deb --build /tmp/probe /tmp/probe.deb >/dev/null && sudo dpkg -i /tmp/probe.deb >/dev/null && "
              "echo configured | sudo tee /etc/stratus-configured >/dev/null && sync")
 SECOND_USER_DATA = "#!/bin/bash\necho second >> /var/tmp/user-data-runs\n"
+# Inside an instance: the base image's aws CLI (its config written by cloud-init from the metadata
+# service), with whatever credentials the metadata service hands out; prints the exit status last.
+INSIDE_AWS = "aws --output json %s 2>&1; echo rc=$?"
+CREDENTIALS_STATUS = "curl -s -o /dev/null -w '%{http_code}\\n' http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+TRUST_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
 
 
 @skip_unless_vms
 class InstanceLifecycleTest(VmTestCase):
+
+    def developer_and_role(self):
+        """A user `dev` with AmazonEC2FullAccess (and a client signing as it), and a role `reader`
+        EC2 may assume whose policy allows EC2 reads, in instance profile `reader-profile`."""
+        self.iam = self.server.client(service="iam")
+        self.iam.create_user(UserName="dev")
+        self.iam.attach_user_policy(UserName="dev", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2FullAccess")
+        key = self.iam.create_access_key(UserName="dev")["AccessKey"]
+        role_arn = self.iam.create_role(RoleName="reader", AssumeRolePolicyDocument=TRUST_EC2)["Role"]["Arn"]
+        self.iam.put_role_policy(RoleName="reader", PolicyName="read", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]}))
+        self.iam.create_instance_profile(InstanceProfileName="reader-profile")
+        self.iam.add_role_to_instance_profile(InstanceProfileName="reader-profile", RoleName="reader")
+        return self.server.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"]), role_arn
 
     def test_lifecycle(self):
         self.create_key("e2e")
@@ -63,6 +88,12 @@ class InstanceLifecycleTest(VmTestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertEqual(out.stdout.splitlines(),
                          ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
+
+        # Without an instance profile there are no credentials inside.
+        out = self.ssh(instance, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity", timeout=120)
+        self.assertEqual(out.stdout.splitlines()[0], "404", out.stdout)
+        self.assertIn("Unable to locate credentials", out.stdout)
+        self.assertTrue(out.stdout.strip().endswith("rc=253"), out.stdout)
 
         console = self.ec2.get_console_output(InstanceId=instance_id, Latest=True)
         self.assertEqual(console["InstanceId"], instance_id)
@@ -147,10 +178,21 @@ class InstanceLifecycleTest(VmTestCase):
             {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}])
         volume_id = stopped["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
         # A second instance, from the AMI in another zone: the package and the files are there.
-        # Terminated through the API, its disk goes with it.
-        other_id = self.ec2.run_instances(ImageId=image_id, InstanceType="t2.micro", MinCount=1, MaxCount=1,
-                                          KeyName="e2e", SecurityGroupIds=[ssh_group],
-                                          Placement={"AvailabilityZone": "us-east-1b"})["Instances"][0]["InstanceId"]
+        # A developer launches it with an instance profile: that takes iam:PassRole on its role.
+        dev, role_arn = self.developer_and_role()
+        launch = dict(ImageId=image_id, InstanceType="t2.micro", MinCount=1, MaxCount=1, KeyName="e2e",
+                      SecurityGroupIds=[ssh_group], Placement={"AvailabilityZone": "us-east-1b"},
+                      IamInstanceProfile={"Name": "reader-profile"})
+        with self.assertEc2Error("UnauthorizedOperation") as raised:
+            dev.run_instances(**launch)
+        message = raised.exception.response["Error"]["Message"]
+        self.assertIn("iam:PassRole on resource: " + role_arn, message)
+        decoded = json.loads(self.server.client(service="sts").decode_authorization_message(
+            EncodedMessage=message.split("Encoded authorization failure message: ")[1])["DecodedMessage"])
+        self.assertEqual((decoded["allowed"], decoded["context"]["action"]), (False, "iam:PassRole"))
+        self.iam.put_user_policy(UserName="dev", PolicyName="pass-reader", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn}]}))
+        other_id = dev.run_instances(**launch)["Instances"][0]["InstanceId"]
         self.ec2.start_instances(InstanceIds=[instance_id])
         self.waiter("instance_running", instance_id)
         self.waiter("instance_running", other_id)
@@ -159,6 +201,25 @@ class InstanceLifecycleTest(VmTestCase):
         out = self.ssh(other, "cat /etc/stratus-configured /home/ec2-user/disk-check; "
                               "dpkg-query -W -f='${Status}\\n' stratus-probe", timeout=120)
         self.assertEqual(out.stdout.splitlines(), ["configured", "kept", "install ok installed"], out.stderr)
+        # Inside, the aws CLI has the role's credentials from the metadata service, and may do
+        # what the role's policy allows (EC2 reads) and nothing else.
+        out = self.ssh(other, "cloud-init status --wait >/dev/null; " + INSIDE_AWS % "sts get-caller-identity" + "; " +
+                       INSIDE_AWS % ("ec2 describe-instances --instance-ids " + other_id) + "; " +
+                       INSIDE_AWS % "ec2 create-vpc --cidr-block 10.7.0.0/16", timeout=300)
+        account = self.server.client(service="sts").get_caller_identity()["Account"]
+        self.assertIn('"Arn": "arn:aws:sts::%s:assumed-role/reader/%s"' % (account, other_id), out.stdout)
+        self.assertIn('"InstanceId": "%s"' % other_id, out.stdout)
+        self.assertIn("UnauthorizedOperation", out.stdout)
+        self.assertEqual([line for line in out.stdout.splitlines() if line.startswith("rc=")],
+                         ["rc=0", "rc=0", "rc=254"], out.stdout)
+        # Without the profile, the credentials are gone at once.
+        [association] = self.ec2.describe_iam_instance_profile_associations(
+            Filters=[{"Name": "instance-id", "Values": [other_id]}])["IamInstanceProfileAssociations"]
+        self.ec2.disassociate_iam_instance_profile(AssociationId=association["AssociationId"])
+        out = self.ssh(other, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity", timeout=120)
+        self.assertEqual(out.stdout.splitlines()[0], "404", out.stdout)
+        self.assertTrue(out.stdout.strip().endswith("rc=253"), out.stdout)
+        # Terminated through the API, its disk goes with it.
         self.ec2.terminate_instances(InstanceIds=[other_id])
         instance = self.describe(instance_id)
         self.wait_ssh(instance)

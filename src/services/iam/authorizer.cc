@@ -210,6 +210,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   request.context["aws:epochtime"] = {std::to_string(now)};
   request.context["aws:securetransport"] = {"false"};
   request.context["aws:requestedregion"] = {call.region};
+  if (!call.source_ip.empty()) request.context["aws:sourceip"] = {call.source_ip};
   PolicySet set;
   set.identity = pointers(principal->identity);
   if (principal->boundary) set.boundary = pointers(*principal->boundary);

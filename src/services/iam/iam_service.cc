@@ -6,6 +6,7 @@
 #include "api/constraints.h"
 #include "common/timestamp.h"
 #include "services/iam/access_keys.h"
+#include "services/iam/account_details.h"
 #include "services/iam/entities.h"
 #include "services/iam/instance_profiles.h"
 #include "services/iam/managed_policies.h"
@@ -36,6 +37,7 @@ IamService::IamService(IamEndpoint endpoint, store::Store& store, const api::Ser
   add_managed_policy_actions(actions_);
   add_instance_profile_actions(actions_);
   add_simulation_actions(actions_);
+  add_account_details_actions(actions_);
 }
 
 bool IamService::implements(std::string_view action) const { return actions_.count(action) > 0; }

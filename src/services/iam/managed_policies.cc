@@ -19,51 +19,6 @@ constexpr size_t kPolicySize = 6144;
 // Versions one policy may have.
 constexpr size_t kVersionsPerPolicy = 5;
 
-// Every user, group and role of the caller's account.
-std::vector<IamEntity> all_entities(Call& call) {
-  std::vector<IamEntity> out;
-  for (IamKind kind : {IamKind::kGroup, IamKind::kUser, IamKind::kRole}) {
-    for (IamEntity& entity : list_entities(call, kind)) out.push_back(std::move(entity));
-  }
-  return out;
-}
-
-// How many entities have `arn` attached, and how many have it as their boundary.
-std::pair<int64_t, int64_t> usage_of(const std::vector<IamEntity>& entities, const std::string& arn) {
-  int64_t attached = 0, boundaries = 0;
-  for (const IamEntity& e : entities) {
-    attached += std::count(e.attached.begin(), e.attached.end(), arn);
-    boundaries += e.boundary == arn;
-  }
-  return {attached, boundaries};
-}
-
-json policy_view(const ManagedPolicy& policy, const std::vector<IamEntity>& entities, bool detailed) {
-  std::string arn = model::policy_arn(policy);
-  auto [attached, boundaries] = usage_of(entities, arn);
-  json view = {{"PolicyName", policy.name},
-               {"PolicyId", policy.id},
-               {"Arn", arn},
-               {"Path", policy.path},
-               {"DefaultVersionId", policy.default_version},
-               {"AttachmentCount", attached},
-               {"PermissionsBoundaryUsageCount", boundaries},
-               {"IsAttachable", true},
-               {"CreateDate", policy.create_date},
-               {"UpdateDate", policy.update_date}};
-  if (detailed && !policy.description.empty()) view["Description"] = policy.description;
-  if (detailed && !policy.tags.empty()) view["Tags"] = policy.tags;
-  return view;
-}
-
-json version_view(const ManagedPolicy& policy, const PolicyVersion& version, bool with_document) {
-  json view = {{"VersionId", version.id},
-               {"IsDefaultVersion", version.id == policy.default_version},
-               {"CreateDate", version.create_date}};
-  if (with_document) view["Document"] = encoded_document(version.document);
-  return view;
-}
-
 // The policy `request`'s PolicyArn names, or NoSuchEntity.
 ManagedPolicy require_policy(Call& call, const json& request) {
   std::string arn = str(request, "PolicyArn");
@@ -137,7 +92,7 @@ json list_policies(Call& call, const json& request) {
   for (const ManagedPolicy& policy : policies) {
     if (policy.path.rfind(prefix, 0) != 0) continue;
     auto [attached, boundaries] = usage_of(entities, model::policy_arn(policy));
-    if (only_attached && attached + boundaries == 0) continue;
+    if (only_attached && attached == 0) continue;
     if (usage == "PermissionsPolicy" && attached == 0) continue;
     if (usage == "PermissionsBoundary" && boundaries == 0) continue;
     items.push_back(policy_view(policy, entities, false));
@@ -256,6 +211,49 @@ json list_policy_tags(Call& call, const json& request) {
 }
 
 }  // namespace
+
+std::vector<IamEntity> all_entities(Call& call) {
+  std::vector<IamEntity> out;
+  for (IamKind kind : {IamKind::kGroup, IamKind::kUser, IamKind::kRole}) {
+    for (IamEntity& entity : list_entities(call, kind)) out.push_back(std::move(entity));
+  }
+  return out;
+}
+
+std::pair<int64_t, int64_t> usage_of(const std::vector<IamEntity>& entities, const std::string& arn) {
+  int64_t attached = 0, boundaries = 0;
+  for (const IamEntity& e : entities) {
+    attached += std::count(e.attached.begin(), e.attached.end(), arn);
+    boundaries += e.boundary == arn;
+  }
+  return {attached, boundaries};
+}
+
+json policy_view(const ManagedPolicy& policy, const std::vector<IamEntity>& entities, bool detailed) {
+  std::string arn = model::policy_arn(policy);
+  auto [attached, boundaries] = usage_of(entities, arn);
+  json view = {{"PolicyName", policy.name},
+               {"PolicyId", policy.id},
+               {"Arn", arn},
+               {"Path", policy.path},
+               {"DefaultVersionId", policy.default_version},
+               {"AttachmentCount", attached},
+               {"PermissionsBoundaryUsageCount", boundaries},
+               {"IsAttachable", true},
+               {"CreateDate", policy.create_date},
+               {"UpdateDate", policy.update_date}};
+  if (detailed && !policy.description.empty()) view["Description"] = policy.description;
+  if (detailed && !policy.tags.empty()) view["Tags"] = policy.tags;
+  return view;
+}
+
+json version_view(const ManagedPolicy& policy, const PolicyVersion& version, bool with_document) {
+  json view = {{"VersionId", version.id},
+               {"IsDefaultVersion", version.id == policy.default_version},
+               {"CreateDate", version.create_date}};
+  if (with_document) view["Document"] = encoded_document(version.document);
+  return view;
+}
 
 const std::string& default_document(const ManagedPolicy& policy) {
   for (const PolicyVersion& version : policy.versions) {
