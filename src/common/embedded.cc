@@ -8,6 +8,7 @@ extern "C" const char stratus_iam_model_begin[], stratus_iam_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
 extern "C" const char stratus_regions_begin[], stratus_regions_end[];
 extern "C" const char stratus_aws_policies_begin[], stratus_aws_policies_end[];
+extern "C" const char stratus_ec2_authorization_begin[], stratus_ec2_authorization_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
 
 namespace stratus::embedded {
@@ -43,6 +44,11 @@ std::string_view regions() {
 
 std::string_view debian_image_recipe() {
   return {stratus_debian_recipe_begin, static_cast<size_t>(stratus_debian_recipe_end - stratus_debian_recipe_begin)};
+}
+
+std::string_view ec2_authorization() {
+  return {stratus_ec2_authorization_begin,
+          static_cast<size_t>(stratus_ec2_authorization_end - stratus_ec2_authorization_begin)};
 }
 
 }  // namespace stratus::embedded

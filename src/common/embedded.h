@@ -20,6 +20,8 @@ std::string_view instance_types();
 std::string_view regions();
 // data/aws_managed_policies.json: the AWS managed policies offered, with their documents.
 std::string_view aws_managed_policies();
+// data/ec2_authorization.json: the resources EC2 calls are authorized against.
+std::string_view ec2_authorization();
 // images/debian-12.sh: the recipe of the base AMI.
 std::string_view debian_image_recipe();
 

@@ -26,6 +26,13 @@ struct Caller {
   std::string service;      // a service acting itself (e.g. "ec2.amazonaws.com"), else ""
 };
 
+// A resource a request acts on, and the context keys that come with it (its tags, the tags it
+// is being made with, ...).
+struct RequestResource {
+  std::string arn;
+  ContextKeys keys;
+};
+
 // One request to authorize.
 struct AuthRequest {
   Caller caller;

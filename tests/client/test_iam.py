@@ -445,8 +445,9 @@ class IamEnforcementTest(IamBase):
         message, encoded = raised.exception.response["Error"]["Message"].split(
             ". Encoded authorization failure message: ")
         self.assertEqual(message, "You are not authorized to perform this operation. User: %s is not authorized to "
-                                  "perform: ec2:CreateVpc because no identity-based policy allows the ec2:CreateVpc "
-                                  "action" % self.arn("nobody"))
+                                  "perform: ec2:CreateVpc on resource: arn:aws:ec2:us-east-1:%s:vpc/* because no "
+                                  "identity-based policy allows the ec2:CreateVpc action"
+                         % (self.arn("nobody"), self.account))
         decoded = json.loads(self.server.client(service="sts").decode_authorization_message(
             EncodedMessage=encoded)["DecodedMessage"])
         self.assertEqual(decoded["context"]["action"], "ec2:CreateVpc")

@@ -176,6 +176,10 @@ std::string Authorizer::iam_resource(const api::ServiceCall& call, const std::st
   return "*";
 }
 
+void Authorizer::set_resource_resolver(const std::string& service, ResourceResolver resolver) {
+  resolvers_[service] = std::move(resolver);
+}
+
 std::string Authorizer::passed_role(const api::ServiceCall& call) {
   const json& specification = call.request["IamInstanceProfile"];
   std::string arn = str(specification, "Arn");
@@ -216,22 +220,34 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   if (principal->boundary) set.boundary = pointers(*principal->boundary);
   if (principal->session) set.session = pointers(*principal->session);
   std::vector<Policy> trust;  // sts:AssumeRole: the role's trust policy
+  std::vector<RequestResource> resources;
   if (service == "iam") {
-    request.resource = iam_resource(call, principal->caller.arn);
+    resources.push_back({iam_resource(call, principal->caller.arn), {}});
   } else if (action == "sts:AssumeRole") {
-    request.resource = str(call.request, "RoleArn");
+    resources.push_back({str(call.request, "RoleArn"), {}});
     auto txn = store_.begin_read();
     Call c{internal_requester(call.account_id), now, *txn, aws_, nullptr, {}};
-    if (auto role = role_by_arn(c, request.resource)) add_parsed(trust, {role->trust_policy}, PolicyKind::kTrust);
+    if (auto role = role_by_arn(c, resources[0].arn)) add_parsed(trust, {role->trust_policy}, PolicyKind::kTrust);
     set.resource = pointers(trust);
     set.resource_must_allow = true;
-    add_assume_role_keys(request.context, call.request);
-  } else {
-    request.resource = "*";
-    // "*" stands in for a resource not yet mapped: a Deny naming any resource applies to it.
-    request.resource_unresolved = true;
+    add_assume_role_keys(resources[0].keys, call.request);
+  } else if (auto resolver = resolvers_.find(service); resolver != resolvers_.end()) {
+    resources = resolver->second(call);
   }
-  Evaluation evaluation = evaluate(request, set);
+  // A call whose resources are not known is authorized against "*", under which a Deny naming any
+  // resource applies (fail closed).
+  request.resource_unresolved = resources.empty();
+  if (resources.empty()) resources.push_back({"*", {}});
+  // Every resource must be allowed; the first that is not decides the answer.
+  const ContextKeys common = request.context;
+  Evaluation evaluation;
+  for (const RequestResource& resource : resources) {
+    request.resource = resource.arn;
+    request.context = common;
+    for (const auto& [key, values] : resource.keys) request.context[key] = values;
+    evaluation = evaluate(request, set);
+    if (evaluation.decision != Decision::kAllowed) break;
+  }
   if (evaluation.decision == Decision::kAllowed && action == "sts:AssumeRole" && call.request.contains("Tags")) {
     request.action = "sts:TagSession";  // session tags need their own permission, from both sides
     evaluation = evaluate(request, set);

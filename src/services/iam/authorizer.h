@@ -8,8 +8,9 @@
 // Resources: IAM actions are authorized against the ARN of the entity they name (the instance
 // profile, group, role, user or policy, in that order of precedence; the caller's own for GetUser
 // and the key actions without a UserName); sts:AssumeRole against the role, whose trust policy
-// must allow the caller too; other services' actions against "*" for now, under which a Deny
-// naming any resource applies (fail closed until their resources are mapped).
+// must allow the caller too; other services' actions against the resources their resolver names
+// (EC2: ec2/authorization), or "*" when it names none, under which a Deny naming any resource
+// applies (fail closed).
 //
 // An EC2 call that hands an instance profile to an instance (RunInstances, Associate/Replace
 // IamInstanceProfileAssociation) also needs iam:PassRole on the profile's role, with
@@ -18,6 +19,7 @@
 // Sessions from GetSessionToken may not call IAM (InvalidClientTokenId, as AWS answers without
 // MFA) nor STS beyond AssumeRole and GetCallerIdentity.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +49,12 @@ class Authorizer : public api::CallAuthorizer {
   // Forgets every principal's parsed policies: IAM changed (called after each IAM write).
   void invalidate();
 
+  // The resources a call of one service acts on (empty: not known); thread-safe.
+  using ResourceResolver = std::function<std::vector<RequestResource>(const api::ServiceCall& call)>;
+  // Authorizes `service`'s calls against the resources `resolver` names, each with its context
+  // keys; all must be allowed. REQUIRES: before the first authorize().
+  void set_resource_resolver(const std::string& service, ResourceResolver resolver);
+
  private:
   // A principal's parsed policies and the context keys that describe it.
   struct Compiled {
@@ -70,6 +78,7 @@ class Authorizer : public api::CallAuthorizer {
   store::Store& store_;
   const AwsPolicies& aws_;
   const AuthorizationMessages& messages_;
+  std::map<std::string, ResourceResolver> resolvers_;  // by service
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Compiled>> cache_;  // principal -> policies; GUARDED_BY(mu_)
   uint64_t generation_ = 0;  // counts invalidate() calls: a read begun before one is not cached; GUARDED_BY(mu_)

@@ -1,0 +1,123 @@
+#include "services/ec2/authorization.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/ascii_case.h"
+
+namespace stratus::ec2 {
+namespace {
+
+using nlohmann::json;
+
+// The strings at `path` in `request`: a member name, "[]" after a name walking a list
+// ("NetworkInterfaces[].SubnetId"); a list of strings at the end gives each.
+void strings_at(const json& node, std::string_view path, std::vector<std::string>& out) {
+  if (path.empty()) {
+    if (node.is_string()) out.push_back(node.get<std::string>());
+    if (node.is_array()) {
+      for (const json& item : node) {
+        if (item.is_string()) out.push_back(item.get<std::string>());
+      }
+    }
+    return;
+  }
+  size_t dot = path.find('.');
+  std::string_view head = path.substr(0, dot);
+  std::string_view rest = dot == std::string_view::npos ? "" : path.substr(dot + 1);
+  bool each = head.size() > 2 && head.substr(head.size() - 2) == "[]";
+  if (each) head.remove_suffix(2);
+  if (!node.is_object()) return;
+  auto it = node.find(std::string(head));
+  if (it == node.end()) return;
+  if (!each) return strings_at(*it, rest, out);
+  if (!it->is_array()) return;
+  for (const json& item : *it) strings_at(item, rest, out);
+}
+
+// Adds `tags` ([{Key, Value}]) to `keys` under `prefix` ("aws:requesttag/", ...).
+void add_tags(iam::ContextKeys& keys, const json& tags, const std::string& prefix) {
+  for (const json& tag : tags) keys[prefix + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
+}
+
+// Adds the tags a resource is being given, `tags`, to `keys`: aws:RequestTag/KEY and aws:TagKeys.
+void add_request_tags(iam::ContextKeys& keys, const json& tags) {
+  add_tags(keys, tags, "aws:requesttag/");
+  std::vector<std::string> names;
+  for (const json& tag : tags) names.push_back(tag.value("Key", ""));
+  if (!names.empty()) keys["aws:tagkeys"] = names;
+}
+
+// The tags a request makes resources of `type` with: its TagSpecifications for that type (or
+// for none named), or CreateTags' Tags.
+json request_tags(const json& request, const std::string& type) {
+  json tags = json::array();
+  for (const json& spec : request.value("TagSpecifications", json::array())) {
+    if (spec.value("ResourceType", type) != type) continue;
+    for (const json& tag : spec.value("Tags", json::array())) tags.push_back(tag);
+  }
+  return tags;
+}
+
+}  // namespace
+
+AuthorizationResources::AuthorizationResources(std::string_view data) : data_(json::parse(data)) {}
+
+std::vector<iam::RequestResource> AuthorizationResources::resources(store::Transaction& txn,
+                                                                    const api::ServiceCall& call) const {
+  if (call.action.rfind("Describe", 0) == 0) return {{"*", {}}};
+  const json& request = call.request;
+  const std::set<std::string> accountless = data_["without_account"].get<std::set<std::string>>();
+  auto arn = [&](const std::string& type, const std::string& id) {
+    return "arn:aws:ec2:" + call.region + ":" + (accountless.count(type) ? "" : call.account_id) + ":" + type + "/" + id;
+  };
+  auto base_keys = [&] { return iam::ContextKeys{{"ec2:region", {call.region}}}; };
+  std::vector<iam::RequestResource> out;
+  std::set<std::string> seen;
+  auto add = [&](iam::RequestResource resource) {
+    if (seen.insert(resource.arn).second) out.push_back(std::move(resource));
+  };
+  const json& named_by = data_["named_by"];
+  std::string naming = named_by.value(call.action, "");
+  // What the call makes.
+  auto creates = data_["creates"].find(call.action);
+  if (creates != data_["creates"].end()) {
+    for (const json& made : *creates) {
+      std::string type = made.get<std::string>();
+      iam::RequestResource resource{arn(type, naming.empty() ? "*" : request.value(naming, "*")), base_keys()};
+      add_request_tags(resource.keys, request_tags(request, type));
+      if (type == "instance") resource.keys["ec2:instancetype"] = {request.value("InstanceType", "m1.small")};
+      add(std::move(resource));
+    }
+  }
+  // What it names: by member, and CreateTags' and DeleteTags' Resources by id prefix.
+  std::vector<std::pair<std::string, std::string>> named;  // type, id
+  for (const auto& [member, type] : data_["members"].items()) {
+    if (member == naming) continue;
+    std::vector<std::string> ids;
+    strings_at(request, member, ids);
+    for (std::string& id : ids) named.emplace_back(type.get<std::string>(), std::move(id));
+  }
+  std::vector<std::string> tagged;
+  strings_at(request, "Resources", tagged);
+  for (std::string& id : tagged) {
+    std::string type = data_["prefixes"].value(id.substr(0, id.find('-')), "");
+    if (!type.empty()) named.emplace_back(std::move(type), std::move(id));
+  }
+  for (const auto& [type, id] : named) {
+    iam::RequestResource resource{arn(type, id), base_keys()};
+    if (auto record = txn.get(id)) {
+      const json& tags = record->doc.value("Tags", json::array());
+      add_tags(resource.keys, tags, "ec2:resourcetag/");
+      add_tags(resource.keys, tags, "aws:resourcetag/");
+      if (type == "instance" && record->doc.contains("Instance")) {
+        resource.keys["ec2:instancetype"] = {record->doc["Instance"].value("InstanceType", "")};
+      }
+    }
+    if (call.action == "CreateTags") add_request_tags(resource.keys, request.value("Tags", json::array()));
+    add(std::move(resource));
+  }
+  return out;
+}
+
+}  // namespace stratus::ec2
