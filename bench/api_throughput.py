@@ -95,11 +95,11 @@ def prepare(endpoint):
     return sg, vpc
 
 
-def signed(endpoint, params):
+def signed(endpoint, params, key=KEY_ID, secret=SECRET, service="ec2"):
     """One SigV4-signed POST as (headers, body)."""
     req = botocore.awsrequest.AWSRequest(method="POST", url=endpoint + "/", data=params,
                                          headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-    botocore.auth.SigV4Auth(botocore.credentials.Credentials(KEY_ID, SECRET), "ec2", REGION).add_auth(req)
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), service, REGION).add_auth(req)
     prepared = req.prepare()
     return dict(prepared.headers), prepared.body if isinstance(prepared.body, str) else prepared.body.decode()
 
@@ -119,10 +119,11 @@ def request_mix(name, sg):
     ]
 
 
-def lua_script(endpoint, mix):
+def lua_script(endpoint, mix, key=KEY_ID, secret=SECRET, service="ec2"):
+    """A wrk script replaying `mix` (parameter dicts) round-robin, each signed with key/secret for `service`."""
     lines = ["local reqs = {}"]
     for params in mix:
-        headers, body = signed(endpoint, params)
+        headers, body = signed(endpoint, params, key, secret, service)
         headers["Host"] = endpoint.split("://", 1)[1]
         hs = ", ".join('["%s"] = "%s"' % (k, v) for k, v in headers.items() if k.lower() != "content-length")
         lines.append('table.insert(reqs, wrk.format("POST", "/", {%s}, "%s"))' % (hs, body))

@@ -236,11 +236,8 @@ int serve(const ServeOptions& options) {
   iam::IamService sts(iam::IamEndpoint::kSts, store, *sts_model.value(), embedded::aws_managed_policies(), &keys,
                       &authorization_messages);
   iam::Authorizer authorizer(store, iam.aws_policies(), authorization_messages);
-  ec2::AuthorizationResources ec2_resources(embedded::ec2_authorization());
-  authorizer.set_resource_resolver("ec2", [&](const api::ServiceCall& call) {
-    auto txn = store.begin_read();
-    return ec2_resources.resources(*txn, call);
-  });
+  ec2::AuthorizationResources ec2_resources(embedded::ec2_authorization(), store);
+  authorizer.set_resource_resolver("ec2", [&](const api::ServiceCall& call) { return ec2_resources.resources(call); });
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{

@@ -171,7 +171,7 @@ bool ip_in(std::string_view range, std::string_view address) {
   return (net[whole] & mask) == (addr[whole] & mask);
 }
 
-std::optional<std::string> substitute(std::string_view text, const ContextKeys& context) {
+std::optional<std::string> substitute(std::string_view text, ContextView context) {
   std::string out;
   while (true) {
     size_t open = text.find("${");
@@ -201,18 +201,18 @@ std::optional<std::string> substitute(std::string_view text, const ContextKeys& 
       fallback = std::string(given.substr(1, given.size() - 2));
       inner = inner.substr(0, comma);
     }
-    auto found = context.find(ascii_lower(inner));
-    if (found != context.end() && found->second.size() == 1) out += literal(found->second[0]);
-    else if (found == context.end() && fallback) out += literal(*fallback);
+    const std::vector<std::string>* found = context.find(ascii_lower(inner));
+    if (found != nullptr && found->size() == 1) out += literal((*found)[0]);
+    else if (found == nullptr && fallback) out += literal(*fallback);
     else return std::nullopt;
   }
   out += text;
   return out;
 }
 
-bool condition_holds(const Condition& condition, const ContextKeys& context, bool variables) {
-  auto found = context.find(condition.key);
-  bool present = found != context.end() && !found->second.empty();
+bool condition_holds(const Condition& condition, ContextView context, bool variables) {
+  const std::vector<std::string>* found = context.find(condition.key);
+  bool present = found != nullptr && !found->empty();
   if (condition.op == Op::kNull) {
     bool want_absent = std::any_of(condition.values.begin(), condition.values.end(),
                                    [](const std::string& v) { return ascii_lower(v) == "true"; });
@@ -223,21 +223,27 @@ bool condition_holds(const Condition& condition, const ContextKeys& context, boo
     if (condition.qualifier == SetQualifier::kForAnyValue) return false;
     return is_negated(condition.op);
   }
-  std::vector<std::string> patterns;
-  for (const std::string& value : condition.values) {
-    if (!variables || !takes_variables(condition.op)) {
-      patterns.push_back(value);
-    } else if (auto substituted = substitute(value, context)) {
-      patterns.push_back(std::move(*substituted));
-    }  // a variable that cannot be resolved matches nothing
+  // The condition's values as written, or with their variables substituted when they have any.
+  const std::vector<std::string>* patterns_ptr = &condition.values;
+  std::vector<std::string> substituted_values;
+  bool has_variables = variables && takes_variables(condition.op) &&
+                       std::any_of(condition.values.begin(), condition.values.end(),
+                                   [](const std::string& v) { return v.find("${") != std::string::npos; });
+  if (has_variables) {
+    for (const std::string& value : condition.values) {
+      // a variable that cannot be resolved matches nothing
+      if (auto substituted = substitute(value, context)) substituted_values.push_back(std::move(*substituted));
+    }
+    patterns_ptr = &substituted_values;
   }
+  const std::vector<std::string>& patterns = *patterns_ptr;
   auto positive = [&](const std::string& value) {
     return std::any_of(patterns.begin(), patterns.end(),
                        [&](const std::string& pattern) { return matches(condition.op, pattern, value); });
   };
   bool negated = is_negated(condition.op);
   auto holds_for = [&](const std::string& value) { return negated ? !positive(value) : positive(value); };
-  const std::vector<std::string>& values = found->second;
+  const std::vector<std::string>& values = *found;
   switch (condition.qualifier) {
     case SetQualifier::kForAllValues: return std::all_of(values.begin(), values.end(), holds_for);
     case SetQualifier::kForAnyValue: return std::any_of(values.begin(), values.end(), holds_for);

@@ -33,10 +33,10 @@ bool ip_in(std::string_view range, std::string_view address);
 // 'default'} by the default when the key is missing, ${*} ${?} ${$} by their literal
 // characters. Nullopt when a variable names a missing key without a default, or a key with
 // several values.
-std::optional<std::string> substitute(std::string_view text, const ContextKeys& context);
+std::optional<std::string> substitute(std::string_view text, ContextView context);
 
 // True when condition `condition` holds for `context`; its values have their variables
 // substituted first when `variables` (a 2012-10-17 policy) and the operator takes them.
-bool condition_holds(const Condition& condition, const ContextKeys& context, bool variables);
+bool condition_holds(const Condition& condition, ContextView context, bool variables);
 
 }  // namespace stratus::iam

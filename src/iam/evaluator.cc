@@ -36,9 +36,10 @@ Named named_by(const Statement& statement, const Caller& caller) {
   return named;
 }
 
+// `action` is lower-cased, as the statement's patterns are.
 bool action_matches(const Statement& statement, const std::string& action) {
   bool any = std::any_of(statement.actions.begin(), statement.actions.end(),
-                         [&](const std::string& pattern) { return glob_match(pattern, action, true); });
+                         [&](const std::string& pattern) { return glob_match(pattern, action, false); });
   return statement.not_action ? !any : any;
 }
 
@@ -47,11 +48,11 @@ bool resource_matches(const Statement& statement, const AuthRequest& request, bo
   if (request.resource_unresolved && statement.effect == Effect::kDeny) return true;  // fail closed
   bool any = false;
   for (const std::string& pattern : statement.resources) {
-    if (!variables) {
+    if (!variables || pattern.find("${") == std::string::npos) {
       any = any || glob_match(pattern, request.resource, false);
       continue;
     }
-    auto substituted = substitute(pattern, request.context);
+    auto substituted = substitute(pattern, ContextView(request.context, request.principal_keys));
     if (substituted && glob_match(*substituted, request.resource, false)) any = true;
   }
   return statement.not_resource ? !any : any;
@@ -61,7 +62,7 @@ bool resource_matches(const Statement& statement, const AuthRequest& request, bo
 bool applies(const Policy& policy, const Statement& statement, const AuthRequest& request, const std::string& action) {
   if (!action_matches(statement, action) || !resource_matches(statement, request, policy.variables)) return false;
   return std::all_of(statement.conditions.begin(), statement.conditions.end(), [&](const Condition& condition) {
-    return condition_holds(condition, request.context, policy.variables);
+    return condition_holds(condition, ContextView(request.context, request.principal_keys), policy.variables);
   });
 }
 
@@ -147,6 +148,33 @@ Evaluation evaluate(const AuthRequest& request, const PolicySet& policies) {
   else if (!within_boundary) out.deciding = PolicyRole::kBoundary;
   else out.deciding = PolicyRole::kSession;
   return out;
+}
+
+namespace {
+
+// Adds the variables of `text` (${name} or ${name, 'default'}) to `keys`.
+void add_variables(std::string_view text, std::set<std::string>& keys) {
+  for (size_t open = text.find("${"); open != std::string_view::npos; open = text.find("${", open + 2)) {
+    size_t close = text.find('}', open);
+    if (close == std::string_view::npos) return;
+    std::string_view inner = text.substr(open + 2, close - open - 2);
+    inner = inner.substr(0, inner.find(','));
+    keys.insert(ascii_lower(inner));
+  }
+}
+
+}  // namespace
+
+void add_referenced_keys(const Policy& policy, std::set<std::string>& keys) {
+  for (const Statement& statement : policy.statements) {
+    for (const Condition& condition : statement.conditions) {
+      keys.insert(condition.key);
+      if (!policy.variables) continue;
+      for (const std::string& value : condition.values) add_variables(value, keys);
+    }
+    if (!policy.variables) continue;
+    for (const std::string& resource : statement.resources) add_variables(resource, keys);
+  }
 }
 
 std::string policy_role_name(PolicyRole role) {

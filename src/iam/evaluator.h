@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,26 @@ struct Caller {
   std::string service;      // a service acting itself (e.g. "ec2.amazonaws.com"), else ""
 };
 
+// The context keys of one request as conditions and variables read them: the request's own
+// keys, then, for a key it lacks, its principal's (kept apart so that they are not copied for
+// every request).
+class ContextView {
+ public:
+  // Implicit: a request with no separate principal keys.
+  ContextView(const ContextKeys& keys, const ContextKeys* principal = nullptr) : keys_(keys), principal_(principal) {}
+  // The values of lower-cased `key`, or null when neither holds it.
+  const std::vector<std::string>* find(const std::string& key) const {
+    if (auto it = keys_.find(key); it != keys_.end()) return &it->second;
+    if (principal_ == nullptr) return nullptr;
+    auto it = principal_->find(key);
+    return it == principal_->end() ? nullptr : &it->second;
+  }
+
+ private:
+  const ContextKeys& keys_;
+  const ContextKeys* principal_;
+};
+
 // A resource a request acts on, and the context keys that come with it (its tags, the tags it
 // is being made with, ...).
 struct RequestResource {
@@ -40,7 +61,8 @@ struct AuthRequest {
   std::string resource;      // an ARN, or "*" for actions without resources
   std::string resource_account;  // the account owning the resource ("" = the caller's)
   bool resource_unresolved = false;  // `resource` is "*" for a resource not known: Deny statements match any resource
-  ContextKeys context;       // the keys of the request (aws:username, ec2:InstanceType, ...)
+  ContextKeys context;       // the keys of the request (aws:CurrentTime, ec2:InstanceType, ...)
+  const ContextKeys* principal_keys = nullptr;  // the caller's keys (aws:username, ...), under `context`'s
 };
 
 // The policies that apply to one request, by the part they play.
@@ -76,6 +98,11 @@ struct Evaluation {
 // when request.resource_account differs from the caller's: then both the caller's policies and
 // the resource's must allow).
 Evaluation evaluate(const AuthRequest& request, const PolicySet& policies);
+
+// Adds to `keys` every context key `policy` can read (lower-cased): its conditions' keys and the
+// policy variables in its resources and condition values. evaluate() depends on a request's
+// context only through the keys its policies read, which lets a caller cache decisions.
+void add_referenced_keys(const Policy& policy, std::set<std::string>& keys);
 
 // The phrase AWS's denial messages use for `role`: "identity-based policy", "resource-based
 // policy", "permissions boundary", "session policy".

@@ -28,7 +28,7 @@ void strings_at(const json& node, std::string_view path, std::vector<std::string
   bool each = head.size() > 2 && head.substr(head.size() - 2) == "[]";
   if (each) head.remove_suffix(2);
   if (!node.is_object()) return;
-  auto it = node.find(std::string(head));
+  auto it = node.find(head);
   if (it == node.end()) return;
   if (!each) return strings_at(*it, rest, out);
   if (!it->is_array()) return;
@@ -61,15 +61,23 @@ json request_tags(const json& request, const std::string& type) {
 
 }  // namespace
 
-AuthorizationResources::AuthorizationResources(std::string_view data) : data_(json::parse(data)) {}
+AuthorizationResources::AuthorizationResources(std::string_view data, store::Store& store) : store_(store) {
+  json parsed = json::parse(data);
+  for (const auto& [path, type] : parsed.at("members").items()) members_.push_back({path, type.get<std::string>()});
+  for (const auto& [prefix, type] : parsed.at("prefixes").items()) prefixes_.emplace(prefix, type.get<std::string>());
+  for (const auto& [action, types] : parsed.at("creates").items()) {
+    creates_.emplace(action, types.get<std::vector<std::string>>());
+  }
+  for (const auto& [action, member] : parsed.at("named_by").items()) named_by_.emplace(action, member.get<std::string>());
+  for (const json& type : parsed.at("without_account")) without_account_.insert(type.get<std::string>());
+}
 
-std::vector<iam::RequestResource> AuthorizationResources::resources(store::Transaction& txn,
-                                                                    const api::ServiceCall& call) const {
+std::vector<iam::RequestResource> AuthorizationResources::resources(const api::ServiceCall& call) const {
   if (call.action.rfind("Describe", 0) == 0) return {{"*", {}}};
   const json& request = call.request;
-  const std::set<std::string> accountless = data_["without_account"].get<std::set<std::string>>();
   auto arn = [&](const std::string& type, const std::string& id) {
-    return "arn:aws:ec2:" + call.region + ":" + (accountless.count(type) ? "" : call.account_id) + ":" + type + "/" + id;
+    return "arn:aws:ec2:" + call.region + ":" + (without_account_.count(type) ? "" : call.account_id) + ":" + type +
+           "/" + id;
   };
   auto base_keys = [&] { return iam::ContextKeys{{"ec2:region", {call.region}}}; };
   std::vector<iam::RequestResource> out;
@@ -77,13 +85,11 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(store::Trans
   auto add = [&](iam::RequestResource resource) {
     if (seen.insert(resource.arn).second) out.push_back(std::move(resource));
   };
-  const json& named_by = data_["named_by"];
-  std::string naming = named_by.value(call.action, "");
+  auto naming_it = named_by_.find(call.action);
+  std::string naming = naming_it == named_by_.end() ? "" : naming_it->second;
   // What the call makes.
-  auto creates = data_["creates"].find(call.action);
-  if (creates != data_["creates"].end()) {
-    for (const json& made : *creates) {
-      std::string type = made.get<std::string>();
+  if (auto creates = creates_.find(call.action); creates != creates_.end()) {
+    for (const std::string& type : creates->second) {
       iam::RequestResource resource{arn(type, naming.empty() ? "*" : request.value(naming, "*")), base_keys()};
       add_request_tags(resource.keys, request_tags(request, type));
       if (type == "instance") resource.keys["ec2:instancetype"] = {request.value("InstanceType", "m1.small")};
@@ -92,21 +98,23 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(store::Trans
   }
   // What it names: by member, and CreateTags' and DeleteTags' Resources by id prefix.
   std::vector<std::pair<std::string, std::string>> named;  // type, id
-  for (const auto& [member, type] : data_["members"].items()) {
-    if (member == naming) continue;
+  for (const Member& member : members_) {
+    if (member.path == naming) continue;
     std::vector<std::string> ids;
-    strings_at(request, member, ids);
-    for (std::string& id : ids) named.emplace_back(type.get<std::string>(), std::move(id));
+    strings_at(request, member.path, ids);
+    for (std::string& id : ids) named.emplace_back(member.type, std::move(id));
   }
   std::vector<std::string> tagged;
   strings_at(request, "Resources", tagged);
   for (std::string& id : tagged) {
-    std::string type = data_["prefixes"].value(id.substr(0, id.find('-')), "");
-    if (!type.empty()) named.emplace_back(std::move(type), std::move(id));
+    auto type = prefixes_.find(std::string_view(id).substr(0, id.find('-')));
+    if (type != prefixes_.end()) named.emplace_back(type->second, std::move(id));
   }
+  std::unique_ptr<store::Transaction> txn;  // opened for the first existing resource
   for (const auto& [type, id] : named) {
     iam::RequestResource resource{arn(type, id), base_keys()};
-    if (auto record = txn.get(id)) {
+    if (!txn) txn = store_.begin_read();
+    if (auto record = txn->get(id)) {
       const json& tags = record->doc.value("Tags", json::array());
       add_tags(resource.keys, tags, "ec2:resourcetag/");
       add_tags(resource.keys, tags, "aws:resourcetag/");

@@ -16,9 +16,8 @@ class AuthorizationResourcesTest : public ::testing::Test {
   // The resources of `action` with `request`, by ARN.
   std::map<std::string, iam::ContextKeys> resources(const std::string& action, json request) {
     api::ServiceCall call{action, "eu-west-1", "123456789012", std::move(request), {}, ""};
-    auto txn = store_.begin_read();
     std::map<std::string, iam::ContextKeys> out;
-    for (iam::RequestResource& r : resolver_.resources(*txn, call)) out.emplace(r.arn, std::move(r.keys));
+    for (iam::RequestResource& r : resolver_.resources(call)) out.emplace(r.arn, std::move(r.keys));
     return out;
   }
   // Stores record `id` of `kind` with `doc`.
@@ -30,7 +29,7 @@ class AuthorizationResourcesTest : public ::testing::Test {
 
   TempDir dir_{"authorization-test"};
   store::SqliteStore store_{(dir_.path() / "s.db").string()};
-  AuthorizationResources resolver_{embedded::ec2_authorization()};
+  AuthorizationResources resolver_{embedded::ec2_authorization(), store_};
 };
 
 const std::string kArn = "arn:aws:ec2:eu-west-1:123456789012:";

@@ -54,15 +54,17 @@ json decoded_denial(const AuthRequest& request, const PolicySet& policies, const
                        {"actions", items_of(statement.actions)},
                        {"resources", items_of(statement.resources)}});
   }
+  ContextKeys keys = request.principal_keys != nullptr ? *request.principal_keys : ContextKeys{};
+  for (const auto& [key, values] : request.context) keys[key] = values;
   json conditions = json::array();
-  for (const auto& [key, values] : request.context) conditions.push_back({{"key", key}, {"values", items_of(values)}});
-  auto id = request.context.find("aws:userid");
+  for (const auto& [key, values] : keys) conditions.push_back({{"key", key}, {"values", items_of(values)}});
+  auto id = keys.find("aws:userid");
   return {{"allowed", false},
           {"explicitDeny", evaluation.decision == Decision::kExplicitDeny},
           {"matchedStatements", {{"items", matched}}},
           {"failures", {{"items", json::array()}}},
           {"context",
-           {{"principal", {{"id", id != request.context.end() ? id->second.front() : ""}, {"arn", request.caller.arn}}},
+           {{"principal", {{"id", id != keys.end() ? id->second.front() : ""}, {"arn", request.caller.arn}}},
             {"action", request.action},
             {"resource", request.resource},
             {"conditions", {{"items", conditions}}}}}};

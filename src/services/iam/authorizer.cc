@@ -64,6 +64,40 @@ void add_assume_role_keys(ContextKeys& keys, const json& request) {
   if (!tag_keys.empty()) keys["aws:tagkeys"] = tag_keys;
 }
 
+// The most decisions one principal keeps cached; past it the cache starts again.
+constexpr size_t kMaxCachedDecisions = 4096;
+
+// The key a decision is cached under: the action, the resource (and whether it stands for
+// unknown ones), and the value of every key in `referenced` as the request would hold it (the
+// resource's keys over the call's over the principal's).
+std::string decision_key(const AuthRequest& request, const RequestResource& resource, const ContextKeys& call_keys,
+                         const std::vector<std::string>& referenced) {
+  std::string key = request.action + '\n' + resource.arn + (request.resource_unresolved ? "\n?" : "\n");
+  for (const std::string& name : referenced) {
+    key += '\n';
+    auto own = resource.keys.find(name);
+    const std::vector<std::string>* values =
+        own != resource.keys.end() ? &own->second : ContextView(call_keys, request.principal_keys).find(name);
+    if (values == nullptr) {
+      key += '\x01';  // absent, which Null and IfExists tell from empty
+      continue;
+    }
+    for (const std::string& value : *values) key += value + '\x02';
+  }
+  return key;
+}
+
+// `now` as aws:CurrentTime shows it, formatted once per second per thread.
+const std::string& current_time(int64_t now) {
+  thread_local int64_t formatted_at = -1;
+  thread_local std::string text;
+  if (now != formatted_at) {
+    text = format_iso8601(now);
+    formatted_at = now;
+  }
+  return text;
+}
+
 // AWS's answer to a call `evaluation` refused: "User: ARN is not authorized to perform: ACTION
 // [on resource: ARN] because no identity-based policy allows the ACTION action" and the like.
 // `encoded`: the encoded authorization failure message to append, or "".
@@ -126,6 +160,16 @@ std::shared_ptr<Authorizer::Compiled> Authorizer::compile(Call& call, const api:
     auto& boundary = out->boundary.emplace();
     if (auto policy = find_policy(call, holder.boundary)) add_parsed(boundary, {default_document(*policy)});
   }
+  out->set.identity = pointers(out->identity);
+  if (out->boundary) out->set.boundary = pointers(*out->boundary);
+  if (out->session) out->set.session = pointers(*out->session);
+  std::set<std::string> referenced;
+  for (const auto* policies : {&out->identity, out->boundary ? &*out->boundary : nullptr,
+                               out->session ? &*out->session : nullptr}) {
+    if (policies == nullptr) continue;
+    for (const Policy& policy : *policies) add_referenced_keys(policy, referenced);
+  }
+  out->referenced.assign(referenced.begin(), referenced.end());
   return out;
 }
 
@@ -209,16 +253,13 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   AuthRequest request;
   request.caller = principal->caller;
   request.action = action;
-  request.context = principal->keys;
-  request.context["aws:currenttime"] = {format_iso8601(now)};
+  request.principal_keys = &principal->keys;
+  request.context["aws:currenttime"] = {current_time(now)};
   request.context["aws:epochtime"] = {std::to_string(now)};
   request.context["aws:securetransport"] = {"false"};
   request.context["aws:requestedregion"] = {call.region};
   if (!call.source_ip.empty()) request.context["aws:sourceip"] = {call.source_ip};
-  PolicySet set;
-  set.identity = pointers(principal->identity);
-  if (principal->boundary) set.boundary = pointers(*principal->boundary);
-  if (principal->session) set.session = pointers(*principal->session);
+  PolicySet set = principal->set;
   std::vector<Policy> trust;  // sts:AssumeRole: the role's trust policy
   std::vector<RequestResource> resources;
   if (service == "iam") {
@@ -238,15 +279,27 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   // resource applies (fail closed).
   request.resource_unresolved = resources.empty();
   if (resources.empty()) resources.push_back({"*", {}});
-  // Every resource must be allowed; the first that is not decides the answer.
-  const ContextKeys common = request.context;
+  // Every resource must be allowed; the first that is not decides the answer. Allowed decisions
+  // are cached (not with a resource policy, which is not the principal's).
+  const ContextKeys common = std::move(request.context);
   Evaluation evaluation;
+  evaluation.decision = Decision::kAllowed;  // a call whose every decision is cached
   for (const RequestResource& resource : resources) {
+    std::string key = set.resource.empty() ? decision_key(request, resource, common, principal->referenced) : "";
+    if (!key.empty()) {
+      std::lock_guard<std::mutex> lock(principal->mu);
+      if (principal->allowed.count(key)) continue;
+    }
     request.resource = resource.arn;
     request.context = common;
-    for (const auto& [key, values] : resource.keys) request.context[key] = values;
+    for (const auto& [name, values] : resource.keys) request.context[name] = values;
     evaluation = evaluate(request, set);
     if (evaluation.decision != Decision::kAllowed) break;
+    if (!key.empty()) {
+      std::lock_guard<std::mutex> lock(principal->mu);
+      if (principal->allowed.size() >= kMaxCachedDecisions) principal->allowed.clear();
+      principal->allowed.insert(std::move(key));
+    }
   }
   if (evaluation.decision == Decision::kAllowed && action == "sts:AssumeRole" && call.request.contains("Tags")) {
     request.action = "sts:TagSession";  // session tags need their own permission, from both sides
@@ -258,6 +311,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
       request.action = "iam:PassRole";
       request.resource = role;
       request.resource_unresolved = false;
+      request.context = common;
       request.context["iam:passedtoservice"] = {"ec2.amazonaws.com"};
       evaluation = evaluate(request, set);
     }

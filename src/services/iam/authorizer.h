@@ -24,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 
 #include "api/query_service.h"
 #include "iam/evaluator.h"
@@ -57,12 +58,18 @@ class Authorizer : public api::CallAuthorizer {
 
  private:
   // A principal's parsed policies and the context keys that describe it.
+  // Its decisions are cached: evaluate() reads a request's context only through the keys the
+  // policies reference, so (action, resource, those keys' values) decides.
   struct Compiled {
     Caller caller;
     ContextKeys keys;  // aws:username, aws:userid, aws:principalarn, aws:principaltag/..., ...
     std::vector<Policy> identity;
     std::optional<std::vector<Policy>> boundary;
     std::optional<std::vector<Policy>> session;
+    PolicySet set;                        // pointers into the three above
+    std::vector<std::string> referenced;  // the context keys the policies read, sorted
+    mutable std::mutex mu;
+    mutable std::unordered_set<std::string> allowed;  // decision keys found allowed; GUARDED_BY(mu)
   };
   // The parsed policies of the user or role session `principal` of `account` (cached), or null
   // when it is gone.
