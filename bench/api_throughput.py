@@ -147,6 +147,23 @@ def run_wrk(endpoint, script, connections, seconds):
     return {"rps": rps, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
+def print_comparison(results):
+    """Prints {(server, connections): run_wrk result} as a Markdown table and the stratus/moto
+    throughput ratio at each connection count."""
+    print("| server | connections | requests/s | p50 ms | p99 ms | non-2xx |")
+    print("|---|---|---|---|---|---|")
+    for (name, connections), r in results.items():
+        print("| %s | %d | %.0f | %.2f | %.2f | %d |" % (name, connections, r["rps"], r["p50_ms"], r["p99_ms"],
+                                                    r["errors"]))
+    for connections in sorted({c for _, c in results}):
+        moto_rps = results[("moto", connections)]["rps"]
+        if moto_rps == 0:
+            print("\nat %d connection(s) moto answered no request within the run" % connections)
+            continue
+        ratio = results[("stratus", connections)]["rps"] / moto_rps
+        print("\nstratus/moto throughput at %d connection(s): %.1fx" % (connections, ratio))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -166,18 +183,7 @@ def main():
                 f.write(lua_script(endpoint, request_mix(args.mix, sg)))
             for connections in (1, 64):
                 results[(name, connections)] = run_wrk(endpoint, script, connections, args.seconds)
-        print("| server | connections | requests/s | p50 ms | p99 ms | non-2xx |")
-        print("|---|---|---|---|---|---|")
-        for (name, connections), r in results.items():
-            print("| %s | %d | %.0f | %.2f | %.2f | %d |" % (name, connections, r["rps"], r["p50_ms"], r["p99_ms"],
-                                                        r["errors"]))
-        for connections in (1, 64):
-            moto_rps = results[("moto", connections)]["rps"]
-            if moto_rps == 0:
-                print("\nat %d connection(s) moto answered no request within the run" % connections)
-                continue
-            ratio = results[("stratus", connections)]["rps"] / moto_rps
-            print("\nstratus/moto throughput at %d connection(s): %.1fx" % (connections, ratio))
+        print_comparison(results)
     finally:
         stop_all(procs)
         if os.environ.get("BENCH_KEEP"):

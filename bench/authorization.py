@@ -26,8 +26,8 @@ import tempfile
 import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
-from api_throughput import (KEY_ID, REGION, SECRET, lua_script, prepare, request_mix, run_wrk,  # noqa: E402
-                            start_servers, stop_all)
+from api_throughput import (KEY_ID, REGION, SECRET, lua_script, prepare, print_comparison,  # noqa: E402
+                            request_mix, run_wrk, start_servers, stop_all)
 
 MIX_ACTIONS = ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups", "ec2:CreateTags", "ec2:DescribeKeyPairs"]
 
@@ -124,16 +124,7 @@ def iam_throughput(args, work):
                 f.write(lua_script(endpoint, iam_mix(arn), KEY_ID, SECRET, "iam"))
             for connections in (1, 64):
                 results[(name, connections)] = run_wrk(endpoint, script, connections, args.seconds)
-        print("| server | connections | requests/s | p50 ms | p99 ms | non-2xx |")
-        print("|---|---|---|---|---|---|")
-        for (name, connections), r in results.items():
-            print("| %s | %d | %.0f | %.2f | %.2f | %d |" % (name, connections, r["rps"], r["p50_ms"], r["p99_ms"],
-                                                        r["errors"]))
-        for connections in (1, 64):
-            moto_rps = results[("moto", connections)]["rps"]
-            if moto_rps:
-                print("\nstratus/moto IAM throughput at %d connection(s): %.1fx" %
-                      (connections, results[("stratus", connections)]["rps"] / moto_rps))
+        print_comparison(results)
     finally:
         stop_all(procs)
 

@@ -265,6 +265,9 @@ int serve(const ServeOptions& options) {
                                    const nlohmann::json& profile, const std::string& associated_at) {
     return role_credentials.lookup(account, instance_id, profile, associated_at, unix_now());
   });
+  instances.set_identity_lookup([&](const std::string& account, const std::string& instance_id) {
+    return role_credentials.identity(account, instance_id, unix_now());
+  });
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();

@@ -100,6 +100,17 @@ std::string imds_json(const std::vector<std::pair<std::string, std::string>>& me
   return out + "}";
 }
 
+// Credentials as security-credentials/NAME answers them.
+std::string credentials_json(const ServedCredentials& c) {
+  return imds_json({{"Code", "Success"},
+                    {"LastUpdated", c.issued},
+                    {"Type", "AWS-HMAC"},
+                    {"AccessKeyId", c.access_key_id},
+                    {"SecretAccessKey", c.secret_access_key},
+                    {"Token", c.token},
+                    {"Expiration", c.expiration}});
+}
+
 // iam/: info always, security-credentials/ROLE when the profile holds a role.
 json iam_tree(const IamMetadata& iam) {
   const ServedCredentials& c = iam.credentials;
@@ -107,15 +118,7 @@ json iam_tree(const IamMetadata& iam) {
                                    {"LastUpdated", c.issued},
                                    {"InstanceProfileArn", iam.profile_arn},
                                    {"InstanceProfileId", iam.profile_id}})}};
-  if (!iam.role.empty()) {
-    node["security-credentials"] = {{iam.role, imds_json({{"Code", "Success"},
-                                                          {"LastUpdated", c.issued},
-                                                          {"Type", "AWS-HMAC"},
-                                                          {"AccessKeyId", c.access_key_id},
-                                                          {"SecretAccessKey", c.secret_access_key},
-                                                          {"Token", c.token},
-                                                          {"Expiration", c.expiration}})}};
-  }
+  if (!iam.role.empty()) node["security-credentials"] = {{iam.role, credentials_json(c)}};
   return node;
 }
 
@@ -166,6 +169,13 @@ json metadata_tree(const InstanceMetadata& m) {
     meta["public-keys"] = {{"_listing", "0=" + m.key_name}, {"0", {{"openssh-key", m.public_key}}}};
   }
   if (m.iam) meta["iam"] = iam_tree(*m.iam);
+  if (m.identity_credentials) {
+    const ServedCredentials& c = *m.identity_credentials;
+    meta["identity-credentials"] = {
+        {"ec2",
+         {{"info", imds_json({{"Code", "Success"}, {"LastUpdated", c.issued}, {"AccountId", m.account_id}})},
+          {"security-credentials", {{"ec2-instance", credentials_json(c)}}}}}};
+  }
   json version = {{"meta-data", meta},
                   {"dynamic", {{"instance-identity", {{"document", identity_document(m).dump(2)}}}}}};
   if (m.user_data) version["user-data"] = *m.user_data;

@@ -64,6 +64,7 @@ struct InstanceMetadata {
   std::string root_device = "/dev/xvda";
   std::vector<std::string> ebs_devices;  // its data volumes' devices ("/dev/sdf"), in attachment order
   std::optional<IamMetadata> iam;        // its instance profile; nullopt = none (iam/ is 404)
+  std::optional<ServedCredentials> identity_credentials;  // identity-credentials/ec2/; nullopt = none
 };
 
 // The dated API versions served besides "latest", oldest first.

@@ -154,6 +154,22 @@ TEST(Metadata, InstanceProfileAndRoleCredentials) {
   EXPECT_EQ(nlohmann::json::parse(credentials.body)["SecretAccessKey"], "secret/+");
 }
 
+// Every instance has identity credentials, with or without a profile.
+TEST(Metadata, IdentityCredentials) {
+  InstanceMetadata m = sample();
+  EXPECT_EQ(answer_get(metadata_tree(m), "/latest/meta-data/identity-credentials/").status, 404);
+  m.identity_credentials = ServedCredentials{"ASIAID", "s", "t", "2026-12-02T10:00:00Z", "2026-12-02T16:00:00Z"};
+  nlohmann::json tree = metadata_tree(m);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/identity-credentials/ec2/").body, "info\nsecurity-credentials/");
+  auto info = nlohmann::json::parse(answer_get(tree, "/latest/meta-data/identity-credentials/ec2/info").body);
+  EXPECT_EQ(info["AccountId"], m.account_id);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/identity-credentials/ec2/security-credentials/").body, "ec2-instance");
+  auto credentials = nlohmann::json::parse(
+      answer_get(tree, "/latest/meta-data/identity-credentials/ec2/security-credentials/ec2-instance").body);
+  EXPECT_EQ(credentials["AccessKeyId"], "ASIAID");
+  EXPECT_EQ(credentials["Type"], "AWS-HMAC");
+}
+
 TEST(Metadata, IdentityDocumentAndVersions) {
   nlohmann::json tree = metadata_tree(sample());
   Answer doc = answer_get(tree, "/latest/dynamic/instance-identity/document");

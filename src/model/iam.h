@@ -91,6 +91,10 @@ struct Session {
   bool role_chained = false;  // made by a role session assuming a role
 };
 
+// The role of instances' identity credentials (IMDS identity-credentials/ec2/): not an IAM
+// role of the account, and allowed nothing but to say who the instance is.
+inline constexpr const char* kInstanceIdentityRole = "aws:ec2-instance";
+
 // A role session's ARN: arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION.
 std::string assumed_role_arn(const Session& session);
 

@@ -626,10 +626,11 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
     imds::MetadataOptions options{o.value("HttpEndpoint", "enabled") == "enabled",
                                   o.value("HttpTokens", "optional") == "required",
                                   static_cast<int>(o.value("HttpPutResponseHopLimit", 1))};
+    txn.reset();  // the look-ups below may store new credentials
     if (i.contains("IamInstanceProfile") && profiles_) {
-      txn.reset();  // the look-up may store new credentials
       m.iam = profiles_(m.account_id, m.instance_id, i["IamInstanceProfile"], instance.spec.iam_associated_at);
     }
+    if (identities_) m.identity_credentials = identities_(m.account_id, m.instance_id);
     return imds::Caller{record.id, imds::metadata_tree(m), options};
   }
   return std::nullopt;

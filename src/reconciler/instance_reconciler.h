@@ -60,6 +60,11 @@ class InstanceReconciler {
       const std::string& associated_at)>;
   // Sets how instance profiles are shown (without it, iam/ is 404). REQUIRES: before start().
   void set_profile_lookup(ProfileLookup lookup) { profiles_ = std::move(lookup); }
+  // An instance's identity credentials: (account, instance id) -> them, or nullopt. Thread-safe.
+  using IdentityLookup =
+      std::function<std::optional<imds::ServedCredentials>(const std::string& account, const std::string& instance_id)>;
+  // Sets where identity-credentials/ec2/ come from (without it, 404). REQUIRES: before start().
+  void set_identity_lookup(IdentityLookup lookup) { identities_ = std::move(lookup); }
   // Starts the background loop: a pass every half second, or sooner when poked (but at most
   // one every 50 ms, so a burst of API writes costs a bounded number of passes).
   void start();
@@ -129,6 +134,7 @@ class InstanceReconciler {
   std::filesystem::path instances_dir_;
   std::vector<net::VpcListener*> vpc_listeners_;
   ProfileLookup profiles_;
+  IdentityLookup identities_;
   std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   // VPC -> its router's firewall as the store says at the start of the pass (loop thread only).

@@ -89,11 +89,20 @@ class InstanceLifecycleTest(VmTestCase):
         self.assertEqual(out.stdout.splitlines(),
                          ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
 
-        # Without an instance profile there are no credentials inside.
+        # Without an instance profile there are no credentials inside, only the instance's identity.
         out = self.ssh(instance, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity", timeout=120)
         self.assertEqual(out.stdout.splitlines()[0], "404", out.stdout)
         self.assertIn("Unable to locate credentials", out.stdout)
         self.assertTrue(out.stdout.strip().endswith("rc=253"), out.stdout)
+        out = self.ssh(instance, "curl -s http://169.254.169.254/latest/meta-data/identity-credentials/ec2/"
+                                 "security-credentials/ec2-instance")
+        identity = json.loads(out.stdout)
+        sts = self.server.client(service="sts", access_key=identity["AccessKeyId"],
+                                 secret_key=identity["SecretAccessKey"], session_token=identity["Token"])
+        self.assertEqual(sts.get_caller_identity()["Arn"].split(":assumed-role/")[1], "aws:ec2-instance/" + instance_id)
+        with self.assertEc2Error("UnauthorizedOperation"):  # it proves who the instance is, and may do nothing
+            self.server.client(access_key=identity["AccessKeyId"], secret_key=identity["SecretAccessKey"],
+                               session_token=identity["Token"]).describe_instances()
 
         console = self.ec2.get_console_output(InstanceId=instance_id, Latest=True)
         self.assertEqual(console["InstanceId"], instance_id)

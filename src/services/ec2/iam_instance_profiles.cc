@@ -71,7 +71,7 @@ json associate(CallContext& ctx, const json& request) {
 json disassociate(CallContext& ctx, const json& request) {
   model::Instance instance = require_association(ctx, str(request, "AssociationId"));
   json view = association_view(instance, "disassociating");
-  end_profile_association(ctx, instance);
+  end_profile_association(ctx, instance, false);
   save_instance(ctx, instance);
   return {{"IamInstanceProfileAssociation", view}};
 }
@@ -79,7 +79,7 @@ json disassociate(CallContext& ctx, const json& request) {
 json replace(CallContext& ctx, const json& request) {
   model::Instance instance = require_association(ctx, str(request, "AssociationId"));
   json profile = profile_of(ctx, request["IamInstanceProfile"]);  // checked before anything changes
-  end_profile_association(ctx, instance);
+  end_profile_association(ctx, instance, false);
   associate_profile(ctx, instance, profile);
   save_instance(ctx, instance);
   return {{"IamInstanceProfileAssociation", association_view(instance, "associating")}};
@@ -107,11 +107,11 @@ void associate_profile(CallContext& ctx, model::Instance& instance, const json& 
   instance.spec.iam_associated_at = format_iso8601(ctx.now);
 }
 
-void end_profile_association(CallContext& ctx, model::Instance& instance) {
+void end_profile_association(CallContext& ctx, model::Instance& instance, bool ended) {
   instance.api.erase("IamInstanceProfile");
   instance.spec.iam_association_id.clear();
   instance.spec.iam_associated_at.clear();
-  iam::revoke_instance_sessions(ctx.txn, instance.id());
+  iam::revoke_instance_sessions(ctx.txn, instance.id(), ended);
 }
 
 void add_iam_instance_profile_actions(ActionTable& table) {

@@ -15,8 +15,9 @@ namespace stratus::ec2 {
 // `instance` (not yet stored). Throws InvalidParameterValue when it names no profile of the account.
 void associate_profile(CallContext& ctx, model::Instance& instance, const json& specification);
 
-// Ends `instance`'s association and its role's sessions (it is terminating).
-void end_profile_association(CallContext& ctx, model::Instance& instance);
+// Ends `instance`'s association and its role's sessions (and, when it is terminating
+// (`ended`), its identity credentials).
+void end_profile_association(CallContext& ctx, model::Instance& instance, bool ended);
 
 // Adds Associate/Disassociate/ReplaceIamInstanceProfileAssociation and
 // DescribeIamInstanceProfileAssociations to `table`.

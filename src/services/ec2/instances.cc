@@ -479,7 +479,7 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
     // and ends its instance profile association.
     if (action == InstanceAction::kTerminate && t.next != before) {
       disassociate_elastic_ip(ctx, instance);
-      if (!instance.spec.iam_association_id.empty()) end_profile_association(ctx, instance);
+      end_profile_association(ctx, instance, true);
     }
     save_instance(ctx, instance);
     changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});

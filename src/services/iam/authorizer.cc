@@ -130,6 +130,15 @@ std::shared_ptr<Authorizer::Compiled> Authorizer::compile(Call& call, const api:
   auto out = std::make_shared<Compiled>();
   const std::string& account = call.account();
   model::IamEntity holder;  // the user, or the session's role: whose policies apply
+  if (principal.role == model::kInstanceIdentityRole) {  // an instance's identity: allowed nothing
+    auto session = find_session(call, principal.access_key_id);
+    if (!session) return nullptr;
+    out->caller = {account, model::assumed_role_arn(*session), "", ""};
+    out->keys = {{"aws:userid", {session->role_id + ":" + session->session_name}},
+                 {"aws:principaltype", {"AssumedRole"}},
+                 {"aws:principalaccount", {account}}};
+    return out;
+  }
   if (!principal.role.empty()) {
     auto session = find_session(call, principal.access_key_id);
     if (!session) return nullptr;

@@ -1,5 +1,8 @@
 #include "services/iam/instance_credentials.h"
 
+#include <cctype>
+
+#include "common/digest.h"
 #include "common/timestamp.h"
 #include "model/instance.h"
 #include "services/iam/sessions.h"
@@ -24,7 +27,9 @@ std::optional<model::Session> current_session(store::Transaction& txn, const std
   std::optional<model::Session> best;
   for (const store::Record& record : txn.find(model::kSessionKind, "", "InstanceId", instance_id)) {
     model::Session session = model::session_from_doc(record.doc);
-    if (session.role_id != role.id || session.expiration - now <= kRenewBeforeSeconds) continue;
+    if (session.role != role.name || session.role_id != role.id || session.expiration - now <= kRenewBeforeSeconds) {
+      continue;
+    }
     if (!best || session.expiration > best->expiration) best = std::move(session);
   }
   return best;
@@ -65,6 +70,27 @@ std::optional<imds::IamMetadata> InstanceCredentials::lookup(const std::string& 
   txn->commit();
   out.credentials = served(session);
   return out;
+}
+
+std::optional<imds::ServedCredentials> InstanceCredentials::identity(const std::string& account,
+                                                                     const std::string& instance_id, int64_t now) {
+  model::IamEntity identity_role;
+  identity_role.kind = model::IamKind::kRole;
+  identity_role.name = model::kInstanceIdentityRole;
+  // One id per account, as a role has (session user ids are ROLEID:SESSION).
+  identity_role.id = "AROA" + to_hex(sha256(std::string(model::kInstanceIdentityRole) + account)).substr(0, 17);
+  for (char& c : identity_role.id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  {
+    auto txn = store_.begin_read();
+    if (auto session = current_session(*txn, instance_id, identity_role, now)) return served(*session);
+  }
+  auto txn = store_.begin_write();
+  if (!txn->get(instance_id)) return std::nullopt;  // terminated and gone meanwhile
+  Call call{internal_requester(account), now, *txn, aws_, nullptr, {}};
+  model::Session session = issue_role_session(
+      call, identity_role, {instance_id, kLifetimeSeconds, {}, nlohmann::json::array(), instance_id, false});
+  txn->commit();
+  return served(session);
 }
 
 }  // namespace stratus::iam

@@ -1,5 +1,5 @@
 #pragma once
-// The credentials of instances' roles, as the metadata service serves them: one role session per
+// The credentials of instances' roles and their identity credentials, as the metadata service serves them: one role session per
 // instance (named after the instance, six hours long), issued when the instance first asks and
 // replaced once less than an hour is left, so that a client refreshing 15 minutes before expiry
 // always finds new ones. The sessions end when the profile is removed or replaced (EC2 revokes
@@ -27,6 +27,13 @@ class InstanceCredentials {
   std::optional<imds::IamMetadata> lookup(const std::string& account, const std::string& instance_id,
                                           const nlohmann::json& profile, const std::string& associated_at,
                                           int64_t now);
+
+  // The instance identity credentials of instance `instance_id` of `account` at `now`
+  // (identity-credentials/ec2/): a session of kInstanceIdentityRole named after the instance, which
+  // proves who it is (sts:GetCallerIdentity) and is allowed nothing else. Nullopt when the
+  // instance is gone.
+  std::optional<imds::ServedCredentials> identity(const std::string& account, const std::string& instance_id,
+                                                  int64_t now);
 
  private:
   store::Store& store_;

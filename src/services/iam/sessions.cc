@@ -177,8 +177,10 @@ std::optional<Session> find_session(Call& call, const std::string& access_key_id
   return model::session_from_doc(record->doc);
 }
 
-void revoke_instance_sessions(store::Transaction& txn, const std::string& instance_id) {
-  for (const store::Record& record : txn.find(model::kSessionKind, "", "InstanceId", instance_id)) txn.erase(record.id);
+void revoke_instance_sessions(store::Transaction& txn, const std::string& instance_id, bool ended) {
+  for (const store::Record& record : txn.find(model::kSessionKind, "", "InstanceId", instance_id)) {
+    if (ended || record.doc.value("RoleName", "") != model::kInstanceIdentityRole) txn.erase(record.id);
+  }
 }
 
 std::optional<model::IamEntity> role_by_arn(Call& call, const std::string& arn) {

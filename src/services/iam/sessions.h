@@ -27,10 +27,10 @@ model::Session issue_role_session(Call& call, const model::IamEntity& role, cons
 // The session whose access key is `access_key_id`, or nullopt.
 std::optional<model::Session> find_session(Call& call, const std::string& access_key_id);
 
-// Removes every session issued for instance `instance_id` (its profile was removed or replaced,
-// or it ended). The API layer reads such sessions afresh for every request, so they stop working
-// once `txn` commits.
-void revoke_instance_sessions(store::Transaction& txn, const std::string& instance_id);
+// Removes the sessions issued for instance `instance_id`'s role (its profile was removed or
+// replaced), and its identity credentials too when `ended` (it is terminating). The API layer
+// reads such sessions afresh for every request, so they stop working once `txn` commits.
+void revoke_instance_sessions(store::Transaction& txn, const std::string& instance_id, bool ended);
 
 // The role named by `arn` (arn:aws:iam::ACCOUNT:role/PATH/NAME) in the caller's account, or
 // nullopt when the ARN is not such or names no role of the account (or names it with another path).
