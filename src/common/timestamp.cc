@@ -45,6 +45,11 @@ std::string format_iso8601(int64_t unix_seconds) {
   return buf;
 }
 
+std::string format_iso8601_seconds(int64_t unix_seconds) {
+  std::string text = format_iso8601(unix_seconds);
+  return text.erase(text.size() - 5, 4);  // ".000"
+}
+
 std::optional<int64_t> parse_iso8601(std::string_view s) {
   size_t pos = 0;
   int year, month, day, hour, minute, second;

@@ -12,6 +12,8 @@ namespace stratus {
 int64_t unix_now();
 // ISO 8601 UTC with milliseconds, as EC2 renders times: "2026-11-27T04:14:07.000Z".
 std::string format_iso8601(int64_t unix_seconds);
+// ISO 8601 UTC to the second, as the metadata service renders times: "2026-11-27T04:14:07Z".
+std::string format_iso8601_seconds(int64_t unix_seconds);
 // Parses "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm]" (also the compact SigV4 form
 // "YYYYMMDDTHHMMSSZ") to Unix seconds; nullopt when malformed.
 std::optional<int64_t> parse_iso8601(std::string_view text);

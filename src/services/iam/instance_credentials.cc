@@ -16,8 +16,8 @@ constexpr int64_t kRenewBeforeSeconds = 3600;
 
 // The credentials of `session` as IMDS serves them.
 imds::ServedCredentials served(const model::Session& session) {
-  return {session.access_key_id, session.secret_access_key, session.token, format_iso8601(session.issued),
-          format_iso8601(session.expiration)};
+  return {session.access_key_id, session.secret_access_key, session.token, format_iso8601_seconds(session.issued),
+          format_iso8601_seconds(session.expiration)};
 }
 
 // The session of `role` issued for `instance_id` with the most time left, if it has more than
@@ -42,7 +42,7 @@ std::optional<imds::IamMetadata> InstanceCredentials::lookup(const std::string& 
                                                              const std::string& associated_at, int64_t now) {
   const std::string arn = profile.value("Arn", "");
   imds::IamMetadata out{arn, profile.value("Id", ""), "", {}};
-  out.credentials.issued = associated_at;
+  out.credentials.issued = format_iso8601_seconds(parse_iso8601(associated_at).value_or(now));
   std::optional<model::IamEntity> role;
   {
     auto txn = store_.begin_read();
