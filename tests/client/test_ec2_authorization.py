@@ -79,6 +79,23 @@ class Ec2ResourceAuthorizationTest(StandInImageTestCase):
                               SubnetId=subnet["SubnetId"])
         self.assertIn("with an explicit deny in an identity-based policy", message)
 
+    def test_vpc_condition(self):
+        default_subnet = self.ec2.describe_subnets(
+            Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"][0]
+        vpc_arn = self.arn + "vpc/" + default_subnet["VpcId"]
+        in_default_vpc = self.user("default-vpc-only",
+                                   {"Effect": "Allow", "Action": "ec2:RunInstances",
+                                    "Resource": "arn:aws:ec2:us-east-1::image/*"},
+                                   {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*",
+                                    "Condition": {"ArnEquals": {"ec2:Vpc": vpc_arn}}})
+        self.launch(in_default_vpc, InstanceType="t2.micro", SubnetId=default_subnet["SubnetId"])
+        other_vpc = self.make_vpc("10.52.0.0/16")
+        other_subnet = self.ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.52.1.0/24")["Subnet"]["SubnetId"]
+        self.addCleanup(self.ec2.delete_subnet, SubnetId=other_subnet)
+        message = self.denied(in_default_vpc.run_instances, ImageId=self.image, MinCount=1, MaxCount=1,
+                              InstanceType="t2.micro", SubnetId=other_subnet)
+        self.assertIn("ec2:RunInstances on resource: %s" % self.arn, message)
+
     def test_resource_tags_decide(self):
         dev_only = self.user("dev-only", {"Effect": "Allow", "Action": ["ec2:StopInstances", "ec2:TerminateInstances"],
                                           "Resource": self.arn + "instance/*",

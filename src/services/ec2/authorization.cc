@@ -85,6 +85,30 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(const api::S
   auto add = [&](iam::RequestResource resource) {
     if (seen.insert(resource.arn).second) out.push_back(std::move(resource));
   };
+  std::unique_ptr<store::Transaction> txn;  // opened at the first look-up
+  auto lookup = [&](const std::string& id) {
+    if (!txn) txn = store_.begin_read();
+    return txn->get(id);
+  };
+  // ec2:Vpc and ec2:Subnet of a resource described by `described` (its VpcId and SubnetId).
+  auto add_placement = [&](iam::ContextKeys& keys, const json& described, const std::string& type) {
+    if (described.contains("VpcId") && described["VpcId"].is_string()) {
+      keys["ec2:vpc"] = {arn("vpc", described["VpcId"].get<std::string>())};
+    }
+    if (type != "subnet" && described.contains("SubnetId") && described["SubnetId"].is_string()) {
+      keys["ec2:subnet"] = {arn("subnet", described["SubnetId"].get<std::string>())};
+    }
+  };
+  // Where what the call makes goes: the subnet it names (and that subnet's VPC), or the VPC.
+  json placement = json::object();
+  std::vector<std::string> subnets;
+  strings_at(request, "SubnetId", subnets);
+  strings_at(request, "NetworkInterfaces[].SubnetId", subnets);
+  if (!subnets.empty()) {
+    placement["SubnetId"] = subnets.front();
+    if (auto subnet = lookup(subnets.front())) placement["VpcId"] = subnet->doc.value("VpcId", "");
+  }
+  if (request.contains("VpcId")) placement["VpcId"] = request["VpcId"];
   auto naming_it = named_by_.find(call.action);
   std::string naming = naming_it == named_by_.end() ? "" : naming_it->second;
   // What the call makes.
@@ -93,6 +117,7 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(const api::S
       iam::RequestResource resource{arn(type, naming.empty() ? "*" : request.value(naming, "*")), base_keys()};
       add_request_tags(resource.keys, request_tags(request, type));
       if (type == "instance") resource.keys["ec2:instancetype"] = {request.value("InstanceType", "m1.small")};
+      add_placement(resource.keys, placement, type);
       add(std::move(resource));
     }
   }
@@ -110,17 +135,17 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(const api::S
     auto type = prefixes_.find(std::string_view(id).substr(0, id.find('-')));
     if (type != prefixes_.end()) named.emplace_back(type->second, std::move(id));
   }
-  std::unique_ptr<store::Transaction> txn;  // opened for the first existing resource
   for (const auto& [type, id] : named) {
     iam::RequestResource resource{arn(type, id), base_keys()};
-    if (!txn) txn = store_.begin_read();
-    if (auto record = txn->get(id)) {
+    if (auto record = lookup(id)) {
       const json& tags = record->doc.value("Tags", json::array());
       add_tags(resource.keys, tags, "ec2:resourcetag/");
       add_tags(resource.keys, tags, "aws:resourcetag/");
-      if (type == "instance" && record->doc.contains("Instance")) {
-        resource.keys["ec2:instancetype"] = {record->doc["Instance"].value("InstanceType", "")};
-      }
+      // An instance's record holds its description under "Instance"; other kinds are theirs.
+      bool instance = type == "instance" && record->doc.contains("Instance");
+      const json& described = instance ? record->doc["Instance"] : record->doc;
+      if (instance) resource.keys["ec2:instancetype"] = {described.value("InstanceType", "")};
+      add_placement(resource.keys, described, type);
     }
     if (call.action == "CreateTags") add_request_tags(resource.keys, request.value("Tags", json::array()));
     add(std::move(resource));

@@ -2,7 +2,8 @@
 // What IAM authorizes an EC2 call against: the resources it acts on, as ARNs, with the context
 // keys each brings (ec2:Region; an existing resource's tags as ec2:ResourceTag/KEY and
 // aws:ResourceTag/KEY; the tags a new one is made with as aws:RequestTag/KEY and aws:TagKeys; an
-// instance's ec2:InstanceType). Which request members name which resources, and what each action
+// instance's ec2:InstanceType; ec2:Vpc and ec2:Subnet, the ARNs of the VPC and subnet a resource
+// is in or is made in). Which request members name which resources, and what each action
 // makes, is data (data/ec2_authorization.json), beside the service model.
 
 #include <map>

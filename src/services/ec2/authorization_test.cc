@@ -79,6 +79,22 @@ TEST_F(AuthorizationResourcesTest, ExistingResourcesBringTheirTags) {
   EXPECT_EQ(got[kArn + "instance/i-0bb"].count("ec2:resourcetag/env"), 0u);  // no such instance: no tags
 }
 
+// ec2:Vpc and ec2:Subnet: where an existing resource is, and where a new one goes.
+TEST_F(AuthorizationResourcesTest, VpcAndSubnetKeys) {
+  put("subnet-1", "subnet", {{"SubnetId", "subnet-1"}, {"VpcId", "vpc-1"}});
+  put("i-0cc", "instance", {{"Instance", {{"VpcId", "vpc-1"}, {"SubnetId", "subnet-1"}}}});
+  auto run = resources("RunInstances", {{"ImageId", "ami-1"}, {"SubnetId", "subnet-1"}});
+  const iam::ContextKeys& made = run[kArn + "instance/*"];
+  EXPECT_EQ(made.at("ec2:vpc"), std::vector<std::string>{kArn + "vpc/vpc-1"});
+  EXPECT_EQ(made.at("ec2:subnet"), std::vector<std::string>{kArn + "subnet/subnet-1"});
+  EXPECT_EQ(run[kArn + "subnet/subnet-1"].at("ec2:vpc"), std::vector<std::string>{kArn + "vpc/vpc-1"});
+  EXPECT_EQ(run[kArn + "subnet/subnet-1"].count("ec2:subnet"), 0u);
+  auto stop = resources("StopInstances", {{"InstanceIds", {"i-0cc"}}});
+  EXPECT_EQ(stop[kArn + "instance/i-0cc"].at("ec2:subnet"), std::vector<std::string>{kArn + "subnet/subnet-1"});
+  auto group = resources("CreateSecurityGroup", {{"GroupName", "g"}, {"VpcId", "vpc-2"}});
+  EXPECT_EQ(group[kArn + "security-group/*"].at("ec2:vpc"), std::vector<std::string>{kArn + "vpc/vpc-2"});
+}
+
 TEST_F(AuthorizationResourcesTest, CreateTagsNamesResourcesByIdPrefix) {
   auto got = resources("CreateTags", {{"Resources", {"vpc-1", "snap-2", "unknown-3"}},
                                       {"Tags", {{{"Key", "owner"}, {"Value", "me"}}}}});
