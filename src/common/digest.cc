@@ -20,6 +20,27 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 }  // namespace
 
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256: OpenSSL could not start a digest");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void Sha256Stream::update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+
+std::string Sha256Stream::finish() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  EVP_DigestFinal_ex(ctx, out, &len);
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
 std::string md5(std::string_view data) { return digest(EVP_md5(), data); }
 
