@@ -147,6 +147,14 @@ def run_wrk(endpoint, script, connections, seconds):
     return {"rps": rps, "p50_ms": p50 / 1000, "p99_ms": p99 / 1000, "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
+def remove_work(work):
+    """Removes a run's working directory, unless BENCH_KEEP asks to keep it (then says where)."""
+    if os.environ.get("BENCH_KEEP"):
+        print("kept", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def print_comparison(results):
     """Prints {(server, connections): run_wrk result} as a Markdown table and the stratus/moto
     throughput ratio at each connection count."""
@@ -186,10 +194,7 @@ def main():
         print_comparison(results)
     finally:
         stop_all(procs)
-        if os.environ.get("BENCH_KEEP"):
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work(work)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ Usage: python3 bench/authorization.py [--seconds 10] [--rounds 3] [--stratus bui
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 
@@ -27,7 +26,7 @@ import boto3
 
 sys.path.insert(0, os.path.dirname(__file__))
 from api_throughput import (KEY_ID, REGION, SECRET, lua_script, prepare, print_comparison,  # noqa: E402
-                            request_mix, run_wrk, start_servers, stop_all)
+                            remove_work, request_mix, run_wrk, start_servers, stop_all)
 
 MIX_ACTIONS = ["ec2:DescribeVpcs", "ec2:DescribeSecurityGroups", "ec2:CreateTags", "ec2:DescribeKeyPairs"]
 
@@ -144,10 +143,7 @@ def main():
         os.makedirs(os.path.join(work, "iam"))
         iam_throughput(args, os.path.join(work, "iam"))
     finally:
-        if os.environ.get("BENCH_KEEP"):
-            print("kept", work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        remove_work(work)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include "services/ec2/describe.h"
 #include "services/ec2/instance_records.h"
 #include "services/ec2/resources.h"
+#include "services/iam/instance_profiles.h"
 #include "services/iam/sessions.h"
 
 namespace stratus::ec2 {
@@ -21,13 +22,8 @@ json profile_of(CallContext& ctx, const json& specification) {
     fail("InvalidParameterValue", "Value () for parameter iamInstanceProfile is invalid. The instance profile must be "
                                   "given by Arn or Name.");
   }
-  std::string wanted = name.empty() ? arn.substr(arn.rfind('/') + 1) : name;
-  auto record = ctx.txn.get(model::iam_record_id(model::kInstanceProfileKind, ctx.account_id, wanted));
-  if (record) {
-    model::InstanceProfile profile = model::instance_profile_from_doc(record->doc);
-    if (arn.empty() || model::instance_profile_arn(profile) == arn) {
-      return {{"Arn", model::instance_profile_arn(profile)}, {"Id", profile.id}};
-    }
+  if (auto profile = iam::profile_by_specification(ctx.txn, ctx.account_id, specification)) {
+    return {{"Arn", model::instance_profile_arn(*profile)}, {"Id", profile->id}};
   }
   if (!name.empty()) {
     fail("InvalidParameterValue",

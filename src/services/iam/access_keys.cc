@@ -6,6 +6,9 @@
 namespace stratus::iam {
 namespace {
 
+// The characters of secret access keys and session tokens.
+constexpr std::string_view kSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
 // The store kind of access keys (shared with the account's root keys).
 constexpr const char* kKeyKind = "access-key";
 // Keys one user (or the root) may have.
@@ -106,9 +109,9 @@ json get_access_key_last_used(Call& call, const json& request) {
 
 std::string new_access_key_id(const char* prefix) { return prefix + random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"); }
 
-std::string new_secret_access_key() {
-  return random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-}
+std::string new_secret_access_key() { return random_string(40, kSecretAlphabet); }
+
+std::string new_session_token() { return random_string(356, kSecretAlphabet); }
 
 store::Record access_key_record(const std::string& id, const std::string& secret, const std::string& account,
                                 const std::string& user_name, const std::string& create_date) {

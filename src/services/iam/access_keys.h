@@ -12,6 +12,8 @@ namespace stratus::iam {
 std::string new_access_key_id(const char* prefix = "AKIA");
 // A new random secret access key (40 characters).
 std::string new_secret_access_key();
+// A new random session token for temporary credentials (356 characters of the secrets' alphabet).
+std::string new_session_token();
 // The "access-key" record of key `id` with `secret`, active, made at `create_date`, of user
 // `user_name` of `account` (its root's when `user_name` is "").
 store::Record access_key_record(const std::string& id, const std::string& secret, const std::string& account,

@@ -5,6 +5,7 @@
 #include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "services/iam/entities.h"
+#include "services/iam/instance_profiles.h"
 #include "services/iam/managed_policies.h"
 #include "services/iam/sessions.h"
 
@@ -234,13 +235,10 @@ void Authorizer::set_resource_resolver(const std::string& service, ResourceResol
 }
 
 std::string Authorizer::passed_role(const api::ServiceCall& call) {
-  const json& specification = call.request["IamInstanceProfile"];
-  std::string arn = str(specification, "Arn");
-  std::string name = specification.contains("Name") ? str(specification, "Name") : arn.substr(arn.rfind('/') + 1);
   auto txn = store_.begin_read();
+  auto profile = profile_by_specification(*txn, call.account_id, call.request["IamInstanceProfile"]);
+  if (!profile || profile->roles.empty()) return "";
   Call c{internal_requester(call.account_id), unix_now(), *txn, aws_, nullptr, {}};
-  auto profile = find_instance_profile(c, name);
-  if (!profile || profile->roles.empty() || (!arn.empty() && model::instance_profile_arn(*profile) != arn)) return "";
   auto role = find_entity(c, model::IamKind::kRole, profile->roles.front());
   return role ? model::entity_arn(*role) : "";
 }
@@ -268,8 +266,10 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   request.context["aws:securetransport"] = {"false"};
   request.context["aws:requestedregion"] = {call.region};
   if (!call.source_ip.empty()) request.context["aws:sourceip"] = {call.source_ip};
-  PolicySet set = principal->set;
-  std::vector<Policy> trust;  // sts:AssumeRole: the role's trust policy
+  // The principal's policies, as compiled; sts:AssumeRole adds the role's trust policy to a copy.
+  const PolicySet* policies = &principal->set;
+  PolicySet with_trust;
+  std::vector<Policy> trust;
   std::vector<RequestResource> resources;
   if (service == "iam") {
     resources.push_back({iam_resource(call, principal->caller.arn), {}});
@@ -278,8 +278,10 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
     auto txn = store_.begin_read();
     Call c{internal_requester(call.account_id), now, *txn, aws_, nullptr, {}};
     if (auto role = role_by_arn(c, resources[0].arn)) add_parsed(trust, {role->trust_policy}, PolicyKind::kTrust);
-    set.resource = pointers(trust);
-    set.resource_must_allow = true;
+    with_trust = principal->set;
+    with_trust.resource = pointers(trust);
+    with_trust.resource_must_allow = true;
+    policies = &with_trust;
     add_assume_role_keys(resources[0].keys, call.request);
   } else if (auto resolver = resolvers_.find(service); resolver != resolvers_.end()) {
     resources = resolver->second(call);
@@ -293,6 +295,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   const ContextKeys common = std::move(request.context);
   Evaluation evaluation;
   evaluation.decision = Decision::kAllowed;  // a call whose every decision is cached
+  const PolicySet& set = *policies;
   for (const RequestResource& resource : resources) {
     std::string key = set.resource.empty() ? decision_key(request, resource, common, principal->referenced) : "";
     if (!key.empty()) {

@@ -5,6 +5,7 @@
 #include "common/digest.h"
 #include "common/timestamp.h"
 #include "model/instance.h"
+#include "services/iam/instance_profiles.h"
 #include "services/iam/sessions.h"
 
 namespace stratus::iam {
@@ -47,7 +48,7 @@ std::optional<imds::IamMetadata> InstanceCredentials::lookup(const std::string& 
   {
     auto txn = store_.begin_read();
     Call call{internal_requester(account), now, *txn, aws_, nullptr, {}};
-    auto found = find_instance_profile(call, arn.substr(arn.rfind('/') + 1));
+    auto found = profile_by_specification(*txn, account, {{"Arn", arn}});
     if (!found || found->id != out.profile_id) return std::nullopt;
     if (found->roles.empty()) return out;
     role = find_entity(call, model::IamKind::kRole, found->roles.front());

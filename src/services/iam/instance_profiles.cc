@@ -152,6 +152,17 @@ json instance_profile_view(Call& call, const InstanceProfile& profile) {
   return view;
 }
 
+std::optional<InstanceProfile> profile_by_specification(store::Transaction& txn, const std::string& account,
+                                                        const json& specification) {
+  std::string arn = specification.value("Arn", "");
+  std::string name = specification.contains("Name") ? str(specification, "Name") : arn.substr(arn.rfind('/') + 1);
+  auto record = txn.get(model::iam_record_id(model::kInstanceProfileKind, account, name));
+  if (!record) return std::nullopt;
+  InstanceProfile profile = model::instance_profile_from_doc(record->doc);
+  if (!arn.empty() && model::instance_profile_arn(profile) != arn) return std::nullopt;
+  return profile;
+}
+
 void add_instance_profile_actions(ActionTable& table) {
   table["CreateInstanceProfile"] = {create_instance_profile, true};
   table["GetInstanceProfile"] = {get_instance_profile, false};

@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "common/ids.h"
 #include "common/timestamp.h"
 #include "services/iam/access_keys.h"
 #include "services/iam/authorization_messages.h"
@@ -44,7 +43,7 @@ Session new_session(Call& call, int64_t duration) {
   Session session;
   session.access_key_id = new_access_key_id("ASIA");
   session.secret_access_key = new_secret_access_key();
-  session.token = random_string(356, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  session.token = new_session_token();
   session.account = call.account();
   session.issued = call.now;
   session.expiration = call.now + duration;
