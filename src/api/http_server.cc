@@ -1,6 +1,7 @@
 #include "api/http_server.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -8,11 +9,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "net/netns.h"
@@ -43,6 +46,7 @@ struct Shared {
   HttpLimits limits;
   HttpServer::Handler handler;                 // every request read whole
   HttpServer::RefusalRenderer render_refusal;  // every refusal
+  HttpServer::Intake intake;                   // sees headers first; may take bodies as streams
   std::atomic<size_t> connections{0};          // connections within the cap now open
   std::atomic<size_t> refusing{0};             // connections over the cap being answered 503
 };
@@ -59,16 +63,75 @@ bool out_of_resources(const beast::error_code& ec) {
          ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
 }
 
-// The wire form of `answer` to a request of HTTP `version` (10 or 11).
-std::shared_ptr<Response> to_wire(HttpResponse answer, unsigned version, bool keep_alive) {
-  auto res = std::make_shared<Response>(static_cast<http::status>(answer.status), version);
-  res->set(http::field::server, "stratus");
-  res->set(http::field::content_type, answer.content_type);
-  if (!answer.request_id.empty()) res->set("x-amzn-RequestId", answer.request_id);
-  for (const auto& [name, value] : answer.headers) res->set(name, value);
-  res->keep_alive(keep_alive);
+// A response body read from a FileRange as it is sent, a piece at a time (Beast's Body concept).
+struct FileRangeBody {
+  using value_type = std::shared_ptr<FileRange>;
+  static std::uint64_t size(const value_type& range) { return range->length; }
+
+  // Reads the range with pread into a buffer of its own, which each piece reuses.
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& range)
+        : range_(range), next_(range->offset), remaining_(range->length) {}
+    void init(beast::error_code& ec) { ec = {}; }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (remaining_ == 0) return boost::none;
+      buffer_.resize(kPiece);
+      size_t want = static_cast<size_t>(std::min<uint64_t>(kPiece, remaining_));
+      ssize_t got = ::pread(range_->fd, buffer_.data(), want, static_cast<off_t>(next_));
+      if (got <= 0) {
+        ec = got == 0 ? beast::error_code(asio::error::eof) : beast::error_code(errno, beast::system_category());
+        return boost::none;
+      }
+      next_ += static_cast<uint64_t>(got);
+      remaining_ -= static_cast<uint64_t>(got);
+      return std::make_pair(asio::const_buffer(buffer_.data(), static_cast<size_t>(got)), remaining_ > 0);
+    }
+
+   private:
+    static constexpr size_t kPiece = 256 * 1024;
+    value_type range_;
+    uint64_t next_;
+    uint64_t remaining_;
+    std::vector<char> buffer_;
+  };
+};
+
+using FileResponse = http::response<FileRangeBody>;
+
+// Sets the header of `res` from `answer` (status and version are the constructor's).
+template <class Body>
+void set_header(http::response<Body>& res, const HttpResponse& answer, bool keep_alive) {
+  res.set(http::field::server, "stratus");
+  if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
+  if (!answer.request_id.empty()) res.set("x-amzn-RequestId", answer.request_id);
+  for (const auto& [name, value] : answer.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+}
+
+// The wire form of `answer` to a request of HTTP `version` (10 or 11): a string body, or, when
+// `answer.file` is set, the file range.
+std::variant<std::shared_ptr<Response>, std::shared_ptr<FileResponse>> to_wire(HttpResponse answer, unsigned version,
+                                                                              bool keep_alive) {
+  auto status = static_cast<http::status>(answer.status);
+  if (answer.file) {
+    auto res = std::make_shared<FileResponse>(status, version);
+    set_header(*res, answer, keep_alive);
+    res->body() = std::move(answer.file);
+    res->prepare_payload();
+    return res;
+  }
+  auto res = std::make_shared<Response>(status, version);
+  set_header(*res, answer, keep_alive);
   res->body() = std::move(answer.body);
-  res->prepare_payload();
+  if (answer.announced_length) {
+    res->content_length(*answer.announced_length);
+  } else {
+    res->prepare_payload();
+  }
   return res;
 }
 
@@ -81,7 +144,10 @@ class Session : public std::enable_shared_from_this<Session> {
       : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared), counter_(counter) {
     ++counter_;
   }
-  ~Session() { --counter_; }
+  ~Session() {
+    if (sink_) sink_->abort();
+    --counter_;
+  }
 
   // Serves requests until the client leaves or a refusal closes the connection.
   void serve() { read(); }
@@ -92,69 +158,170 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  // Reads the next request within the request timeout; on_read() takes it from there.
+  // Reads the next request's header within the request timeout; on_header() takes it from there.
   void read() {
-    parser_.emplace();
-    parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
-    parser_->body_limit(shared_.limits.max_body_bytes);
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
+    // Checked in on_header(), once the body's destination is known (not boost::none: Boost 1.74
+    // compares a Content-Length with it as with an empty optional, which refuses every body).
+    header_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     arm(shared_.limits.request_timeout);
-    http::async_read(socket_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+    http::async_read_header(socket_, buffer_, *header_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
   }
 
-  // Hands a request read whole to the handler, or refuses or closes as `ec` and the timer say.
-  void on_read(beast::error_code ec) {
-    timer_.cancel();
+  // Refuses or closes as a failed read's `ec` and the timer say; `got_some` tells whether any
+  // of the request had arrived. True when `ec` was an error (handled), false when it was none.
+  bool read_failed(beast::error_code ec, bool got_some, uint64_t body_limit) {
+    if (ec == http::error::need_buffer) ec = {};  // a streamed body's buffer is full: not an error
     // The timer may fire just after a read completed: only a read it cut short timed out.
     if (timed_out_ && ec == asio::error::operation_aborted) {
-      if (!parser_->got_some()) return close();  // an idle keep-alive connection: closing it is normal HTTP
-      return refuse(Refusal::kTimedOut, "The request was not received completely within " +
-                                            std::to_string(shared_.limits.request_timeout.count()) + " ms.");
+      if (!got_some) close();  // an idle keep-alive connection: closing it is normal HTTP
+      else refuse(Refusal::kTimedOut, "The request was not received completely within " +
+                                          std::to_string(shared_.limits.request_timeout.count()) + " ms.");
+      return true;
     }
-    if (ec == http::error::end_of_stream) return close();  // the client left between requests
-    if (ec == http::error::header_limit) {
-      return refuse(Refusal::kTooLarge, "The request line and headers exceed the limit of " +
-                                            std::to_string(shared_.limits.max_header_bytes) + " bytes.");
+    if (!ec) return false;
+    if (ec == http::error::end_of_stream) {
+      close();  // the client left between requests
+    } else if (ec == http::error::header_limit) {
+      refuse(Refusal::kTooLarge, "The request line and headers exceed the limit of " +
+                                     std::to_string(shared_.limits.max_header_bytes) + " bytes.");
+    } else if (ec == http::error::body_limit) {
+      refuse(Refusal::kTooLarge, "The request body exceeds the limit of " + std::to_string(body_limit) + " bytes.");
+    } else if (is_parse_error(ec)) {
+      refuse(Refusal::kMalformed, "Malformed HTTP request: " + ec.message() + ".");
+    } else {
+      close();  // the connection failed: nobody to answer
     }
-    if (ec == http::error::body_limit) {
-      return refuse(Refusal::kTooLarge, "The request body exceeds the limit of " +
-                                            std::to_string(shared_.limits.max_body_bytes) + " bytes.");
-    }
-    if (is_parse_error(ec)) return refuse(Refusal::kMalformed, "Malformed HTTP request: " + ec.message() + ".");
-    if (ec) return close();  // the connection failed: nobody to answer
-    auto& req = parser_->get();
+    return true;
+  }
+
+  // Offers the request's header to the intake, then reads its body whole or as a stream.
+  void on_header(beast::error_code ec) {
+    timer_.cancel();
+    if (read_failed(ec, header_parser_->got_some(), 0)) return;
+    auto& req = header_parser_->get();
     if (req.version() != 10 && req.version() != 11) {
       return refuse(Refusal::kMalformed, "Malformed HTTP request: only HTTP/1.0 and HTTP/1.1 are served.");
     }
-    HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
+    request_ = HttpRequest{};
+    request_.method = std::string(req.method_string());
+    request_.target = std::string(req.target());
     for (const auto& field : req) {
       std::string name(field.name_string());
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers.emplace_back(std::move(name), std::string(field.value()));
+      request_.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    request.body = std::move(req.body());
     beast::error_code ignored;
-    request.remote_address = socket_.remote_endpoint(ignored).address().to_string();
-    shared_.handler(std::move(request), [self = shared_from_this(), version = req.version(),
-                                         keep_alive = req.keep_alive()](HttpResponse answer) {
-      auto res = to_wire(std::move(answer), version, keep_alive);
-      // The answer may come from another thread: write it from the connection's own loop.
-      asio::dispatch(self->socket_.get_executor(), [self, res] { self->write(res); });
+    request_.remote_address = socket_.remote_endpoint(ignored).address().to_string();
+    version_ = req.version();
+    keep_alive_ = req.keep_alive();
+    body_pending_ = !header_parser_->is_done();
+    answered_ = false;
+    bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
+    std::shared_ptr<BodySink> sink;
+    if (shared_.intake) sink = shared_.intake(request_, responder());
+    if (answered_) return;  // answered from the header alone: the body is never read
+    uint64_t limit = sink ? shared_.limits.max_stream_bytes : shared_.limits.max_body_bytes;
+    if (header_parser_->content_length().value_or(0) > limit) {
+      if (sink) sink->abort();
+      return refuse(Refusal::kTooLarge, "The request body exceeds the limit of " + std::to_string(limit) + " bytes.");
+    }
+    if (sink && !body_pending_) return sink->finish();  // an empty body: nothing to stream
+    if (sink) {
+      sink_ = std::move(sink);
+      stream_parser_.emplace(std::move(*header_parser_));
+      stream_parser_->body_limit(limit);  // a chunked body's chunks count against it as they come
+      return continue_then(expects_continue, [self = shared_from_this()] { self->read_piece(); });
+    }
+    whole_parser_.emplace(std::move(*header_parser_));
+    whole_parser_->body_limit(limit);
+    if (!body_pending_) return on_body({});
+    continue_then(expects_continue, [self = shared_from_this()] {
+      self->arm(self->shared_.limits.request_timeout);
+      http::async_read(self->socket_, self->buffer_, *self->whole_parser_,
+                       [self](beast::error_code ec, size_t) { self->on_body(ec); });
     });
   }
 
-  // Writes `res` within the request timeout, then reads the next request or lingers and closes.
-  void write(std::shared_ptr<Response> res) {
+  // Writes `100 Continue` first when the client waits for it and the body is still to come,
+  // then runs `next`.
+  void continue_then(bool expects_continue, std::function<void()> next) {
+    if (!expects_continue || !body_pending_) return next();
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
     arm(shared_.limits.request_timeout);
-    bool keep = res->keep_alive();
-    http::async_write(socket_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+    http::async_write(socket_, *res, [self = shared_from_this(), res, next](beast::error_code ec, size_t) {
       self->timer_.cancel();
       if (ec) return self->close();
-      if (!keep) return self->linger();
-      self->read();
+      next();
     });
+  }
+
+  // Hands a request read whole to the handler.
+  void on_body(beast::error_code ec) {
+    timer_.cancel();
+    if (read_failed(ec, true, shared_.limits.max_body_bytes)) return;
+    body_pending_ = false;
+    request_.body = std::move(whole_parser_->get().body());
+    shared_.handler(std::move(request_), responder());
+  }
+
+  // Reads the next piece of a streamed body into piece_; on_piece() passes it on.
+  void read_piece() {
+    piece_.resize(kPieceBytes);
+    auto& body = stream_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    arm(shared_.limits.request_timeout);
+    // read_some, not read: a sink takes what arrived without waiting for a full buffer.
+    http::async_read_some(socket_, buffer_, *stream_parser_,
+                          [self = shared_from_this()](beast::error_code ec, size_t) { self->on_piece(ec); });
+  }
+
+  // Gives the sink what arrived; finishes it at the body's end, aborts it when the read failed.
+  void on_piece(beast::error_code ec) {
+    timer_.cancel();
+    size_t got = piece_.size() - stream_parser_->get().body().size;
+    bool failed = ec && ec != http::error::need_buffer;
+    if (failed) {
+      std::exchange(sink_, nullptr)->abort();
+      read_failed(ec, true, shared_.limits.max_stream_bytes);
+      return;
+    }
+    if (got > 0 && !sink_->write(std::string_view(piece_.data(), got))) {
+      sink_.reset();  // it has answered; the answer closes the connection
+      return;
+    }
+    if (!stream_parser_->is_done()) return read_piece();
+    body_pending_ = false;
+    std::exchange(sink_, nullptr)->finish();
+  }
+
+  // The responder for the request being served: writes the answer from the connection's loop.
+  HttpServer::Responder responder() {
+    return [self = shared_from_this(), version = version_, keep_alive = keep_alive_](HttpResponse answer) {
+      self->answered_ = true;
+      auto res = to_wire(std::move(answer), version, keep_alive);
+      // The answer may come from another thread: write it from the connection's own loop.
+      asio::dispatch(self->socket_.get_executor(), [self, res] { self->write(res); });
+    };
+  }
+
+  // Writes `res` within the request timeout, then reads the next request or lingers and closes.
+  // An answer given before its request's body was read closes the connection.
+  void write(std::variant<std::shared_ptr<Response>, std::shared_ptr<FileResponse>> wire) {
+    std::visit([this](auto res) {
+      if (body_pending_) res->keep_alive(false);
+      arm(shared_.limits.request_timeout);
+      bool keep = res->keep_alive();
+      http::async_write(socket_, *res, [self = shared_from_this(), res, keep](beast::error_code ec, size_t) {
+        self->timer_.cancel();
+        if (ec) return self->close();
+        if (!keep) return self->linger();
+        self->read();
+      });
+    }, std::move(wire));
   }
 
   // Cancels the socket's pending operation and sets timed_out_ once `timeout` passes, unless
@@ -194,11 +361,24 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
   }
 
+  // Bytes of a streamed body read at once.
+  static constexpr size_t kPieceBytes = 256 * 1024;
+
   tcp::socket socket_;
   asio::steady_timer timer_;
   bool timed_out_ = false;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // The request being read: its header, then its body whole or in pieces.
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> whole_parser_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  HttpRequest request_;              // the request as the handler gets it
+  unsigned version_ = 11;            // its HTTP version
+  bool keep_alive_ = true;           // whether the client keeps the connection
+  bool body_pending_ = false;        // its body is not yet read to the end
+  std::atomic<bool> answered_{false};  // its responder was called
+  std::shared_ptr<BodySink> sink_;   // where its streamed body goes, until finished or aborted
+  std::vector<char> piece_;          // the streamed body's read buffer
   Shared& shared_;
   std::atomic<size_t>& counter_;
 };
@@ -233,7 +413,7 @@ struct HttpServer::Impl {
   size_t next_loop = 0;        // the loop the next connection goes to (loops[0] only)
 
   Impl(HttpLimits limits, Handler handler, RefusalRenderer render_refusal)
-      : shared{limits, std::move(handler), std::move(render_refusal)},
+      : shared{limits, std::move(handler), std::move(render_refusal), nullptr},
         loops(first_loop()),
         main(std::make_shared<Listener>(*loops[0])) {}
 
@@ -337,6 +517,8 @@ void HttpServer::stop_listening(const std::string& name) {
 }
 
 HttpServer::~HttpServer() = default;
+
+void HttpServer::set_intake(Intake intake) { impl_->shared.intake = std::move(intake); }
 
 uint16_t HttpServer::port() const { return impl_->port; }
 

@@ -25,9 +25,13 @@ struct HttpLimits {
   // 1 MiB, and a body is held whole while it arrives: 2 MiB bounds what the connection cap's
   // worth of slow uploads can hold (8 GiB at 4096, against 64 GiB at the former 16 MiB).
   size_t max_body_bytes = 2 * 1024 * 1024;
+  // Bytes of a body streamed to a BodySink (see HttpServer::Intake): S3's largest single upload
+  // (5 GiB) plus the aws-chunked framing of 8 KiB chunks around it.
+  uint64_t max_stream_bytes = (uint64_t{5} << 30) + (uint64_t{16} << 20);
   // Time to receive a whole request, counted from when the server starts waiting for it, and
   // to write its answer. A connection idle that long closes silently; a request begun but not
-  // complete by then is answered Refusal::kTimedOut.
+  // complete by then is answered Refusal::kTimedOut. A streamed body (see HttpServer::Intake)
+  // may take longer: the time counts again from each piece that arrives.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(120)};
 };
 
@@ -47,6 +51,13 @@ class HttpServer {
   // Renders the server's own answer to what it refuses; `detail` is one sentence saying what
   // was refused. Called on the event-loop threads; must not block.
   using RefusalRenderer = std::function<HttpResponse(Refusal refusal, const std::string& detail)>;
+  // Sees each request's header before its body is read (`header.body` is empty) and either
+  // returns null (the body is read whole, within max_body_bytes, and the request goes to the
+  // Handler), or returns a sink that takes the body as it arrives (within max_stream_bytes) and
+  // answers through `respond`, or answers through `respond` before returning (the body is then
+  // not read, and the connection closes after the answer). A request that expects
+  // `100-continue` gets it once the body is to be read. Called on the event-loop threads.
+  using Intake = std::function<std::shared_ptr<BodySink>(const HttpRequest& header, const Responder& respond)>;
 
   // Binds host:port (port 0 picks a free port) with one listening socket, so that a second
   // server cannot share the port. Throws std::runtime_error ("cannot listen on HOST:PORT:
@@ -55,6 +66,9 @@ class HttpServer {
              RefusalRenderer render_refusal);
   ~HttpServer();
 
+  // Lets `intake` see each request's header first and take bodies as streams. REQUIRES: before
+  // run().
+  void set_intake(Intake intake);
   // The port actually bound.
   uint16_t port() const;
   // Also serves on `address`:`port` inside network namespace `netns` (where the address must

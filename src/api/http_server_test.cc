@@ -5,8 +5,14 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
+#include <fstream>
+#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/temp_dir.h"
 
 namespace stratus::api {
 namespace {
@@ -33,16 +39,15 @@ HttpResponse render_for_test(Refusal refusal, const std::string& detail) {
 // the test's duration.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void start(HttpLimits limits) {
-    server_ = std::make_unique<HttpServer>(
-        "127.0.0.1", 0, limits,
-        [](HttpRequest, HttpServer::Responder respond) {
-          HttpResponse ok;
-          ok.content_type = "text/plain";
-          ok.body = "ok";
-          respond(std::move(ok));
-        },
-        render_for_test);
+  void start(HttpLimits limits, HttpServer::Intake intake = nullptr,
+             HttpServer::Handler handler = [](HttpRequest, HttpServer::Responder respond) {
+               HttpResponse ok;
+               ok.content_type = "text/plain";
+               ok.body = "ok";
+               respond(std::move(ok));
+             }) {
+    server_ = std::make_unique<HttpServer>("127.0.0.1", 0, limits, std::move(handler), render_for_test);
+    if (intake) server_->set_intake(std::move(intake));
     runner_ = std::thread([this] { server_->run(2); });
   }
   void TearDown() override {
@@ -201,6 +206,178 @@ TEST_F(HttpServerTest, AFloodPastTheCapIsClosedUnanswered) {
   EXPECT_LT(answered, 80);
   tcp::socket late = connect();
   EXPECT_TRUE(closes_silently(late));
+}
+
+// Collects a streamed body and answers with its size once it is complete, or "refused" when
+// a piece holds the byte 'X'. Records what happened to it.
+class RecordingSink : public BodySink {
+ public:
+  struct Log {
+    std::mutex mu;
+    std::string received;
+    size_t pieces = 0;
+    bool finished = false;
+    bool aborted = false;
+  };
+  RecordingSink(std::shared_ptr<Log> log, HttpServer::Responder respond)
+      : log_(std::move(log)), respond_(std::move(respond)) {}
+  bool write(std::string_view piece) override {
+    std::lock_guard<std::mutex> lock(log_->mu);
+    log_->received.append(piece);
+    ++log_->pieces;
+    if (piece.find('X') == std::string_view::npos) return true;
+    respond_(text(400, "refused"));
+    return false;
+  }
+  void finish() override {
+    std::lock_guard<std::mutex> lock(log_->mu);
+    log_->finished = true;
+    respond_(text(200, "streamed " + std::to_string(log_->received.size())));
+  }
+  void abort() override {
+    std::lock_guard<std::mutex> lock(log_->mu);
+    log_->aborted = true;
+  }
+  static HttpResponse text(int status, std::string body) {
+    HttpResponse response;
+    response.status = status;
+    response.content_type = "text/plain";
+    response.body = std::move(body);
+    return response;
+  }
+
+ private:
+  std::shared_ptr<Log> log_;
+  HttpServer::Responder respond_;
+};
+
+// Streams PUT bodies into a RecordingSink that logs into `log`, answers PUT /early at once,
+// and leaves every other request to the handler.
+HttpServer::Intake recording_intake(std::shared_ptr<RecordingSink::Log> log) {
+  return [log](const HttpRequest& header, const HttpServer::Responder& respond) -> std::shared_ptr<BodySink> {
+    EXPECT_TRUE(header.body.empty());
+    if (header.method != "PUT") return nullptr;
+    if (header.target == "/early") {
+      respond(RecordingSink::text(403, "no"));
+      return nullptr;
+    }
+    return std::make_shared<RecordingSink>(log, respond);
+  };
+}
+
+TEST_F(HttpServerTest, StreamsBodiesLargerThanTheWholeBodyLimitToTheSink) {
+  HttpLimits limits;
+  limits.max_body_bytes = 1000;
+  auto log = std::make_shared<RecordingSink::Log>();
+  start(limits, recording_intake(log));
+  std::string body(3 * 1024 * 1024 + 17, 'b');
+  tcp::socket socket = connect();
+  asio::write(socket, asio::buffer("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                                   "\r\n\r\n" + body));
+  auto res = read_response(socket);
+  EXPECT_EQ(res.body(), "streamed " + std::to_string(body.size()));
+  EXPECT_TRUE(res.keep_alive());
+  {
+    std::lock_guard<std::mutex> lock(log->mu);
+    EXPECT_EQ(log->received, body);
+    EXPECT_GT(log->pieces, 1u);  // in pieces, not whole
+    EXPECT_TRUE(log->finished);
+  }
+  // The connection goes on; HTTP/1.1 chunked framing is undone before the sink sees the body.
+  asio::write(socket, asio::buffer(std::string("PUT /o HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                               "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")));
+  EXPECT_EQ(read_response(socket).body(), "streamed " + std::to_string(body.size() + 5));
+  // Requests the intake leaves alone keep the whole-body path and its limit.
+  asio::write(socket, asio::buffer(std::string(kGet)));
+  EXPECT_EQ(read_response(socket).body(), "ok");
+  auto too_large = exchange("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
+  EXPECT_EQ(too_large.result_int(), 413);
+}
+
+TEST_F(HttpServerTest, AnswersExpectContinueBeforeReadingTheBody) {
+  auto log = std::make_shared<RecordingSink::Log>();
+  start({}, recording_intake(log));
+  tcp::socket socket = connect();
+  asio::write(socket, asio::buffer(std::string("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                                               "Expect: 100-continue\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> interim;
+  http::read_header(socket, buffer, interim);
+  EXPECT_EQ(interim.get().result_int(), 100);
+  asio::write(socket, asio::buffer(std::string("data")));
+  http::response<http::string_body> res;
+  http::read(socket, buffer, res);
+  EXPECT_EQ(res.body(), "streamed 4");
+}
+
+TEST_F(HttpServerTest, AnAnswerFromTheHeaderAloneSkipsTheBodyAndCloses) {
+  auto log = std::make_shared<RecordingSink::Log>();
+  start({}, recording_intake(log));
+  tcp::socket socket = connect();
+  asio::write(socket, asio::buffer(std::string("PUT /early HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n"
+                                               "Expect: 100-continue\r\n\r\n")));
+  auto res = read_response(socket);  // not a 100 Continue: the final answer
+  EXPECT_EQ(res.result_int(), 403);
+  EXPECT_FALSE(res.keep_alive());
+  // A sink that refuses a piece answers at once; the rest of the body is never taken.
+  tcp::socket second = connect();
+  asio::write(second, asio::buffer("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\nXXXX"));
+  res = read_response(second);
+  EXPECT_EQ(res.body(), "refused");
+  EXPECT_FALSE(res.keep_alive());
+  std::lock_guard<std::mutex> lock(log->mu);
+  EXPECT_FALSE(log->finished);
+}
+
+TEST_F(HttpServerTest, AClientThatLeavesMidBodyAbortsTheSink) {
+  auto log = std::make_shared<RecordingSink::Log>();
+  start({}, recording_intake(log));
+  {
+    tcp::socket socket = connect();
+    asio::write(socket, asio::buffer(std::string("PUT /o HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")));
+  }
+  bool aborted = false;
+  for (int attempt = 0; attempt < 200 && !aborted; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::lock_guard<std::mutex> lock(log->mu);
+    aborted = log->aborted;
+  }
+  EXPECT_TRUE(aborted);
+  std::lock_guard<std::mutex> lock(log->mu);
+  EXPECT_FALSE(log->finished);
+}
+
+TEST_F(HttpServerTest, SendsFileRangesAndAnnouncedLengths) {
+  TempDir dir("http-file");
+  std::string path = (dir.path() / "data").string();
+  std::string content;
+  for (int i = 0; i < 700000; ++i) content += static_cast<char>('a' + i % 26);
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << content;
+  }
+  start({}, nullptr, [path](HttpRequest request, HttpServer::Responder respond) {
+    HttpResponse response;
+    response.content_type = "application/octet-stream";
+    if (request.method == "HEAD") {
+      response.announced_length = 700000;
+    } else {
+      response.file = std::make_shared<FileRange>(::open(path.c_str(), O_RDONLY), 5, 600000);
+    }
+    respond(std::move(response));
+  });
+  tcp::socket socket = connect();
+  asio::write(socket, asio::buffer(std::string(kGet)));
+  auto res = read_response(socket);
+  EXPECT_EQ(res.body(), content.substr(5, 600000));
+  asio::write(socket, asio::buffer(std::string("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  beast::flat_buffer buffer;
+  http::response_parser<http::empty_body> head;
+  head.skip(true);  // a HEAD answer has no body, whatever its Content-Length says
+  http::read(socket, buffer, head);
+  EXPECT_EQ(head.get()[http::field::content_length], "700000");
+  asio::write(socket, asio::buffer(std::string(kGet)));  // the connection is still in step
+  EXPECT_EQ(read_response(socket).body().size(), 600000u);
 }
 
 }  // namespace

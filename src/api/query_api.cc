@@ -6,6 +6,7 @@
 #include "api/error_status.h"
 #include "api/query_decoder.h"
 #include "api/rest_json.h"
+#include "api/signer.h"
 #include "api/sigv4.h"
 #include "api/xml_encoder.h"
 #include "common/ids.h"
@@ -135,19 +136,8 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     return Refused{nullptr, {"RequestEntityTooLarge", "The request has more than " + std::to_string(kMaxParameters) +
                                                           " parameters."}};
   }
-  std::string account_id;
-  Principal principal;
-  std::string session_token;
-  int64_t expiration = 0;
-  auto lookup = [&](const std::string& key_id) -> std::optional<std::string> {
-    auto owner = keys_.lookup(key_id);
-    if (!owner) return std::nullopt;
-    account_id = owner->account_id;
-    session_token = owner->session_token;
-    expiration = owner->expiration;
-    principal = Principal{owner->user, owner->role, owner->session_name, key_id, !session_token.empty()};
-    return owner->secret_access_key;
-  };
+  Signer signer;
+  auto lookup = signer_lookup(keys_, signer);
   // The scope's service picks the endpoint, so that even a signature that fails to verify is
   // answered in the envelope its client parses.
   auto scope = parse_signature(signed_request);
@@ -161,13 +151,16 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   if (!claim.ok()) return refused(claim.error());
   if (endpoint == nullptr) return refused({"AuthFailure", "Credential should be scoped to correct service: 'ec2'."});
   // Temporary credentials are good only with their own session token, and only until they expire.
-  if (claim.value().security_token != session_token) {
+  auto problem = credential_problem(signer, claim.value(), unix_now());
+  if (problem == CredentialProblem::kWrongToken) {
     if (scope.value().service == "ec2") return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
     return refused({"InvalidClientTokenId", "The security token included in the request is invalid."});
   }
-  if (principal.temporary && unix_now() >= expiration) {
+  if (problem == CredentialProblem::kExpiredToken) {
     return refused({"ExpiredToken", "The security token included in the request is expired"});
   }
+  const std::string& account_id = signer.account_id;
+  const Principal& principal = signer.principal;
   keys_.note_use(principal.access_key_id, scope.value().service, claim.value().region, unix_now());
 
   const std::string& region = claim.value().region;

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "api/error_status.h"
+#include "api/rest_members.h"
 #include "common/timestamp.h"
 
 namespace stratus::api {
@@ -13,21 +14,6 @@ namespace {
 using nlohmann::json;
 
 ApiError invalid(const std::string& message) { return ApiError{"ValidationException", message}; }
-
-// `text` with %XX escapes decoded (a path segment: '+' stays '+').
-std::string percent_decode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
-      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
 
 // `path` cut at '/' (without the leading one).
 std::vector<std::string> segments(const std::string& path) {
@@ -221,35 +207,16 @@ Result<json> decode_rest_request(const RestRoute& route, const std::vector<std::
     if (!body_doc.is_object()) return invalid("The request body is not a JSON object.");
   }
   for (const Member& m : input->members) {
-    std::optional<std::string> text;
-    switch (m.location) {
-      case Location::kUri: {
-        auto it = route.labels.find(m.location_name);
-        if (it != route.labels.end()) text = it->second;
-        break;
+    if (m.location == Location::kBody) {
+      if (m.name == input->payload) {
+        out[m.name] = body;  // the raw payload
+      } else if (body_doc.contains(m.location_name)) {
+        if (auto error = mistyped(m.shape, body_doc[m.location_name], m.location_name)) return *error;
+        out[m.name] = body_doc[m.location_name];
       }
-      case Location::kQueryString:
-        for (const auto& [name, value] : query) {
-          if (name == m.location_name) text = value;
-        }
-        break;
-      case Location::kHeader: {
-        std::string wanted = m.location_name;
-        std::transform(wanted.begin(), wanted.end(), wanted.begin(), [](unsigned char c) { return std::tolower(c); });
-        for (const auto& [name, value] : headers) {
-          if (name == wanted) text = value;
-        }
-        break;
-      }
-      case Location::kBody:
-        if (m.name == input->payload) {
-          out[m.name] = body;  // the raw payload
-        } else if (body_doc.contains(m.location_name)) {
-          if (auto error = mistyped(m.shape, body_doc[m.location_name], m.location_name)) return *error;
-          out[m.name] = body_doc[m.location_name];
-        }
-        continue;
+      continue;
     }
+    std::optional<std::string> text = member_text(m, route.labels, query, headers);
     if (!text) continue;
     auto value = scalar(m, *text);
     if (!value.ok()) return value.error();

@@ -40,7 +40,8 @@ Member make_member(const std::string& name, const json& ref,
   }
   m.xml_name = location.empty() ? name : location;
   static const std::map<std::string, Location> kLocations = {
-      {"uri", Location::kUri}, {"querystring", Location::kQueryString}, {"header", Location::kHeader}};
+      {"uri", Location::kUri}, {"querystring", Location::kQueryString}, {"header", Location::kHeader},
+      {"headers", Location::kHeaders}};
   auto where = kLocations.find(ref.value("location", ""));
   if (where != kLocations.end()) m.location = where->second;
   m.location_name = location.empty() ? name : location;
@@ -65,6 +66,8 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     model->protocol_ = Protocol::kQuery;
   } else if (protocol == "rest-json") {
     model->protocol_ = Protocol::kRestJson;
+  } else if (protocol == "rest-xml") {
+    model->protocol_ = Protocol::kRestXml;
   } else if (protocol != "ec2") {
     return ApiError{"InternalError", "service model protocol '" + protocol + "' is not served"};
   }

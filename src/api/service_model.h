@@ -25,10 +25,18 @@ enum class Protocol {
   kQuery,  // the Query protocol (STS, IAM): <ActionResponse><ActionResult/><ResponseMetadata/>, <ErrorResponse>
   kRestJson,  // REST with JSON bodies (EBS direct APIs): routes by method and path, members in the URI,
               // query string, headers or a JSON (or raw payload) body
+  kRestXml,   // REST with XML bodies (S3): members in the URI, query string, headers or an XML (or raw
+              // payload) body
 };
 
 // Where a member of a REST request or response travels.
-enum class Location { kBody, kUri, kQueryString, kHeader };
+enum class Location {
+  kBody,
+  kUri,
+  kQueryString,
+  kHeader,
+  kHeaders,  // a map, one header per key: its location name is the prefix (S3's "x-amz-meta-")
+};
 
 // One member of a structure, or the element of a list/map.
 struct Member {
@@ -74,7 +82,7 @@ struct Operation {
 class ServiceModel {
  public:
   // Parses a service-2.json document. Returns an error when it is not a model or its protocol
-  // is not "ec2", "query" or "rest-json".
+  // is not "ec2", "query", "rest-json" or "rest-xml".
   static Result<std::shared_ptr<const ServiceModel>> parse(std::string_view json_text);
   // Reads and parses a model file.
   static Result<std::shared_ptr<const ServiceModel>> load(const std::string& path);

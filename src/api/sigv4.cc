@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "api/query_decoder.h"
+#include "api/rest_members.h"
 #include "common/digest.h"
 #include "common/timestamp.h"
 
@@ -23,22 +24,6 @@ std::string trim(std::string_view s) {
   if (b == std::string_view::npos) return "";
   size_t e = s.find_last_not_of(" \t");
   return std::string(s.substr(b, e - b + 1));
-}
-
-// RFC 3986 percent-encoding; '/' kept when `keep_slash`.
-std::string uri_encode(std::string_view s, bool keep_slash) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -159,10 +144,13 @@ Result<SignatureClaim> parse_signature(const SignedRequest& request) {
 std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim,
                               const std::string& payload_hash) {
   std::string out = request.method + "\n";
-  std::string decoded_path;
-  auto path = parse_form(request.path);  // percent-decodes; a path never holds '&' or '='
-  decoded_path = path.ok() && path.value().size() == 1 ? path.value()[0].first : request.path;
-  out += uri_encode(decoded_path.empty() ? "/" : decoded_path, true) + "\n";
+  if (claim.service == "s3") {
+    out += (request.path.empty() ? "/" : request.path) + "\n";  // S3 signs the path as sent: encoded once, never normalised
+  } else {
+    auto path = parse_form(request.path);  // percent-decodes; a path never holds '&' or '='
+    std::string decoded_path = path.ok() && path.value().size() == 1 ? path.value()[0].first : request.path;
+    out += uri_encode(decoded_path.empty() ? "/" : decoded_path, true) + "\n";
+  }
 
   std::vector<std::pair<std::string, std::string>> query;
   if (auto parsed = parse_form(request.raw_query); parsed.ok()) {
@@ -216,9 +204,12 @@ Result<SignatureClaim> verify_signature(const SignedRequest& request, const Secr
   return verify_claim(request, parsed.value(), lookup, now);
 }
 
-Result<SignatureClaim> verify_claim(const SignedRequest& request, const SignatureClaim& claim,
-                                    const SecretLookup& lookup, int64_t now) {
+namespace {
 
+// The checks every signature passes before its hash is compared: the host is signed, the date
+// matches the scope and the clock (or the presigned URL's lifetime), and the key is known. The
+// key's secret, or the error.
+Result<std::string> check_claim(const SignatureClaim& claim, const SecretLookup& lookup, int64_t now) {
   if (std::find(claim.signed_headers.begin(), claim.signed_headers.end(), "host") == claim.signed_headers.end()) {
     return ApiError{"AuthFailure", "The host header must be signed."};
   }
@@ -237,9 +228,32 @@ Result<SignatureClaim> verify_claim(const SignedRequest& request, const Signatur
   }
   auto secret = lookup(claim.access_key_id);
   if (!secret) return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+  return *secret;
+}
 
-  std::string scope = claim.scope_date + "/" + claim.region + "/" + claim.service + "/aws4_request";
-  std::string key = cached_signing_key(*secret, claim.scope_date, claim.region, claim.service);
+// True when `claim`'s signature is the one `secret` makes over `request` with `payload_hash`.
+bool signed_with(const SignedRequest& request, const SignatureClaim& claim, const std::string& secret,
+                 const std::string& payload_hash) {
+  std::string key = cached_signing_key(secret, claim.scope_date, claim.region, claim.service);
+  std::string to_sign = string_to_sign(claim, canonical_request(request, claim, payload_hash));
+  bool match = constant_time_equal(to_hex(hmac_sha256(key, to_sign)), claim.signature);
+  if (!match && std::getenv("STRATUS_DEBUG_SIGV4")) {
+    std::fprintf(stderr, "%s\n", canonical_request(request, claim, payload_hash).c_str());
+  }
+  return match;
+}
+
+}  // namespace
+
+std::string string_to_sign(const SignatureClaim& claim, const std::string& canonical) {
+  return std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + claim.scope_date + "/" + claim.region + "/" +
+         claim.service + "/aws4_request\n" + to_hex(sha256(canonical));
+}
+
+Result<SignatureClaim> verify_claim(const SignedRequest& request, const SignatureClaim& claim,
+                                    const SecretLookup& lookup, int64_t now) {
+  auto secret = check_claim(claim, lookup, now);
+  if (!secret.ok()) return secret.error();
   // The payload hash a client may have signed: the declared one, else the body's; presigned
   // URLs may also carry UNSIGNED-PAYLOAD (S3 style) instead of the empty body's hash.
   std::string body_hash = to_hex(sha256(request.body));
@@ -250,20 +264,25 @@ Result<SignatureClaim> verify_claim(const SignedRequest& request, const Signatur
   std::vector<std::string> payload_hashes;
   payload_hashes.push_back(declared ? *declared : body_hash);
   if (claim.presigned) payload_hashes.push_back("UNSIGNED-PAYLOAD");
-  const std::string* signed_hash = nullptr;
   for (const std::string& payload_hash : payload_hashes) {
-    std::string to_sign = std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + scope + "\n" +
-                          to_hex(sha256(canonical_request(request, claim, payload_hash)));
-    if (constant_time_equal(to_hex(hmac_sha256(key, to_sign)), claim.signature)) signed_hash = &payload_hash;
+    if (!signed_with(request, claim, secret.value(), payload_hash)) continue;
+    SignatureClaim verified = claim;
+    verified.payload_signed = payload_hash == body_hash;
+    return verified;
   }
-  if (signed_hash == nullptr && std::getenv("STRATUS_DEBUG_SIGV4")) {
-    std::fprintf(stderr, "%s\n", canonical_request(request, claim, payload_hashes[0]).c_str());
-  }
-  if (signed_hash == nullptr) {
+  return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
+}
+
+Result<SignatureClaim> verify_declared_payload(const SignedRequest& request, const SignatureClaim& claim,
+                                               const SecretLookup& lookup, int64_t now,
+                                               const std::string& payload_hash) {
+  auto secret = check_claim(claim, lookup, now);
+  if (!secret.ok()) return secret.error();
+  if (!signed_with(request, claim, secret.value(), payload_hash)) {
     return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
   }
   SignatureClaim verified = claim;
-  verified.payload_signed = *signed_hash == body_hash;
+  verified.payload_signed = payload_hash.size() == 64 && payload_hash.find_first_not_of("0123456789abcdef") == std::string::npos;
   return verified;
 }
 

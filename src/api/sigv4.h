@@ -45,9 +45,14 @@ struct SignatureClaim {
 Result<SignatureClaim> parse_signature(const SignedRequest& request);
 
 // The canonical request text SigV4 hashes for `claim` with the given payload hash (hex, or
-// "UNSIGNED-PAYLOAD"). Exposed for tests.
+// "UNSIGNED-PAYLOAD"). S3's (claim.service "s3") takes the path exactly as sent; every other
+// service's decodes and re-encodes it.
 std::string canonical_request(const SignedRequest& request, const SignatureClaim& claim,
                               const std::string& payload_hash);
+
+// The string SigV4 signs for `claim` over the canonical request text `canonical` (S3 shows it
+// in SignatureDoesNotMatch errors).
+std::string string_to_sign(const SignatureClaim& claim, const std::string& canonical);
 
 // Derives the signing key for a secret and a credential scope.
 std::string signing_key(const std::string& secret, const std::string& date, const std::string& region,
@@ -65,5 +70,13 @@ Result<SignatureClaim> verify_signature(const SignedRequest& request, const Secr
 // that looks at the claim first parses the request once).
 Result<SignatureClaim> verify_claim(const SignedRequest& request, const SignatureClaim& claim,
                                     const SecretLookup& lookup, int64_t now);
+
+// verify_claim() for a request whose body is not at hand (an S3 upload streamed to disk): the
+// signature must cover `payload_hash`, the x-amz-content-sha256 the client declared (a body's hex
+// SHA-256, UNSIGNED-PAYLOAD or a STREAMING-* form), and the caller checks the body against it as
+// it arrives. In the claim returned, payload_signed says whether `payload_hash` is a body hash.
+Result<SignatureClaim> verify_declared_payload(const SignedRequest& request, const SignatureClaim& claim,
+                                               const SecretLookup& lookup, int64_t now,
+                                               const std::string& payload_hash);
 
 }  // namespace stratus::api

@@ -33,29 +33,35 @@ std::string scalar_text(const json& value) {
   return value.dump();
 }
 
-void encode_value(pugi::xml_node parent, const std::string& name, const Shape& shape, const json& value);
-
 void encode_members(pugi::xml_node node, const Shape& shape, const json& value) {
   if (!value.is_object()) return;
   for (const Member& member : shape.members) {
     if (member.shape == nullptr) continue;
     auto it = value.find(member.name);
     if (it == value.end() || it->is_null()) continue;
-    encode_value(node, member.xml_name, *member.shape, *it);
+    append_xml_value(node, member.xml_name, *member.shape, *it);
   }
 }
 
 void encode_items(pugi::xml_node parent, const std::string& name, const Shape& shape, const json& value) {
   if (!value.is_array() || shape.element.shape == nullptr) return;
   if (shape.flattened) {
-    for (const json& item : value) encode_value(parent, name, *shape.element.shape, item);
+    for (const json& item : value) append_xml_value(parent, name, *shape.element.shape, item);
     return;
   }
   pugi::xml_node wrapper = parent.append_child(name.c_str());
-  for (const json& item : value) encode_value(wrapper, shape.element.xml_name, *shape.element.shape, item);
+  for (const json& item : value) append_xml_value(wrapper, shape.element.xml_name, *shape.element.shape, item);
 }
 
-void encode_value(pugi::xml_node parent, const std::string& name, const Shape& shape, const json& value) {
+}  // namespace
+
+std::string render_xml_document(const pugi::xml_document& doc) {
+  StringWriter writer;
+  doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + writer.out;
+}
+
+void append_xml_value(pugi::xml_node parent, const std::string& name, const Shape& shape, const json& value) {
   switch (shape.type) {
     case ShapeType::kStructure:
       encode_members(parent.append_child(name.c_str()), shape, value);
@@ -69,7 +75,7 @@ void encode_value(pugi::xml_node parent, const std::string& name, const Shape& s
       for (const auto& [k, v] : value.items()) {
         pugi::xml_node entry = wrapper.append_child(shape.flattened ? name.c_str() : "entry");
         entry.append_child(shape.key.xml_name.c_str()).text().set(to_xml_text(k).c_str());
-        encode_value(entry, shape.element.xml_name, *shape.element.shape, v);
+        append_xml_value(entry, shape.element.xml_name, *shape.element.shape, v);
       }
       return;
     }
@@ -77,14 +83,6 @@ void encode_value(pugi::xml_node parent, const std::string& name, const Shape& s
       parent.append_child(name.c_str()).text().set(scalar_text(value).c_str());
   }
 }
-
-std::string render(const pugi::xml_document& doc) {
-  StringWriter writer;
-  doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + writer.out;
-}
-
-}  // namespace
 
 std::string encode_response(const ServiceModel& model, const Operation& operation, const json& result,
                             const std::string& request_id) {
@@ -96,7 +94,7 @@ std::string encode_response(const ServiceModel& model, const Operation& operatio
     pugi::xml_node body = root.append_child((operation.name + "Result").c_str());
     if (has_members) encode_members(body, *operation.output, result);
     root.append_child("ResponseMetadata").append_child("RequestId").text().set(request_id.c_str());
-    return render(doc);
+    return render_xml_document(doc);
   }
   root.append_child("requestId").text().set(request_id.c_str());
   if (has_members) {
@@ -104,7 +102,7 @@ std::string encode_response(const ServiceModel& model, const Operation& operatio
   } else {
     root.append_child("return").text().set("true");
   }
-  return render(doc);
+  return render_xml_document(doc);
 }
 
 std::string encode_error(const ApiError& error, const std::string& request_id, const ServiceModel* model,
@@ -118,14 +116,14 @@ std::string encode_error(const ApiError& error, const std::string& request_id, c
     e.append_child("Code").text().set(to_xml_text(error.code).c_str());
     e.append_child("Message").text().set(to_xml_text(error.message).c_str());
     root.append_child("RequestId").text().set(request_id.c_str());
-    return render(doc);
+    return render_xml_document(doc);
   }
   pugi::xml_node root = doc.append_child("Response");
   pugi::xml_node e = root.append_child("Errors").append_child("Error");
   e.append_child("Code").text().set(to_xml_text(error.code).c_str());
   e.append_child("Message").text().set(to_xml_text(error.message).c_str());
   root.append_child("RequestID").text().set(request_id.c_str());
-  return render(doc);
+  return render_xml_document(doc);
 }
 
 }  // namespace stratus::api

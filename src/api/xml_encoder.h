@@ -2,12 +2,21 @@
 // Renders typed results and errors as the XML that botocore's EC2 parser reads.
 
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <string>
 
 #include "api/service_model.h"
 #include "common/result.h"
 
 namespace stratus::api {
+
+// Appends `value` to `parent` as element `name` laid out by `shape`: a structure's members by
+// their XML names (absent members omitted), a list's items wrapped in `name` or, flattened, each
+// named `name`, a map's entries, a scalar as text (strings made XML text).
+void append_xml_value(pugi::xml_node parent, const std::string& name, const Shape& shape, const nlohmann::json& value);
+
+// `doc` as text with an XML declaration, without indentation.
+std::string render_xml_document(const pugi::xml_document& doc);
 
 // Renders the answer to `operation` with the members of `result` laid out by its output shape
 // (members absent from `result` are omitted; members not in the shape are ignored), in the

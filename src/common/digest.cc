@@ -21,24 +21,29 @@ std::string digest(const EVP_MD* md, std::string_view data) {
 
 std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 
-Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256: OpenSSL could not start a digest");
+DigestStream::DigestStream(DigestAlgorithm algorithm)
+    : md_(algorithm == DigestAlgorithm::kMd5    ? EVP_md5()
+          : algorithm == DigestAlgorithm::kSha1 ? EVP_sha1()
+                                                : EVP_sha256()),
+      ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr ||
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), static_cast<const EVP_MD*>(md_), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL could not start a digest");
   }
 }
 
-Sha256Stream::~Sha256Stream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+DigestStream::~DigestStream() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
 
-void Sha256Stream::update(std::string_view data) {
+void DigestStream::update(std::string_view data) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
 }
 
-std::string Sha256Stream::finish() {
+std::string DigestStream::finish() {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
   EVP_DigestFinal_ex(ctx, out, &len);
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx, static_cast<const EVP_MD*>(md_), nullptr);
   return std::string(reinterpret_cast<char*>(out), len);
 }
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }

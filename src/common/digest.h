@@ -9,20 +9,24 @@ namespace stratus {
 // Raw SHA-256 of `data` (32 bytes).
 std::string sha256(std::string_view data);
 
-// SHA-256 of data that arrives in pieces. Not thread-safe.
-class Sha256Stream {
+// The hashes DigestStream computes.
+enum class DigestAlgorithm { kMd5, kSha1, kSha256 };
+
+// A hash of data that arrives in pieces. Not thread-safe.
+class DigestStream {
  public:
-  Sha256Stream();
-  ~Sha256Stream();
-  Sha256Stream(const Sha256Stream&) = delete;
-  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  explicit DigestStream(DigestAlgorithm algorithm = DigestAlgorithm::kSha256);
+  ~DigestStream();
+  DigestStream(const DigestStream&) = delete;
+  DigestStream& operator=(const DigestStream&) = delete;
   // Adds `data` to what is hashed.
   void update(std::string_view data);
   // The raw digest of everything added since construction or the last finish(), which starts over.
   std::string finish();
 
  private:
-  void* ctx_;  // EVP_MD_CTX
+  const void* md_;  // EVP_MD
+  void* ctx_;       // EVP_MD_CTX
 };
 // Raw SHA-1 of `data` (20 bytes).
 std::string sha1(std::string_view data);

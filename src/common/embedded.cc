@@ -5,6 +5,7 @@ extern "C" const char stratus_ec2_model_begin[], stratus_ec2_model_end[];
 extern "C" const char stratus_sts_model_begin[], stratus_sts_model_end[];
 extern "C" const char stratus_ebs_model_begin[], stratus_ebs_model_end[];
 extern "C" const char stratus_iam_model_begin[], stratus_iam_model_end[];
+extern "C" const char stratus_s3_model_begin[], stratus_s3_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
 extern "C" const char stratus_regions_begin[], stratus_regions_end[];
 extern "C" const char stratus_aws_policies_begin[], stratus_aws_policies_end[];
@@ -27,6 +28,10 @@ std::string_view ebs_service_model() {
 
 std::string_view iam_service_model() {
   return {stratus_iam_model_begin, static_cast<size_t>(stratus_iam_model_end - stratus_iam_model_begin)};
+}
+
+std::string_view s3_service_model() {
+  return {stratus_s3_model_begin, static_cast<size_t>(stratus_s3_model_end - stratus_s3_model_begin)};
 }
 
 std::string_view instance_types() {

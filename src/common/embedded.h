@@ -14,6 +14,8 @@ std::string_view sts_service_model();
 std::string_view ebs_service_model();
 // spec/iam-2010-05-08.json: botocore's IAM service model without documentation.
 std::string_view iam_service_model();
+// botocore's S3 model (spec/s3-2006-03-01.json).
+std::string_view s3_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
 // data/regions.json: the regions, their zones and the instance types each offers.

@@ -50,6 +50,49 @@ std::string format_iso8601_seconds(int64_t unix_seconds) {
   return text.erase(text.size() - 5, 4);  // ".000"
 }
 
+namespace {
+constexpr const char* kWeekdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+std::string format_http_date(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kWeekdays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::optional<int64_t> parse_http_date(std::string_view s) {
+  // "Www, DD Mmm YYYY HH:MM:SS GMT"
+  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
+  size_t pos = 5;
+  int day, year, hour, minute, second;
+  if (!digits(s, pos, 2, day) || !expect(s, pos, ' ', false)) return std::nullopt;
+  int month = -1;
+  for (int i = 0; i < 12; ++i) {
+    if (s.substr(pos, 3) == kMonths[i]) month = i;
+  }
+  pos += 3;
+  if (month < 0 || !expect(s, pos, ' ', false) || !digits(s, pos, 4, year) || !expect(s, pos, ' ', false) ||
+      !digits(s, pos, 2, hour) || !expect(s, pos, ':', false) || !digits(s, pos, 2, minute) ||
+      !expect(s, pos, ':', false) || !digits(s, pos, 2, second)) {
+    return std::nullopt;
+  }
+  if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
 std::optional<int64_t> parse_iso8601(std::string_view s) {
   size_t pos = 0;
   int year, month, day, hour, minute, second;

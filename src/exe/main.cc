@@ -44,6 +44,10 @@
 #include "services/iam/instance_credentials.h"
 #include "common/timestamp.h"
 #include "services/ec2/volumes.h"
+#include "s3/authorization.h"
+#include "s3/object_store.h"
+#include "s3/s3_api.h"
+#include "s3/s3_service.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
 #include "store/secrets.h"
@@ -160,6 +164,7 @@ struct ServeOptions {
   int request_timeout_seconds = 120;
   std::vector<std::string> regions;  // enabled regions; empty: all of them
   std::vector<std::string> limits;   // NAME=VALUE quota assignments (ec2::apply_limit)
+  std::vector<std::string> s3_domains;  // names under which buckets are virtual-hosted (BUCKET.s3.REGION.DOMAIN)
 };
 
 int serve(const ServeOptions& options) {
@@ -188,21 +193,29 @@ int serve(const ServeOptions& options) {
   // Bound before anything else starts, so that a taken port fails start-up with nothing touched;
   // requests wait in the backlog until run().
   std::unique_ptr<api::QueryApi> endpoint;
+  std::unique_ptr<s3::S3Api> s3_endpoint;
   auto [host, port] = parse_listen(options.listen);
   api::HttpLimits limits;
   limits.max_connections = options.max_connections;
   limits.request_timeout = std::chrono::seconds(options.request_timeout_seconds);
   api::HttpServer server(
       host, port, limits,
-      [&](api::HttpRequest request, api::HttpServer::Responder respond) { endpoint->handle(request, respond); },
+      [&](api::HttpRequest request, api::HttpServer::Responder respond) {
+        if (s3_endpoint->claims(request)) return s3_endpoint->handle(request, respond);
+        endpoint->handle(request, respond);
+      },
       [&](api::Refusal refusal, const std::string& detail) { return endpoint->refuse(refusal, detail); });
+  server.set_intake([&](const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
+    return s3_endpoint->intake(header, respond);
+  });
   store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
                            ec2::indexed_fields());
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
   auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
   auto iam_model = api::ServiceModel::parse(embedded::iam_service_model());
-  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model}) {
+  auto s3_model = api::ServiceModel::parse(embedded::s3_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -244,6 +257,14 @@ int serve(const ServeOptions& options) {
           {model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}, {iam_model.value(), &iam}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
+  // S3: object bytes in DATA/objects, metadata in the store.
+  s3::LocalObjectStore object_bytes(fs::absolute(fs::path(data_dir) / "objects").string());
+  s3::S3Service s3_service(store, object_bytes);
+  s3_service.set_policy_check(s3::bucket_policy_problem);
+  s3_service.load();
+  authorizer.set_resource_resolver("s3", [&](const api::ServiceCall& call) { return s3::s3_resources(call, s3_service); });
+  s3_endpoint = std::make_unique<s3::S3Api>(*s3_model.value(), s3_service, keys, catalog, options.s3_domains);
+  s3_endpoint->set_authorizer(&authorizer);
 
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
@@ -280,6 +301,7 @@ int serve(const ServeOptions& options) {
   std::fflush(stdout);
   server.run(options.threads);
   endpoint.reset();  // commits the writes still queued while the server's loops still exist
+  s3_endpoint.reset();
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   return 0;
 }
@@ -380,6 +402,9 @@ int main(int argc, char** argv) {
                         "the regions calls may be signed for, comma-separated (default: every region); a call to "
                         "another answers as AWS does for a region the account has not opted in to")
       ->delimiter(',');
+  serve_cmd->add_option("--s3-domain", serve_options.s3_domains,
+                        "DNS name under which S3 buckets are also addressed virtual-hosted style, as "
+                        "BUCKET.s3.REGION.DOMAIN (repeatable; amazonaws.com always is)");
   serve_cmd->add_option("--limit", serve_options.limits,
                         "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
                         "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "

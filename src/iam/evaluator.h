@@ -52,6 +52,8 @@ class ContextView {
 struct RequestResource {
   std::string arn;
   ContextKeys keys;
+  std::string action;  // the action the call needs on it, when not the call's own ("s3:ListBucket")
+  std::string policy;  // the resource's own policy document (a bucket policy), evaluated with the caller's; "" for none
 };
 
 // One request to authorize.

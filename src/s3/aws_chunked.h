@@ -70,12 +70,12 @@ class AwsChunkedDecoder {
   size_t max_chunk_;
   State state_ = State::kSize;
   std::string line_;           // the line being read (size, data end, trailer)
-  Sha256Stream chunk_hash_;    // of the current chunk's data
+  DigestStream chunk_hash_;    // of the current chunk's data
   uint64_t remaining_ = 0;     // bytes of the current chunk still to come
   bool last_chunk_ = false;    // the current chunk is the zero-size one
   std::string chunk_signature_;
   std::string previous_signature_;
-  Sha256Stream trailer_hash_;  // of the canonical trailer (name:value\n lines)
+  DigestStream trailer_hash_;  // of the canonical trailer (name:value\n lines)
   std::string trailer_signature_;
   std::map<std::string, std::string> trailers_;
   uint64_t decoded_ = 0;

@@ -73,7 +73,7 @@ AuthorizationResources::AuthorizationResources(std::string_view data, store::Sto
 }
 
 std::vector<iam::RequestResource> AuthorizationResources::resources(const api::ServiceCall& call) const {
-  if (call.action.rfind("Describe", 0) == 0) return {{"*", {}}};
+  if (call.action.rfind("Describe", 0) == 0) return {{"*", {}, "", ""}};
   const json& request = call.request;
   auto arn = [&](const std::string& type, const std::string& id) {
     return "arn:aws:ec2:" + call.region + ":" + (without_account_.count(type) ? "" : call.account_id) + ":" + type +
@@ -114,7 +114,7 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(const api::S
   // What the call makes.
   if (auto creates = creates_.find(call.action); creates != creates_.end()) {
     for (const std::string& type : creates->second) {
-      iam::RequestResource resource{arn(type, naming.empty() ? "*" : request.value(naming, "*")), base_keys()};
+      iam::RequestResource resource{arn(type, naming.empty() ? "*" : request.value(naming, "*")), base_keys(), "", ""};
       add_request_tags(resource.keys, request_tags(request, type));
       if (type == "instance") resource.keys["ec2:instancetype"] = {request.value("InstanceType", "m1.small")};
       add_placement(resource.keys, placement, type);
@@ -136,7 +136,7 @@ std::vector<iam::RequestResource> AuthorizationResources::resources(const api::S
     if (type != prefixes_.end()) named.emplace_back(type->second, std::move(id));
   }
   for (const auto& [type, id] : named) {
-    iam::RequestResource resource{arn(type, id), base_keys()};
+    iam::RequestResource resource{arn(type, id), base_keys(), "", ""};
     if (auto record = lookup(id)) {
       const json& tags = record->doc.value("Tags", json::array());
       add_tags(resource.keys, tags, "ec2:resourcetag/");

@@ -272,9 +272,9 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   std::vector<Policy> trust;
   std::vector<RequestResource> resources;
   if (service == "iam") {
-    resources.push_back({iam_resource(call, principal->caller.arn), {}});
+    resources.push_back({iam_resource(call, principal->caller.arn), {}, "", ""});
   } else if (action == "sts:AssumeRole") {
-    resources.push_back({str(call.request, "RoleArn"), {}});
+    resources.push_back({str(call.request, "RoleArn"), {}, "", ""});
     auto txn = store_.begin_read();
     Call c{internal_requester(call.account_id), now, *txn, aws_, nullptr, {}};
     if (auto role = role_by_arn(c, resources[0].arn)) add_parsed(trust, {role->trust_policy}, PolicyKind::kTrust);
@@ -289,15 +289,26 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   // A call whose resources are not known is authorized against "*", under which a Deny naming any
   // resource applies (fail closed).
   request.resource_unresolved = resources.empty();
-  if (resources.empty()) resources.push_back({"*", {}});
+  if (resources.empty()) resources.push_back({"*", {}, "", ""});
   // Every resource must be allowed; the first that is not decides the answer. Allowed decisions
   // are cached (not with a resource policy, which is not the principal's).
   const ContextKeys common = std::move(request.context);
   Evaluation evaluation;
   evaluation.decision = Decision::kAllowed;  // a call whose every decision is cached
   const PolicySet& set = *policies;
+  std::vector<Policy> own_policy;  // a resource's own policy (a bucket policy), parsed
+  PolicySet with_own_policy;       // the principal's policies and that one
   for (const RequestResource& resource : resources) {
-    std::string key = set.resource.empty() ? decision_key(request, resource, common, principal->referenced) : "";
+    request.action = resource.action.empty() ? action : resource.action;
+    const PolicySet* applied = &set;
+    if (!resource.policy.empty()) {
+      own_policy.clear();
+      add_parsed(own_policy, {resource.policy}, PolicyKind::kResource);
+      with_own_policy = set;
+      with_own_policy.resource = pointers(own_policy);
+      applied = &with_own_policy;
+    }
+    std::string key = applied->resource.empty() ? decision_key(request, resource, common, principal->referenced) : "";
     if (!key.empty()) {
       std::lock_guard<std::mutex> lock(principal->mu);
       if (principal->allowed.count(key)) continue;
@@ -305,7 +316,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
     request.resource = resource.arn;
     request.context = common;
     for (const auto& [name, values] : resource.keys) request.context[name] = values;
-    evaluation = evaluate(request, set);
+    evaluation = evaluate(request, *applied);
     if (evaluation.decision != Decision::kAllowed) break;
     if (!key.empty()) {
       std::lock_guard<std::mutex> lock(principal->mu);

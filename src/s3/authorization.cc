@@ -1,0 +1,95 @@
+#include "s3/authorization.h"
+
+#include <map>
+
+#include "api/rest_members.h"
+#include "iam/policy.h"
+
+namespace stratus::s3 {
+namespace {
+
+using nlohmann::json;
+
+// The s3: action each operation needs, when it is not "s3:" + its own name.
+const std::map<std::string, std::string>& renamed_actions() {
+  static const std::map<std::string, std::string> kActions = {
+      {"ListBuckets", "s3:ListAllMyBuckets"},
+      {"HeadBucket", "s3:ListBucket"},
+      {"ListObjects", "s3:ListBucket"},
+      {"ListObjectsV2", "s3:ListBucket"},
+      {"ListObjectVersions", "s3:ListBucketVersions"},
+      {"HeadObject", "s3:GetObject"},
+      {"DeleteObjects", "s3:DeleteObject"},
+      {"DeleteBucketTagging", "s3:PutBucketTagging"},
+      {"CreateMultipartUpload", "s3:PutObject"},
+      {"UploadPart", "s3:PutObject"},
+      {"UploadPartCopy", "s3:PutObject"},
+      {"CompleteMultipartUpload", "s3:PutObject"},
+      {"ListParts", "s3:ListMultipartUploadParts"},
+      {"ListMultipartUploads", "s3:ListBucketMultipartUploads"},
+      {"GetObjectTagging", "s3:GetObjectTagging"},
+      {"DeleteObjectTagging", "s3:DeleteObjectTagging"},
+  };
+  return kActions;
+}
+
+std::string str(const json& request, const char* member) {
+  auto it = request.find(member);
+  return it != request.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string bucket_arn(const std::string& bucket) { return "arn:aws:s3:::" + bucket; }
+
+}  // namespace
+
+std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, const S3Service& service) {
+  const json& request = call.request;
+  std::string action = "s3:" + call.action;
+  if (auto it = renamed_actions().find(call.action); it != renamed_actions().end()) action = it->second;
+  if (call.action == "ListBuckets") return {{"arn:aws:s3:::*", {}, action, ""}};
+  std::string bucket = str(request, "Bucket");
+  std::string policy = service.bucket_policy(bucket).value_or("");
+  if (call.action == "CreateBucket") policy.clear();
+  iam::RequestResource target{bucket_arn(bucket), {}, action, policy};
+  if (request.contains("Key")) target.arn += "/" + str(request, "Key");
+  if (action == "s3:ListBucket") {
+    // Absent parameters are absent keys (what Null and ...IfExists test), as on AWS.
+    if (request.contains("Prefix")) target.keys["s3:prefix"] = {str(request, "Prefix")};
+    if (request.contains("Delimiter")) target.keys["s3:delimiter"] = {str(request, "Delimiter")};
+    if (request.contains("MaxKeys")) target.keys["s3:max-keys"] = {std::to_string(request["MaxKeys"].get<int64_t>())};
+  }
+  if (request.contains("ACL")) target.keys["s3:x-amz-acl"] = {str(request, "ACL")};
+  if (request.contains("StorageClass")) target.keys["s3:x-amz-storage-class"] = {str(request, "StorageClass")};
+  if (request.contains("MetadataDirective")) target.keys["s3:x-amz-metadata-directive"] = {str(request, "MetadataDirective")};
+  if (call.action == "DeleteObjects") {
+    std::vector<iam::RequestResource> each;
+    for (const json& object : request["Delete"].value("Objects", json::array())) {
+      each.push_back({bucket_arn(bucket) + "/" + object.value("Key", ""), {}, action, policy});
+    }
+    return each;
+  }
+  if (call.action == "CopyObject") {
+    std::string source = api::percent_decode(str(request, "CopySource"));
+    source = source.substr(0, source.find("?versionId="));
+    if (!source.empty() && source[0] == '/') source.erase(0, 1);
+    target.keys["s3:x-amz-copy-source"] = {source};
+    std::string source_bucket = source.substr(0, source.find('/'));
+    return {{bucket_arn(source), {}, "s3:GetObject", service.bucket_policy(source_bucket).value_or("")}, target};
+  }
+  return {target};
+}
+
+std::optional<std::string> bucket_policy_problem(const std::string& policy, const std::string& bucket) {
+  auto parsed = iam::parse_policy(policy, iam::PolicyKind::kResource);
+  if (!parsed.ok()) return parsed.error().message;
+  std::string arn = bucket_arn(bucket);
+  for (const iam::Statement& statement : parsed.value().statements) {
+    if (!statement.principals) return std::string("Missing required field Principal");
+    for (const std::string& resource : statement.resources) {
+      if (resource != arn && resource.rfind(arn + "/", 0) != 0) return std::string("Policy has invalid resource");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace stratus::s3

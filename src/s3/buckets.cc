@@ -1,0 +1,197 @@
+// S3Service's bucket operations: create, delete, list, head, location, tagging, policy,
+// versioning state.
+
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/timestamp.h"
+#include "s3/bucket_names.h"
+#include "s3/s3_service.h"
+
+namespace stratus::s3 {
+namespace {
+
+using nlohmann::json;
+
+// The most buckets one account may have (S3's default quota).
+constexpr size_t kMaxBuckets = 10000;
+
+}  // namespace
+
+Result<Answer> S3Service::create_bucket(const api::ServiceCall& call) {
+  std::string name = call.request.value("Bucket", "");
+  if (auto problem = bucket_name_problem(name)) return ApiError{"InvalidBucketName", "The specified bucket is not valid. " + *problem};
+  std::string region = "us-east-1";
+  if (call.request.contains("CreateBucketConfiguration")) {
+    const json& config = call.request["CreateBucketConfiguration"];
+    std::string constraint = config.value("LocationConstraint", "");
+    if (constraint == "EU") constraint = "eu-west-1";
+    if (constraint == "us-east-1") {
+      return ApiError{"InvalidLocationConstraint", "The specified location-constraint is not valid"};
+    }
+    if (!constraint.empty()) region = constraint;
+  }
+  // A request signed for one region creates buckets there only (S3 answers each region at its own endpoint).
+  if (region != call.region) {
+    return ApiError{"IllegalLocationConstraintException",
+                    region == "us-east-1"
+                        ? "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."
+                        : "The " + region + " location constraint is incompatible for the region specific endpoint this request was sent to."};
+  }
+  std::lock_guard<std::mutex> writing(write_mu_);
+  size_t owned = 0;
+  {
+    std::shared_lock lock(mu_);
+    auto it = buckets_.find(name);
+    if (it != buckets_.end()) {
+      if (it->second->doc.value("Owner", "") != call.account_id) {
+        return ApiError{"BucketAlreadyExists",
+                        "The requested bucket name is not available. The bucket namespace is shared by all users of the "
+                        "system. Please select a different name and try again."};
+      }
+      return ApiError{"BucketAlreadyOwnedByYou",
+                      "Your previous request to create the named bucket succeeded and you already own it."};
+    }
+    for (const auto& [other, bucket] : buckets_) owned += bucket->doc.value("Owner", "") == call.account_id ? 1 : 0;
+  }
+  if (owned >= kMaxBuckets) return ApiError{"TooManyBuckets", "You have attempted to create more buckets than allowed"};
+  auto bucket = std::make_shared<Bucket>();
+  bucket->doc = {{"Name", name}, {"Region", region}, {"Owner", call.account_id}, {"CreationDate", format_iso8601(unix_now())}};
+  auto tx = store_.begin_write();
+  tx->put({bucket_record_id(name), "s3-bucket", region, bucket->doc});
+  tx->commit();
+  {
+    std::unique_lock lock(mu_);
+    buckets_[name] = bucket;
+  }
+  Answer answer;
+  answer.result["Location"] = "/" + name;
+  return answer;
+}
+
+Result<Answer> S3Service::delete_bucket(const api::ServiceCall& call) {
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  {
+    std::shared_lock lock(mu_);
+    if (!bucket.value()->objects.empty()) {
+      return ApiError{"BucketNotEmpty", "The bucket you tried to delete is not empty"};
+    }
+  }
+  std::string name = call.request.value("Bucket", "");
+  auto tx = store_.begin_write();
+  tx->erase(bucket_record_id(name));
+  tx->commit();
+  std::unique_lock lock(mu_);
+  buckets_.erase(name);
+  return Answer{};
+}
+
+Result<Answer> S3Service::list_buckets(const api::ServiceCall& call) {
+  std::string prefix = call.request.value("Prefix", "");
+  json buckets = json::array();
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, bucket] : buckets_) {
+      if (bucket->doc.value("Owner", "") != call.account_id || name.compare(0, prefix.size(), prefix) != 0) continue;
+      json entry = {{"Name", name}, {"CreationDate", bucket->doc.value("CreationDate", "")}};
+      entry["BucketRegion"] = bucket->doc.value("Region", "");
+      buckets.push_back(std::move(entry));
+    }
+  }
+  Answer answer;
+  answer.result = {{"Buckets", buckets},
+                   {"Owner", {{"ID", canonical_user_id(call.account_id)}, {"DisplayName", call.account_id}}}};
+  if (!prefix.empty()) answer.result["Prefix"] = prefix;
+  return answer;
+}
+
+Result<Answer> S3Service::head_bucket(const api::ServiceCall& call) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  Answer answer;
+  std::shared_lock lock(mu_);
+  answer.result = {{"BucketRegion", bucket.value()->doc.value("Region", "")}, {"AccessPointAlias", false}};
+  return answer;
+}
+
+Result<Answer> S3Service::bucket_location(const api::ServiceCall& call) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  std::shared_lock lock(mu_);
+  std::string region = bucket.value()->doc.value("Region", "");
+  Answer answer;
+  answer.result["LocationConstraint"] = region == "us-east-1" ? "" : region;  // us-east-1 shows as empty
+  return answer;
+}
+
+Result<Answer> S3Service::bucket_setting(const api::ServiceCall& call, const std::string& field, const std::string& member,
+                                         const ApiError& missing, const std::function<Result<json>()>& checked_value) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  if (call.action.rfind("Get", 0) == 0) {
+    std::shared_lock lock(mu_);
+    const json& doc = bucket.value()->doc;
+    if (!doc.contains(field)) return missing;
+    Answer answer;
+    answer.result[member] = doc[field];
+    return answer;
+  }
+  json value;
+  if (call.action.rfind("Put", 0) == 0) {
+    auto checked = checked_value();
+    if (!checked.ok()) return checked.error();
+    value = std::move(checked.value());
+  }
+  std::lock_guard<std::mutex> writing(write_mu_);
+  json doc;
+  {
+    std::shared_lock lock(mu_);
+    doc = bucket.value()->doc;
+  }
+  if (value.is_null()) {
+    doc.erase(field);
+  } else {
+    doc[field] = std::move(value);
+  }
+  return save_bucket(*bucket.value(), std::move(doc), Answer{});
+}
+
+Result<Answer> S3Service::bucket_tagging(const api::ServiceCall& call) {
+  return bucket_setting(call, "Tags", "TagSet", {"NoSuchTagSet", "The TagSet does not exist"}, [&]() -> Result<json> {
+    const json& tags = call.request["Tagging"]["TagSet"];
+    if (tags.size() > 50) return ApiError{"InvalidTag", "Object tags cannot be greater than 50"};
+    std::set<std::string> keys;
+    for (const json& tag : tags) {
+      std::string key = tag.value("Key", "");
+      std::string value = tag.value("Value", "");
+      if (key.empty() || key.size() > 128 || value.size() > 256) {
+        return ApiError{"InvalidTag", "The TagKey you have provided is invalid"};
+      }
+      if (key.rfind("aws:", 0) == 0) return ApiError{"InvalidTag", "System tags cannot be added/updated by requester"};
+      if (!keys.insert(key).second) return ApiError{"InvalidTag", "Cannot provide multiple Tags with the same key"};
+    }
+    return tags;
+  });
+}
+
+Result<Answer> S3Service::bucket_policy(const api::ServiceCall& call) {
+  return bucket_setting(call, "Policy", "Policy", {"NoSuchBucketPolicy", "The bucket policy does not exist"},
+                        [&]() -> Result<json> {
+                          std::string policy = call.request.value("Policy", "");
+                          if (!policy_check_) return ApiError{"NotImplemented", "Bucket policies need the IAM evaluator."};
+                          if (auto problem = policy_check_(policy, call.request.value("Bucket", ""))) {
+                            return ApiError{"MalformedPolicy", *problem};
+                          }
+                          return json(policy);
+                        });
+}
+
+Result<Answer> S3Service::bucket_versioning(const api::ServiceCall& call) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  return Answer{};  // never versioned: S3 answers an empty VersioningConfiguration
+}
+
+}  // namespace stratus::s3

@@ -1,0 +1,284 @@
+// S3Service's object operations: get and head (ranges, conditions, response overrides), delete,
+// delete many, copy, list (v1 and v2).
+
+#include <nlohmann/json.hpp>
+
+#include "api/rest_members.h"
+#include "common/timestamp.h"
+#include "s3/conditions.h"
+#include "s3/s3_service.h"
+
+namespace stratus::s3 {
+namespace {
+
+using nlohmann::json;
+
+// The most keys one DeleteObjects request may name.
+constexpr size_t kMaxDeleteKeys = 1000;
+// The largest object CopyObject copies in one request (larger ones take UploadPartCopy).
+constexpr uint64_t kMaxCopyBytes = uint64_t{5} << 30;
+
+// The object members GetObject and HeadObject answer with, from the object's record.
+json object_headers(const json& doc) {
+  json out = json::object();
+  for (const char* member : {"ETag", "LastModified", "ContentType", "CacheControl", "ContentDisposition",
+                             "ContentEncoding", "ContentLanguage", "Expires", "Metadata", "StorageClass",
+                             "WebsiteRedirectLocation"}) {
+    if (doc.contains(member)) out[member] = doc[member];
+  }
+  if (out.value("StorageClass", "") == "STANDARD") out.erase("StorageClass");  // S3 omits the default
+  out["ContentLength"] = doc.value("Size", uint64_t{0});
+  out["AcceptRanges"] = "bytes";
+  return out;
+}
+
+// The conditions in a request's members named PREFIX + IfMatch, ... (GetObject's, or CopyObject's
+// CopySourceIfMatch, ...).
+Conditions conditions_of(const json& request, const std::string& prefix) {
+  Conditions c;
+  c.if_match = request.value(prefix + "IfMatch", "");
+  c.if_none_match = request.value(prefix + "IfNoneMatch", "");
+  if (request.contains(prefix + "IfModifiedSince")) c.if_modified_since = parse_iso8601(request[prefix + "IfModifiedSince"].get<std::string>());
+  if (request.contains(prefix + "IfUnmodifiedSince")) c.if_unmodified_since = parse_iso8601(request[prefix + "IfUnmodifiedSince"].get<std::string>());
+  return c;
+}
+
+int64_t modified_of(const json& doc) { return parse_iso8601(doc.value("LastModified", "")).value_or(0); }
+
+ApiError no_such_key() { return ApiError{"NoSuchKey", "The specified key does not exist."}; }
+
+}  // namespace
+
+Result<Answer> S3Service::get_object(const api::ServiceCall& call, bool head) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  const json& request = call.request;
+  if (request.contains("VersionId") && request["VersionId"] != "null") {
+    return ApiError{"NoSuchVersion", "The specified version does not exist."};
+  }
+  auto doc = current(*bucket.value(), request.value("Key", ""));
+  if (!doc) return no_such_key();
+  if (auto failed = check_conditions(conditions_of(request, ""), doc->value("ETag", ""), modified_of(*doc))) {
+    return *failed;
+  }
+  Answer answer;
+  answer.result = object_headers(*doc);
+  uint64_t size = doc->value("Size", uint64_t{0});
+  uint64_t offset = 0, length = size;
+  if (request.contains("Range")) {
+    auto range = parse_range(request["Range"].get<std::string>(), size);
+    if (!range.ok()) return range.error();
+    if (range.value()) {
+      offset = range.value()->first;
+      length = range.value()->length;
+      answer.status = 206;
+      answer.result["ContentRange"] = "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) +
+                                      "/" + std::to_string(size);
+      answer.result["ContentLength"] = length;
+    }
+  }
+  if (request.value("ChecksumMode", "") == "ENABLED" && answer.status != 206 && doc->contains("ChecksumCRC32")) {
+    answer.result["ChecksumCRC32"] = (*doc)["ChecksumCRC32"];
+    answer.result["ChecksumType"] = "FULL_OBJECT";
+  }
+  // response-content-type and the like replace what the object says (signed requests only, as S3).
+  static const std::pair<const char*, const char*> kOverrides[] = {
+      {"ResponseContentType", "ContentType"},         {"ResponseContentLanguage", "ContentLanguage"},
+      {"ResponseExpires", "Expires"},                 {"ResponseCacheControl", "CacheControl"},
+      {"ResponseContentDisposition", "ContentDisposition"}, {"ResponseContentEncoding", "ContentEncoding"}};
+  for (const auto& [given, member] : kOverrides) {
+    if (!request.contains(given)) continue;
+    answer.result[member] = request[given];
+    if (std::string(member) == "Expires") answer.result[member] = format_http_date(parse_iso8601(request[given].get<std::string>()).value_or(0));
+  }
+  if (head || length == 0) return answer;
+  auto bytes = objects_.open(doc->value("Data", ""), offset, length);
+  if (!bytes.ok()) return bytes.error();
+  answer.body = std::move(bytes.value());
+  return answer;
+}
+
+Result<Answer> S3Service::delete_object(const api::ServiceCall& call) {
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  std::string key = call.request.value("Key", "");
+  if (auto doc = current(*bucket.value(), key)) {
+    if (call.request.contains("IfMatch") && check_conditions({call.request["IfMatch"], "", {}, {}}, doc->value("ETag", ""), 0, false)) {
+      return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+    }
+    auto removed = commit_object(*bucket.value(), key, nullptr);
+    if (!removed.ok()) return removed.error();
+  }
+  return Answer{};  // deleting a key that is not there succeeds too
+}
+
+Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
+  const json& del = call.request["Delete"];
+  const json& objects = del.value("Objects", json::array());
+  if (objects.empty() || objects.size() > kMaxDeleteKeys) {
+    return ApiError{"MalformedXML",
+                    "The XML you provided was not well-formed or did not validate against our published schema"};
+  }
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  bool quiet = del.value("Quiet", false);
+  json deleted = json::array(), errors = json::array();
+  for (const json& object : objects) {
+    std::string key = object.value("Key", "");
+    if (object.contains("VersionId") && object["VersionId"] != "null") {
+      errors.push_back({{"Key", key}, {"VersionId", object["VersionId"]}, {"Code", "NoSuchVersion"},
+                        {"Message", "The specified version does not exist."}});
+      continue;
+    }
+    if (current(*bucket.value(), key)) {
+      auto removed = commit_object(*bucket.value(), key, nullptr);
+      if (!removed.ok()) {
+        errors.push_back({{"Key", key}, {"Code", "InternalError"}, {"Message", removed.error().message}});
+        continue;
+      }
+    }
+    if (!quiet) deleted.push_back({{"Key", key}});
+  }
+  Answer answer;
+  if (!deleted.empty()) answer.result["Deleted"] = deleted;
+  if (!errors.empty()) answer.result["Errors"] = errors;
+  return answer;
+}
+
+Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
+  const json& request = call.request;
+  // x-amz-copy-source: [/]BUCKET/KEY[?versionId=V], the key percent-encoded.
+  std::string source = request.value("CopySource", "");
+  std::string version;
+  if (size_t q = source.find("?versionId="); q != std::string::npos) {
+    version = source.substr(q + 11);
+    source = source.substr(0, q);
+  }
+  source = api::percent_decode(source);
+  if (!source.empty() && source[0] == '/') source.erase(0, 1);
+  size_t slash = source.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
+    return ApiError{"InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"};
+  }
+  if (!version.empty() && version != "null") return ApiError{"NoSuchVersion", "The specified version does not exist."};
+  api::ServiceCall source_call = call;
+  source_call.request = {{"Bucket", source.substr(0, slash)}, {"Key", source.substr(slash + 1)}};
+  auto source_bucket = owned_bucket(source_call);
+  if (!source_bucket.ok()) return source_bucket.error();
+  auto source_doc = current(*source_bucket.value(), source.substr(slash + 1));
+  if (!source_doc) return no_such_key();
+  if (auto failed = check_conditions(conditions_of(request, "CopySource"), source_doc->value("ETag", ""),
+                                     modified_of(*source_doc), false)) {
+    return *failed;
+  }
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  std::string key = request.value("Key", "");
+  bool replace = request.value("MetadataDirective", "COPY") == "REPLACE";
+  bool same = source_bucket.value() == bucket.value() && source.substr(slash + 1) == key;
+  if (same && !replace && !request.contains("StorageClass")) {
+    return ApiError{"InvalidRequest",
+                    "This copy request is illegal because it is trying to copy an object to itself without changing the "
+                    "object's metadata, storage class, website redirect location or encryption attributes."};
+  }
+  uint64_t size = source_doc->value("Size", uint64_t{0});
+  if (size > kMaxCopyBytes) {
+    return ApiError{"InvalidRequest", "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120"};
+  }
+  std::string md5;
+  auto data = copy_bytes(source_doc->value("Data", ""), 0, size, &md5);
+  if (!data.ok()) return data.error();
+  json doc = *source_doc;
+  doc["Bucket"] = request.value("Bucket", "");
+  doc["Key"] = key;
+  doc["Data"] = data.value();
+  doc["LastModified"] = format_iso8601(unix_now());
+  doc["Owner"] = call.account_id;
+  if (replace) {
+    for (const char* member : {"ContentType", "CacheControl", "ContentDisposition", "ContentEncoding",
+                               "ContentLanguage", "Expires", "Metadata", "WebsiteRedirectLocation"}) {
+      doc.erase(member);
+      if (request.contains(member)) doc[member] = request[member];
+    }
+    if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
+  }
+  if (request.contains("StorageClass")) doc["StorageClass"] = request["StorageClass"];
+  std::lock_guard<std::mutex> writing(write_mu_);
+  bucket = owned_bucket(call);
+  if (!bucket.ok()) {
+    objects_.remove(data.value());
+    return bucket.error();
+  }
+  Answer answer;
+  answer.result["CopyObjectResult"] = {{"ETag", doc["ETag"]}, {"LastModified", doc["LastModified"]}};
+  if (doc.contains("ChecksumCRC32")) answer.result["CopyObjectResult"]["ChecksumCRC32"] = doc["ChecksumCRC32"];
+  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
+  if (!committed.ok()) return committed.error();
+  return answer;
+}
+
+Result<Answer> S3Service::list_objects(const api::ServiceCall& call, bool v2) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  const json& request = call.request;
+  ListingQuery query;
+  query.prefix = request.value("Prefix", "");
+  query.delimiter = request.value("Delimiter", "");
+  int64_t max_keys = request.value("MaxKeys", int64_t{1000});
+  if (max_keys < 0) return ApiError{"InvalidArgument", "Argument maxKeys must be an integer between 0 and 2147483647"};
+  query.max_keys = static_cast<size_t>(std::min<int64_t>(max_keys, 1000));
+  std::string encoding = request.value("EncodingType", "");
+  if (!encoding.empty() && encoding != "url") return ApiError{"InvalidArgument", "Invalid Encoding Method specified in Request"};
+  if (v2 && request.contains("ContinuationToken")) {
+    if (!resume_from_token(request["ContinuationToken"], query)) {
+      return ApiError{"InvalidArgument", "The continuation token provided is incorrect"};
+    }
+  } else {
+    query.after = request.value(v2 ? "StartAfter" : "Marker", "");
+  }
+  ListingPage page;
+  {
+    std::shared_lock lock(mu_);
+    page = list_page(bucket.value()->objects, query);
+  }
+  auto text = [&](const std::string& s) { return encoding == "url" ? api::uri_encode(s, /*keep_slash=*/true) : s; };
+  bool owners = !v2 || request.value("FetchOwner", false);
+  json contents = json::array();
+  for (const auto& doc : page.objects) {
+    json entry = {{"Key", text(doc->value("Key", ""))},
+                  {"LastModified", doc->value("LastModified", "")},
+                  {"ETag", doc->value("ETag", "")},
+                  {"Size", doc->value("Size", uint64_t{0})},
+                  {"StorageClass", doc->value("StorageClass", "STANDARD")}};
+    if (doc->contains("ChecksumCRC32")) entry["ChecksumAlgorithm"] = json::array({"CRC32"});
+    if (owners) {
+      std::string owner = doc->value("Owner", call.account_id);
+      entry["Owner"] = {{"ID", canonical_user_id(owner)}, {"DisplayName", owner}};
+    }
+    contents.push_back(std::move(entry));
+  }
+  json prefixes = json::array();
+  for (const std::string& prefix : page.common_prefixes) prefixes.push_back({{"Prefix", text(prefix)}});
+  Answer answer;
+  json& r = answer.result;
+  r = {{"Name", request.value("Bucket", "")}, {"Prefix", text(query.prefix)}, {"MaxKeys", max_keys},
+       {"IsTruncated", page.truncated}};
+  if (!contents.empty()) r["Contents"] = contents;
+  if (!prefixes.empty()) r["CommonPrefixes"] = prefixes;
+  if (!query.delimiter.empty()) r["Delimiter"] = text(query.delimiter);
+  if (!encoding.empty()) r["EncodingType"] = encoding;
+  if (v2) {
+    r["KeyCount"] = contents.size() + prefixes.size();
+    if (request.contains("ContinuationToken")) r["ContinuationToken"] = request["ContinuationToken"];
+    if (request.contains("StartAfter")) r["StartAfter"] = text(request["StartAfter"]);
+    if (page.truncated) r["NextContinuationToken"] = continuation_token(page);
+  } else {
+    r["Marker"] = text(request.value("Marker", ""));
+    if (page.truncated && !query.delimiter.empty()) r["NextMarker"] = text(page.last);
+  }
+  return answer;
+}
+
+}  // namespace stratus::s3

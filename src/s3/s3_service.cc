@@ -1,0 +1,250 @@
+#include "s3/s3_service.h"
+
+#include <zlib.h>
+
+#include <set>
+
+#include "common/base64.h"
+#include "common/timestamp.h"
+
+namespace stratus::s3 {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kBucketKind = "s3-bucket";
+constexpr const char* kObjectKind = "s3-object";
+
+// The base64 big-endian CRC32 S3 shows (x-amz-checksum-crc32).
+std::string crc32_text(uint32_t crc) {
+  std::string bytes{static_cast<char>(crc >> 24), static_cast<char>(crc >> 16), static_cast<char>(crc >> 8),
+                    static_cast<char>(crc)};
+  return base64_encode(bytes);
+}
+
+// The header the client sent, or "".
+std::string header_value(const json& request, const char* member) {
+  auto it = request.find(member);
+  return it != request.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::string bucket_record_id(const std::string& name) { return std::string(kBucketKind) + ":" + name; }
+
+std::string object_record_id(const std::string& bucket, const std::string& key) {
+  return std::string(kObjectKind) + ":" + bucket + "/" + key;
+}
+
+std::string canonical_user_id(const std::string& account_id) { return to_hex(sha256("stratus-s3-owner:" + account_id)); }
+
+Result<bool> Upload::write(std::string_view bytes) {
+  md5_.update(bytes);
+  crc32_ = static_cast<uint32_t>(::crc32_z(crc32_, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+  size_ += bytes.size();
+  return writer_->write(bytes);
+}
+
+S3Service::S3Service(store::Store& store, ObjectStore& objects) : store_(store), objects_(objects) {}
+
+void S3Service::load() {
+  auto tx = store_.begin_read();
+  std::unique_lock lock(mu_);
+  for (const store::Record& record : tx->list(kBucketKind, std::nullopt)) {
+    auto bucket = std::make_shared<Bucket>();
+    bucket->doc = record.doc;
+    buckets_[record.doc.value("Name", "")] = bucket;
+  }
+  std::set<std::string> referenced;
+  for (const store::Record& record : tx->list(kObjectKind, std::nullopt)) {
+    auto it = buckets_.find(record.doc.value("Bucket", ""));
+    if (it == buckets_.end()) continue;
+    referenced.insert(record.doc.value("Data", ""));
+    it->second->objects[record.doc.value("Key", "")] = std::make_shared<const json>(record.doc);
+  }
+  objects_.collect_garbage([&](const std::string& id) { return referenced.count(id) > 0; });
+}
+
+bool S3Service::implements(std::string_view action) const {
+  static const std::set<std::string_view> kActions = {
+      "CreateBucket",       "DeleteBucket",       "ListBuckets",        "HeadBucket",          "GetBucketLocation",
+      "PutBucketTagging",   "GetBucketTagging",   "DeleteBucketTagging", "PutBucketPolicy",    "GetBucketPolicy",
+      "DeleteBucketPolicy", "GetBucketVersioning", "PutObject",          "GetObject",           "HeadObject",
+      "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2"};
+  return kActions.count(action) > 0;
+}
+
+std::optional<std::string> S3Service::bucket_region(const std::string& name) const {
+  std::shared_lock lock(mu_);
+  auto it = buckets_.find(name);
+  if (it == buckets_.end()) return std::nullopt;
+  return it->second->doc.value("Region", "");
+}
+
+std::optional<std::string> S3Service::bucket_policy(const std::string& name) const {
+  std::shared_lock lock(mu_);
+  auto it = buckets_.find(name);
+  if (it == buckets_.end() || !it->second->doc.contains("Policy")) return std::nullopt;
+  return it->second->doc["Policy"].get<std::string>();
+}
+
+Result<Answer> S3Service::call(const api::ServiceCall& call) {
+  const std::string& a = call.action;
+  if (a == "CreateBucket") return create_bucket(call);
+  if (a == "DeleteBucket") return delete_bucket(call);
+  if (a == "ListBuckets") return list_buckets(call);
+  if (a == "HeadBucket") return head_bucket(call);
+  if (a == "GetBucketLocation") return bucket_location(call);
+  if (a.find("BucketTagging") != std::string::npos) return bucket_tagging(call);
+  if (a.find("BucketPolicy") != std::string::npos) return bucket_policy(call);
+  if (a == "GetBucketVersioning") return bucket_versioning(call);
+  if (a == "GetObject" || a == "HeadObject") return get_object(call, a == "HeadObject");
+  if (a == "DeleteObject") return delete_object(call);
+  if (a == "DeleteObjects") return delete_objects(call);
+  if (a == "CopyObject") return copy_object(call);
+  if (a == "ListObjects" || a == "ListObjectsV2") return list_objects(call, a == "ListObjectsV2");
+  return ApiError{"NotImplemented", "A header you provided implies functionality that is not implemented"};
+}
+
+Result<std::shared_ptr<S3Service::Bucket>> S3Service::owned_bucket(const api::ServiceCall& call) const {
+  std::string name = call.request.value("Bucket", "");
+  std::shared_lock lock(mu_);
+  auto it = buckets_.find(name);
+  if (it == buckets_.end()) return ApiError{"NoSuchBucket", "The specified bucket does not exist"};
+  if (it->second->doc.value("Owner", "") != call.account_id) return ApiError{"AccessDenied", "Access Denied"};
+  return it->second;
+}
+
+std::shared_ptr<const json> S3Service::current(const Bucket& bucket, const std::string& key) const {
+  std::shared_lock lock(mu_);
+  auto it = bucket.objects.find(key);
+  return it == bucket.objects.end() ? nullptr : it->second;
+}
+
+Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
+  auto tx = store_.begin_write();
+  tx->put({bucket_record_id(doc.value("Name", "")), kBucketKind, doc.value("Region", ""), doc});
+  tx->commit();
+  std::unique_lock lock(mu_);
+  bucket.doc = std::move(doc);
+  return answer;
+}
+
+Result<bool> S3Service::commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const json> doc) {
+  std::string name = bucket.doc.value("Name", "");
+  std::string id = object_record_id(name, key);
+  auto tx = store_.begin_write();
+  if (doc) {
+    tx->put({id, kObjectKind, bucket.doc.value("Region", ""), *doc});
+  } else {
+    tx->erase(id);
+  }
+  tx->commit();
+  std::shared_ptr<const json> replaced;
+  {
+    std::unique_lock lock(mu_);
+    auto it = bucket.objects.find(key);
+    if (it != bucket.objects.end()) replaced = it->second;
+    if (doc) {
+      bucket.objects[key] = std::move(doc);
+    } else if (it != bucket.objects.end()) {
+      bucket.objects.erase(it);
+    }
+  }
+  if (replaced) objects_.remove(replaced->value("Data", ""));
+  return true;
+}
+
+Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& call) {
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  std::string key = call.request.value("Key", "");
+  if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
+  if (header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
+    return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+  }
+  auto writer = objects_.create();
+  if (!writer.ok()) return writer.error();
+  auto upload = std::make_unique<Upload>();
+  upload->call_ = call;
+  upload->writer_ = std::move(writer.value());
+  return upload;
+}
+
+Result<Answer> S3Service::finish_upload(Upload& upload, const std::map<std::string, std::string>& trailers) {
+  const json& request = upload.call_.request;
+  std::string md5 = upload.md5_.finish();
+  std::string content_md5 = header_value(request, "ContentMD5");
+  if (!content_md5.empty() && base64_decode(content_md5) != md5) {
+    if (!base64_decode(content_md5) || base64_decode(content_md5)->size() != 16) {
+      return ApiError{"InvalidDigest", "The Content-MD5 you specified was invalid."};
+    }
+    return ApiError{"BadDigest", "The Content-MD5 you specified did not match what we received."};
+  }
+  std::string crc = crc32_text(upload.crc32_);
+  std::string sent_crc = header_value(request, "ChecksumCRC32");
+  if (auto it = trailers.find("x-amz-checksum-crc32"); it != trailers.end()) sent_crc = it->second;
+  if (!sent_crc.empty() && sent_crc != crc) {
+    return ApiError{"BadDigest", "The CRC32 you specified did not match the calculated checksum."};
+  }
+  std::string algorithm = header_value(request, "ChecksumAlgorithm");
+  if (!algorithm.empty() && algorithm != "CRC32") {
+    return ApiError{"NotImplemented", "Checksum algorithm " + algorithm + " is not implemented by this stratus region yet; use CRC32."};
+  }
+  auto data = upload.writer_->commit();
+  if (!data.ok()) return data.error();
+  json doc = {{"Bucket", request.value("Bucket", "")},
+              {"Key", request.value("Key", "")},
+              {"Data", data.value()},
+              {"Size", upload.size_},
+              {"ETag", "\"" + to_hex(md5) + "\""},
+              {"LastModified", format_iso8601(unix_now())},
+              {"ChecksumCRC32", crc},
+              {"StorageClass", "STANDARD"},
+              {"Owner", upload.call_.account_id}};
+  for (const char* member : {"ContentType", "CacheControl", "ContentDisposition", "ContentEncoding",
+                             "ContentLanguage", "Expires", "Metadata", "WebsiteRedirectLocation"}) {
+    if (request.contains(member)) doc[member] = request[member];
+  }
+  if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto bucket = owned_bucket(upload.call_);  // it may have been deleted meanwhile
+  if (!bucket.ok()) {
+    objects_.remove(data.value());
+    return bucket.error();
+  }
+  std::string key = doc["Key"];
+  if (header_value(request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
+    objects_.remove(data.value());
+    return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+  }
+  Answer answer;
+  answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", crc}};
+  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
+  if (!committed.ok()) return committed.error();
+  return answer;
+}
+
+Result<std::string> S3Service::copy_bytes(const std::string& data, uint64_t offset, uint64_t length, std::string* md5) {
+  auto source = objects_.open(data, offset, length);
+  if (!source.ok()) return source.error();
+  auto writer = objects_.create();
+  if (!writer.ok()) return writer.error();
+  DigestStream digest(DigestAlgorithm::kMd5);
+  std::string buffer(1 << 20, '\0');
+  uint64_t done = 0;
+  while (done < length) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(buffer.size(), length - done));
+    ssize_t got = ::pread(source.value()->fd, buffer.data(), want, static_cast<off_t>(offset + done));
+    if (got <= 0) return ApiError{"InternalError", "cannot read stored object " + data};
+    std::string_view piece(buffer.data(), static_cast<size_t>(got));
+    digest.update(piece);
+    auto wrote = writer.value()->write(piece);
+    if (!wrote.ok()) return wrote.error();
+    done += static_cast<uint64_t>(got);
+  }
+  *md5 = digest.finish();
+  return writer.value()->commit();
+}
+
+}  // namespace stratus::s3

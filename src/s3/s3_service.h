@@ -1,0 +1,146 @@
+#pragma once
+// The S3 service: buckets and their objects. Bucket and object metadata are store records
+// ("s3-bucket", "s3-object"); object bytes live in an ObjectStore, written and made durable
+// before the record that names them commits, so a crash never shows a partial object and never
+// loses an acknowledged one. A sorted index of each bucket's objects, built from the records at
+// load(), answers reads and listings.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "api/http_types.h"
+#include "api/query_service.h"
+#include "common/digest.h"
+#include "common/result.h"
+#include "s3/listing.h"
+#include "s3/object_store.h"
+#include "store/store.h"
+
+namespace stratus::s3 {
+
+// What an S3 call answers: its typed result, and for GetObject the bytes to send.
+struct Answer {
+  nlohmann::json result = nlohmann::json::object();
+  std::shared_ptr<api::FileRange> body;  // GetObject: the object's bytes (or the range asked for)
+  int status = 0;                        // the HTTP status when not the operation's own (206 for a range)
+};
+
+class S3Service;
+
+// An object whose bytes are arriving (PutObject), from S3Service::begin_upload to finish_upload.
+class Upload {
+ public:
+  // Takes the next bytes of the object. Errors: InternalError (the disk failed).
+  Result<bool> write(std::string_view bytes);
+  // The bytes taken so far.
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class S3Service;
+  api::ServiceCall call_;
+  std::unique_ptr<ObjectWriter> writer_;
+  DigestStream md5_{DigestAlgorithm::kMd5};
+  uint32_t crc32_ = 0;
+  uint64_t size_ = 0;
+};
+
+class S3Service {
+ public:
+  // REQUIRES: `store` and `objects` outlive the service.
+  S3Service(store::Store& store, ObjectStore& objects);
+
+  // Builds the index from the store's records and removes stored bytes no record names (what a
+  // crash mid-upload leaves). REQUIRES: before any call.
+  void load();
+
+  // Checks a bucket policy document for `bucket` before PutBucketPolicy keeps it: nothing when
+  // it is valid, else MalformedPolicy's message. REQUIRES: set before calls (without one,
+  // PutBucketPolicy is refused).
+  using PolicyCheck = std::function<std::optional<std::string>(const std::string& policy, const std::string& bucket)>;
+  void set_policy_check(PolicyCheck check) { policy_check_ = std::move(check); }
+
+  // True when the service runs `action`.
+  bool implements(std::string_view action) const;
+  // The policy of bucket `name`, or nullopt when it has none (or there is no such bucket).
+  std::optional<std::string> bucket_policy(const std::string& name) const;
+  // The region bucket `name` lives in, or nullopt when there is no such bucket.
+  std::optional<std::string> bucket_region(const std::string& name) const;
+
+  // Runs `call` (any implemented action but PutObject, whose body streams through begin_upload).
+  // Thread-safe; writes are serialised.
+  Result<Answer> call(const api::ServiceCall& call);
+
+  // Starts the PutObject `call` describes, checking what its header alone decides (the bucket,
+  // the key, If-None-Match). Thread-safe.
+  Result<std::unique_ptr<Upload>> begin_upload(const api::ServiceCall& call);
+  // Commits `upload` once its body is complete: checks the checksums the client sent (headers in
+  // the call, or `trailers`, lower-case names), makes the bytes durable, then the record. Errors:
+  // BadDigest, InvalidRequest, PreconditionFailed, InternalError. Thread-safe.
+  Result<Answer> finish_upload(Upload& upload, const std::map<std::string, std::string>& trailers);
+
+ private:
+  // A bucket: its record's document and its current objects.
+  struct Bucket {
+    nlohmann::json doc;
+    ObjectIndex objects;
+  };
+
+  // Bucket operations (buckets.cc).
+  Result<Answer> create_bucket(const api::ServiceCall& call);
+  Result<Answer> delete_bucket(const api::ServiceCall& call);
+  Result<Answer> list_buckets(const api::ServiceCall& call);
+  Result<Answer> bucket_location(const api::ServiceCall& call);
+  Result<Answer> head_bucket(const api::ServiceCall& call);
+  // Get, Put or Delete (by `call`'s action) of one configuration a bucket's record keeps under
+  // `field`: Get answers it as result member `member`, or `missing` when unset; Put keeps what
+  // `checked_value` returns (or fails as it does); Delete removes it.
+  Result<Answer> bucket_setting(const api::ServiceCall& call, const std::string& field, const std::string& member,
+                                const ApiError& missing, const std::function<Result<nlohmann::json>()>& checked_value);
+  Result<Answer> bucket_tagging(const api::ServiceCall& call);
+  Result<Answer> bucket_policy(const api::ServiceCall& call);
+  Result<Answer> bucket_versioning(const api::ServiceCall& call);
+  // Object operations (objects.cc).
+  Result<Answer> get_object(const api::ServiceCall& call, bool head);
+  Result<Answer> delete_object(const api::ServiceCall& call);
+  Result<Answer> delete_objects(const api::ServiceCall& call);
+  Result<Answer> copy_object(const api::ServiceCall& call);
+  Result<Answer> list_objects(const api::ServiceCall& call, bool v2);
+
+  // The bucket `name` as `call`'s account sees it: NoSuchBucket, or AccessDenied when another
+  // account owns it. Holds no lock: the pointer stays valid until the bucket is deleted, which
+  // takes write_mu_; callers that read its objects hold mu_ shared.
+  Result<std::shared_ptr<Bucket>> owned_bucket(const api::ServiceCall& call) const;
+  // Replaces `bucket`'s record document with `doc` (under write_mu_).
+  Result<Answer> save_bucket(Bucket& bucket, nlohmann::json doc, Answer answer);
+  // Makes `doc` the current object of its key in `bucket`, or removes the key when `doc` is null;
+  // removes the bytes of the object it replaces. REQUIRES: write_mu_ held.
+  Result<bool> commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const nlohmann::json> doc);
+  // The object `key` of `bucket` now, or null.
+  std::shared_ptr<const nlohmann::json> current(const Bucket& bucket, const std::string& key) const;
+  // Writes `length` bytes of stored object `data` from `offset` into a new stored object.
+  Result<std::string> copy_bytes(const std::string& data, uint64_t offset, uint64_t length, std::string* md5);
+
+  store::Store& store_;
+  ObjectStore& objects_;
+  PolicyCheck policy_check_;
+  std::mutex write_mu_;  // serialises every change: a store transaction, then the index
+  mutable std::shared_mutex mu_;
+  std::map<std::string, std::shared_ptr<Bucket>> buckets_;  // by name; GUARDED_BY(mu_)
+};
+
+// The store record id of bucket `name` and of object `key` in it.
+std::string bucket_record_id(const std::string& name);
+std::string object_record_id(const std::string& bucket, const std::string& key);
+
+// S3's canonical user id for an account (64 hex digits), as Owner.ID shows it.
+std::string canonical_user_id(const std::string& account_id);
+
+}  // namespace stratus::s3
