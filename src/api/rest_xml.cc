@@ -132,7 +132,12 @@ Result<json> decode_rest_xml_request(const Operation& operation, const std::map<
       continue;
     }
     if (m.location == Location::kBody) {
-      if (m.name != input->payload || m.shape->type != ShapeType::kStructure || body.empty()) continue;
+      if (m.name != input->payload || body.empty()) continue;
+      if (m.shape->type == ShapeType::kString) {  // a document as the whole body (a bucket policy)
+        out[m.name] = body;
+        continue;
+      }
+      if (m.shape->type != ShapeType::kStructure) continue;
       pugi::xml_document doc;
       if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) return malformed_xml();
       pugi::xml_node root = doc.document_element();

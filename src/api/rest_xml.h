@@ -19,9 +19,9 @@
 namespace stratus::api {
 
 // The typed request of `operation` (member names of its input shape) from URI `labels`
-// (decoded), `query` (decoded pairs), `headers` (lower-case names) and `body`, decoded as XML
-// when the input's payload member is a structure (a blob payload is left to the caller, which
-// streams it). Errors: InvalidArgument (a number or date that does not parse), MalformedXML (a
+// (decoded), `query` (decoded pairs), `headers` (lower-case names) and `body`: decoded as XML
+// when the input's payload member is a structure, taken as it is when that member is a string (a
+// bucket policy); a blob payload is left to the caller, which streams it. Errors: InvalidArgument (a number or date that does not parse), MalformedXML (a
 // payload that is not XML or lacks a required member).
 Result<nlohmann::json> decode_rest_xml_request(const Operation& operation,
                                                const std::map<std::string, std::string>& labels,

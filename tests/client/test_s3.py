@@ -463,3 +463,95 @@ class CliTest(S3TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def policy(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+class AuthorizationTest(S3TestCase):
+    """Identity policies and bucket policies together (same account: either may allow, an explicit
+    deny in either wins), with S3's actions and condition keys."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.iam = cls.server.client("us-east-1", service="iam")
+        for name in ("allowed-bucket", "other-bucket"):
+            cls.s3.create_bucket(Bucket=name)
+            cls.s3.put_object(Bucket=name, Key="public/readme", Body=b"hello")
+            cls.s3.put_object(Bucket=name, Key="secret/key", Body=b"hidden")
+
+    def user_client(self, name, inline=None, managed=None):
+        self.iam.create_user(UserName=name)
+        if inline:
+            self.iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=inline)
+        if managed:
+            self.iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/" + managed)
+        key = self.iam.create_access_key(UserName=name)["AccessKey"]
+        return self.server.client("us-east-1", service="s3", access_key=key["AccessKeyId"],
+                                  secret_key=key["SecretAccessKey"])
+
+    def test_identity_policy_limits_a_user_to_one_bucket(self):
+        s3 = self.user_client("bucket-user", inline=policy(
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::allowed-bucket/*"},
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::allowed-bucket",
+             "Condition": {"StringLike": {"s3:prefix": "public/*"}}}))
+        s3.put_object(Bucket="allowed-bucket", Key="public/new", Body=b"mine")
+        self.assertEqual(s3.get_object(Bucket="allowed-bucket", Key="public/new")["Body"].read(), b"mine")
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="allowed-bucket", Prefix="public/")["Contents"]]
+        self.assertEqual(keys, ["public/new", "public/readme"])
+        with self.assertEc2Error("AccessDenied", status=403) as raised:
+            s3.list_objects_v2(Bucket="allowed-bucket")  # no prefix: the condition does not hold
+        self.assertIn("s3:ListBucket", raised.exception.response["Error"]["Message"])
+        with self.assertEc2Error("AccessDenied", status=403):
+            s3.get_object(Bucket="other-bucket", Key="public/readme")
+        with self.assertEc2Error("AccessDenied", status=403):
+            s3.put_object(Bucket="other-bucket", Key="x", Body=b"x")
+        with self.assertEc2Error("AccessDenied", status=403):
+            s3.delete_object(Bucket="allowed-bucket", Key="public/new")
+        with self.assertEc2Error("AccessDenied", status=403):
+            s3.list_buckets()
+
+    def test_bucket_policy_allows_and_its_deny_wins(self):
+        s3 = self.user_client("policy-user", inline=policy(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/*"}))
+        user_arn = "arn:aws:iam::%s:user/policy-user" % ACCOUNT_ID
+        with self.assertEc2Error("AccessDenied"):
+            s3.get_object(Bucket="other-bucket", Key="public/readme")
+        self.s3.put_bucket_policy(Bucket="other-bucket", Policy=policy(
+            {"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::other-bucket/public/*"}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket="other-bucket")
+        self.assertEqual(s3.get_object(Bucket="other-bucket", Key="public/readme")["Body"].read(), b"hello")
+        with self.assertEc2Error("AccessDenied"):
+            s3.get_object(Bucket="other-bucket", Key="secret/key")
+        self.s3.put_bucket_policy(Bucket="allowed-bucket", Policy=policy(
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::allowed-bucket/secret/*"}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket="allowed-bucket")
+        self.assertEqual(s3.get_object(Bucket="allowed-bucket", Key="public/readme")["Body"].read(), b"hello")
+        with self.assertEc2Error("AccessDenied") as raised:
+            s3.get_object(Bucket="allowed-bucket", Key="secret/key")
+        self.assertIn("explicit deny in a resource-based policy", raised.exception.response["Error"]["Message"])
+        stored = json.loads(self.s3.get_bucket_policy(Bucket="allowed-bucket")["Policy"])
+        self.assertEqual(stored["Statement"][0]["Effect"], "Deny")
+
+    def test_bucket_policy_must_be_about_the_bucket(self):
+        with self.assertEc2Error("MalformedPolicy", status=400):
+            self.s3.put_bucket_policy(Bucket="other-bucket", Policy=policy(
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::elsewhere/*"}))
+        with self.assertEc2Error("MalformedPolicy", status=400):
+            self.s3.put_bucket_policy(Bucket="other-bucket", Policy="{not json")
+        with self.assertEc2Error("NoSuchBucketPolicy", status=404):
+            self.s3.get_bucket_policy(Bucket="other-bucket")
+
+    def test_aws_managed_read_only_policy(self):
+        s3 = self.user_client("reader", managed="AmazonS3ReadOnlyAccess")
+        self.assertIn("allowed-bucket", [b["Name"] for b in s3.list_buckets()["Buckets"]])
+        self.assertEqual(s3.get_object(Bucket="other-bucket", Key="secret/key")["Body"].read(), b"hidden")
+        with self.assertEc2Error("AccessDenied"):
+            s3.put_object(Bucket="other-bucket", Key="x", Body=b"x")
+        writer = self.user_client("writer", managed="AmazonS3FullAccess")
+        writer.put_object(Bucket="other-bucket", Key="by-writer", Body=b"w")
+        writer.delete_object(Bucket="other-bucket", Key="by-writer")
