@@ -80,6 +80,14 @@ Result<Answer> S3Service::delete_bucket(const api::ServiceCall& call) {
     }
   }
   std::string name = call.request.value("Bucket", "");
+  std::vector<std::string> unfinished;  // multipart uploads into it: aborted with it
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [id, upload] : uploads_) {
+      if (upload->doc.value("Bucket", "") == name) unfinished.push_back(id);
+    }
+  }
+  for (const std::string& id : unfinished) drop_upload(id);
   auto tx = store_.begin_write();
   tx->erase(bucket_record_id(name));
   tx->commit();

@@ -20,6 +20,8 @@ class ObjectWriter {
   virtual ~ObjectWriter() = default;
   // Appends `bytes`. Errors: InternalError (the disk failed or is full).
   virtual Result<bool> write(std::string_view bytes) = 0;
+  // Appends the bytes of `range` (stored bytes another writer committed). Errors: InternalError.
+  virtual Result<bool> write_range(const api::FileRange& range) = 0;
   // Makes the bytes durable under a new id and returns it: a crash before this returns leaves
   // nothing visible, one after it loses nothing. REQUIRES: called at most once.
   virtual Result<std::string> commit() = 0;

@@ -79,7 +79,7 @@ Result<Answer> S3Service::get_object(const api::ServiceCall& call, bool head) {
   }
   if (request.value("ChecksumMode", "") == "ENABLED" && answer.status != 206 && doc->contains("ChecksumCRC32")) {
     answer.result["ChecksumCRC32"] = (*doc)["ChecksumCRC32"];
-    answer.result["ChecksumType"] = "FULL_OBJECT";
+    answer.result["ChecksumType"] = doc->value("ChecksumType", "FULL_OBJECT");
   }
   // response-content-type and the like replace what the object says (signed requests only, as S3).
   static const std::pair<const char*, const char*> kOverrides[] = {

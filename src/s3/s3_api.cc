@@ -391,13 +391,15 @@ void S3Api::handle(const api::HttpRequest& request, const api::HttpServer::Respo
 
 std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
   if (header.method != "PUT" || !claims(header) || header_of(header, "x-amz-copy-source")) return nullptr;
-  // Only object uploads stream: a PUT on a key with no subresource.
+  // Only object and part uploads stream: a PUT on a key with no subresource but a part's.
   size_t question = header.target.find('?');
   if (question != std::string::npos) {
     auto query = api::parse_form(header.target.substr(question + 1));
     if (!query.ok()) return nullptr;
     bool subresource = false;
-    for (const auto& [name, value] : query.value()) subresource = subresource || name.rfind("X-Amz-", 0) != 0;
+    for (const auto& [name, value] : query.value()) {
+      subresource = subresource || (name.rfind("X-Amz-", 0) != 0 && name != "partNumber" && name != "uploadId");
+    }
     if (subresource) return nullptr;
   }
   auto prepared = prepare(header, nullptr);
@@ -406,7 +408,7 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
     return nullptr;
   }
   Prepared& p = std::get<Prepared>(prepared);
-  if (p.call.action != "PutObject") return nullptr;
+  if (p.call.action != "PutObject" && p.call.action != "UploadPart") return nullptr;
   auto refuse = [&](const ApiError& error) {
     respond(render_error(error, p.method, p.resource, p.request_id));
     return nullptr;
@@ -423,7 +425,7 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
   } catch (const std::exception&) {
     return refuse({"InvalidArgument", "Invalid Content-Length or x-amz-decoded-content-length."});
   }
-  if (size > kMaxPutBytes) {
+  if (size > kMaxPutBytes) {  // a part's limit too
     return refuse({"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"});
   }
   auto upload = service_.begin_upload(p.call);

@@ -62,6 +62,17 @@ void S3Service::load() {
     referenced.insert(record.doc.value("Data", ""));
     it->second->objects[record.doc.value("Key", "")] = std::make_shared<const json>(record.doc);
   }
+  for (const store::Record& record : tx->list("s3-upload", std::nullopt)) {
+    auto upload = std::make_shared<MultipartUpload>();
+    upload->doc = record.doc;
+    uploads_[record.doc.value("UploadId", "")] = upload;
+  }
+  for (const store::Record& record : tx->list("s3-part", std::nullopt)) {
+    auto it = uploads_.find(record.doc.value("UploadId", ""));
+    if (it == uploads_.end()) continue;
+    referenced.insert(record.doc.value("Data", ""));
+    it->second->parts[record.doc.value("PartNumber", 0)] = std::make_shared<const json>(record.doc);
+  }
   objects_.collect_garbage([&](const std::string& id) { return referenced.count(id) > 0; });
 }
 
@@ -70,7 +81,9 @@ bool S3Service::implements(std::string_view action) const {
       "CreateBucket",       "DeleteBucket",       "ListBuckets",        "HeadBucket",          "GetBucketLocation",
       "PutBucketTagging",   "GetBucketTagging",   "DeleteBucketTagging", "PutBucketPolicy",    "GetBucketPolicy",
       "DeleteBucketPolicy", "GetBucketVersioning", "PutObject",          "GetObject",           "HeadObject",
-      "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2"};
+      "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2",
+      "CreateMultipartUpload", "UploadPart",      "UploadPartCopy",     "CompleteMultipartUpload",
+      "AbortMultipartUpload", "ListParts",        "ListMultipartUploads"};
   return kActions.count(action) > 0;
 }
 
@@ -103,6 +116,12 @@ Result<Answer> S3Service::call(const api::ServiceCall& call) {
   if (a == "DeleteObjects") return delete_objects(call);
   if (a == "CopyObject") return copy_object(call);
   if (a == "ListObjects" || a == "ListObjectsV2") return list_objects(call, a == "ListObjectsV2");
+  if (a == "CreateMultipartUpload") return create_multipart(call);
+  if (a == "UploadPartCopy") return upload_part_copy(call);
+  if (a == "CompleteMultipartUpload") return complete_multipart(call);
+  if (a == "AbortMultipartUpload") return abort_multipart(call);
+  if (a == "ListParts") return list_parts(call);
+  if (a == "ListMultipartUploads") return list_multipart_uploads(call);
   return ApiError{"NotImplemented", "A header you provided implies functionality that is not implemented"};
 }
 
@@ -160,8 +179,12 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
   if (!bucket.ok()) return bucket.error();
   std::string key = call.request.value("Key", "");
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
-  if (header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
+  if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
     return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+  }
+  if (call.action == "UploadPart") {
+    auto part = part_target(call);
+    if (!part.ok()) return part.error();
   }
   auto writer = objects_.create();
   if (!writer.ok()) return writer.error();
@@ -193,33 +216,42 @@ Result<Answer> S3Service::finish_upload(Upload& upload, const std::map<std::stri
   }
   auto data = upload.writer_->commit();
   if (!data.ok()) return data.error();
-  json doc = {{"Bucket", request.value("Bucket", "")},
-              {"Key", request.value("Key", "")},
-              {"Data", data.value()},
-              {"Size", upload.size_},
-              {"ETag", "\"" + to_hex(md5) + "\""},
-              {"LastModified", format_iso8601(unix_now())},
-              {"ChecksumCRC32", crc},
-              {"StorageClass", "STANDARD"},
-              {"Owner", upload.call_.account_id}};
+  json stored = {{"Data", data.value()},
+                 {"Size", upload.size_},
+                 {"ETag", "\"" + to_hex(md5) + "\""},
+                 {"LastModified", format_iso8601(unix_now())},
+                 {"ChecksumCRC32", crc}};
+  auto answer = upload.call_.action == "UploadPart" ? commit_part(upload.call_, std::move(stored))
+                                                    : commit_put(upload.call_, std::move(stored));
+  if (!answer.ok()) objects_.remove(data.value());
+  return answer;
+}
+
+json S3Service::new_object(const api::ServiceCall& call, const json& request, json stored) const {
+  json doc = std::move(stored);
+  doc["Bucket"] = call.request.value("Bucket", "");
+  doc["Key"] = call.request.value("Key", "");
+  doc["StorageClass"] = request.value("StorageClass", "STANDARD");
+  doc["Owner"] = call.account_id;
   for (const char* member : {"ContentType", "CacheControl", "ContentDisposition", "ContentEncoding",
                              "ContentLanguage", "Expires", "Metadata", "WebsiteRedirectLocation"}) {
     if (request.contains(member)) doc[member] = request[member];
   }
   if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
+  return doc;
+}
+
+Result<Answer> S3Service::commit_put(const api::ServiceCall& call, json stored) {
+  json doc = new_object(call, call.request, std::move(stored));
   std::lock_guard<std::mutex> writing(write_mu_);
-  auto bucket = owned_bucket(upload.call_);  // it may have been deleted meanwhile
-  if (!bucket.ok()) {
-    objects_.remove(data.value());
-    return bucket.error();
-  }
+  auto bucket = owned_bucket(call);  // it may have been deleted meanwhile
+  if (!bucket.ok()) return bucket.error();
   std::string key = doc["Key"];
-  if (header_value(request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
-    objects_.remove(data.value());
+  if (header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
     return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
   }
   Answer answer;
-  answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", crc}};
+  answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", doc["ChecksumCRC32"]}};
   auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
   if (!committed.ok()) return committed.error();
   return answer;

@@ -35,7 +35,8 @@ struct Answer {
 
 class S3Service;
 
-// An object whose bytes are arriving (PutObject), from S3Service::begin_upload to finish_upload.
+// An object or part whose bytes are arriving (PutObject, UploadPart), from S3Service::begin_upload
+// to finish_upload.
 class Upload {
  public:
   // Takes the next bytes of the object. Errors: InternalError (the disk failed).
@@ -74,12 +75,13 @@ class S3Service {
   // The region bucket `name` lives in, or nullopt when there is no such bucket.
   std::optional<std::string> bucket_region(const std::string& name) const;
 
-  // Runs `call` (any implemented action but PutObject, whose body streams through begin_upload).
+  // Runs `call` (any implemented action but PutObject and UploadPart, whose bodies stream through
+  // begin_upload).
   // Thread-safe; writes are serialised.
   Result<Answer> call(const api::ServiceCall& call);
 
-  // Starts the PutObject `call` describes, checking what its header alone decides (the bucket,
-  // the key, If-None-Match). Thread-safe.
+  // Starts the PutObject or UploadPart `call` describes, checking what its header alone decides
+  // (the bucket, the key, If-None-Match; the upload and the part number). Thread-safe.
   Result<std::unique_ptr<Upload>> begin_upload(const api::ServiceCall& call);
   // Commits `upload` once its body is complete: checks the checksums the client sent (headers in
   // the call, or `trailers`, lower-case names), makes the bytes durable, then the record. Errors:
@@ -91,6 +93,11 @@ class S3Service {
   struct Bucket {
     nlohmann::json doc;
     ObjectIndex objects;
+  };
+  // A multipart upload in progress: its record's document and its parts' by part number.
+  struct MultipartUpload {
+    nlohmann::json doc;
+    std::map<int, std::shared_ptr<const nlohmann::json>> parts;
   };
 
   // Bucket operations (buckets.cc).
@@ -107,6 +114,21 @@ class S3Service {
   Result<Answer> bucket_tagging(const api::ServiceCall& call);
   Result<Answer> bucket_policy(const api::ServiceCall& call);
   Result<Answer> bucket_versioning(const api::ServiceCall& call);
+  // Multipart uploads (multipart.cc).
+  Result<Answer> create_multipart(const api::ServiceCall& call);
+  Result<Answer> upload_part_copy(const api::ServiceCall& call);
+  Result<Answer> complete_multipart(const api::ServiceCall& call);
+  Result<Answer> abort_multipart(const api::ServiceCall& call);
+  Result<Answer> list_parts(const api::ServiceCall& call);
+  Result<Answer> list_multipart_uploads(const api::ServiceCall& call);
+  // The upload an UploadPart or UploadPartCopy `call` names, once its part number is checked:
+  // NoSuchUpload, InvalidArgument.
+  Result<std::shared_ptr<MultipartUpload>> part_target(const api::ServiceCall& call) const;
+  // Records a part's bytes (`stored`: Data, Size, ETag, LastModified, ChecksumCRC32) as part
+  // `call`'s PartNumber, replacing one of that number. Takes write_mu_.
+  Result<Answer> commit_part(const api::ServiceCall& call, nlohmann::json stored);
+  // Removes upload `id`'s records and stored parts. REQUIRES: write_mu_ held.
+  void drop_upload(const std::string& id);
   // Object operations (objects.cc).
   Result<Answer> get_object(const api::ServiceCall& call, bool head);
   Result<Answer> delete_object(const api::ServiceCall& call);
@@ -114,6 +136,11 @@ class S3Service {
   Result<Answer> copy_object(const api::ServiceCall& call);
   Result<Answer> list_objects(const api::ServiceCall& call, bool v2);
 
+  // Records a PutObject's bytes (`stored`, as for commit_part) as the key's object. Takes write_mu_.
+  Result<Answer> commit_put(const api::ServiceCall& call, nlohmann::json stored);
+  // The record of a new object at `call`'s Bucket and Key: `stored` (its bytes) with the
+  // headers `request` gives it (Content-Type, user metadata, ...).
+  nlohmann::json new_object(const api::ServiceCall& call, const nlohmann::json& request, nlohmann::json stored) const;
   // The bucket `name` as `call`'s account sees it: NoSuchBucket, or AccessDenied when another
   // account owns it. Holds no lock: the pointer stays valid until the bucket is deleted, which
   // takes write_mu_; callers that read its objects hold mu_ shared.
@@ -134,6 +161,7 @@ class S3Service {
   std::mutex write_mu_;  // serialises every change: a store transaction, then the index
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Bucket>> buckets_;  // by name; GUARDED_BY(mu_)
+  std::map<std::string, std::shared_ptr<MultipartUpload>> uploads_;  // by upload id; GUARDED_BY(mu_)
 };
 
 // The store record id of bucket `name` and of object `key` in it.

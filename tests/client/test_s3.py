@@ -555,3 +555,96 @@ class AuthorizationTest(S3TestCase):
         writer = self.user_client("writer", managed="AmazonS3FullAccess")
         writer.put_object(Bucket="other-bucket", Key="by-writer", Body=b"w")
         writer.delete_object(Bucket="other-bucket", Key="by-writer")
+
+
+class MultipartTest(S3TestCase):
+    """Multipart uploads through boto3's calls and through `aws s3 cp`, which goes multipart above
+    8 MiB (parts of 8 MiB, several at once, out of order) and downloads in ranged GETs."""
+
+    MiB = 1024 * 1024
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.s3.create_bucket(Bucket="multipart")
+
+    def test_parts_complete_into_one_object_with_the_dash_n_etag(self):
+        parts_data = [os.urandom(5 * self.MiB), os.urandom(5 * self.MiB), b"tail"]
+        upload = self.s3.create_multipart_upload(Bucket="multipart", Key="assembled", ContentType="text/x-parts",
+                                                 Metadata={"m": "1"})
+        uid = upload["UploadId"]
+        listed = self.s3.list_multipart_uploads(Bucket="multipart")["Uploads"]
+        self.assertIn(uid, [u["UploadId"] for u in listed])
+        etags = {}
+        for number in (3, 1, 2):  # out of order, as s3transfer's threads send them
+            etags[number] = self.s3.upload_part(Bucket="multipart", Key="assembled", UploadId=uid, PartNumber=number,
+                                                Body=parts_data[number - 1])["ETag"]
+        parts = self.s3.list_parts(Bucket="multipart", Key="assembled", UploadId=uid)["Parts"]
+        self.assertEqual([(p["PartNumber"], p["Size"]) for p in parts], [(1, 5 * self.MiB), (2, 5 * self.MiB), (3, 4)])
+        page = self.s3.list_parts(Bucket="multipart", Key="assembled", UploadId=uid, MaxParts=2)
+        self.assertTrue(page["IsTruncated"])
+        self.assertEqual(page["NextPartNumberMarker"], 2)
+        with self.assertEc2Error("InvalidPartOrder", status=400):
+            self.s3.complete_multipart_upload(Bucket="multipart", Key="assembled", UploadId=uid, MultipartUpload={
+                "Parts": [{"PartNumber": 2, "ETag": etags[2]}, {"PartNumber": 1, "ETag": etags[1]}]})
+        with self.assertEc2Error("InvalidPart", status=400):
+            self.s3.complete_multipart_upload(Bucket="multipart", Key="assembled", UploadId=uid, MultipartUpload={
+                "Parts": [{"PartNumber": 1, "ETag": etags[2]}]})
+        with self.assertEc2Error("EntityTooSmall", status=400):
+            self.s3.complete_multipart_upload(Bucket="multipart", Key="assembled", UploadId=uid, MultipartUpload={
+                "Parts": [{"PartNumber": 3, "ETag": etags[3]}, {"PartNumber": 4, "ETag": etags[3]}]})
+        done = self.s3.complete_multipart_upload(Bucket="multipart", Key="assembled", UploadId=uid, MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": etags[n]} for n in (1, 2, 3)]})
+        md5s = b"".join(hashlib.md5(d).digest() for d in parts_data)
+        self.assertEqual(done["ETag"], '"%s-3"' % hashlib.md5(md5s).hexdigest())
+        got = self.s3.get_object(Bucket="multipart", Key="assembled")
+        self.assertEqual(got["Body"].read(), b"".join(parts_data))
+        self.assertEqual((got["ContentType"], got["Metadata"]), ("text/x-parts", {"m": "1"}))
+        with self.assertEc2Error("NoSuchUpload", status=404):
+            self.s3.list_parts(Bucket="multipart", Key="assembled", UploadId=uid)
+        self.assertNotIn(uid, [u["UploadId"] for u in self.s3.list_multipart_uploads(Bucket="multipart").get("Uploads", [])])
+
+    def test_abort_and_part_rules(self):
+        uid = self.s3.create_multipart_upload(Bucket="multipart", Key="aborted")["UploadId"]
+        self.s3.upload_part(Bucket="multipart", Key="aborted", UploadId=uid, PartNumber=1, Body=b"x")
+        with self.assertEc2Error("InvalidArgument", status=400):
+            self.s3.upload_part(Bucket="multipart", Key="aborted", UploadId=uid, PartNumber=10001, Body=b"x")
+        with self.assertEc2Error("NoSuchUpload", status=404):
+            self.s3.upload_part(Bucket="multipart", Key="aborted", UploadId="no-such-upload", PartNumber=1, Body=b"x")
+        self.s3.abort_multipart_upload(Bucket="multipart", Key="aborted", UploadId=uid)
+        with self.assertEc2Error("NoSuchUpload", status=404):
+            self.s3.abort_multipart_upload(Bucket="multipart", Key="aborted", UploadId=uid)
+        with self.assertEc2Error("NoSuchKey"):
+            self.s3.get_object(Bucket="multipart", Key="aborted")
+
+    def test_upload_part_copy(self):
+        source = os.urandom(6 * self.MiB)
+        self.s3.put_object(Bucket="multipart", Key="copy-source", Body=source)
+        uid = self.s3.create_multipart_upload(Bucket="multipart", Key="copied")["UploadId"]
+        first = self.s3.upload_part_copy(Bucket="multipart", Key="copied", UploadId=uid, PartNumber=1,
+                                         CopySource="multipart/copy-source", CopySourceRange="bytes=0-5242879")
+        second = self.s3.upload_part_copy(Bucket="multipart", Key="copied", UploadId=uid, PartNumber=2,
+                                          CopySource={"Bucket": "multipart", "Key": "copy-source"},
+                                          CopySourceRange="bytes=5242880-%d" % (len(source) - 1))
+        self.s3.complete_multipart_upload(Bucket="multipart", Key="copied", UploadId=uid, MultipartUpload={"Parts": [
+            {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+            {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
+        self.assertEqual(self.s3.get_object(Bucket="multipart", Key="copied")["Body"].read(), source)
+
+    def test_cli_copies_100_mib_up_and_down(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "big.bin")
+            with open(path, "wb") as f:
+                for _ in range(100):
+                    f.write(os.urandom(self.MiB))
+            proc = self.server.aws_proc("s3", "cp", path, "s3://multipart/big.bin", timeout=600)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            head = self.s3.head_object(Bucket="multipart", Key="big.bin")
+            self.assertEqual(head["ContentLength"], 100 * self.MiB)
+            self.assertTrue(head["ETag"].endswith('-13"'), head["ETag"])  # 8 MiB parts
+            back = os.path.join(tmp, "back.bin")
+            proc = self.server.aws_proc("s3", "cp", "s3://multipart/big.bin", back, timeout=600)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(path, "rb") as a, open(back, "rb") as b:
+                self.assertEqual(hashlib.sha256(a.read()).digest(), hashlib.sha256(b.read()).digest())
+        self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket="multipart"))
