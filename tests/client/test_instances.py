@@ -8,7 +8,9 @@ terminate (VM, disk, NIC, VPC and edge plumbing gone). Instance roles: no creden
 profile; a developer with AmazonEC2FullAccess cannot launch with a profile until granted iam:PassRole
 on its role (the refusal's encoded message decodes); inside, the base image's aws CLI is the
 role's session (`sts get-caller-identity`) and may do what the role allows and no more; after
-DisassociateIamInstanceProfile the credentials are gone. The AMI round trip: a package installed
+DisassociateIamInstanceProfile the credentials are gone. S3 with the role: `aws s3 cp` up and down and
+`aws s3 ls` on the bucket the role allows, another bucket denied, a bucket policy's Deny winning over
+the role, nothing without the profile. The AMI round trip: a package installed
 (from a .deb built in the guest) and a file written, CreateImage with its default reboot (the
 guest goes down while its disks are read, then boots again), a launch from the AMI in another
 zone that has the package and the files; deregistered and its snapshots deleted, the block store
@@ -50,7 +52,19 @@ class InstanceLifecycleTest(VmTestCase):
         key = self.iam.create_access_key(UserName="dev")["AccessKey"]
         role_arn = self.iam.create_role(RoleName="reader", AssumeRolePolicyDocument=TRUST_EC2)["Role"]["Arn"]
         self.iam.put_role_policy(RoleName="reader", PolicyName="read", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]}))
+            {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::allowed-bucket/*"},
+                {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::allowed-bucket"}]}))
+        # The buckets the role's instance reaches: its own, whose policy denies one prefix to
+        # everyone, and another it has no permission on.
+        s3 = self.server.client(service="s3")
+        for bucket in ("allowed-bucket", "other-bucket"):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=bucket, Key="seed.txt", Body=b"seeded by the host\n")
+        s3.put_object(Bucket="allowed-bucket", Key="denied/secret.txt", Body=b"secret\n")
+        s3.put_bucket_policy(Bucket="allowed-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/denied/*"}]}))
         self.iam.create_instance_profile(InstanceProfileName="reader-profile")
         self.iam.add_role_to_instance_profile(InstanceProfileName="reader-profile", RoleName="reader")
         return self.server.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"]), role_arn
@@ -221,13 +235,33 @@ class InstanceLifecycleTest(VmTestCase):
         self.assertIn("UnauthorizedOperation", out.stdout)
         self.assertEqual([line for line in out.stdout.splitlines() if line.startswith("rc=")],
                          ["rc=0", "rc=0", "rc=254"], out.stdout)
+        # S3 with the role and no keys on the instance: up and down and a listing of its bucket;
+        # the other bucket is denied, and so is the prefix the bucket policy denies.
+        out = self.ssh(other, "echo written-inside > /tmp/up.txt; " +
+                       INSIDE_AWS % "s3 cp /tmp/up.txt s3://allowed-bucket/from-instance.txt" + "; " +
+                       INSIDE_AWS % "s3 cp s3://allowed-bucket/seed.txt /tmp/down.txt" + "; cat /tmp/down.txt; " +
+                       INSIDE_AWS % "s3 ls s3://allowed-bucket/" + "; " +
+                       INSIDE_AWS % "s3 ls s3://other-bucket/" + "; " +
+                       INSIDE_AWS % "s3 cp s3://allowed-bucket/denied/secret.txt /tmp/secret.txt", timeout=300)
+        codes = [line for line in out.stdout.splitlines() if line.startswith("rc=")]
+        self.assertEqual(codes[:3], ["rc=0", "rc=0", "rc=0"], out.stdout)
+        self.assertNotIn("rc=0", codes[3:], out.stdout)
+        self.assertIn("seeded by the host", out.stdout)
+        self.assertIn("from-instance.txt", out.stdout)
+        self.assertGreaterEqual(out.stdout.count("AccessDenied") + out.stdout.count("403"), 2, out.stdout)
+        host_s3 = self.server.client(service="s3")
+        self.assertEqual(host_s3.get_object(Bucket="allowed-bucket", Key="from-instance.txt")["Body"].read(),
+                         b"written-inside\n")
         # Without the profile, the credentials are gone at once.
         [association] = self.ec2.describe_iam_instance_profile_associations(
             Filters=[{"Name": "instance-id", "Values": [other_id]}])["IamInstanceProfileAssociations"]
         self.ec2.disassociate_iam_instance_profile(AssociationId=association["AssociationId"])
-        out = self.ssh(other, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity", timeout=120)
+        out = self.ssh(other, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity" + "; " +
+                       INSIDE_AWS % "s3 ls s3://allowed-bucket/", timeout=120)
         self.assertEqual(out.stdout.splitlines()[0], "404", out.stdout)
-        self.assertTrue(out.stdout.strip().endswith("rc=253"), out.stdout)
+        codes = [line for line in out.stdout.splitlines() if line.startswith("rc=")]
+        self.assertEqual(codes[0], "rc=253", out.stdout)
+        self.assertNotEqual(codes[1], "rc=0", out.stdout)
         # Terminated through the API, its disk goes with it.
         self.ec2.terminate_instances(InstanceIds=[other_id])
         instance = self.describe(instance_id)
