@@ -5,7 +5,8 @@ Small objects: PUT and GET of 4 KiB objects (200 keys, SigV4 header auth with th
 SHA-256, as boto3 sends over http), replayed with wrk at 1 and 32 connections on both servers;
 prints requests/s, p50 and p99 and the stratus/moto ratio. Large objects: a 1 GiB file uploaded
 with one presigned PUT and downloaded with one presigned GET (curl), against dd writing the same
-amount to the same file system with fsync, and reading it back.
+amount to the same file system with fsync, and reading it back; reads start from an empty page
+cache when the benchmark runs as root (else from whatever the cache holds).
 
 Usage: python3 bench/s3_throughput.py [--seconds 10] [--large-mib 1024] [--stratus build/stratus]
 """
@@ -77,7 +78,20 @@ def small_objects(targets, work, seconds):
     return results
 
 
-def timed(command):
+def drop_caches():
+    """Empties the page cache when allowed (root), so that reads come from the disk; False otherwise."""
+    try:
+        subprocess.run(["sync"], check=True)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def timed(command, cold=False):
+    if cold:
+        drop_caches()
     start = time.time()
     subprocess.run(command, check=True, capture_output=True)
     return time.time() - start
@@ -89,13 +103,13 @@ def large_objects(endpoint, work, mib):
     subprocess.run(["dd", "if=/dev/urandom", "of=" + source, "bs=1M", "count=%d" % mib], check=True, capture_output=True)
     probe = os.path.join(work, "data", "dd-probe.bin")  # the file system stratus keeps objects on
     dd_write = timed(["dd", "if=" + source, "of=" + probe, "bs=1M", "conv=fsync"])
-    dd_read = timed(["dd", "if=" + probe, "of=/dev/null", "bs=1M"])
+    dd_read = timed(["dd", "if=" + probe, "of=/dev/null", "bs=1M"], cold=True)
     os.remove(probe)
     s3 = s3_client(endpoint, signature_version="s3v4")
     put_url = s3.generate_presigned_url("put_object", Params={"Bucket": "bench", "Key": "large"}, ExpiresIn=3600)
     get_url = s3.generate_presigned_url("get_object", Params={"Bucket": "bench", "Key": "large"}, ExpiresIn=3600)
     upload = timed(["curl", "-sf", "-T", source, "-H", "Expect:", put_url])
-    download = timed(["curl", "-sf", "-o", "/dev/null", get_url])
+    download = timed(["curl", "-sf", "-o", "/dev/null", get_url], cold=True)
     os.remove(source)
     return {"dd write (fsync)": mib / dd_write, "PUT (presigned, one request)": mib / upload,
             "dd read": mib / dd_read, "GET (presigned, one request)": mib / download}

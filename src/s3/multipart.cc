@@ -225,7 +225,7 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
     for (size_t i = 0; i + 1 < hex.size(); i += 2) md5s.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
     if (auto crc = base64_decode(part->value("ChecksumCRC32", "")); crc) crcs += *crc;
   }
-  auto data = writer.value()->commit();
+  auto data = objects_.commit(*writer.value());
   if (!data.ok()) return data.error();
   std::string count = std::to_string(chosen.size());
   json stored = {{"Data", data.value()}, {"Size", size}, {"ETag", "\"" + to_hex(md5(md5s)) + "-" + count + "\""},

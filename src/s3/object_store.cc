@@ -41,7 +41,7 @@ class LocalWriter : public ObjectWriter {
   LocalWriter(std::string dir, std::string id, int fd) : dir_(std::move(dir)), id_(std::move(id)), fd_(fd) {}
   ~LocalWriter() override {
     if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_path().c_str());
+    if (!placed_) ::unlink(temp_path().c_str());
   }
 
   Result<bool> write(std::string_view bytes) override {
@@ -67,14 +67,16 @@ class LocalWriter : public ObjectWriter {
     return true;
   }
 
-  Result<std::string> commit() override {
+  Result<bool> sync() override {
     if (::fsync(fd_) != 0) return disk_error("cannot sync an object");
     ::close(fd_);
     fd_ = -1;
-    std::string shard = dir_ + "/" + id_.substr(0, 2);
-    if (::rename(temp_path().c_str(), (shard + "/" + id_).c_str()) != 0) return disk_error("cannot place an object");
-    committed_ = true;
-    if (!sync_directory(shard)) return disk_error("cannot sync the object directory");
+    return true;
+  }
+
+  Result<std::string> place() override {
+    if (::rename(temp_path().c_str(), (dir_ + "/data/" + id_).c_str()) != 0) return disk_error("cannot place an object");
+    placed_ = true;
     return id_;
   }
 
@@ -84,18 +86,25 @@ class LocalWriter : public ObjectWriter {
   std::string dir_;
   std::string id_;
   int fd_;
-  bool committed_ = false;
+  bool placed_ = false;
 };
 
 }  // namespace
 
+Result<std::string> ObjectStore::commit(ObjectWriter& writer) {
+  auto synced = writer.sync();
+  if (!synced.ok()) return synced.error();
+  auto id = writer.place();
+  if (!id.ok()) return id.error();
+  auto durable = sync_placed();
+  if (!durable.ok()) return durable.error();
+  return id;
+}
+
 LocalObjectStore::LocalObjectStore(std::string dir) : dir_(std::move(dir)) {
   std::error_code ec;
   fs::create_directories(fs::path(dir_) / "tmp", ec);
-  for (int i = 0; i < 256 && !ec; ++i) {
-    static const char* kHex = "0123456789abcdef";
-    fs::create_directories(fs::path(dir_) / std::string{kHex[i >> 4], kHex[i & 15]}, ec);
-  }
+  if (!ec) fs::create_directories(fs::path(dir_) / "data", ec);
   if (ec) throw std::runtime_error("cannot create the object directory " + dir_ + ": " + ec.message());
 }
 
@@ -106,16 +115,21 @@ Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::create() {
   return std::unique_ptr<ObjectWriter>(std::make_unique<LocalWriter>(dir_, id, fd));
 }
 
+Result<bool> LocalObjectStore::sync_placed() {
+  if (!sync_directory(dir_ + "/data")) return disk_error("cannot sync the object directory");
+  return true;
+}
+
 Result<std::shared_ptr<api::FileRange>> LocalObjectStore::open(const std::string& id, uint64_t offset,
                                                                 uint64_t length) {
   if (!valid_id(id)) return ApiError{"InternalError", "no stored object " + id};
-  int fd = ::open((dir_ + "/" + id.substr(0, 2) + "/" + id).c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open((dir_ + "/data/" + id).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return disk_error("cannot open stored object " + id);
   return std::make_shared<api::FileRange>(fd, offset, length);
 }
 
 void LocalObjectStore::remove(const std::string& id) {
-  if (valid_id(id)) ::unlink((dir_ + "/" + id.substr(0, 2) + "/" + id).c_str());
+  if (valid_id(id)) ::unlink((dir_ + "/data/" + id).c_str());
 }
 
 size_t LocalObjectStore::collect_garbage(const std::function<bool(const std::string& id)>& referenced) {
@@ -124,12 +138,8 @@ size_t LocalObjectStore::collect_garbage(const std::function<bool(const std::str
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "tmp", ec)) {
     removed += fs::remove(entry.path(), ec) ? 1 : 0;
   }
-  for (const auto& shard : fs::directory_iterator(dir_, ec)) {
-    if (!shard.is_directory() || shard.path().filename() == "tmp") continue;
-    for (const auto& entry : fs::directory_iterator(shard.path(), ec)) {
-      std::string id = entry.path().filename().string();
-      if (!referenced(id)) removed += fs::remove(entry.path(), ec) ? 1 : 0;
-    }
+  for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "data", ec)) {
+    if (!referenced(entry.path().filename().string())) removed += fs::remove(entry.path(), ec) ? 1 : 0;
   }
   return removed;
 }

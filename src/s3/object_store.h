@@ -14,7 +14,7 @@
 
 namespace stratus::s3 {
 
-// One object's bytes being written. Not thread-safe. Destroying it uncommitted discards them.
+// One object's bytes being written. Not thread-safe. Destroying it before place() discards them.
 class ObjectWriter {
  public:
   virtual ~ObjectWriter() = default;
@@ -22,9 +22,12 @@ class ObjectWriter {
   virtual Result<bool> write(std::string_view bytes) = 0;
   // Appends the bytes of `range` (stored bytes another writer committed). Errors: InternalError.
   virtual Result<bool> write_range(const api::FileRange& range) = 0;
-  // Makes the bytes durable under a new id and returns it: a crash before this returns leaves
-  // nothing visible, one after it loses nothing. REQUIRES: called at most once.
-  virtual Result<std::string> commit() = 0;
+  // Makes the bytes written durable (not yet visible). May run on any thread, alongside other
+  // writers' syncs. REQUIRES: called once, after the last write.
+  virtual Result<bool> sync() = 0;
+  // Makes the synced bytes readable under a new id and returns it; they are durable under it once
+  // the store's sync_placed() returns. REQUIRES: after sync(); called once.
+  virtual Result<std::string> place() = 0;
 };
 
 // Stored bytes by id. Thread-safe.
@@ -33,6 +36,11 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
   // Starts writing new bytes. Errors: InternalError.
   virtual Result<std::unique_ptr<ObjectWriter>> create() = 0;
+  // Makes every id place() has returned so far durable (one step for a batch of writers).
+  virtual Result<bool> sync_placed() = 0;
+  // `writer`'s sync(), place() and sync_placed() in one: a crash before it returns leaves nothing
+  // visible, one after it loses nothing. Returns the new id.
+  Result<std::string> commit(ObjectWriter& writer);
   // `length` bytes of `id` from `offset`, open for sending. Errors: InternalError (absent).
   virtual Result<std::shared_ptr<api::FileRange>> open(const std::string& id, uint64_t offset, uint64_t length) = 0;
   // Removes `id` (nothing when absent).
@@ -42,13 +50,14 @@ class ObjectStore {
   virtual size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced) = 0;
 };
 
-// Stores each object as a file DIR/<2 hex>/<id>, written as DIR/tmp/<id>, fsync'd and renamed
-// into place, then the directory fsync'd.
+// Stores each object as a file DIR/data/<id>, written as DIR/tmp/<id>, fsync'd and renamed into
+// place, the directory fsync'd once for every object placed since the last time.
 class LocalObjectStore : public ObjectStore {
  public:
   // Creates DIR and its subdirectories when missing. Throws std::runtime_error when it cannot.
   explicit LocalObjectStore(std::string dir);
   Result<std::unique_ptr<ObjectWriter>> create() override;
+  Result<bool> sync_placed() override;
   Result<std::shared_ptr<api::FileRange>> open(const std::string& id, uint64_t offset, uint64_t length) override;
   void remove(const std::string& id) override;
   size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced) override;

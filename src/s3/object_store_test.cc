@@ -32,7 +32,7 @@ TEST(LocalObjectStore, CommittedBytesReadBackAndUncommittedOnesVanish) {
   ASSERT_TRUE(writer.ok());
   ASSERT_TRUE(writer.value()->write("hello ").ok());
   ASSERT_TRUE(writer.value()->write("world").ok());
-  auto id = writer.value()->commit();
+  auto id = store.commit(*writer.value());
   ASSERT_TRUE(id.ok()) << id.error().message;
   auto range = store.open(id.value(), 6, 5);
   ASSERT_TRUE(range.ok());
@@ -56,7 +56,7 @@ TEST(LocalObjectStore, GarbageCollectionKeepsOnlyReferencedObjects) {
     auto writer = store.create();
     ASSERT_TRUE(writer.ok());
     ASSERT_TRUE(writer.value()->write("x").ok());
-    ids.push_back(writer.value()->commit().value());
+    ids.push_back(store.commit(*writer.value()).value());
   }
   auto crashed = store.create();  // as if the process died mid-upload: its temp file stays
   ASSERT_TRUE(crashed.value()->write("half").ok());

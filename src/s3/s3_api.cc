@@ -153,11 +153,7 @@ class UploadSink : public api::BodySink {
     }
     std::map<std::string, std::string> trailers;
     if (decoder_) trailers = decoder_->trailers();
-    auto upload = std::shared_ptr<Upload>(std::move(upload_));
-    S3Api& api = api_;
-    api.writes_.post([&api, prepared = std::move(prepared_), upload, trailers, respond = respond_] {
-      respond(api.render(prepared, api.service_.finish_upload(*upload, trailers)));
-    });
+    api_.uploads_.post({std::move(prepared_), std::shared_ptr<Upload>(std::move(upload_)), std::move(trailers), respond_});
   }
 
   void abort() override { upload_.reset(); }
@@ -199,7 +195,8 @@ S3Api::S3Api(const api::ServiceModel& model, S3Service& service, account::KeyDir
       routes_(model, [&service](std::string_view action) { return service.implements(action); }),
       writes_([](std::vector<std::function<void()>>& batch) {
         for (auto& work : batch) work();
-      }) {
+      }),
+      uploads_([this](std::vector<PendingUpload>& batch) { finish_uploads(batch); }) {
   domains_.push_back("amazonaws.com");
 }
 
@@ -379,6 +376,18 @@ api::HttpResponse S3Api::render(const Prepared& p, const Result<Answer>& outcome
     response.file = answer.body;
   }
   return response;
+}
+
+void S3Api::finish_uploads(std::vector<PendingUpload>& batch) {
+  std::vector<S3Service::FinishedUpload> finished;
+  for (PendingUpload& pending : batch) finished.push_back({pending.upload.get(), pending.trailers});
+  std::vector<Result<Answer>> answers;
+  try {
+    answers = service_.finish_uploads(finished);
+  } catch (const std::exception& e) {  // the store failed: every upload of the batch fails
+    answers.assign(batch.size(), Result<Answer>(ApiError{"InternalError", e.what()}));
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].respond(render(batch[i].prepared, answers[i]));
 }
 
 void S3Api::handle(const api::HttpRequest& request, const api::HttpServer::Responder& respond) {

@@ -71,6 +71,15 @@ class S3Api {
   std::variant<Prepared, api::HttpResponse> prepare(const api::HttpRequest& request, const std::string* body);
   // The HTTP response for a call's outcome.
   api::HttpResponse render(const Prepared& prepared, const Result<Answer>& outcome) const;
+  // An upload whose body arrived, waiting to be committed with the others that arrived meanwhile.
+  struct PendingUpload {
+    Prepared prepared;
+    std::shared_ptr<Upload> upload;
+    std::map<std::string, std::string> trailers;
+    api::HttpServer::Responder respond;
+  };
+  // Commits a batch of uploads together (S3Service::finish_uploads) and answers each.
+  void finish_uploads(std::vector<PendingUpload>& batch);
 
   const api::ServiceModel& model_;
   S3Service& service_;
@@ -79,7 +88,8 @@ class S3Api {
   std::vector<std::string> domains_;
   Routes routes_;
   api::CallAuthorizer* authorizer_ = nullptr;
-  BatchWorker<std::function<void()>> writes_;  // last member: its thread may use the others
+  BatchWorker<std::function<void()>> writes_;  // every other change, in arrival order
+  BatchWorker<PendingUpload> uploads_;          // last members: their threads may use the others
 };
 
 }  // namespace stratus::s3

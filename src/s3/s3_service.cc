@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <future>
 #include <set>
 
 #include "common/base64.h"
@@ -149,28 +150,39 @@ Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
   return answer;
 }
 
-Result<bool> S3Service::commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const json> doc) {
-  std::string name = bucket.doc.value("Name", "");
-  std::string id = object_record_id(name, key);
-  auto tx = store_.begin_write();
+void S3Service::stage_object(store::Transaction& tx, const Bucket& bucket, const std::string& key,
+                             const std::shared_ptr<const json>& doc) {
+  std::string id = object_record_id(bucket.doc.value("Name", ""), key);
   if (doc) {
-    tx->put({id, kObjectKind, bucket.doc.value("Region", ""), *doc});
+    tx.put({id, kObjectKind, bucket.doc.value("Region", ""), *doc});
   } else {
-    tx->erase(id);
+    tx.erase(id);
   }
-  tx->commit();
-  std::shared_ptr<const json> replaced;
+}
+
+void S3Service::apply(const std::vector<IndexChange>& changes) {
+  std::vector<std::shared_ptr<const json>> replaced;
   {
     std::unique_lock lock(mu_);
-    auto it = bucket.objects.find(key);
-    if (it != bucket.objects.end()) replaced = it->second;
-    if (doc) {
-      bucket.objects[key] = std::move(doc);
-    } else if (it != bucket.objects.end()) {
-      bucket.objects.erase(it);
+    for (const IndexChange& change : changes) {
+      ObjectIndex& objects = change.bucket->objects;
+      auto it = objects.find(change.key);
+      if (it != objects.end()) replaced.push_back(it->second);
+      if (change.doc) {
+        objects[change.key] = change.doc;
+      } else if (it != objects.end()) {
+        objects.erase(it);
+      }
     }
   }
-  if (replaced) objects_.remove(replaced->value("Data", ""));
+  for (const auto& doc : replaced) objects_.remove(doc->value("Data", ""));
+}
+
+Result<bool> S3Service::commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const json> doc) {
+  auto tx = store_.begin_write();
+  stage_object(*tx, bucket, key, doc);
+  tx->commit();
+  apply({{&bucket, key, std::move(doc)}});
   return true;
 }
 
@@ -194,7 +206,7 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
   return upload;
 }
 
-Result<Answer> S3Service::finish_upload(Upload& upload, const std::map<std::string, std::string>& trailers) {
+Result<json> S3Service::checked_body(Upload& upload, const std::map<std::string, std::string>& trailers) {
   const json& request = upload.call_.request;
   std::string md5 = upload.md5_.finish();
   std::string content_md5 = header_value(request, "ContentMD5");
@@ -214,17 +226,85 @@ Result<Answer> S3Service::finish_upload(Upload& upload, const std::map<std::stri
   if (!algorithm.empty() && algorithm != "CRC32") {
     return ApiError{"NotImplemented", "Checksum algorithm " + algorithm + " is not implemented by this stratus region yet; use CRC32."};
   }
-  auto data = upload.writer_->commit();
-  if (!data.ok()) return data.error();
-  json stored = {{"Data", data.value()},
-                 {"Size", upload.size_},
-                 {"ETag", "\"" + to_hex(md5) + "\""},
-                 {"LastModified", format_iso8601(unix_now())},
-                 {"ChecksumCRC32", crc}};
-  auto answer = upload.call_.action == "UploadPart" ? commit_part(upload.call_, std::move(stored))
-                                                    : commit_put(upload.call_, std::move(stored));
-  if (!answer.ok()) objects_.remove(data.value());
-  return answer;
+  return json{{"Size", upload.size_}, {"ETag", "\"" + to_hex(md5) + "\""}, {"ChecksumCRC32", crc}};
+}
+
+std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<FinishedUpload>& batch) {
+  std::vector<Result<Answer>> answers(batch.size(), Result<Answer>(ApiError{"InternalError", "not run"}));
+  std::vector<std::optional<json>> stored(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto checked = checked_body(*batch[i].upload, batch[i].trailers);
+    if (checked.ok()) {
+      stored[i] = std::move(checked.value());
+    } else {
+      answers[i] = checked.error();
+    }
+  }
+  // The bodies' bytes made durable together: concurrent fsyncs share the file system's journal
+  // commits, and one directory sync covers every rename.
+  std::vector<std::future<Result<bool>>> syncs(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!stored[i]) continue;
+    ObjectWriter* writer = batch[i].upload->writer_.get();
+    syncs[i] = std::async(batch.size() > 1 ? std::launch::async : std::launch::deferred, [writer] { return writer->sync(); });
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!stored[i]) continue;
+    auto synced = syncs[i].get();
+    auto id = synced.ok() ? batch[i].upload->writer_->place() : Result<std::string>(synced.error());
+    if (!id.ok()) {
+      answers[i] = id.error();
+      stored[i].reset();
+      continue;
+    }
+    (*stored[i])["Data"] = id.value();
+    (*stored[i])["LastModified"] = format_iso8601(unix_now());
+  }
+  auto durable = objects_.sync_placed();
+  std::vector<size_t> puts;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!stored[i]) continue;
+    if (!durable.ok()) {
+      answers[i] = durable.error();
+      objects_.remove((*stored[i])["Data"]);
+    } else if (batch[i].upload->call_.action == "UploadPart") {
+      answers[i] = commit_part(batch[i].upload->call_, std::move(*stored[i]));
+      if (!answers[i].ok()) objects_.remove((*stored[i])["Data"]);
+    } else {
+      puts.push_back(i);
+    }
+  }
+  // Every new object's record in one transaction, then the index.
+  if (puts.empty()) return answers;
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto tx = store_.begin_write();
+  std::vector<IndexChange> changes;
+  std::set<std::pair<std::string, std::string>> written;  // (bucket, key) already in this batch
+  for (size_t i : puts) {
+    const api::ServiceCall& call = batch[i].upload->call_;
+    json doc = new_object(call, call.request, std::move(*stored[i]));
+    auto bucket = owned_bucket(call);  // it may have been deleted meanwhile
+    std::string key = doc["Key"];
+    auto where = std::make_pair(call.request.value("Bucket", ""), key);
+    if (!bucket.ok()) {
+      answers[i] = bucket.error();
+    } else if (header_value(call.request, "IfNoneMatch") == "*" && (current(*bucket.value(), key) || written.count(where))) {
+      answers[i] = ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+    } else {
+      Answer answer;
+      answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", doc["ChecksumCRC32"]}};
+      answers[i] = std::move(answer);
+      written.insert(where);
+      auto shared = std::make_shared<const json>(std::move(doc));
+      stage_object(*tx, *bucket.value(), key, shared);
+      changes.push_back({bucket.value().get(), key, shared});
+      continue;
+    }
+    objects_.remove(doc["Data"]);
+  }
+  tx->commit();
+  apply(changes);
+  return answers;
 }
 
 json S3Service::new_object(const api::ServiceCall& call, const json& request, json stored) const {
@@ -239,22 +319,6 @@ json S3Service::new_object(const api::ServiceCall& call, const json& request, js
   }
   if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
   return doc;
-}
-
-Result<Answer> S3Service::commit_put(const api::ServiceCall& call, json stored) {
-  json doc = new_object(call, call.request, std::move(stored));
-  std::lock_guard<std::mutex> writing(write_mu_);
-  auto bucket = owned_bucket(call);  // it may have been deleted meanwhile
-  if (!bucket.ok()) return bucket.error();
-  std::string key = doc["Key"];
-  if (header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
-    return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
-  }
-  Answer answer;
-  answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", doc["ChecksumCRC32"]}};
-  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
-  if (!committed.ok()) return committed.error();
-  return answer;
 }
 
 Result<std::string> S3Service::copy_bytes(const std::string& data, uint64_t offset, uint64_t length, std::string* md5) {
@@ -276,7 +340,7 @@ Result<std::string> S3Service::copy_bytes(const std::string& data, uint64_t offs
     done += static_cast<uint64_t>(got);
   }
   *md5 = digest.finish();
-  return writer.value()->commit();
+  return objects_.commit(*writer.value());
 }
 
 }  // namespace stratus::s3

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/http_types.h"
 #include "api/query_service.h"
@@ -36,7 +37,7 @@ struct Answer {
 class S3Service;
 
 // An object or part whose bytes are arriving (PutObject, UploadPart), from S3Service::begin_upload
-// to finish_upload.
+// to finish_uploads.
 class Upload {
  public:
   // Takes the next bytes of the object. Errors: InternalError (the disk failed).
@@ -83,10 +84,17 @@ class S3Service {
   // Starts the PutObject or UploadPart `call` describes, checking what its header alone decides
   // (the bucket, the key, If-None-Match; the upload and the part number). Thread-safe.
   Result<std::unique_ptr<Upload>> begin_upload(const api::ServiceCall& call);
-  // Commits `upload` once its body is complete: checks the checksums the client sent (headers in
-  // the call, or `trailers`, lower-case names), makes the bytes durable, then the record. Errors:
-  // BadDigest, InvalidRequest, PreconditionFailed, InternalError. Thread-safe.
-  Result<Answer> finish_upload(Upload& upload, const std::map<std::string, std::string>& trailers);
+  // An upload whose body is complete, and the trailer fields that came after it (lower-case names).
+  struct FinishedUpload {
+    Upload* upload = nullptr;
+    std::map<std::string, std::string> trailers;
+  };
+  // Commits the uploads of `batch` together, answering each in order: checks the checksums each
+  // client sent (headers, or trailers), makes every body durable (their fsyncs at once, one
+  // directory sync), then the new objects' records in one store transaction. Errors per upload:
+  // BadDigest, InvalidDigest, NotImplemented (a checksum other than CRC32), PreconditionFailed,
+  // NoSuchBucket, NoSuchUpload, InternalError. Thread-safe; the uploads are done with after it.
+  std::vector<Result<Answer>> finish_uploads(const std::vector<FinishedUpload>& batch);
 
  private:
   // A bucket: its record's document and its current objects.
@@ -136,8 +144,9 @@ class S3Service {
   Result<Answer> copy_object(const api::ServiceCall& call);
   Result<Answer> list_objects(const api::ServiceCall& call, bool v2);
 
-  // Records a PutObject's bytes (`stored`, as for commit_part) as the key's object. Takes write_mu_.
-  Result<Answer> commit_put(const api::ServiceCall& call, nlohmann::json stored);
+  // What an upload's body says about itself once checked against what its client sent (Size,
+  // ETag, ChecksumCRC32), or the checksum that does not match.
+  Result<nlohmann::json> checked_body(Upload& upload, const std::map<std::string, std::string>& trailers);
   // The record of a new object at `call`'s Bucket and Key: `stored` (its bytes) with the
   // headers `request` gives it (Content-Type, user metadata, ...).
   nlohmann::json new_object(const api::ServiceCall& call, const nlohmann::json& request, nlohmann::json stored) const;
@@ -147,8 +156,18 @@ class S3Service {
   Result<std::shared_ptr<Bucket>> owned_bucket(const api::ServiceCall& call) const;
   // Replaces `bucket`'s record document with `doc` (under write_mu_).
   Result<Answer> save_bucket(Bucket& bucket, nlohmann::json doc, Answer answer);
-  // Makes `doc` the current object of its key in `bucket`, or removes the key when `doc` is null;
-  // removes the bytes of the object it replaces. REQUIRES: write_mu_ held.
+  // A key's new current object (null: the key removed), to apply once its record commits.
+  struct IndexChange {
+    Bucket* bucket;  // kept alive by the caller (a shared pointer from owned_bucket())
+    std::string key;
+    std::shared_ptr<const nlohmann::json> doc;
+  };
+  // Writes (or, for a null `doc`, erases) the record of `key`'s object in `bucket` into `tx`.
+  void stage_object(store::Transaction& tx, const Bucket& bucket, const std::string& key,
+                    const std::shared_ptr<const nlohmann::json>& doc);
+  // Applies committed `changes` to the index and removes the bytes of the objects they replace.
+  void apply(const std::vector<IndexChange>& changes);
+  // stage_object() in a transaction of its own, committed, then apply(). REQUIRES: write_mu_ held.
   Result<bool> commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const nlohmann::json> doc);
   // The object `key` of `bucket` now, or null.
   std::shared_ptr<const nlohmann::json> current(const Bucket& bucket, const std::string& key) const;
