@@ -3,6 +3,8 @@
 #include <map>
 
 #include "api/rest_members.h"
+#include "common/ascii_case.h"
+#include "s3/object_tags.h"
 #include "iam/policy.h"
 
 namespace stratus::s3 {
@@ -58,6 +60,21 @@ std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, con
     if (request.contains("Delimiter")) target.keys["s3:delimiter"] = {str(request, "Delimiter")};
     if (request.contains("MaxKeys")) target.keys["s3:max-keys"] = {std::to_string(request["MaxKeys"].get<int64_t>())};
   }
+  if (request.contains("Key") && call.action != "PutObject" && call.action != "CopyObject") {
+    // The tags of the object the call acts on, as s3:ExistingObjectTag/<key>.
+    if (auto tags = service.object_tags(bucket, str(request, "Key"))) {
+      for (const json& tag : *tags) target.keys["s3:existingobjecttag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
+    }
+  }
+  json requested = call.action == "PutObjectTagging" ? request["Tagging"].value("TagSet", json::array())
+                   : request.contains("Tagging") && request["Tagging"].is_string() ? tags_from_header(str(request, "Tagging"))
+                                                                                   : json::array();
+  std::vector<std::string> tag_keys;
+  for (const json& tag : requested) {
+    target.keys["s3:requestobjecttag/" + ascii_lower(tag.value("Key", ""))] = {tag.value("Value", "")};
+    tag_keys.push_back(tag.value("Key", ""));
+  }
+  if (!tag_keys.empty()) target.keys["s3:requestobjecttagkeys"] = tag_keys;
   if (request.contains("ACL")) target.keys["s3:x-amz-acl"] = {str(request, "ACL")};
   if (request.contains("StorageClass")) target.keys["s3:x-amz-storage-class"] = {str(request, "StorageClass")};
   if (request.contains("MetadataDirective")) target.keys["s3:x-amz-metadata-directive"] = {str(request, "MetadataDirective")};

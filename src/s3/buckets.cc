@@ -6,6 +6,7 @@
 
 #include "common/timestamp.h"
 #include "s3/bucket_names.h"
+#include "s3/object_tags.h"
 #include "s3/s3_service.h"
 
 namespace stratus::s3 {
@@ -169,17 +170,7 @@ Result<Answer> S3Service::bucket_setting(const api::ServiceCall& call, const std
 Result<Answer> S3Service::bucket_tagging(const api::ServiceCall& call) {
   return bucket_setting(call, "Tags", "TagSet", {"NoSuchTagSet", "The TagSet does not exist"}, [&]() -> Result<json> {
     const json& tags = call.request["Tagging"]["TagSet"];
-    if (tags.size() > 50) return ApiError{"InvalidTag", "Object tags cannot be greater than 50"};
-    std::set<std::string> keys;
-    for (const json& tag : tags) {
-      std::string key = tag.value("Key", "");
-      std::string value = tag.value("Value", "");
-      if (key.empty() || key.size() > 128 || value.size() > 256) {
-        return ApiError{"InvalidTag", "The TagKey you have provided is invalid"};
-      }
-      if (key.rfind("aws:", 0) == 0) return ApiError{"InvalidTag", "System tags cannot be added/updated by requester"};
-      if (!keys.insert(key).second) return ApiError{"InvalidTag", "Cannot provide multiple Tags with the same key"};
-    }
+    if (auto problem = tag_set_problem(tags, 50)) return *problem;
     return tags;
   });
 }

@@ -6,6 +6,7 @@
 #include "api/rest_members.h"
 #include "common/timestamp.h"
 #include "s3/conditions.h"
+#include "s3/object_tags.h"
 #include "s3/s3_service.h"
 
 namespace stratus::s3 {
@@ -27,6 +28,7 @@ json object_headers(const json& doc) {
     if (doc.contains(member)) out[member] = doc[member];
   }
   if (out.value("StorageClass", "") == "STANDARD") out.erase("StorageClass");  // S3 omits the default
+  if (doc.contains("Tags") && !doc["Tags"].empty()) out["TagCount"] = doc["Tags"].size();
   out["ContentLength"] = doc.value("Size", uint64_t{0});
   out["AcceptRanges"] = "bytes";
   return out;
@@ -205,6 +207,13 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
     if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
   }
   if (request.contains("StorageClass")) doc["StorageClass"] = request["StorageClass"];
+  if (request.value("TaggingDirective", "COPY") == "REPLACE") {
+    doc["Tags"] = tags_from_header(request.value("Tagging", ""));
+    if (auto problem = tag_set_problem(doc["Tags"])) {
+      objects_.remove(data.value());
+      return *problem;
+    }
+  }
   std::lock_guard<std::mutex> writing(write_mu_);
   bucket = owned_bucket(call);
   if (!bucket.ok()) {
@@ -217,6 +226,37 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
   if (!committed.ok()) return committed.error();
   return answer;
+}
+
+Result<Answer> S3Service::object_tagging(const api::ServiceCall& call) {
+  if (call.request.contains("VersionId") && call.request["VersionId"] != "null") {
+    return ApiError{"NoSuchVersion", "The specified version does not exist."};
+  }
+  std::string key = call.request.value("Key", "");
+  if (call.action == "GetObjectTagging") {
+    auto bucket = owned_bucket(call);
+    if (!bucket.ok()) return bucket.error();
+    auto doc = current(*bucket.value(), key);
+    if (!doc) return no_such_key();
+    Answer answer;
+    answer.result["TagSet"] = doc->value("Tags", json::array());
+    return answer;
+  }
+  json tags = json::array();
+  if (call.action == "PutObjectTagging") {
+    tags = call.request["Tagging"].value("TagSet", json::array());
+    if (auto problem = tag_set_problem(tags)) return *problem;
+  }
+  std::lock_guard<std::mutex> writing(write_mu_);
+  auto bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
+  auto doc = current(*bucket.value(), key);
+  if (!doc) return no_such_key();
+  json changed = *doc;
+  changed["Tags"] = tags;  // the same bytes, a new record
+  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(changed)));
+  if (!committed.ok()) return committed.error();
+  return Answer{};
 }
 
 Result<Answer> S3Service::list_objects(const api::ServiceCall& call, bool v2) {

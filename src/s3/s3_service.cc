@@ -7,6 +7,7 @@
 
 #include "common/base64.h"
 #include "common/timestamp.h"
+#include "s3/object_tags.h"
 
 namespace stratus::s3 {
 namespace {
@@ -84,7 +85,8 @@ bool S3Service::implements(std::string_view action) const {
       "DeleteBucketPolicy", "GetBucketVersioning", "PutObject",          "GetObject",           "HeadObject",
       "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2",
       "CreateMultipartUpload", "UploadPart",      "UploadPartCopy",     "CompleteMultipartUpload",
-      "AbortMultipartUpload", "ListParts",        "ListMultipartUploads"};
+      "AbortMultipartUpload", "ListParts",        "ListMultipartUploads", "PutObjectTagging",
+      "GetObjectTagging",   "DeleteObjectTagging"};
   return kActions.count(action) > 0;
 }
 
@@ -93,6 +95,15 @@ std::optional<std::string> S3Service::bucket_region(const std::string& name) con
   auto it = buckets_.find(name);
   if (it == buckets_.end()) return std::nullopt;
   return it->second->doc.value("Region", "");
+}
+
+std::optional<json> S3Service::object_tags(const std::string& name, const std::string& key) const {
+  std::shared_lock lock(mu_);
+  auto bucket = buckets_.find(name);
+  if (bucket == buckets_.end()) return std::nullopt;
+  auto it = bucket->second->objects.find(key);
+  if (it == bucket->second->objects.end()) return std::nullopt;
+  return it->second->value("Tags", json::array());
 }
 
 std::optional<std::string> S3Service::bucket_policy(const std::string& name) const {
@@ -117,6 +128,7 @@ Result<Answer> S3Service::call(const api::ServiceCall& call) {
   if (a == "DeleteObjects") return delete_objects(call);
   if (a == "CopyObject") return copy_object(call);
   if (a == "ListObjects" || a == "ListObjectsV2") return list_objects(call, a == "ListObjectsV2");
+  if (a.find("ObjectTagging") != std::string::npos) return object_tagging(call);
   if (a == "CreateMultipartUpload") return create_multipart(call);
   if (a == "UploadPartCopy") return upload_part_copy(call);
   if (a == "CompleteMultipartUpload") return complete_multipart(call);
@@ -167,7 +179,8 @@ void S3Service::apply(const std::vector<IndexChange>& changes) {
     for (const IndexChange& change : changes) {
       ObjectIndex& objects = change.bucket->objects;
       auto it = objects.find(change.key);
-      if (it != objects.end()) replaced.push_back(it->second);
+      bool same_bytes = it != objects.end() && change.doc && it->second->value("Data", "") == change.doc->value("Data", "");
+      if (it != objects.end() && !same_bytes) replaced.push_back(it->second);
       if (change.doc) {
         objects[change.key] = change.doc;
       } else if (it != objects.end()) {
@@ -193,6 +206,9 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
   if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
     return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+  }
+  if (call.request.contains("Tagging")) {
+    if (auto problem = tag_set_problem(tags_from_header(call.request["Tagging"]))) return *problem;
   }
   if (call.action == "UploadPart") {
     auto part = part_target(call);
@@ -318,6 +334,7 @@ json S3Service::new_object(const api::ServiceCall& call, const json& request, js
     if (request.contains(member)) doc[member] = request[member];
   }
   if (!doc.contains("ContentType")) doc["ContentType"] = "binary/octet-stream";
+  if (request.contains("Tagging")) doc["Tags"] = tags_from_header(request["Tagging"]);
   return doc;
 }
 

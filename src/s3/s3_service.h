@@ -71,6 +71,9 @@ class S3Service {
 
   // True when the service runs `action`.
   bool implements(std::string_view action) const;
+  // The tags of object `key` in bucket `name` ([{Key, Value}]), or nullopt when there is no such
+  // object.
+  std::optional<nlohmann::json> object_tags(const std::string& name, const std::string& key) const;
   // The policy of bucket `name`, or nullopt when it has none (or there is no such bucket).
   std::optional<std::string> bucket_policy(const std::string& name) const;
   // The region bucket `name` lives in, or nullopt when there is no such bucket.
@@ -143,6 +146,7 @@ class S3Service {
   Result<Answer> delete_objects(const api::ServiceCall& call);
   Result<Answer> copy_object(const api::ServiceCall& call);
   Result<Answer> list_objects(const api::ServiceCall& call, bool v2);
+  Result<Answer> object_tagging(const api::ServiceCall& call);
 
   // What an upload's body says about itself once checked against what its client sent (Size,
   // ETag, ChecksumCRC32), or the checksum that does not match.

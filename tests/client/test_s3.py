@@ -263,6 +263,34 @@ class ObjectTest(S3TestCase):
             self.s3.copy_object(Bucket="objects", Key="copy/x", CopySource="objects/copy/none")
 
 
+class ObjectTaggingTest(S3TestCase):
+
+    def test_tags_on_put_copy_and_their_own_calls(self):
+        self.make_bucket("tagged-objects")
+        self.s3.put_object(Bucket="tagged-objects", Key="k", Body=b"x", Tagging="team=blue&stage=dev")
+        tags = self.s3.get_object_tagging(Bucket="tagged-objects", Key="k")["TagSet"]
+        self.assertEqual(sorted((t["Key"], t["Value"]) for t in tags), [("stage", "dev"), ("team", "blue")])
+        self.assertEqual(self.s3.get_object(Bucket="tagged-objects", Key="k")["TagCount"], 2)
+        self.s3.put_object_tagging(Bucket="tagged-objects", Key="k", Tagging={"TagSet": [{"Key": "team", "Value": "red"}]})
+        self.assertEqual(self.s3.get_object_tagging(Bucket="tagged-objects", Key="k")["TagSet"], [{"Key": "team", "Value": "red"}])
+        self.assertEqual(self.s3.get_object(Bucket="tagged-objects", Key="k")["Body"].read(), b"x")  # same bytes
+        self.s3.copy_object(Bucket="tagged-objects", Key="copy", CopySource="tagged-objects/k")
+        self.assertEqual(self.s3.get_object_tagging(Bucket="tagged-objects", Key="copy")["TagSet"], [{"Key": "team", "Value": "red"}])
+        self.s3.copy_object(Bucket="tagged-objects", Key="copy2", CopySource="tagged-objects/k", TaggingDirective="REPLACE",
+                            Tagging="fresh=1")
+        self.assertEqual(self.s3.get_object_tagging(Bucket="tagged-objects", Key="copy2")["TagSet"], [{"Key": "fresh", "Value": "1"}])
+        with self.assertEc2Error("InvalidTag", status=400):
+            self.s3.put_object_tagging(Bucket="tagged-objects", Key="k", Tagging={"TagSet": [
+                {"Key": "k%d" % i, "Value": "v"} for i in range(11)]})
+        with self.assertEc2Error("InvalidTag", status=400):
+            self.s3.put_object(Bucket="tagged-objects", Key="bad", Body=b"x", Tagging="aws:reserved=1")
+        self.s3.delete_object_tagging(Bucket="tagged-objects", Key="k")
+        self.assertEqual(self.s3.get_object_tagging(Bucket="tagged-objects", Key="k")["TagSet"], [])
+        self.assertNotIn("TagCount", self.s3.head_object(Bucket="tagged-objects", Key="k"))
+        with self.assertEc2Error("NoSuchKey", status=404):
+            self.s3.get_object_tagging(Bucket="tagged-objects", Key="missing")
+
+
 class ListingTest(S3TestCase):
     """2,600 keys in a tree, paged as the paginators page them."""
 
@@ -536,6 +564,22 @@ class AuthorizationTest(S3TestCase):
         self.assertIn("explicit deny in a resource-based policy", raised.exception.response["Error"]["Message"])
         stored = json.loads(self.s3.get_bucket_policy(Bucket="allowed-bucket")["Policy"])
         self.assertEqual(stored["Statement"][0]["Effect"], "Deny")
+
+    def test_existing_object_tags_decide(self):
+        self.s3.put_object(Bucket="allowed-bucket", Key="tags/tagged", Body=b"t", Tagging="class=open")
+        self.s3.put_object(Bucket="allowed-bucket", Key="tags/closed", Body=b"c", Tagging="class=closed")
+        s3 = self.user_client("tag-reader", inline=policy(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/*",
+             "Condition": {"StringEquals": {"s3:ExistingObjectTag/class": "open"}}}))
+        self.assertEqual(s3.get_object(Bucket="allowed-bucket", Key="tags/tagged")["Body"].read(), b"t")
+        with self.assertEc2Error("AccessDenied"):
+            s3.get_object(Bucket="allowed-bucket", Key="tags/closed")
+        tagger = self.user_client("tagger", inline=policy(
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::allowed-bucket/*",
+             "Condition": {"StringEquals": {"s3:RequestObjectTag/owner": "me"}}}))
+        tagger.put_object(Bucket="allowed-bucket", Key="tags/mine", Body=b"m", Tagging="owner=me")
+        with self.assertEc2Error("AccessDenied"):
+            tagger.put_object(Bucket="allowed-bucket", Key="tags/theirs", Body=b"m", Tagging="owner=them")
 
     def test_bucket_policy_must_be_about_the_bucket(self):
         with self.assertEc2Error("MalformedPolicy", status=400):
