@@ -49,6 +49,9 @@ std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, con
   std::string action = "s3:" + call.action;
   if (auto it = renamed_actions().find(call.action); it != renamed_actions().end()) action = it->second;
   if (call.action == "ListBuckets") return {{"arn:aws:s3:::*", {}, action, ""}};
+  if (request.contains("VersionId") && (action == "s3:GetObject" || action == "s3:DeleteObject")) {
+    action += "Version";  // a named version: s3:GetObjectVersion, s3:DeleteObjectVersion
+  }
   std::string bucket = str(request, "Bucket");
   std::string policy = service.bucket_policy(bucket).value_or("");
   if (call.action == "CreateBucket") policy.clear();

@@ -190,7 +190,28 @@ Result<Answer> S3Service::bucket_policy(const api::ServiceCall& call) {
 Result<Answer> S3Service::bucket_versioning(const api::ServiceCall& call) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
-  return Answer{};  // never versioned: S3 answers an empty VersioningConfiguration
+  if (call.action == "GetBucketVersioning") {
+    Answer answer;
+    std::string status = versioning(*bucket.value());
+    if (!status.empty()) answer.result["Status"] = status;  // never versioned: an empty configuration
+    return answer;
+  }
+  const json& config = call.request.value("VersioningConfiguration", json::object());
+  std::string status = config.value("Status", "");
+  if (status != "Enabled" && status != "Suspended") {
+    return ApiError{"MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema"};
+  }
+  if (config.value("MFADelete", "Disabled") == "Enabled") {
+    return ApiError{"NotImplemented", "MFA Delete is not implemented by this stratus region."};
+  }
+  std::lock_guard<std::mutex> writing(write_mu_);
+  json doc;
+  {
+    std::shared_lock lock(mu_);
+    doc = bucket.value()->doc;
+  }
+  doc["Versioning"] = status;
+  return save_bucket(*bucket.value(), std::move(doc), Answer{});
 }
 
 }  // namespace stratus::s3

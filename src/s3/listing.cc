@@ -31,6 +31,10 @@ ListingPage list_page(const ObjectIndex& index, const ListingQuery& query) {
   size_t count = 0;
   while (it != index.end() && starts_with(it->first, query.prefix)) {
     const std::string& key = it->first;
+    if (it->second->value("DeleteMarker", false)) {  // deleted in a versioned bucket: not listed
+      ++it;
+      continue;
+    }
     std::optional<std::string> rolled;
     if (!query.delimiter.empty()) {
       size_t at = key.find(query.delimiter, query.prefix.size());

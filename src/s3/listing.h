@@ -12,7 +12,8 @@
 
 namespace stratus::s3 {
 
-// The current objects of a bucket by key, each its record's document.
+// The current version of each key of a bucket, its record's document (a delete marker, with
+// DeleteMarker true, is left out of listings).
 using ObjectIndex = std::map<std::string, std::shared_ptr<const nlohmann::json>>;
 
 // Where a page starts and what it holds.

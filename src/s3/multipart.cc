@@ -12,6 +12,7 @@
 #include "common/timestamp.h"
 #include "s3/conditions.h"
 #include "s3/s3_service.h"
+#include "s3/staging.h"
 
 namespace stratus::s3 {
 namespace {
@@ -141,7 +142,7 @@ Result<Answer> S3Service::upload_part_copy(const api::ServiceCall& call) {
   auto source_bucket = owned_bucket(source_call);
   if (!source_bucket.ok()) return source_bucket.error();
   auto doc = current(*source_bucket.value(), source.substr(slash + 1));
-  if (!doc) return ApiError{"NoSuchKey", "The specified key does not exist."};
+  if (!live(doc)) return ApiError{"NoSuchKey", "The specified key does not exist."};
   Conditions conditions;
   conditions.if_match = call.request.value("CopySourceIfMatch", "");
   conditions.if_none_match = call.request.value("CopySourceIfNoneMatch", "");
@@ -245,15 +246,19 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
       return no_such_upload();
     }
   }
-  Answer answer;
   std::string bucket_name = call.request.value("Bucket", "");
   std::string key = call.request.value("Key", "");
-  answer.result = {{"Location", "/" + bucket_name + "/" + key}, {"Bucket", bucket_name}, {"Key", key},
+  auto answer = staged([&](Staging& staging) -> Result<Answer> {
+    auto version = staging.put_version(*bucket.value(), key, doc);
+    Answer done;
+    done.result = {{"Location", "/" + bucket_name + "/" + key}, {"Bucket", bucket_name}, {"Key", key},
                    {"ETag", doc["ETag"]}};
-  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
-  if (!committed.ok()) {
+    if (versioning(*bucket.value()) != "") done.result["VersionId"] = (*version)["VersionId"];
+    return done;
+  });
+  if (!answer.ok()) {
     objects_.remove(data.value());
-    return committed.error();
+    return answer;
   }
   drop_upload(id);
   return answer;

@@ -8,6 +8,7 @@
 #include "s3/conditions.h"
 #include "s3/object_tags.h"
 #include "s3/s3_service.h"
+#include "s3/staging.h"
 
 namespace stratus::s3 {
 namespace {
@@ -49,22 +50,27 @@ int64_t modified_of(const json& doc) { return parse_iso8601(doc.value("LastModif
 
 ApiError no_such_key() { return ApiError{"NoSuchKey", "The specified key does not exist."}; }
 
+bool is_marker(const std::shared_ptr<const json>& doc) { return doc && doc->value("DeleteMarker", false); }
+
 }  // namespace
 
 Result<Answer> S3Service::get_object(const api::ServiceCall& call, bool head) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   const json& request = call.request;
-  if (request.contains("VersionId") && request["VersionId"] != "null") {
-    return ApiError{"NoSuchVersion", "The specified version does not exist."};
+  std::string version_id = request.value("VersionId", "");
+  auto doc = find_version(*bucket.value(), request.value("Key", ""), version_id);
+  if (!doc) return version_id.empty() ? no_such_key() : ApiError{"NoSuchVersion", "The specified version does not exist."};
+  if (is_marker(doc)) {
+    if (version_id.empty()) return no_such_key();  // the key's current version is a delete marker
+    return ApiError{"MethodNotAllowed", "The specified method is not allowed against this resource."};
   }
-  auto doc = current(*bucket.value(), request.value("Key", ""));
-  if (!doc) return no_such_key();
   if (auto failed = check_conditions(conditions_of(request, ""), doc->value("ETag", ""), modified_of(*doc))) {
     return *failed;
   }
   Answer answer;
   answer.result = object_headers(*doc);
+  if (versioning(*bucket.value()) != "") answer.result["VersionId"] = doc->value("VersionId", "null");
   uint64_t size = doc->value("Size", uint64_t{0});
   uint64_t offset = 0, length = size;
   if (request.contains("Range")) {
@@ -100,19 +106,41 @@ Result<Answer> S3Service::get_object(const api::ServiceCall& call, bool head) {
   return answer;
 }
 
+Result<Answer> S3Service::delete_key(Staging& staging, Bucket& bucket, const std::string& key,
+                                     const std::string& version_id, const std::string& if_match) {
+  Answer answer;
+  if (!version_id.empty()) {  // that version, for good
+    auto removed = staging.remove_version(bucket, key, version_id);
+    if (!removed) return ApiError{"NoSuchVersion", "The specified version does not exist."};
+    answer.result["VersionId"] = version_id;
+    if (is_marker(removed)) answer.result["DeleteMarker"] = true;
+    return answer;
+  }
+  auto current = staging.versions(bucket, key).current;
+  if (!if_match.empty() && (!live(current) || check_conditions({if_match, "", {}, {}}, current->value("ETag", ""), 0, false))) {
+    return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
+  }
+  if (versioning(bucket).empty()) {  // unversioned: the object goes; a key that is not there succeeds too
+    if (current) staging.remove_version(bucket, key, current->value("VersionId", "null"));
+    return answer;
+  }
+  // Versioned: a delete marker becomes the current version.
+  auto marker = staging.put_version(bucket, key, {{"Bucket", bucket.doc.value("Name", "")}, {"Key", key},
+                                                  {"DeleteMarker", true}, {"LastModified", format_iso8601(unix_now())},
+                                                  {"Owner", bucket.doc.value("Owner", "")}});
+  answer.result["DeleteMarker"] = true;
+  answer.result["VersionId"] = (*marker)["VersionId"];
+  return answer;
+}
+
 Result<Answer> S3Service::delete_object(const api::ServiceCall& call) {
   std::lock_guard<std::mutex> writing(write_mu_);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
-  std::string key = call.request.value("Key", "");
-  if (auto doc = current(*bucket.value(), key)) {
-    if (call.request.contains("IfMatch") && check_conditions({call.request["IfMatch"], "", {}, {}}, doc->value("ETag", ""), 0, false)) {
-      return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
-    }
-    auto removed = commit_object(*bucket.value(), key, nullptr);
-    if (!removed.ok()) return removed.error();
-  }
-  return Answer{};  // deleting a key that is not there succeeds too
+  return staged([&](Staging& staging) {
+    return delete_key(staging, *bucket.value(), call.request.value("Key", ""), call.request.value("VersionId", ""),
+                      call.request.value("IfMatch", ""));
+  });
 }
 
 Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
@@ -126,27 +154,32 @@ Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   bool quiet = del.value("Quiet", false);
-  json deleted = json::array(), errors = json::array();
-  for (const json& object : objects) {
-    std::string key = object.value("Key", "");
-    if (object.contains("VersionId") && object["VersionId"] != "null") {
-      errors.push_back({{"Key", key}, {"VersionId", object["VersionId"]}, {"Code", "NoSuchVersion"},
-                        {"Message", "The specified version does not exist."}});
-      continue;
-    }
-    if (current(*bucket.value(), key)) {
-      auto removed = commit_object(*bucket.value(), key, nullptr);
-      if (!removed.ok()) {
-        errors.push_back({{"Key", key}, {"Code", "InternalError"}, {"Message", removed.error().message}});
+  return staged([&](Staging& staging) -> Result<Answer> {
+    json deleted = json::array(), errors = json::array();
+    for (const json& object : objects) {
+      std::string key = object.value("Key", "");
+      auto one = delete_key(staging, *bucket.value(), key, object.value("VersionId", ""), "");
+      if (!one.ok()) {
+        json error = {{"Key", key}, {"Code", one.error().code}, {"Message", one.error().message}};
+        if (object.contains("VersionId")) error["VersionId"] = object["VersionId"];
+        errors.push_back(std::move(error));
         continue;
       }
+      if (quiet) continue;
+      json entry = {{"Key", key}};
+      const json& r = one.value().result;
+      if (object.contains("VersionId")) entry["VersionId"] = object["VersionId"];
+      if (r.value("DeleteMarker", false)) {
+        entry["DeleteMarker"] = true;
+        if (!object.contains("VersionId")) entry["DeleteMarkerVersionId"] = r["VersionId"];
+      }
+      deleted.push_back(std::move(entry));
     }
-    if (!quiet) deleted.push_back({{"Key", key}});
-  }
-  Answer answer;
-  if (!deleted.empty()) answer.result["Deleted"] = deleted;
-  if (!errors.empty()) answer.result["Errors"] = errors;
-  return answer;
+    Answer answer;
+    if (!deleted.empty()) answer.result["Deleted"] = deleted;
+    if (!errors.empty()) answer.result["Errors"] = errors;
+    return answer;
+  });
 }
 
 Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
@@ -164,13 +197,16 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
     return ApiError{"InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"};
   }
-  if (!version.empty() && version != "null") return ApiError{"NoSuchVersion", "The specified version does not exist."};
   api::ServiceCall source_call = call;
   source_call.request = {{"Bucket", source.substr(0, slash)}, {"Key", source.substr(slash + 1)}};
   auto source_bucket = owned_bucket(source_call);
   if (!source_bucket.ok()) return source_bucket.error();
-  auto source_doc = current(*source_bucket.value(), source.substr(slash + 1));
-  if (!source_doc) return no_such_key();
+  auto source_doc = find_version(*source_bucket.value(), source.substr(slash + 1), version);
+  if (!source_doc) return version.empty() ? no_such_key() : ApiError{"NoSuchVersion", "The specified version does not exist."};
+  if (is_marker(source_doc)) {
+    if (version.empty()) return no_such_key();
+    return ApiError{"InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id."};
+  }
   if (auto failed = check_conditions(conditions_of(request, "CopySource"), source_doc->value("ETag", ""),
                                      modified_of(*source_doc), false)) {
     return *failed;
@@ -220,11 +256,18 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
     objects_.remove(data.value());
     return bucket.error();
   }
-  Answer answer;
-  answer.result["CopyObjectResult"] = {{"ETag", doc["ETag"]}, {"LastModified", doc["LastModified"]}};
-  if (doc.contains("ChecksumCRC32")) answer.result["CopyObjectResult"]["ChecksumCRC32"] = doc["ChecksumCRC32"];
-  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(doc)));
-  if (!committed.ok()) return committed.error();
+  doc.erase("VersionId");
+  doc.erase("Sequence");
+  auto answer = staged([&](Staging& staging) -> Result<Answer> {
+    auto version = staging.put_version(*bucket.value(), key, doc);
+    Answer copied;
+    copied.result["CopyObjectResult"] = {{"ETag", doc["ETag"]}, {"LastModified", doc["LastModified"]}};
+    if (doc.contains("ChecksumCRC32")) copied.result["CopyObjectResult"]["ChecksumCRC32"] = doc["ChecksumCRC32"];
+    if (versioning(*bucket.value()) != "") copied.result["VersionId"] = (*version)["VersionId"];
+    if (versioning(*source_bucket.value()) != "") copied.result["CopySourceVersionId"] = source_doc->value("VersionId", "null");
+    return copied;
+  });
+  if (!answer.ok()) objects_.remove(data.value());
   return answer;
 }
 
@@ -233,13 +276,18 @@ Result<Answer> S3Service::object_tagging(const api::ServiceCall& call) {
     return ApiError{"NoSuchVersion", "The specified version does not exist."};
   }
   std::string key = call.request.value("Key", "");
+  std::string version_id = call.request.value("VersionId", "");
+  auto missing = [&] {
+    return version_id.empty() ? no_such_key() : ApiError{"NoSuchVersion", "The specified version does not exist."};
+  };
   if (call.action == "GetObjectTagging") {
     auto bucket = owned_bucket(call);
     if (!bucket.ok()) return bucket.error();
-    auto doc = current(*bucket.value(), key);
-    if (!doc) return no_such_key();
+    auto doc = find_version(*bucket.value(), key, version_id);
+    if (!live(doc)) return missing();
     Answer answer;
     answer.result["TagSet"] = doc->value("Tags", json::array());
+    if (versioning(*bucket.value()) != "") answer.result["VersionId"] = doc->value("VersionId", "null");
     return answer;
   }
   json tags = json::array();
@@ -250,13 +298,16 @@ Result<Answer> S3Service::object_tagging(const api::ServiceCall& call) {
   std::lock_guard<std::mutex> writing(write_mu_);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
-  auto doc = current(*bucket.value(), key);
-  if (!doc) return no_such_key();
+  auto doc = find_version(*bucket.value(), key, version_id);
+  if (!live(doc)) return missing();
   json changed = *doc;
   changed["Tags"] = tags;  // the same bytes, a new record
-  auto committed = commit_object(*bucket.value(), key, std::make_shared<const json>(std::move(changed)));
-  if (!committed.ok()) return committed.error();
-  return Answer{};
+  return staged([&](Staging& staging) -> Result<Answer> {
+    staging.replace_version(*bucket.value(), key, changed);
+    Answer answer;
+    if (versioning(*bucket.value()) != "") answer.result["VersionId"] = changed.value("VersionId", "null");
+    return answer;
+  });
 }
 
 Result<Answer> S3Service::list_objects(const api::ServiceCall& call, bool v2) {

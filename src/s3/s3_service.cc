@@ -2,12 +2,14 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <future>
 #include <set>
 
 #include "common/base64.h"
 #include "common/timestamp.h"
 #include "s3/object_tags.h"
+#include "s3/staging.h"
 
 namespace stratus::s3 {
 namespace {
@@ -34,8 +36,8 @@ std::string header_value(const json& request, const char* member) {
 
 std::string bucket_record_id(const std::string& name) { return std::string(kBucketKind) + ":" + name; }
 
-std::string object_record_id(const std::string& bucket, const std::string& key) {
-  return std::string(kObjectKind) + ":" + bucket + "/" + key;
+std::string object_record_id(const std::string& bucket, const std::string& key, const std::string& version_id) {
+  return std::string(kObjectKind) + ":" + bucket + "/" + key + "\n" + version_id;  // version ids hold no newline
 }
 
 std::string canonical_user_id(const std::string& account_id) { return to_hex(sha256("stratus-s3-owner:" + account_id)); }
@@ -61,8 +63,20 @@ void S3Service::load() {
   for (const store::Record& record : tx->list(kObjectKind, std::nullopt)) {
     auto it = buckets_.find(record.doc.value("Bucket", ""));
     if (it == buckets_.end()) continue;
-    referenced.insert(record.doc.value("Data", ""));
-    it->second->objects[record.doc.value("Key", "")] = std::make_shared<const json>(record.doc);
+    if (record.doc.contains("Data")) referenced.insert(record.doc.value("Data", ""));
+    last_sequence_ = std::max(last_sequence_, record.doc.value("Sequence", int64_t{0}));
+    it->second->history[record.doc.value("Key", "")].push_back(std::make_shared<const json>(record.doc));
+  }
+  // Each key's newest version is its current one; the rest, newest first, its history.
+  for (auto& [name, bucket] : buckets_) {
+    for (auto& [key, versions] : bucket->history) {
+      std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
+        return a->value("Sequence", int64_t{0}) > b->value("Sequence", int64_t{0});
+      });
+      bucket->objects[key] = versions.front();
+      versions.erase(versions.begin());
+    }
+    std::erase_if(bucket->history, [](const auto& entry) { return entry.second.empty(); });
   }
   for (const store::Record& record : tx->list("s3-upload", std::nullopt)) {
     auto upload = std::make_shared<MultipartUpload>();
@@ -86,7 +100,7 @@ bool S3Service::implements(std::string_view action) const {
       "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2",
       "CreateMultipartUpload", "UploadPart",      "UploadPartCopy",     "CompleteMultipartUpload",
       "AbortMultipartUpload", "ListParts",        "ListMultipartUploads", "PutObjectTagging",
-      "GetObjectTagging",   "DeleteObjectTagging"};
+      "GetObjectTagging",   "DeleteObjectTagging", "PutBucketVersioning", "ListObjectVersions"};
   return kActions.count(action) > 0;
 }
 
@@ -102,7 +116,7 @@ std::optional<json> S3Service::object_tags(const std::string& name, const std::s
   auto bucket = buckets_.find(name);
   if (bucket == buckets_.end()) return std::nullopt;
   auto it = bucket->second->objects.find(key);
-  if (it == bucket->second->objects.end()) return std::nullopt;
+  if (it == bucket->second->objects.end() || !live(it->second)) return std::nullopt;
   return it->second->value("Tags", json::array());
 }
 
@@ -122,7 +136,8 @@ Result<Answer> S3Service::call(const api::ServiceCall& call) {
   if (a == "GetBucketLocation") return bucket_location(call);
   if (a.find("BucketTagging") != std::string::npos) return bucket_tagging(call);
   if (a.find("BucketPolicy") != std::string::npos) return bucket_policy(call);
-  if (a == "GetBucketVersioning") return bucket_versioning(call);
+  if (a.find("BucketVersioning") != std::string::npos) return bucket_versioning(call);
+  if (a == "ListObjectVersions") return list_object_versions(call);
   if (a == "GetObject" || a == "HeadObject") return get_object(call, a == "HeadObject");
   if (a == "DeleteObject") return delete_object(call);
   if (a == "DeleteObjects") return delete_objects(call);
@@ -162,49 +177,12 @@ Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
   return answer;
 }
 
-void S3Service::stage_object(store::Transaction& tx, const Bucket& bucket, const std::string& key,
-                             const std::shared_ptr<const json>& doc) {
-  std::string id = object_record_id(bucket.doc.value("Name", ""), key);
-  if (doc) {
-    tx.put({id, kObjectKind, bucket.doc.value("Region", ""), *doc});
-  } else {
-    tx.erase(id);
-  }
-}
-
-void S3Service::apply(const std::vector<IndexChange>& changes) {
-  std::vector<std::shared_ptr<const json>> replaced;
-  {
-    std::unique_lock lock(mu_);
-    for (const IndexChange& change : changes) {
-      ObjectIndex& objects = change.bucket->objects;
-      auto it = objects.find(change.key);
-      bool same_bytes = it != objects.end() && change.doc && it->second->value("Data", "") == change.doc->value("Data", "");
-      if (it != objects.end() && !same_bytes) replaced.push_back(it->second);
-      if (change.doc) {
-        objects[change.key] = change.doc;
-      } else if (it != objects.end()) {
-        objects.erase(it);
-      }
-    }
-  }
-  for (const auto& doc : replaced) objects_.remove(doc->value("Data", ""));
-}
-
-Result<bool> S3Service::commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const json> doc) {
-  auto tx = store_.begin_write();
-  stage_object(*tx, bucket, key, doc);
-  tx->commit();
-  apply({{&bucket, key, std::move(doc)}});
-  return true;
-}
-
 Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& call) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   std::string key = call.request.value("Key", "");
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
-  if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && current(*bucket.value(), key)) {
+  if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && live(current(*bucket.value(), key))) {
     return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
   }
   if (call.request.contains("Tagging")) {
@@ -294,32 +272,29 @@ std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<Finished
   if (puts.empty()) return answers;
   std::lock_guard<std::mutex> writing(write_mu_);
   auto tx = store_.begin_write();
-  std::vector<IndexChange> changes;
-  std::set<std::pair<std::string, std::string>> written;  // (bucket, key) already in this batch
+  Staging staging(*this, *tx);
   for (size_t i : puts) {
     const api::ServiceCall& call = batch[i].upload->call_;
     json doc = new_object(call, call.request, std::move(*stored[i]));
     auto bucket = owned_bucket(call);  // it may have been deleted meanwhile
     std::string key = doc["Key"];
-    auto where = std::make_pair(call.request.value("Bucket", ""), key);
     if (!bucket.ok()) {
       answers[i] = bucket.error();
-    } else if (header_value(call.request, "IfNoneMatch") == "*" && (current(*bucket.value(), key) || written.count(where))) {
+    } else if (header_value(call.request, "IfNoneMatch") == "*" && live(staging.versions(*bucket.value(), key).current)) {
       answers[i] = ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
     } else {
+      std::string data = doc["Data"];
+      auto version = staging.put_version(*bucket.value(), key, std::move(doc));
       Answer answer;
-      answer.result = {{"ETag", doc["ETag"]}, {"ChecksumCRC32", doc["ChecksumCRC32"]}};
+      answer.result = {{"ETag", (*version)["ETag"]}, {"ChecksumCRC32", (*version)["ChecksumCRC32"]}};
+      if (versioning(*bucket.value()) != "") answer.result["VersionId"] = (*version)["VersionId"];
       answers[i] = std::move(answer);
-      written.insert(where);
-      auto shared = std::make_shared<const json>(std::move(doc));
-      stage_object(*tx, *bucket.value(), key, shared);
-      changes.push_back({bucket.value().get(), key, shared});
       continue;
     }
     objects_.remove(doc["Data"]);
   }
   tx->commit();
-  apply(changes);
+  staging.apply();
   return answers;
 }
 

@@ -100,11 +100,19 @@ class S3Service {
   std::vector<Result<Answer>> finish_uploads(const std::vector<FinishedUpload>& batch);
 
  private:
-  // A bucket: its record's document and its current objects.
+  // A bucket: its record's document, the current version of each key (an object, or a delete
+  // marker once versioning is on) and the older versions of keys, newest first.
   struct Bucket {
     nlohmann::json doc;
     ObjectIndex objects;
+    std::map<std::string, std::vector<std::shared_ptr<const nlohmann::json>>> history;
   };
+  // A key's versions as a batch of writes leaves them.
+  struct KeyVersions {
+    std::shared_ptr<const nlohmann::json> current;  // null: the key is gone
+    std::vector<std::shared_ptr<const nlohmann::json>> older;
+  };
+  class Staging;
   // A multipart upload in progress: its record's document and its parts' by part number.
   struct MultipartUpload {
     nlohmann::json doc;
@@ -125,6 +133,7 @@ class S3Service {
   Result<Answer> bucket_tagging(const api::ServiceCall& call);
   Result<Answer> bucket_policy(const api::ServiceCall& call);
   Result<Answer> bucket_versioning(const api::ServiceCall& call);
+  Result<Answer> list_object_versions(const api::ServiceCall& call);
   // Multipart uploads (multipart.cc).
   Result<Answer> create_multipart(const api::ServiceCall& call);
   Result<Answer> upload_part_copy(const api::ServiceCall& call);
@@ -143,6 +152,11 @@ class S3Service {
   // Object operations (objects.cc).
   Result<Answer> get_object(const api::ServiceCall& call, bool head);
   Result<Answer> delete_object(const api::ServiceCall& call);
+  // Stages the deletion of `key` in `bucket`: of version `version_id` for good when given, else by
+  // the bucket's versioning (the object goes, or a delete marker becomes current). `if_match`:
+  // the current version's ETag must match (PreconditionFailed). Errors: NoSuchVersion.
+  Result<Answer> delete_key(Staging& staging, Bucket& bucket, const std::string& key, const std::string& version_id,
+                            const std::string& if_match);
   Result<Answer> delete_objects(const api::ServiceCall& call);
   Result<Answer> copy_object(const api::ServiceCall& call);
   Result<Answer> list_objects(const api::ServiceCall& call, bool v2);
@@ -160,19 +174,14 @@ class S3Service {
   Result<std::shared_ptr<Bucket>> owned_bucket(const api::ServiceCall& call) const;
   // Replaces `bucket`'s record document with `doc` (under write_mu_).
   Result<Answer> save_bucket(Bucket& bucket, nlohmann::json doc, Answer answer);
-  // A key's new current object (null: the key removed), to apply once its record commits.
-  struct IndexChange {
-    Bucket* bucket;  // kept alive by the caller (a shared pointer from owned_bucket())
-    std::string key;
-    std::shared_ptr<const nlohmann::json> doc;
-  };
-  // Writes (or, for a null `doc`, erases) the record of `key`'s object in `bucket` into `tx`.
-  void stage_object(store::Transaction& tx, const Bucket& bucket, const std::string& key,
-                    const std::shared_ptr<const nlohmann::json>& doc);
-  // Applies committed `changes` to the index and removes the bytes of the objects they replace.
-  void apply(const std::vector<IndexChange>& changes);
-  // stage_object() in a transaction of its own, committed, then apply(). REQUIRES: write_mu_ held.
-  Result<bool> commit_object(Bucket& bucket, const std::string& key, std::shared_ptr<const nlohmann::json> doc);
+  // Writes a single change through a Staging of its own: `stage` stages it (or fails, staging
+  // nothing), then the transaction commits and the index follows. REQUIRES: write_mu_ held.
+  Result<Answer> staged(const std::function<Result<Answer>(Staging&)>& stage);
+  // The version `version_id` of `key` in `bucket` ("" or absent: the current one), or null.
+  std::shared_ptr<const nlohmann::json> find_version(const Bucket& bucket, const std::string& key,
+                                                     const std::string& version_id) const;
+  // The bucket's versioning state: "" (never turned on), "Enabled" or "Suspended".
+  std::string versioning(const Bucket& bucket) const;
   // The object `key` of `bucket` now, or null.
   std::shared_ptr<const nlohmann::json> current(const Bucket& bucket, const std::string& key) const;
   // Writes `length` bytes of stored object `data` from `offset` into a new stored object.
@@ -181,15 +190,21 @@ class S3Service {
   store::Store& store_;
   ObjectStore& objects_;
   PolicyCheck policy_check_;
+  int64_t last_sequence_ = 0;  // orders versions: the last one given; GUARDED_BY(write_mu_)
   std::mutex write_mu_;  // serialises every change: a store transaction, then the index
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Bucket>> buckets_;  // by name; GUARDED_BY(mu_)
   std::map<std::string, std::shared_ptr<MultipartUpload>> uploads_;  // by upload id; GUARDED_BY(mu_)
 };
 
-// The store record id of bucket `name` and of object `key` in it.
+// The store record id of bucket `name` and of version `version_id` of object `key` in it.
 std::string bucket_record_id(const std::string& name);
-std::string object_record_id(const std::string& bucket, const std::string& key);
+std::string object_record_id(const std::string& bucket, const std::string& key, const std::string& version_id);
+
+// True when `version` is an object (not null, not a delete marker).
+inline bool live(const std::shared_ptr<const nlohmann::json>& version) {
+  return version && !version->value("DeleteMarker", false);
+}
 
 // S3's canonical user id for an account (64 hex digits), as Owner.ID shows it.
 std::string canonical_user_id(const std::string& account_id);

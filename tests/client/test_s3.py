@@ -291,6 +291,76 @@ class ObjectTaggingTest(S3TestCase):
             self.s3.get_object_tagging(Bucket="tagged-objects", Key="missing")
 
 
+class VersioningTest(S3TestCase):
+
+    def test_versions_delete_markers_and_suspension(self):
+        self.make_bucket("versioned")
+        self.assertNotIn("Status", self.s3.get_bucket_versioning(Bucket="versioned"))
+        self.s3.put_object(Bucket="versioned", Key="k", Body=b"before")  # the null version
+        self.s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Enabled"})
+        self.assertEqual(self.s3.get_bucket_versioning(Bucket="versioned")["Status"], "Enabled")
+        v1 = self.s3.put_object(Bucket="versioned", Key="k", Body=b"one")["VersionId"]
+        v2 = self.s3.put_object(Bucket="versioned", Key="k", Body=b"two")["VersionId"]
+        self.assertNotEqual(v1, v2)
+        got = self.s3.get_object(Bucket="versioned", Key="k")
+        self.assertEqual((got["Body"].read(), got["VersionId"]), (b"two", v2))
+        self.assertEqual(self.s3.get_object(Bucket="versioned", Key="k", VersionId=v1)["Body"].read(), b"one")
+        self.assertEqual(self.s3.get_object(Bucket="versioned", Key="k", VersionId="null")["Body"].read(), b"before")
+        deleted = self.s3.delete_object(Bucket="versioned", Key="k")
+        self.assertTrue(deleted["DeleteMarker"])
+        marker = deleted["VersionId"]
+        with self.assertEc2Error("NoSuchKey", status=404):
+            self.s3.get_object(Bucket="versioned", Key="k")
+        with self.assertEc2Error("MethodNotAllowed", status=405):
+            self.s3.get_object(Bucket="versioned", Key="k", VersionId=marker)
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket="versioned"))
+        listed = self.s3.list_object_versions(Bucket="versioned")
+        self.assertEqual([(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]],
+                         [(v2, False), (v1, False), ("null", False)])
+        self.assertEqual([(m["VersionId"], m["IsLatest"]) for m in listed["DeleteMarkers"]], [(marker, True)])
+        page = self.s3.list_object_versions(Bucket="versioned", MaxKeys=2)
+        self.assertTrue(page["IsTruncated"])
+        rest = self.s3.list_object_versions(Bucket="versioned", KeyMarker=page["NextKeyMarker"],
+                                            VersionIdMarker=page["NextVersionIdMarker"])
+        self.assertEqual([v["VersionId"] for v in rest["Versions"]], [v1, "null"])
+        with self.assertEc2Error("BucketNotEmpty", status=409):
+            self.s3.delete_bucket(Bucket="versioned")
+        # Removing the marker brings the key back; removing a version is for good.
+        self.s3.delete_object(Bucket="versioned", Key="k", VersionId=marker)
+        self.assertEqual(self.s3.get_object(Bucket="versioned", Key="k")["Body"].read(), b"two")
+        self.s3.delete_object(Bucket="versioned", Key="k", VersionId=v2)
+        self.assertEqual(self.s3.get_object(Bucket="versioned", Key="k")["Body"].read(), b"one")
+        with self.assertEc2Error("NoSuchVersion", status=404):
+            self.s3.get_object(Bucket="versioned", Key="k", VersionId=v2)
+        # Suspended: new writes are the null version, replacing the old null one.
+        self.s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Suspended"})
+        suspended = self.s3.put_object(Bucket="versioned", Key="k", Body=b"suspended")
+        self.assertEqual(suspended["VersionId"], "null")
+        ids = [v["VersionId"] for v in self.s3.list_object_versions(Bucket="versioned")["Versions"]]
+        self.assertEqual(ids, ["null", v1])
+        self.assertEqual(self.s3.get_object(Bucket="versioned", Key="k", VersionId="null")["Body"].read(), b"suspended")
+        # DeleteObjects by version empties it; then the bucket can go.
+        answer = self.s3.delete_objects(Bucket="versioned", Delete={"Objects": [
+            {"Key": "k", "VersionId": "null"}, {"Key": "k", "VersionId": v1}, {"Key": "k", "VersionId": "nope"}]})
+        self.assertEqual(sorted(d["VersionId"] for d in answer["Deleted"]), sorted(["null", v1]))
+        self.assertEqual([e["Code"] for e in answer["Errors"]], ["NoSuchVersion"])
+        self.assertNotIn("Versions", self.s3.list_object_versions(Bucket="versioned"))
+        with self.assertEc2Error("MalformedXML", status=400):
+            self.s3.put_bucket_versioning(Bucket="versioned", VersioningConfiguration={"Status": "Off"})
+
+    def test_versions_survive_a_restart(self):
+        self.make_bucket("versioned-kept")
+        self.s3.put_bucket_versioning(Bucket="versioned-kept", VersioningConfiguration={"Status": "Enabled"})
+        first = self.s3.put_object(Bucket="versioned-kept", Key="k", Body=b"first")["VersionId"]
+        second = self.s3.put_object(Bucket="versioned-kept", Key="k", Body=b"second")["VersionId"]
+        self.server.restart()
+        s3 = s3_client(self.server)
+        self.assertEqual(s3.get_object(Bucket="versioned-kept", Key="k")["VersionId"], second)
+        self.assertEqual(s3.get_object(Bucket="versioned-kept", Key="k", VersionId=first)["Body"].read(), b"first")
+        for version in (first, second):
+            s3.delete_object(Bucket="versioned-kept", Key="k", VersionId=version)
+
+
 class ListingTest(S3TestCase):
     """2,600 keys in a tree, paged as the paginators page them."""
 
