@@ -2,8 +2,6 @@
 // copy one from an object, complete (AWS's part rules; the -N ETag), abort, list parts and
 // uploads. Each upload is an "s3-upload" record; each part an "s3-part" record naming its bytes.
 
-#include <zlib.h>
-
 #include <nlohmann/json.hpp>
 
 #include "api/rest_members.h"
@@ -44,7 +42,9 @@ std::string part_record_id(const std::string& upload, int number) {
 json part_entry(const json& part) {
   json entry = {{"PartNumber", part["PartNumber"]}, {"ETag", part["ETag"]}, {"Size", part["Size"]},
                 {"LastModified", part["LastModified"]}};
-  if (part.contains("ChecksumCRC32")) entry["ChecksumCRC32"] = part["ChecksumCRC32"];
+  json sums = checksums_of(part);
+  sums.erase("ChecksumType");
+  entry.update(sums);
   return entry;
 }
 
@@ -56,8 +56,8 @@ Result<Answer> S3Service::create_multipart(const api::ServiceCall& call) {
   std::string key = call.request.value("Key", "");
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
   std::string algorithm = call.request.value("ChecksumAlgorithm", "");
-  if (!algorithm.empty() && algorithm != "CRC32") {
-    return ApiError{"NotImplemented", "Checksum algorithm " + algorithm + " is not implemented by this stratus region yet; use CRC32."};
+  if (!algorithm.empty() && !make_checksum(algorithm)) {
+    return ApiError{"InvalidRequest", "Value for x-amz-checksum-algorithm header is invalid."};
   }
   std::string id = base64_encode(random_bytes(36));
   for (char& c : id) c = c == '+' ? '-' : c == '/' ? '_' : c;  // URL-safe, as S3's upload ids
@@ -120,7 +120,9 @@ Result<Answer> S3Service::commit_part(const api::ServiceCall& call, json stored)
   }
   if (replaced) objects_.remove(replaced->value("Data", ""));
   Answer answer;
-  answer.result = {{"ETag", part["ETag"]}, {"ChecksumCRC32", part["ChecksumCRC32"]}};
+  answer.result = checksums_of(part);
+  answer.result.erase("ChecksumType");
+  answer.result["ETag"] = part["ETag"];
   if (call.action == "UploadPartCopy") {
     answer.result = {{"CopyPartResult", {{"ETag", part["ETag"]}, {"LastModified", part["LastModified"]}}}};
   }
@@ -201,8 +203,9 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
     std::string etag = listed[i].value("ETag", "");
     if (!etag.empty() && etag.front() != '"') etag = "\"" + etag + "\"";
     if (it == parts.end() || etag != it->second->value("ETag", "")) return invalid_part();
-    if (listed[i].contains("ChecksumCRC32") && listed[i]["ChecksumCRC32"] != it->second->value("ChecksumCRC32", "")) {
-      return invalid_part();
+    for (const std::string& algorithm : checksum_algorithms()) {
+      std::string member = "Checksum" + algorithm;
+      if (listed[i].contains(member) && listed[i][member] != it->second->value(member, "")) return invalid_part();
     }
     if (i + 1 < listed.size() && it->second->value("Size", uint64_t{0}) < kMinPartBytes) {
       return ApiError{"EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"};
@@ -212,7 +215,7 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
   // The object's bytes are the parts' in order; its ETag the MD5 of their MD5s, "-N".
   auto writer = objects_.create();
   if (!writer.ok()) return writer.error();
-  std::string md5s, crcs;
+  std::string md5s;
   uint64_t size = 0;
   for (const auto& part : chosen) {
     uint64_t length = part->value("Size", uint64_t{0});
@@ -224,18 +227,23 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
     std::string etag = part->value("ETag", "");
     std::string hex = etag.size() > 2 ? etag.substr(1, etag.size() - 2) : etag;
     for (size_t i = 0; i + 1 < hex.size(); i += 2) md5s.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    if (auto crc = base64_decode(part->value("ChecksumCRC32", "")); crc) crcs += *crc;
   }
   auto data = objects_.commit(*writer.value());
   if (!data.ok()) return data.error();
   std::string count = std::to_string(chosen.size());
   json stored = {{"Data", data.value()}, {"Size", size}, {"ETag", "\"" + to_hex(md5(md5s)) + "-" + count + "\""},
                  {"LastModified", format_iso8601(unix_now())}, {"Parts", chosen.size()}};
-  if (crcs.size() == 4 * chosen.size()) {  // every part has its CRC32: the composite one, as S3 shows it
-    uint32_t crc = static_cast<uint32_t>(::crc32_z(0, reinterpret_cast<const Bytef*>(crcs.data()), crcs.size()));
-    std::string bytes{static_cast<char>(crc >> 24), static_cast<char>(crc >> 16), static_cast<char>(crc >> 8), static_cast<char>(crc)};
-    stored["ChecksumCRC32"] = base64_encode(bytes) + "-" + count;
-    stored["ChecksumType"] = "COMPOSITE";
+  // The composite checksum of each algorithm every part has, as S3 shows it ("...-N").
+  for (const std::string& algorithm : checksum_algorithms()) {
+    std::vector<std::string> values;
+    for (const auto& part : chosen) {
+      if (part->contains("Checksum" + algorithm)) values.push_back((*part)["Checksum" + algorithm]);
+    }
+    if (values.size() != chosen.size()) continue;
+    if (auto composite = composite_checksum(algorithm, values)) {
+      stored["Checksum" + algorithm] = *composite;
+      stored["ChecksumType"] = "COMPOSITE";
+    }
   }
   json doc = new_object(call, upload->doc.value("Request", json::object()), std::move(stored));
   std::lock_guard<std::mutex> writing(write_mu_);

@@ -85,10 +85,7 @@ Result<Answer> S3Service::get_object(const api::ServiceCall& call, bool head) {
       answer.result["ContentLength"] = length;
     }
   }
-  if (request.value("ChecksumMode", "") == "ENABLED" && answer.status != 206 && doc->contains("ChecksumCRC32")) {
-    answer.result["ChecksumCRC32"] = (*doc)["ChecksumCRC32"];
-    answer.result["ChecksumType"] = doc->value("ChecksumType", "FULL_OBJECT");
-  }
+  if (request.value("ChecksumMode", "") == "ENABLED" && answer.status != 206) answer.result.update(checksums_of(*doc));
   // response-content-type and the like replace what the object says (signed requests only, as S3).
   static const std::pair<const char*, const char*> kOverrides[] = {
       {"ResponseContentType", "ContentType"},         {"ResponseContentLanguage", "ContentLanguage"},
@@ -262,7 +259,8 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
     auto version = staging.put_version(*bucket.value(), key, doc);
     Answer copied;
     copied.result["CopyObjectResult"] = {{"ETag", doc["ETag"]}, {"LastModified", doc["LastModified"]}};
-    if (doc.contains("ChecksumCRC32")) copied.result["CopyObjectResult"]["ChecksumCRC32"] = doc["ChecksumCRC32"];
+    copied.result["CopyObjectResult"].update(checksums_of(doc));
+    copied.result["CopyObjectResult"].erase("ChecksumType");
     if (versioning(*bucket.value()) != "") copied.result["VersionId"] = (*version)["VersionId"];
     if (versioning(*source_bucket.value()) != "") copied.result["CopySourceVersionId"] = source_doc->value("VersionId", "null");
     return copied;
@@ -343,7 +341,11 @@ Result<Answer> S3Service::list_objects(const api::ServiceCall& call, bool v2) {
                   {"ETag", doc->value("ETag", "")},
                   {"Size", doc->value("Size", uint64_t{0})},
                   {"StorageClass", doc->value("StorageClass", "STANDARD")}};
-    if (doc->contains("ChecksumCRC32")) entry["ChecksumAlgorithm"] = json::array({"CRC32"});
+    json algorithms = json::array();
+    for (const std::string& algorithm : checksum_algorithms()) {
+      if (doc->contains("Checksum" + algorithm)) algorithms.push_back(algorithm);
+    }
+    if (!algorithms.empty()) entry["ChecksumAlgorithm"] = algorithms;
     if (owners) {
       std::string owner = doc->value("Owner", call.account_id);
       entry["Owner"] = {{"ID", canonical_user_id(owner)}, {"DisplayName", owner}};

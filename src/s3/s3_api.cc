@@ -437,7 +437,7 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
   if (size > kMaxPutBytes) {  // a part's limit too
     return refuse({"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"});
   }
-  auto upload = service_.begin_upload(p.call);
+  auto upload = service_.begin_upload(p.call, ascii_lower(header_of(header, "x-amz-trailer").value_or("")));
   if (!upload.ok()) return refuse(upload.error());
   return std::make_shared<UploadSink>(*this, std::move(p), std::move(upload.value()),
                                       chunked ? std::optional<uint64_t>(size) : std::nullopt, respond);

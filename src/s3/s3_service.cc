@@ -1,12 +1,11 @@
 #include "s3/s3_service.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <future>
 #include <set>
 
 #include "common/base64.h"
+#include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "s3/object_tags.h"
 #include "s3/staging.h"
@@ -18,13 +17,6 @@ using nlohmann::json;
 
 constexpr const char* kBucketKind = "s3-bucket";
 constexpr const char* kObjectKind = "s3-object";
-
-// The base64 big-endian CRC32 S3 shows (x-amz-checksum-crc32).
-std::string crc32_text(uint32_t crc) {
-  std::string bytes{static_cast<char>(crc >> 24), static_cast<char>(crc >> 16), static_cast<char>(crc >> 8),
-                    static_cast<char>(crc)};
-  return base64_encode(bytes);
-}
 
 // The header the client sent, or "".
 std::string header_value(const json& request, const char* member) {
@@ -40,11 +32,20 @@ std::string object_record_id(const std::string& bucket, const std::string& key, 
   return std::string(kObjectKind) + ":" + bucket + "/" + key + "\n" + version_id;  // version ids hold no newline
 }
 
+json checksums_of(const json& doc) {
+  json out = json::object();
+  for (const std::string& algorithm : checksum_algorithms()) {
+    if (doc.contains("Checksum" + algorithm)) out["Checksum" + algorithm] = doc["Checksum" + algorithm];
+  }
+  if (!out.empty()) out["ChecksumType"] = doc.value("ChecksumType", "FULL_OBJECT");
+  return out;
+}
+
 std::string canonical_user_id(const std::string& account_id) { return to_hex(sha256("stratus-s3-owner:" + account_id)); }
 
 Result<bool> Upload::write(std::string_view bytes) {
   md5_.update(bytes);
-  crc32_ = static_cast<uint32_t>(::crc32_z(crc32_, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+  for (auto& [algorithm, checksum] : checksums_) checksum->update(bytes);
   size_ += bytes.size();
   return writer_->write(bytes);
 }
@@ -177,7 +178,7 @@ Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
   return answer;
 }
 
-Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& call) {
+Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& call, const std::string& trailer) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   std::string key = call.request.value("Key", "");
@@ -192,11 +193,27 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
     auto part = part_target(call);
     if (!part.ok()) return part.error();
   }
+  // CRC32 always (S3 keeps it for every object); and the algorithm the client names, in
+  // x-amz-sdk-checksum-algorithm, a checksum header or the trailer (a multipart upload's, for a part).
+  std::set<std::string> algorithms = {"CRC32"};
+  std::string named = header_value(call.request, "ChecksumAlgorithm");
+  if (call.action == "UploadPart") {
+    auto part = part_target(call);
+    if (part.ok()) named = part.value()->doc.value("Request", json::object()).value("ChecksumAlgorithm", named);
+  }
+  for (const std::string& algorithm : checksum_algorithms()) {
+    if (call.request.contains("Checksum" + algorithm) || trailer == "x-amz-checksum-" + ascii_lower(algorithm)) named = algorithm;
+  }
+  if (!named.empty()) {
+    if (!make_checksum(named)) return ApiError{"InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid."};
+    algorithms.insert(named);
+  }
   auto writer = objects_.create();
   if (!writer.ok()) return writer.error();
   auto upload = std::make_unique<Upload>();
   upload->call_ = call;
   upload->writer_ = std::move(writer.value());
+  for (const std::string& algorithm : algorithms) upload->checksums_[algorithm] = make_checksum(algorithm);
   return upload;
 }
 
@@ -210,17 +227,18 @@ Result<json> S3Service::checked_body(Upload& upload, const std::map<std::string,
     }
     return ApiError{"BadDigest", "The Content-MD5 you specified did not match what we received."};
   }
-  std::string crc = crc32_text(upload.crc32_);
-  std::string sent_crc = header_value(request, "ChecksumCRC32");
-  if (auto it = trailers.find("x-amz-checksum-crc32"); it != trailers.end()) sent_crc = it->second;
-  if (!sent_crc.empty() && sent_crc != crc) {
-    return ApiError{"BadDigest", "The CRC32 you specified did not match the calculated checksum."};
+  json body = {{"Size", upload.size_}, {"ETag", "\"" + to_hex(md5) + "\""}};
+  for (auto& [algorithm, checksum] : upload.checksums_) {
+    std::string computed = checksum->value();
+    std::string sent = header_value(request, ("Checksum" + algorithm).c_str());
+    if (auto it = trailers.find("x-amz-checksum-" + ascii_lower(algorithm)); it != trailers.end()) sent = it->second;
+    if (!sent.empty() && sent != computed) {
+      return ApiError{"BadDigest", "The " + algorithm + " you specified did not match the calculated checksum."};
+    }
+    body["Checksum" + algorithm] = computed;
   }
-  std::string algorithm = header_value(request, "ChecksumAlgorithm");
-  if (!algorithm.empty() && algorithm != "CRC32") {
-    return ApiError{"NotImplemented", "Checksum algorithm " + algorithm + " is not implemented by this stratus region yet; use CRC32."};
-  }
-  return json{{"Size", upload.size_}, {"ETag", "\"" + to_hex(md5) + "\""}, {"ChecksumCRC32", crc}};
+  body["ChecksumType"] = "FULL_OBJECT";
+  return body;
 }
 
 std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<FinishedUpload>& batch) {
@@ -286,7 +304,8 @@ std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<Finished
       std::string data = doc["Data"];
       auto version = staging.put_version(*bucket.value(), key, std::move(doc));
       Answer answer;
-      answer.result = {{"ETag", (*version)["ETag"]}, {"ChecksumCRC32", (*version)["ChecksumCRC32"]}};
+      answer.result = checksums_of(*version);
+      answer.result["ETag"] = (*version)["ETag"];
       if (versioning(*bucket.value()) != "") answer.result["VersionId"] = (*version)["VersionId"];
       answers[i] = std::move(answer);
       continue;

@@ -21,6 +21,7 @@
 #include "api/query_service.h"
 #include "common/digest.h"
 #include "common/result.h"
+#include "s3/checksums.h"
 #include "s3/listing.h"
 #include "s3/object_store.h"
 #include "store/store.h"
@@ -50,7 +51,7 @@ class Upload {
   api::ServiceCall call_;
   std::unique_ptr<ObjectWriter> writer_;
   DigestStream md5_{DigestAlgorithm::kMd5};
-  uint32_t crc32_ = 0;
+  std::map<std::string, std::unique_ptr<Checksum>> checksums_;  // by algorithm: CRC32 and the one asked for
   uint64_t size_ = 0;
 };
 
@@ -85,8 +86,10 @@ class S3Service {
   Result<Answer> call(const api::ServiceCall& call);
 
   // Starts the PutObject or UploadPart `call` describes, checking what its header alone decides
-  // (the bucket, the key, If-None-Match; the upload and the part number). Thread-safe.
-  Result<std::unique_ptr<Upload>> begin_upload(const api::ServiceCall& call);
+  // (the bucket, the key, If-None-Match, tags; the upload and the part number). `trailer` is the
+  // x-amz-trailer header ("x-amz-checksum-sha256": the checksum follows the body), or "".
+  // Thread-safe.
+  Result<std::unique_ptr<Upload>> begin_upload(const api::ServiceCall& call, const std::string& trailer = "");
   // An upload whose body is complete, and the trailer fields that came after it (lower-case names).
   struct FinishedUpload {
     Upload* upload = nullptr;
@@ -205,6 +208,9 @@ std::string object_record_id(const std::string& bucket, const std::string& key, 
 inline bool live(const std::shared_ptr<const nlohmann::json>& version) {
   return version && !version->value("DeleteMarker", false);
 }
+
+// The checksum members a version's record keeps (ChecksumCRC32, ... and ChecksumType).
+nlohmann::json checksums_of(const nlohmann::json& doc);
 
 // S3's canonical user id for an account (64 hex digits), as Owner.ID shows it.
 std::string canonical_user_id(const std::string& account_id);

@@ -182,6 +182,23 @@ class ObjectTest(S3TestCase):
         self.assertEqual(empty["ETag"], '"d41d8cd98f00b204e9800998ecf8427e"')
         self.assertEqual(self.s3.get_object(Bucket="objects", Key="empty")["Body"].read(), b"")
 
+    def test_additional_checksums(self):
+        body = os.urandom(70_000)
+        for algorithm in ("SHA1", "SHA256"):  # CRC32C and CRC64NVME need botocore[crt]: unit-tested
+            put = self.s3.put_object(Bucket="objects", Key="sum/" + algorithm, Body=body, ChecksumAlgorithm=algorithm)
+            self.assertIn("Checksum" + algorithm, put, algorithm)
+            head = self.s3.head_object(Bucket="objects", Key="sum/" + algorithm, ChecksumMode="ENABLED")
+            self.assertEqual(head["Checksum" + algorithm], put["Checksum" + algorithm])
+            got = self.s3.get_object(Bucket="objects", Key="sum/" + algorithm, ChecksumMode="ENABLED")
+            self.assertEqual(got["Body"].read(), body)  # botocore checks the checksum it is given
+        sha = self.s3.head_object(Bucket="objects", Key="sum/SHA256", ChecksumMode="ENABLED")["ChecksumSHA256"]
+        self.assertEqual(sha, base64.b64encode(hashlib.sha256(body).digest()).decode())
+        wrong = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+        with self.assertEc2Error("BadDigest", status=400):
+            self.s3.put_object(Bucket="objects", Key="sum/wrong", Body=body, ChecksumSHA256=wrong)
+        with self.assertEc2Error("NoSuchKey"):
+            self.s3.get_object(Bucket="objects", Key="sum/wrong")
+
     def test_keys_with_odd_characters_round_trip(self):
         for key in ("a b+c=d~!*()'", "unicode/é/日本", "trailing/", "x//y/./z", "percent%20sign"):
             self.s3.put_object(Bucket="objects", Key=key, Body=key.encode())
@@ -717,6 +734,19 @@ class MultipartTest(S3TestCase):
         with self.assertEc2Error("NoSuchUpload", status=404):
             self.s3.list_parts(Bucket="multipart", Key="assembled", UploadId=uid)
         self.assertNotIn(uid, [u["UploadId"] for u in self.s3.list_multipart_uploads(Bucket="multipart").get("Uploads", [])])
+
+    def test_composite_checksum_of_parts(self):
+        parts_data = [os.urandom(5 * self.MiB), b"end"]
+        uid = self.s3.create_multipart_upload(Bucket="multipart", Key="summed", ChecksumAlgorithm="SHA256")["UploadId"]
+        parts = []
+        for number, data in enumerate(parts_data, 1):
+            answer = self.s3.upload_part(Bucket="multipart", Key="summed", UploadId=uid, PartNumber=number, Body=data,
+                                         ChecksumAlgorithm="SHA256")
+            parts.append({"PartNumber": number, "ETag": answer["ETag"], "ChecksumSHA256": answer["ChecksumSHA256"]})
+        self.s3.complete_multipart_upload(Bucket="multipart", Key="summed", UploadId=uid, MultipartUpload={"Parts": parts})
+        head = self.s3.head_object(Bucket="multipart", Key="summed", ChecksumMode="ENABLED")
+        self.assertTrue(head["ChecksumSHA256"].endswith("-2"), head)
+        self.assertEqual(self.s3.get_object(Bucket="multipart", Key="summed")["Body"].read(), b"".join(parts_data))
 
     def test_abort_and_part_rules(self):
         uid = self.s3.create_multipart_upload(Bucket="multipart", Key="aborted")["UploadId"]
