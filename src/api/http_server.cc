@@ -139,9 +139,14 @@ std::variant<std::shared_ptr<Response>, std::shared_ptr<FileResponse>> to_wire(H
 // closes. Lives on one event loop.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // The connection holds one of `counter` (shared.connections or shared.refusing) while open.
-  Session(tcp::socket socket, Shared& shared, std::atomic<size_t>& counter)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), shared_(shared), counter_(counter) {
+  // The connection holds one of `counter` (shared.connections or shared.refusing) while open;
+  // `listener` names the listener that accepted it.
+  Session(tcp::socket socket, Shared& shared, std::atomic<size_t>& counter, std::string listener = "")
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        listener_(std::move(listener)),
+        shared_(shared),
+        counter_(counter) {
     ++counter_;
   }
   ~Session() {
@@ -215,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     beast::error_code ignored;
     request_.remote_address = socket_.remote_endpoint(ignored).address().to_string();
+    request_.listener = listener_;
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     body_pending_ = !header_parser_->is_done();
@@ -366,6 +372,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   tcp::socket socket_;
   asio::steady_timer timer_;
+  std::string listener_;  // the listener that accepted the connection ("" for the main socket)
   bool timed_out_ = false;
   beast::flat_buffer buffer_;
   // The request being read: its header, then its body whole or in pieces.
@@ -398,7 +405,8 @@ size_t default_max_connections() {
 struct Listener {
   tcp::acceptor acceptor;
   asio::steady_timer backoff;
-  explicit Listener(asio::io_context& loop) : acceptor(loop), backoff(loop) {}
+  std::string name;  // listen_in_netns()'s name; "" for the server's own socket
+  Listener(asio::io_context& loop, std::string name = "") : acceptor(loop), backoff(loop), name(std::move(name)) {}
 };
 
 struct HttpServer::Impl {
@@ -452,17 +460,18 @@ struct HttpServer::Impl {
         });
         return;
       }
-      if (!ec) start(loop, std::move(socket));
+      if (!ec) start(loop, std::move(socket), listener->name);
       accept(listener);
     });
   }
 
-  // Serves `socket` on `loop`; over the cap, answers it 503 (up to kMaxRefusing at once) or closes it.
-  void start(asio::io_context& loop, tcp::socket socket) {
+  // Serves `socket` (accepted by listener `listener`) on `loop`; over the cap, answers it 503 (up to
+  // kMaxRefusing at once) or closes it.
+  void start(asio::io_context& loop, tcp::socket socket, const std::string& listener) {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     if (shared.connections.load() < shared.limits.max_connections) {
-      auto session = std::make_shared<Session>(std::move(socket), shared, shared.connections);
+      auto session = std::make_shared<Session>(std::move(socket), shared, shared.connections, listener);
       asio::post(loop, [session] { session->serve(); });
     } else if (shared.refusing.load() < kMaxRefusing) {
       auto session = std::make_shared<Session>(std::move(socket), shared, shared.refusing);
@@ -486,7 +495,7 @@ HttpServer::HttpServer(const std::string& host, uint16_t port, HttpLimits limits
 
 Result<bool> HttpServer::listen_in_netns(const std::string& name, const std::string& netns, const std::string& address,
                                          uint16_t port) {
-  auto listener = std::make_shared<Listener>(*impl_->loops[0]);
+  auto listener = std::make_shared<Listener>(*impl_->loops[0], name);
   beast::error_code ec;
   auto where = tcp::endpoint(asio::ip::make_address(address, ec), port);
   if (ec) return ApiError{"InternalError", "invalid listen address " + address + ": " + ec.message()};

@@ -20,6 +20,7 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::string remote_address;  // the client's IP address ("" when unknown)
+  std::string listener;        // the listener it arrived on (HttpServer::listen_in_netns's name; "" for the main one)
 };
 
 // A byte range of an open file, sent as a response body. Owns the descriptor.

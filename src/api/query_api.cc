@@ -40,6 +40,10 @@ const char* refusal_code(Refusal refusal) {
 
 }  // namespace
 
+std::string source_vpc(const HttpRequest& request) {
+  return request.listener.rfind("vpc-", 0) == 0 ? request.listener : "";
+}
+
 QueryApi::QueryApi(std::vector<ServiceEndpoint> services, account::KeyDirectory& keys, const ec2::Catalog& catalog)
     : services_(std::move(services)),
       keys_(keys),
@@ -182,7 +186,8 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     }
     auto typed = decode_rest_request(*route, params.value(), request.headers, request.body);
     if (!typed.ok()) return refused(typed.error());
-    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address});
+    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address,
+                                 source_vpc(request)});
   }
   if (request.method == "POST" && (form_body || params.value().empty())) {
     auto body = parse_form(request.body);
@@ -216,7 +221,8 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   auto typed = decode_request(operation->input, params.value());
   if (!typed.ok()) return refused(typed.error());
-  return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address});
+  return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address,
+                                 source_vpc(request)});
 }
 
 }  // namespace stratus::api

@@ -19,6 +19,10 @@
 
 namespace stratus::api {
 
+// The VPC `request` came from: the name of the in-VPC listener it arrived on (the reconciler names
+// them by VPC id), else "".
+std::string source_vpc(const HttpRequest& request);
+
 // One service the endpoint serves: its model (protocol, signing name, shapes) and its actions.
 struct ServiceEndpoint {
   std::shared_ptr<const ServiceModel> model;

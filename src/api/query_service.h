@@ -30,6 +30,7 @@ struct ServiceCall {
   nlohmann::json request;  // typed request (member names of the action's input shape)
   Principal principal;     // who in that account
   std::string source_ip;   // the address the request came from ("" when unknown)
+  std::string source_vpc;  // the VPC it came from, inside one (an instance's call), else ""
 };
 
 // Decides whether a call's principal may make it, before its service runs it.

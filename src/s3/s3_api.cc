@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include "api/query_api.h"
 #include "api/query_decoder.h"
 #include "api/rest_members.h"
 #include "api/rest_xml.h"
@@ -304,8 +305,8 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
   if (address.has_key) labels["Key"] = address.key;
   auto typed = api::decode_rest_xml_request(*p.operation, labels, query.value(), request.headers, body ? *body : "");
   if (!typed.ok()) return refuse(typed.error());
-  p.call = api::ServiceCall{*operation, p.claim.region, signer.account_id, std::move(typed.value()), signer.principal,
-                            request.remote_address};
+  p.call = api::ServiceCall{*operation,       p.claim.region,         signer.account_id, std::move(typed.value()),
+                            signer.principal, request.remote_address, api::source_vpc(request)};
   // A bucket is served by its own region's endpoint: clients learn it from the redirect and retry.
   if (!address.bucket.empty() && *operation != "CreateBucket") {
     auto home = service_.bucket_region(address.bucket);

@@ -10,7 +10,7 @@ on its role (the refusal's encoded message decodes); inside, the base image's aw
 role's session (`sts get-caller-identity`) and may do what the role allows and no more; after
 DisassociateIamInstanceProfile the credentials are gone. S3 with the role: `aws s3 cp` up and down and
 `aws s3 ls` on the bucket the role allows, another bucket denied, a bucket policy's Deny winning over
-the role, nothing without the profile. The AMI round trip: a package installed
+the role, a policy condition on aws:SourceVpc holding inside the VPC, nothing without the profile. The AMI round trip: a package installed
 (from a .deb built in the guest) and a file written, CreateImage with its default reboot (the
 guest goes down while its disks are read, then boots again), a launch from the AMI in another
 zone that has the package and the files; deregistered and its snapshots deleted, the block store
@@ -63,8 +63,12 @@ class InstanceLifecycleTest(VmTestCase):
             s3.create_bucket(Bucket=bucket)
             s3.put_object(Bucket=bucket, Key="seed.txt", Body=b"seeded by the host\n")
         s3.put_object(Bucket="allowed-bucket", Key="denied/secret.txt", Body=b"secret\n")
+        s3.put_object(Bucket="allowed-bucket", Key="vpc-only/note.txt", Body=b"from inside the VPC\n")
+        vpc = self.ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         s3.put_bucket_policy(Bucket="allowed-bucket", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/denied/*"}]}))
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/denied/*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::allowed-bucket/vpc-only/*",
+             "Condition": {"StringNotEquals": {"aws:SourceVpc": vpc}}}]}))
         self.iam.create_instance_profile(InstanceProfileName="reader-profile")
         self.iam.add_role_to_instance_profile(InstanceProfileName="reader-profile", RoleName="reader")
         return self.server.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"]), role_arn
@@ -240,13 +244,15 @@ class InstanceLifecycleTest(VmTestCase):
         out = self.ssh(other, "echo written-inside > /tmp/up.txt; " +
                        INSIDE_AWS % "s3 cp /tmp/up.txt s3://allowed-bucket/from-instance.txt" + "; " +
                        INSIDE_AWS % "s3 cp s3://allowed-bucket/seed.txt /tmp/down.txt" + "; cat /tmp/down.txt; " +
+                       INSIDE_AWS % "s3 cp s3://allowed-bucket/vpc-only/note.txt -" + "; " +
                        INSIDE_AWS % "s3 ls s3://allowed-bucket/" + "; " +
                        INSIDE_AWS % "s3 ls s3://other-bucket/" + "; " +
                        INSIDE_AWS % "s3 cp s3://allowed-bucket/denied/secret.txt /tmp/secret.txt", timeout=300)
         codes = [line for line in out.stdout.splitlines() if line.startswith("rc=")]
-        self.assertEqual(codes[:3], ["rc=0", "rc=0", "rc=0"], out.stdout)
-        self.assertNotIn("rc=0", codes[3:], out.stdout)
+        self.assertEqual(codes[:4], ["rc=0", "rc=0", "rc=0", "rc=0"], out.stdout)
+        self.assertNotIn("rc=0", codes[4:], out.stdout)
         self.assertIn("seeded by the host", out.stdout)
+        self.assertIn("from inside the VPC", out.stdout)  # aws:SourceVpc is the instance's VPC
         self.assertIn("from-instance.txt", out.stdout)
         self.assertGreaterEqual(out.stdout.count("AccessDenied") + out.stdout.count("403"), 2, out.stdout)
         host_s3 = self.server.client(service="s3")

@@ -15,7 +15,7 @@ class AuthorizationResourcesTest : public ::testing::Test {
  protected:
   // The resources of `action` with `request`, by ARN.
   std::map<std::string, iam::ContextKeys> resources(const std::string& action, json request) {
-    api::ServiceCall call{action, "eu-west-1", "123456789012", std::move(request), {}, ""};
+    api::ServiceCall call{action, "eu-west-1", "123456789012", std::move(request), {}, "", ""};
     std::map<std::string, iam::ContextKeys> out;
     for (iam::RequestResource& r : resolver_.resources(call)) out.emplace(r.arn, std::move(r.keys));
     return out;

@@ -83,7 +83,7 @@ Result<json> Ec2Service::call(std::string_view action, const std::string& region
                               const json& request) {
   const ActionEntry& entry = actions_.find(action)->second;
   // A write is a batch of one: the same savepoint, token sweep and failure rules.
-  if (entry.mutating) return std::move(call_batch({{std::string(action), region, account_id, request, {}, ""}})[0]);
+  if (entry.mutating) return std::move(call_batch({{std::string(action), region, account_id, request, {}, "", ""}})[0]);
   try {
     prepare_region(region);
     auto txn = store_.begin_read();

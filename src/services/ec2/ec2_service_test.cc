@@ -27,7 +27,7 @@ class Ec2ServiceTest : public ::testing::Test {
     service_ = std::make_unique<Ec2Service>(*store_, catalog_);
   }
   Ec2Service::BatchCall call(const std::string& action, json request, const std::string& region = kRegion) {
-    return {action, region, kAccount, std::move(request), {}, ""};
+    return {action, region, kAccount, std::move(request), {}, "", ""};
   }
   // Bootstraps every region (default VPC, a stand-in base AMI) and notes the ids tests use.
   void bootstrap() {

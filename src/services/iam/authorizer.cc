@@ -266,6 +266,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   request.context["aws:securetransport"] = {"false"};
   request.context["aws:requestedregion"] = {call.region};
   if (!call.source_ip.empty()) request.context["aws:sourceip"] = {call.source_ip};
+  if (!call.source_vpc.empty()) request.context["aws:sourcevpc"] = {call.source_vpc};
   // The principal's policies, as compiled; sts:AssumeRole adds the role's trust policy to a copy.
   const PolicySet* policies = &principal->set;
   PolicySet with_trust;
