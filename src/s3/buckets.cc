@@ -7,6 +7,7 @@
 #include "common/timestamp.h"
 #include "s3/bucket_names.h"
 #include "s3/object_tags.h"
+#include "s3/public_access.h"
 #include "s3/s3_service.h"
 
 namespace stratus::s3 {
@@ -57,7 +58,10 @@ Result<Answer> S3Service::create_bucket(const api::ServiceCall& call) {
   }
   if (owned >= kMaxBuckets) return ApiError{"TooManyBuckets", "You have attempted to create more buckets than allowed"};
   auto bucket = std::make_shared<Bucket>();
-  bucket->doc = {{"Name", name}, {"Region", region}, {"Owner", call.account_id}, {"CreationDate", format_iso8601(unix_now())}};
+  bucket->doc = {{"Name", name}, {"Region", region}, {"Owner", call.account_id}, {"CreationDate", format_iso8601(unix_now())},
+                 // New buckets block public access, as on AWS since April 2023.
+                 {"PublicAccessBlock", {{"BlockPublicAcls", true}, {"IgnorePublicAcls", true},
+                                        {"BlockPublicPolicy", true}, {"RestrictPublicBuckets", true}}}};
   auto tx = store_.begin_write();
   tx->put({bucket_record_id(name), "s3-bucket", region, bucket->doc});
   tx->commit();
@@ -183,8 +187,35 @@ Result<Answer> S3Service::bucket_policy(const api::ServiceCall& call) {
                           if (auto problem = policy_check_(policy, call.request.value("Bucket", ""))) {
                             return ApiError{"MalformedPolicy", *problem};
                           }
+                          if (blocks(call, "BlockPublicPolicy") && public_policy(policy)) {
+                            return ApiError{"AccessDenied", "User is not authorized to perform: s3:PutBucketPolicy on resource: "
+                                                            "\"arn:aws:s3:::" + call.request.value("Bucket", "") +
+                                                            "\" because public policies are blocked by the "
+                                                            "BlockPublicPolicy block public access setting."};
+                          }
                           return json(policy);
                         });
+}
+
+Result<Answer> S3Service::public_access_block(const api::ServiceCall& call) {
+  return bucket_setting(call, "PublicAccessBlock", "PublicAccessBlockConfiguration",
+                        {"NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found"},
+                        [&]() -> Result<json> {
+                          json config = json::object();
+                          const json& given = call.request.value("PublicAccessBlockConfiguration", json::object());
+                          for (const char* flag : {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                                   "RestrictPublicBuckets"}) {
+                            config[flag] = given.value(flag, false);
+                          }
+                          return config;
+                        });
+}
+
+bool S3Service::blocks(const api::ServiceCall& call, const char* setting) const {
+  std::shared_lock lock(mu_);
+  auto it = buckets_.find(call.request.value("Bucket", ""));
+  if (it == buckets_.end()) return false;
+  return it->second->doc.value("PublicAccessBlock", json::object()).value(setting, false);
 }
 
 Result<Answer> S3Service::bucket_versioning(const api::ServiceCall& call) {

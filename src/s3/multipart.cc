@@ -9,6 +9,7 @@
 #include "common/digest.h"
 #include "common/timestamp.h"
 #include "s3/conditions.h"
+#include "s3/public_access.h"
 #include "s3/s3_service.h"
 #include "s3/staging.h"
 
@@ -55,6 +56,7 @@ Result<Answer> S3Service::create_multipart(const api::ServiceCall& call) {
   if (!bucket.ok()) return bucket.error();
   std::string key = call.request.value("Key", "");
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
+  if (public_acl(call.request) && blocks(call, "BlockPublicAcls")) return ApiError{"AccessDenied", "Access Denied"};
   std::string algorithm = call.request.value("ChecksumAlgorithm", "");
   if (!algorithm.empty() && !make_checksum(algorithm)) {
     return ApiError{"InvalidRequest", "Value for x-amz-checksum-algorithm header is invalid."};

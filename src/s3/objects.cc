@@ -7,6 +7,7 @@
 #include "common/timestamp.h"
 #include "s3/conditions.h"
 #include "s3/object_tags.h"
+#include "s3/public_access.h"
 #include "s3/s3_service.h"
 #include "s3/staging.h"
 
@@ -181,6 +182,7 @@ Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
 
 Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   const json& request = call.request;
+  if (public_acl(request) && blocks(call, "BlockPublicAcls")) return ApiError{"AccessDenied", "Access Denied"};
   // x-amz-copy-source: [/]BUCKET/KEY[?versionId=V], the key percent-encoded.
   std::string source = request.value("CopySource", "");
   std::string version;

@@ -8,6 +8,7 @@
 #include "common/ascii_case.h"
 #include "common/timestamp.h"
 #include "s3/object_tags.h"
+#include "s3/public_access.h"
 #include "s3/staging.h"
 
 namespace stratus::s3 {
@@ -101,7 +102,8 @@ bool S3Service::implements(std::string_view action) const {
       "DeleteObject",       "DeleteObjects",      "CopyObject",         "ListObjects",         "ListObjectsV2",
       "CreateMultipartUpload", "UploadPart",      "UploadPartCopy",     "CompleteMultipartUpload",
       "AbortMultipartUpload", "ListParts",        "ListMultipartUploads", "PutObjectTagging",
-      "GetObjectTagging",   "DeleteObjectTagging", "PutBucketVersioning", "ListObjectVersions"};
+      "GetObjectTagging",   "DeleteObjectTagging", "PutBucketVersioning", "ListObjectVersions",
+      "PutPublicAccessBlock", "GetPublicAccessBlock", "DeletePublicAccessBlock"};
   return kActions.count(action) > 0;
 }
 
@@ -139,6 +141,7 @@ Result<Answer> S3Service::call(const api::ServiceCall& call) {
   if (a.find("BucketPolicy") != std::string::npos) return bucket_policy(call);
   if (a.find("BucketVersioning") != std::string::npos) return bucket_versioning(call);
   if (a == "ListObjectVersions") return list_object_versions(call);
+  if (a.find("PublicAccessBlock") != std::string::npos) return public_access_block(call);
   if (a == "GetObject" || a == "HeadObject") return get_object(call, a == "HeadObject");
   if (a == "DeleteObject") return delete_object(call);
   if (a == "DeleteObjects") return delete_objects(call);
@@ -189,6 +192,7 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
   if (call.request.contains("Tagging")) {
     if (auto problem = tag_set_problem(tags_from_header(call.request["Tagging"]))) return *problem;
   }
+  if (public_acl(call.request) && blocks(call, "BlockPublicAcls")) return ApiError{"AccessDenied", "Access Denied"};
   if (call.action == "UploadPart") {
     auto part = part_target(call);
     if (!part.ok()) return part.error();

@@ -136,6 +136,9 @@ class S3Service {
   Result<Answer> bucket_tagging(const api::ServiceCall& call);
   Result<Answer> bucket_policy(const api::ServiceCall& call);
   Result<Answer> bucket_versioning(const api::ServiceCall& call);
+  Result<Answer> public_access_block(const api::ServiceCall& call);
+  // True when the public access block of `call`'s bucket has `setting` ("BlockPublicPolicy", ...) on.
+  bool blocks(const api::ServiceCall& call, const char* setting) const;
   Result<Answer> list_object_versions(const api::ServiceCall& call);
   // Multipart uploads (multipart.cc).
   Result<Answer> create_multipart(const api::ServiceCall& call);

@@ -127,6 +127,28 @@ class BucketTest(S3TestCase):
         with self.assertEc2Error("IllegalLocationConstraintException", status=400):
             s3_client(self.server, "eu-west-1").create_bucket(Bucket="no-constraint")
 
+    def test_public_access_block(self):
+        self.make_bucket("blocked-bucket")
+        config = self.s3.get_public_access_block(Bucket="blocked-bucket")["PublicAccessBlockConfiguration"]
+        self.assertEqual(config, {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                                  "RestrictPublicBuckets": True})  # new buckets block public access, as on AWS
+        public = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::blocked-bucket/*"}]})
+        with self.assertEc2Error("AccessDenied", status=403):
+            self.s3.put_bucket_policy(Bucket="blocked-bucket", Policy=public)
+        with self.assertEc2Error("AccessDenied", status=403):
+            self.s3.put_object(Bucket="blocked-bucket", Key="k", Body=b"x", ACL="public-read")
+        with self.assertEc2Error("NoSuchBucketPolicy"):
+            self.s3.get_bucket_policy(Bucket="blocked-bucket")
+        self.s3.put_public_access_block(Bucket="blocked-bucket", PublicAccessBlockConfiguration={"BlockPublicPolicy": False})
+        self.assertFalse(self.s3.get_public_access_block(Bucket="blocked-bucket")["PublicAccessBlockConfiguration"]["BlockPublicAcls"])
+        self.s3.put_bucket_policy(Bucket="blocked-bucket", Policy=public)
+        self.s3.put_object(Bucket="blocked-bucket", Key="k", Body=b"x", ACL="public-read")
+        self.s3.delete_bucket_policy(Bucket="blocked-bucket")
+        self.s3.delete_public_access_block(Bucket="blocked-bucket")
+        with self.assertEc2Error("NoSuchPublicAccessBlockConfiguration", status=404):
+            self.s3.get_public_access_block(Bucket="blocked-bucket")
+
     def test_delete_needs_an_empty_bucket_and_missing_buckets_are_404(self):
         self.make_bucket("not-empty")
         self.s3.put_object(Bucket="not-empty", Key="k", Body=b"x")
