@@ -231,6 +231,16 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   doc["Bucket"] = request.value("Bucket", "");
   doc["Key"] = key;
   doc["Data"] = data.value();
+  if (doc.contains("Parts")) {  // a multipart object
+    // A copy is one object, not parts: its ETag is its bytes' MD5, and a composite checksum no
+    // longer describes it.
+    doc["ETag"] = "\"" + to_hex(md5) + "\"";
+    if (doc.value("ChecksumType", "") == "COMPOSITE") {
+      for (const std::string& algorithm : checksum_algorithms()) doc.erase("Checksum" + algorithm);
+      doc.erase("ChecksumType");
+    }
+    doc.erase("Parts");
+  }
   doc["LastModified"] = format_iso8601(unix_now());
   doc["Owner"] = call.account_id;
   if (replace) {

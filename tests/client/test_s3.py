@@ -796,6 +796,9 @@ class MultipartTest(S3TestCase):
             {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
             {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]}]})
         self.assertEqual(self.s3.get_object(Bucket="multipart", Key="copied")["Body"].read(), source)
+        # A copy of the multipart object is one object: the MD5 of its bytes is its ETag.
+        copy = self.s3.copy_object(Bucket="multipart", Key="copied-again", CopySource="multipart/copied")
+        self.assertEqual(copy["CopyObjectResult"]["ETag"], '"%s"' % hashlib.md5(source).hexdigest())
 
     def test_cli_copies_100_mib_up_and_down(self):
         with tempfile.TemporaryDirectory() as tmp:
