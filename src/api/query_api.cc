@@ -41,7 +41,8 @@ const char* refusal_code(Refusal refusal) {
 }  // namespace
 
 std::string source_vpc(const HttpRequest& request) {
-  return request.listener.rfind("vpc-", 0) == 0 ? request.listener : "";
+  if (request.listener.rfind("vpc-", 0) != 0) return "";
+  return request.listener.substr(0, request.listener.find('/'));  // VPC_ID or VPC_ID/SUFFIX
 }
 
 QueryApi::QueryApi(std::vector<ServiceEndpoint> services, account::KeyDirectory& keys, const ec2::Catalog& catalog)

@@ -19,8 +19,8 @@
 
 namespace stratus::api {
 
-// The VPC `request` came from: the name of the in-VPC listener it arrived on (the reconciler names
-// them by VPC id), else "".
+// The VPC `request` came from: named by the in-VPC listener it arrived on (VPC_ID or
+// VPC_ID/SUFFIX, see api::InstanceEndpoint), else "".
 std::string source_vpc(const HttpRequest& request);
 
 // One service the endpoint serves: its model (protocol, signing name, shapes) and its actions.

@@ -281,6 +281,9 @@ int serve(const ServeOptions& options) {
   instances.add_vpc_listener(&metadata);
   api::InstanceEndpoint instance_endpoint(server);
   instances.add_vpc_listener(&instance_endpoint);
+  // S3 at its own address in every VPC, where the VPC's resolver sends s3.REGION.amazonaws.com.
+  api::InstanceEndpoint s3_vpc_endpoint(server, net::kS3Address, 80, "s3");
+  instances.add_vpc_listener(&s3_vpc_endpoint);
   iam::InstanceCredentials role_credentials(store, iam.aws_policies());
   instances.set_profile_lookup([&](const std::string& account, const std::string& instance_id,
                                    const nlohmann::json& profile, const std::string& associated_at) {

@@ -88,7 +88,8 @@ Result<bool> VpcNetwork::update_hosts(const fs::path& hosts, const fs::path& pid
   return true;
 }
 
-Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain) {
+Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain,
+                                    const std::string& s3_name) {
   std::error_code ec;
   fs::create_directories(state_dir_, ec);
   if (ec) return ApiError{"InternalError", "cannot create " + state_dir_.string() + ": " + ec.message()};
@@ -106,12 +107,16 @@ Result<bool> VpcNetwork::ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& v
     auto forward = in_netns(vpc_id, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
     if (!forward.ok()) return forward;
   }
+  // Also in namespaces made before S3 answered in them ("replace": no error when it is there).
+  auto s3 = ip({"-n", ns, "addr", "replace", std::string(kS3Address) + "/32", "dev", "lo"});
+  if (!s3.ok()) return s3;
   fs::path hosts = file(vpc_id, "dns.hosts");
   if (!fs::exists(hosts)) std::ofstream(hosts).flush();
-  return ensure_dnsmasq(vpc_id, file(vpc_id, "dns.pid"),
-                        {"--port=53", "--listen-address=" + resolver, "--bind-interfaces", "--no-resolv",
-                         "--no-hosts", "--addn-hosts=" + hosts.string(), "--domain=" + domain, "--expand-hosts",
-                         "--log-facility=" + file(vpc_id, "dns.log").string()});
+  std::vector<std::string> args = {"--port=53", "--listen-address=" + resolver, "--bind-interfaces", "--no-resolv",
+                                   "--no-hosts", "--addn-hosts=" + hosts.string(), "--domain=" + domain,
+                                   "--expand-hosts", "--log-facility=" + file(vpc_id, "dns.log").string()};
+  if (!s3_name.empty()) args.push_back("--address=/" + s3_name + "/" + kS3Address);  // the name and every name under it
+  return ensure_dnsmasq(vpc_id, file(vpc_id, "dns.pid"), args);
 }
 
 Result<bool> VpcNetwork::ensure_subnet(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr,

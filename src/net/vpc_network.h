@@ -35,6 +35,10 @@ struct Port {
 
 // Builds and tears down VPC plumbing with iproute2 and dnsmasq. Not thread-safe: one caller
 // (the reconciler) drives it.
+// Where S3 answers inside every VPC (in 169.254.171.0/24, the entry of the region's
+// com.amazonaws.REGION.s3 prefix list), on port 80.
+inline constexpr const char* kS3Address = "169.254.171.1";
+
 class VpcNetwork {
  public:
   // `state_dir` holds dnsmasq's pid, lease, hosts and log files (created on demand), named
@@ -53,9 +57,12 @@ class VpcNetwork {
   // The link of peering connection `pcx_id` in each of its two VPC routers (at most 15 characters).
   static std::string peering_link(const std::string& pcx_id);
 
-  // Creates the namespace with loopback up, forwarding on, 169.254.169.254 and the resolver
-  // address (VPC base+2) on loopback, and the resolver (names under `domain`). Idempotent.
-  Result<bool> ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain);
+  // Creates the namespace with loopback up, forwarding on, 169.254.169.254, kS3Address and the
+  // resolver address (VPC base+2) on loopback, and the resolver (names under `domain`; `s3_name`,
+  // when given, and every name under it resolving to kS3Address). Idempotent (a resolver already
+  // running keeps the names it started with).
+  Result<bool> ensure_vpc(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& domain,
+                          const std::string& s3_name = "");
   // Makes the VPC's DHCP server serve `subnet_cidr` (router: its base+1), restarting it when
   // the subnet is new to it. Idempotent. REQUIRES: ensure_vpc() for the VPC.
   Result<bool> ensure_subnet(const std::string& vpc_id, const Ipv4Cidr& vpc_cidr, const std::string& subnet_id,

@@ -84,7 +84,7 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   Port neighbour{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
   std::string ns = VpcNetwork::netns_name(vpc_);
 
-  ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal", "s3.us-east-1.amazonaws.com").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, port).ok());
   ASSERT_TRUE(network_.ensure_port(vpc_, subnet_cidr, neighbour).ok());
@@ -106,6 +106,11 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   EXPECT_EQ(shell_output("ip -n " + ns + " link show type bridge"), "");
   EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("169.254.169.254/32"), std::string::npos);
   EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find("10.0.0.2/32"), std::string::npos);
+  // S3's in-VPC address, and the resolver's names for it (the region's, and buckets' under it).
+  EXPECT_NE(shell_output("ip -n " + ns + " addr show lo").find(std::string(kS3Address) + "/32"), std::string::npos);
+  EXPECT_NE(shell_output("ps -o args= -p " + std::to_string(pid_in(state_.path() / (vpc_ + ".dns.pid"))))
+                .find("--address=/s3.us-east-1.amazonaws.com/169.254.171.1"),
+            std::string::npos);
   std::string hosts = read(state_.path() / (vpc_ + ".dhcp.hosts"));
   EXPECT_NE(hosts.find("02:00:0a:00:01:0a,10.0.1.10,ip-10-0-1-10"), std::string::npos);
   EXPECT_NE(hosts.find("02:00:0a:00:01:0b,10.0.1.11,ip-10-0-1-11"), std::string::npos);

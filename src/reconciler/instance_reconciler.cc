@@ -295,7 +295,7 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
   }
   auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
   std::string domain = private_dns_domain(region);
-  auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain);
+  auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain, "s3." + region + ".amazonaws.com");
   if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
   // Before the DHCP server (re)starts for a subnet, so that a first lease has them (read at the
   // start of this pass, as the ports were).
