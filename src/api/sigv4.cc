@@ -282,7 +282,7 @@ Result<SignatureClaim> verify_declared_payload(const SignedRequest& request, con
     return ApiError{"AuthFailure", "AWS was not able to validate the provided access credentials"};
   }
   SignatureClaim verified = claim;
-  verified.payload_signed = payload_hash.size() == 64 && payload_hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+  verified.payload_signed = is_sha256_hex(payload_hash);
   return verified;
 }
 

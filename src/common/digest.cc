@@ -57,6 +57,10 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+bool is_sha256_hex(std::string_view text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 std::string to_hex(std::string_view bytes) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;

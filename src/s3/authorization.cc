@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "api/rest_members.h"
 #include "common/ascii_case.h"
+#include "s3/conditions.h"
 #include "s3/object_tags.h"
 #include "iam/policy.h"
 
@@ -89,12 +89,11 @@ std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, con
     return each;
   }
   if (call.action == "CopyObject") {
-    std::string source = api::percent_decode(str(request, "CopySource"));
-    source = source.substr(0, source.find("?versionId="));
-    if (!source.empty() && source[0] == '/') source.erase(0, 1);
-    target.keys["s3:x-amz-copy-source"] = {source};
-    std::string source_bucket = source.substr(0, source.find('/'));
-    return {{bucket_arn(source), {}, "s3:GetObject", service.bucket_policy(source_bucket).value_or("")}, target};
+    auto source = parse_copy_source(str(request, "CopySource"));
+    if (!source.ok()) return {target};  // the call fails on it; the copy's own permission still applies
+    std::string object = source.value().bucket + "/" + source.value().key;
+    target.keys["s3:x-amz-copy-source"] = {object};
+    return {{bucket_arn(object), {}, "s3:GetObject", service.bucket_policy(source.value().bucket).value_or("")}, target};
   }
   return {target};
 }

@@ -2,6 +2,9 @@
 
 #include <charconv>
 
+#include "api/rest_members.h"
+#include "common/timestamp.h"
+
 namespace stratus::s3 {
 namespace {
 
@@ -35,6 +38,33 @@ ApiError precondition_failed() {
 }
 
 }  // namespace
+
+Conditions conditions_of(const nlohmann::json& request, const std::string& prefix) {
+  Conditions c;
+  c.if_match = request.value(prefix + "IfMatch", "");
+  c.if_none_match = request.value(prefix + "IfNoneMatch", "");
+  if (request.contains(prefix + "IfModifiedSince")) c.if_modified_since = parse_iso8601(request[prefix + "IfModifiedSince"].get<std::string>());
+  if (request.contains(prefix + "IfUnmodifiedSince")) c.if_unmodified_since = parse_iso8601(request[prefix + "IfUnmodifiedSince"].get<std::string>());
+  return c;
+}
+
+Result<CopySource> parse_copy_source(const std::string& header) {
+  CopySource out;
+  std::string source = header;
+  if (size_t q = source.find("?versionId="); q != std::string::npos) {  // before decoding: a key may hold "%3F"
+    out.version_id = source.substr(q + 11);
+    source = source.substr(0, q);
+  }
+  source = api::percent_decode(source);
+  if (!source.empty() && source[0] == '/') source.erase(0, 1);
+  size_t slash = source.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
+    return ApiError{"InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"};
+  }
+  out.bucket = source.substr(0, slash);
+  out.key = source.substr(slash + 1);
+  return out;
+}
 
 Result<std::optional<ByteRange>> parse_range(const std::string& header, uint64_t size) {
   const std::string kUnit = "bytes=";

@@ -3,6 +3,7 @@
 // conditional headers If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,21 @@ struct Conditions {
   std::optional<int64_t> if_modified_since;    // Unix seconds
   std::optional<int64_t> if_unmodified_since;  // Unix seconds
 };
+
+// The conditions in a typed request's members PREFIX + IfMatch, IfNoneMatch, IfModifiedSince and
+// IfUnmodifiedSince (GetObject's with prefix "", CopyObject's and UploadPartCopy's with
+// "CopySource"); timestamps as the rest-xml codec gives them (ISO 8601).
+Conditions conditions_of(const nlohmann::json& request, const std::string& prefix);
+
+// What x-amz-copy-source names: [/]BUCKET/KEY[?versionId=V], the key percent-encoded.
+struct CopySource {
+  std::string bucket;
+  std::string key;
+  std::string version_id;  // "" for the current version
+};
+
+// `header` parsed. Errors: InvalidArgument when it does not name a bucket and a key.
+Result<CopySource> parse_copy_source(const std::string& header);
 
 // Nothing when an object with `etag` (quoted) last modified at `modified` (Unix seconds) meets
 // `conditions` as S3 evaluates them: a matching If-Match overrides a failing If-Unmodified-Since,

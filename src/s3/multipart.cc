@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/rest_members.h"
 #include "common/base64.h"
 #include "common/digest.h"
 #include "common/timestamp.h"
@@ -134,23 +133,23 @@ Result<Answer> S3Service::commit_part(const api::ServiceCall& call, json stored)
 Result<Answer> S3Service::upload_part_copy(const api::ServiceCall& call) {
   auto target = part_target(call);
   if (!target.ok()) return target.error();
-  std::string source = api::percent_decode(call.request.value("CopySource", ""));
-  if (size_t q = source.find("?versionId="); q != std::string::npos) source = source.substr(0, q);
-  if (!source.empty() && source[0] == '/') source.erase(0, 1);
-  size_t slash = source.find('/');
-  if (slash == std::string::npos) {
-    return ApiError{"InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"};
-  }
+  auto source = parse_copy_source(call.request.value("CopySource", ""));
+  if (!source.ok()) return source.error();
   api::ServiceCall source_call = call;
-  source_call.request = {{"Bucket", source.substr(0, slash)}};
+  source_call.request = {{"Bucket", source.value().bucket}};
   auto source_bucket = owned_bucket(source_call);
   if (!source_bucket.ok()) return source_bucket.error();
-  auto doc = current(*source_bucket.value(), source.substr(slash + 1));
-  if (!live(doc)) return ApiError{"NoSuchKey", "The specified key does not exist."};
-  Conditions conditions;
-  conditions.if_match = call.request.value("CopySourceIfMatch", "");
-  conditions.if_none_match = call.request.value("CopySourceIfNoneMatch", "");
-  if (auto failed = check_conditions(conditions, doc->value("ETag", ""), 0, false)) return *failed;
+  auto doc = find_version(*source_bucket.value(), source.value().key, source.value().version_id);
+  if (!live(doc)) {
+    if (source.value().version_id.empty()) return ApiError{"NoSuchKey", "The specified key does not exist."};
+    return ApiError{doc ? "InvalidRequest" : "NoSuchVersion",
+                    doc ? "The source of a copy request may not specifically refer to a delete marker by version id."
+                        : "The specified version does not exist."};
+  }
+  auto modified = parse_iso8601(doc->value("LastModified", "")).value_or(0);
+  if (auto failed = check_conditions(conditions_of(call.request, "CopySource"), doc->value("ETag", ""), modified, false)) {
+    return *failed;
+  }
   uint64_t size = doc->value("Size", uint64_t{0});
   uint64_t first = 0, length = size;
   if (call.request.contains("CopySourceRange")) {

@@ -36,17 +36,6 @@ json object_headers(const json& doc) {
   return out;
 }
 
-// The conditions in a request's members named PREFIX + IfMatch, ... (GetObject's, or CopyObject's
-// CopySourceIfMatch, ...).
-Conditions conditions_of(const json& request, const std::string& prefix) {
-  Conditions c;
-  c.if_match = request.value(prefix + "IfMatch", "");
-  c.if_none_match = request.value(prefix + "IfNoneMatch", "");
-  if (request.contains(prefix + "IfModifiedSince")) c.if_modified_since = parse_iso8601(request[prefix + "IfModifiedSince"].get<std::string>());
-  if (request.contains(prefix + "IfUnmodifiedSince")) c.if_unmodified_since = parse_iso8601(request[prefix + "IfUnmodifiedSince"].get<std::string>());
-  return c;
-}
-
 int64_t modified_of(const json& doc) { return parse_iso8601(doc.value("LastModified", "")).value_or(0); }
 
 ApiError no_such_key() { return ApiError{"NoSuchKey", "The specified key does not exist."}; }
@@ -183,24 +172,14 @@ Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
 Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   const json& request = call.request;
   if (public_acl(request) && blocks(call, "BlockPublicAcls")) return ApiError{"AccessDenied", "Access Denied"};
-  // x-amz-copy-source: [/]BUCKET/KEY[?versionId=V], the key percent-encoded.
-  std::string source = request.value("CopySource", "");
-  std::string version;
-  if (size_t q = source.find("?versionId="); q != std::string::npos) {
-    version = source.substr(q + 11);
-    source = source.substr(0, q);
-  }
-  source = api::percent_decode(source);
-  if (!source.empty() && source[0] == '/') source.erase(0, 1);
-  size_t slash = source.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == source.size()) {
-    return ApiError{"InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"};
-  }
+  auto source = parse_copy_source(request.value("CopySource", ""));
+  if (!source.ok()) return source.error();
+  const std::string& version = source.value().version_id;
   api::ServiceCall source_call = call;
-  source_call.request = {{"Bucket", source.substr(0, slash)}, {"Key", source.substr(slash + 1)}};
+  source_call.request = {{"Bucket", source.value().bucket}, {"Key", source.value().key}};
   auto source_bucket = owned_bucket(source_call);
   if (!source_bucket.ok()) return source_bucket.error();
-  auto source_doc = find_version(*source_bucket.value(), source.substr(slash + 1), version);
+  auto source_doc = find_version(*source_bucket.value(), source.value().key, version);
   if (!source_doc) return version.empty() ? no_such_key() : ApiError{"NoSuchVersion", "The specified version does not exist."};
   if (is_marker(source_doc)) {
     if (version.empty()) return no_such_key();
@@ -214,7 +193,7 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   if (!bucket.ok()) return bucket.error();
   std::string key = request.value("Key", "");
   bool replace = request.value("MetadataDirective", "COPY") == "REPLACE";
-  bool same = source_bucket.value() == bucket.value() && source.substr(slash + 1) == key;
+  bool same = source_bucket.value() == bucket.value() && source.value().key == key;
   if (same && !replace && !request.contains("StorageClass")) {
     return ApiError{"InvalidRequest",
                     "This copy request is illegal because it is trying to copy an object to itself without changing the "

@@ -117,7 +117,7 @@ class UploadSink : public api::BodySink {
         decoded_length_(decoded_length),
         respond_(std::move(respond)) {
     const std::string& declared = prepared_.payload_hash;
-    hashing_ = declared.size() == 64 && declared.find_first_not_of("0123456789abcdef") == std::string::npos;
+    hashing_ = is_sha256_hex(declared);
     if (auto form = chunked_form(declared)) {
       std::optional<ChunkSigning> signing;
       const api::SignatureClaim& c = prepared_.claim;
@@ -254,7 +254,7 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
     return refuse({"InvalidRequest", "Missing required header for this request: x-amz-content-sha256"});
   }
   p.payload_hash = declared.value_or("UNSIGNED-PAYLOAD");
-  bool hex_hash = p.payload_hash.size() == 64 && p.payload_hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+  bool hex_hash = is_sha256_hex(p.payload_hash);
   if (!hex_hash && p.payload_hash != "UNSIGNED-PAYLOAD" && !chunked_form(p.payload_hash)) {
     return refuse({"InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING- form, or a valid sha256 value."});
   }
