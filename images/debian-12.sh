@@ -55,14 +55,33 @@ CFG
 
 # The aws CLI inside instances: stratus's API answers inside every VPC at
 # http://169.254.169.254:8773, and cloud-init writes the instance's region and that endpoint to
-# /etc/aws/config at every boot (above). Credentials come from the metadata service (the
-# instance profile's role). Debian's aws CLI (2.9) predates endpoint_url in config files, so this
-# wrapper passes it on the command line unless the caller gives one.
+# /etc/aws/config at every boot (above); S3 answers at its own name, s3.REGION.amazonaws.com,
+# which the VPC's resolver gives S3's in-VPC address. Credentials come from the metadata service
+# (the instance profile's role). Debian's aws CLI (2.9) predates endpoint_url in config files, so
+# this wrapper passes the endpoint for the command's service unless the caller gives one.
 cat >"$root/usr/local/bin/aws" <<'AWS'
 #!/bin/sh
 if [ -z "${AWS_CONFIG_FILE:-}" ] && [ ! -f "$HOME/.aws/config" ]; then export AWS_CONFIG_FILE=/etc/aws/config; fi
 case " $* " in *" --endpoint-url"*) exec /usr/bin/aws "$@" ;; esac
-endpoint="$(sed -n 's/^endpoint_url *= *//p' /etc/aws/config 2>/dev/null | head -n 1)"
+setting() { sed -n "s/^$1 *= *//p" /etc/aws/config 2>/dev/null | head -n 1; }
+endpoint="$(setting endpoint_url)"
+# The service is the first argument that is neither a global option nor an option's value.
+service=""
+region="$(setting region)"
+option=""
+for arg in "$@"; do
+  if [ -n "$option" ]; then
+    if [ "$option" = --region ]; then region="$arg"; fi
+    option=""
+    continue
+  fi
+  case "$arg" in
+    --output|--region|--profile|--query|--color|--ca-bundle|--cli-read-timeout|--cli-connect-timeout|--cli-binary-format) option="$arg" ;;
+    -*) ;;
+    *) service="$arg"; break ;;
+  esac
+done
+case "$service" in s3|s3api) if [ -n "$region" ]; then endpoint="http://s3.$region.amazonaws.com"; fi ;; esac
 if [ -n "$endpoint" ]; then exec /usr/bin/aws --endpoint-url "$endpoint" "$@"; fi
 exec /usr/bin/aws "$@"
 AWS

@@ -159,12 +159,13 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Answers `refusal` (rendered by the server's renderer) with Connection: close and closes.
   void refuse(Refusal refusal, const std::string& detail) {
-    write(to_wire(shared_.render_refusal(refusal, detail), 11, /*keep_alive=*/false));
+    write(to_wire(shared_.render_refusal(refusal, detail, header_read_ ? &request_ : nullptr), 11, /*keep_alive=*/false));
   }
 
  private:
   // Reads the next request's header within the request timeout; on_header() takes it from there.
   void read() {
+    header_read_ = false;
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<std::uint32_t>(shared_.limits.max_header_bytes));
     // Checked in on_header(), once the body's destination is known (not boost::none: Boost 1.74
@@ -221,6 +222,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     request_.remote_address = socket_.remote_endpoint(ignored).address().to_string();
     request_.listener = listener_;
+    header_read_ = true;
     version_ = req.version();
     keep_alive_ = req.keep_alive();
     body_pending_ = !header_parser_->is_done();
@@ -380,6 +382,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> whole_parser_;
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   HttpRequest request_;              // the request as the handler gets it
+  bool header_read_ = false;         // request_ holds the header of the request being read
   unsigned version_ = 11;            // its HTTP version
   bool keep_alive_ = true;           // whether the client keeps the connection
   bool body_pending_ = false;        // its body is not yet read to the end

@@ -49,8 +49,11 @@ class HttpServer {
   // from another thread), so that slow work need not block the event loop.
   using Handler = std::function<void(HttpRequest, Responder)>;
   // Renders the server's own answer to what it refuses; `detail` is one sentence saying what
-  // was refused. Called on the event-loop threads; must not block.
-  using RefusalRenderer = std::function<HttpResponse(Refusal refusal, const std::string& detail)>;
+  // was refused; `header` is the refused request's header when it was read (so that the answer
+  // can take the form its client expects), else null. Called on the event-loop threads; must not
+  // block.
+  using RefusalRenderer =
+      std::function<HttpResponse(Refusal refusal, const std::string& detail, const HttpRequest* header)>;
   // Sees each request's header before its body is read (`header.body` is empty) and either
   // returns null (the body is read whole, within max_body_bytes, and the request goes to the
   // Handler), or returns a sink that takes the body as it arrives (within max_stream_bytes) and

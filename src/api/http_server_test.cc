@@ -23,7 +23,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 // The answer the test renderer gives to each refusal: its status, and its name as the body.
-HttpResponse render_for_test(Refusal refusal, const std::string& detail) {
+HttpResponse render_for_test(Refusal refusal, const std::string& detail, const HttpRequest* /*header*/) {
   static const std::pair<int, const char*> kAnswers[] = {
       {413, "too-large"}, {400, "malformed"}, {408, "timed-out"}, {503, "over-capacity"}};
   auto [status, name] = kAnswers[static_cast<int>(refusal)];

@@ -20,6 +20,7 @@ struct Principal {
   std::string session_name;   // a role session: its name
   std::string access_key_id;  // the key that signed
   bool temporary = false;     // the key is temporary (STS credentials, "ASIA...")
+  bool anonymous = false;     // an unsigned request (S3): no account; only a policy open to anyone allows it
 };
 
 // One authenticated, decoded call.

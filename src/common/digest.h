@@ -34,6 +34,8 @@ std::string sha1(std::string_view data);
 std::string md5(std::string_view data);
 // Raw HMAC-SHA256 of `data` under `key` (32 bytes).
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// Raw HMAC-SHA1 of `data` under `key` (20 bytes), as S3's signature version 2 signs.
+std::string hmac_sha1(std::string_view key, std::string_view data);
 // True when `text` is a SHA-256 digest in lower-case hex (64 digits), as SigV4's payload hashes.
 bool is_sha256_hex(std::string_view text);
 // Lower-case hex of `bytes`.

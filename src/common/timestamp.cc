@@ -67,8 +67,10 @@ std::string format_http_date(int64_t unix_seconds) {
 }
 
 std::optional<int64_t> parse_http_date(std::string_view s) {
-  // "Www, DD Mmm YYYY HH:MM:SS GMT"
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s.substr(25) != " GMT") return std::nullopt;
+  // "Www, DD Mmm YYYY HH:MM:SS GMT", or with the zone as "+0000" (RFC 2822's form of UTC)
+  bool gmt = s.size() == 29 && s.substr(25) == " GMT";
+  bool utc_offset = s.size() == 31 && s.substr(25) == " +0000";
+  if ((!gmt && !utc_offset) || s.substr(3, 2) != ", ") return std::nullopt;
   size_t pos = 5;
   int day, year, hour, minute, second;
   if (!digits(s, pos, 2, day) || !expect(s, pos, ' ', false)) return std::nullopt;

@@ -204,7 +204,10 @@ int serve(const ServeOptions& options) {
         if (s3_endpoint->claims(request)) return s3_endpoint->handle(request, respond);
         endpoint->handle(request, respond);
       },
-      [&](api::Refusal refusal, const std::string& detail) { return endpoint->refuse(refusal, detail); });
+      [&](api::Refusal refusal, const std::string& detail, const api::HttpRequest* header) {
+        if (header != nullptr && s3_endpoint->claims(*header)) return s3::S3Api::refuse(refusal, detail, *header);
+        return endpoint->refuse(refusal, detail);
+      });
   server.set_intake([&](const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
     return s3_endpoint->intake(header, respond);
   });

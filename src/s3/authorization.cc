@@ -53,7 +53,7 @@ std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, con
     action += "Version";  // a named version: s3:GetObjectVersion, s3:DeleteObjectVersion
   }
   std::string bucket = str(request, "Bucket");
-  std::string policy = service.bucket_policy(bucket).value_or("");
+  std::string policy = service.bucket_policy(bucket, call.account_id).value_or("");
   if (call.action == "CreateBucket") policy.clear();
   iam::RequestResource target{bucket_arn(bucket), {}, action, policy};
   if (request.contains("Key")) target.arn += "/" + str(request, "Key");
@@ -93,7 +93,7 @@ std::vector<iam::RequestResource> s3_resources(const api::ServiceCall& call, con
     if (!source.ok()) return {target};  // the call fails on it; the copy's own permission still applies
     std::string object = source.value().bucket + "/" + source.value().key;
     target.keys["s3:x-amz-copy-source"] = {object};
-    return {{bucket_arn(object), {}, "s3:GetObject", service.bucket_policy(source.value().bucket).value_or("")}, target};
+    return {{bucket_arn(object), {}, "s3:GetObject", service.bucket_policy(source.value().bucket, call.account_id).value_or("")}, target};
   }
   return {target};
 }

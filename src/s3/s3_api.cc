@@ -1,6 +1,7 @@
 #include "s3/s3_api.h"
 
 #include <pugixml.hpp>
+#include <set>
 
 #include "api/query_api.h"
 #include "api/query_decoder.h"
@@ -14,6 +15,7 @@
 #include "common/ids.h"
 #include "common/timestamp.h"
 #include "s3/aws_chunked.h"
+#include "s3/sigv2.h"
 
 namespace stratus::s3 {
 namespace {
@@ -23,10 +25,13 @@ using nlohmann::json;
 constexpr const char* kXmlns = "http://s3.amazonaws.com/doc/2006-03-01/";
 // The largest object one PutObject stores (S3's limit); larger ones go multipart.
 constexpr uint64_t kMaxPutBytes = uint64_t{5} << 30;
+// The region S3's global endpoint is in: where requests that name none (SigV2) go.
+constexpr const char* kGlobalRegion = "us-east-1";
 
-// The value of header `name` (lower-case), or nullopt.
-std::optional<std::string> header_of(const api::HttpRequest& request, std::string_view name) {
-  for (const auto& [k, v] : request.headers) {
+// The value of header `name` (lower-case) among `headers`, or nullopt.
+std::optional<std::string> header_of(const std::vector<std::pair<std::string, std::string>>& headers,
+                                     std::string_view name) {
+  for (const auto& [k, v] : headers) {
     if (k == name) return v;
   }
   return std::nullopt;
@@ -94,7 +99,7 @@ std::optional<std::string> virtual_bucket(const std::string& host, const std::ve
 
 // The host a request names, lower-case, without its port.
 std::string host_name(const api::HttpRequest& request) {
-  std::string host = ascii_lower(header_of(request, "host").value_or(""));
+  std::string host = ascii_lower(header_of(request.headers, "host").value_or(""));
   if (!host.empty() && host[0] == '[') return host;  // an IPv6 literal
   return host.substr(0, host.find(':'));
 }
@@ -205,8 +210,8 @@ S3Api::~S3Api() = default;
 
 bool S3Api::claims(const api::HttpRequest& request) const {
   if (virtual_bucket(host_name(request), domains_)) return true;
-  if (auto authorization = header_of(request, "authorization")) {
-    return authorization->find("/s3/aws4_request") != std::string::npos;
+  if (auto authorization = header_of(request.headers, "authorization")) {
+    return authorization->find("/s3/aws4_request") != std::string::npos || authorization->rfind("AWS ", 0) == 0;
   }
   size_t question = request.target.find('?');
   std::string query = question == std::string::npos ? "" : request.target.substr(question + 1);
@@ -224,8 +229,10 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
   std::string raw_path = request.target.substr(0, question);
   std::string raw_query = question == std::string::npos ? "" : request.target.substr(question + 1);
   Address address;
-  if (auto bucket = virtual_bucket(host_name(request), domains_); bucket && !bucket->empty()) {
-    address.bucket = *bucket;
+  auto host_bucket = virtual_bucket(host_name(request), domains_);
+  bool virtual_style = host_bucket && !host_bucket->empty();
+  if (virtual_style) {
+    address.bucket = *host_bucket;
     address.key = api::percent_decode(raw_path.size() > 1 ? raw_path.substr(1) : "");
   } else {
     std::string path = raw_path.size() > 1 ? raw_path.substr(1) : "";
@@ -240,48 +247,13 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
   auto query = api::parse_form(raw_query);
   if (!query.ok()) return refuse({"InvalidArgument", query.error().message});
   api::SignedRequest signed_request{request.method, raw_path, raw_query, request.headers, body ? *body : ""};
-  auto claim = api::parse_signature(signed_request);
-  if (!claim.ok()) {
-    if (claim.error().code == "MissingAuthenticationToken") return refuse(anonymous_denied());
-    return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; " + claim.error().message});
-  }
-  if (claim.value().service != "s3") {
-    return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; incorrect service \"" +
-                                                       claim.value().service + "\". This endpoint belongs to \"s3\"."});
-  }
-  auto declared = header_of(request, "x-amz-content-sha256");
-  if (!declared && !claim.value().presigned) {
-    return refuse({"InvalidRequest", "Missing required header for this request: x-amz-content-sha256"});
-  }
-  p.payload_hash = declared.value_or("UNSIGNED-PAYLOAD");
-  bool hex_hash = is_sha256_hex(p.payload_hash);
-  if (!hex_hash && p.payload_hash != "UNSIGNED-PAYLOAD" && !chunked_form(p.payload_hash)) {
-    return refuse({"InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING- form, or a valid sha256 value."});
-  }
-  if (body != nullptr && (chunked_form(p.payload_hash) || (hex_hash && to_hex(sha256(*body)) != p.payload_hash))) {
-    return refuse({"XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."});
-  }
+  // SigV2 signs the resource as path style names it, whatever the addressing.
+  std::string v2_resource = virtual_style ? "/" + address.bucket + (raw_path.empty() ? "/" : raw_path) : raw_path;
   api::Signer signer;
-  int64_t now = unix_now();
-  auto verified = api::verify_declared_payload(signed_request, claim.value(), api::signer_lookup(keys_, signer), now,
-                                               p.payload_hash);
-  if (!verified.ok()) {
-    const ApiError& e = verified.error();
-    if (!signer.found && e.code == "AuthFailure" && e.message.rfind("AWS was not able", 0) == 0) {
-      return refuse({"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."});
-    }
-    if (e.code == "RequestExpired") {
-      if (claim.value().presigned) return refuse({"AccessDenied", "Request has expired"});
-      return refuse({"RequestTimeTooSkewed", "The difference between the request time and the current time is too large."});
-    }
-    if (e.message.rfind("AWS was not able", 0) == 0) {
-      return refuse({"SignatureDoesNotMatch",
-                     "The request signature we calculated does not match the signature you provided. Check your key and signing method."});
-    }
-    return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; " + e.message});
+  if (auto refused = authenticate(signed_request, query.value(), v2_resource, address.bucket, body, p, signer)) {
+    return std::move(*refused);
   }
-  p.claim = verified.value();
-  p.secret = signer.secret;
+  int64_t now = unix_now();
   if (auto problem = api::credential_problem(signer, p.claim, now)) {
     if (*problem == api::CredentialProblem::kExpiredToken) return refuse({"ExpiredToken", "The provided token has expired."});
     return refuse({"InvalidToken", "The provided token is malformed or otherwise invalid."});
@@ -291,7 +263,7 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
     return refuse({"AuthorizationHeaderMalformed",
                    "The authorization header is malformed; the region '" + p.claim.region + "' is not served here."});
   }
-  keys_.note_use(signer.principal.access_key_id, "s3", p.claim.region, now);
+  if (!signer.principal.anonymous) keys_.note_use(signer.principal.access_key_id, "s3", p.claim.region, now);
 
   auto operation = routes_.operation({request.method, !address.bucket.empty(), address.has_key, &query.value(), &request.headers});
   if (!operation) return refuse({"MethodNotAllowed", "The specified method is not allowed against this resource."});
@@ -324,8 +296,109 @@ std::variant<S3Api::Prepared, api::HttpResponse> S3Api::prepare(const api::HttpR
   return p;
 }
 
+std::optional<api::HttpResponse> S3Api::authenticate(const api::SignedRequest& request, const api::QueryParams& query,
+                                                    const std::string& v2_resource, const std::string& bucket,
+                                                    const std::string* body, Prepared& p, api::Signer& signer) {
+  auto refuse = [&](const ApiError& error, const Details& details = {}) {
+    return render_error(error, p.method, p.resource, p.request_id, details);
+  };
+  auto declared = header_of(request.headers, "x-amz-content-sha256");
+  p.payload_hash = declared.value_or("UNSIGNED-PAYLOAD");
+  bool hex_hash = is_sha256_hex(p.payload_hash);
+  auto v2 = parse_sigv2(request, query);
+  auto v4 = v2 ? Result<api::SignatureClaim>(api::SignatureClaim{}) : api::parse_signature(request);
+  if (v2 || !v4.ok()) {  // SigV2 or anonymous: no region named, no payload signed
+    if (v4.ok() || v4.error().code == "MissingAuthenticationToken") {
+      // The bucket's own region, else the one S3's global endpoint is in.
+      p.claim.service = "s3";
+      p.claim.region = service_.bucket_region(bucket).value_or(kGlobalRegion);
+      if (!hex_hash && p.payload_hash != "UNSIGNED-PAYLOAD") {
+        return refuse({"InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD or a valid sha256 value."});
+      }
+    }
+    if (v2) {
+      if (!v2->ok()) return refuse(v2->error());
+      std::string to_sign = sigv2_string_to_sign(request, query, v2->value(), v2_resource);
+      auto verified = verify_sigv2(v2->value(), to_sign, api::signer_lookup(keys_, signer), unix_now());
+      if (!verified.ok() && verified.error().code == "SignatureDoesNotMatch") {
+        return refuse(verified.error(), {{"AWSAccessKeyId", v2->value().access_key_id},
+                                         {"StringToSign", to_sign},
+                                         {"SignatureProvided", v2->value().signature}});
+      }
+      if (!verified.ok()) return refuse(verified.error());
+      p.claim.access_key_id = verified.value().access_key_id;
+      p.claim.presigned = verified.value().presigned;
+      p.claim.security_token = verified.value().security_token;
+    } else if (v4.error().code == "MissingAuthenticationToken") {
+      if (authorizer_ == nullptr) return refuse(anonymous_denied());  // nothing could allow it
+      signer.principal.anonymous = true;
+    } else {
+      return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; " + v4.error().message});
+    }
+  } else if (auto refused = verify_v4(request, v4.value(), declared.has_value(), p, signer)) {
+    return refused;
+  }
+  // A body read whole is checked here; a streamed one as it arrives (UploadSink).
+  if (body != nullptr && (chunked_form(p.payload_hash) || (hex_hash && to_hex(sha256(*body)) != p.payload_hash))) {
+    return refuse({"XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed."});
+  }
+  p.secret = signer.secret;
+  return std::nullopt;
+}
+
+std::optional<api::HttpResponse> S3Api::verify_v4(const api::SignedRequest& request, const api::SignatureClaim& claim,
+                                                 bool declared, Prepared& p, api::Signer& signer) {
+  auto refuse = [&](const ApiError& error, const Details& details = {}) {
+    return render_error(error, p.method, p.resource, p.request_id, details);
+  };
+  if (claim.service != "s3") {
+    return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; incorrect service \"" +
+                                                       claim.service + "\". This endpoint belongs to \"s3\"."});
+  }
+  if (!declared && !claim.presigned) {
+    return refuse({"InvalidRequest", "Missing required header for this request: x-amz-content-sha256"});
+  }
+  if (!is_sha256_hex(p.payload_hash) && p.payload_hash != "UNSIGNED-PAYLOAD" && !chunked_form(p.payload_hash)) {
+    return refuse(
+        {"InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, a STREAMING- form, or a valid sha256 value."});
+  }
+  auto verified =
+      api::verify_declared_payload(request, claim, api::signer_lookup(keys_, signer), unix_now(), p.payload_hash);
+  if (verified.ok()) {
+    p.claim = verified.value();
+    return std::nullopt;
+  }
+  const ApiError& e = verified.error();
+  bool mismatch = e.code == "AuthFailure" && e.message.rfind("AWS was not able", 0) == 0;
+  if (mismatch && !signer.found) {
+    return refuse({"InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records."});
+  }
+  if (e.code == "RequestExpired") {
+    if (claim.presigned) return refuse({"AccessDenied", "Request has expired"});
+    return refuse({"RequestTimeTooSkewed", "The difference between the request time and the current time is too large."});
+  }
+  if (!mismatch) return refuse({"AuthorizationHeaderMalformed", "The authorization header is malformed; " + e.message});
+  std::string canonical = api::canonical_request(request, claim, p.payload_hash);
+  return refuse({"SignatureDoesNotMatch",
+                 "The request signature we calculated does not match the signature you provided. Check your key and "
+                 "signing method."},
+                {{"AWSAccessKeyId", claim.access_key_id},
+                 {"StringToSign", api::string_to_sign(claim, canonical)},
+                 {"SignatureProvided", claim.signature},
+                 {"CanonicalRequest", canonical}});
+}
+
+api::HttpResponse S3Api::refuse(api::Refusal refusal, const std::string& detail, const api::HttpRequest& header) {
+  const char* code = "InvalidRequest";
+  if (refusal == api::Refusal::kTooLarge) code = "EntityTooLarge";
+  if (refusal == api::Refusal::kTimedOut) code = "RequestTimeout";
+  if (refusal == api::Refusal::kOverCapacity) code = "SlowDown";
+  std::string path = header.target.substr(0, header.target.find('?'));
+  return render_error({code, detail}, header.method, api::percent_decode(path), new_request_id());
+}
+
 api::HttpResponse S3Api::render_error(const ApiError& error, const std::string& method, const std::string& resource,
-                                      const std::string& request_id) {
+                                      const std::string& request_id, const Details& details) {
   api::HttpResponse response;
   response.status = error_status(error.code);
   response.request_id = request_id;
@@ -345,6 +418,7 @@ api::HttpResponse S3Api::render_error(const ApiError& error, const std::string& 
     size_t slash = resource.find('/', 1);
     if (slash != std::string::npos) root.append_child("Key").text().set(api::to_xml_text(resource.substr(slash + 1)).c_str());
   }
+  for (const auto& [name, value] : details) root.append_child(name.c_str()).text().set(api::to_xml_text(value).c_str());
   root.append_child("Resource").text().set(api::to_xml_text(resource).c_str());
   root.append_child("RequestId").text().set(request_id.c_str());
   response.content_type = "application/xml";
@@ -400,15 +474,18 @@ void S3Api::handle(const api::HttpRequest& request, const api::HttpServer::Respo
 }
 
 std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
-  if (header.method != "PUT" || !claims(header) || header_of(header, "x-amz-copy-source")) return nullptr;
+  if (header.method != "PUT" || !claims(header) || header_of(header.headers, "x-amz-copy-source")) return nullptr;
   // Only object and part uploads stream: a PUT on a key with no subresource but a part's.
   size_t question = header.target.find('?');
   if (question != std::string::npos) {
     auto query = api::parse_form(header.target.substr(question + 1));
     if (!query.ok()) return nullptr;
+    // Signature parameters (SigV4's X-Amz-*, SigV2's) are no subresource.
+    static const std::set<std::string> kPlain = {"partNumber", "uploadId", "AWSAccessKeyId", "Signature", "Expires"};
     bool subresource = false;
     for (const auto& [name, value] : query.value()) {
-      subresource = subresource || (name.rfind("X-Amz-", 0) != 0 && name != "partNumber" && name != "uploadId");
+      bool signing = name.rfind("X-Amz-", 0) == 0 || ascii_lower(name).rfind("x-amz-", 0) == 0;
+      subresource = subresource || (!signing && !kPlain.count(name));
     }
     if (subresource) return nullptr;
   }
@@ -423,9 +500,9 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
     respond(render_error(error, p.method, p.resource, p.request_id));
     return nullptr;
   };
-  auto length = header_of(header, "content-length");
-  auto decoded = header_of(header, "x-amz-decoded-content-length");
-  bool chunked_transfer = header_of(header, "transfer-encoding").has_value();
+  auto length = header_of(header.headers, "content-length");
+  auto decoded = header_of(header.headers, "x-amz-decoded-content-length");
+  bool chunked_transfer = header_of(header.headers, "transfer-encoding").has_value();
   if (!length && !chunked_transfer) return refuse({"MissingContentLength", "You must provide the Content-Length HTTP header."});
   bool chunked = chunked_form(p.payload_hash).has_value();
   if (chunked && !decoded) return refuse({"MissingContentLength", "You must provide the x-amz-decoded-content-length header."});
@@ -438,7 +515,7 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
   if (size > kMaxPutBytes) {  // a part's limit too
     return refuse({"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"});
   }
-  auto upload = service_.begin_upload(p.call, ascii_lower(header_of(header, "x-amz-trailer").value_or("")));
+  auto upload = service_.begin_upload(p.call, ascii_lower(header_of(header.headers, "x-amz-trailer").value_or("")));
   if (!upload.ok()) return refuse(upload.error());
   return std::make_shared<UploadSink>(*this, std::move(p), std::move(upload.value()),
                                       chunked ? std::optional<uint64_t>(size) : std::nullopt, respond);

@@ -19,6 +19,8 @@
 #include "api/http_server.h"
 #include "api/http_types.h"
 #include "api/query_service.h"
+#include "api/query_decoder.h"
+#include "api/signer.h"
 #include "api/sigv4.h"
 #include "api/service_model.h"
 #include "common/batch_worker.h"
@@ -48,10 +50,16 @@ class S3Api {
   // Makes every call pass `authorizer` (service "s3"). REQUIRES: before the first request.
   void set_authorizer(api::CallAuthorizer* authorizer) { authorizer_ = authorizer; }
 
-  // Sends a request that failed as S3 does: `error` as a bare <Error> document naming `resource`
-  // (no body for HEAD), with S3's status for its code. Exposed for the upload sink.
+  // The answer to an S3 request (`header`) the HTTP server refuses on its own, in S3's form:
+  // EntityTooLarge, RequestTimeout, InvalidRequest or SlowDown, with `detail` as the message.
+  static api::HttpResponse refuse(api::Refusal refusal, const std::string& detail, const api::HttpRequest& header);
+
+  // Elements an <Error> carries besides Code and Message (e.g. StringToSign), in order.
+  using Details = std::vector<std::pair<std::string, std::string>>;
+  // Sends a request that failed as S3 does: `error` as a bare <Error> document with `details`,
+  // naming `resource` (no body for HEAD), with S3's status for its code. Exposed for the upload sink.
   static api::HttpResponse render_error(const ApiError& error, const std::string& method, const std::string& resource,
-                                        const std::string& request_id);
+                                        const std::string& request_id, const Details& details = {});
 
  private:
   friend class UploadSink;
@@ -69,6 +77,17 @@ class S3Api {
   // Authenticates, routes, decodes and authorizes `request`; `body` is its body when read whole
   // (else null: a streamed upload, whose payload hash is checked as it arrives). Else the answer.
   std::variant<Prepared, api::HttpResponse> prepare(const api::HttpRequest& request, const std::string* body);
+  // Checks `request`'s signature, SigV4 or SigV2 (`v2_resource`: the path SigV2 signs; `bucket`:
+  // whose region a SigV2 or unsigned request is in), and a body read whole against its declared
+  // hash. An unsigned request is let through as anonymous (signer.principal.anonymous) for the
+  // authorizer to judge. Sets p.claim, p.secret, p.payload_hash and `signer`; else the refusal.
+  std::optional<api::HttpResponse> authenticate(const api::SignedRequest& request, const api::QueryParams& query,
+                                                const std::string& v2_resource, const std::string& bucket,
+                                                const std::string* body, Prepared& p, api::Signer& signer);
+  // authenticate() for a SigV4 `claim` (`declared`: the request carries x-amz-content-sha256,
+  // already in p.payload_hash): checks it and sets p.claim; else the refusal.
+  std::optional<api::HttpResponse> verify_v4(const api::SignedRequest& request, const api::SignatureClaim& claim,
+                                             bool declared, Prepared& p, api::Signer& signer);
   // The HTTP response for a call's outcome.
   api::HttpResponse render(const Prepared& prepared, const Result<Answer>& outcome) const;
   // An upload whose body arrived, waiting to be committed with the others that arrived meanwhile.

@@ -123,11 +123,15 @@ std::optional<json> S3Service::object_tags(const std::string& name, const std::s
   return it->second->value("Tags", json::array());
 }
 
-std::optional<std::string> S3Service::bucket_policy(const std::string& name) const {
+std::optional<std::string> S3Service::bucket_policy(const std::string& name, const std::string& account) const {
   std::shared_lock lock(mu_);
   auto it = buckets_.find(name);
   if (it == buckets_.end() || !it->second->doc.contains("Policy")) return std::nullopt;
-  return it->second->doc["Policy"].get<std::string>();
+  const json& doc = it->second->doc;
+  std::string policy = doc["Policy"].get<std::string>();
+  bool restricted = doc.value("PublicAccessBlock", json::object()).value("RestrictPublicBuckets", false);
+  if (restricted && account != doc.value("Owner", "") && public_policy(policy)) return std::nullopt;
+  return policy;
 }
 
 Result<Answer> S3Service::call(const api::ServiceCall& call) {
@@ -162,14 +166,11 @@ Result<std::shared_ptr<S3Service::Bucket>> S3Service::owned_bucket(const api::Se
   std::shared_lock lock(mu_);
   auto it = buckets_.find(name);
   if (it == buckets_.end()) return ApiError{"NoSuchBucket", "The specified bucket does not exist"};
-  if (it->second->doc.value("Owner", "") != call.account_id) return ApiError{"AccessDenied", "Access Denied"};
+  // An anonymous caller got here through the bucket's policy (the authorizer's judgement).
+  if (!call.principal.anonymous && it->second->doc.value("Owner", "") != call.account_id) {
+    return ApiError{"AccessDenied", "Access Denied"};
+  }
   return it->second;
-}
-
-std::shared_ptr<const json> S3Service::current(const Bucket& bucket, const std::string& key) const {
-  std::shared_lock lock(mu_);
-  auto it = bucket.objects.find(key);
-  return it == bucket.objects.end() ? nullptr : it->second;
 }
 
 Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
@@ -186,7 +187,7 @@ Result<std::unique_ptr<Upload>> S3Service::begin_upload(const api::ServiceCall& 
   if (!bucket.ok()) return bucket.error();
   std::string key = call.request.value("Key", "");
   if (key.size() > 1024) return ApiError{"KeyTooLongError", "Your key is too long"};
-  if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && live(current(*bucket.value(), key))) {
+  if (call.action == "PutObject" && header_value(call.request, "IfNoneMatch") == "*" && live(find_version(*bucket.value(), key, ""))) {
     return ApiError{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold"};
   }
   if (call.request.contains("Tagging")) {

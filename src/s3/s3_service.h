@@ -75,8 +75,10 @@ class S3Service {
   // The tags of object `key` in bucket `name` ([{Key, Value}]), or nullopt when there is no such
   // object.
   std::optional<nlohmann::json> object_tags(const std::string& name, const std::string& key) const;
-  // The policy of bucket `name`, or nullopt when it has none (or there is no such bucket).
-  std::optional<std::string> bucket_policy(const std::string& name) const;
+  // The policy of bucket `name` as it applies to a caller from `account` ("" for an anonymous
+  // one): nullopt when it has none (or there is no such bucket), and for a caller outside the
+  // owner's account when the policy is public and the bucket's RestrictPublicBuckets is on.
+  std::optional<std::string> bucket_policy(const std::string& name, const std::string& account) const;
   // The region bucket `name` lives in, or nullopt when there is no such bucket.
   std::optional<std::string> bucket_region(const std::string& name) const;
 
@@ -188,8 +190,6 @@ class S3Service {
                                                      const std::string& version_id) const;
   // The bucket's versioning state: "" (never turned on), "Enabled" or "Suspended".
   std::string versioning(const Bucket& bucket) const;
-  // The object `key` of `bucket` now, or null.
-  std::shared_ptr<const nlohmann::json> current(const Bucket& bucket, const std::string& key) const;
   // Writes `length` bytes of stored object `data` from `offset` into a new stored object.
   Result<std::string> copy_bytes(const std::string& data, uint64_t offset, uint64_t length, std::string* md5);
 

@@ -11,7 +11,8 @@ role's session (`sts get-caller-identity`) and may do what the role allows and n
 DisassociateIamInstanceProfile the credentials are gone. S3 with the role: `aws s3 cp` up and down and
 `aws s3 ls` on the bucket the role allows, another bucket denied, a bucket policy's Deny winning over
 the role, a policy condition on aws:SourceVpc holding inside the VPC, the VPC's resolver naming S3
-at its in-VPC address where S3 answers, nothing without the profile. The AMI round trip: a package installed
+at its in-VPC address where S3 answers and where the base image's CLI sends S3 calls, nothing
+without the profile. The AMI round trip: a package installed
 (from a .deb built in the guest) and a file written, CreateImage with its default reboot (the
 guest goes down while its disks are read, then boots again), a launch from the AMI in another
 zone that has the package and the files; deregistered and its snapshots deleted, the block store
@@ -251,7 +252,10 @@ class InstanceLifecycleTest(VmTestCase):
                        INSIDE_AWS % "s3 cp s3://allowed-bucket/denied/secret.txt /tmp/secret.txt" + "; " +
                        # The VPC's resolver names S3 for the region, at S3's in-VPC address.
                        "getent hosts allowed-bucket.s3.us-east-1.amazonaws.com; "
-                       "curl -s http://s3.us-east-1.amazonaws.com/allowed-bucket/seed.txt", timeout=300)
+                       "curl -s http://s3.us-east-1.amazonaws.com/allowed-bucket/seed.txt; echo; "
+                       # The base image's CLI sends S3 calls to that name.
+                       "echo s3-by-name=$(aws --debug s3 ls s3://allowed-bucket/ 2>&1 | "
+                       "grep -c 'url=http://[a-z.-]*s3.us-east-1.amazonaws.com')", timeout=300)
         codes = [line for line in out.stdout.splitlines() if line.startswith("rc=")]
         self.assertEqual(codes[:4], ["rc=0", "rc=0", "rc=0", "rc=0"], out.stdout)
         self.assertNotIn("rc=0", codes[4:], out.stdout)
@@ -259,6 +263,8 @@ class InstanceLifecycleTest(VmTestCase):
         self.assertIn("from inside the VPC", out.stdout)  # aws:SourceVpc is the instance's VPC
         self.assertIn("169.254.171.1", out.stdout)
         self.assertIn("<Code>AccessDenied</Code>", out.stdout)  # S3 answers there (an unsigned request)
+        self.assertNotIn("s3-by-name=0", out.stdout)
+        self.assertIn("s3-by-name=", out.stdout)
         self.assertIn("from-instance.txt", out.stdout)
         self.assertGreaterEqual(out.stdout.count("AccessDenied") + out.stdout.count("403"), 2, out.stdout)
         host_s3 = self.server.client(service="s3")

@@ -470,17 +470,50 @@ class WireTest(S3TestCase):
         get_url = signer.generate_presigned_url("get_object", Params={"Bucket": "wire", "Key": "presigned"}, ExpiresIn=60)
         with urllib.request.urlopen(get_url, timeout=10) as r:
             self.assertEqual(r.read(), b"through a URL")
-        tampered = get_url.replace("presigned", "presigneX")
-        with self.assertRaises(urllib.error.HTTPError) as raised:
-            urllib.request.urlopen(tampered, timeout=10)
-        self.assertEqual(raised.exception.code, 403)
-        self.assertIn(b"<Code>SignatureDoesNotMatch</Code>", raised.exception.read())
+        self.assertRefused(get_url.replace("presigned", "presigneX"), b"<Code>SignatureDoesNotMatch</Code>")
         expired = signer.generate_presigned_url("get_object", Params={"Bucket": "wire", "Key": "presigned"}, ExpiresIn=1)
         time.sleep(2)
+        self.assertRefused(expired, b"Request has expired")
+
+    def assertRefused(self, url, *expected):
+        """GET `url` is answered 403 with a body holding each of `expected`."""
         with self.assertRaises(urllib.error.HTTPError) as raised:
-            urllib.request.urlopen(expired, timeout=10)
-        self.assertEqual(raised.exception.code, 403)
-        self.assertIn(b"Request has expired", raised.exception.read())
+            urllib.request.urlopen(url, timeout=10)
+        body = raised.exception.read()
+        self.assertEqual(raised.exception.code, 403, body)
+        for part in expected:
+            self.assertIn(part, body)
+
+    def test_sigv2_presigned_urls_and_header(self):
+        # boto3 presigns with SigV2 for a custom endpoint unless told s3v4: those URLs work too.
+        signer = self.server.client("us-east-1", service="s3")
+        put_url = signer.generate_presigned_url("put_object", Params={"Bucket": "wire", "Key": "v2"}, ExpiresIn=60)
+        self.assertIn("AWSAccessKeyId=", put_url)
+        # SigV2 signs the Content-Type: send none, as the URL was made without one.
+        parsed = urllib.parse.urlsplit(put_url)
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        conn.request("PUT", parsed.path + "?" + parsed.query, body=b"signed the old way")
+        response = conn.getresponse()
+        self.assertEqual(response.status, 200, response.read())
+        conn.close()
+        get_url = signer.generate_presigned_url(
+            "get_object", Params={"Bucket": "wire", "Key": "v2", "ResponseContentType": "text/x-old"}, ExpiresIn=60)
+        with urllib.request.urlopen(get_url, timeout=10) as r:
+            self.assertEqual((r.read(), r.headers["Content-Type"]), (b"signed the old way", "text/x-old"))
+        for tampered in (get_url.replace("/v2?", "/v3?"), get_url.replace("text%2Fx-old", "text%2Fx-new")):
+            self.assertRefused(tampered, b"<Code>SignatureDoesNotMatch</Code>", b"<StringToSign>GET\n\n\n")
+        expired = signer.generate_presigned_url("get_object", Params={"Bucket": "wire", "Key": "v2"}, ExpiresIn=1)
+        time.sleep(2)
+        self.assertRefused(expired, b"Request has expired")
+        # The header form ("Authorization: AWS KEY:SIGNATURE"), as boto3 signs with signature_version="s3".
+        old = self.server.client("us-east-1", service="s3", signature_version="s3")
+        old.put_object(Bucket="wire", Key="v2-header", Body=b"header", Metadata={"kind": "old"})
+        answer = old.get_object(Bucket="wire", Key="v2-header")
+        self.assertEqual((answer["Body"].read(), answer["Metadata"]), (b"header", {"kind": "old"}))
+        wrong = self.server.client("us-east-1", service="s3", signature_version="s3", secret_key="x" * 40)
+        with self.assertEc2Error("SignatureDoesNotMatch", status=403) as raised:
+            wrong.get_object(Bucket="wire", Key="v2-header")
+        self.assertTrue(raised.exception.response["Error"]["StringToSign"].startswith("GET\n"))
 
     def test_unsigned_payload_and_a_wrong_declared_hash(self):
         status, _, _ = self.raw("PUT", "/wire/unsigned", body=b"free text", payload_hash="UNSIGNED-PAYLOAD")
@@ -544,8 +577,12 @@ class WireTest(S3TestCase):
 
     def test_auth_errors(self):
         wrong = self.server.client("us-east-1", service="s3", secret_key="x" * 40)
-        with self.assertEc2Error("SignatureDoesNotMatch", status=403):
+        with self.assertEc2Error("SignatureDoesNotMatch", status=403) as raised:
             wrong.list_buckets()
+        error = raised.exception.response["Error"]  # what the client needs to find its mistake
+        self.assertTrue(error["StringToSign"].startswith("AWS4-HMAC-SHA256\n"))
+        self.assertTrue(error["CanonicalRequest"].startswith("GET\n/\n"))
+        self.assertEqual(error["AWSAccessKeyId"], ACCESS_KEY_ID)
         unknown = self.server.client("us-east-1", service="s3", access_key="AKIANOBODYNOBODY0000")
         with self.assertEc2Error("InvalidAccessKeyId", status=403):
             unknown.list_buckets()
@@ -556,6 +593,21 @@ class WireTest(S3TestCase):
         self.assertEqual(status, 405)
         with self.assertEc2Error("NotImplemented", status=501):
             self.s3.get_bucket_website(Bucket="wire")
+
+    def test_the_servers_own_refusals_come_in_s3s_form(self):
+        # A body over the whole-body limit (a DeleteObjects request is read whole) is refused before
+        # it is read, as S3 refuses it: an <Error> document, not EC2's envelope.
+        parsed = urllib.parse.urlsplit(self.server.endpoint)
+        conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        conn.putrequest("POST", "/wire?delete")
+        conn.putheader("Content-Length", str(100 * 1024 * 1024))
+        conn.endheaders()
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        self.assertEqual(response.status, 400, body)
+        self.assertIn(b"<Error><Code>EntityTooLarge</Code>", body)
+        self.assertIn(b"<Resource>/wire</Resource>", body)
 
     def test_errors_change_nothing(self):
         before = self.s3.list_objects_v2(Bucket="wire").get("KeyCount")
@@ -597,9 +649,6 @@ class CliTest(S3TestCase):
             proc = self.server.aws_proc("s3", "ls")
             self.assertIn("cli-bucket", proc.stdout)
 
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 def policy(*statements):
@@ -673,6 +722,54 @@ class AuthorizationTest(S3TestCase):
         self.assertIn("explicit deny in a resource-based policy", raised.exception.response["Error"]["Message"])
         stored = json.loads(self.s3.get_bucket_policy(Bucket="allowed-bucket")["Policy"])
         self.assertEqual(stored["Statement"][0]["Effect"], "Deny")
+
+    def test_the_root_is_held_to_a_bucket_policy_deny(self):
+        self.s3.put_bucket_policy(Bucket="other-bucket", Policy=policy(
+            {"Effect": "Deny", "Principal": "*", "Action": ["s3:GetObject", "s3:GetBucketPolicy", "s3:DeleteBucketPolicy"],
+             "Resource": ["arn:aws:s3:::other-bucket", "arn:aws:s3:::other-bucket/secret/*"]}))
+        self.addCleanup(self.s3.delete_bucket_policy, Bucket="other-bucket")
+        with self.assertEc2Error("AccessDenied", status=403) as raised:
+            self.s3.get_object(Bucket="other-bucket", Key="secret/key")
+        self.assertIn(":root is not authorized to perform: s3:GetObject", raised.exception.response["Error"]["Message"])
+        self.assertEqual(self.s3.get_object(Bucket="other-bucket", Key="public/readme")["Body"].read(), b"hello")
+        # The root may always read and mend the policy, whatever it says.
+        self.assertIn("Deny", self.s3.get_bucket_policy(Bucket="other-bucket")["Policy"])
+        self.s3.delete_bucket_policy(Bucket="other-bucket")
+        self.assertEqual(self.s3.get_object(Bucket="other-bucket", Key="secret/key")["Body"].read(), b"hidden")
+        self.s3.put_bucket_policy(Bucket="other-bucket", Policy=policy(
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other-bucket/nothing/*"}))
+
+    def anonymous(self, method, path, body=None):
+        request = urllib.request.Request(self.server.endpoint + path, data=body, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def test_anonymous_access_through_a_public_bucket_policy(self):
+        self.s3.create_bucket(Bucket="public-site")
+        self.addCleanup(self.empty_and_delete, self.s3, "public-site")
+        self.s3.put_object(Bucket="public-site", Key="index.html", Body=b"<h1>hi</h1>")
+        status, body = self.anonymous("GET", "/public-site/index.html")
+        self.assertEqual(status, 403)  # no policy: anonymous requests are denied
+        self.assertIn(b"<Code>AccessDenied</Code>", body)
+        public = policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                         "Resource": "arn:aws:s3:::public-site/*"})
+        self.s3.put_public_access_block(Bucket="public-site", PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": True})
+        self.s3.put_bucket_policy(Bucket="public-site", Policy=public)
+        self.assertEqual(self.anonymous("GET", "/public-site/index.html")[0], 403)  # RestrictPublicBuckets holds
+        self.s3.delete_public_access_block(Bucket="public-site")
+        self.assertEqual(self.anonymous("GET", "/public-site/index.html"), (200, b"<h1>hi</h1>"))
+        # Only what the policy grants: no listing, no writes, nothing of another bucket.
+        self.assertEqual(self.anonymous("GET", "/public-site?list-type=2")[0], 403)
+        self.assertEqual(self.anonymous("PUT", "/public-site/new.html", b"defaced")[0], 403)
+        self.assertEqual(self.anonymous("DELETE", "/public-site/index.html")[0], 403)
+        self.assertEqual(self.anonymous("GET", "/allowed-bucket/public/readme")[0], 403)
+        with self.assertEc2Error("404"):
+            self.s3.head_object(Bucket="public-site", Key="new.html")
+        self.assertEqual(self.s3.get_object(Bucket="public-site", Key="index.html")["Body"].read(), b"<h1>hi</h1>")
 
     def test_existing_object_tags_decide(self):
         self.s3.put_object(Bucket="allowed-bucket", Key="tags/tagged", Body=b"t", Tagging="class=open")
@@ -817,3 +914,7 @@ class MultipartTest(S3TestCase):
             with open(path, "rb") as a, open(back, "rb") as b:
                 self.assertEqual(hashlib.sha256(a.read()).digest(), hashlib.sha256(b.read()).digest())
         self.assertNotIn("Uploads", self.s3.list_multipart_uploads(Bucket="multipart"))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -119,7 +119,56 @@ ApiError denial(const std::string& service, const AuthRequest& request, const Ev
   return ApiError{denial_code(service), message};
 }
 
+// The context keys every request of `call` brings, whoever makes it.
+ContextKeys request_context(const api::ServiceCall& call, int64_t now) {
+  ContextKeys keys;
+  keys["aws:currenttime"] = {current_time(now)};
+  keys["aws:epochtime"] = {std::to_string(now)};
+  keys["aws:securetransport"] = {"false"};  // stratus serves plain HTTP
+  keys["aws:requestedregion"] = {call.region};
+  if (!call.source_ip.empty()) keys["aws:sourceip"] = {call.source_ip};
+  if (!call.source_vpc.empty()) keys["aws:sourcevpc"] = {call.source_vpc};
+  return keys;
+}
+
+// Actions the account's root may always take on a bucket, whatever its policy denies: so that a
+// policy that locks everyone out can be mended.
+bool root_may_always(const std::string& action) {
+  return action == "s3:GetBucketPolicy" || action == "s3:PutBucketPolicy" || action == "s3:DeleteBucketPolicy";
+}
+
 }  // namespace
+
+std::optional<ApiError> Authorizer::authorize_by_resources(const api::ServiceCall& call, const std::string& service) {
+  bool anonymous = call.principal.anonymous;
+  if (!anonymous && service != "s3") return std::nullopt;  // only S3's resources have policies of their own
+  std::vector<RequestResource> resources;
+  if (auto resolver = resolvers_.find(service); resolver != resolvers_.end()) resources = resolver->second(call);
+  if (anonymous && resources.empty()) return ApiError{denial_code(service), "Access Denied"};
+  AuthRequest request;
+  request.caller = anonymous ? Caller{"", "*", "", ""} : Caller{call.account_id, "arn:aws:iam::" + call.account_id + ":root", "", ""};
+  const ContextKeys common = request_context(call, unix_now());
+  for (const RequestResource& resource : resources) {
+    request.action = resource.action.empty() ? service + ":" + call.action : resource.action;
+    if (resource.policy.empty()) {
+      if (anonymous) return ApiError{denial_code(service), "Access Denied"};
+      continue;
+    }
+    if (!anonymous && root_may_always(request.action)) continue;
+    std::vector<Policy> own;
+    add_parsed(own, {resource.policy}, PolicyKind::kResource);
+    PolicySet set;
+    set.resource = pointers(own);
+    request.resource = resource.arn;
+    request.context = common;
+    for (const auto& [name, values] : resource.keys) request.context[name] = values;
+    Evaluation evaluation = evaluate(request, set);
+    // The root needs no allowing, only no Deny; anyone else needs the policy's grant.
+    if (anonymous && evaluation.decision != Decision::kAllowed) return ApiError{denial_code(service), "Access Denied"};
+    if (evaluation.decision == Decision::kExplicitDeny) return denial(service, request, evaluation, "");
+  }
+  return std::nullopt;
+}
 
 void Authorizer::invalidate() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -251,7 +300,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
       return ApiError{"AccessDenied", "Cannot call " + call.action + " with session credentials"};
     }
   }
-  if (who.user.empty() && who.role.empty()) return std::nullopt;  // the account's root
+  if (who.anonymous || (who.user.empty() && who.role.empty())) return authorize_by_resources(call, service);
   std::string action = service + ":" + call.action;
   if (action == "sts:GetCallerIdentity") return std::nullopt;  // needs no permission, as on AWS
   auto principal = compiled(call.account_id, who);
@@ -261,12 +310,7 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
   request.caller = principal->caller;
   request.action = action;
   request.principal_keys = &principal->keys;
-  request.context["aws:currenttime"] = {current_time(now)};
-  request.context["aws:epochtime"] = {std::to_string(now)};
-  request.context["aws:securetransport"] = {"false"};
-  request.context["aws:requestedregion"] = {call.region};
-  if (!call.source_ip.empty()) request.context["aws:sourceip"] = {call.source_ip};
-  if (!call.source_vpc.empty()) request.context["aws:sourcevpc"] = {call.source_vpc};
+  request.context = request_context(call, now);
   // The principal's policies, as compiled; sts:AssumeRole adds the role's trust policy to a copy.
   const PolicySet* policies = &principal->set;
   PolicySet with_trust;

@@ -2,7 +2,9 @@
 // Enforces IAM on every call. An IAM user's calls are evaluated (iam/evaluator) against the
 // identity policies that apply to it (its own, its groups', inline and managed) within its
 // permissions boundary; a role session's against its role's policies within the role's boundary
-// and the session's policies; the account's root is always allowed, as on AWS. A principal's
+// and the session's policies; the account's root is allowed everything but what a bucket policy
+// explicitly denies it (bar mending that policy), as on AWS; an anonymous caller (unsigned S3)
+// only what the bucket's policy grants to anyone. A principal's
 // policies are parsed once and kept until IAM changes (invalidate()).
 //
 // Resources: IAM actions are authorized against the ARN of the entity they name (the instance
@@ -41,7 +43,8 @@ class Authorizer : public api::CallAuthorizer {
   Authorizer(store::Store& store, const AwsPolicies& aws, const AuthorizationMessages& messages)
       : store_(store), aws_(aws), messages_(messages) {}
 
-  // Allows the root, sts:GetCallerIdentity, and what a principal's policies allow; a denied call
+  // Allows the root (but for a bucket policy's Deny), sts:GetCallerIdentity, what a principal's
+  // policies allow, and an anonymous caller what a bucket policy grants anyone; a denied call
   // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
   // AccessDenied (IAM, STS), with AWS's message naming the caller, the action and why, and for
   // EC2 actions other than Describe* an encoded authorization failure message.
@@ -74,6 +77,10 @@ class Authorizer : public api::CallAuthorizer {
   // The parsed policies of the user or role session `principal` of `account` (cached), or null
   // when it is gone.
   std::shared_ptr<const Compiled> compiled(const std::string& account, const api::Principal& principal);
+  // authorize() for the account's root, allowed everything but what a resource's own policy (a
+  // bucket policy) explicitly denies it, and for an anonymous caller, allowed only what every
+  // resource's policy grants to anyone.
+  std::optional<ApiError> authorize_by_resources(const api::ServiceCall& call, const std::string& service);
   // Reads what compiled() caches.
   std::shared_ptr<Compiled> compile(Call& call, const api::Principal& principal);
   // The ARN of the role of the instance profile EC2 call `call` names in IamInstanceProfile, or
