@@ -95,10 +95,15 @@ HttpResponse QueryApi::render(const ServiceEndpoint* endpoint, const std::string
   HttpResponse response;
   response.request_id = std::move(request_id);
   const ServiceModel* model = endpoint != nullptr ? endpoint->model.get() : nullptr;
-  if (model != nullptr && model->protocol() == Protocol::kRestJson) {
+  if (model != nullptr && (model->protocol() == Protocol::kRestJson || model->protocol() == Protocol::kJson)) {
     std::string id = std::move(response.request_id);
-    response = result.ok() ? encode_rest_response(*model->operation(action), result.value())
-                           : encode_rest_error(*model, result.error());
+    bool rest = model->protocol() == Protocol::kRestJson;
+    if (result.ok()) {
+      const Operation& operation = *model->operation(action);
+      response = rest ? encode_rest_response(operation, result.value()) : encode_json_response(operation, result.value());
+    } else {
+      response = rest ? encode_rest_error(*model, result.error()) : encode_json_error(*model, result.error());
+    }
     response.request_id = std::move(id);
     return response;
   }
@@ -178,6 +183,29 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
 
   auto params = parse_form(signed_request.raw_query);
   if (!params.ok()) return refused(params.error());
+  if (endpoint->model->protocol() == Protocol::kJson) {
+    std::string target;
+    for (const auto& [name, value] : request.headers) {
+      if (name == "x-amz-target") target = value;
+    }
+    const std::string& prefix = endpoint->model->target_prefix();
+    if (request.method != "POST" || target.rfind(prefix + ".", 0) != 0) {
+      return refused({"UnknownOperationException", "The request names no operation of this service (X-Amz-Target)."});
+    }
+    std::string action = target.substr(prefix.size() + 1);
+    const Operation* operation = endpoint->model->operation(action);
+    if (operation == nullptr) return refused({"UnknownOperationException", "Unknown operation " + action + "."});
+    if (!endpoint->service->implements(action)) {
+      return refused({"UnsupportedOperation", "The action " + action + " is not implemented by this stratus region yet."});
+    }
+    if (!request.body.empty() && !claim.value().payload_signed) {
+      return refused({"AccessDeniedException", "The request body is not covered by the signature (UNSIGNED-PAYLOAD)."});
+    }
+    auto typed = decode_json_request(*operation, request.body);
+    if (!typed.ok()) return refused(typed.error());
+    return authorized(endpoint, {action, region, account_id, std::move(typed.value()), principal, request.remote_address,
+                                 source_vpc(request)});
+  }
   if (endpoint->model->protocol() == Protocol::kRestJson) {
     auto route = match_route(*endpoint->model, request.method, signed_request.path);
     if (!route) return refused({"UnknownOperationException", "No operation of this service answers " + request.method + " " + signed_request.path + "."});

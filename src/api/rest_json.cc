@@ -163,9 +163,25 @@ json to_body(const Shape* shape, const json& value) {
       for (const json& item : value) out.push_back(to_body(shape->element.shape, item));
       return out;
     }
+    case ShapeType::kMap: {
+      json out = json::object();
+      for (const auto& [key, item] : value.items()) out[key] = to_body(shape->element.shape, item);
+      return out;
+    }
     default:
       return value;
   }
+}
+
+// The error unless every required member of `input` is in `typed`.
+std::optional<ApiError> missing_required(const Shape& input, const json& typed) {
+  for (const std::string& required : input.required) {
+    if (!typed.contains(required)) {
+      return invalid("1 validation error detected: Value null at '" + required +
+                     "' failed to satisfy constraint: Member must not be null");
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -222,13 +238,38 @@ Result<json> decode_rest_request(const RestRoute& route, const std::vector<std::
     if (!value.ok()) return value.error();
     out[m.name] = value.value();
   }
-  for (const std::string& required : input->required) {
-    if (!out.contains(required)) {
-      return invalid("1 validation error detected: Value null at '" + required +
-                     "' failed to satisfy constraint: Member must not be null");
-    }
-  }
+  if (auto error = missing_required(*input, out)) return *error;
   return out;
+}
+
+Result<json> decode_json_request(const Operation& operation, const std::string& body) {
+  json doc = body.empty() ? json::object() : json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return invalid("The request body is not a JSON object.");
+  json out = json::object();
+  const Shape* input = operation.input;
+  if (input == nullptr) return out;
+  for (const Member& m : input->members) {
+    if (!doc.contains(m.location_name) || doc[m.location_name].is_null()) continue;
+    if (auto error = mistyped(m.shape, doc[m.location_name], m.location_name)) return *error;
+    out[m.name] = doc[m.location_name];
+  }
+  if (auto error = missing_required(*input, out)) return *error;
+  return out;
+}
+
+HttpResponse encode_json_response(const Operation& operation, const json& result) {
+  HttpResponse response;
+  response.content_type = "application/x-amz-json-1.1";
+  response.body = operation.output == nullptr ? "{}" : dump_text(to_body(operation.output, result));
+  return response;
+}
+
+HttpResponse encode_json_error(const ServiceModel& model, const ApiError& error) {
+  HttpResponse response;
+  response.status = model.error_status(error.code).value_or(http_status_for(error.code));
+  response.content_type = "application/x-amz-json-1.1";
+  response.body = dump_text(json{{"__type", error.code}, {"message", error.message}});
+  return response;
 }
 
 HttpResponse encode_rest_response(const Operation& operation, const json& result) {

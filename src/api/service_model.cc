@@ -68,6 +68,9 @@ Result<std::shared_ptr<const ServiceModel>> ServiceModel::parse(std::string_view
     model->protocol_ = Protocol::kRestJson;
   } else if (protocol == "rest-xml") {
     model->protocol_ = Protocol::kRestXml;
+  } else if (protocol == "json") {
+    model->protocol_ = Protocol::kJson;
+    model->target_prefix_ = meta.value("targetPrefix", "");
   } else if (protocol != "ec2") {
     return ApiError{"InternalError", "service model protocol '" + protocol + "' is not served"};
   }

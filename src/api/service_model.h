@@ -27,6 +27,8 @@ enum class Protocol {
               // query string, headers or a JSON (or raw payload) body
   kRestXml,   // REST with XML bodies (S3): members in the URI, query string, headers or an XML (or raw
               // payload) body
+  kJson,      // the JSON protocol (awsJson1.1: Cost Explorer, Budgets): POST /, the operation named by
+              // X-Amz-Target (TARGETPREFIX.Operation), members in a JSON body, errors as {"__type"}
 };
 
 // Where a member of a REST request or response travels.
@@ -104,12 +106,15 @@ class ServiceModel {
   Protocol protocol() const { return protocol_; }
   // The service name SigV4 credential scopes carry (e.g. "ec2", "sts").
   const std::string& signing_name() const { return signing_name_; }
+  // The JSON protocol's X-Amz-Target prefix ("AWSInsightsIndexService"), else "".
+  const std::string& target_prefix() const { return target_prefix_; }
 
  private:
   std::string xml_namespace_;
   std::string api_version_;
   Protocol protocol_ = Protocol::kEc2;
   std::string signing_name_;
+  std::string target_prefix_;
   std::unordered_map<std::string, std::unique_ptr<Shape>> shapes_;
   std::unordered_map<std::string, Operation> operations_;
   std::unordered_map<std::string, int> error_statuses_;  // error code -> HTTP status

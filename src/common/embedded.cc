@@ -8,6 +8,8 @@ extern "C" const char stratus_iam_model_begin[], stratus_iam_model_end[];
 extern "C" const char stratus_s3_model_begin[], stratus_s3_model_end[];
 extern "C" const char stratus_instance_types_begin[], stratus_instance_types_end[];
 extern "C" const char stratus_regions_begin[], stratus_regions_end[];
+extern "C" const char stratus_prices_begin[], stratus_prices_end[];
+extern "C" const char stratus_ce_model_begin[], stratus_ce_model_end[];
 extern "C" const char stratus_aws_policies_begin[], stratus_aws_policies_end[];
 extern "C" const char stratus_ec2_authorization_begin[], stratus_ec2_authorization_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
@@ -41,6 +43,14 @@ std::string_view instance_types() {
 
 std::string_view aws_managed_policies() {
   return {stratus_aws_policies_begin, static_cast<size_t>(stratus_aws_policies_end - stratus_aws_policies_begin)};
+}
+
+std::string_view ce_service_model() {
+  return {stratus_ce_model_begin, static_cast<size_t>(stratus_ce_model_end - stratus_ce_model_begin)};
+}
+
+std::string_view prices() {
+  return {stratus_prices_begin, static_cast<size_t>(stratus_prices_end - stratus_prices_begin)};
 }
 
 std::string_view regions() {

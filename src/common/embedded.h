@@ -16,8 +16,12 @@ std::string_view ebs_service_model();
 std::string_view iam_service_model();
 // botocore's S3 model (spec/s3-2006-03-01.json).
 std::string_view s3_service_model();
+// botocore's Cost Explorer model (spec/ce-2017-10-25.json).
+std::string_view ce_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
+// data/prices.json: EBS and public IPv4 prices, and the regions' usage type prefixes.
+std::string_view prices();
 // data/regions.json: the regions, their zones and the instance types each offers.
 std::string_view regions();
 // data/aws_managed_policies.json: the AWS managed policies offered, with their documents.

@@ -16,6 +16,12 @@
 #include "api/http_server.h"
 #include "api/instance_endpoint.h"
 #include "api/service_model.h"
+#include "billing/bill_report.h"
+#include "billing/cost_explorer.h"
+#include "billing/ledger.h"
+#include "billing/meter.h"
+#include "billing/metered_store.h"
+#include "billing/price_book.h"
 #include "common/atomic_file.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
@@ -165,6 +171,7 @@ struct ServeOptions {
   std::vector<std::string> regions;  // enabled regions; empty: all of them
   std::vector<std::string> limits;   // NAME=VALUE quota assignments (ec2::apply_limit)
   std::vector<std::string> s3_domains;  // names under which buckets are virtual-hosted (BUCKET.s3.REGION.DOMAIN)
+  std::string price_file;               // prices laid over data/prices.json's, or ""
 };
 
 int serve(const ServeOptions& options) {
@@ -211,14 +218,17 @@ int serve(const ServeOptions& options) {
   server.set_intake([&](const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
     return s3_endpoint->intake(header, respond);
   });
-  store::CachedStore store(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
-                           ec2::indexed_fields());
+  std::vector<store::IndexedField> indexes = ec2::indexed_fields();
+  indexes.push_back({billing::kUsageKind, "OpenFor"});
+  store::CachedStore records(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
+                             indexes);
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
   auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
   auto iam_model = api::ServiceModel::parse(embedded::iam_service_model());
   auto s3_model = api::ServiceModel::parse(embedded::s3_service_model());
-  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model}) {
+  auto ce_model = api::ServiceModel::parse(embedded::ce_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -226,6 +236,19 @@ int serve(const ServeOptions& options) {
   }
   ec2::Catalog catalog(embedded::instance_types(), embedded::regions(),
                        options.regions.empty() ? std::nullopt : std::optional(options.regions));
+  // Every write goes through the meter, which keeps usage segments in step with billable records.
+  billing::PriceBook prices(nlohmann::json::parse(embedded::prices()), catalog);
+  if (!options.price_file.empty()) {
+    std::ifstream in(options.price_file);
+    nlohmann::json overrides = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!in || overrides.is_discarded() || !overrides.is_object()) {
+      std::fprintf(stderr, "stratus: --price-file %s: not a readable JSON object\n", options.price_file.c_str());
+      return 1;
+    }
+    prices.override_with(overrides);
+  }
+  billing::Meter meter(prices, unix_now);
+  billing::MeteredStore store(records, meter);
   account::RootCredentials root = account::ensure_root(store, pinned);
   NetworkSlotLease slot_lease = lease_slot(store, data_dir);  // before anything is published
   NetworkSlot slot = network_slot(slot_lease.slot);
@@ -255,9 +278,13 @@ int serve(const ServeOptions& options) {
   ec2::AuthorizationResources ec2_resources(embedded::ec2_authorization(), store);
   authorizer.set_resource_resolver("ec2", [&](const api::ServiceCall& call) { return ec2_resources.resources(call); });
   iam.set_commit_listener([&] { authorizer.invalidate(); });
+  billing::CostExplorer cost_explorer(store, unix_now);
   endpoint = std::make_unique<api::QueryApi>(
-      std::vector<api::ServiceEndpoint>{
-          {model.value(), &ec2}, {sts_model.value(), &sts}, {ebs_model.value(), &ebs}, {iam_model.value(), &iam}},
+      std::vector<api::ServiceEndpoint>{{model.value(), &ec2},
+                                        {sts_model.value(), &sts},
+                                        {ebs_model.value(), &ebs},
+                                        {iam_model.value(), &iam},
+                                        {ce_model.value(), &cost_explorer}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
   // S3: object bytes in DATA/objects, metadata in the store.
@@ -323,6 +350,22 @@ int print_env(const std::string& data_dir) {
   std::printf("export AWS_CONFIG_FILE='%s'\n", (aws / "config").c_str());
   std::printf("export AWS_SHARED_CREDENTIALS_FILE='%s'\n", (aws / "credentials").c_str());
   std::printf("export AWS_PROFILE=%s\n", kProfile);
+  return 0;
+}
+
+// Prints the month so far (UTC) of the region in `data_dir`: its usage segments, read from the
+// store (a running server keeps writing; this reads a snapshot).
+int print_bill(const std::string& data_dir) {
+  fs::path db = fs::path(data_dir) / "stratus.db";
+  if (!fs::exists(db)) {
+    std::fprintf(stderr, "stratus: %s holds no region yet; run `stratus serve --data-dir %s` first\n",
+                 data_dir.c_str(), data_dir.c_str());
+    return 1;
+  }
+  store::SqliteStore store(db.string());
+  auto txn = store.begin_read();
+  int64_t now = unix_now();
+  std::fputs(billing::render_bill(billing::all_segments(*txn), billing::month_start(now), now, now).c_str(), stdout);
   return 0;
 }
 
@@ -411,6 +454,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--s3-domain", serve_options.s3_domains,
                         "DNS name under which S3 buckets are also addressed virtual-hosted style, as "
                         "BUCKET.s3.REGION.DOMAIN (repeatable; amazonaws.com always is)");
+  serve_cmd->add_option("--price-file", serve_options.price_file,
+                        "a JSON file of prices laid over the built-in ones (data/prices.json's shape, plus "
+                        "\"instances\": {TYPE: {REGION: USD per hour}})")
+      ->check(CLI::ExistingFile);
   serve_cmd->add_option("--limit", serve_options.limits,
                         "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
                         "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "
@@ -419,6 +466,9 @@ int main(int argc, char** argv) {
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
+
+  CLI::App* bill_cmd = app.add_subcommand("bill", "print the month so far: cost per service and per resource");
+  bill_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
 
   CLI::App* image_cmd = app.add_subcommand("image", "base images (AMIs)");
   image_cmd->require_subcommand(1);
@@ -433,6 +483,7 @@ int main(int argc, char** argv) {
   try {
     if (serve_cmd->parsed()) return serve(serve_options);
     if (env_cmd->parsed()) return print_env(data_dir);
+    if (bill_cmd->parsed()) return print_bill(data_dir);
     if (image_build_cmd->parsed()) return build_image(image_cache);
     if (conformance_cmd->parsed()) return print_conformance();
   } catch (const std::exception& e) {

@@ -1,0 +1,90 @@
+"""Per-second metering and Cost Explorer through the aws CLI and boto3 as they are: Elastic IPs and
+volumes accrue from the moment they exist, `aws ce get-cost-and-usage` grouped by service and by
+tag sums to the same total, a filter narrows it, usage survives kill -9, and `stratus bill` prints
+the month so far."""
+
+import datetime
+import subprocess
+import time
+import unittest
+
+from harness import StratusTestCase
+
+
+def today_and_tomorrow():
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    return today.isoformat(), (today + datetime.timedelta(days=1)).isoformat()
+
+
+class CostExplorerTest(StratusTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ce = cls.server.client("us-east-1", service="ce")
+        for team in ("red", "blue"):
+            cls.ec2.allocate_address(Domain="vpc", TagSpecifications=[
+                {"ResourceType": "elastic-ip", "Tags": [{"Key": "team", "Value": team}]}])
+        cls.ec2.create_volume(AvailabilityZone="us-east-1a", Size=20, VolumeType="gp3", Iops=4000)
+        time.sleep(2)
+
+    def cost(self, **kw):
+        start, end = today_and_tomorrow()
+        return self.ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="DAILY",
+                                          Metrics=["UnblendedCost", "UsageQuantity"], **kw)["ResultsByTime"][0]
+
+    def test_groups_by_service_and_by_tag_sum_to_the_total(self):
+        total = float(self.cost()["Total"]["UnblendedCost"]["Amount"])
+        self.assertGreater(total, 0)
+        by_service = self.cost(GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+        services = {g["Keys"][0]: float(g["Metrics"]["UnblendedCost"]["Amount"]) for g in by_service["Groups"]}
+        self.assertEqual(set(services), {"Amazon Virtual Private Cloud", "EC2 - Other"})
+        by_tag = self.cost(GroupBy=[{"Type": "TAG", "Key": "team"}])
+        teams = {g["Keys"][0]: float(g["Metrics"]["UnblendedCost"]["Amount"]) for g in by_tag["Groups"]}
+        self.assertEqual(set(teams), {"team$", "team$red", "team$blue"})
+        # Asked a moment apart, each later answer includes more seconds: compare with a margin.
+        self.assertAlmostEqual(sum(services.values()), total, delta=total * 0.2)
+        self.assertAlmostEqual(sum(teams.values()), total, delta=total * 0.2)
+        self.assertAlmostEqual(teams["team$red"], teams["team$blue"], delta=teams["team$red"] * 0.2)
+
+    def test_the_cli_with_a_filter_and_usage_types(self):
+        start, end = today_and_tomorrow()
+        answer = self.server.aws("ce", "get-cost-and-usage", "--time-period", "Start=%s,End=%s" % (start, end),
+                                 "--granularity", "DAILY", "--metrics", "UsageQuantity",
+                                 "--group-by", "Type=DIMENSION,Key=USAGE_TYPE",
+                                 "--filter", '{"Dimensions": {"Key": "SERVICE", "Values": ["EC2 - Other"]}}')
+        groups = {g["Keys"][0]: g["Metrics"]["UsageQuantity"] for g in answer["ResultsByTime"][0]["Groups"]}
+        self.assertEqual(set(groups), {"USE1-EBS:VolumeUsage.gp3", "USE1-EBS:VolumeP-IOPS.gp3"})
+        self.assertEqual(groups["USE1-EBS:VolumeUsage.gp3"]["Unit"], "GB-Mo")
+        values = self.server.aws("ce", "get-dimension-values", "--time-period", "Start=%s,End=%s" % (start, end),
+                                 "--dimension", "SERVICE")
+        self.assertEqual(sorted(v["Value"] for v in values["DimensionValues"]),
+                         ["Amazon Virtual Private Cloud", "EC2 - Other"])
+        self.assertEqual(self.server.aws("ce", "get-tags", "--time-period", "Start=%s,End=%s" % (start, end))["Tags"],
+                         ["team"])
+
+    def test_errors_as_cost_explorer_sends_them(self):
+        with self.assertEc2Error("ValidationException", status=400):
+            self.ce.get_cost_and_usage(TimePeriod={"Start": "2026-12-05", "End": "2026-12-01"}, Granularity="DAILY",
+                                       Metrics=["UnblendedCost"])
+        with self.assertEc2Error("ValidationException", status=400):
+            start, end = today_and_tomorrow()
+            self.ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="DAILY",
+                                       Metrics=["UnblendedCost"], GroupBy=[{"Type": "DIMENSION", "Key": "COLOUR"}])
+
+    def test_usage_survives_kill_9_and_the_bill_prints_it(self):
+        before = float(self.cost()["Total"]["UsageQuantity"]["Amount"])
+        self.server.restart(kill=True)
+        self.__class__.ce = self.server.client("us-east-1", service="ce")
+        after = float(self.cost()["Total"]["UsageQuantity"]["Amount"])
+        self.assertGreaterEqual(after, before)  # the open segments were committed with the records
+        bill = subprocess.run([self.server.binary, "bill", "--data-dir", self.server.data_dir],
+                              capture_output=True, text=True, timeout=30, env=self.server.server_env())
+        self.assertEqual(bill.returncode, 0, bill.stderr)
+        self.assertIn("USE1-PublicIPv4:IdleAddress", bill.stdout)
+        self.assertIn("EC2 - Other", bill.stdout)
+        self.assertIn("TOTAL ", bill.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
