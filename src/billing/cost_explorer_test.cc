@@ -6,13 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "billing/meter.h"
-#include "billing/metered_store.h"
-#include "common/embedded.h"
-#include "common/temp_dir.h"
+#include "billing/metered_region.h"
 #include "model/volume.h"
-#include "store/cached_store.h"
-#include "store/sqlite_store.h"
 
 namespace stratus::billing {
 namespace {
@@ -28,27 +23,21 @@ class CostExplorerTest : public ::testing::Test {
     // an untagged 730 GiB gp2 volume from noon.
     address("eipalloc-a", "a");
     address("eipalloc-b", "b");
-    now_ = kDec1 + 6 * 3600;
-    write([](store::Transaction& t) { t.erase("eipalloc-b"); });
-    now_ = kDec1 + 12 * 3600;
+    region_.now = kDec1 + 6 * 3600;
+    region_.write([](store::Transaction& t) { t.erase("eipalloc-b"); });
+    region_.now = kDec1 + 12 * 3600;
     model::Volume volume;
     volume.spec.volume_id = "vol-1";
     volume.spec.volume_type = "gp2";
     volume.spec.size_gib = 730;
     volume.spec.availability_zone = "us-east-1b";
     volume.status.state = model::VolumeState::kAvailable;
-    write([&](store::Transaction& t) { t.put({"vol-1", "volume", "us-east-1", model::volume_doc(volume)}); });
-    now_ = kDec1 + 86400 + 12 * 3600;  // noon on the 2nd
-  }
-
-  void write(const std::function<void(store::Transaction&)>& change) {
-    auto txn = metered_.begin_write();
-    change(*txn);
-    txn->commit();
+    region_.write([&](store::Transaction& t) { t.put({"vol-1", "volume", "us-east-1", model::volume_doc(volume)}); });
+    region_.now = kDec1 + 86400 + 12 * 3600;  // noon on the 2nd
   }
 
   void address(const std::string& id, const std::string& team) {
-    write([&](store::Transaction& t) {
+    region_.write([&](store::Transaction& t) {
       t.put({id, "address", "us-east-1", {{"AllocationId", id}, {"Tags", {{{"Key", "team"}, {"Value", team}}}}}});
     });
   }
@@ -63,15 +52,8 @@ class CostExplorerTest : public ::testing::Test {
 
   static double amount(const json& metric) { return std::stod(metric["Amount"].get<std::string>()); }
 
-  TempDir dir_{"cost-explorer"};
-  ec2::Catalog catalog_{embedded::instance_types(), embedded::regions()};
-  PriceBook prices_{json::parse(embedded::prices()), catalog_};
-  int64_t now_ = kDec1;
-  Meter meter_{prices_, [this] { return now_; }};
-  store::CachedStore cached_{std::make_unique<store::SqliteStore>((dir_.path() / "db").string()),
-                             {{kUsageKind, "OpenFor"}}};
-  MeteredStore metered_{cached_, meter_};
-  CostExplorer explorer_{metered_, [this] { return now_; }};
+  MeteredRegion region_{"cost-explorer", kDec1};
+  CostExplorer explorer_{region_.metered, [this] { return region_.now; }};
 };
 
 TEST_F(CostExplorerTest, DailyTotalsAndGroupsThatSumToThem) {

@@ -71,4 +71,9 @@ Accrued accrued(const Segment& segment, int64_t from, int64_t to, int64_t now) {
   return out;
 }
 
+Accrued projected(const Segment& segment, int64_t from, int64_t to, int64_t now) {
+  if (segment.end) return {};
+  return accrued(segment, std::max(from, now), to, std::max(to, now));
+}
+
 }  // namespace stratus::billing

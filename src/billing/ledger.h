@@ -47,6 +47,10 @@ struct Accrued {
 // fall in, as AWS does.
 Accrued accrued(const Segment& segment, int64_t from, int64_t to, int64_t now);
 
+// What `segment` will accrue within [from, to) if it stays as it is at `now`: nothing once it has
+// ended, else what it accrues from `now` on (the run rate, for forecasts).
+Accrued projected(const Segment& segment, int64_t from, int64_t to, int64_t now);
+
 // The start of the calendar month (UTC) that holds `t`, and of the next one.
 int64_t month_start(int64_t t);
 int64_t next_month_start(int64_t t);

@@ -5,6 +5,7 @@
 
 #include "common/digest.h"
 #include "model/instance.h"
+#include "model/snapshot.h"
 #include "model/volume.h"
 
 namespace stratus::billing {
@@ -67,6 +68,18 @@ std::vector<Rate> volume_rates(const store::Record& record, const PriceBook& pri
   return out;
 }
 
+// The rate of a snapshot record: the bytes it added, by the month, once completed (AWS's own
+// public snapshots, the AMIs' imports, are not the account's to pay).
+std::vector<Rate> snapshot_rates(const store::Record& record, const PriceBook& prices, const std::string& prefix) {
+  model::Snapshot snapshot = model::snapshot_from_doc(record.doc);
+  if (snapshot.status.state != model::SnapshotState::kCompleted || snapshot.status.added_bytes <= 0 ||
+      snapshot.spec.owner_id == model::kAmazonOwnerId) {
+    return {};
+  }
+  double gb = static_cast<double>(snapshot.status.added_bytes) / (1024.0 * 1024 * 1024);
+  return {{prefix + "-EBS:SnapshotUsage", kEc2Other, "GB-Mo", gb, prices.snapshot_gb_month(record.region), true, 0, ""}};
+}
+
 // The rate of an Elastic IP record: in use while associated, idle otherwise (the same price).
 std::vector<Rate> address_rates(const store::Record& record, const PriceBook& prices, const std::string& prefix) {
   bool in_use = record.doc.contains("AssociationId") || record.doc.contains("InstanceId");
@@ -104,12 +117,15 @@ std::vector<Rate> rates_of(const store::Record& record, const PriceBook& prices)
   if (record.kind == "instance") return instance_rates(record, prices, prefix);
   if (record.kind == "volume") return volume_rates(record, prices, prefix);
   if (record.kind == "address") return address_rates(record, prices, prefix);
+  if (record.kind == "snapshot") return snapshot_rates(record, prices, prefix);
   return {};
 }
 
 Meter::Meter(const PriceBook& prices, std::function<int64_t()> now) : prices_(prices), now_(std::move(now)) {}
 
-bool Meter::meters(const std::string& kind) { return kind == "instance" || kind == "volume" || kind == "address"; }
+bool Meter::meters(const std::string& kind) {
+  return kind == "instance" || kind == "volume" || kind == "address" || kind == "snapshot";
+}
 
 void Meter::on_change(store::Transaction& txn, const std::optional<store::Record>& before,
                       const std::optional<store::Record>& after) const {

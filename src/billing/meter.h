@@ -1,12 +1,13 @@
 #pragma once
 // Metering from the store's own state transitions: each billable resource record (an instance,
-// a volume, an Elastic IP) accrues a set of rates that follows from its document alone (a
-// running instance its BoxUsage hours and, holding an automatic public address, public IPv4
-// hours; a volume its GB-months and provisioned IOPS/throughput above the baseline; an Elastic
-// IP its address hours). When a write changes that set, the Meter closes the resource's open
-// usage segments and opens new ones, in the same store transaction as the change itself: a
-// segment is a durable, append-only record (kind "usage") of one rate over [Start, End), so
-// usage survives restarts and kill -9 with no second lost or billed twice.
+// a volume, a snapshot, an Elastic IP) accrues a set of rates that follows from its document
+// alone (a running instance its BoxUsage hours and, holding an automatic public address, public
+// IPv4 hours; a volume its GB-months and provisioned IOPS/throughput above the baseline; a
+// completed snapshot the GB-months of the blocks it added; an Elastic IP its address hours).
+// When a write changes that set, the Meter closes the resource's open usage segments and opens
+// new ones, in the same store transaction as the change itself: a segment is a durable,
+// append-only record (kind "usage") of one rate over [Start, End), so usage survives restarts
+// and kill -9 with no second lost or billed twice.
 
 #include <cstdint>
 #include <functional>

@@ -11,6 +11,7 @@
 #include "common/embedded.h"
 #include "common/temp_dir.h"
 #include "model/instance.h"
+#include "model/snapshot.h"
 #include "model/volume.h"
 #include "store/cached_store.h"
 #include "store/sqlite_store.h"
@@ -165,6 +166,24 @@ TEST_F(MeterTest, MonthlyUnitsProrateOverEachMonthsOwnLength) {
   put({"vol-2", "volume", kRegion, model::volume_doc(v)});
   now_ += 2 * 86400;  // into February (28 days)
   EXPECT_NEAR(total("USE1-EBS:VolumeUsage.gp2").quantity, 31.0 / 31 + 31.0 / 28, 1e-9);
+}
+
+TEST_F(MeterTest, SnapshotsPayForTheBytesTheyAddedOnceCompleted) {
+  model::Snapshot s;
+  s.spec.snapshot_id = "snap-1";
+  s.spec.owner_id = "123456789012";
+  now_ = kJan1 + 31 * 86400;  // February
+  put({"snap-1", "snapshot", kRegion, model::snapshot_doc(s)});  // pending: nothing yet
+  s.status.state = model::SnapshotState::kCompleted;
+  s.status.added_bytes = int64_t{3} << 30;
+  put({"snap-1", "snapshot", kRegion, model::snapshot_doc(s)});
+  s.spec.snapshot_id = "snap-ami";
+  s.spec.owner_id = model::kAmazonOwnerId;  // an AMI's import: not the account's to pay
+  put({"snap-ami", "snapshot", kRegion, model::snapshot_doc(s)});
+  now_ += 14 * 86400;
+  erase("snap-1");
+  EXPECT_NEAR(total("USE1-EBS:SnapshotUsage").quantity, 1.5, 1e-9);  // 3 GB for half of February
+  EXPECT_NEAR(total("USE1-EBS:SnapshotUsage").cost, 1.5 * 0.05, 1e-12);
 }
 
 TEST_F(MeterTest, ElasticIpsPayIdleOrInUse) {

@@ -17,6 +17,7 @@
 #include "api/instance_endpoint.h"
 #include "api/service_model.h"
 #include "billing/bill_report.h"
+#include "billing/budgets.h"
 #include "billing/cost_explorer.h"
 #include "billing/ledger.h"
 #include "billing/meter.h"
@@ -228,7 +229,8 @@ int serve(const ServeOptions& options) {
   auto iam_model = api::ServiceModel::parse(embedded::iam_service_model());
   auto s3_model = api::ServiceModel::parse(embedded::s3_service_model());
   auto ce_model = api::ServiceModel::parse(embedded::ce_service_model());
-  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model}) {
+  auto budgets_model = api::ServiceModel::parse(embedded::budgets_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model, &budgets_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -279,12 +281,14 @@ int serve(const ServeOptions& options) {
   authorizer.set_resource_resolver("ec2", [&](const api::ServiceCall& call) { return ec2_resources.resources(call); });
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   billing::CostExplorer cost_explorer(store, unix_now);
+  billing::Budgets budgets(store, unix_now);
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{{model.value(), &ec2},
                                         {sts_model.value(), &sts},
                                         {ebs_model.value(), &ebs},
                                         {iam_model.value(), &iam},
-                                        {ce_model.value(), &cost_explorer}},
+                                        {ce_model.value(), &cost_explorer},
+                                        {budgets_model.value(), &budgets}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
   // S3: object bytes in DATA/objects, metadata in the store.

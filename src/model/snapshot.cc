@@ -42,6 +42,7 @@ Snapshot snapshot_from_doc(const json& doc) {
   out.status.progress = st.value("Progress", 0);
   out.status.state_message = st.value("StateMessage", "");
   out.status.completion_time = st.value("CompletionTime", "");
+  out.status.added_bytes = st.value("AddedBytes", int64_t{0});
   out.tags = doc.value("Tags", json::array());
   return out;
 }
@@ -72,7 +73,8 @@ json snapshot_doc(const Snapshot& snapshot) {
            {{"State", std::string(snapshot_state_name(snapshot.status.state))},
             {"Progress", snapshot.status.progress},
             {"StateMessage", snapshot.status.state_message},
-            {"CompletionTime", snapshot.status.completion_time}}},
+            {"CompletionTime", snapshot.status.completion_time},
+            {"AddedBytes", snapshot.status.added_bytes}}},
           {"Tags", snapshot.tags}};
 }
 

@@ -53,6 +53,10 @@ struct SnapshotStatus {
   int progress = 0;             // percent
   std::string state_message;    // why it is in error
   std::string completion_time;  // ISO 8601, once completed
+  // Once completed: the bytes of the blocks it holds that the snapshot it follows on the same
+  // volume did not (all of them for a first snapshot), which is what it is billed for; 0 when
+  // not measured (a copy, an import, the EBS direct APIs).
+  int64_t added_bytes = 0;
 };
 
 // One snapshot record.

@@ -16,17 +16,28 @@ using model::VolumeState;
 // Attempts at a snapshot (each from a new view) before it ends in error.
 constexpr int kAttempts = 3;
 
-// Reads the view `target` into the block store (counting from `since`, when given) and writes
-// the manifest of `snapshot_id`. Runs on a job's thread.
+// Reads the view `target` into the block store (counting from `since`, when given), writes the
+// manifest of `snapshot_id` and sets `added_bytes` to the bytes of the blocks `since` did not
+// hold. Runs on a job's thread.
 Result<bool> take(const SnapshotReconciler::DiskOpener& open, block::NbdExport target,
                   std::optional<block::Manifest> since, block::BlockStore& blocks,
                   const block::ManifestStore& manifests, const std::string& snapshot_id,
-                  std::shared_ptr<std::atomic<int>> progress) {
+                  std::shared_ptr<std::atomic<int>> progress, std::shared_ptr<std::atomic<int64_t>> added_bytes) {
   auto disk = open(target);
   if (!disk.ok()) return disk.error();
   auto manifest = block::copy_blocks(*disk.value(), blocks, since ? &*since : nullptr,
                                      [&](int percent) { progress->store(percent); });
   if (!manifest.ok()) return manifest.error();
+  int64_t added = 0;
+  for (const auto& [index, hash] : manifest.value().blocks) {
+    bool held = false;
+    if (since) {
+      auto before = since->blocks.find(index);
+      held = before != since->blocks.end() && before->second == hash;
+    }
+    if (!held) ++added;
+  }
+  added_bytes->store(added * static_cast<int64_t>(block::kBlockSize));
   return manifests.write(snapshot_id, manifest.value());
 }
 
@@ -140,10 +151,12 @@ void SnapshotReconciler::finish(Job& job) {
   if (ok) {
     failures_.erase(job.snapshot_id);
     std::string now = format_iso8601(unix_now());
-    observe(job.snapshot_id, [&now](model::SnapshotStatus& s) {
+    int64_t added = job.added_bytes->load();
+    observe(job.snapshot_id, [&now, added](model::SnapshotStatus& s) {
       s.state = SnapshotState::kCompleted;
       s.progress = 100;
       s.completion_time = now;
+      s.added_bytes = added;
     });
     return;
   }
@@ -290,7 +303,7 @@ bool SnapshotReconciler::start_snapshot(const DueSnapshot& due, const DiskLookup
   } else {
     if (target.value().changed_bitmap.empty()) since_manifest.reset();  // no bitmap: read it all
     job.done = std::async(std::launch::async, take, std::cref(open_), target.value(), std::move(since_manifest),
-                          std::ref(blocks_), std::cref(manifests_), id, job.progress);
+                          std::ref(blocks_), std::cref(manifests_), id, job.progress, job.added_bytes);
   }
   jobs_.emplace(id, std::move(job));
   return true;
@@ -322,7 +335,7 @@ bool SnapshotReconciler::start_import(const model::Snapshot& snapshot) {
   job.view = block::ViewSpec{id, "", block::ViewMode::kImport};
   auto target = disks_.open_view(id, file, job.view);
   job.done = target.ok() ? std::async(std::launch::async, take, std::cref(open_), target.value(), std::nullopt,
-                                      std::ref(blocks_), std::cref(manifests_), id, job.progress)
+                                      std::ref(blocks_), std::cref(manifests_), id, job.progress, job.added_bytes)
                          : ended(target.error());
   jobs_.emplace(id, std::move(job));
   return true;

@@ -69,6 +69,8 @@ class SnapshotReconciler {
     std::optional<OpenDisk> in_vm;  // where the view is, when in a VM; else a storage daemon's
     bool restore = false;
     std::shared_ptr<std::atomic<int>> progress = std::make_shared<std::atomic<int>>(0);
+    // A snapshot taken: the bytes of its blocks that the one it follows did not hold, once known.
+    std::shared_ptr<std::atomic<int64_t>> added_bytes = std::make_shared<std::atomic<int64_t>>(0);
     int reported = 0;  // the progress last written to the record
     std::future<Result<bool>> done;
   };

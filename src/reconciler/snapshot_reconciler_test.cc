@@ -104,6 +104,8 @@ TEST_F(SnapshotReconcilerTest, TakesASnapshotThenFillsAVolumeFromIt) {
   pass_until([&] { return state_of("snap-1") == model::SnapshotState::kCompleted; });
   ASSERT_EQ(state_of("snap-1"), model::SnapshotState::kCompleted);
   EXPECT_EQ(model::snapshot_from_doc(*get("snap-1")).status.progress, 100);
+  // A first snapshot adds every block it holds (what it is billed for).
+  EXPECT_EQ(model::snapshot_from_doc(*get("snap-1")).status.added_bytes, static_cast<int64_t>(2 * kBlockSize));
   EXPECT_EQ(manifests_.read("snap-1").value().blocks.size(), 2u);
   EXPECT_EQ(blocks_.count(), 2u);
   EXPECT_EQ(disks_.closed_taken, 1);

@@ -1,7 +1,7 @@
-"""Per-second metering and Cost Explorer through the aws CLI and boto3 as they are: Elastic IPs and
-volumes accrue from the moment they exist, `aws ce get-cost-and-usage` grouped by service and by
-tag sums to the same total, a filter narrows it, usage survives kill -9, and `stratus bill` prints
-the month so far."""
+"""Per-second metering, Cost Explorer and Budgets through the aws CLI and boto3 as they are: Elastic
+IPs and volumes accrue from the moment they exist, `aws ce get-cost-and-usage` grouped by service
+and by tag sums to the same total, a filter narrows it, a budget shows its spend and its
+notification in alarm, usage survives kill -9, and `stratus bill` prints the month so far."""
 
 import datetime
 import subprocess
@@ -71,6 +71,31 @@ class CostExplorerTest(StratusTestCase):
             start, end = today_and_tomorrow()
             self.ce.get_cost_and_usage(TimePeriod={"Start": start, "End": end}, Granularity="DAILY",
                                        Metrics=["UnblendedCost"], GroupBy=[{"Type": "DIMENSION", "Key": "COLOUR"}])
+
+    def test_budgets_report_spend_and_alarm(self):
+        budgets = self.server.client("us-east-1", service="budgets")
+        account = self.server.client(service="sts").get_caller_identity()["Account"]
+        budgets.create_budget(AccountId=account, Budget={
+            "BudgetName": "tiny", "BudgetLimit": {"Amount": "0.000001", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST", "CostFilters": {"Service": ["Amazon Virtual Private Cloud"]}},
+            NotificationsWithSubscribers=[{
+                "Notification": {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 50},
+                "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}]}])
+        self.addCleanup(budgets.delete_budget, AccountId=account, BudgetName="tiny")
+        budget = budgets.describe_budget(AccountId=account, BudgetName="tiny")["Budget"]
+        actual = float(budget["CalculatedSpend"]["ActualSpend"]["Amount"])
+        self.assertGreater(actual, 0.000001)  # two Elastic IPs for a few seconds
+        self.assertGreater(float(budget["CalculatedSpend"]["ForecastedSpend"]["Amount"]), actual)
+        [notification] = budgets.describe_notifications_for_budget(AccountId=account, BudgetName="tiny")["Notifications"]
+        self.assertEqual(notification["NotificationState"], "ALARM")
+        listed = self.server.aws("budgets", "describe-budgets", "--account-id", account)["Budgets"]
+        self.assertEqual([b["BudgetName"] for b in listed], ["tiny"])
+        with self.assertEc2Error("DuplicateRecordException"):
+            budgets.create_budget(AccountId=account, Budget={
+                "BudgetName": "tiny", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST"})
+        with self.assertEc2Error("NotFoundException"):
+            budgets.describe_budget(AccountId=account, BudgetName="none")
 
     def test_usage_survives_kill_9_and_the_bill_prints_it(self):
         before = float(self.cost()["Total"]["UsageQuantity"]["Amount"])

@@ -1,0 +1,50 @@
+#pragma once
+// AWS Budgets (botocore model budgets/2016-10-20, JSON protocol) over the metered usage: cost
+// budgets (CreateBudget, DescribeBudget(s), UpdateBudget, DeleteBudget) with their CostFilters or
+// FilterExpression, each described with its CalculatedSpend (the period's actual cost so far, and
+// the forecast: that plus what accrues now carried to the period's end), and notifications
+// (Create/Describe/DeleteNotification, and those given with CreateBudget), whose state is ALARM
+// once the actual or forecast spend crosses the threshold. Subscribers are kept; stratus sends no
+// e-mail or SNS message.
+
+#include <cstdint>
+#include <functional>
+
+#include "api/query_service.h"
+#include "billing/ledger.h"
+#include "store/store.h"
+
+namespace stratus::billing {
+
+// The store kind of budgets (account-wide records, id "budget:ACCOUNT:NAME").
+inline constexpr const char* kBudgetKind = "budget";
+
+// The actual and forecast cost of `budget` (a Budget document as stored) of `account` at `now`.
+struct Spend {
+  double actual = 0;
+  double forecast = 0;
+};
+Spend budget_spend(const nlohmann::json& budget, const std::vector<Segment>& segments, const std::string& account,
+                   int64_t now);
+
+class Budgets : public api::QueryService {
+ public:
+  // `now`: the clock periods and spend are reckoned by. REQUIRES: `store` outlives the service.
+  Budgets(store::Store& store, std::function<int64_t()> now) : store_(store), now_(std::move(now)) {}
+
+  bool implements(std::string_view action) const override;
+  bool mutates(std::string_view action) const override;
+  Result<nlohmann::json> call(const api::ServiceCall& call) override;
+  std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
+
+ private:
+  // Runs one call within `txn` (writes staged there).
+  Result<nlohmann::json> run(const api::ServiceCall& call, store::Transaction& txn);
+  // The budget as DescribeBudget answers it: the stored document with its CalculatedSpend.
+  nlohmann::json view(const nlohmann::json& budget, const std::vector<Segment>& segments, const std::string& account);
+
+  store::Store& store_;
+  std::function<int64_t()> now_;
+};
+
+}  // namespace stratus::billing
