@@ -150,6 +150,15 @@ Spend budget_spend(const json& budget, const std::vector<Segment>& segments, con
   return spend;
 }
 
+std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call) {
+  std::string name = call.request.contains("Budget")      ? call.request["Budget"].value("BudgetName", "")
+                     : call.request.contains("NewBudget") ? call.request["NewBudget"].value("BudgetName", "")
+                                                          : call.request.value("BudgetName", "");
+  std::string arn = "arn:aws:budgets::" + call.account_id + ":budget/" + (name.empty() ? "*" : name);
+  bool reads = call.action.rfind("Describe", 0) == 0;
+  return {{arn, {}, reads ? "budgets:ViewBudget" : "budgets:ModifyBudget", ""}};
+}
+
 bool Budgets::implements(std::string_view action) const {
   return action == "CreateBudget" || action == "DescribeBudget" || action == "DescribeBudgets" ||
          action == "UpdateBudget" || action == "DeleteBudget" || action == "CreateNotification" ||

@@ -12,6 +12,7 @@
 
 #include "api/query_service.h"
 #include "billing/ledger.h"
+#include "iam/evaluator.h"
 #include "store/store.h"
 
 namespace stratus::billing {
@@ -26,6 +27,10 @@ struct Spend {
 };
 Spend budget_spend(const nlohmann::json& budget, const std::vector<Segment>& segments, const std::string& account,
                    int64_t now);
+
+// The IAM view of a Budgets call: the budget it acts on (arn:aws:budgets::ACCOUNT:budget/NAME)
+// and the action IAM names it by (budgets:ViewBudget for reads, budgets:ModifyBudget for writes).
+std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call);
 
 class Budgets : public api::QueryService {
  public:

@@ -282,6 +282,7 @@ int serve(const ServeOptions& options) {
   iam.set_commit_listener([&] { authorizer.invalidate(); });
   billing::CostExplorer cost_explorer(store, unix_now);
   billing::Budgets budgets(store, unix_now);
+  authorizer.set_resource_resolver("budgets", billing::budget_resources);
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{{model.value(), &ec2},
                                         {sts_model.value(), &sts},

@@ -4,6 +4,7 @@ and by tag sums to the same total, a filter narrows it, a budget shows its spend
 notification in alarm, usage survives kill -9, and `stratus bill` prints the month so far."""
 
 import datetime
+import json
 import subprocess
 import time
 import unittest
@@ -96,6 +97,22 @@ class CostExplorerTest(StratusTestCase):
                 "BudgetType": "COST"})
         with self.assertEc2Error("NotFoundException"):
             budgets.describe_budget(AccountId=account, BudgetName="none")
+
+    def test_iam_names_budget_calls_view_and_modify(self):
+        iam = self.server.client("us-east-1", service="iam")
+        iam.create_user(UserName="budget-viewer")
+        iam.put_user_policy(UserName="budget-viewer", PolicyName="view", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "budgets:ViewBudget", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="budget-viewer")["AccessKey"]
+        viewer = self.server.client("us-east-1", service="budgets", access_key=key["AccessKeyId"],
+                                    secret_key=key["SecretAccessKey"])
+        account = self.server.client(service="sts").get_caller_identity()["Account"]
+        self.assertIn("Budgets", viewer.describe_budgets(AccountId=account))
+        with self.assertEc2Error("AccessDeniedException", status=400) as raised:
+            viewer.create_budget(AccountId=account, Budget={
+                "BudgetName": "not-mine", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST"})
+        self.assertIn("budgets:ModifyBudget", raised.exception.response["Error"]["Message"])
 
     def test_usage_survives_kill_9_and_the_bill_prints_it(self):
         before = float(self.cost()["Total"]["UsageQuantity"]["Amount"])

@@ -45,7 +45,8 @@ class Authorizer : public api::CallAuthorizer {
 
   // Allows the root (but for a bucket policy's Deny), sts:GetCallerIdentity, what a principal's
   // policies allow, and an anonymous caller what a bucket policy grants anyone; a denied call
-  // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS),
+  // gets its service's error: UnauthorizedOperation (EC2), AccessDeniedException (EBS, Cost
+  // Explorer, Budgets),
   // AccessDenied (IAM, STS), with AWS's message naming the caller, the action and why, and for
   // EC2 actions other than Describe* an encoded authorization failure message.
   std::optional<ApiError> authorize(const api::ServiceCall& call, const std::string& service) override;
