@@ -12,19 +12,28 @@
 #include "common/timestamp.h"
 
 namespace stratus::api {
+
+std::optional<std::string> header_value(const std::vector<std::pair<std::string, std::string>>& headers,
+                                        std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+std::string trim_blanks(std::string_view text) {
+  size_t b = text.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return "";
+  size_t e = text.find_last_not_of(" \t");
+  return std::string(text.substr(b, e - b + 1));
+}
+
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr int64_t kMaxSkewSeconds = 15 * 60;
 
 ApiError incomplete(const std::string& why) { return ApiError{"IncompleteSignature", why}; }
-
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> parts;
@@ -49,13 +58,6 @@ bool parse_credential(const std::string& credential, SignatureClaim& claim) {
   return true;
 }
 
-std::optional<std::string> header(const SignedRequest& request, std::string_view name) {
-  for (const auto& [k, v] : request.headers) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
-
 Result<SignatureClaim> parse_header_form(const SignedRequest& request, const std::string& authorization) {
   SignatureClaim claim;
   if (authorization.rfind(kAlgorithm, 0) != 0) {
@@ -63,7 +65,7 @@ Result<SignatureClaim> parse_header_form(const SignedRequest& request, const std
   }
   std::string credential, signed_headers;
   for (const std::string& raw : split(std::string_view(authorization).substr(kAlgorithm.size()), ',')) {
-    std::string part = trim(raw);
+    std::string part = trim_blanks(raw);
     size_t eq = part.find('=');
     if (eq == std::string::npos) continue;
     std::string key = part.substr(0, eq), value = part.substr(eq + 1);
@@ -76,10 +78,10 @@ Result<SignatureClaim> parse_header_form(const SignedRequest& request, const std
   }
   if (!parse_credential(credential, claim)) return incomplete("Credential is malformed: " + credential);
   claim.signed_headers = split(signed_headers, ';');
-  auto amz_date = header(request, "x-amz-date");
+  auto amz_date = header_value(request.headers, "x-amz-date");
   if (!amz_date) return incomplete("Authorization header requires existence of a valid 'X-Amz-Date' header.");
   claim.amz_date = *amz_date;
-  claim.security_token = header(request, "x-amz-security-token").value_or("");
+  claim.security_token = header_value(request.headers, "x-amz-security-token").value_or("");
   return claim;
 }
 
@@ -130,7 +132,7 @@ std::string cached_signing_key(const std::string& secret, const std::string& dat
 }  // namespace
 
 Result<SignatureClaim> parse_signature(const SignedRequest& request) {
-  if (auto authorization = header(request, "authorization")) return parse_header_form(request, *authorization);
+  if (auto authorization = header_value(request.headers, "authorization")) return parse_header_form(request, *authorization);
   auto query = parse_form(request.raw_query);
   if (!query.ok()) return query.error();
   for (const auto& [k, v] : query.value()) {
@@ -171,7 +173,7 @@ std::string canonical_request(const SignedRequest& request, const SignatureClaim
     for (const auto& [k, v] : request.headers) {
       if (k != name) continue;
       if (!joined.empty()) joined += ',';
-      std::string value = trim(v), collapsed;
+      std::string value = trim_blanks(v), collapsed;
       for (char c : value) {
         if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
         collapsed.push_back(c);
@@ -257,7 +259,7 @@ Result<SignatureClaim> verify_claim(const SignedRequest& request, const Signatur
   // The payload hash a client may have signed: the declared one, else the body's; presigned
   // URLs may also carry UNSIGNED-PAYLOAD (S3 style) instead of the empty body's hash.
   std::string body_hash = to_hex(sha256(request.body));
-  auto declared = header(request, "x-amz-content-sha256");
+  auto declared = header_value(request.headers, "x-amz-content-sha256");
   if (declared && *declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
     return ApiError{"AuthFailure", "The provided x-amz-content-sha256 header does not match the request body."};
   }

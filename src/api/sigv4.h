@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,13 @@ struct SignedRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case, in arrival order
   std::string body;
 };
+
+// The value of header `name` (lower-case) among `headers` (names lower-case), or nullopt.
+std::optional<std::string> header_value(const std::vector<std::pair<std::string, std::string>>& headers,
+                                        std::string_view name);
+
+// `text` without leading and trailing spaces and tabs, as signatures take header values.
+std::string trim_blanks(std::string_view text);
 
 // What a well-formed signature claims, before it is checked.
 struct SignatureClaim {

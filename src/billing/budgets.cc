@@ -82,15 +82,6 @@ Result<json> expression_of(const json& budget) {
   return json{{"And", all}};
 }
 
-std::string money(double amount) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.10f", amount);
-  std::string text = buf;
-  while (text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
-}
-
 // The limit of a budget in USD.
 double limit_of(const json& budget) {
   try {
@@ -191,8 +182,8 @@ json Budgets::view(const json& budget, const std::vector<Segment>& segments, con
   json out = budget;
   out.erase("Notifications");
   out.erase("ResourceTags");
-  out["CalculatedSpend"] = {{"ActualSpend", {{"Amount", money(spend.actual)}, {"Unit", "USD"}}},
-                            {"ForecastedSpend", {{"Amount", money(spend.forecast)}, {"Unit", "USD"}}}};
+  out["CalculatedSpend"] = {{"ActualSpend", {{"Amount", amount_text(spend.actual)}, {"Unit", "USD"}}},
+                            {"ForecastedSpend", {{"Amount", amount_text(spend.forecast)}, {"Unit", "USD"}}}};
   return out;
 }
 

@@ -1,7 +1,6 @@
 #include "billing/cost_explorer.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 
@@ -57,16 +56,6 @@ std::vector<Period> windows(const Period& period, const std::string& granularity
     t = next;
   }
   return out;
-}
-
-// Renders an amount as Cost Explorer does: a decimal string.
-std::string amount_text(double amount) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, amount, std::chars_format::fixed, 10);
-  std::string text(buf, end);
-  while (text.size() > 1 && text.back() == '0') text.pop_back();
-  if (text.back() == '.') text.pop_back();
-  return text;
 }
 
 // Sums of one group in one window.

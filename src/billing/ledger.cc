@@ -1,6 +1,7 @@
 #include "billing/ledger.h"
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 
 #include "billing/meter.h"
@@ -74,6 +75,15 @@ Accrued accrued(const Segment& segment, int64_t from, int64_t to, int64_t now) {
 Accrued projected(const Segment& segment, int64_t from, int64_t to, int64_t now) {
   if (segment.end) return {};
   return accrued(segment, std::max(from, now), to, std::max(to, now));
+}
+
+std::string amount_text(double amount) {
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, amount, std::chars_format::fixed, 10);
+  std::string text(buf, end);
+  while (text.size() > 1 && text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
 }
 
 }  // namespace stratus::billing

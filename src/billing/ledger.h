@@ -51,6 +51,10 @@ Accrued accrued(const Segment& segment, int64_t from, int64_t to, int64_t now);
 // ended, else what it accrues from `now` on (the run rate, for forecasts).
 Accrued projected(const Segment& segment, int64_t from, int64_t to, int64_t now);
 
+// `amount` as AWS's billing APIs render amounts: a decimal string, to ten places at most, with no
+// trailing zeros ("0.12", "3").
+std::string amount_text(double amount);
+
 // The start of the calendar month (UTC) that holds `t`, and of the next one.
 int64_t month_start(int64_t t);
 int64_t next_month_start(int64_t t);

@@ -28,15 +28,6 @@ constexpr uint64_t kMaxPutBytes = uint64_t{5} << 30;
 // The region S3's global endpoint is in: where requests that name none (SigV2) go.
 constexpr const char* kGlobalRegion = "us-east-1";
 
-// The value of header `name` (lower-case) among `headers`, or nullopt.
-std::optional<std::string> header_of(const std::vector<std::pair<std::string, std::string>>& headers,
-                                     std::string_view name) {
-  for (const auto& [k, v] : headers) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
-
 // The HTTP status S3 answers error `code` with.
 int error_status(const std::string& code) {
   static const std::map<std::string, int> kStatuses = {
@@ -99,7 +90,7 @@ std::optional<std::string> virtual_bucket(const std::string& host, const std::ve
 
 // The host a request names, lower-case, without its port.
 std::string host_name(const api::HttpRequest& request) {
-  std::string host = ascii_lower(header_of(request.headers, "host").value_or(""));
+  std::string host = ascii_lower(api::header_value(request.headers, "host").value_or(""));
   if (!host.empty() && host[0] == '[') return host;  // an IPv6 literal
   return host.substr(0, host.find(':'));
 }
@@ -210,7 +201,7 @@ S3Api::~S3Api() = default;
 
 bool S3Api::claims(const api::HttpRequest& request) const {
   if (virtual_bucket(host_name(request), domains_)) return true;
-  if (auto authorization = header_of(request.headers, "authorization")) {
+  if (auto authorization = api::header_value(request.headers, "authorization")) {
     return authorization->find("/s3/aws4_request") != std::string::npos || authorization->rfind("AWS ", 0) == 0;
   }
   size_t question = request.target.find('?');
@@ -302,7 +293,7 @@ std::optional<api::HttpResponse> S3Api::authenticate(const api::SignedRequest& r
   auto refuse = [&](const ApiError& error, const Details& details = {}) {
     return render_error(error, p.method, p.resource, p.request_id, details);
   };
-  auto declared = header_of(request.headers, "x-amz-content-sha256");
+  auto declared = api::header_value(request.headers, "x-amz-content-sha256");
   p.payload_hash = declared.value_or("UNSIGNED-PAYLOAD");
   bool hex_hash = is_sha256_hex(p.payload_hash);
   auto v2 = parse_sigv2(request, query);
@@ -474,7 +465,7 @@ void S3Api::handle(const api::HttpRequest& request, const api::HttpServer::Respo
 }
 
 std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, const api::HttpServer::Responder& respond) {
-  if (header.method != "PUT" || !claims(header) || header_of(header.headers, "x-amz-copy-source")) return nullptr;
+  if (header.method != "PUT" || !claims(header) || api::header_value(header.headers, "x-amz-copy-source")) return nullptr;
   // Only object and part uploads stream: a PUT on a key with no subresource but a part's.
   size_t question = header.target.find('?');
   if (question != std::string::npos) {
@@ -500,9 +491,9 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
     respond(render_error(error, p.method, p.resource, p.request_id));
     return nullptr;
   };
-  auto length = header_of(header.headers, "content-length");
-  auto decoded = header_of(header.headers, "x-amz-decoded-content-length");
-  bool chunked_transfer = header_of(header.headers, "transfer-encoding").has_value();
+  auto length = api::header_value(header.headers, "content-length");
+  auto decoded = api::header_value(header.headers, "x-amz-decoded-content-length");
+  bool chunked_transfer = api::header_value(header.headers, "transfer-encoding").has_value();
   if (!length && !chunked_transfer) return refuse({"MissingContentLength", "You must provide the Content-Length HTTP header."});
   bool chunked = chunked_form(p.payload_hash).has_value();
   if (chunked && !decoded) return refuse({"MissingContentLength", "You must provide the x-amz-decoded-content-length header."});
@@ -515,7 +506,7 @@ std::shared_ptr<api::BodySink> S3Api::intake(const api::HttpRequest& header, con
   if (size > kMaxPutBytes) {  // a part's limit too
     return refuse({"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"});
   }
-  auto upload = service_.begin_upload(p.call, ascii_lower(header_of(header.headers, "x-amz-trailer").value_or("")));
+  auto upload = service_.begin_upload(p.call, ascii_lower(api::header_value(header.headers, "x-amz-trailer").value_or("")));
   if (!upload.ok()) return refuse(upload.error());
   return std::make_shared<UploadSink>(*this, std::move(p), std::move(upload.value()),
                                       chunked ? std::optional<uint64_t>(size) : std::nullopt, respond);

@@ -27,13 +27,6 @@ const std::set<std::string>& signed_subresources() {
   return kNames;
 }
 
-std::optional<std::string> header_value(const api::SignedRequest& request, std::string_view name) {
-  for (const auto& [k, v] : request.headers) {
-    if (k == name) return v;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::string> query_value(const api::QueryParams& query, std::string_view name) {
   for (const auto& [k, v] : query) {
     if (k == name) return v;
@@ -41,20 +34,14 @@ std::optional<std::string> query_value(const api::QueryParams& query, std::strin
   return std::nullopt;
 }
 
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) return "";
-  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
-}
-
 // A standard header's line: the header, or for a presigned URL the query parameter boto3 moves
 // it to.
 std::string standard_value(const api::SignedRequest& request, const api::QueryParams& query, const V2Claim& claim,
                            std::string_view name) {
-  if (auto value = header_value(request, name)) return trim(*value);
+  if (auto value = api::header_value(request.headers, name)) return api::trim_blanks(*value);
   if (claim.presigned) {
     for (const auto& [k, v] : query) {
-      if (ascii_lower(k) == name) return trim(v);
+      if (ascii_lower(k) == name) return api::trim_blanks(v);
     }
   }
   return "";
@@ -64,7 +51,7 @@ std::string standard_value(const api::SignedRequest& request, const api::QueryPa
 
 std::optional<Result<V2Claim>> parse_sigv2(const api::SignedRequest& request, const api::QueryParams& query) {
   V2Claim claim;
-  if (auto authorization = header_value(request, "authorization")) {
+  if (auto authorization = api::header_value(request.headers, "authorization")) {
     if (authorization->rfind("AWS ", 0) != 0) return std::nullopt;
     std::string credentials = authorization->substr(4);
     size_t colon = credentials.rfind(':');
@@ -74,8 +61,9 @@ std::optional<Result<V2Claim>> parse_sigv2(const api::SignedRequest& request, co
     }
     claim.access_key_id = credentials.substr(0, colon);
     claim.signature = credentials.substr(colon + 1);
-    claim.date = header_value(request, "x-amz-date").value_or(header_value(request, "date").value_or(""));
-    claim.security_token = header_value(request, "x-amz-security-token").value_or("");
+    claim.date = api::header_value(request.headers, "x-amz-date")
+                     .value_or(api::header_value(request.headers, "date").value_or(""));
+    claim.security_token = api::header_value(request.headers, "x-amz-security-token").value_or("");
     if (claim.date.empty()) {
       return Result<V2Claim>(ApiError{"AccessDenied", "AWS authentication requires a valid Date or x-amz-date header"});
     }
@@ -96,7 +84,7 @@ std::optional<Result<V2Claim>> parse_sigv2(const api::SignedRequest& request, co
   if (ec != std::errc() || end != expires->data() + expires->size()) {
     return Result<V2Claim>(ApiError{"AccessDenied", "Invalid date (should be seconds since epoch): " + *expires});
   }
-  if (auto token = header_value(request, "x-amz-security-token")) claim.security_token = *token;
+  if (auto token = api::header_value(request.headers, "x-amz-security-token")) claim.security_token = *token;
   else claim.security_token = query_value(query, "x-amz-security-token").value_or("");
   return Result<V2Claim>(std::move(claim));
 }
@@ -107,14 +95,16 @@ std::string sigv2_string_to_sign(const api::SignedRequest& request, const api::Q
   out += standard_value(request, query, claim, "content-md5") + "\n";
   out += standard_value(request, query, claim, "content-type") + "\n";
   if (claim.presigned) out += std::to_string(claim.expires);
-  else if (!header_value(request, "x-amz-date")) out += trim(header_value(request, "date").value_or(""));
+  else if (!api::header_value(request.headers, "x-amz-date")) {
+    out += api::trim_blanks(api::header_value(request.headers, "date").value_or(""));
+  }
   out += "\n";  // with x-amz-date the date line is empty: the header is signed among the x-amz- ones
 
   std::map<std::string, std::string> amz;  // sorted by name; repeated headers joined by ','
   auto add = [&amz](const std::string& name, const std::string& value) {
     std::string& joined = amz[name];
     if (!joined.empty()) joined += ',';
-    joined += trim(value);
+    joined += api::trim_blanks(value);
   };
   for (const auto& [k, v] : request.headers) {
     if (k.rfind("x-amz-", 0) == 0) add(k, v);
@@ -122,7 +112,7 @@ std::string sigv2_string_to_sign(const api::SignedRequest& request, const api::Q
   if (claim.presigned) {
     for (const auto& [k, v] : query) {
       std::string name = ascii_lower(k);
-      if (name.rfind("x-amz-", 0) == 0 && !header_value(request, name)) add(name, v);
+      if (name.rfind("x-amz-", 0) == 0 && !api::header_value(request.headers, name)) add(name, v);
     }
   }
   for (const auto& [name, value] : amz) out += name + ":" + value + "\n";
