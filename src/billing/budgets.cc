@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 
+#include "billing/budget_actions.h"
 #include "billing/cost_filter.h"
 
 namespace stratus::billing {
@@ -15,8 +16,6 @@ using nlohmann::json;
 constexpr int64_t kForever = 3706473600;
 
 ApiError invalid(const std::string& message) { return ApiError{"InvalidParameterException", message}; }
-
-std::string record_id(const std::string& account, const std::string& name) { return "budget:" + account + ":" + name; }
 
 // [start, end) of the period `budget` reckons spend over at `now`.
 std::pair<int64_t, int64_t> period_of(const json& budget, int64_t now) {
@@ -127,6 +126,21 @@ ApiError not_found(const std::string& name) {
 
 }  // namespace
 
+std::string budget_record_id(const std::string& account, const std::string& name) {
+  return "budget:" + account + ":" + name;
+}
+
+int64_t period_start(const json& budget, int64_t now) { return period_of(budget, now).first; }
+
+bool action_threshold_crossed(const json& budget, const json& action, const Spend& spend) {
+  const json& threshold = action.value("ActionThreshold", json::object());
+  json notification = {{"NotificationType", action.value("NotificationType", "ACTUAL")},
+                       {"ComparisonOperator", "GREATER_THAN"},
+                       {"Threshold", threshold.value("ActionThresholdValue", 0.0)},
+                       {"ThresholdType", threshold.value("ActionThresholdType", "PERCENTAGE")}};
+  return in_alarm(notification, spend, limit_of(budget));
+}
+
 Spend budget_spend(const json& budget, const std::vector<Segment>& segments, const std::string& account, int64_t now) {
   auto [start, end] = period_of(budget, now);
   auto filter = expression_of(budget);
@@ -146,6 +160,11 @@ std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call)
                      : call.request.contains("NewBudget") ? call.request["NewBudget"].value("BudgetName", "")
                                                           : call.request.value("BudgetName", "");
   std::string arn = "arn:aws:budgets::" + call.account_id + ":budget/" + (name.empty() ? "*" : name);
+  if (is_budget_action_call(call.action)) {  // IAM names these by the operation, on the action
+    if (call.action == "DescribeBudgetActionsForAccount") arn = "*";
+    if (call.request.contains("ActionId")) arn += "/action/" + call.request.value("ActionId", "");
+    return {{arn, {}, "budgets:" + call.action, ""}};
+  }
   bool reads = call.action.rfind("Describe", 0) == 0;
   return {{arn, {}, reads ? "budgets:ViewBudget" : "budgets:ModifyBudget", ""}};
 }
@@ -153,11 +172,11 @@ std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call)
 bool Budgets::implements(std::string_view action) const {
   return action == "CreateBudget" || action == "DescribeBudget" || action == "DescribeBudgets" ||
          action == "UpdateBudget" || action == "DeleteBudget" || action == "CreateNotification" ||
-         action == "DescribeNotificationsForBudget" || action == "DeleteNotification";
+         action == "DescribeNotificationsForBudget" || action == "DeleteNotification" || is_budget_action_call(action);
 }
 
 bool Budgets::mutates(std::string_view action) const {
-  return action != "DescribeBudget" && action != "DescribeBudgets" && action != "DescribeNotificationsForBudget";
+  return action.rfind("Describe", 0) != 0;
 }
 
 Result<json> Budgets::call(const api::ServiceCall& call) {
@@ -200,14 +219,15 @@ Result<json> Budgets::run(const api::ServiceCall& call, store::Transaction& txn)
     std::vector<Segment> segments = all_segments(txn);
     json budgets = json::array();
     for (const store::Record& r : txn.list(kBudgetKind, std::string())) {
-      if (r.id.rfind(record_id(account, ""), 0) == 0) budgets.push_back(view(r.doc, segments, account));
+      if (r.id.rfind(budget_record_id(account, ""), 0) == 0) budgets.push_back(view(r.doc, segments, account));
     }
     return json{{"Budgets", budgets}};
   }
+  if (a == "DescribeBudgetActionsForAccount") return run_budget_action_call(call, json::object(), txn, now);
   std::string name = a == "CreateBudget"   ? request["Budget"].value("BudgetName", "")
                      : a == "UpdateBudget" ? request["NewBudget"].value("BudgetName", "")
                                            : request.value("BudgetName", "");
-  auto existing = txn.get(record_id(account, name));
+  auto existing = txn.get(budget_record_id(account, name));
   if (a == "CreateBudget") {
     json budget = request["Budget"];
     if (auto problem = budget_problem(budget)) return *problem;
@@ -222,13 +242,15 @@ Result<json> Budgets::run(const api::ServiceCall& call, store::Transaction& txn)
     for (const json& n : request.value("NotificationsWithSubscribers", json::array())) notifications.push_back(n);
     budget["Notifications"] = notifications;
     if (request.contains("ResourceTags")) budget["ResourceTags"] = request["ResourceTags"];
-    txn.put({record_id(account, name), kBudgetKind, "", budget});
+    txn.put({budget_record_id(account, name), kBudgetKind, "", budget});
     return json::object();
   }
   if (!existing) return not_found(name);
   json budget = existing->doc;
+  if (is_budget_action_call(a)) return run_budget_action_call(call, budget, txn, now);
   if (a == "DescribeBudget") return json{{"Budget", view(budget, all_segments(txn), account)}};
   if (a == "DeleteBudget") {
+    erase_budget_actions(txn, account, name);
     txn.erase(existing->id);
     return json::object();
   }

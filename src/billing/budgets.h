@@ -5,7 +5,7 @@
 // the forecast: that plus what accrues now carried to the period's end), and notifications
 // (Create/Describe/DeleteNotification, and those given with CreateBudget), whose state is ALARM
 // once the actual or forecast spend crosses the threshold. Subscribers are kept; stratus sends no
-// e-mail or SNS message.
+// e-mail or SNS message. Budget actions: billing/budget_actions.
 
 #include <cstdint>
 #include <functional>
@@ -28,8 +28,19 @@ struct Spend {
 Spend budget_spend(const nlohmann::json& budget, const std::vector<Segment>& segments, const std::string& account,
                    int64_t now);
 
+// The store id of budget `name` of `account`.
+std::string budget_record_id(const std::string& account, const std::string& name);
+
+// The start of the period `budget` reckons its spend over at `now`.
+int64_t period_start(const nlohmann::json& budget, int64_t now);
+
+// Whether `budget`'s `spend` has passed the threshold of budget action `action` (an Action).
+bool action_threshold_crossed(const nlohmann::json& budget, const nlohmann::json& action, const Spend& spend);
+
 // The IAM view of a Budgets call: the budget it acts on (arn:aws:budgets::ACCOUNT:budget/NAME)
-// and the action IAM names it by (budgets:ViewBudget for reads, budgets:ModifyBudget for writes).
+// and the action IAM names it by (budgets:ViewBudget for reads, budgets:ModifyBudget for writes);
+// a budget-action call is named by its operation (budgets:CreateBudgetAction, ...) on the action
+// (.../budget/NAME/action/ID) or the budget.
 std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call);
 
 class Budgets : public api::QueryService {

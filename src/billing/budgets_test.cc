@@ -28,13 +28,7 @@ class BudgetsTest : public ::testing::Test {
   }
 
   Result<json> ask(const std::string& action, json request) {
-    api::ServiceCall call;
-    call.action = action;
-    call.account_id = kAccount;
-    request["AccountId"] = request.value("AccountId", kAccount);
-    call.request = std::move(request);
-    if (!budgets_.mutates(action)) return budgets_.call(call);
-    return budgets_.call_batch({call})[0];
+    return ask_budgets(budgets_, kAccount, action, std::move(request));
   }
 
   static json budget(const std::string& name, const std::string& limit) {

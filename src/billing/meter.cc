@@ -26,11 +26,17 @@ std::string storage_usage(const std::string& volume_type) {
   return "EBS:VolumeUsage." + volume_type;
 }
 
-// The rates of an instance record: its running hours and its automatic public address.
+// The rates of an instance record: its running hours (on demand, or at its spot price) and its
+// automatic public address.
 std::vector<Rate> instance_rates(const store::Record& record, const PriceBook& prices, const std::string& prefix) {
   model::Instance instance = model::instance_from_doc(record.doc);
   std::vector<Rate> out;
-  if (instance.status.state == compute::InstanceState::kRunning) {
+  if (instance.status.state == compute::InstanceState::kRunning && instance.spec.spot) {
+    // A spot instance: at the spot price in force (a new price opens a new segment).
+    std::string type = instance.api.value("InstanceType", "");
+    out.push_back({prefix + "-SpotUsage:" + type, kCompute, "Hrs", 1, instance.spec.spot->price, true,
+                   kInstanceMinimumSeconds, type});
+  } else if (instance.status.state == compute::InstanceState::kRunning) {
     std::string type = instance.api.value("InstanceType", "");
     auto price = prices.instance_hour(type, record.region);
     out.push_back({prefix + "-BoxUsage:" + type, kCompute, "Hrs", 1, price.value_or(0), price.has_value(),

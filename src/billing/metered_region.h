@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "billing/budgets.h"
 #include "billing/meter.h"
 #include "billing/metered_store.h"
 #include "common/embedded.h"
@@ -34,5 +35,18 @@ struct MeteredRegion {
   store::CachedStore cached{std::make_unique<store::SqliteStore>((dir.path() / "db").string()), {{kUsageKind, "OpenFor"}}};
   MeteredStore metered{cached, meter};
 };
+
+// Runs Budgets call `action` of `account` with `request` (its AccountId `account` unless it
+// names one) as the API layer would: writes through call_batch.
+inline Result<nlohmann::json> ask_budgets(Budgets& budgets, const std::string& account, const std::string& action,
+                                          nlohmann::json request) {
+  api::ServiceCall call;
+  call.action = action;
+  call.account_id = account;
+  request["AccountId"] = request.value("AccountId", account);
+  call.request = std::move(request);
+  if (!budgets.mutates(action)) return budgets.call(call);
+  return budgets.call_batch({call})[0];
+}
 
 }  // namespace stratus::billing

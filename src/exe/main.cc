@@ -17,6 +17,7 @@
 #include "api/instance_endpoint.h"
 #include "api/service_model.h"
 #include "billing/bill_report.h"
+#include "billing/budget_watcher.h"
 #include "billing/budgets.h"
 #include "billing/cost_explorer.h"
 #include "billing/ledger.h"
@@ -26,6 +27,7 @@
 #include "common/atomic_file.h"
 #include "common/dir_lock.h"
 #include "common/embedded.h"
+#include "common/periodic.h"
 #include "common/network_slot.h"
 #include "common/network_slot_lease.h"
 #include "compute/host_memory.h"
@@ -49,6 +51,7 @@
 #include "services/iam/authorizer.h"
 #include "services/iam/iam_service.h"
 #include "services/iam/instance_credentials.h"
+#include "services/iam/service_sessions.h"
 #include "common/timestamp.h"
 #include "services/ec2/volumes.h"
 #include "s3/authorization.h"
@@ -259,6 +262,9 @@ int serve(const ServeOptions& options) {
   int64_t memory = options.capacity_memory_mib >= 0 ? options.capacity_memory_mib
                                                     : std::max<int64_t>(0, compute::host_memory_mib() - kHostReserveMiB);
   ec2.set_host_capacity({memory, options.capacity_vcpus, kVmOverheadMiB});
+  ec2.set_on_demand_prices([&](const std::string& type, const std::string& region) {
+    return prices.instance_hour(type, region);
+  });
   ec2.set_limits(quotas);
   std::optional<ec2::BaseImage> base_image = find_base_image(image_cache);
   if (!base_image) {
@@ -330,6 +336,16 @@ int serve(const ServeOptions& options) {
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();
+  // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
+  billing::Ec2InstanceActions budget_instances(ec2, authorizer, [&](const std::string& account, const std::string& role) {
+    return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "budgets.amazonaws.com",
+                                        "BudgetsAction", unix_now());
+  });
+  billing::BudgetWatcher budget_watcher(store, budget_instances, unix_now);
+  budget_watcher.start(std::chrono::seconds(5));
+  // The spot market: prices, notices and interruptions, fulfilment of open requests.
+  Periodic spot_market;
+  spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
 
   write_aws_files(data_dir, url, root, catalog);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
@@ -340,6 +356,8 @@ int serve(const ServeOptions& options) {
   server.run(options.threads);
   endpoint.reset();  // commits the writes still queued while the server's loops still exist
   s3_endpoint.reset();
+  budget_watcher.stop();
+  spot_market.stop();
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   return 0;
 }

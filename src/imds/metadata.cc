@@ -143,7 +143,7 @@ json metadata_tree(const InstanceMetadata& m) {
       {"hostname", m.local_hostname},
       {"instance-action", "none"},
       {"instance-id", m.instance_id},
-      {"instance-life-cycle", "on-demand"},
+      {"instance-life-cycle", m.spot ? "spot" : "on-demand"},
       {"instance-type", m.instance_type},
       {"local-hostname", m.local_hostname},
       {"placement",
@@ -169,6 +169,13 @@ json metadata_tree(const InstanceMetadata& m) {
     meta["public-keys"] = {{"_listing", "0=" + m.key_name}, {"0", {{"openssh-key", m.public_key}}}};
   }
   if (m.iam) meta["iam"] = iam_tree(*m.iam);
+  if (!m.spot_action_time.empty()) {  // AWS's one-line JSON
+    meta["spot"] = {{"instance-action", "{\"action\": \"" + m.spot_action + "\", \"time\": \"" + m.spot_action_time + "\"}"}};
+    if (m.spot_action == "terminate") meta["spot"]["termination-time"] = m.spot_action_time;
+  }
+  if (!m.rebalance_notice_time.empty()) {
+    meta["events"] = {{"recommendations", {{"rebalance", "{\"noticeTime\": \"" + m.rebalance_notice_time + "\"}"}}}};
+  }
   if (m.identity_credentials) {
     const ServedCredentials& c = *m.identity_credentials;
     meta["identity-credentials"] = {

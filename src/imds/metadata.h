@@ -65,6 +65,10 @@ struct InstanceMetadata {
   std::vector<std::string> ebs_devices;  // its data volumes' devices ("/dev/sdf"), in attachment order
   std::optional<IamMetadata> iam;        // its instance profile; nullopt = none (iam/ is 404)
   std::optional<ServedCredentials> identity_credentials;  // identity-credentials/ec2/; nullopt = none
+  bool spot = false;                     // a spot instance (instance-life-cycle)
+  std::string spot_action;               // spot/instance-action's action ("terminate", "stop") once notice shows
+  std::string spot_action_time;          // ISO 8601: when it is interrupted; "" before notice (404)
+  std::string rebalance_notice_time;     // ISO 8601: events/recommendations/rebalance; "" for none (404)
 };
 
 // The dated API versions served besides "latest", oldest first.

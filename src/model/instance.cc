@@ -9,8 +9,41 @@ using compute::InstanceState;
 // Members of the record's description that the typed parts hold instead.
 constexpr const char* kDerivedMembers[] = {"State", "StateTransitionReason", "Tags"};
 
+// Puts `value` under `key` of `doc` when it has one.
+void put_optional(json& doc, const char* key, const std::optional<int64_t>& value) {
+  if (value) doc[key] = *value;
+}
+
+std::optional<int64_t> optional_from(const json& doc, const char* key) {
+  if (!doc.contains(key) || doc[key].is_null()) return std::nullopt;
+  return doc[key].get<int64_t>();
+}
+
+json spot_doc(const SpotTerms& t) {
+  json doc = {{"RequestId", t.request_id},
+              {"MaxPrice", t.max_price},
+              {"InterruptionBehavior", t.interruption_behavior},
+              {"Price", t.price},
+              {"InterruptCause", t.interrupt_cause}};
+  put_optional(doc, "InterruptAt", t.interrupt_at);
+  put_optional(doc, "RebalanceAt", t.rebalance_at);
+  return doc;
+}
+
+SpotTerms spot_from(const json& d) {
+  SpotTerms t;
+  t.request_id = d.value("RequestId", "");
+  t.max_price = d.value("MaxPrice", 0.0);
+  t.interruption_behavior = d.value("InterruptionBehavior", "terminate");
+  t.price = d.value("Price", 0.0);
+  t.interrupt_cause = d.value("InterruptCause", "");
+  t.interrupt_at = optional_from(d, "InterruptAt");
+  t.rebalance_at = optional_from(d, "RebalanceAt");
+  return t;
+}
+
 json spec_doc(const InstanceSpec& s) {
-  return {{"ReservationId", s.reservation_id},
+  json doc = {{"ReservationId", s.reservation_id},
           {"OwnerId", s.owner_id},
           {"UserData", s.user_data},
           {"ShutdownBehavior", s.shutdown_behavior},
@@ -27,6 +60,8 @@ json spec_doc(const InstanceSpec& s) {
           {"BootDirectory", s.boot_directory},
           {"IamAssociationId", s.iam_association_id},
           {"IamAssociatedAt", s.iam_associated_at}};
+  if (s.spot) doc["Spot"] = spot_doc(*s.spot);
+  return doc;
 }
 
 InstanceSpec spec_from(const json& d) {
@@ -48,17 +83,8 @@ InstanceSpec spec_from(const json& d) {
   s.boot_directory = d.value("BootDirectory", "");
   s.iam_association_id = d.value("IamAssociationId", "");
   s.iam_associated_at = d.value("IamAssociatedAt", "");
+  if (d.contains("Spot")) s.spot = spot_from(d["Spot"]);
   return s;
-}
-
-// Puts `value` under `key` of `doc` when it has one.
-void put_optional(json& doc, const char* key, const std::optional<int64_t>& value) {
-  if (value) doc[key] = *value;
-}
-
-std::optional<int64_t> optional_from(const json& doc, const char* key) {
-  if (!doc.contains(key) || doc[key].is_null()) return std::nullopt;
-  return doc[key].get<int64_t>();
 }
 
 json status_doc(const InstanceStatus& s) {

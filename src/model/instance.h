@@ -15,6 +15,17 @@
 
 namespace stratus::model {
 
+// The terms of a spot instance, and the interruption it has been given notice of.
+struct SpotTerms {
+  std::string request_id;                 // its spot instance request ("sir-...")
+  double max_price = 0;                   // USD an hour it may be billed at most
+  std::string interruption_behavior = "terminate";  // "terminate" or "stop"
+  double price = 0;                       // the spot price in force, USD an hour (what it is billed)
+  std::optional<int64_t> interrupt_at;    // Unix seconds: when it is interrupted (notice given)
+  std::string interrupt_cause;            // "price", "capacity" or "experiment" (with interrupt_at)
+  std::optional<int64_t> rebalance_at;    // Unix seconds: when a rebalance recommendation was given
+};
+
 // What the API asked of an instance that DescribeInstances does not show as such.
 struct InstanceSpec {
   std::string reservation_id;
@@ -37,6 +48,7 @@ struct InstanceSpec {
   // ("iip-assoc-...", "" when it has none) and when it was made (ISO 8601).
   std::string iam_association_id;
   std::string iam_associated_at;
+  std::optional<SpotTerms> spot;         // a spot instance's terms; nullopt on demand
 };
 
 // What the reconciler observed of an instance, and its lifecycle state.

@@ -587,6 +587,15 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
     m.availability_zone = i["Placement"].value("AvailabilityZone", "");
     m.local_hostname = i.value("PrivateDnsName", "");
     m.pending_time = i.value("LaunchTime", "");
+    if (instance.spec.spot) {  // the interruption notice shows from two minutes before it
+      const model::SpotTerms& spot = *instance.spec.spot;
+      m.spot = true;
+      if (spot.interrupt_at && unix_now() >= *spot.interrupt_at - 120) {
+        m.spot_action = spot.interruption_behavior;
+        m.spot_action_time = format_iso8601_seconds(*spot.interrupt_at);
+      }
+      if (spot.rebalance_at) m.rebalance_notice_time = format_iso8601_seconds(*spot.rebalance_at);
+    }
     if (i.contains("KeyName")) {
       m.key_name = i["KeyName"].get<std::string>();
       for (const store::Record& key : txn->list("key-pair", record.region)) {

@@ -1,7 +1,8 @@
 """Per-second metering, Cost Explorer and Budgets through the aws CLI and boto3 as they are: Elastic
 IPs and volumes accrue from the moment they exist, `aws ce get-cost-and-usage` grouped by service
 and by tag sums to the same total, a filter narrows it, a budget shows its spend and its
-notification in alarm, usage survives kill -9, and `stratus bill` prints the month so far."""
+notification in alarm, a budget action runs as its execution role (refused while the role does not
+trust Budgets), usage survives kill -9, and `stratus bill` prints the month so far."""
 
 import datetime
 import json
@@ -97,6 +98,63 @@ class CostExplorerTest(StratusTestCase):
                 "BudgetType": "COST"})
         with self.assertEc2Error("NotFoundException"):
             budgets.describe_budget(AccountId=account, BudgetName="none")
+
+    def wait_for_action(self, budgets, account, action_id, settled=("STANDBY", "EXECUTION_IN_PROGRESS")):
+        """The action's status once it has left `settled` (the watcher passes every 5 s)."""
+        for _ in range(60):
+            status = budgets.describe_budget_action(AccountId=account, BudgetName="guard", ActionId=action_id)[
+                "Action"]["Status"]
+            if status not in settled:
+                return status
+            time.sleep(0.5)
+        return status
+
+    def test_budget_action_runs_as_its_execution_role(self):
+        budgets = self.server.client("us-east-1", service="budgets")
+        iam = self.server.client("us-east-1", service="iam")
+        account = self.server.client(service="sts").get_caller_identity()["Account"]
+
+        def trusting(service):
+            return json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+        ec2_role = iam.create_role(RoleName="ec2-only", AssumeRolePolicyDocument=trusting("ec2.amazonaws.com"))
+        stopper = iam.create_role(RoleName="budget-stopper", AssumeRolePolicyDocument=trusting("budgets.amazonaws.com"))
+        iam.put_role_policy(RoleName="budget-stopper", PolicyName="stop", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["ec2:StopInstances", "ec2:StartInstances"], "Resource": "*"}]}))
+        budgets.create_budget(AccountId=account, Budget={
+            "BudgetName": "guard", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST", "CostFilters": {"Service": ["Amazon Virtual Private Cloud"]}})
+        self.addCleanup(budgets.delete_budget, AccountId=account, BudgetName="guard")
+        action = dict(AccountId=account, BudgetName="guard", NotificationType="ACTUAL", ActionType="RUN_SSM_DOCUMENTS",
+                      ActionThreshold={"ActionThresholdValue": 0, "ActionThresholdType": "ABSOLUTE_VALUE"},
+                      Definition={"SsmActionDefinition": {"ActionSubType": "STOP_EC2_INSTANCES", "Region": "us-east-1",
+                                                          "InstanceIds": ["tag:guard=on"]}},
+                      ExecutionRoleArn=ec2_role["Role"]["Arn"], ApprovalModel="AUTOMATIC",
+                      Subscribers=[{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}])
+        with self.assertEc2Error("InvalidParameterException"):
+            budgets.create_budget_action(**dict(action, ActionType="APPLY_SCP_POLICY"))
+        action_id = budgets.create_budget_action(**action)["ActionId"]
+        # The Elastic IPs' spend passes $0 at once: the action runs, and fails, as its role does not trust Budgets.
+        self.assertEqual(self.wait_for_action(budgets, account, action_id), "EXECUTION_FAILURE")
+        histories = budgets.describe_budget_action_histories(AccountId=account, BudgetName="guard",
+                                                             ActionId=action_id)["ActionHistories"]
+        self.assertIn("is not authorized to perform sts:AssumeRole", histories[-1]["ActionHistoryDetails"]["Message"])
+        budgets.update_budget_action(AccountId=account, BudgetName="guard", ActionId=action_id,
+                                     ExecutionRoleArn=stopper["Role"]["Arn"])
+        budgets.execute_budget_action(AccountId=account, BudgetName="guard", ActionId=action_id,
+                                      ExecutionType="RETRY_BUDGET_ACTION")
+        self.assertEqual(self.wait_for_action(budgets, account, action_id), "EXECUTION_SUCCESS")
+        histories = self.server.aws("budgets", "describe-budget-action-histories", "--account-id", account,
+                                    "--budget-name", "guard", "--action-id", action_id)["ActionHistories"]
+        self.assertEqual([(h["EventType"], h["Status"]) for h in histories], [
+            ("CREATE_ACTION", "STANDBY"), ("SYSTEM", "EXECUTION_IN_PROGRESS"), ("SYSTEM", "EXECUTION_FAILURE"),
+            ("UPDATE_ACTION", "EXECUTION_FAILURE"), ("EXECUTE_ACTION", "EXECUTION_IN_PROGRESS"),
+            ("SYSTEM", "EXECUTION_SUCCESS")])
+        self.assertEqual(histories[-1]["ActionHistoryDetails"]["Message"], "Stopped no instance.")
+        with self.assertEc2Error("InvalidParameterException"):  # done: only a reverse or a reset now
+            budgets.execute_budget_action(AccountId=account, BudgetName="guard", ActionId=action_id,
+                                          ExecutionType="APPROVE_BUDGET_ACTION")
 
     def test_iam_names_budget_calls_view_and_modify(self):
         iam = self.server.client("us-east-1", service="iam")

@@ -1,6 +1,7 @@
 """Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
 user data; wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
-user data ran once; IMDS v1 and v2 from inside; stop (disk kept, public IP released), start
+user data ran once; IMDS v1 and v2 from inside; stopped by a budget action once its cost passes a
+tiny budget (disk kept, public IP released), start
 (a new public IP, user data not run again; the type and user data changed while stopped show
 inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
 InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
@@ -75,6 +76,30 @@ class InstanceLifecycleTest(VmTestCase):
         self.iam.add_role_to_instance_profile(InstanceProfileName="reader-profile", RoleName="reader")
         return self.server.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"]), role_arn
 
+    def budget_guard(self):
+        """A $1 monthly budget on the cost of instances tagged Name=e2e, whose action stops them as role
+        `budget-stopper` once that cost passes $0.0001; the Budgets client. Sets self.guard_action."""
+        iam = self.server.client(service="iam")
+        role = iam.create_role(RoleName="budget-stopper", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "budgets.amazonaws.com"},
+                                                    "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        iam.put_role_policy(RoleName="budget-stopper", PolicyName="stop", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:StopInstances", "Resource": "*"}]}))
+        budgets = self.server.client(service="budgets")
+        account = self.server.client(service="sts").get_caller_identity()["Account"]
+        budgets.create_budget(AccountId=account, Budget={
+            "BudgetName": "e2e-guard", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST", "CostFilters": {"TagKeyValue": ["user:Name$e2e"]}})
+        action_id = budgets.create_budget_action(
+            AccountId=account, BudgetName="e2e-guard", NotificationType="ACTUAL", ActionType="RUN_SSM_DOCUMENTS",
+            ActionThreshold={"ActionThresholdValue": 0.0001, "ActionThresholdType": "ABSOLUTE_VALUE"},
+            Definition={"SsmActionDefinition": {"ActionSubType": "STOP_EC2_INSTANCES", "Region": "us-east-1",
+                                                "InstanceIds": ["tag:Name=e2e"]}},
+            ExecutionRoleArn=role, ApprovalModel="AUTOMATIC",
+            Subscribers=[{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}])["ActionId"]
+        self.guard_action = dict(AccountId=account, BudgetName="e2e-guard", ActionId=action_id)
+        return budgets
+
     def test_lifecycle(self):
         self.create_key("e2e")
         image = self.base_image()
@@ -139,9 +164,14 @@ class InstanceLifecycleTest(VmTestCase):
             time.sleep(1)
         self.assertEqual(out.stdout.strip(), instance_id)
 
-        stopping = self.ec2.stop_instances(InstanceIds=[instance_id])["StoppingInstances"][0]
-        self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
+        # A budget action stops it: the budget counts this instance's cost (by its Name tag), and the
+        # action stops the instances so tagged once that passes $0.0001, as a role Budgets assumes.
+        guard = self.budget_guard()
         self.waiter("instance_stopped", instance_id)
+        histories = guard.describe_budget_action_histories(**self.guard_action)["ActionHistories"]
+        self.assertEqual(histories[-1]["Status"], "EXECUTION_SUCCESS")
+        self.assertEqual(histories[-1]["ActionHistoryDetails"]["Message"], "Stopped %s." % instance_id)
+        self.assertLessEqual((histories[-1]["Timestamp"] - histories[0]["Timestamp"]).total_seconds(), 60)
         self.assertNotIn("PublicIpAddress", self.describe(instance_id))
         # The guest heard the power button and shut down cleanly (not killed after the grace time).
         self.assertIn("reboot: Power down", self.ec2.get_console_output(InstanceId=instance_id)["Output"])

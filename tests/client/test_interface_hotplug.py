@@ -152,7 +152,8 @@ class InterfaceHotplugTest(VmTestCase):
         self.assertEqual(size, str(2 << 30))
 
         # Across stop/start the VM boots with both NICs and the volume.
-        self.ec2.stop_instances(InstanceIds=[ids["a"]])
+        stopping = self.ec2.stop_instances(InstanceIds=[ids["a"]])["StoppingInstances"][0]
+        self.assertEqual(stopping["CurrentState"]["Name"], "stopping")
         self.waiter("instance_stopped", ids["a"])
         self.ec2.start_instances(InstanceIds=[ids["a"]])
         self.waiter("instance_running", ids["a"])

@@ -39,6 +39,9 @@ struct HostCapacity {
 };
 
 // The environment of one API call.
+// USD per hour of a Linux on-demand instance of a type in a region, or nullopt when unknown.
+using PriceLookup = std::function<std::optional<double>(const std::string& type, const std::string& region)>;
+
 struct CallContext {
   std::string region;       // the region the request was signed for
   std::string account_id;   // the caller's account
@@ -50,6 +53,7 @@ struct CallContext {
   std::string_view endpoint_url;           // this server's URL ("" when not serving)
   const Limits& limits;                    // the quotas the create calls enforce
   Ipv4Cidr public_pool;                    // where public IPv4 addresses come from (the network slot's)
+  const PriceLookup* on_demand_price = nullptr;  // on-demand prices (the bill's); null: the catalogue's
 };
 
 // Handles one action: takes the typed request, returns the typed result (member names of

@@ -10,6 +10,8 @@
 #include "services/ec2/idempotency.h"
 #include "services/ec2/instance_attributes.h"
 #include "services/ec2/instances.h"
+#include "services/ec2/spot_interruptions.h"
+#include "services/ec2/spot_requests.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/key_pairs.h"
 #include "services/ec2/network_acls.h"
@@ -47,6 +49,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   add_tag_actions(actions_);
   add_image_actions(actions_);
   add_instance_actions(actions_);
+  add_spot_actions(actions_);
   add_instance_attribute_actions(actions_);
   add_iam_instance_profile_actions(actions_);
   add_address_actions(actions_);
@@ -56,7 +59,8 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
 
 CallContext Ec2Service::context(const std::string& region, const std::string& account_id, store::Transaction& txn) {
   return CallContext{region, account_id, unix_now(), txn, catalog_, console_ ? &console_ : nullptr,
-                     capacity_ ? &*capacity_ : nullptr, endpoint_url_, limits_, public_pool_};
+                     capacity_ ? &*capacity_ : nullptr, endpoint_url_, limits_, public_pool_,
+                     on_demand_price_ ? &on_demand_price_ : nullptr};
 }
 
 bool Ec2Service::implements(std::string_view action) const { return actions_.find(action) != actions_.end(); }
@@ -133,6 +137,22 @@ std::vector<Result<json>> Ec2Service::call_batch(const std::vector<BatchCall>& c
     results.assign(calls.size(), internal_error("a batch of " + std::to_string(calls.size()) + " writes", e));
   }
   return results;
+}
+
+void Ec2Service::run_spot_market() {
+  try {
+    auto txn = store_.begin_write();
+    const std::string account = bootstrap_account_.value_or("");
+    CallContext host = context(catalog_.regions().front().name, account, *txn);
+    bool wrote = spot_market_pass(host, [&](const std::string& region) { return context(region, account, *txn); });
+    if (!wrote) return;  // nothing moved: the transaction is dropped
+    txn->commit();
+    if (on_commit_) on_commit_();
+  } catch (const ServiceError& e) {
+    std::fprintf(stderr, "stratus: the spot market's pass failed: %s\n", e.error.message.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stratus: the spot market's pass failed: %s\n", e.what());
+  }
 }
 
 void Ec2Service::sweep_client_tokens(store::Transaction& txn, int64_t now) {

@@ -41,6 +41,10 @@ class Ec2Service : public api::QueryService {
   // beyond it). Without it, capacity is not limited. REQUIRES: before any call.
   void set_host_capacity(HostCapacity capacity) { capacity_ = capacity; }
 
+  // Makes spot prices follow `prices` (the bill's on-demand prices, --price-file included)
+  // rather than the catalogue's. REQUIRES: before any call.
+  void set_on_demand_prices(PriceLookup prices) { on_demand_price_ = std::move(prices); }
+
   // Makes the create calls enforce `limits` and DescribeAccountAttributes report them (AWS's
   // defaults without this call). REQUIRES: before any call.
   void set_limits(const Limits& limits) { limits_ = limits; }
@@ -77,6 +81,11 @@ class Ec2Service : public api::QueryService {
   // changes. REQUIRES: mutates(action) for every call.
   std::vector<Result<json>> call_batch(const std::vector<BatchCall>& calls) override;
 
+  // One pass of the spot market (services/ec2/spot_interruptions) in a write transaction of its
+  // own, waking the commit listener when it changed anything; the server runs it every couple of
+  // seconds. Thread-safe.
+  void run_spot_market();
+
   // Names this server's URL (DescribeRegions' Endpoint). REQUIRES: before any call.
   void set_endpoint_url(std::string url) { endpoint_url_ = std::move(url); }
 
@@ -109,6 +118,7 @@ class Ec2Service : public api::QueryService {
   Limits limits_;
   Ipv4Cidr public_pool_ = network_slot(0).public_pool;
   std::function<void()> on_commit_;
+  PriceLookup on_demand_price_;
   std::string endpoint_url_;
   std::optional<std::string> bootstrap_account_;  // set by bootstrap(): regions are readied on first use
   std::optional<BaseImage> base_image_;

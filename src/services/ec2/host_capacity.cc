@@ -7,13 +7,13 @@
 
 namespace stratus::ec2 {
 
-int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, int64_t wanted) {
+int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, int64_t wanted, bool reclaim_spot) {
   const HostCapacity* capacity = ctx.capacity;
   if (capacity == nullptr || (capacity->memory_mib == 0 && capacity->vcpus == 0)) return wanted;
   int64_t used_memory = 0, used_vcpus = 0;
   for (const auto& record : ctx.txn.list("instance", std::nullopt)) {
     model::Instance instance = model::instance_from_doc(record.doc);
-    if (!compute::holds_host(instance.status.state)) continue;
+    if (!compute::holds_host(instance.status.state) || (reclaim_spot && instance.spec.spot)) continue;
     used_memory += instance.spec.memory_mib + capacity->overhead_mib_per_vm;
     used_vcpus += instance.spec.vcpus;
   }

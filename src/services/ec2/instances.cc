@@ -21,6 +21,7 @@
 #include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/security_groups.h"
+#include "services/ec2/spot_requests.h"
 #include "services/ec2/tags.h"
 #include "services/ec2/volumes.h"
 
@@ -298,6 +299,8 @@ json reservation_of(CallContext& ctx, const std::vector<model::Instance>& instan
           {"Instances", members}};
 }
 
+}  // namespace
+
 json run_instances(CallContext& ctx, const json& given) {
   json request = primary_interface_at_top(given);
   if (!request.contains("ImageId")) fail("MissingParameter", "The request must contain the parameter ImageId");
@@ -334,12 +337,16 @@ json run_instances(CallContext& ctx, const json& given) {
   check_groups_per_interface(ctx, groups, "SecurityGroupsPerInstanceLimitExceeded");
   json tags = tags_from_specifications(ctx, request, "instance", {"volume"});
   json volume_tags = tags_from_specifications(ctx, request, "volume", {"instance"});
-  launch_volumes(ctx, request, ami, subnet["AvailabilityZone"].get<std::string>());
+  const std::string zone = subnet["AvailabilityZone"].get<std::string>();
+  std::optional<SpotLaunch> spot = spot_launch_of(ctx, request, type, zone);
+  launch_volumes(ctx, request, ami, zone);
   // As on AWS, a launch gets as many instances as the quota and capacity let fit, if that is at
-  // least MinCount.
+  // least MinCount; an on-demand launch may take the capacity spot instances hold (they are
+  // interrupted for it).
   const json& type_info = *ctx.catalog.instance_type(type);
   int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
-                                     type_info["MemoryInfo"].value("SizeInMiB", 512), std::min(max_count, room));
+                                     type_info["MemoryInfo"].value("SizeInMiB", 512), std::min(max_count, room),
+                                     /*reclaim_spot=*/!spot);
   // stratus has no accelerators and no Mac hosts: such types never have capacity here.
   bool special = type_info.contains("GpuInfo") || type_info.contains("FpgaInfo") || type_info.contains("NeuronInfo") ||
                  type_info.contains("InferenceAcceleratorInfo") || type_info.contains("MediaAcceleratorInfo") ||
@@ -353,10 +360,13 @@ json run_instances(CallContext& ctx, const json& given) {
   std::vector<model::Instance> launched;
   for (int64_t i = 0; i < count; ++i) {
     launched.push_back(new_instance(ctx, request, ami, subnet, groups, reservation, i, tags, volume_tags));
+    if (spot) make_spot(ctx, launched.back(), *spot, request);
     save_instance(ctx, launched.back());
   }
   return reservation_of(ctx, launched);
 }
+
+namespace {
 
 // The reservation stored for an earlier RunInstances with the same ClientToken, with its
 // instances as they are now (as AWS answers a repeat); one no longer stored (terminated long
@@ -426,9 +436,9 @@ json describe_instances(CallContext& ctx, const json& request) {
   return out;
 }
 
-// Applies `action` to each requested instance; returns StateChanges. Refuses the whole call
-// (changing nothing) when one instance is in a state the action cannot leave.
-json change_states(CallContext& ctx, const json& request, InstanceAction action) {
+}  // namespace
+
+json change_states(CallContext& ctx, const json& request, InstanceAction action, const std::string& reason) {
   std::vector<model::Instance> instances;
   for (const json& id : request["InstanceIds"]) instances.push_back(require_instance(ctx, id.get<std::string>()));
   json changes = json::array();
@@ -452,14 +462,15 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
     // Instances started earlier in this call already count and hold the host (saved below).
     if (action == InstanceAction::kStart && before == InstanceState::kStopped) {
       require_instance_room(instance_room(ctx), 1);
-      if (instances_that_fit(ctx, instance.spec.vcpus, instance.spec.memory_mib, 1) < 1) {
+      if (instances_that_fit(ctx, instance.spec.vcpus, instance.spec.memory_mib, 1, !instance.spec.spot) < 1) {
         fail("InsufficientInstanceCapacity", "Insufficient capacity.");
       }
     }
     if (t.next != before) {
       instance.status.state = t.next;
       if (t.next == InstanceState::kStopping || t.next == InstanceState::kShuttingDown) {
-        instance.status.transition_reason = "User initiated (" + format_iso8601(ctx.now) + ")";
+        instance.status.transition_reason =
+            reason.empty() ? "User initiated (" + format_iso8601(ctx.now) + ")" : reason;
       } else if (t.next == InstanceState::kPending) {
         instance.status.transition_reason.clear();
       }
@@ -481,11 +492,14 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action)
       disassociate_elastic_ip(ctx, instance);
       end_profile_association(ctx, instance, true);
     }
+    if (reason.empty() && t.next != before) note_user_action(ctx, instance, action);
     save_instance(ctx, instance);
     changes.push_back({{"InstanceId", id}, {"PreviousState", state_json(before)}, {"CurrentState", state_json(t.next)}});
   }
   return changes;
 }
+
+namespace {
 
 json describe_instance_status(CallContext& ctx, const json& request) {
   static const FilterTable filters = {{"availability-zone", field("AvailabilityZone")},

@@ -15,6 +15,18 @@ namespace stratus::ec2 {
 // of the serial console) and ModifyInstanceMetadataOptions.
 void add_instance_actions(ActionTable& table);
 
+// RunInstances: launches what `request` asks (spot instances with InstanceMarketOptions) and
+// returns its Reservation. Throws ServiceError.
+json run_instances(CallContext& ctx, const json& request);
+
+// Moves each instance of request["InstanceIds"] as `action` asks (what StartInstances,
+// StopInstances, RebootInstances and TerminateInstances do) and returns the StateChanges; the
+// whole call is refused, changing nothing, when one instance is in a state the action cannot
+// leave. `reason`: the StateTransitionReason of a stop or termination the service initiates ("":
+// the user's call, whose spot requests then say so). Throws ServiceError.
+json change_states(CallContext& ctx, const json& request, compute::InstanceAction action,
+                   const std::string& reason = "");
+
 // {GroupId, GroupName} of each security group in `group_ids` (a JSON array of ids), all of
 // which must exist and belong to `vpc_id` (InvalidGroup.NotFound / InvalidParameter otherwise).
 json security_group_refs(CallContext& ctx, const json& group_ids, const std::string& vpc_id);

@@ -7,39 +7,14 @@
 #include <set>
 
 #include "common/base64.h"
-#include "common/embedded.h"
-#include "common/temp_dir.h"
-#include "model/instance.h"
-#include "services/ec2/ec2_service.h"
-#include "services/ec2/resources.h"
-#include "store/cached_store.h"
-#include "store/sqlite_store.h"
+#include "services/ec2/ec2_fixture.h"
 
 namespace stratus::ec2 {
 namespace {
 
-constexpr const char* kAccount = "123456789012";
-constexpr const char* kRegion = "us-east-1";
-
-class InstancesTest : public ::testing::Test {
+class InstancesTest : public Ec2Fixture {
  protected:
-  void SetUp() override {
-    store_ = std::make_unique<store::CachedStore>(std::make_unique<store::SqliteStore>((dir_.path() / "db").string()),
-                                                  indexed_fields());
-    service_ = std::make_unique<Ec2Service>(*store_, catalog_);
-  }
-  // Bootstraps the region (default VPC, the base AMI) once the capacity is set.
-  void bootstrap() {
-    service_->bootstrap(kAccount, BaseImage{"debian-12-amd64", "0123456789abcdef", "/nonexistent", 0, 8});
-    auto images = call("DescribeImages", json::object());
-    image_ = images["Images"][0]["ImageId"];
-  }
-  // Runs `action`; fails the test on an error.
-  json call(const std::string& action, const json& request) {
-    auto result = service_->call(action, kRegion, kAccount, request);
-    EXPECT_TRUE(result.ok()) << action << ": " << (result.ok() ? "" : result.error().message);
-    return result.ok() ? result.value() : json();
-  }
+  InstancesTest() : Ec2Fixture("ec2-instances-test") {}
   // The error code of `action`, or "" when it succeeds.
   std::string error_of(const std::string& action, const json& request) {
     auto result = service_->call(action, kRegion, kAccount, request);
@@ -52,30 +27,16 @@ class InstancesTest : public ::testing::Test {
   std::string run_one(const std::string& type = "t2.micro") {
     return run(type, 1, 1)["Instances"][0]["InstanceId"].get<std::string>();
   }
-  // Puts `id` into `state`, as the reconciler does when its VM follows.
+  // Puts `id` into `state` (whose code is `code`), as the reconciler does when its VM follows.
   void set_state(const std::string& id, const std::string& state, int code) {
-    auto txn = store_->begin_write();
-    auto record = txn->get(id);
-    ASSERT_TRUE(record);
-    model::Instance instance = model::instance_from_doc(record->doc);
-    instance.status.state = *compute::parse_state(state);
-    ASSERT_EQ(compute::state_code(instance.status.state), code);
-    record->doc = model::instance_doc(instance);
-    txn->put(*record);
-    txn->commit();
+    change_instance(id, [&](model::Instance& i) {
+      i.status.state = *compute::parse_state(state);
+      EXPECT_EQ(compute::state_code(i.status.state), code);
+    });
   }
   json attribute(const std::string& id, const std::string& name) {
     return call("DescribeInstanceAttribute", {{"InstanceId", id}, {"Attribute", name}});
   }
-  json instance(const std::string& id) {
-    return call("DescribeInstances", {{"InstanceIds", {id}}})["Reservations"][0]["Instances"][0];
-  }
-
-  Catalog catalog_{embedded::instance_types(), embedded::regions()};
-  TempDir dir_{"ec2-instances-test"};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<Ec2Service> service_;
-  std::string image_;
 };
 
 TEST_F(InstancesTest, DescribesEveryAttribute) {

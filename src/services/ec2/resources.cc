@@ -41,6 +41,9 @@ const ResourceKind kSnapshot{"snapshot", "snap", "snapshot", "InvalidSnapshot.No
 const ResourceKind kNetworkInterface{"network-interface", "eni", "network-interface",
                                      "InvalidNetworkInterfaceID.NotFound", "InvalidNetworkInterfaceID.Malformed",
                                      "networkInterface ID"};
+const ResourceKind kSpotInstanceRequest{"spot-instance-request", "sir", "spot-instances-request",
+                                        "InvalidSpotInstanceRequestID.NotFound",
+                                        "InvalidSpotInstanceRequestID.Malformed", "spot instance request ID"};
 }  // namespace kinds
 
 namespace {
@@ -49,7 +52,7 @@ const ResourceKind* const kAllKinds[] = {&kinds::kImage,         &kinds::kInstan
                                          &kinds::kRouteTable,    &kinds::kSecurityGroup,     &kinds::kSecurityGroupRule,
                                          &kinds::kKeyPair,       &kinds::kNetworkAcl,        &kinds::kDhcpOptions,
                                          &kinds::kNetworkInterface, &kinds::kVpcPeeringConnection, &kinds::kPrefixList,
-                                         &kinds::kVolume,        &kinds::kSnapshot};
+                                         &kinds::kVolume,        &kinds::kSnapshot,          &kinds::kSpotInstanceRequest};
 }  // namespace
 
 const ResourceKind* kind_for_id(std::string_view id) {

@@ -27,7 +27,7 @@ struct ResourceKind {
 namespace kinds {
 extern const ResourceKind kVpc, kSubnet, kInternetGateway, kRouteTable, kSecurityGroup, kSecurityGroupRule,
     kKeyPair, kNetworkAcl, kDhcpOptions, kImage, kInstance, kAddress, kNetworkInterface, kVpcPeeringConnection,
-    kPrefixList, kVolume, kSnapshot;
+    kPrefixList, kVolume, kSnapshot, kSpotInstanceRequest;
 }  // namespace kinds
 
 // The kind whose ids start with the prefix of `id`, or null.
