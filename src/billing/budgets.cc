@@ -179,23 +179,6 @@ bool Budgets::mutates(std::string_view action) const {
   return action.rfind("Describe", 0) != 0;
 }
 
-Result<json> Budgets::call(const api::ServiceCall& call) {
-  auto txn = store_.begin_read();
-  return run(call, *txn);
-}
-
-std::vector<Result<json>> Budgets::call_batch(const std::vector<api::ServiceCall>& calls) {
-  std::vector<Result<json>> out;
-  auto txn = store_.begin_write();
-  for (const api::ServiceCall& c : calls) {
-    txn->savepoint();
-    out.push_back(run(c, *txn));
-    if (!out.back().ok()) txn->rollback_to_savepoint();
-  }
-  txn->commit();
-  return out;
-}
-
 json Budgets::view(const json& budget, const std::vector<Segment>& segments, const std::string& account) {
   Spend spend = budget_spend(budget, segments, account, now_());
   json out = budget;

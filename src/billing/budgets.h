@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "api/query_service.h"
+#include "api/store_backed_service.h"
 #include "billing/ledger.h"
 #include "iam/evaluator.h"
 #include "store/store.h"
@@ -43,23 +43,19 @@ bool action_threshold_crossed(const nlohmann::json& budget, const nlohmann::json
 // (.../budget/NAME/action/ID) or the budget.
 std::vector<iam::RequestResource> budget_resources(const api::ServiceCall& call);
 
-class Budgets : public api::QueryService {
+class Budgets : public api::StoreBackedService {
  public:
   // `now`: the clock periods and spend are reckoned by. REQUIRES: `store` outlives the service.
-  Budgets(store::Store& store, std::function<int64_t()> now) : store_(store), now_(std::move(now)) {}
+  Budgets(store::Store& store, std::function<int64_t()> now) : StoreBackedService(store), now_(std::move(now)) {}
 
   bool implements(std::string_view action) const override;
   bool mutates(std::string_view action) const override;
-  Result<nlohmann::json> call(const api::ServiceCall& call) override;
-  std::vector<Result<nlohmann::json>> call_batch(const std::vector<api::ServiceCall>& calls) override;
 
  private:
-  // Runs one call within `txn` (writes staged there).
-  Result<nlohmann::json> run(const api::ServiceCall& call, store::Transaction& txn);
+  Result<nlohmann::json> run(const api::ServiceCall& call, store::Transaction& txn) override;
   // The budget as DescribeBudget answers it: the stored document with its CalculatedSpend.
   nlohmann::json view(const nlohmann::json& budget, const std::vector<Segment>& segments, const std::string& account);
 
-  store::Store& store_;
   std::function<int64_t()> now_;
 };
 

@@ -32,9 +32,8 @@ bool named(const std::string& target, const json& instance) {
 Result<std::vector<std::string>> Ec2InstanceActions::find(const std::string& account, const std::string& region,
                                                            const InstanceTargets& targets,
                                                            const std::vector<std::string>& states) {
-  api::ServiceCall describe{"DescribeInstances", region, account,
-                            {{"Filters", {{{"Name", "instance-state-name"}, {"Values", states}}}}}, {}, "", ""};
-  auto described = ec2_.call(describe);
+  auto described = ec2_.read(account, region, "DescribeInstances",
+                             {{"Filters", {{{"Name", "instance-state-name"}, {"Values", states}}}}});
   if (!described.ok()) return described.error();
   std::vector<std::string> ids;
   for (const json& reservation : described.value().value("Reservations", json::array())) {
@@ -50,12 +49,10 @@ Result<std::vector<std::string>> Ec2InstanceActions::find(const std::string& acc
 Result<std::vector<std::string>> Ec2InstanceActions::act(const std::string& action, const std::string& account,
                                                           const std::string& region, const std::string& role_arn,
                                                           const std::vector<std::string>& ids) {
-  auto principal = assume_(account, role_arn);  // even with nothing to do: a role it cannot assume is a failure
+  auto principal = ec2_.assume(account, role_arn);
   if (!principal.ok()) return principal.error();
   if (ids.empty()) return ids;
-  api::ServiceCall call{action, region, account, {{"InstanceIds", ids}}, principal.value(), "", ""};
-  if (auto denied = authorizer_.authorize(call, "ec2")) return *denied;
-  auto done = std::move(ec2_.call_batch({call})[0]);
+  auto done = ec2_.call(principal.value(), account, region, action, {{"InstanceIds", ids}});
   if (!done.ok()) return done.error();
   return ids;
 }

@@ -4,11 +4,10 @@
 // Budgets assumes (its trust policy must allow budgets.amazonaws.com) and whose policies must
 // allow ec2:StopInstances (and ec2:StartInstances to reverse), as on AWS.
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "api/query_service.h"
+#include "api/role_caller.h"
 #include "common/result.h"
 
 namespace stratus::billing {
@@ -36,11 +35,8 @@ bool valid_instance_target(const std::string& target);
 
 class Ec2InstanceActions : public InstanceActions {
  public:
-  // The principal that acts as role `role_arn` of `account`, or why it may not be assumed.
-  using AssumeRole = std::function<Result<api::Principal>(const std::string& account, const std::string& role_arn)>;
-  // REQUIRES: `ec2` and `authorizer` outlive it.
-  Ec2InstanceActions(api::QueryService& ec2, api::CallAuthorizer& authorizer, AssumeRole assume)
-      : ec2_(ec2), authorizer_(authorizer), assume_(std::move(assume)) {}
+  // REQUIRES: `ec2` (EC2 called as the execution roles Budgets assumes) outlives it.
+  explicit Ec2InstanceActions(api::RoleCaller& ec2) : ec2_(ec2) {}
 
   Result<std::vector<std::string>> stop(const std::string& account, const std::string& region,
                                         const std::string& role_arn, const InstanceTargets& targets) override;
@@ -51,14 +47,13 @@ class Ec2InstanceActions : public InstanceActions {
   // The ids of the instances of `account` in `region` in one of `states` that `targets` name.
   Result<std::vector<std::string>> find(const std::string& account, const std::string& region,
                                         const InstanceTargets& targets, const std::vector<std::string>& states);
-  // Runs EC2 `action` on `ids` as role `role_arn`, authorized as that role's call would be.
+  // Runs EC2 `action` on `ids` as role `role_arn` (assumed even when `ids` is empty: a role it
+  // cannot assume is a failure).
   Result<std::vector<std::string>> act(const std::string& action, const std::string& account,
                                        const std::string& region, const std::string& role_arn,
                                        const std::vector<std::string>& ids);
 
-  api::QueryService& ec2_;
-  api::CallAuthorizer& authorizer_;
-  AssumeRole assume_;
+  api::RoleCaller& ec2_;
 };
 
 }  // namespace stratus::billing

@@ -28,6 +28,8 @@
 #include "common/dir_lock.h"
 #include "common/embedded.h"
 #include "common/periodic.h"
+#include "fis/experiment_runner.h"
+#include "fis/fis_service.h"
 #include "common/network_slot.h"
 #include "common/network_slot_lease.h"
 #include "compute/host_memory.h"
@@ -233,7 +235,9 @@ int serve(const ServeOptions& options) {
   auto s3_model = api::ServiceModel::parse(embedded::s3_service_model());
   auto ce_model = api::ServiceModel::parse(embedded::ce_service_model());
   auto budgets_model = api::ServiceModel::parse(embedded::budgets_service_model());
-  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model, &budgets_model}) {
+  auto fis_model = api::ServiceModel::parse(embedded::fis_service_model());
+  for (const auto* parsed :
+       {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model, &budgets_model, &fis_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -289,13 +293,15 @@ int serve(const ServeOptions& options) {
   billing::CostExplorer cost_explorer(store, unix_now);
   billing::Budgets budgets(store, unix_now);
   authorizer.set_resource_resolver("budgets", billing::budget_resources);
+  fis::FisService fault_injection(store, unix_now);
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{{model.value(), &ec2},
                                         {sts_model.value(), &sts},
                                         {ebs_model.value(), &ebs},
                                         {iam_model.value(), &iam},
                                         {ce_model.value(), &cost_explorer},
-                                        {budgets_model.value(), &budgets}},
+                                        {budgets_model.value(), &budgets},
+                                        {fis_model.value(), &fault_injection}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
   // S3: object bytes in DATA/objects, metadata in the store.
@@ -337,12 +343,21 @@ int serve(const ServeOptions& options) {
   ec2.set_commit_listener([&] { instances.poke(); });
   instances.start();
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
-  billing::Ec2InstanceActions budget_instances(ec2, authorizer, [&](const std::string& account, const std::string& role) {
+  api::RoleCaller ec2_for_budgets(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
     return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "budgets.amazonaws.com",
                                         "BudgetsAction", unix_now());
   });
+  billing::Ec2InstanceActions budget_instances(ec2_for_budgets);
   billing::BudgetWatcher budget_watcher(store, budget_instances, unix_now);
   budget_watcher.start(std::chrono::seconds(5));
+  // Fault experiments: carried out by EC2 as their roles, which FIS assumes.
+  api::RoleCaller ec2_for_fis(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
+    return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "fis.amazonaws.com", "FISExperiment",
+                                        unix_now());
+  });
+  fis::Ec2FaultActions faults(ec2_for_fis);
+  fis::ExperimentRunner experiments(store, faults, unix_now);
+  experiments.start(std::chrono::seconds(1));
   // The spot market: prices, notices and interruptions, fulfilment of open requests.
   Periodic spot_market;
   spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
@@ -357,6 +372,7 @@ int serve(const ServeOptions& options) {
   endpoint.reset();  // commits the writes still queued while the server's loops still exist
   s3_endpoint.reset();
   budget_watcher.stop();
+  experiments.stop();
   spot_market.stop();
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   return 0;

@@ -10,6 +10,7 @@
 #include "services/ec2/instance_records.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/resources.h"
+#include "services/ec2/spot_interruptions.h"
 #include "services/ec2/spot_market.h"
 #include "services/ec2/tags.h"
 
@@ -327,6 +328,15 @@ void add_spot_actions(ActionTable& table) {
   table["DescribeSpotInstanceRequests"] = {describe_requests, false};
   table["CancelSpotInstanceRequests"] = {cancel_requests, true};
   table["DescribeSpotPriceHistory"] = {describe_spot_price_history, false};
+  // Not in EC2's API (the wire cannot reach it): what FIS's aws:ec2:send-spot-instance-interruptions
+  // does, under IAM's ec2:SendSpotInstanceInterruptions.
+  table["SendSpotInstanceInterruptions"] = {[](CallContext& ctx, const json& request) {
+                                              for (const json& id : request["InstanceIds"]) {
+                                                send_spot_interruption(ctx, id, request["DurationBeforeInterruption"]);
+                                              }
+                                              return json::object();
+                                            },
+                                            true};
 }
 
 }  // namespace stratus::ec2

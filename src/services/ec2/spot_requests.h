@@ -46,8 +46,9 @@ bool fulfil(CallContext& ctx, json& request);
 // spot instance may not be stopped (UnsupportedOperation, as on AWS). Throws ServiceError.
 void note_user_action(CallContext& ctx, const model::Instance& instance, compute::InstanceAction action);
 
-// Registers RequestSpotInstances, DescribeSpotInstanceRequests, CancelSpotInstanceRequests and
-// DescribeSpotPriceHistory.
+// Registers RequestSpotInstances, DescribeSpotInstanceRequests, CancelSpotInstanceRequests,
+// DescribeSpotPriceHistory, and SendSpotInstanceInterruptions (FIS's, outside EC2's API:
+// {InstanceIds, DurationBeforeInterruption seconds}).
 void add_spot_actions(ActionTable& table);
 
 }  // namespace stratus::ec2
