@@ -778,9 +778,11 @@ class VmTestCase(StratusTestCase):
     image, reaped (VMs, dnsmasq, namespaces) even when a test fails; SSH and waiting helpers.
     Subclasses skip unless root with a built image (decorate them with skip_unless_vms)."""
 
+    serve_args = ()  # more `stratus serve` flags
+
     @classmethod
     def setUpClass(cls):
-        server = StratusServer(image_cache=real_image_cache())
+        server = StratusServer(image_cache=real_image_cache(), extra_args=cls.serve_args)
         cls.addClassCleanup(reap, server)
         server.start()
         cls.server = server
