@@ -62,7 +62,16 @@ std::vector<Period> windows(const Period& period, const std::string& granularity
 struct Sums {
   double cost = 0;
   double quantity = 0;
-  std::set<std::string> units;
+  std::string unit;    // the unit of what was added ("" for nothing yet)
+  bool mixed = false;  // quantities of more than one unit were added
+
+  // Adds `a`, measured in `of_unit`.
+  void add(const Accrued& a, const std::string& of_unit) {
+    cost += a.cost;
+    quantity += a.quantity;
+    if (unit.empty()) unit = of_unit;
+    mixed = mixed || unit != of_unit;
+  }
 };
 
 const std::set<std::string>& cost_metrics() {
@@ -76,7 +85,7 @@ json metrics_json(const Sums& sums, const json& metrics) {
   for (const json& m : metrics) {
     std::string name = m.get<std::string>();
     if (name == "UsageQuantity" || name == "NormalizedUsageAmount") {
-      std::string unit = sums.units.size() == 1 ? *sums.units.begin() : "N/A";
+      std::string unit = sums.mixed || sums.unit.empty() ? "N/A" : sums.unit;
       out[name] = {{"Amount", amount_text(sums.quantity)}, {"Unit", unit}};
     } else {
       out[name] = {{"Amount", amount_text(sums.cost)}, {"Unit", "USD"}};
@@ -85,12 +94,13 @@ json metrics_json(const Sums& sums, const json& metrics) {
   return out;
 }
 
-std::vector<Segment> read_segments(store::Store& store) {
-  auto txn = store.begin_read();
-  return all_segments(*txn);
-}
 
 }  // namespace
+
+std::vector<std::shared_ptr<const Segment>> CostExplorer::read_segments() {
+  auto txn = store_.begin_read();
+  return segments_.read(*txn);
+}
 
 bool CostExplorer::implements(std::string_view action) const {
   return action == "GetCostAndUsage" || action == "GetCostForecast" || action == "GetDimensionValues" ||
@@ -142,32 +152,42 @@ Result<json> CostExplorer::cost_and_usage(const api::ServiceCall& call) {
     if (auto problem = expression_problem(filter)) return *problem;
   }
   int64_t now = now_();
-  std::vector<Segment> segments = read_segments(store_);
-  json results = json::array();
-  for (const Period& window : windows(period.value(), granularity)) {
-    Sums total;
-    std::map<std::vector<std::string>, Sums> by_group;
-    for (const Segment& segment : segments) {
-      if (!filter.is_null() && !passes(filter, segment, call.account_id)) continue;
-      Accrued a = accrued(segment, window.start, window.end, now);
-      if (a.quantity == 0) continue;
-      std::vector<std::string> keys;
-      for (const json& g : groups) {
-        std::string key = g.value("Key", "");
-        if (g.value("Type", "") == "TAG") keys.push_back(key + "$" + tag(segment, key).value_or(""));
-        else keys.push_back(*dimension(segment, key, call.account_id));
-      }
-      Sums& sums = groups.empty() ? total : by_group[keys];
-      sums.cost += a.cost;
-      sums.quantity += a.quantity;
-      sums.units.insert(segment.unit);
+  const auto segments = read_segments();
+  // Each segment is filtered and grouped once, then added to the windows it overlaps.
+  const std::vector<Period> spans = windows(period.value(), granularity);
+  std::vector<Sums> totals(spans.size());
+  std::vector<std::map<std::vector<std::string>, Sums>> by_group(spans.size());
+  for (const auto& held : segments) {
+    const Segment& segment = *held;
+    int64_t until = segment.end ? std::max(*segment.end, segment.start + segment.minimum_seconds) : now;
+    if (until <= period.value().start || segment.start >= period.value().end) continue;
+    if (!filter.is_null() && !passes(filter, segment, call.account_id)) continue;
+    std::vector<std::string> keys;
+    for (const json& g : groups) {
+      std::string key = g.value("Key", "");
+      if (g.value("Type", "") == "TAG") keys.push_back(key + "$" + tag(segment, key).value_or(""));
+      else keys.push_back(*dimension(segment, key, call.account_id));
     }
-    bool hourly = granularity == "HOURLY";
+    auto first = std::upper_bound(spans.begin(), spans.end(), segment.start,
+                                  [](int64_t t, const Period& w) { return t < w.end; });
+    for (auto w = first; w != spans.end() && w->start < until; ++w) {
+      Accrued a = accrued(segment, w->start, w->end, now);
+      if (a.quantity == 0) continue;
+      size_t i = static_cast<size_t>(w - spans.begin());
+      (groups.empty() ? totals[i] : by_group[i][keys]).add(a, segment.unit);
+    }
+  }
+  json results = json::array();
+  bool hourly = granularity == "HOURLY";
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const Period& window = spans[i];
     json result = {{"TimePeriod", {{"Start", format_day(window.start, hourly)}, {"End", format_day(window.end, hourly)}}},
-                   {"Total", groups.empty() ? metrics_json(total, metrics) : json::object()},
+                   {"Total", groups.empty() ? metrics_json(totals[i], metrics) : json::object()},
                    {"Groups", json::array()},
                    {"Estimated", window.end > now}};
-    for (const auto& [keys, sums] : by_group) result["Groups"].push_back({{"Keys", keys}, {"Metrics", metrics_json(sums, metrics)}});
+    for (const auto& [keys, sums] : by_group[i]) {
+      result["Groups"].push_back({{"Keys", keys}, {"Metrics", metrics_json(sums, metrics)}});
+    }
     results.push_back(std::move(result));
   }
   json out = {{"ResultsByTime", std::move(results)}, {"DimensionValueAttributes", json::array()}};
@@ -189,10 +209,11 @@ Result<json> CostExplorer::cost_forecast(const api::ServiceCall& call) {
   auto metric = kMetrics.find(request.value("Metric", ""));
   if (metric == kMetrics.end()) return invalid("Metric is not valid");
   // What accrues now goes on accruing: each open segment carried over the period from now.
-  std::vector<Segment> segments = read_segments(store_);
+  const auto segments = read_segments();
   auto forecast = [&](const Period& w) {
     double sum = 0;
-    for (const Segment& s : segments) {
+    for (const auto& held : segments) {
+      const Segment& s = *held;
       Accrued a = projected(s, w.start, w.end, now);
       sum += metric->second ? a.cost : a.quantity;
     }
@@ -219,7 +240,8 @@ Result<json> CostExplorer::dimension_values(const api::ServiceCall& call) {
   std::string search = request.value("SearchString", "");
   int64_t now = now_();
   std::set<std::string> values;
-  for (const Segment& s : read_segments(store_)) {
+  for (const auto& held : read_segments()) {
+    const Segment& s = *held;
     if (accrued(s, period.value().start, period.value().end, now).quantity == 0) continue;
     std::string value = *dimension(s, key, call.account_id);
     if (value.find(search) != std::string::npos) values.insert(value);
@@ -237,7 +259,8 @@ Result<json> CostExplorer::tags(const api::ServiceCall& call) {
   std::string search = request.value("SearchString", "");
   int64_t now = now_();
   std::set<std::string> found;
-  for (const Segment& s : read_segments(store_)) {
+  for (const auto& held : read_segments()) {
+    const Segment& s = *held;
     if (accrued(s, period.value().start, period.value().end, now).quantity == 0) continue;
     for (const json& t : s.tags) {
       std::string value = key.empty() ? t.value("Key", "") : t.value("Key", "") == key ? t.value("Value", "") : "";

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "api/query_service.h"
+#include "billing/ledger.h"
 #include "store/store.h"
 
 namespace stratus::billing {
@@ -30,8 +31,12 @@ class CostExplorer : public api::QueryService {
   Result<nlohmann::json> dimension_values(const api::ServiceCall& call);
   Result<nlohmann::json> tags(const api::ServiceCall& call);
 
+  // Every usage segment now (cached: see SegmentCache).
+  std::vector<std::shared_ptr<const Segment>> read_segments();
+
   store::Store& store_;
   std::function<int64_t()> now_;
+  SegmentCache segments_;
 };
 
 }  // namespace stratus::billing

@@ -32,7 +32,23 @@ Segment segment_from(const store::Record& record) {
 
 std::vector<Segment> all_segments(store::Transaction& txn) {
   std::vector<Segment> out;
-  for (const store::Record& record : txn.list(kUsageKind, std::nullopt)) out.push_back(segment_from(record));
+  txn.visit(kUsageKind, std::nullopt, [&](const store::Record& record) { out.push_back(segment_from(record)); });
+  return out;
+}
+
+std::vector<std::shared_ptr<const Segment>> SegmentCache::read(store::Transaction& txn) {
+  std::vector<std::shared_ptr<const Segment>> out;
+  std::lock_guard lock(mu_);
+  txn.visit(kUsageKind, std::nullopt, [&](const store::Record& record) {
+    auto cached = closed_.find(record.id);
+    if (cached != closed_.end()) {
+      out.push_back(cached->second);
+      return;
+    }
+    auto segment = std::make_shared<const Segment>(segment_from(record));
+    if (segment->end) closed_.emplace(record.id, segment);
+    out.push_back(std::move(segment));
+  });
   return out;
 }
 

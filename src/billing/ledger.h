@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +37,19 @@ Segment segment_from(const store::Record& record);
 
 // Every usage segment, oldest first.
 std::vector<Segment> all_segments(store::Transaction& txn);
+
+// The usage segments of a store, read through a cache of the closed ones: a closed segment never
+// changes again, so each is parsed once, and a reader of the whole ledger (Cost Explorer) copies
+// nothing. Thread-safe.
+class SegmentCache {
+ public:
+  // Every segment in `txn`, oldest first.
+  std::vector<std::shared_ptr<const Segment>> read(store::Transaction& txn);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Segment>> closed_;  // by record id; GUARDED_BY(mu_)
+};
 
 // Usage and its cost.
 struct Accrued {

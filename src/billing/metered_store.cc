@@ -14,6 +14,10 @@ class MeteredTransaction : public store::Transaction {
   std::vector<store::Record> list(const std::string& kind, const std::optional<std::string>& region) override {
     return inner_->list(kind, region);
   }
+  void visit(const std::string& kind, const std::optional<std::string>& region,
+             const std::function<void(const store::Record&)>& visit) override {
+    inner_->visit(kind, region, visit);
+  }
   std::vector<store::Record> find(const std::string& kind, const std::string& region, const std::string& field,
                                   const std::string& value) override {
     return inner_->find(kind, region, field, value);

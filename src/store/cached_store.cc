@@ -140,6 +140,10 @@ class CachedReadTransaction : public Transaction {
     for (const auto& [seq, record] : list_from(state_, kind, region)) out.push_back(*record);
     return out;
   }
+  void visit(const std::string& kind, const std::optional<std::string>& region,
+             const std::function<void(const Record&)>& visit) override {
+    for (const auto& [seq, record] : list_from(state_, kind, region)) visit(*record);
+  }
   std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
                            const std::string& value) override {
     std::vector<Record> out;

@@ -7,6 +7,7 @@
 // plus a small key/value table of settings (account id, schema facts).
 // Failures of the backend throw StoreError; services turn that into InternalError.
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -41,6 +42,12 @@ class Transaction {
   virtual std::optional<Record> get(const std::string& id) = 0;
   // All records of `kind` in `region`, oldest first. A null region means every region.
   virtual std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) = 0;
+  // Calls `visit` with each record list() would return, in its order, without copying them where
+  // the store can (CachedStore's snapshots): for readers of many records (the bill).
+  virtual void visit(const std::string& kind, const std::optional<std::string>& region,
+                     const std::function<void(const Record&)>& visit) {
+    for (const Record& record : list(kind, region)) visit(record);
+  }
   // The records of `kind` in `region` whose document holds the string `value` at `field`, oldest
   // first. `field` names a member, or a member of nested objects joined by '.' (no arrays), e.g.
   // "GroupId" or "ReferencedGroupInfo.GroupId". Stores may answer it from an index (see
