@@ -90,7 +90,7 @@ ApiError locked_error(const std::string& id) {
   return ApiError{"ResourceLockedException", "The action " + id + " is being carried out; try again once it has finished."};
 }
 
-// One page of `items` from the request's NextToken (an offset) of at most MaxResults (100).
+// One page of `items` from the request's NextToken (an offset) of MaxResults (1 to 100, default 100).
 Result<json> page(const json& items, const json& request, const std::string& member) {
   size_t from = 0;
   if (request.contains("NextToken")) {
@@ -101,7 +101,9 @@ Result<json> page(const json& items, const json& request, const std::string& mem
     }
     from = std::stoul(token);
   }
-  size_t count = static_cast<size_t>(request.value("MaxResults", 100));
+  int64_t max = request.value("MaxResults", int64_t{100});
+  if (max < 1 || max > 100) return invalid("MaxResults must be from 1 to 100");
+  size_t count = static_cast<size_t>(max);
   json out = {{member, json::array()}};
   for (size_t i = from; i < items.size() && i < from + count; ++i) out[member].push_back(items[i]);
   if (from + count < items.size()) out["NextToken"] = std::to_string(from + count);
@@ -224,6 +226,7 @@ Result<json> run_budget_action_call(const api::ServiceCall& call, const json& bu
   if (!next) {
     return invalid("An action in status " + action.value("Status", "") + " cannot take " + type);
   }
+  if (*next == "STANDBY") action.erase(kActionStopped);  // reset: the next execution starts afresh
   record_history(action, "EXECUTE_ACTION", *next, type + " was requested.", now);
   txn.put({existing->id, kBudgetActionKind, "", action});
   return answer({{"ActionId", id}, {"ExecutionType", type}});

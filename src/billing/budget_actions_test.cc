@@ -169,6 +169,7 @@ TEST_F(BudgetActionsTest, UpdateListPageAndDelete) {
   EXPECT_EQ(rest["Actions"][0]["ActionId"], second);
   EXPECT_FALSE(rest.contains("NextToken"));
   EXPECT_EQ(ask("DescribeBudgetActionsForAccount", {{"NextToken", "bogus"}}).error().code, "InvalidNextTokenException");
+  EXPECT_EQ(ask("DescribeBudgetActionsForAccount", {{"MaxResults", 0}}).error().code, "InvalidParameterException");
   EXPECT_EQ(ask("DescribeBudgetActionsForBudget", {{"BudgetName", "guard"}}).value()["Actions"].size(), 2u);
   json deleted = ask("DeleteBudgetAction", {{"BudgetName", "guard"}, {"ActionId", second}}).value();
   EXPECT_EQ(deleted["Action"]["ActionId"], second);

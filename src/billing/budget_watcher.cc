@@ -1,5 +1,6 @@
 #include "billing/budget_watcher.h"
 
+#include <algorithm>
 #include <map>
 
 #include "billing/budget_actions.h"
@@ -44,7 +45,12 @@ void BudgetWatcher::execute(const std::string& id, const json& action) {
   int64_t now = now_();
   update(id, "EXECUTION_IN_PROGRESS", [&](json& a) {
     if (stopped.ok()) {
-      a[kActionStopped] = stopped.value();
+      // With what a run cut short by a crash stopped (then found stopped already), for REVERSE.
+      std::vector<std::string> all = a.value(kActionStopped, json::array()).get<std::vector<std::string>>();
+      for (const std::string& id : stopped.value()) {
+        if (std::find(all.begin(), all.end(), id) == all.end()) all.push_back(id);
+      }
+      a[kActionStopped] = all;
       record_history(a, "SYSTEM", "EXECUTION_SUCCESS", "Stopped " + listed(stopped.value()) + ".", now);
     } else {
       record_history(a, "SYSTEM", "EXECUTION_FAILURE", stopped.error().code + ": " + stopped.error().message, now);
@@ -60,6 +66,7 @@ void BudgetWatcher::reverse(const std::string& id, const json& action) {
   int64_t now = now_();
   update(id, "REVERSE_IN_PROGRESS", [&](json& a) {
     if (started.ok()) {
+      a.erase(kActionStopped);
       record_history(a, "SYSTEM", "REVERSE_SUCCESS", "Started " + listed(started.value()) + ".", now);
     } else {
       record_history(a, "SYSTEM", "REVERSE_FAILURE", started.error().code + ": " + started.error().message, now);
@@ -107,6 +114,7 @@ void BudgetWatcher::pass() {
       status = next;
     } else if (!in_progress(status) && action.contains(kActionPeriod) && action[kActionPeriod] != period) {
       update(record.id, status, [&](json& a) {
+        a.erase(kActionStopped);
         record_history(a, "SYSTEM", "STANDBY", "A new budget period began: the action stands by again.", now);
       });
       continue;

@@ -48,7 +48,9 @@ class Budgets : public api::StoreBackedService {
   // `now`: the clock periods and spend are reckoned by. REQUIRES: `store` outlives the service.
   Budgets(store::Store& store, std::function<int64_t()> now) : StoreBackedService(store), now_(std::move(now)) {}
 
+  // The budget, notification and budget-action operations.
   bool implements(std::string_view action) const override;
+  // All but the Describe operations.
   bool mutates(std::string_view action) const override;
 
  private:

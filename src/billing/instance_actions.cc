@@ -38,6 +38,8 @@ Result<std::vector<std::string>> Ec2InstanceActions::find(const std::string& acc
   std::vector<std::string> ids;
   for (const json& reservation : described.value().value("Reservations", json::array())) {
     for (const json& instance : reservation.value("Instances", json::array())) {
+      // Spot instances are left to their market (a one-time one cannot be stopped at all).
+      if (instance.value("InstanceLifecycle", "") == "spot") continue;
       if (std::any_of(targets.begin(), targets.end(), [&](const std::string& t) { return named(t, instance); })) {
         ids.push_back(instance.value("InstanceId", ""));
       }

@@ -21,8 +21,9 @@ using InstanceTargets = std::vector<std::string>;
 class InstanceActions {
  public:
   virtual ~InstanceActions() = default;
-  // Stops the pending and running instances `targets` name of `account` in `region`, acting as
-  // role `role_arn`; the ids it stopped (none when none was running), or why it could not.
+  // Stops the pending and running on-demand instances `targets` name of `account` in `region`
+  // (spot instances are left to their market), acting as role `role_arn`; the ids it stopped
+  // (none when none was running), or why it could not.
   virtual Result<std::vector<std::string>> stop(const std::string& account, const std::string& region,
                                                 const std::string& role_arn, const InstanceTargets& targets) = 0;
   // Starts those of `ids` that are stopped, likewise; the ids it started.

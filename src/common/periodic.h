@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -18,14 +20,18 @@ class Periodic {
   ~Periodic() { stop(); }
 
   // Runs `task` now and then every `interval` (or at once after poke()) on a thread of its own,
-  // until stop(). REQUIRES: not running.
+  // until stop(); a run that throws is logged and the next goes ahead. REQUIRES: not running.
   void start(std::chrono::milliseconds interval, std::function<void()> task) {
     running_ = true;
     thread_ = std::thread([this, interval, task = std::move(task)] {
       std::unique_lock lock(mu_);
       while (running_) {
         lock.unlock();
-        task();
+        try {
+          task();
+        } catch (const std::exception& e) {  // a failed run (the store, say) is logged; the next may do better
+          std::fprintf(stderr, "stratus: a periodic task failed: %s\n", e.what());
+        }
         lock.lock();
         wake_.wait_for(lock, interval, [this] { return poked_ || !running_; });
         poked_ = false;

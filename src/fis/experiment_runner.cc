@@ -37,7 +37,10 @@ void ExperimentRunner::pass() {
       if (under_way(r.doc["state"].value("status", ""))) experiments.push_back(std::move(r));
     }
   }
-  for (const store::Record& r : experiments) save(r.id, r.region, step(r.doc, r.region));
+  for (const store::Record& r : experiments) {
+    json next = step(r.doc, r.region);
+    if (next != r.doc) save(r.id, r.region, next);  // an experiment waiting out a duration is not rewritten
+  }
 }
 
 void ExperimentRunner::save(const std::string& id, const std::string& region, const json& doc) {

@@ -31,6 +31,7 @@ class ExperimentRunner {
   void start(std::chrono::milliseconds interval) {
     periodic_.start(interval, [this] { pass(); });
   }
+  // Waits for a pass under way to end and runs no more.
   void stop() { periodic_.stop(); }
 
  private:

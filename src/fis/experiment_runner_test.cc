@@ -166,6 +166,10 @@ TEST_F(ExperimentRunnerTest, TemplatesAreCheckedAsFisChecksThem) {
   spot["actions"]["spot"] = {{"actionId", "aws:ec2:send-spot-instance-interruptions"},
                              {"parameters", {{"durationBeforeInterruption", "PT1M"}}}, {"targets", {{"SpotInstances", "Spot"}}}};
   EXPECT_EQ(code(spot), "ValidationException: Action spot: durationBeforeInterruption must be from PT2M to PT15M");
+  json circle = drill();
+  circle["actions"]["cut"]["startAfter"] = {"stop"};
+  EXPECT_EQ(code(circle), "ValidationException: The actions' startAfter lists wait for one another in a circle");
+  EXPECT_EQ(ask("ListExperimentTemplates", {{"maxResults", 0}}).error().code, "ValidationException");
   EXPECT_TRUE(ask("ListExperimentTemplates", json::object()).value()["experimentTemplates"].empty());
   EXPECT_EQ(ask("GetExperimentTemplate", {{"id", "EXTnope"}}).error().code, "ResourceNotFoundException");
   EXPECT_EQ(parse_duration("PT1M30S"), 90);

@@ -31,7 +31,9 @@ std::string at_path(const json& item, const std::string& path) {
 // Whether `item` carries every tag of `tags` ({KEY: VALUE}).
 bool has_tags(const json& item, const json& tags) {
   const json item_tags = item.value("Tags", json::array());
-  for (const auto& [key, value] : tags.items()) {
+  for (const auto& [tag_key, tag_value] : tags.items()) {
+    const std::string& key = tag_key;  // a lambda may not capture a structured binding (clang)
+    const json& value = tag_value;
     bool found = std::any_of(item_tags.begin(), item_tags.end(),
                              [&](const json& t) { return t.value("Key", "") == key && t.value("Value", "") == value; });
     if (!found) return false;
@@ -144,11 +146,27 @@ Result<json> Ec2FaultActions::disrupt(const api::Principal& role, const Scope& s
       }
     }
     if (subnet.is_null() || association.is_null()) return fail({"ResourceNotFoundException", "Subnet " + subnet_id + " is gone."});
+    const json current = [&] {
+      for (const json& acl : acls.value()["NetworkAcls"]) {
+        if (acl.value("NetworkAclId", "") == association.value("NetworkAclId", "")) return acl;
+      }
+      return json::object();
+    }();
+    for (const json& tag : current.value("Tags", json::array())) {
+      if (tag.value("Key", "") == "managedByFIS") {
+        return fail({"ConflictException", "Subnet " + subnet_id + " is already cut off by another experiment."});
+      }
+    }
     auto created = ec2("CreateNetworkAcl", {{"VpcId", subnet["VpcId"]},
                                             {"TagSpecifications", {{{"ResourceType", "network-acl"},
                                                                     {"Tags", {{{"Key", "managedByFIS"}, {"Value", "true"}}}}}}}});
     if (!created.ok()) return fail(created.error());
     std::string fis_acl = created.value()["NetworkAcl"]["NetworkAclId"];
+    // A later step failing removes this ACL, which no swap records yet, with the swaps made.
+    auto fail_here = [&](const ApiError& error) {
+      ec2("DeleteNetworkAcl", {{"NetworkAclId", fis_acl}});
+      return fail(error);
+    };
     if (reach == "availability-zone") {  // deny the other zones' subnets of the VPC, allow the rest
       int rule = 100;
       for (const json& other : all_subnets.value()["Subnets"]) {
@@ -160,19 +178,19 @@ Result<json> Ec2FaultActions::disrupt(const api::Principal& role, const Scope& s
           auto entry = ec2("CreateNetworkAclEntry", {{"NetworkAclId", fis_acl}, {"RuleNumber", rule}, {"Protocol", "-1"},
                                                      {"RuleAction", "deny"}, {"Egress", egress},
                                                      {"CidrBlock", other["CidrBlock"]}});
-          if (!entry.ok()) return fail(entry.error());
+          if (!entry.ok()) return fail_here(entry.error());
         }
         ++rule;
       }
       for (bool egress : {false, true}) {
         auto entry = ec2("CreateNetworkAclEntry", {{"NetworkAclId", fis_acl}, {"RuleNumber", 32000}, {"Protocol", "-1"},
                                                    {"RuleAction", "allow"}, {"Egress", egress}, {"CidrBlock", "0.0.0.0/0"}});
-        if (!entry.ok()) return fail(entry.error());
+        if (!entry.ok()) return fail_here(entry.error());
       }
     }
     auto replaced = ec2("ReplaceNetworkAclAssociation",
                         {{"AssociationId", association["NetworkAclAssociationId"]}, {"NetworkAclId", fis_acl}});
-    if (!replaced.ok()) return fail(replaced.error());
+    if (!replaced.ok()) return fail_here(replaced.error());
     swaps.push_back({{"AssociationId", replaced.value()["NewAssociationId"]},
                      {"NetworkAclId", association["NetworkAclId"]},
                      {"FisNetworkAclId", fis_acl}});
@@ -181,10 +199,12 @@ Result<json> Ec2FaultActions::disrupt(const api::Principal& role, const Scope& s
 }
 
 Result<bool> Ec2FaultActions::undo(const Scope& scope, const std::string& action_id, const json& undo) {
-  auto role = ec2_.assume(scope.account, scope.role_arn);
-  if (!role.ok()) return role.error();
-  auto ec2 = [&](const std::string& action, const json& request) {
-    return ec2_.call(role.value(), scope.account, scope.region, action, request);
+  // The role is assumed once there is something to do (a new session is stored each time).
+  std::optional<Result<api::Principal>> role;
+  auto ec2 = [&](const std::string& action, const json& request) -> Result<json> {
+    if (!role) role = ec2_.assume(scope.account, scope.role_arn);
+    if (!role->ok()) return role->error();
+    return ec2_.call(role->value(), scope.account, scope.region, action, request);
   };
   if (action_id == "aws:ec2:stop-instances") {
     auto described = ec2_.read(scope.account, scope.region, "DescribeInstances", {{"InstanceIds", undo["InstanceIds"]}});

@@ -105,17 +105,37 @@ std::optional<ApiError> template_problem(const json& request, const std::string&
   for (const auto& [name, action] : all.items()) {
     if (auto problem = action_problem(name, action, targets, all)) return problem;
   }
+  // startAfter must not go round in a circle: every action must be reachable from ones that wait for none.
+  std::set<std::string> ordered;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [name, action] : all.items()) {
+      const json after = action.value("startAfter", json::array());
+      if (ordered.count(name) || !std::all_of(after.begin(), after.end(), [&](const json& n) { return ordered.count(n); })) {
+        continue;
+      }
+      ordered.insert(name);
+      grew = true;
+    }
+  }
+  if (ordered.size() != all.size()) return invalid("The actions' startAfter lists wait for one another in a circle");
   return std::nullopt;
 }
 
-// One page of `items` from the request's nextToken (an offset) of maxResults (default 100).
-json page(const json& items, const json& request, const std::string& member) {
+// One page of `items` from the request's nextToken (an offset) of maxResults (1 to 100, default 100).
+Result<json> page(const json& items, const json& request, const std::string& member) {
   size_t from = 0;
-  std::string token = request.value("nextToken", "");
-  if (!token.empty() && token.find_first_not_of("0123456789") == std::string::npos && token.size() < 10) {
+  if (request.contains("nextToken")) {
+    std::string token = request.value("nextToken", "");
+    if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos || token.size() > 9 ||
+        std::stoul(token) > items.size()) {
+      return invalid("The nextToken is not one this service gave");
+    }
     from = std::stoul(token);
   }
-  size_t count = static_cast<size_t>(request.value("maxResults", 100));
+  int64_t max = request.value("maxResults", int64_t{100});
+  if (max < 1 || max > 100) return invalid("maxResults must be from 1 to 100");
+  size_t count = static_cast<size_t>(max);
   json out = {{member, json::array()}};
   for (size_t i = from; i < items.size() && i < from + count; ++i) out[member].push_back(items[i]);
   if (from + count < items.size()) out["nextToken"] = std::to_string(from + count);

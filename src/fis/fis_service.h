@@ -23,7 +23,9 @@ class FisService : public api::StoreBackedService {
   // `now`: the clock of creation and start times. REQUIRES: `store` outlives the service.
   FisService(store::Store& store, std::function<int64_t()> now) : StoreBackedService(store), now_(std::move(now)) {}
 
+  // The operations above.
   bool implements(std::string_view action) const override;
+  // Create/DeleteExperimentTemplate, StartExperiment and StopExperiment.
   bool mutates(std::string_view action) const override;
 
  private:

@@ -171,6 +171,28 @@ class CostExplorerTest(StratusTestCase):
                 "BudgetName": "not-mine", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
                 "BudgetType": "COST"})
         self.assertIn("budgets:ModifyBudget", raised.exception.response["Error"]["Message"])
+        # A budget action hands Budgets a role: that takes iam:PassRole on it.
+        iam.put_user_policy(UserName="budget-viewer", PolicyName="actions", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["budgets:ModifyBudget", "budgets:CreateBudgetAction"], "Resource": "*"}]}))
+        viewer.create_budget(AccountId=account, Budget={
+            "BudgetName": "passing", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST"})
+        self.addCleanup(self.server.client("us-east-1", service="budgets").delete_budget, AccountId=account,
+                        BudgetName="passing")
+        action = dict(AccountId=account, BudgetName="passing", NotificationType="ACTUAL", ActionType="RUN_SSM_DOCUMENTS",
+                      ActionThreshold={"ActionThresholdValue": 90, "ActionThresholdType": "PERCENTAGE"},
+                      Definition={"SsmActionDefinition": {"ActionSubType": "STOP_EC2_INSTANCES", "Region": "us-east-1",
+                                                          "InstanceIds": ["all"]}},
+                      ExecutionRoleArn="arn:aws:iam::%s:role/anyone" % account, ApprovalModel="MANUAL",
+                      Subscribers=[{"SubscriptionType": "EMAIL", "Address": "ops@example.com"}])
+        with self.assertEc2Error("AccessDeniedException", status=400) as raised:
+            viewer.create_budget_action(**action)
+        self.assertIn("iam:PassRole", raised.exception.response["Error"]["Message"])
+        iam.put_user_policy(UserName="budget-viewer", PolicyName="pass", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
+                                                    "Condition": {"StringEquals": {"iam:PassedToService": "budgets.amazonaws.com"}}}]}))
+        self.assertIn("ActionId", viewer.create_budget_action(**action))
 
     def test_usage_survives_kill_9_and_the_bill_prints_it(self):
         before = float(self.cost()["Total"]["UsageQuantity"]["Amount"])

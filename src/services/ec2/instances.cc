@@ -451,11 +451,12 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action,
                                          std::string(action == InstanceAction::kStart ? "started" :
                                                      action == InstanceAction::kStop ? "stopped" : "rebooted") + ".");
     }
-    if (action == InstanceAction::kTerminate && instance.spec.disable_api_termination) {
+    // Protection holds against users; a spot interruption (the service's own) goes regardless.
+    if (action == InstanceAction::kTerminate && instance.spec.disable_api_termination && reason.empty()) {
       fail("OperationNotPermitted", "The instance '" + id + "' may not be terminated. Modify its 'disableApiTermination' "
                                     "instance attribute and try again.");
     }
-    if (action == InstanceAction::kStop && t.next != before && instance.spec.disable_api_stop) {
+    if (action == InstanceAction::kStop && t.next != before && instance.spec.disable_api_stop && reason.empty()) {
       fail("OperationNotPermitted", "The instance '" + id + "' may not be stopped. Modify its 'disableApiStop' "
                                     "instance attribute and try again.");
     }

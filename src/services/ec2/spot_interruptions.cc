@@ -114,7 +114,14 @@ bool reclaim_capacity(CallContext& host, const RegionContext& in_region) {
   return wrote;
 }
 
-// Fulfils open requests and restarts instances stopped by an interruption, where price and room allow.
+// Whether launch error `error` may pass by itself (the host's room, the instance quota).
+bool transient(const ApiError& error) {
+  return error.code == "InsufficientInstanceCapacity" || error.code == "InstanceLimitExceeded" ||
+         error.code == "SpotMaxPriceTooLow";
+}
+
+// Fulfils open requests and restarts instances stopped by an interruption, where price and room
+// allow; a launch that fails for a passing reason leaves its request open.
 bool fulfil_requests(CallContext& host, const RegionContext& in_region) {
   bool wrote = false;
   for (const store::Record& record : host.txn.list(std::string(kinds::kSpotInstanceRequest.kind), std::nullopt)) {
@@ -132,10 +139,18 @@ bool fulfil_requests(CallContext& host, const RegionContext& in_region) {
     if (state == "open") {
       host.txn.savepoint();
       try {
-        fulfil(ctx, request);
-        wrote = true;
-      } catch (const ServiceError& e) {  // its launch specification no longer launches (an AMI gone)
+        wrote = fulfil(ctx, request) || request.value("Status", json::object()) != record.doc["Status"] || wrote;
+      } catch (const ServiceError& e) {
         host.txn.rollback_to_savepoint();
+        if (transient(e.error)) {  // a quota or the host's room: it stays open and is tried again
+          if (code != "capacity-not-available") {
+            set_request_status(ctx, request, "open", "capacity-not-available");
+            save(ctx, kinds::kSpotInstanceRequest, record.id, request);
+            wrote = true;
+          }
+          continue;
+        }
+        // Its launch specification no longer launches (an AMI gone): the request fails.
         request["State"] = "failed";
         request["Status"] = {{"Code", "bad-parameters"}, {"Message", e.error.message}, {"UpdateTime", format_iso8601(ctx.now)}};
         save(ctx, kinds::kSpotInstanceRequest, record.id, request);
@@ -153,7 +168,13 @@ bool fulfil_requests(CallContext& host, const RegionContext& in_region) {
         instances_that_fit(ctx, instance->spec.vcpus, instance->spec.memory_mib, 1, false) < 1) {
       continue;
     }
-    change_states(ctx, {{"InstanceIds", {instance->id()}}}, InstanceAction::kStart, "");
+    host.txn.savepoint();
+    try {
+      change_states(ctx, {{"InstanceIds", {instance->id()}}}, InstanceAction::kStart, "");
+    } catch (const ServiceError&) {  // the instance quota is full: the next pass tries again
+      host.txn.rollback_to_savepoint();
+      continue;
+    }
     set_request_status(ctx, request, "active", "fulfilled");
     save(ctx, kinds::kSpotInstanceRequest, record.id, request);
     wrote = true;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/digest.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "services/ec2/catalog.h"
@@ -31,7 +32,8 @@ std::vector<std::pair<int64_t, double>> steps(CallContext& ctx) {
   for (const store::Record& r : ctx.txn.list(kSpotMarketKind, std::string())) {
     out.emplace_back(r.doc.value("Time", int64_t{0}), r.doc.value("Utilisation", 0.0));
   }
-  std::sort(out.begin(), out.end());
+  // By time; steps of one second keep the order they were recorded in (the store's).
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
@@ -96,14 +98,14 @@ bool record_utilisation(CallContext& ctx, double utilisation) {
   // Forget steps older than the history kept, bar the one in force at its start.
   const int64_t cutoff = ctx.now - kHistorySeconds;
   std::vector<store::Record> records = ctx.txn.list(kSpotMarketKind, std::string());
-  std::sort(records.begin(), records.end(),
-            [](const store::Record& a, const store::Record& b) { return a.doc.value("Time", 0) < b.doc.value("Time", 0); });
+  std::stable_sort(records.begin(), records.end(),
+                   [](const store::Record& a, const store::Record& b) { return a.doc.value("Time", 0) < b.doc.value("Time", 0); });
   for (size_t i = 0; i + 1 < records.size() && records[i + 1].doc.value("Time", int64_t{0}) <= cutoff; ++i) {
     ctx.txn.erase(records[i].id);
   }
   char id[64];
-  std::snprintf(id, sizeof id, "spot-market-%012lld-%zu", static_cast<long long>(ctx.now), recorded.size());
-  ctx.txn.put({id, kSpotMarketKind, "", {{"Time", ctx.now}, {"Utilisation", utilisation}}});
+  std::snprintf(id, sizeof id, "spot-market-%012lld-", static_cast<long long>(ctx.now));
+  ctx.txn.put({id + to_hex(random_bytes(4)), kSpotMarketKind, "", {{"Time", ctx.now}, {"Utilisation", utilisation}}});
   return true;
 }
 

@@ -285,8 +285,11 @@ bool fulfil(CallContext& ctx, json& request) {
                                                      (*info)["MemoryInfo"].value("SizeInMiB", 512), 1, false) >= 1;
   if (!price || *price > max_price || !room) {
     std::string code = !room ? "capacity-not-available" : "price-too-low";
-    if (request["Status"].value("Code", "") != code) set_request_status(ctx, request, "open", code);
-    save(ctx, kinds::kSpotInstanceRequest, request["SpotInstanceRequestId"].get<std::string>(), request);
+    // Saved when new or when its status changes (the market's pass tries every open request often).
+    if (request["Status"].value("Code", "") != code || !find(ctx, kinds::kSpotInstanceRequest, request["SpotInstanceRequestId"].get<std::string>())) {
+      set_request_status(ctx, request, "open", code);
+      save(ctx, kinds::kSpotInstanceRequest, request["SpotInstanceRequestId"].get<std::string>(), request);
+    }
     return false;
   }
   save(ctx, kinds::kSpotInstanceRequest, request["SpotInstanceRequestId"].get<std::string>(), request);
@@ -312,7 +315,10 @@ void note_user_action(CallContext& ctx, const model::Instance& instance, Instanc
                                      "stop Spot Instances associated with persistent Spot Instance requests.");
   }
   if (action == InstanceAction::kTerminate) {
-    set_request_status(ctx, spot, state == "cancelled" ? "cancelled" : "closed", "instance-terminated-by-user");
+    // A persistent request opens again and launches another instance; a one-time one closes.
+    std::string next = state == "cancelled" ? "cancelled" : spot.value("Type", "") == "persistent" ? "open" : "closed";
+    set_request_status(ctx, spot, next, "instance-terminated-by-user");
+    if (next == "open") spot.erase("InstanceId");
   } else if (action == InstanceAction::kStop) {
     set_request_status(ctx, spot, state == "cancelled" ? "cancelled" : "disabled", "instance-stopped-by-user");
   } else if (action == InstanceAction::kStart && state == "disabled") {

@@ -114,9 +114,10 @@ TEST_F(SpotTest, OnDemandLaunchTakesTheCapacityBackFromTheNewestSpotInstance) {
   EXPECT_FALSE(stored(older).spec.spot->interrupt_at);
   std::string request = instance(newer)["SpotInstanceRequestId"];
   EXPECT_EQ(request_of(request)["Status"]["Code"], "marked-for-termination");
+  call("ModifyInstanceAttribute", {{"InstanceId", newer}, {"DisableApiTermination", {{"Value", true}}}});
   notice_runs_out(newer);
   service_->run_spot_market();
-  json interrupted = instance(newer);
+  json interrupted = instance(newer);  // termination protection holds against users, not interruptions
   EXPECT_EQ(interrupted["State"]["Name"], "shutting-down");
   EXPECT_EQ(interrupted["StateReason"]["Code"], "Server.SpotInstanceTermination");
   EXPECT_EQ(request_of(request)["State"], "closed");
@@ -146,6 +147,14 @@ TEST_F(SpotTest, PersistentRequestIsFulfilledAgainWhenCapacityReturns) {
   EXPECT_EQ(fulfilled["State"], "active");
   EXPECT_NE(fulfilled["InstanceId"], first);
   EXPECT_EQ(instance(fulfilled["InstanceId"])["InstanceLifecycle"], "spot");
+  // Terminated by its user, a persistent request opens again and launches another instance.
+  call("TerminateInstances", {{"InstanceIds", {fulfilled["InstanceId"]}}});
+  EXPECT_EQ(request_of(request)["State"], "open");
+  EXPECT_EQ(request_of(request)["Status"]["Code"], "instance-terminated-by-user");
+  service_->run_spot_market();
+  EXPECT_EQ(request_of(request)["State"], "active");
+  EXPECT_NE(request_of(request)["InstanceId"], fulfilled["InstanceId"]);
+  fulfilled = request_of(request);
   // Cancelling leaves the instance running; a request never fulfilled is cancelled before it was.
   json cancelled = call("CancelSpotInstanceRequests", {{"SpotInstanceRequestIds", {request}}});
   EXPECT_EQ(cancelled["CancelledSpotInstanceRequests"][0]["State"], "cancelled");

@@ -283,7 +283,20 @@ void Authorizer::set_resource_resolver(const std::string& service, ResourceResol
   resolvers_[service] = std::move(resolver);
 }
 
-std::string Authorizer::passed_role(const api::ServiceCall& call) {
+std::pair<std::string, std::string> Authorizer::passed_role(const api::ServiceCall& call, const std::string& service) {
+  // Budget actions and fault experiments name the role the service will act as.
+  if (service == "budgets" && (call.action == "CreateBudgetAction" || call.action == "UpdateBudgetAction") &&
+      call.request.contains("ExecutionRoleArn")) {
+    return {call.request.value("ExecutionRoleArn", ""), "budgets.amazonaws.com"};
+  }
+  if (service == "fis" && call.action == "CreateExperimentTemplate") {
+    return {call.request.value("roleArn", ""), "fis.amazonaws.com"};
+  }
+  if (service != "ec2" || !call.request.contains("IamInstanceProfile")) return {"", ""};
+  return {profile_role(call), "ec2.amazonaws.com"};
+}
+
+std::string Authorizer::profile_role(const api::ServiceCall& call) {
   auto txn = store_.begin_read();
   auto profile = profile_by_specification(*txn, call.account_id, call.request["IamInstanceProfile"]);
   if (!profile || profile->roles.empty()) return "";
@@ -373,14 +386,14 @@ std::optional<ApiError> Authorizer::authorize(const api::ServiceCall& call, cons
     request.action = "sts:TagSession";  // session tags need their own permission, from both sides
     evaluation = evaluate(request, set);
   }
-  if (evaluation.decision == Decision::kAllowed && service == "ec2" && call.request.contains("IamInstanceProfile")) {
-    std::string role = passed_role(call);
-    if (!role.empty()) {  // the caller hands the profile's role to EC2: it must be allowed to pass it
+  if (evaluation.decision == Decision::kAllowed) {
+    auto [role, to_service] = passed_role(call, service);
+    if (!role.empty()) {  // the caller hands a role to a service: it must be allowed to pass it
       request.action = "iam:PassRole";
       request.resource = role;
       request.resource_unresolved = false;
       request.context = common;
-      request.context["iam:passedtoservice"] = {"ec2.amazonaws.com"};
+      request.context["iam:passedtoservice"] = {to_service};
       evaluation = evaluate(request, set);
     }
   }

@@ -16,7 +16,8 @@
 //
 // An EC2 call that hands an instance profile to an instance (RunInstances, Associate/Replace
 // IamInstanceProfileAssociation) also needs iam:PassRole on the profile's role, with
-// iam:PassedToService ec2.amazonaws.com.
+// iam:PassedToService ec2.amazonaws.com; so do Create/UpdateBudgetAction on the ExecutionRoleArn
+// (budgets.amazonaws.com) and CreateExperimentTemplate on its roleArn (fis.amazonaws.com).
 //
 // Sessions from GetSessionToken may not call IAM (InvalidClientTokenId, as AWS answers without
 // MFA) nor STS beyond AssumeRole and GetCallerIdentity.
@@ -84,9 +85,13 @@ class Authorizer : public api::CallAuthorizer {
   std::optional<ApiError> authorize_by_resources(const api::ServiceCall& call, const std::string& service);
   // Reads what compiled() caches.
   std::shared_ptr<Compiled> compile(Call& call, const api::Principal& principal);
+  // The role `service`'s call `call` hands to a service, and that service's principal
+  // ("ec2.amazonaws.com"): the role of the instance profile an EC2 call names in IamInstanceProfile,
+  // a budget action's ExecutionRoleArn, a fault experiment template's roleArn; ("", "") for none.
+  std::pair<std::string, std::string> passed_role(const api::ServiceCall& call, const std::string& service);
   // The ARN of the role of the instance profile EC2 call `call` names in IamInstanceProfile, or
   // "" when it names no profile holding a role.
-  std::string passed_role(const api::ServiceCall& call);
+  std::string profile_role(const api::ServiceCall& call);
   // The resource IAM call `call` acts on, as an ARN; `self` is the caller's ARN.
   std::string iam_resource(const api::ServiceCall& call, const std::string& self);
 
