@@ -2,6 +2,7 @@
 
 #include <regex>
 
+#include "api/offset_pages.h"
 #include "billing/instance_actions.h"
 #include "common/ids.h"
 
@@ -90,24 +91,13 @@ ApiError locked_error(const std::string& id) {
   return ApiError{"ResourceLockedException", "The action " + id + " is being carried out; try again once it has finished."};
 }
 
-// One page of `items` from the request's NextToken (an offset) of MaxResults (1 to 100, default 100).
+
+// Budgets' paging: a NextToken offset, MaxResults 1 to 100.
 Result<json> page(const json& items, const json& request, const std::string& member) {
-  size_t from = 0;
-  if (request.contains("NextToken")) {
-    const std::string token = request.value("NextToken", "");
-    if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos || token.size() > 9 ||
-        std::stoul(token) > items.size()) {
-      return ApiError{"InvalidNextTokenException", "The NextToken is not one this service gave."};
-    }
-    from = std::stoul(token);
-  }
-  int64_t max = request.value("MaxResults", int64_t{100});
-  if (max < 1 || max > 100) return invalid("MaxResults must be from 1 to 100");
-  size_t count = static_cast<size_t>(max);
-  json out = {{member, json::array()}};
-  for (size_t i = from; i < items.size() && i < from + count; ++i) out[member].push_back(items[i]);
-  if (from + count < items.size()) out["NextToken"] = std::to_string(from + count);
-  return out;
+  return api::offset_page(items, request, member,
+                          {"NextToken", "MaxResults",
+                           {"InvalidNextTokenException", "The NextToken is not one this service gave."},
+                           invalid("MaxResults must be from 1 to 100")});
 }
 
 // ExecuteBudgetAction: the status `type` moves an action in `status` to, or nullopt when it may not.

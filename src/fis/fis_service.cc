@@ -3,6 +3,7 @@
 #include <regex>
 #include <set>
 
+#include "api/offset_pages.h"
 #include "common/ids.h"
 #include "fis/fis_actions.h"
 
@@ -122,24 +123,12 @@ std::optional<ApiError> template_problem(const json& request, const std::string&
   return std::nullopt;
 }
 
-// One page of `items` from the request's nextToken (an offset) of maxResults (1 to 100, default 100).
+
+// FIS's paging: a nextToken offset, maxResults 1 to 100.
 Result<json> page(const json& items, const json& request, const std::string& member) {
-  size_t from = 0;
-  if (request.contains("nextToken")) {
-    std::string token = request.value("nextToken", "");
-    if (token.empty() || token.find_first_not_of("0123456789") != std::string::npos || token.size() > 9 ||
-        std::stoul(token) > items.size()) {
-      return invalid("The nextToken is not one this service gave");
-    }
-    from = std::stoul(token);
-  }
-  int64_t max = request.value("maxResults", int64_t{100});
-  if (max < 1 || max > 100) return invalid("maxResults must be from 1 to 100");
-  size_t count = static_cast<size_t>(max);
-  json out = {{member, json::array()}};
-  for (size_t i = from; i < items.size() && i < from + count; ++i) out[member].push_back(items[i]);
-  if (from + count < items.size()) out["nextToken"] = std::to_string(from + count);
-  return out;
+  return api::offset_page(items, request, member,
+                          {"nextToken", "maxResults", invalid("The nextToken is not one this service gave"),
+                           invalid("maxResults must be from 1 to 100")});
 }
 
 // The records of `kind` of the call's account and region.
