@@ -73,10 +73,13 @@ double host_utilisation(CallContext& ctx) {
   return std::floor(std::min(used, 1.0) * 20) / 20;
 }
 
+std::optional<double> on_demand_price(CallContext& ctx, const std::string& type) {
+  return ctx.on_demand_price ? (*ctx.on_demand_price)(type, ctx.region) : ctx.catalog.hourly_price(type, ctx.region);
+}
+
 std::optional<double> spot_price(CallContext& ctx, const std::string& type, const std::string& zone,
                                  double utilisation) {
-  std::optional<double> on_demand =
-      ctx.on_demand_price ? (*ctx.on_demand_price)(type, ctx.region) : ctx.catalog.hourly_price(type, ctx.region);
+  std::optional<double> on_demand = on_demand_price(ctx, type);
   if (!on_demand) return std::nullopt;
   double share = std::min(1.0, (kFloor + (1 - kFloor) * utilisation * utilisation) * zone_factor(zone));
   return std::round(*on_demand * share * 1e6) / 1e6;

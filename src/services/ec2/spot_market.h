@@ -21,6 +21,10 @@ inline constexpr const char* kSpotMarketKind = "spot_market";
 // stepped down to a multiple of 5%, from 0 to 1; 0 when capacity is not limited.
 double host_utilisation(CallContext& ctx);
 
+// USD per hour of an on-demand instance of `type` in ctx.region (the bill's prices, else the
+// catalogue's), or nullopt when unknown.
+std::optional<double> on_demand_price(CallContext& ctx, const std::string& type);
+
 // USD per hour of a spot instance of `type` in `zone` of ctx.region at `utilisation`, or nullopt
 // when its on-demand price is unknown (no spot market for it then).
 std::optional<double> spot_price(CallContext& ctx, const std::string& type, const std::string& zone,

@@ -160,9 +160,8 @@ json request_spot_instances(CallContext& ctx, const json& request) {
   spec["InstanceType"] = str(spec, "InstanceType", "m1.small");
   std::string zone = launch_zone(ctx, spec);
   double price = current_price(ctx, spec["InstanceType"].get<std::string>(), zone);
-  double max_price = request.contains("SpotPrice") ? parse_price(request["SpotPrice"].get<std::string>()) :
-                     ctx.on_demand_price ? (*ctx.on_demand_price)(spec["InstanceType"].get<std::string>(), ctx.region).value_or(price) :
-                     ctx.catalog.hourly_price(spec["InstanceType"].get<std::string>(), ctx.region).value_or(price);
+  double max_price = request.contains("SpotPrice") ? parse_price(request["SpotPrice"].get<std::string>())
+                                                    : on_demand_price(ctx, spec["InstanceType"]).value_or(price);
   json tags = tags_from_specifications(ctx, request, "spot-instances-request");
   json made = json::array();
   for (int64_t i = 0; i < count; ++i) {
@@ -239,7 +238,7 @@ std::optional<SpotLaunch> spot_launch_of(CallContext& ctx, const json& request, 
                                         "when instanceInterruptionBehavior is set to 'stop'.");
   }
   launch.terms.price = current_price(ctx, type, zone);
-  auto on_demand = ctx.on_demand_price ? (*ctx.on_demand_price)(type, ctx.region) : ctx.catalog.hourly_price(type, ctx.region);
+  auto on_demand = on_demand_price(ctx, type);
   launch.terms.max_price = options.contains("MaxPrice") ? parse_price(options["MaxPrice"].get<std::string>()) : on_demand.value_or(launch.terms.price);
   if (launch.terms.max_price < launch.terms.price) price_too_low(launch.terms.max_price, launch.terms.price);
   return launch;
