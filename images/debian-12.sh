@@ -87,6 +87,23 @@ exec /usr/bin/aws "$@"
 AWS
 chmod 755 "$root/usr/local/bin/aws"
 
+# EC2 Instance Connect: sshd also accepts the keys that SendSSHPublicKey pushed for the user in the
+# last 60 s, which the metadata service lists (IMDSv2) under managed-ssh-keys/active-keys/USER/;
+# the command runs as a user of its own, as Amazon Linux's ec2-instance-connect package does.
+cat >"$root/usr/local/sbin/stratus-instance-connect-keys" <<'EIC'
+#!/bin/sh
+# Prints the authorized_keys lines EC2 Instance Connect holds for OS user $1 (nothing when none).
+case "$1" in ''|*[!A-Za-z0-9._@\$-]*) exit 0 ;; esac
+imds=http://169.254.169.254
+token="$(curl -s -f -m 2 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$imds/latest/api/token")" || exit 0
+curl -s -f -m 2 -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/managed-ssh-keys/active-keys/$1/" || true
+EIC
+chmod 755 "$root/usr/local/sbin/stratus-instance-connect-keys"
+cat >"$root/etc/ssh/sshd_config.d/60-stratus-instance-connect.conf" <<'SSHD'
+AuthorizedKeysCommand /usr/local/sbin/stratus-instance-connect-keys %u
+AuthorizedKeysCommandUser ec2-instance-connect
+SSHD
+
 # The virtio drivers are modules in the cloud kernel: load them from the initramfs, in order.
 printf '%s\n' virtio_ring virtio virtio_pci virtio_blk virtio_net >>"$root/etc/initramfs-tools/modules"
 # StopInstances presses the ACPI power button: the button driver is a module, and systemd-logind
@@ -132,6 +149,7 @@ mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
+chroot "$root" useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ec2-instance-connect
 chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer
 chroot "$root" update-initramfs -u -k all
 chroot "$root" apt-get clean

@@ -3,13 +3,14 @@
 
 Usage: python3 tools/trim_model.py [SERVICE/VERSION ...]   (reads the installed botocore's
 models; default: every model stratus serves, ec2/2016-11-15, sts/2011-06-15, ebs/2019-11-02,
-iam/2010-05-08, s3/2006-03-01, ce/2017-10-25, budgets/2016-10-20 and fis/2020-12-01)
+iam/2010-05-08, s3/2006-03-01, ce/2017-10-25, budgets/2016-10-20, fis/2020-12-01 and
+ec2-instance-connect/2018-04-02)
 """
 import gzip, json, os, sys, botocore
 
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 SERVED = ["ec2/2016-11-15", "sts/2011-06-15", "ebs/2019-11-02", "iam/2010-05-08", "s3/2006-03-01", "ce/2017-10-25",
-          "budgets/2016-10-20", "fis/2020-12-01"]
+          "budgets/2016-10-20", "fis/2020-12-01", "ec2-instance-connect/2018-04-02"]
 
 def strip(node):
     if isinstance(node, dict):

@@ -12,6 +12,7 @@ extern "C" const char stratus_prices_begin[], stratus_prices_end[];
 extern "C" const char stratus_ce_model_begin[], stratus_ce_model_end[];
 extern "C" const char stratus_budgets_model_begin[], stratus_budgets_model_end[];
 extern "C" const char stratus_fis_model_begin[], stratus_fis_model_end[];
+extern "C" const char stratus_instance_connect_model_begin[], stratus_instance_connect_model_end[];
 extern "C" const char stratus_aws_policies_begin[], stratus_aws_policies_end[];
 extern "C" const char stratus_ec2_authorization_begin[], stratus_ec2_authorization_end[];
 extern "C" const char stratus_debian_recipe_begin[], stratus_debian_recipe_end[];
@@ -57,6 +58,11 @@ std::string_view budgets_service_model() {
 
 std::string_view fis_service_model() {
   return {stratus_fis_model_begin, static_cast<size_t>(stratus_fis_model_end - stratus_fis_model_begin)};
+}
+
+std::string_view instance_connect_service_model() {
+  return {stratus_instance_connect_model_begin,
+          static_cast<size_t>(stratus_instance_connect_model_end - stratus_instance_connect_model_begin)};
 }
 
 std::string_view prices() {

@@ -22,6 +22,8 @@ std::string_view ce_service_model();
 std::string_view budgets_service_model();
 // botocore's Fault Injection Service model (spec/fis-2020-12-01.json).
 std::string_view fis_service_model();
+// botocore's EC2 Instance Connect model (spec/ec2-instance-connect-2018-04-02.json).
+std::string_view instance_connect_service_model();
 // data/instance_types.json: the instance type catalogue with prices.
 std::string_view instance_types();
 // data/prices.json: EBS and public IPv4 prices, and the regions' usage type prefixes.

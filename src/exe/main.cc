@@ -30,6 +30,7 @@
 #include "common/periodic.h"
 #include "fis/experiment_runner.h"
 #include "fis/fis_service.h"
+#include "services/instance_connect/instance_connect.h"
 #include "common/network_slot.h"
 #include "common/network_slot_lease.h"
 #include "compute/host_memory.h"
@@ -236,8 +237,9 @@ int serve(const ServeOptions& options) {
   auto ce_model = api::ServiceModel::parse(embedded::ce_service_model());
   auto budgets_model = api::ServiceModel::parse(embedded::budgets_service_model());
   auto fis_model = api::ServiceModel::parse(embedded::fis_service_model());
-  for (const auto* parsed :
-       {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model, &budgets_model, &fis_model}) {
+  auto connect_model = api::ServiceModel::parse(embedded::instance_connect_service_model());
+  for (const auto* parsed : {&model, &sts_model, &ebs_model, &iam_model, &s3_model, &ce_model, &budgets_model,
+                             &fis_model, &connect_model}) {
     if (!parsed->ok()) {
       std::fprintf(stderr, "stratus: %s\n", parsed->error().message.c_str());
       return 1;
@@ -294,6 +296,11 @@ int serve(const ServeOptions& options) {
   billing::Budgets budgets(store, unix_now);
   authorizer.set_resource_resolver("budgets", billing::budget_resources);
   fis::FisService fault_injection(store, unix_now);
+  instance_connect::InstanceConnect instance_connect(store, unix_now);
+  authorizer.set_resource_resolver("ec2-instance-connect", [&](const api::ServiceCall& call) {
+    return instance_connect::send_key_resources(
+        call, [&](const api::ServiceCall& as_ec2) { return ec2_resources.resources(as_ec2); });
+  });
   endpoint = std::make_unique<api::QueryApi>(
       std::vector<api::ServiceEndpoint>{{model.value(), &ec2},
                                         {sts_model.value(), &sts},
@@ -301,7 +308,8 @@ int serve(const ServeOptions& options) {
                                         {iam_model.value(), &iam},
                                         {ce_model.value(), &cost_explorer},
                                         {budgets_model.value(), &budgets},
-                                        {fis_model.value(), &fault_injection}},
+                                        {fis_model.value(), &fault_injection},
+                                        {connect_model.value(), &instance_connect}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
   // S3: object bytes in DATA/objects, metadata in the store.

@@ -168,6 +168,7 @@ json metadata_tree(const InstanceMetadata& m) {
   if (!m.key_name.empty()) {
     meta["public-keys"] = {{"_listing", "0=" + m.key_name}, {"0", {{"openssh-key", m.public_key}}}};
   }
+  if (!m.managed_keys.empty()) meta["managed-ssh-keys"] = {{"active-keys", m.managed_keys}};
   if (m.iam) meta["iam"] = iam_tree(*m.iam);
   if (!m.spot_action_time.empty()) {  // AWS's one-line JSON
     meta["spot"] = {{"instance-action", "{\"action\": \"" + m.spot_action + "\", \"time\": \"" + m.spot_action_time + "\"}"}};

@@ -2,6 +2,7 @@
 // The instance metadata an instance sees at 169.254.169.254: the data it is built from, the
 // tree of paths it becomes, and how a GET of a path is answered. (No sockets here.)
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -69,6 +70,9 @@ struct InstanceMetadata {
   std::string spot_action;               // spot/instance-action's action ("terminate", "stop") once notice shows
   std::string spot_action_time;          // ISO 8601: when it is interrupted; "" before notice (404)
   std::string rebalance_notice_time;     // ISO 8601: events/recommendations/rebalance; "" for none (404)
+  // OS user -> the keys EC2 Instance Connect pushed for it and that have not expired, as
+  // managed-ssh-keys/active-keys/USER/ serves them; empty: managed-ssh-keys/ is 404.
+  std::map<std::string, std::string> managed_keys;
 };
 
 // The dated API versions served besides "latest", oldest first.

@@ -115,6 +115,18 @@ TEST(Metadata, OptionalEntriesAreAbsentNotEmpty) {
   EXPECT_EQ(answer_get(tree, "/latest/").body, "dynamic/\nmeta-data/");
 }
 
+// Keys pushed by EC2 Instance Connect appear per OS user while unexpired; none: no directory.
+TEST(Metadata, ManagedSshKeysPerUser) {
+  InstanceMetadata m = sample();
+  EXPECT_EQ(answer_get(metadata_tree(m), "/latest/meta-data/managed-ssh-keys/").status, 404);
+  m.managed_keys = {{"ec2-user", "#Timestamp=1\nssh-ed25519 AAAA"}, {"admin", "ssh-rsa BBBB"}};
+  nlohmann::json tree = metadata_tree(m);
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/managed-ssh-keys/active-keys/").body, "admin\nec2-user");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/managed-ssh-keys/active-keys/ec2-user/").body,
+            "#Timestamp=1\nssh-ed25519 AAAA");
+  EXPECT_EQ(answer_get(tree, "/latest/meta-data/managed-ssh-keys/active-keys/root/").status, 404);
+}
+
 // Data volumes appear under block-device-mapping as ebsN, named as AWS names them.
 TEST(Metadata, BlockDeviceMappingListsVolumes) {
   InstanceMetadata m = sample();

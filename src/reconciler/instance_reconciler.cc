@@ -15,6 +15,7 @@
 #include "model/image.h"
 #include "model/instance.h"
 #include "model/volume.h"
+#include "services/instance_connect/instance_connect.h"
 #include "reconciler/vpc_firewalls.h"
 #include "reconciler/vpc_dhcp_options.h"
 #include "reconciler/vpc_interface_routes.h"
@@ -603,6 +604,7 @@ std::optional<imds::Caller> InstanceReconciler::caller(const std::string& vpc_id
       }
     }
     if (!instance.spec.user_data.empty()) m.user_data = base64_decode(instance.spec.user_data);
+    m.managed_keys = instance_connect::active_keys(*txn, record.region, record.id, unix_now());
     std::string vpc_cidr;
     if (auto vpc = txn->get(vpc_id)) vpc_cidr = vpc->doc.value("CidrBlock", "");
     for (const json& eni : i["NetworkInterfaces"]) {

@@ -1,6 +1,7 @@
 """Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
 user data; wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
-user data ran once; IMDS v1 and v2 from inside; stopped by a budget action once its cost passes a
+user data ran once; IMDS v1 and v2 from inside; EC2 Instance Connect from the aws CLI (a pushed key
+logs in, no longer once expired; a user without the permission is denied); stopped by a budget action once its cost passes a
 tiny budget (disk kept, public IP released), start
 (a new public IP, user data not run again; the type and user data changed while stopped show
 inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
@@ -25,7 +26,7 @@ import subprocess
 import time
 import unittest
 
-from harness import VmTestCase, skip_unless_vms
+from harness import AwsCliError, VmTestCase, skip_unless_vms, ssh_run
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
 # Installs a package of its own (no network here: built in the guest with dpkg-deb) and leaves a
@@ -75,6 +76,29 @@ class InstanceLifecycleTest(VmTestCase):
         self.iam.create_instance_profile(InstanceProfileName="reader-profile")
         self.iam.add_role_to_instance_profile(InstanceProfileName="reader-profile", RoleName="reader")
         return self.server.client(access_key=key["AccessKeyId"], secret_key=key["SecretAccessKey"]), role_arn
+
+    def push_instance_connect_key(self, instance_id, env=None):
+        """Makes a new Ed25519 key and pushes it for ec2-user of `instance_id` with
+        `aws ec2-instance-connect send-ssh-public-key` (as `env`'s caller, else the root); returns
+        the private key's path. Raises AwsCliError when the CLI fails."""
+        path = os.path.join(self.server.log_dir, "eic-%d" % time.monotonic_ns())
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", path], check=True)
+        answer = self.server.aws("ec2-instance-connect", "send-ssh-public-key", "--instance-id", instance_id,
+                                 "--instance-os-user", "ec2-user", "--ssh-public-key", "file://" + path + ".pub",
+                                 env=env)
+        self.assertTrue(answer["Success"])
+        return path
+
+    def user_env(self, name, managed_policy):
+        """The aws CLI's environment signing as a new IAM user `name` with AWS managed policy
+        `managed_policy` attached."""
+        iam = self.server.client(service="iam")
+        iam.create_user(UserName=name)
+        iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/" + managed_policy)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        # Credentials in the environment win over the profile's; the profile still gives the endpoint.
+        return dict(self.server.cli_env(), AWS_ACCESS_KEY_ID=key["AccessKeyId"],
+                    AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
 
     def budget_guard(self):
         """A $1 monthly budget on the cost of instances tagged Name=e2e, whose action stops them as role
@@ -149,6 +173,16 @@ class InstanceLifecycleTest(VmTestCase):
             self.server.client(access_key=identity["AccessKeyId"], secret_key=identity["SecretAccessKey"],
                                session_token=identity["Token"]).describe_instances()
 
+        # EC2 Instance Connect from the aws CLI: a fresh key pushed for ec2-user logs in (within its
+        # 60 s; checked again after the stop and start below, when it no longer does); a user
+        # without ec2-instance-connect:SendSSHPublicKey is denied.
+        eic_key = self.push_instance_connect_key(instance_id)
+        out = ssh_run(eic_key, instance["PublicIpAddress"], "whoami")
+        self.assertEqual((out.returncode, out.stdout.strip()), (0, "ec2-user"), out.stderr)
+        with self.assertRaises(AwsCliError) as denied:
+            self.push_instance_connect_key(instance_id, env=self.user_env("no-connect", "AmazonEC2ReadOnlyAccess"))
+        self.assertIn("AccessDeniedException", denied.exception.proc.stderr)
+
         console = self.ec2.get_console_output(InstanceId=instance_id, Latest=True)
         self.assertEqual(console["InstanceId"], instance_id)
         self.assertIn("Cloud-init v.", console["Output"])  # botocore decodes the base64
@@ -194,6 +228,10 @@ class InstanceLifecycleTest(VmTestCase):
         # User data ran once (not again for the new user data); the disk was kept; the VM has
         # the new type's two vCPUs; the metadata service shows the new type and user data.
         self.assertEqual(out.stdout.splitlines(), ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines())
+        # The Instance Connect key pushed minutes ago has expired: sshd no longer takes it.
+        out = ssh_run(eic_key, instance["PublicIpAddress"], "true")
+        self.assertEqual(out.returncode, 255, out.stdout)
+        self.assertIn("Permission denied", out.stderr)
 
         # RebootInstances really reboots the guest, cleanly (its init shuts down and restarts it).
         boot_id = self.boot_id(instance)

@@ -17,7 +17,9 @@ const char* const kInvalidToken = "The security token included in the request is
 // The error code a denied call gets, by service.
 std::string denial_code(const std::string& service) {
   if (service == "ec2") return "UnauthorizedOperation";
-  if (service == "ebs" || service == "ce" || service == "budgets") return "AccessDeniedException";
+  if (service == "ebs" || service == "ce" || service == "budgets" || service == "ec2-instance-connect") {
+    return "AccessDeniedException";
+  }
   return "AccessDenied";
 }
 
