@@ -174,9 +174,10 @@ class InstanceLifecycleTest(VmTestCase):
                                session_token=identity["Token"]).describe_instances()
 
         # EC2 Instance Connect from the aws CLI: a fresh key pushed for ec2-user logs in (within its
-        # 60 s; checked again after the stop and start below, when it no longer does); a user
+        # 60 s; checked again after the stop and start below, once they have passed); a user
         # without ec2-instance-connect:SendSSHPublicKey is denied.
         eic_key = self.push_instance_connect_key(instance_id)
+        eic_expires = time.monotonic() + 60
         out = ssh_run(eic_key, instance["PublicIpAddress"], "whoami")
         self.assertEqual((out.returncode, out.stdout.strip()), (0, "ec2-user"), out.stderr)
         with self.assertRaises(AwsCliError) as denied:
@@ -228,7 +229,8 @@ class InstanceLifecycleTest(VmTestCase):
         # User data ran once (not again for the new user data); the disk was kept; the VM has
         # the new type's two vCPUs; the metadata service shows the new type and user data.
         self.assertEqual(out.stdout.splitlines(), ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines())
-        # The Instance Connect key pushed minutes ago has expired: sshd no longer takes it.
+        # Once 60 s have passed, the Instance Connect key has expired: sshd no longer takes it.
+        time.sleep(max(0.0, eic_expires - time.monotonic()))
         out = ssh_run(eic_key, instance["PublicIpAddress"], "true")
         self.assertEqual(out.returncode, 255, out.stdout)
         self.assertIn("Permission denied", out.stderr)
