@@ -12,6 +12,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/console_files.h"
 #include "api/query_api.h"
 #include "api/http_server.h"
 #include "api/instance_endpoint.h"
@@ -179,7 +180,15 @@ struct ServeOptions {
   std::vector<std::string> limits;   // NAME=VALUE quota assignments (ec2::apply_limit)
   std::vector<std::string> s3_domains;  // names under which buckets are virtual-hosted (BUCKET.s3.REGION.DOMAIN)
   std::string price_file;               // prices laid over data/prices.json's, or ""
+  std::string console_dir;              // the built console's files (console/dist beside the build)
 };
+
+// console/dist of the source tree the binary was built in (the binary is SOURCE/build/stratus).
+std::string default_console_dir() {
+  std::error_code ignored;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ignored);
+  return (exe.parent_path().parent_path() / "console" / "dist").string();
+}
 
 int serve(const ServeOptions& options) {
   const std::string& data_dir = options.data_dir;
@@ -209,12 +218,14 @@ int serve(const ServeOptions& options) {
   std::unique_ptr<api::QueryApi> endpoint;
   std::unique_ptr<s3::S3Api> s3_endpoint;
   auto [host, port] = parse_listen(options.listen);
+  api::ConsoleFiles console_files(options.console_dir);
   api::HttpLimits limits;
   limits.max_connections = options.max_connections;
   limits.request_timeout = std::chrono::seconds(options.request_timeout_seconds);
   api::HttpServer server(
       host, port, limits,
       [&](api::HttpRequest request, api::HttpServer::Responder respond) {
+        if (api::ConsoleFiles::claims(request)) return respond(console_files.answer(request));
         if (s3_endpoint->claims(request)) return s3_endpoint->handle(request, respond);
         endpoint->handle(request, respond);
       },
@@ -374,6 +385,7 @@ int serve(const ServeOptions& options) {
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
               data_dir.c_str());
   std::printf("stratus: %s\n", describe_network_slot(slot.index).c_str());
+  std::printf("stratus: console at %s%s/\n", url.c_str(), std::string(api::ConsoleFiles::kPrefix).c_str());
   std::printf("stratus: use it with: eval \"$(%s env --data-dir %s)\"\n", "stratus", data_dir.c_str());
   std::fflush(stdout);
   server.run(options.threads);
@@ -505,6 +517,10 @@ int main(int argc, char** argv) {
                         "a JSON file of prices laid over the built-in ones (data/prices.json's shape, plus "
                         "\"instances\": {TYPE: {REGION: USD per hour}})")
       ->check(CLI::ExistingFile);
+  serve_options.console_dir = default_console_dir();
+  serve_cmd->add_option("--console-dir", serve_options.console_dir,
+                        "the web console's built files, served at /_stratus/console/")
+      ->capture_default_str();
   serve_cmd->add_option("--limit", serve_options.limits,
                         "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
                         "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "

@@ -1,0 +1,84 @@
+// The console's entry: sign-in, the region switcher, and the view the location's hash names
+// (#instances, ...), mounted in #view. Every call is a signed call of the region's public API.
+import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { mountInstances } from "./instances.js";
+import { ec2Client, forgetSession, saveSession, savedSession, whoIs } from "./session.js";
+import { el, errorText, notice, reporting } from "./ui.js";
+
+const VIEWS = { instances: mountInstances };
+const DEFAULT_REGION = "us-east-1";
+let unmount = () => {};
+
+// Shows the sign-in form and nothing else.
+function showSignIn() {
+  unmount();
+  document.getElementById("view").replaceChildren();
+  document.getElementById("nav").hidden = true;
+  document.getElementById("account").hidden = true;
+  const form = document.getElementById("sign-in");
+  form.hidden = false;
+  form.elements["access-key-id"].focus();
+}
+
+// Mounts the view the hash names for `session`.
+function route(session) {
+  unmount();
+  const name = location.hash.slice(1) in VIEWS ? location.hash.slice(1) : "instances";
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.getAttribute("href") === "#" + name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  unmount = VIEWS[name](document.getElementById("view"), ec2Client(session));
+}
+
+// Shows the signed-in page for `session`: identity, regions, the routed view.
+async function showConsole(session) {
+  document.getElementById("sign-in").hidden = true;
+  document.getElementById("nav").hidden = false;
+  document.getElementById("account").hidden = false;
+  document.getElementById("identity").textContent = session.arn;
+  const select = document.getElementById("region");
+  const regions = await reporting(() => ec2Client(session).send(new DescribeRegionsCommand({})));
+  const names = (regions?.Regions ?? []).map((r) => r.RegionName).sort();
+  if (!names.includes(session.region)) names.unshift(session.region);
+  select.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === session.region }, name)));
+  select.onchange = () => {
+    session.region = select.value;
+    saveSession(session);
+    notice("");
+    route(session);
+  };
+  route(session);
+}
+
+document.getElementById("sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const accessKeyId = form.elements["access-key-id"].value.trim();
+  const secretAccessKey = form.elements["secret-access-key"].value.trim();
+  try {
+    const arn = await whoIs(accessKeyId, secretAccessKey, DEFAULT_REGION);
+    const session = { accessKeyId, secretAccessKey, region: DEFAULT_REGION, arn };
+    saveSession(session);
+    form.reset();
+    notice("");
+    showConsole(session);
+  } catch (error) {
+    notice(`Sign-in failed: ${errorText(error)}`);
+  }
+});
+
+document.getElementById("sign-out").addEventListener("click", () => {
+  forgetSession();
+  notice("");
+  showSignIn();
+});
+
+window.addEventListener("hashchange", () => {
+  const session = savedSession();
+  if (session) route(session);
+});
+
+const session = savedSession();
+if (session) showConsole(session);
+else showSignIn();

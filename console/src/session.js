@@ -1,0 +1,47 @@
+// The signed-in caller: its access key, kept for this browser tab only (sessionStorage), the
+// region it works in, and the AWS SDK clients that sign its calls to the region that served this
+// page (the console has no other way in: IAM decides what each caller sees and does).
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+
+const STORAGE_KEY = "stratus-console-session";
+
+// The session kept in this tab ({accessKeyId, secretAccessKey, region, arn}), or null.
+export function savedSession() {
+  try {
+    return JSON.parse(sessionStorage.getItem(STORAGE_KEY));
+  } catch {
+    return null;
+  }
+}
+
+// Keeps `session` for this tab.
+export function saveSession(session) {
+  sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+}
+
+// Forgets the tab's session.
+export function forgetSession() {
+  sessionStorage.removeItem(STORAGE_KEY);
+}
+
+// The SDK's configuration for `session`'s calls in its region.
+function config(session) {
+  return {
+    region: session.region,
+    endpoint: window.location.origin,
+    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },
+    maxAttempts: 1,
+  };
+}
+
+// An EC2 client signing as `session`.
+export function ec2Client(session) {
+  return new EC2Client(config(session));
+}
+
+// Checks an access key by asking STS who it is; the caller's ARN, or throws the API's error.
+export async function whoIs(accessKeyId, secretAccessKey, region) {
+  const sts = new STSClient(config({ accessKeyId, secretAccessKey, region }));
+  return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+}

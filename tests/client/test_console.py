@@ -1,0 +1,67 @@
+"""The web console in a real browser (Debian's Chromium driven by playwright-core from npm, see
+console/tests/), against a server of its own whose AMI is a stand-in (instances stay pending):
+the console's files are served at /_stratus/console/; the root signs in with its access key and
+sees its instance, filters the list and switches region; a user with AmazonEC2ReadOnlyAccess sees
+the same list and is plainly denied when it tries to terminate (the instance stays). Screenshots
+of each step are kept in build/test-output/console/."""
+
+import json
+import os
+import shutil
+import subprocess
+import unittest
+import urllib.request
+
+from harness import ACCESS_KEY_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTestCase
+
+CONSOLE_TESTS = os.path.join(REPO_ROOT, "console", "tests")
+SHOTS = os.path.join(REPO_ROOT, "build", "test-output", "console")
+
+
+def browser_test(script, test_input):
+    """Runs console/tests/`script` with `test_input` (JSON); its last output line, parsed."""
+    proc = subprocess.run(["node", script, json.dumps(test_input)], cwd=CONSOLE_TESTS, capture_output=True,
+                          text=True, timeout=180, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError("%s failed:\n%s\n%s" % (script, proc.stdout, proc.stderr))
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+class ConsoleTest(StandInImageTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.url = cls.server.endpoint + "/_stratus/console/"
+        shutil.rmtree(SHOTS, ignore_errors=True)
+        os.makedirs(SHOTS)
+
+    def read_only_user(self):
+        iam = self.server.client(service="iam")
+        iam.create_user(UserName="viewer")
+        iam.attach_user_policy(UserName="viewer", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        key = iam.create_access_key(UserName="viewer")["AccessKey"]
+        return {"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}
+
+    def test_files_are_served(self):
+        with urllib.request.urlopen(self.url) as answer:
+            self.assertEqual(answer.headers["Content-Type"], "text/html; charset=utf-8")
+            self.assertIn(b'<script type="module" src="app.js">', answer.read())
+        with urllib.request.urlopen(self.url + "app.js") as answer:
+            self.assertEqual(answer.headers["Content-Type"], "text/javascript; charset=utf-8")
+
+    def test_instances_view_signed_in_as_root_then_read_only(self):
+        instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
+                                          TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                              {"Key": "Name", "Value": "web-1"}]}])["Instances"][0]["InstanceId"]
+        result = browser_test("instances_view.mjs", {
+            "url": self.url, "instanceId": instance, "shots": SHOTS, "readOnly": self.read_only_user(),
+            "root": {"accessKeyId": ACCESS_KEY_ID, "secretAccessKey": SECRET_ACCESS_KEY}})
+        self.assertIn(":user/viewer is not authorized to perform: ec2:TerminateInstances", result["denial"])
+        state = self.ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]
+        self.assertNotIn(state["Name"], ("shutting-down", "terminated"))
+        self.assertTrue(os.path.isfile(os.path.join(SHOTS, "04-read-only-denied.png")))
+
+
+if __name__ == "__main__":
+    unittest.main()
