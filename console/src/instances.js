@@ -2,10 +2,10 @@
 // addresses; a filter over those; start, stop, reboot and terminate of the selected ones. The
 // list refreshes every 2 s while an instance is changing state, else every 10 s.
 import {
-  RebootInstancesCommand, StartInstancesCommand, StopInstancesCommand,
-  TerminateInstancesCommand, paginateDescribeInstances,
+  RebootInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand,
+  paginateDescribeInstances,
 } from "@aws-sdk/client-ec2";
-import { el, errorText, notice, reporting } from "./ui.js";
+import { act, dataTable, el, notice, poll, tagValue } from "./ui.js";
 
 const SETTLED = new Set(["running", "stopped", "terminated"]);
 const ACTIONS = [
@@ -16,7 +16,7 @@ const ACTIONS = [
 ];
 
 // Every instance the caller may see, newest launch first.
-async function listInstances(ec2) {
+export async function listInstances(ec2) {
   const out = [];
   for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 1000 }, {})) {
     for (const reservation of page.Reservations ?? []) out.push(...(reservation.Instances ?? []));
@@ -24,79 +24,46 @@ async function listInstances(ec2) {
   return out.sort((a, b) => (b.LaunchTime?.getTime() ?? 0) - (a.LaunchTime?.getTime() ?? 0));
 }
 
-// The value of tag `key` of `instance`, or "".
-function tag(instance, key) {
-  return instance.Tags?.find((t) => t.Key === key)?.Value ?? "";
-}
-
 // The text a row is filtered by.
-function searchable(instance) {
-  return [tag(instance, "Name"), instance.InstanceId, instance.State?.Name, instance.InstanceType,
-    instance.Placement?.AvailabilityZone, instance.PublicIpAddress, instance.PrivateIpAddress].join(" ").toLowerCase();
+function searchable(i) {
+  return [tagValue(i.Tags, "Name"), i.InstanceId, i.State?.Name, i.InstanceType, i.Placement?.AvailabilityZone,
+    i.PublicIpAddress, i.PrivateIpAddress].join(" ").toLowerCase();
 }
 
-// The table row of `instance`; its checkbox carries the instance id.
-function row(instance) {
-  const id = instance.InstanceId;
-  const name = tag(instance, "Name");
-  const state = instance.State?.Name ?? "";
-  return el("tr", { "data-instance-id": id },
-    el("td", {}, el("input", { type: "checkbox", value: id, "aria-label": `Select ${name || id}` })),
-    el("td", {}, name),
-    el("td", {}, id),
-    el("td", { class: `state state-${state}` }, state),
-    el("td", {}, instance.InstanceType ?? ""),
-    el("td", {}, instance.Placement?.AvailabilityZone ?? ""),
-    el("td", { class: "public-ip" }, instance.PublicIpAddress ?? "–"),
-    el("td", {}, instance.PrivateIpAddress ?? "–"));
-}
-
-// Mounts the view in `container` for `session`'s EC2 client `ec2`; returns its unmount function.
-export function mountInstances(container, ec2) {
+// Mounts the view in `container` for the session's clients; returns its unmount function.
+export function mountInstances(container, { ec2 }) {
   let instances = [];
-  let timer = null;
-  let stopped = false;
   const filter = el("input", { id: "instance-filter", type: "search", placeholder: "Name, id, state, type, zone or IP" });
   const count = el("span", { id: "instance-count" });
-  const body = el("tbody");
-  const selected = () => [...body.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+  const table = dataTable({
+    id: "instances", caption: "Instances of the region", key: (i) => i.InstanceId, columns: [
+      { title: "Name", value: (i) => tagValue(i.Tags, "Name") },
+      { title: "Instance ID", value: (i) => i.InstanceId },
+      { title: "State", value: (i) => i.State?.Name, className: (i) => `state state-${i.State?.Name}` },
+      { title: "Type", value: (i) => i.InstanceType },
+      { title: "Availability Zone", value: (i) => i.Placement?.AvailabilityZone },
+      { title: "Public IPv4", value: (i) => i.PublicIpAddress ?? "–", className: () => "public-ip" },
+      { title: "Private IPv4", value: (i) => i.PrivateIpAddress ?? "–" },
+    ],
+  });
 
   function render() {
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
-    const keep = new Set(selected());
     const shown = instances.filter((i) => words.every((w) => searchable(i).includes(w)));
-    const rows = document.createDocumentFragment();
-    for (const instance of shown) {
-      const tr = row(instance);
-      if (keep.has(instance.InstanceId)) tr.querySelector("input").checked = true;
-      rows.append(tr);
-    }
-    body.replaceChildren(rows);
+    table.render(shown);
     count.textContent = `${shown.length} of ${instances.length} instances`;
   }
 
-  async function refresh() {
-    clearTimeout(timer);
-    const fresh = await reporting(() => listInstances(ec2));
-    if (stopped) return;
-    if (fresh) {
-      instances = fresh;
-      render();
-    }
-    const changing = instances.some((i) => !SETTLED.has(i.State?.Name));
-    timer = setTimeout(refresh, changing ? 2000 : 10000);
-  }
+  const polling = poll(async () => {
+    instances = await listInstances(ec2);
+    render();
+  }, () => (instances.some((i) => !SETTLED.has(i.State?.Name)) ? 2000 : 10000));
 
-  async function act(label, Command, doing) {
-    const ids = selected();
+  async function run(Command, doing) {
+    const ids = table.selected();
     if (ids.length === 0) return notice("Select instances first.");
-    try {
-      await ec2.send(new Command({ InstanceIds: ids }));
-      notice(`${doing} ${ids.join(", ")}.`, true);
-    } catch (error) {
-      notice(errorText(error));
-    }
-    refresh();
+    await act(() => ec2.send(new Command({ InstanceIds: ids })), `${doing} ${ids.join(", ")}.`);
+    polling.refresh();
   }
 
   filter.addEventListener("input", render);
@@ -104,18 +71,9 @@ export function mountInstances(container, ec2) {
     el("h2", {}, "Instances"),
     el("div", { class: "toolbar" },
       el("label", { for: "instance-filter" }, "Filter"), filter, count,
-      ...ACTIONS.map(([label, Command, doing]) =>
-        el("button", { type: "button", onclick: () => act(label, Command, doing) }, label)),
-      el("button", { type: "button", onclick: refresh }, "Refresh")),
-    el("table", { id: "instances" },
-      el("caption", { class: "visually-hidden" }, "Instances of the region"),
-      el("thead", {}, el("tr", {}, ...["Select", "Name", "Instance ID", "State", "Type", "Availability Zone",
-        "Public IPv4", "Private IPv4"].map((h) => el("th", { scope: "col" }, h)))),
-      body));
-  refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+      ...ACTIONS.map(([label, Command, doing]) => el("button", { type: "button", onclick: () => run(Command, doing) }, label)),
+      el("button", { type: "button", onclick: () => polling.refresh() }, "Refresh"),
+      el("a", { href: "#launch", class: "button" }, "Launch instance")),
+    table.element);
+  return polling.stop;
 }
-

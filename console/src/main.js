@@ -1,11 +1,19 @@
 // The console's entry: sign-in, the region switcher, and the view the location's hash names
 // (#instances, ...), mounted in #view. Every call is a signed call of the region's public API.
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
+import { mountAddresses } from "./addresses.js";
+import { mountBill } from "./bill.js";
 import { mountInstances } from "./instances.js";
-import { ec2Client, forgetSession, saveSession, savedSession, whoIs } from "./session.js";
+import { mountLaunch } from "./launch.js";
+import { mountSecurityGroups } from "./security_groups.js";
+import { clientsFor, forgetSession, saveSession, savedSession, whoIs } from "./session.js";
+import { mountVolumes } from "./volumes.js";
 import { el, errorText, notice, reporting } from "./ui.js";
 
-const VIEWS = { instances: mountInstances };
+const VIEWS = {
+  instances: mountInstances, launch: mountLaunch, "security-groups": mountSecurityGroups, volumes: mountVolumes,
+  addresses: mountAddresses, bill: mountBill,
+};
 const DEFAULT_REGION = "us-east-1";
 let unmount = () => {};
 
@@ -28,7 +36,7 @@ function route(session) {
     if (link.getAttribute("href") === "#" + name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  unmount = VIEWS[name](document.getElementById("view"), ec2Client(session));
+  unmount = VIEWS[name](document.getElementById("view"), clientsFor(session));
 }
 
 // Shows the signed-in page for `session`: identity, regions, the routed view.
@@ -38,7 +46,7 @@ async function showConsole(session) {
   document.getElementById("account").hidden = false;
   document.getElementById("identity").textContent = session.arn;
   const select = document.getElementById("region");
-  const regions = await reporting(() => ec2Client(session).send(new DescribeRegionsCommand({})));
+  const regions = await reporting(() => clientsFor(session).ec2.send(new DescribeRegionsCommand({})));
   const names = (regions?.Regions ?? []).map((r) => r.RegionName).sort();
   if (!names.includes(session.region)) names.unshift(session.region);
   select.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === session.region }, name)));

@@ -1,6 +1,7 @@
 // The signed-in caller: its access key, kept for this browser tab only (sessionStorage), the
 // region it works in, and the AWS SDK clients that sign its calls to the region that served this
 // page (the console has no other way in: IAM decides what each caller sees and does).
+import { CostExplorerClient } from "@aws-sdk/client-cost-explorer";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 
@@ -35,9 +36,13 @@ function config(session) {
   };
 }
 
-// An EC2 client signing as `session`.
-export function ec2Client(session) {
-  return new EC2Client(config(session));
+// The clients the views call with, signing as `session`: EC2 in its region, Cost Explorer in
+// us-east-1 (where AWS answers it for every region).
+export function clientsFor(session) {
+  return {
+    ec2: new EC2Client(config(session)),
+    ce: new CostExplorerClient(config({ ...session, region: "us-east-1" })),
+  };
 }
 
 // Checks an access key by asking STS who it is; the caller's ARN, or throws the API's error.

@@ -43,3 +43,72 @@ export async function reporting(work) {
     return undefined;
   }
 }
+
+// A table of items with a checkbox per row (when `selectable`): `columns` are {title, value(item),
+// className(item)?}; `key(item)` names a row (data-key, and the checkbox's value). render(items)
+// redraws it keeping the checked rows; selected() lists the checked keys.
+export function dataTable({ id, caption, columns, key, selectable = true }) {
+  const body = el("tbody");
+  const headers = columns.map((c) => el("th", { scope: "col" }, c.title));
+  const element = el("table", { id },
+    el("caption", { class: "visually-hidden" }, caption),
+    el("thead", {}, el("tr", {}, selectable ? el("th", { scope: "col" }, "Select") : null, ...headers)),
+    body);
+  const selected = () => [...body.querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+  function render(items) {
+    const keep = new Set(selected());
+    const rows = document.createDocumentFragment();
+    for (const item of items) {
+      const name = key(item);
+      const cells = columns.map((c) => el("td", { class: c.className?.(item) }, c.value(item) ?? ""));
+      const box = selectable ? el("input", { type: "checkbox", value: name, "aria-label": `Select ${name}`, checked: keep.has(name) }) : null;
+      rows.append(el("tr", { "data-key": name }, box ? el("td", {}, box) : null, ...cells));
+    }
+    body.replaceChildren(rows);
+  }
+  return { element, render, selected };
+}
+
+// The value of tag `key` among `tags` (an AWS Tags list), or "".
+export function tagValue(tags, key) {
+  return tags?.find((t) => t.Key === key)?.Value ?? "";
+}
+
+// Calls `load` now and then again every `every(result)` milliseconds until the returned stop
+// function is called; an error goes to the notice line and the polling goes on.
+export function poll(load, every) {
+  let timer = null;
+  let stopped = false;
+  async function tick() {
+    clearTimeout(timer);
+    const result = await reporting(load);
+    if (!stopped) timer = setTimeout(tick, every(result));
+  }
+  tick();
+  return { refresh: tick, stop: () => { stopped = true; clearTimeout(timer); } };
+}
+
+// A labelled form field: `control` (an input, select or textarea with an id) after its label.
+export function field(label, control) {
+  return el("div", { class: "field" }, el("label", { for: control.id }, label), control);
+}
+
+// Options for a <select> from `items`: value(item) and text(item); `blank` adds a first empty one.
+export function options(items, value, text, blank) {
+  const out = items.map((item) => el("option", { value: value(item) }, text(item)));
+  if (blank !== undefined) out.unshift(el("option", { value: "" }, blank));
+  return out;
+}
+
+// Runs the API call `work` and reports `done` (a sentence, or a function of the call's answer
+// giving one) or the API's error in the notice line; true when it succeeded.
+export async function act(work, done) {
+  try {
+    const answer = await work();
+    notice(typeof done === "function" ? done(answer) : done, true);
+    return true;
+  } catch (error) {
+    notice(errorText(error));
+    return false;
+  }
+}

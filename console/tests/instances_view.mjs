@@ -10,7 +10,7 @@ const input = testInput();
 const { browser, page, shoot } = await openBrowser(input.shots);
 try {
   await signIn(page, input.url, input.root.accessKeyId, input.root.secretAccessKey);
-  const row = page.locator(`tr[data-instance-id="${input.instanceId}"]`);
+  const row = page.locator(`#instances tr[data-key="${input.instanceId}"]`);
   await row.waitFor();
   await shoot("root-instances");
   assert.match(await row.innerText(), /t3\.micro/);

@@ -16,6 +16,7 @@ from harness import ACCESS_KEY_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTes
 
 CONSOLE_TESTS = os.path.join(REPO_ROOT, "console", "tests")
 SHOTS = os.path.join(REPO_ROOT, "build", "test-output", "console")
+ROOT = {"accessKeyId": ACCESS_KEY_ID, "secretAccessKey": SECRET_ACCESS_KEY}
 
 
 def browser_test(script, test_input):
@@ -27,14 +28,20 @@ def browser_test(script, test_input):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def shots_dir(name):
+    """The folder of one browser test's screenshots, made empty."""
+    path = os.path.join(SHOTS, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
 class ConsoleTest(StandInImageTestCase):
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.url = cls.server.endpoint + "/_stratus/console/"
-        shutil.rmtree(SHOTS, ignore_errors=True)
-        os.makedirs(SHOTS)
 
     def read_only_user(self):
         iam = self.server.client(service="iam")
@@ -50,17 +57,26 @@ class ConsoleTest(StandInImageTestCase):
         with urllib.request.urlopen(self.url + "app.js") as answer:
             self.assertEqual(answer.headers["Content-Type"], "text/javascript; charset=utf-8")
 
+    def test_every_view_as_root(self):
+        result = browser_test("views_tour.mjs", {"url": self.url, "shots": shots_dir("views"), "root": ROOT})
+        instance = self.ec2.describe_instances(InstanceIds=[result["instanceId"]])["Reservations"][0]["Instances"][0]
+        self.assertEqual(instance["Tags"], [{"Key": "Name", "Value": "from-the-wizard"}])
+        self.assertEqual(self.ec2.describe_volumes(VolumeIds=[result["volumeId"]])["Volumes"][0]["Size"], 1)
+        snapshots = self.ec2.describe_snapshots(Filters=[{"Name": "volume-id", "Values": [result["volumeId"]]}])
+        self.assertEqual([s["Description"] for s in snapshots["Snapshots"]], ["from the console"])
+        self.assertEqual(self.ec2.describe_addresses(Filters=[{"Name": "public-ip", "Values": [result["ip"]]}])["Addresses"], [])
+
     def test_instances_view_signed_in_as_root_then_read_only(self):
         instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t3.micro", MinCount=1, MaxCount=1,
                                           TagSpecifications=[{"ResourceType": "instance", "Tags": [
                                               {"Key": "Name", "Value": "web-1"}]}])["Instances"][0]["InstanceId"]
         result = browser_test("instances_view.mjs", {
-            "url": self.url, "instanceId": instance, "shots": SHOTS, "readOnly": self.read_only_user(),
-            "root": {"accessKeyId": ACCESS_KEY_ID, "secretAccessKey": SECRET_ACCESS_KEY}})
+            "url": self.url, "instanceId": instance, "shots": shots_dir("read-only"), "readOnly": self.read_only_user(),
+            "root": ROOT})
         self.assertIn(":user/viewer is not authorized to perform: ec2:TerminateInstances", result["denial"])
         state = self.ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]
         self.assertNotIn(state["Name"], ("shutting-down", "terminated"))
-        self.assertTrue(os.path.isfile(os.path.join(SHOTS, "04-read-only-denied.png")))
+        self.assertTrue(os.path.isfile(os.path.join(SHOTS, "read-only", "04-read-only-denied.png")))
 
 
 if __name__ == "__main__":
