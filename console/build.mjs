@@ -1,5 +1,5 @@
-// Bundles the console into dist/: app.js (the page's code with the AWS SDK, minified), and
-// index.html and style.css as they are. Run by `npm run build` (scripts/build does).
+// Bundles the console into dist/: app.js (the page's code with the AWS SDK and xterm.js,
+// minified), index.html and style.css as they are, and xterm.js's stylesheet. Run by `npm run build` (scripts/build does).
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 
@@ -16,3 +16,4 @@ await build({
   logLevel: "warning",
 });
 for (const file of ["index.html", "style.css"]) copyFileSync(here + "src/" + file, here + "dist/" + file);
+copyFileSync(here + "node_modules/@xterm/xterm/css/xterm.css", here + "dist/xterm.css");

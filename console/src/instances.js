@@ -44,6 +44,8 @@ export function mountInstances(container, { ec2 }) {
       { title: "Availability Zone", value: (i) => i.Placement?.AvailabilityZone },
       { title: "Public IPv4", value: (i) => i.PublicIpAddress ?? "–", className: () => "public-ip" },
       { title: "Private IPv4", value: (i) => i.PrivateIpAddress ?? "–" },
+      { title: "Connect", value: (i) => (i.State?.Name === "running"
+        ? el("a", { href: `#connect/${i.InstanceId}`, "aria-label": `Connect to ${i.InstanceId}` }, "Connect") : "") },
     ],
   });
 

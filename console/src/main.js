@@ -2,6 +2,7 @@
 // (#instances, ...), mounted in #view. Every call is a signed call of the region's public API.
 import { DescribeRegionsCommand } from "@aws-sdk/client-ec2";
 import { mountAddresses } from "./addresses.js";
+import { mountConnect } from "./connect.js";
 import { mountBill } from "./bill.js";
 import { mountInstances } from "./instances.js";
 import { mountLaunch } from "./launch.js";
@@ -12,7 +13,7 @@ import { el, errorText, notice, reporting } from "./ui.js";
 
 const VIEWS = {
   instances: mountInstances, launch: mountLaunch, "security-groups": mountSecurityGroups, volumes: mountVolumes,
-  addresses: mountAddresses, bill: mountBill,
+  addresses: mountAddresses, bill: mountBill, connect: mountConnect,
 };
 const DEFAULT_REGION = "us-east-1";
 let unmount = () => {};
@@ -31,12 +32,14 @@ function showSignIn() {
 // Mounts the view the hash names for `session`.
 function route(session) {
   unmount();
-  const name = location.hash.slice(1) in VIEWS ? location.hash.slice(1) : "instances";
+  // "#NAME" or "#NAME/ARGUMENT" (#connect/i-...).
+  const [hashName, argument] = location.hash.slice(1).split("/");
+  const name = hashName in VIEWS ? hashName : "instances";
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.getAttribute("href") === "#" + name) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  unmount = VIEWS[name](document.getElementById("view"), clientsFor(session));
+  unmount = VIEWS[name](document.getElementById("view"), { ...clientsFor(session), session }, argument);
 }
 
 // Shows the signed-in page for `session`: identity, regions, the routed view.

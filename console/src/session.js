@@ -1,9 +1,11 @@
 // The signed-in caller: its access key, kept for this browser tab only (sessionStorage), the
 // region it works in, and the AWS SDK clients that sign its calls to the region that served this
 // page (the console has no other way in: IAM decides what each caller sees and does).
+import { Sha256 } from "@aws-crypto/sha256-js";
 import { CostExplorerClient } from "@aws-sdk/client-cost-explorer";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { SignatureV4 } from "@smithy/signature-v4";
 
 const STORAGE_KEY = "stratus-console-session";
 
@@ -49,4 +51,22 @@ export function clientsFor(session) {
 export async function whoIs(accessKeyId, secretAccessKey, region) {
   const sts = new STSClient(config({ accessKeyId, secretAccessKey, region }));
   return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+}
+
+// The WebSocket URL of a terminal on `instanceId` as OS user `user`, `cols` x `rows`: the
+// console's connect path with the query presigned (SigV4, 60 s) as `session` for
+// ec2-instance-connect, so that the server pushes the session's key as this caller.
+export async function connectUrl(session, instanceId, user, cols, rows) {
+  const origin = new URL(window.location.origin);
+  const signer = new SignatureV4({
+    service: "ec2-instance-connect", region: session.region, sha256: Sha256,
+    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },
+  });
+  const signed = await signer.presign({
+    method: "GET", protocol: origin.protocol, hostname: origin.hostname, port: origin.port ? Number(origin.port) : undefined,
+    path: "/_stratus/console/connect", headers: { host: origin.host },
+    query: { InstanceId: instanceId, InstanceOSUser: user, cols: String(cols), rows: String(rows) },
+  }, { expiresIn: 60 });
+  const query = Object.entries(signed.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  return `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}${signed.path}?${query}`;
 }

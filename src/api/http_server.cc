@@ -8,6 +8,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <cctype>
 #include <limits>
 #include <map>
@@ -18,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/websocket_session.h"
 #include "net/netns.h"
 
 namespace stratus::api {
@@ -47,6 +49,7 @@ struct Shared {
   HttpServer::Handler handler;                 // every request read whole
   HttpServer::RefusalRenderer render_refusal;  // every refusal
   HttpServer::Intake intake;                   // sees headers first; may take bodies as streams
+  WebSocketRoute websocket;                    // takes the upgrade requests it claims
   std::atomic<size_t> connections{0};          // connections within the cap now open
   std::atomic<size_t> refusing{0};             // connections over the cap being answered 503
 };
@@ -227,6 +230,10 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     body_pending_ = !header_parser_->is_done();
     answered_ = false;
+    if (shared_.websocket.claims && beast::websocket::is_upgrade(req) && shared_.websocket.claims(request_)) {
+      timer_.cancel();
+      return serve_websocket(std::move(socket_), req, request_, shared_.websocket, counter_);
+    }
     bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
     std::shared_ptr<BodySink> sink;
     if (shared_.intake) sink = shared_.intake(request_, responder());
@@ -424,7 +431,7 @@ struct HttpServer::Impl {
   size_t next_loop = 0;        // the loop the next connection goes to (loops[0] only)
 
   Impl(HttpLimits limits, Handler handler, RefusalRenderer render_refusal)
-      : shared{limits, std::move(handler), std::move(render_refusal), nullptr},
+      : shared{limits, std::move(handler), std::move(render_refusal), nullptr, {}},
         loops(first_loop()),
         main(std::make_shared<Listener>(*loops[0])) {}
 
@@ -531,6 +538,8 @@ void HttpServer::stop_listening(const std::string& name) {
 HttpServer::~HttpServer() = default;
 
 void HttpServer::set_intake(Intake intake) { impl_->shared.intake = std::move(intake); }
+
+void HttpServer::set_websocket_route(WebSocketRoute route) { impl_->shared.websocket = std::move(route); }
 
 uint16_t HttpServer::port() const { return impl_->port; }
 

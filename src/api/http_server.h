@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/http_types.h"
+#include "api/websocket.h"
 #include "common/result.h"
 
 namespace stratus::api {
@@ -72,6 +73,9 @@ class HttpServer {
   // Lets `intake` see each request's header first and take bodies as streams. REQUIRES: before
   // run().
   void set_intake(Intake intake);
+  // Accepts the WebSocket upgrade requests `route` claims (others are served as HTTP).
+  // REQUIRES: before run().
+  void set_websocket_route(WebSocketRoute route);
   // The port actually bound.
   uint16_t port() const;
   // Also serves on `address`:`port` inside network namespace `netns` (where the address must

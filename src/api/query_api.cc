@@ -128,24 +128,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::authorized(const Servi
   return Call{endpoint, std::move(call)};
 }
 
-std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequest& request) {
-  size_t question = request.target.find('?');
-  SignedRequest signed_request{request.method, request.target.substr(0, question),
-                               question == std::string::npos ? "" : request.target.substr(question + 1),
-                               request.headers, request.body};
-  std::string content_type;
-  for (const auto& [name, value] : request.headers) {
-    if (name == "content-type") content_type = value;
-  }
-  // A body that may hold parameters: a form, or a POST that does not say (a REST body, JSON or
-  // binary, holds none).
-  bool form_body = content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
-  bool parameter_body = form_body || content_type.empty();
-  // Counted before anything is verified or decoded, so an oversized request costs one scan.
-  if (piece_count(signed_request.raw_query) + (parameter_body ? piece_count(request.body) : 0) > kMaxParameters) {
-    return Refused{nullptr, {"RequestEntityTooLarge", "The request has more than " + std::to_string(kMaxParameters) +
-                                                          " parameters."}};
-  }
+std::variant<QueryApi::Signed, QueryApi::Refused> QueryApi::authenticate(SignedRequest signed_request) {
   Signer signer;
   auto lookup = signer_lookup(keys_, signer);
   // The scope's service picks the endpoint, so that even a signature that fails to verify is
@@ -169,9 +152,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   if (problem == CredentialProblem::kExpiredToken) {
     return refused({"ExpiredToken", "The security token included in the request is expired"});
   }
-  const std::string& account_id = signer.account_id;
-  const Principal& principal = signer.principal;
-  keys_.note_use(principal.access_key_id, scope.value().service, claim.value().region, unix_now());
+  keys_.note_use(signer.principal.access_key_id, scope.value().service, claim.value().region, unix_now());
 
   const std::string& region = claim.value().region;
   const ec2::Region* known = catalog_.region(region);
@@ -180,6 +161,56 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
   }
   // AWS's answer for a region the account has not opted in to.
   if (!known->enabled) return refused({"AuthFailure", "AWS was not able to validate the provided access credentials"});
+  return Signed{endpoint, std::move(signed_request), claim.value(), signer.account_id, signer.principal};
+}
+
+Result<ServiceCall> QueryApi::authorize_presigned(const HttpRequest& request, const std::string& service,
+                                                  const std::string& action, nlohmann::json members) {
+  size_t question = request.target.find('?');
+  if (question == std::string::npos || request.target.find("X-Amz-Signature=", question) == std::string::npos) {
+    return ApiError{"AccessDeniedException", "The request is not presigned (SigV4 in its query string)."};
+  }
+  auto authenticated = authenticate({request.method, request.target.substr(0, question),
+                                     request.target.substr(question + 1), request.headers, request.body});
+  if (auto* refused = std::get_if<Refused>(&authenticated)) return refused->error;
+  Signed& s = std::get<Signed>(authenticated);
+  if (s.endpoint->model->signing_name() != service || !s.endpoint->service->implements(action)) {
+    return ApiError{"AccessDeniedException", "The request must be presigned for " + service + "."};
+  }
+  auto prepared = authorized(s.endpoint, {action, s.claim.region, s.account_id, std::move(members), s.principal,
+                                          request.remote_address, source_vpc(request)});
+  if (auto* refused = std::get_if<Refused>(&prepared)) return refused->error;
+  return std::get<Call>(prepared).call;
+}
+
+std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequest& request) {
+  size_t question = request.target.find('?');
+  SignedRequest unverified{request.method, request.target.substr(0, question),
+                           question == std::string::npos ? "" : request.target.substr(question + 1),
+                           request.headers, request.body};
+  std::string content_type;
+  for (const auto& [name, value] : request.headers) {
+    if (name == "content-type") content_type = value;
+  }
+  // A body that may hold parameters: a form, or a POST that does not say (a REST body, JSON or
+  // binary, holds none).
+  bool form_body = content_type.rfind("application/x-www-form-urlencoded", 0) == 0;
+  bool parameter_body = form_body || content_type.empty();
+  // Counted before anything is verified or decoded, so an oversized request costs one scan.
+  if (piece_count(unverified.raw_query) + (parameter_body ? piece_count(request.body) : 0) > kMaxParameters) {
+    return Refused{nullptr, {"RequestEntityTooLarge", "The request has more than " + std::to_string(kMaxParameters) +
+                                                          " parameters."}};
+  }
+  auto authenticated = authenticate(std::move(unverified));
+  if (auto* refusal = std::get_if<Refused>(&authenticated)) return *refusal;
+  const Signed& signed_call = std::get<Signed>(authenticated);
+  const ServiceEndpoint* endpoint = signed_call.endpoint;
+  const SignedRequest& signed_request = signed_call.request;
+  const SignatureClaim& claim = signed_call.claim;
+  const std::string& region = claim.region;
+  const std::string& account_id = signed_call.account_id;
+  const Principal& principal = signed_call.principal;
+  auto refused = [&](ApiError error) { return Refused{endpoint, std::move(error)}; };
 
   auto params = parse_form(signed_request.raw_query);
   if (!params.ok()) return refused(params.error());
@@ -198,7 +229,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     if (!endpoint->service->implements(action)) {
       return refused({"UnsupportedOperation", "The action " + action + " is not implemented by this stratus region yet."});
     }
-    if (!request.body.empty() && !claim.value().payload_signed) {
+    if (!request.body.empty() && !claim.payload_signed) {
       return refused({"AccessDeniedException", "The request body is not covered by the signature (UNSIGNED-PAYLOAD)."});
     }
     auto typed = decode_json_request(*operation, request.body);
@@ -223,7 +254,7 @@ std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequ
     if (!body.ok()) return refused(body.error());
     // The body decides what the call does, so the signature must cover it: a URL presigned
     // with UNSIGNED-PAYLOAD carries no parameters in its body.
-    if (!body.value().empty() && !claim.value().payload_signed) {
+    if (!body.value().empty() && !claim.payload_signed) {
       return refused({"AuthFailure",
                       "The request body is not covered by the signature (UNSIGNED-PAYLOAD); sign the payload or "
                       "send the parameters in the signed query string."});

@@ -13,6 +13,7 @@
 #include "api/http_types.h"
 #include "api/query_service.h"
 #include "api/service_model.h"
+#include "api/sigv4.h"
 #include "common/batch_worker.h"
 #include "services/account/account.h"
 #include "services/ec2/catalog.h"
@@ -52,6 +53,14 @@ class QueryApi {
   // call runs). REQUIRES: before handle(); `authorizer` outlives the QueryApi.
   void set_authorizer(CallAuthorizer* authorizer) { authorizer_ = authorizer; }
 
+  // The call of `action` with `members`, of the service that signs as `service`, made by whoever
+  // presigned `request` for that service (SigV4 in its query string, as the request opening a
+  // WebSocket can be signed in a browser): authenticated and authorized as a call of the API
+  // would be, not yet run. The error is what the API would answer (AccessDeniedException for a
+  // request not presigned for that service).
+  Result<ServiceCall> authorize_presigned(const HttpRequest& request, const std::string& service,
+                                          const std::string& action, nlohmann::json members);
+
  private:
   // An authenticated, decoded call ready to run.
   struct Call {
@@ -63,6 +72,16 @@ class QueryApi {
     const ServiceEndpoint* endpoint = nullptr;
     ApiError error;
   };
+  // A request whose signature verified, and who made it.
+  struct Signed {
+    const ServiceEndpoint* endpoint = nullptr;  // the service its credential scope names
+    SignedRequest request;
+    SignatureClaim claim;
+    std::string account_id;
+    Principal principal;
+  };
+  // Verifies `request`'s signature (and session token), and that its region is enabled.
+  std::variant<Signed, Refused> authenticate(SignedRequest request);
   // Authenticates, routes and decodes `request`.
   std::variant<Call, Refused> prepare(const HttpRequest& request);
   // `call` to `endpoint`, if the authorizer lets its principal make it.

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/console_files.h"
+#include "console/terminal_access.h"
 #include "api/query_api.h"
 #include "api/http_server.h"
 #include "api/instance_endpoint.h"
@@ -323,6 +324,11 @@ int serve(const ServeOptions& options) {
                                         {connect_model.value(), &instance_connect}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
+  // The console's Connect: SSH to instances over WebSockets, with keys pushed by Instance Connect.
+  console::RegionTerminalAccess terminal_access(*endpoint, instance_connect, store);
+  fs::path console_keys = fs::absolute(fs::path(data_dir) / "console-keys");
+  fs::remove_all(console_keys);  // the private keys of sessions a crash left behind
+  server.set_websocket_route(console::terminal_route(terminal_access, console_keys, console::openssh_command));
   // S3: object bytes in DATA/objects, metadata in the store.
   s3::LocalObjectStore object_bytes(fs::absolute(fs::path(data_dir) / "objects").string());
   s3::S3Service s3_service(store, object_bytes);

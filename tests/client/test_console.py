@@ -2,7 +2,8 @@
 console/tests/), against a server of its own whose AMI is a stand-in (instances stay pending):
 the console's files are served at /_stratus/console/; the root signs in with its access key and
 sees its instance, filters the list and switches region; a user with AmazonEC2ReadOnlyAccess sees
-the same list and is plainly denied when it tries to terminate (the instance stays). Screenshots
+the same list and is plainly denied when it tries to terminate (the instance stays); Connect's
+presigned WebSocket is refused with the API's errors (not running; not allowed). Screenshots
 of each step are kept in build/test-output/console/."""
 
 import json
@@ -12,7 +13,7 @@ import subprocess
 import unittest
 import urllib.request
 
-from harness import ACCESS_KEY_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTestCase
+from harness import ACCESS_KEY_ID, ACCOUNT_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTestCase
 
 CONSOLE_TESTS = os.path.join(REPO_ROOT, "console", "tests")
 SHOTS = os.path.join(REPO_ROOT, "build", "test-output", "console")
@@ -42,9 +43,12 @@ class ConsoleTest(StandInImageTestCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.url = cls.server.endpoint + "/_stratus/console/"
+        cls.viewer = cls.read_only_user()
 
-    def read_only_user(self):
-        iam = self.server.client(service="iam")
+    @classmethod
+    def read_only_user(cls):
+        """A user with AmazonEC2ReadOnlyAccess: its access key as the browser tests take it."""
+        iam = cls.server.client(service="iam")
         iam.create_user(UserName="viewer")
         iam.attach_user_policy(UserName="viewer", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
         key = iam.create_access_key(UserName="viewer")["AccessKey"]
@@ -71,12 +75,22 @@ class ConsoleTest(StandInImageTestCase):
                                           TagSpecifications=[{"ResourceType": "instance", "Tags": [
                                               {"Key": "Name", "Value": "web-1"}]}])["Instances"][0]["InstanceId"]
         result = browser_test("instances_view.mjs", {
-            "url": self.url, "instanceId": instance, "shots": shots_dir("read-only"), "readOnly": self.read_only_user(),
+            "url": self.url, "instanceId": instance, "shots": shots_dir("read-only"), "readOnly": self.viewer,
             "root": ROOT})
         self.assertIn(":user/viewer is not authorized to perform: ec2:TerminateInstances", result["denial"])
         state = self.ec2.describe_instances(InstanceIds=[instance])["Reservations"][0]["Instances"][0]["State"]
         self.assertNotIn(state["Name"], ("shutting-down", "terminated"))
         self.assertTrue(os.path.isfile(os.path.join(SHOTS, "read-only", "04-read-only-denied.png")))
+
+        # Connect: the presigned WebSocket is authorized as whoever signed in, and refused with
+        # the API's errors (no guest boots here).
+        result = browser_test("connect_refusals.mjs", {
+            "url": self.url, "instanceId": instance, "shots": shots_dir("connect-refusals"), "root": ROOT,
+            "readOnly": self.viewer})
+        self.assertIn("EC2InstanceStateInvalidException: Instance %s is not in a valid state (pending)" % instance,
+                      result["notRunning"])
+        self.assertIn("AccessDeniedException: User: arn:aws:iam::%s:user/viewer is not authorized to perform: "
+                      "ec2-instance-connect:SendSSHPublicKey" % ACCOUNT_ID, result["denied"])
 
 
 if __name__ == "__main__":
