@@ -3,7 +3,9 @@ console/tests/), against a server of its own whose AMI is a stand-in (instances 
 the console's files are served at /_stratus/console/; the root signs in with its access key and
 sees its instance, filters the list and switches region; a user with AmazonEC2ReadOnlyAccess sees
 the same list and is plainly denied when it tries to terminate (the instance stays); Connect's
-presigned WebSocket is refused with the API's errors (not running; not allowed). Screenshots
+presigned WebSocket is refused with the API's errors (not running; not allowed). With a real VM
+(ConsoleVmTest): launched from the wizard, Connect's terminal reads the instance id from IMDS,
+stopped and terminated from the list. Screenshots
 of each step are kept in build/test-output/console/."""
 
 import json
@@ -13,17 +15,18 @@ import subprocess
 import unittest
 import urllib.request
 
-from harness import ACCESS_KEY_ID, ACCOUNT_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTestCase
+from harness import (ACCESS_KEY_ID, ACCOUNT_ID, REPO_ROOT, SECRET_ACCESS_KEY, StandInImageTestCase, VmTestCase,
+                     skip_unless_vms)
 
 CONSOLE_TESTS = os.path.join(REPO_ROOT, "console", "tests")
 SHOTS = os.path.join(REPO_ROOT, "build", "test-output", "console")
 ROOT = {"accessKeyId": ACCESS_KEY_ID, "secretAccessKey": SECRET_ACCESS_KEY}
 
 
-def browser_test(script, test_input):
+def browser_test(script, test_input, timeout=180):
     """Runs console/tests/`script` with `test_input` (JSON); its last output line, parsed."""
     proc = subprocess.run(["node", script, json.dumps(test_input)], cwd=CONSOLE_TESTS, capture_output=True,
-                          text=True, timeout=180, stdin=subprocess.DEVNULL)
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         raise AssertionError("%s failed:\n%s\n%s" % (script, proc.stdout, proc.stderr))
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -91,6 +94,24 @@ class ConsoleTest(StandInImageTestCase):
                       result["notRunning"])
         self.assertIn("AccessDeniedException: User: arn:aws:iam::%s:user/viewer is not authorized to perform: "
                       "ec2-instance-connect:SendSSHPublicKey" % ACCOUNT_ID, result["denied"])
+
+
+@skip_unless_vms
+class ConsoleVmTest(VmTestCase):
+    """The console with a real VM: launch from the wizard, watch it reach running, Connect and read
+    the instance's id from IMDS in the page's terminal, stop and terminate it from the list."""
+
+    def test_launch_connect_stop_terminate(self):
+        group = self.ec2.create_security_group(GroupName="ssh", Description="ssh from anywhere")["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        result = browser_test("vm_session.mjs", {
+            "url": self.server.endpoint + "/_stratus/console/", "root": ROOT, "group": group,
+            "shots": shots_dir("vm-session")}, timeout=1200)
+        instance = self.describe(result["instanceId"])
+        self.assertEqual(instance["State"]["Name"], "terminated")
+        self.assertEqual(instance["Tags"], [{"Key": "Name", "Value": "console-e2e"}])
+        self.assertEqual([g["GroupId"] for g in instance["SecurityGroups"]], [group])
 
 
 if __name__ == "__main__":

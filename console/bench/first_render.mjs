@@ -1,0 +1,33 @@
+// Times the console in headless Chromium against a running region: the page's load, and the
+// first render of the instance list (from navigation start to every instance's row drawn), signed
+// in already (the session kept in the tab), `runs` times. Prints one JSON line.
+// Usage: node first_render.mjs URL ACCESS_KEY_ID SECRET_ACCESS_KEY EXPECTED_INSTANCES RUNS
+import { openBrowser, signIn } from "../tests/browser.mjs";
+
+const [url, accessKeyId, secretAccessKey, expected, runs] = process.argv.slice(2);
+const { browser, page } = await openBrowser("/tmp");
+try {
+  await signIn(page, url, accessKeyId, secretAccessKey);
+  const samples = [];
+  for (let i = 0; i < Number(runs); i++) {
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForFunction((n) => document.getElementById("instance-count")?.textContent === `${n} of ${n} instances`,
+      expected, { timeout: 60000, polling: "raf" });
+    samples.push(await page.evaluate(() => {
+      const nav = performance.getEntriesByType("navigation")[0];
+      const calls = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "fetch")
+        .map((e) => ({ start: Math.round(e.startTime), wait: Math.round(e.responseStart - e.requestStart),
+          end: Math.round(e.responseEnd), bytes: e.transferSize }));
+      const mark = (name) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1);
+      return { listed: mark("instances-listed"), drawn: mark("instances-drawn"), list: performance.now(), load: nav.loadEventEnd, domContentLoaded: nav.domContentLoadedEventEnd, calls };
+    }));
+  }
+  const median = (key) => samples.map((s) => s[key]).sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+  console.log(JSON.stringify({
+    runs: samples.length, list_ms: median("list"), load_ms: median("load"), dom_content_loaded_ms: median("domContentLoaded"),
+    list_samples_ms: samples.map((s) => Math.round(s.list)),
+    marks: samples.map((s) => [s.listed, s.drawn]), calls: samples[samples.length - 1].calls,
+  }));
+} finally {
+  await browser.close();
+}
