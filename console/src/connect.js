@@ -1,28 +1,27 @@
-// The Connect view of one instance (#connect/INSTANCE_ID): an SSH terminal in the page over a
-// WebSocket, for which the server pushes a fresh key with EC2 Instance Connect as the signed-in
-// caller (so IAM decides), and the instance's serial console output (GetConsoleOutput).
+// The Connect view of one instance (#connect/INSTANCE_ID): an SSH terminal in the page, for which
+// the server pushes a fresh key with EC2 Instance Connect as the signed-in caller (so IAM
+// decides); and the serial console: the port itself, interactive (for callers allowed
+// ec2-instance-connect:SendSerialConsoleSSHPublicKey, once the account enabled serial console
+// access), and its output so far (GetConsoleOutput).
 import { GetConsoleOutputCommand } from "@aws-sdk/client-ec2";
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal } from "@xterm/xterm";
-import { connectUrl } from "./session.js";
+import { terminalUrl } from "./session.js";
 import { el, errorText, field, notice, poll } from "./ui.js";
 
-// The SSH tab: an OS user, Connect, and the terminal. Returns {element, stop}.
-function sshTab(session, instanceId) {
-  const user = el("input", { id: "connect-user", value: "ec2-user" });
-  const status = el("p", { id: "connect-status", role: "status" }, "Not connected.");
-  const screen = el("div", { id: "terminal", class: "terminal" });
+// A terminal in `screen` bridged to the console's WebSocket at `path`, its status told in
+// `status`. open(query) connects (query: the request's parameters besides the terminal's size);
+// stop() disconnects.
+function bridgedTerminal(session, path, screen, status) {
   let socket = null;
   let terminal = null;
-
   function stop() {
     socket?.close();
     terminal?.dispose();
     socket = null;
     terminal = null;
   }
-
-  async function connect() {
+  async function open(query, connectedText) {
     stop();
     notice("");
     terminal = new Terminal({ cursorBlink: true, fontFamily: "monospace", fontSize: 14 });
@@ -31,7 +30,7 @@ function sshTab(session, instanceId) {
     terminal.open(screen);
     fit.fit();
     status.textContent = "Connecting…";
-    const url = await connectUrl(session, instanceId, user.value.trim(), terminal.cols, terminal.rows);
+    const url = await terminalUrl(session, path, { ...query, cols: String(terminal.cols), rows: String(terminal.rows) });
     const ws = new WebSocket(url);
     socket = ws;
     ws.binaryType = "arraybuffer";
@@ -42,32 +41,43 @@ function sshTab(session, instanceId) {
       if (message.error) {
         status.textContent = "Not connected.";
         notice(message.error);
-      } else if (message.status === "connecting") {
-        status.textContent = "Pushing a key with EC2 Instance Connect…";
       } else if (message.status === "connected") {
-        status.textContent = `Connected as ${user.value.trim()}.`;
+        status.textContent = connectedText;
         terminal?.focus();
       } else if (message.status === "closed") {
         status.textContent = `Session closed (exit status ${message.exit}).`;
       }
     };
     ws.onclose = () => {
-      if (socket === ws && status.textContent.startsWith("Connected")) status.textContent = "Disconnected.";
+      if (socket === ws && status.textContent === connectedText) status.textContent = "Disconnected.";
     };
     terminal.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(encoder.encode(data)));
     terminal.onResize(({ cols, rows }) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ resize: [cols, rows] })));
   }
+  return { open, stop };
+}
 
+// The SSH tab: an OS user, Connect, and the terminal. Returns {element, stop}.
+function sshTab(session, instanceId) {
+  const user = el("input", { id: "connect-user", value: "ec2-user" });
+  const status = el("p", { id: "connect-status", role: "status" }, "Not connected.");
+  const screen = el("div", { id: "terminal", class: "terminal" });
+  const terminal = bridgedTerminal(session, "/_stratus/console/connect", screen, status);
+  const connect = () => terminal.open({ InstanceId: instanceId, InstanceOSUser: user.value.trim() },
+    `Connected as ${user.value.trim()}.`);
   const element = el("section", { "aria-label": "SSH" },
     el("div", { class: "toolbar" }, field("OS user", user),
       el("button", { type: "button", onclick: connect }, "Connect"),
-      el("button", { type: "button", onclick: () => { stop(); status.textContent = "Disconnected."; } }, "Disconnect")),
+      el("button", { type: "button", onclick: () => { terminal.stop(); status.textContent = "Disconnected."; } }, "Disconnect")),
     status, screen);
-  return { element, stop };
+  return { element, stop: terminal.stop };
 }
 
-// The serial console tab: the instance's console output, refreshed every 5 s.
-function serialTab(ec2, instanceId) {
+// The serial console tab: the port, interactive, and its output so far (refreshed every 5 s).
+function serialTab(session, ec2, instanceId) {
+  const status = el("p", { id: "serial-status", role: "status" }, "Not connected.");
+  const screen = el("div", { id: "serial-terminal", class: "terminal" });
+  const terminal = bridgedTerminal(session, "/_stratus/console/serial", screen, status);
   const output = el("pre", { id: "serial-output", class: "serial", tabindex: "0" });
   const polling = poll(async () => {
     try {
@@ -80,14 +90,21 @@ function serialTab(ec2, instanceId) {
     }
   }, () => 5000);
   const element = el("section", { "aria-label": "Serial console", hidden: true },
-    el("p", {}, "The instance's serial console output (GetConsoleOutput), newest last."), output);
-  return { element, stop: polling.stop };
+    el("p", {}, "The instance's first serial port. Needs serial console access turned on for the account ",
+      "(EnableSerialConsoleAccess) and ec2-instance-connect:SendSerialConsoleSSHPublicKey; one session at a time."),
+    el("div", { class: "toolbar" },
+      el("button", { type: "button", onclick: () => terminal.open({ InstanceId: instanceId }, "Connected to the serial port.") },
+        "Connect to the serial port"),
+      el("button", { type: "button", onclick: () => { terminal.stop(); status.textContent = "Disconnected."; } }, "Disconnect")),
+    status, screen,
+    el("h3", {}, "Console output"), output);
+  return { element, stop: () => { terminal.stop(); polling.stop(); } };
 }
 
 // Mounts the view for the instance the hash names in `container`; returns its unmount function.
 export function mountConnect(container, { ec2, session }, instanceId) {
   const ssh = sshTab(session, instanceId);
-  const serial = serialTab(ec2, instanceId);
+  const serial = serialTab(session, ec2, instanceId);
   const tabs = [["SSH", ssh], ["Serial console", serial]];
   const buttons = tabs.map(([label, tab], i) => el("button", {
     type: "button", role: "tab", "aria-selected": String(i === 0),

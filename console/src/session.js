@@ -53,10 +53,10 @@ export async function whoIs(accessKeyId, secretAccessKey, region) {
   return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
 }
 
-// The WebSocket URL of a terminal on `instanceId` as OS user `user`, `cols` x `rows`: the
-// console's connect path with the query presigned (SigV4, 60 s) as `session` for
-// ec2-instance-connect, so that the server pushes the session's key as this caller.
-export async function connectUrl(session, instanceId, user, cols, rows) {
+// The WebSocket URL of the console's terminal at `path` ("/_stratus/console/connect" or
+// ".../serial") with `query`: presigned (SigV4, 60 s) as `session` for ec2-instance-connect, so
+// that the server acts as this caller.
+export async function terminalUrl(session, path, query) {
   const origin = new URL(window.location.origin);
   const signer = new SignatureV4({
     service: "ec2-instance-connect", region: session.region, sha256: Sha256,
@@ -64,9 +64,8 @@ export async function connectUrl(session, instanceId, user, cols, rows) {
   });
   const signed = await signer.presign({
     method: "GET", protocol: origin.protocol, hostname: origin.hostname, port: origin.port ? Number(origin.port) : undefined,
-    path: "/_stratus/console/connect", headers: { host: origin.host },
-    query: { InstanceId: instanceId, InstanceOSUser: user, cols: String(cols), rows: String(rows) },
+    path, headers: { host: origin.host }, query,
   }, { expiresIn: 60 });
-  const query = Object.entries(signed.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
-  return `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}${signed.path}?${query}`;
+  const encoded = Object.entries(signed.query).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
+  return `${origin.protocol === "https:" ? "wss" : "ws"}://${origin.host}${signed.path}?${encoded}`;
 }

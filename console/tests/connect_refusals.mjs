@@ -1,7 +1,8 @@
 // Connect in a real browser without a booted guest (the instance stays pending): the page
 // presigns the WebSocket for ec2-instance-connect, the server authorizes it as the signed-in
 // caller and answers with the API's error, shown in the page: the root is told the instance is
-// not running; a read-only user is told it may not push a key. Input (argv[2], JSON): url, root,
+// not running, and that the account has not enabled serial console access; a read-only user is
+// told it may not push a key. Input (argv[2], JSON): url, root,
 // readOnly, instanceId, shots. Prints one JSON line on success.
 import { openBrowser, signIn, testInput } from "./browser.mjs";
 
@@ -24,11 +25,15 @@ try {
   await shoot("connect-not-running");
   await page.getByRole("tab", { name: "Serial console" }).click();
   await page.locator("#serial-output").waitFor();
+  await page.getByRole("button", { name: "Connect to the serial port" }).click();
+  await alert.getByText("SerialConsoleAccessDisabledException").waitFor();
+  const serialDisabled = await alert.innerText();
+  await shoot("serial-disabled");
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, input.url, input.readOnly.accessKeyId, input.readOnly.secretAccessKey);
   const denied = await connectRefused("AccessDeniedException");
   await shoot("connect-denied");
-  console.log(JSON.stringify({ notRunning, denied }));
+  console.log(JSON.stringify({ notRunning, denied, serialDisabled }));
 } finally {
   await browser.close();
 }

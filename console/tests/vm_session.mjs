@@ -1,8 +1,8 @@
 // The console with a real instance, in a real browser: launched from the wizard (with the SSH
 // security group the test made), watched to running in the list, Connect opens a terminal in the
 // page (a key pushed with EC2 Instance Connect as the signed-in root), where
-// `curl -s 169.254.169.254/latest/meta-data/instance-id` prints the instance's own id; then it is
-// stopped and terminated from the list. Input (argv[2], JSON): url, root, group (the SSH group's
+// `curl -s 169.254.169.254/latest/meta-data/instance-id` prints the instance's own id; the serial
+// console tab reaches the port's login prompt; then it is stopped and terminated from the list. Input (argv[2], JSON): url, root, group (the SSH group's
 // id), shots. Prints one JSON line on success.
 import assert from "node:assert/strict";
 import { openBrowser, signIn, testInput } from "./browser.mjs";
@@ -54,6 +54,16 @@ try {
   await shoot("terminal");
   const terminalText = await screen.innerText();
 
+  // The serial console (the test enabled access): the port's login prompt, typed into.
+  await page.getByRole("tab", { name: "Serial console" }).click();
+  await page.getByRole("button", { name: "Connect to the serial port" }).click();
+  await page.locator("#serial-status", { hasText: "Connected to the serial port." }).waitFor();
+  await page.locator("#serial-terminal").click();
+  await page.keyboard.press("Enter");
+  await page.locator("#serial-terminal .xterm-rows").getByText(/login:/).first().waitFor({ timeout: 30000 });
+  await shoot("serial-console");
+  const serialText = await page.locator("#serial-terminal .xterm-rows").innerText();
+
   // Stop, then terminate, from the list.
   await page.getByRole("link", { name: "Instances" }).click();
   await row.getByRole("checkbox").check();
@@ -65,7 +75,7 @@ try {
   await waitState(row, "terminated");
   await shoot("terminated");
   assert.ok(terminalText.includes(instanceId));
-  console.log(JSON.stringify({ instanceId, terminalText }));
+  console.log(JSON.stringify({ instanceId, terminalText, serialText }));
 } finally {
   await browser.close();
 }

@@ -49,7 +49,7 @@ struct Shared {
   HttpServer::Handler handler;                 // every request read whole
   HttpServer::RefusalRenderer render_refusal;  // every refusal
   HttpServer::Intake intake;                   // sees headers first; may take bodies as streams
-  WebSocketRoute websocket;                    // takes the upgrade requests it claims
+  std::vector<WebSocketRoute> websockets;      // take the upgrade requests they claim
   std::atomic<size_t> connections{0};          // connections within the cap now open
   std::atomic<size_t> refusing{0};             // connections over the cap being answered 503
 };
@@ -230,9 +230,12 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = req.keep_alive();
     body_pending_ = !header_parser_->is_done();
     answered_ = false;
-    if (shared_.websocket.claims && beast::websocket::is_upgrade(req) && shared_.websocket.claims(request_)) {
-      timer_.cancel();
-      return serve_websocket(std::move(socket_), req, request_, shared_.websocket, counter_);
+    if (beast::websocket::is_upgrade(req)) {
+      for (const WebSocketRoute& route : shared_.websockets) {
+        if (!route.claims(request_)) continue;
+        timer_.cancel();
+        return serve_websocket(std::move(socket_), req, request_, route, counter_);
+      }
     }
     bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
     std::shared_ptr<BodySink> sink;
@@ -539,7 +542,7 @@ HttpServer::~HttpServer() = default;
 
 void HttpServer::set_intake(Intake intake) { impl_->shared.intake = std::move(intake); }
 
-void HttpServer::set_websocket_route(WebSocketRoute route) { impl_->shared.websocket = std::move(route); }
+void HttpServer::add_websocket_route(WebSocketRoute route) { impl_->shared.websockets.push_back(std::move(route)); }
 
 uint16_t HttpServer::port() const { return impl_->port; }
 

@@ -73,9 +73,9 @@ class HttpServer {
   // Lets `intake` see each request's header first and take bodies as streams. REQUIRES: before
   // run().
   void set_intake(Intake intake);
-  // Accepts the WebSocket upgrade requests `route` claims (others are served as HTTP).
-  // REQUIRES: before run().
-  void set_websocket_route(WebSocketRoute route);
+  // Accepts the WebSocket upgrade requests `route` claims (others are served as HTTP; the first
+  // route added that claims a request takes it). REQUIRES: before run().
+  void add_websocket_route(WebSocketRoute route);
   // The port actually bound.
   uint16_t port() const;
   // Also serves on `address`:`port` inside network namespace `netns` (where the address must

@@ -174,7 +174,7 @@ Result<ServiceCall> QueryApi::authorize_presigned(const HttpRequest& request, co
                                      request.target.substr(question + 1), request.headers, request.body});
   if (auto* refused = std::get_if<Refused>(&authenticated)) return refused->error;
   Signed& s = std::get<Signed>(authenticated);
-  if (s.endpoint->model->signing_name() != service || !s.endpoint->service->implements(action)) {
+  if (s.endpoint->model->signing_name() != service || s.endpoint->model->operation(action) == nullptr) {
     return ApiError{"AccessDeniedException", "The request must be presigned for " + service + "."};
   }
   auto prepared = authorized(s.endpoint, {action, s.claim.region, s.account_id, std::move(members), s.principal,

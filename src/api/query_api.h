@@ -53,7 +53,8 @@ class QueryApi {
   // call runs). REQUIRES: before handle(); `authorizer` outlives the QueryApi.
   void set_authorizer(CallAuthorizer* authorizer) { authorizer_ = authorizer; }
 
-  // The call of `action` with `members`, of the service that signs as `service`, made by whoever
+  // The call of `action` (an operation of its model, implemented or not) with `members`, of the
+  // service that signs as `service`, made by whoever
   // presigned `request` for that service (SigV4 in its query string, as the request opening a
   // WebSocket can be signed in a browser): authenticated and authorized as a call of the API
   // would be, not yet run. The error is what the API would answer (AccessDeniedException for a

@@ -68,7 +68,9 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
                                             nic_netdev_id(nic.device_index) + ",mac=" + nic.mac + ",bus=" +
                                             nic_root_port(static_cast<int>(slot))});
   }
-  argv.insert(argv.end(), {"-serial", "file:" + spec.run_dir + "/console.log",
+  argv.insert(argv.end(), {"-chardev", "socket,id=serial0,path=" + spec.run_dir + "/" + kSerialSocket +
+                                          ",server=on,wait=off,logfile=" + spec.run_dir + "/console.log",
+                           "-serial", "chardev:serial0",
                            "-qmp", "unix:" + spec.run_dir + "/qmp.sock,server=on,wait=off",
                            "-pidfile", spec.run_dir + "/qemu.pid",
                            "-daemonize"});

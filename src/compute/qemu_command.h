@@ -49,6 +49,10 @@ std::string disk_serial(const std::string& volume_id);
 std::string disk_device(const DiskSpec& disk);
 
 // Everything that decides a VM's command line.
+// The socket, in a VM's run directory, its first serial port answers on (one client at a time;
+// what the port prints is also logged to console.log there).
+inline constexpr const char* kSerialSocket = "serial.sock";
+
 struct VmSpec {
   std::string name;          // the instance id
   int vcpus = 1;
@@ -61,7 +65,7 @@ struct VmSpec {
   std::vector<NicSpec> nics;  // in device index order
   int nic_slots = 2;         // PCIe root ports for NICs (the instance type's interface limit):
                              // the boot NICs fill the first ones, hot-plugged NICs take free ones
-  std::string run_dir;       // absolute; holds qmp.sock, console.log, qemu.pid
+  std::string run_dir;       // absolute; holds qmp.sock, serial.sock, console.log, qemu.pid
   std::string smbios_uuid;   // "" for none; an "ec2..." uuid makes cloud-init take its AWS path
   std::vector<DiskSpec> disks;  // data volumes attached when it starts
   int disk_slots = kDiskSlots;  // PCIe root ports for data volumes (attached ones first, then free ones)

@@ -87,7 +87,11 @@ TEST(QemuCommand, ControlFilesAndBoot) {
   auto argv = qemu_command(spec);
   EXPECT_EQ(value_of(argv, "-kernel"), "/images/vmlinuz");
   EXPECT_EQ(value_of(argv, "-append"), spec.cmdline);
-  EXPECT_EQ(value_of(argv, "-serial"), "file:/run/i-1/console.log");
+  // The serial port answers on a socket (the console's serial sessions) and is logged for
+  // GetConsoleOutput.
+  EXPECT_EQ(value_of(argv, "-serial"), "chardev:serial0");
+  EXPECT_EQ(value_of(argv, "-chardev"),
+            "socket,id=serial0,path=/run/i-1/serial.sock,server=on,wait=off,logfile=/run/i-1/console.log");
   EXPECT_EQ(value_of(argv, "-qmp"), "unix:/run/i-1/qmp.sock,server=on,wait=off");
   EXPECT_EQ(value_of(argv, "-pidfile"), "/run/i-1/qemu.pid");
   EXPECT_EQ(value_of(argv, "-smbios"), "type=1,serial=" + spec.smbios_uuid + ",uuid=" + spec.smbios_uuid);

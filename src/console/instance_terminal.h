@@ -1,54 +1,66 @@
 #pragma once
-// The console's Connect: a WebSocket at /_stratus/console/connect, opened by a request the
-// browser presigned for ec2-instance-connect (InstanceId, InstanceOSUser, cols, rows in its
-// query), becomes an SSH session to the instance as that OS user: a fresh Ed25519 key is pushed
-// with SendSSHPublicKey as the presigning caller (so IAM decides), and `ssh` runs on a terminal
-// whose output goes to the browser as binary messages and whose input comes back the same way.
+// The console's terminals: WebSockets under /_stratus/console/ that the browser opens with a
+// request it presigned for ec2-instance-connect (InstanceId and the terminal's cols and rows in
+// its query; InstanceOSUser for SSH), each bridged to a byte stream on a thread of its own:
+// Connect's SSH session (see console/ssh_terminal) or the instance's serial port (see
+// console/serial_terminal).
 //
 // Messages to the browser: binary = terminal output; text = JSON {"status": "connecting" |
 // "connected" | "closed"} or {"error": "CODE: message"} (then the socket closes, code 1008).
 // From the browser: binary = keystrokes; text = JSON {"resize": [cols, rows]}.
 
-#include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "api/websocket.h"
 #include "common/result.h"
 
 namespace stratus::console {
 
-// The path of the WebSocket.
-inline constexpr const char* kConnectPath = "/_stratus/console/connect";
+// What one terminal shows and types into. read() runs on the connection's thread; write(),
+// resize() and hang_up() may come from another, at the same time.
+class TerminalStream {
+ public:
+  virtual ~TerminalStream() = default;
+  // The next output: blocks until some arrives; "" once the stream ended.
+  virtual std::string read() = 0;
+  // Writes all of `data` as input (false when the stream is gone).
+  virtual bool write(std::string_view data) = 0;
+  // The browser's terminal is now `cols` x `rows`.
+  virtual void resize(int cols, int rows) = 0;
+  // Ends the stream: read() then returns "".
+  virtual void hang_up() = 0;
+  // After read() gave "": how it ended (an exit status; 0 for a stream without one).
+  virtual int finish() = 0;
+};
 
-// Who may connect where: the region's side of a connection.
+// Who may open which terminal, and where it goes: the region's side.
 class TerminalAccess {
  public:
   virtual ~TerminalAccess() = default;
   // Authorizes the presigned opening request `header` and pushes `public_key` (an OpenSSH line)
   // for its InstanceOSUser through EC2 Instance Connect, as its signer: the address to reach the
-  // instance at (its public IPv4), or the error the API gave. May block (a store write).
+  // instance at by SSH (its public IPv4), or the error the API gave. May block (a store write).
   virtual Result<std::string> push_key(const api::HttpRequest& header, const std::string& public_key) = 0;
+  // Authorizes the presigned opening request `header` for its InstanceId's serial port: the path
+  // of the unix socket the port answers on, or the error AWS gives (AccessDeniedException,
+  // EC2InstanceNotFoundException, SerialConsoleAccessDisabledException,
+  // EC2InstanceStateInvalidException).
+  virtual Result<std::string> serial_socket(const api::HttpRequest& header) = 0;
 };
+
+// Opens the stream of a connection whose opening request is `header`, for a terminal of `cols` x
+// `rows`: authorizes it as its presigning caller and connects; or the error the API gave. May
+// block.
+using TerminalOpener =
+    std::function<Result<std::unique_ptr<TerminalStream>>(const api::HttpRequest& header, int cols, int rows)>;
 
 // Query parameter `name` of the opening request `header` (decoded), or "".
 std::string connect_parameter(const api::HttpRequest& header, const std::string& name);
 
-// The program a connection runs: the argv of an SSH client logging in as `user` at `address`
-// with the private key in `key_file`.
-using SshCommand = std::function<std::vector<std::string>(const std::string& key_file, const std::string& user,
-                                                          const std::string& address)>;
-
-// OpenSSH's client: no host key checks (a new instance's key is unknown), only the given key.
-std::vector<std::string> openssh_command(const std::string& key_file, const std::string& user,
-                                         const std::string& address);
-
-// The WebSocket route of Connect. Each connection runs on a thread of its own while its SSH
-// client runs; the client is hung up when the browser leaves. Private keys are written to
-// `key_dir` (mode 0600) and removed when their connection ends. REQUIRES: `access` outlives every
-// connection.
-api::WebSocketRoute terminal_route(TerminalAccess& access, std::filesystem::path key_dir, SshCommand ssh);
+// The WebSocket route at `path`: each connection opens its stream with `open` and pumps it until
+// either side ends; the stream is hung up when the browser leaves.
+api::WebSocketRoute terminal_route(const std::string& path, TerminalOpener open);
 
 }  // namespace stratus::console

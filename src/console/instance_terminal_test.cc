@@ -1,9 +1,14 @@
-// Connect's WebSocket through a real HttpServer and a real terminal, with a stand-in for the
-// region (which says who may connect where) and for ssh (a shell that shows what it was given,
-// then echoes its input): the browser's messages and the server's, resizing, the key file's life,
-// a refusal, and the SSH client hung up when the browser leaves.
+// The console's terminals through a real HttpServer: Connect's with a real pseudo-terminal, a
+// stand-in for the region (which says who may connect where) and for ssh (a shell that shows what
+// it was given, then echoes its input): the browser's messages and the server's, resizing, the key
+// file's life, a refusal, and the SSH client hung up when the browser leaves. The serial console's
+// with a unix socket standing in for QEMU's serial port: both ways, one session at a time.
 
-#include "console/instance_terminal.h"
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "console/serial_terminal.h"
+#include "console/ssh_terminal.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +18,7 @@
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <cstring>
 #include <thread>
 
 #include "api/http_server.h"
@@ -26,7 +32,8 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using nlohmann::json;
 
-// Lets OS user "ec2-user" connect (to 198.51.100.7) and refuses everyone else.
+// Lets OS user "ec2-user" connect (to 198.51.100.7) and refuses everyone else; serial sessions
+// go to `serial_path`.
 class StandInAccess : public TerminalAccess {
  public:
   Result<std::string> push_key(const api::HttpRequest& header, const std::string& public_key) override {
@@ -37,6 +44,8 @@ class StandInAccess : public TerminalAccess {
     }
     return std::string("198.51.100.7");
   }
+  Result<std::string> serial_socket(const api::HttpRequest&) override { return serial_path; }
+  std::string serial_path;
   std::mutex mu;
   std::vector<std::string> pushed;
 };
@@ -44,10 +53,10 @@ class StandInAccess : public TerminalAccess {
 // A browser's side of the WebSocket: every message read, text ones parsed.
 class Browser {
  public:
-  explicit Browser(uint16_t port, const std::string& query) : ws_(loop_) {
+  Browser(uint16_t port, const std::string& query, const std::string& path = kConnectPath) : ws_(loop_) {
     asio::ip::tcp::resolver resolver(loop_);
     asio::connect(ws_.next_layer(), resolver.resolve("127.0.0.1", std::to_string(port)));
-    ws_.handshake("127.0.0.1:" + std::to_string(port), std::string(kConnectPath) + "?" + query);
+    ws_.handshake("127.0.0.1:" + std::to_string(port), path + "?" + query);
   }
   // Reads messages until a text message equal to `status` or output containing `text` shows;
   // the terminal output read meanwhile.
@@ -94,14 +103,16 @@ class InstanceTerminalTest : public ::testing::Test {
         [](api::Refusal, const std::string&, const api::HttpRequest*) { return api::HttpResponse{}; });
     // The stand-in for ssh shows its arguments and whether the key file exists, reports its
     // terminal's size when told to, and echoes the rest.
-    server_->set_websocket_route(terminal_route(access_, keys_.path(), [](const std::string& key, const std::string& user,
-                                                                          const std::string& address) {
-      return std::vector<std::string>{
-          "sh", "-c",
-          "echo \"as=$0 at=$1 key=$(test -s \"$2\" && echo present)\"; "
-          "while read line; do if [ \"$line\" = size ]; then stty size; else echo \"got:$line\"; fi; done",
-          user, address, key};
-    }));
+    server_->add_websocket_route(terminal_route(
+        kConnectPath, ssh_opener(access_, keys_.path(), [](const std::string& key, const std::string& user,
+                                                           const std::string& address) {
+          return std::vector<std::string>{
+              "sh", "-c",
+              "echo \"as=$0 at=$1 key=$(test -s \"$2\" && echo present)\"; "
+              "while read line; do if [ \"$line\" = size ]; then stty size; else echo \"got:$line\"; fi; done",
+              user, address, key};
+        })));
+    server_->add_websocket_route(terminal_route(kSerialPath, serial_opener(access_)));
     runner_ = std::thread([this] { server_->run(2); });
   }
   ~InstanceTerminalTest() override {
@@ -157,6 +168,68 @@ TEST_F(InstanceTerminalTest, LeavingHangsUpTheClient) {
   // The stand-in is hung up and its key removed once the server hears the browser leave.
   for (int i = 0; i < 50 && key_files() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(key_files(), 0u);
+}
+
+// A listening unix socket standing in for QEMU's serial port: accepts one client at a time.
+class SerialPortStandIn {
+ public:
+  explicit SerialPortStandIn(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::listen(fd_, 4), 0);
+  }
+  ~SerialPortStandIn() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  // The next client's descriptor.
+  int accept() { return ::accept(fd_, nullptr, nullptr); }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+TEST_F(InstanceTerminalTest, SerialConsoleBothWaysOneSessionAtATime) {
+  access_.serial_path = (keys_.path() / "serial.sock").string();
+  SerialPortStandIn port(access_.serial_path);
+  const std::string query = "InstanceId=i-0123456789abcdef0";
+  auto first = std::make_unique<Browser>(server_->port(), query, kSerialPath);
+  first->read_until("", json({{"status", "connected"}}));
+  int guest = port.accept();
+  ASSERT_GE(guest, 0);
+  ASSERT_EQ(::write(guest, "login: ", 7), 7);
+  first->read_until("login: ");
+  first->send_binary("root\n");
+  char typed[5] = {};
+  ASSERT_EQ(::read(guest, typed, sizeof typed), 5);
+  EXPECT_EQ(std::string(typed, 5), "root\n");
+
+  Browser second(server_->port(), query, kSerialPath);
+  EXPECT_THROW(second.read_until("never"), boost::system::system_error);
+  ASSERT_EQ(second.texts.size(), 2u);
+  EXPECT_EQ(second.texts[1]["error"].get<std::string>().rfind("SerialConsoleSessionLimitExceededException: ", 0), 0u);
+
+  first->close();
+  first.reset();
+  char rest[8];
+  EXPECT_EQ(::read(guest, rest, sizeof rest), 0);  // the server hung up the port's connection
+  ::close(guest);
+  // The slot is free again once the first session's thread has let go of it.
+  bool reopened = false;
+  for (int i = 0; i < 40 && !reopened; ++i) {
+    Browser third(server_->port(), query, kSerialPath);
+    try {
+      third.read_until("", json({{"status", "connected"}}));
+      reopened = true;
+    } catch (const boost::system::system_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  EXPECT_TRUE(reopened);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "console/terminal_access.h"
 
 #include "model/instance.h"
+#include "services/ec2/serial_console.h"
+#include "services/instance_connect/instance_connect.h"
 
 namespace stratus::console {
 
@@ -14,15 +16,31 @@ Result<std::string> RegionTerminalAccess::push_key(const api::HttpRequest& heade
   auto pushed = instance_connect_.call_batch({call.value()})[0];
   if (!pushed.ok()) return pushed.error();
   auto txn = store_.begin_read();
-  auto record = txn->get(instance_id);  // SendSSHPublicKey found it, in the caller's account and region
-  std::string address =
-      record ? model::instance_view(model::instance_from_doc(record->doc)).value("PublicIpAddress", "") : "";
+  auto instance = instance_connect::owned_instance(*txn, call.value(), instance_id);
+  std::string address = instance.ok() ? model::instance_view(instance.value()).value("PublicIpAddress", "") : "";
   if (address.empty()) {
     return ApiError{"InvalidArgsException", "Instance " + instance_id +
                                                 " has no public IPv4 address: the console connects as a browser "
                                                 "on the internet would. Give it one, or an Elastic IP."};
   }
   return address;
+}
+
+Result<std::string> RegionTerminalAccess::serial_socket(const api::HttpRequest& header) {
+  std::string instance_id = connect_parameter(header, "InstanceId");
+  auto call = api_.authorize_presigned(header, "ec2-instance-connect", "SendSerialConsoleSSHPublicKey",
+                                       {{"InstanceId", instance_id}, {"SerialPort", 0}});
+  if (!call.ok()) return call.error();
+  auto txn = store_.begin_read();
+  auto instance = instance_connect::owned_instance(*txn, call.value(), instance_id);
+  if (!instance.ok()) return instance.error();
+  if (!ec2::serial_console_access_enabled(*txn, call.value().account_id, call.value().region)) {
+    return ApiError{"SerialConsoleAccessDisabledException",
+                    "Your account is not authorized to use the EC2 Serial Console. To authorize your account, run "
+                    "the EnableSerialConsoleAccess API."};
+  }
+  if (auto problem = instance_connect::not_running(instance.value(), instance_id)) return *problem;
+  return serial_socket_(instance_id).string();
 }
 
 }  // namespace stratus::console

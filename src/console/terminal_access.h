@@ -1,20 +1,27 @@
 #pragma once
-// The region's side of the console's Connect: the API authorizes the presigned opening request
-// as SendSSHPublicKey of its signer, EC2 Instance Connect pushes the key, and the store gives the
-// instance's public address.
+// The region's side of the console's terminals: the API authorizes each presigned opening request
+// as a call of its signer (SendSSHPublicKey for SSH, SendSerialConsoleSSHPublicKey for the serial
+// console), EC2 Instance Connect pushes SSH keys, the store says where an instance is and what
+// state it is in.
+
+#include <filesystem>
+#include <functional>
 
 #include "api/query_api.h"
 #include "api/query_service.h"
-#include "console/instance_terminal.h"
+#include "console/serial_terminal.h"
+#include "console/ssh_terminal.h"
 #include "store/store.h"
 
 namespace stratus::console {
 
 class RegionTerminalAccess : public TerminalAccess {
  public:
-  // `instance_connect`: the service that runs SendSSHPublicKey. REQUIRES: all three outlive it.
-  RegionTerminalAccess(api::QueryApi& api, api::QueryService& instance_connect, store::Store& store)
-      : api_(api), instance_connect_(instance_connect), store_(store) {}
+  // `instance_connect`: the service that runs SendSSHPublicKey; `serial_socket`: where an
+  // instance's serial port answers. REQUIRES: the first three outlive it.
+  RegionTerminalAccess(api::QueryApi& api, api::QueryService& instance_connect, store::Store& store,
+                       std::function<std::filesystem::path(const std::string& instance_id)> serial_socket)
+      : api_(api), instance_connect_(instance_connect), store_(store), serial_socket_(std::move(serial_socket)) {}
 
   // SendSSHPublicKey of `public_key` for the request's InstanceId and InstanceOSUser as its
   // presigning caller, then the instance's public IPv4 address; errors: the API's
@@ -23,10 +30,15 @@ class RegionTerminalAccess : public TerminalAccess {
   // internet would, as AWS's does).
   Result<std::string> push_key(const api::HttpRequest& header, const std::string& public_key) override;
 
+  // The caller may SendSerialConsoleSSHPublicKey to the request's InstanceId, which is its and
+  // running, in an account that enabled serial console access here: the port's socket.
+  Result<std::string> serial_socket(const api::HttpRequest& header) override;
+
  private:
   api::QueryApi& api_;
   api::QueryService& instance_connect_;
   store::Store& store_;
+  std::function<std::filesystem::path(const std::string& instance_id)> serial_socket_;
 };
 
 }  // namespace stratus::console

@@ -324,11 +324,6 @@ int serve(const ServeOptions& options) {
                                         {connect_model.value(), &instance_connect}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
-  // The console's Connect: SSH to instances over WebSockets, with keys pushed by Instance Connect.
-  console::RegionTerminalAccess terminal_access(*endpoint, instance_connect, store);
-  fs::path console_keys = fs::absolute(fs::path(data_dir) / "console-keys");
-  fs::remove_all(console_keys);  // the private keys of sessions a crash left behind
-  server.set_websocket_route(console::terminal_route(terminal_access, console_keys, console::openssh_command));
   // S3: object bytes in DATA/objects, metadata in the store.
   s3::LocalObjectStore object_bytes(fs::absolute(fs::path(data_dir) / "objects").string());
   s3::S3Service s3_service(store, object_bytes);
@@ -350,6 +345,16 @@ int serve(const ServeOptions& options) {
   imds::TokenIssuer tokens(store::data_dir_secret(store, "imds_token_secret"));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
+  // The console's terminals over WebSockets: SSH with keys pushed by Instance Connect, and the
+  // instances' serial ports.
+  console::RegionTerminalAccess terminal_access(*endpoint, instance_connect, store, [&](const std::string& id) {
+    return instances.serial_socket(id);
+  });
+  fs::path console_keys = fs::absolute(fs::path(data_dir) / "console-keys");
+  fs::remove_all(console_keys);  // the private keys of sessions a crash left behind
+  server.add_websocket_route(console::terminal_route(
+      console::kConnectPath, console::ssh_opener(terminal_access, console_keys, console::openssh_command)));
+  server.add_websocket_route(console::terminal_route(console::kSerialPath, console::serial_opener(terminal_access)));
   instances.add_vpc_listener(&metadata);
   api::InstanceEndpoint instance_endpoint(server);
   instances.add_vpc_listener(&instance_endpoint);

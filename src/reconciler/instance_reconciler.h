@@ -82,6 +82,11 @@ class InstanceReconciler {
   // The last 64 KiB of the instance's serial console, or nullopt when it never booted here.
   std::optional<std::string> console_output(const std::string& instance_id) const;
 
+  // The socket of `instance_id`'s serial port (see compute::kSerialSocket), while its VM runs.
+  std::filesystem::path serial_socket(const std::string& instance_id) const {
+    return run_dir(instance_id) / compute::kSerialSocket;
+  }
+
   // The run directory of `instance_id`.
   std::filesystem::path run_dir(const std::string& instance_id) const { return instances_dir_ / instance_id; }
 

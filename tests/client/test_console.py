@@ -4,8 +4,8 @@ the console's files are served at /_stratus/console/; the root signs in with its
 sees its instance, filters the list and switches region; a user with AmazonEC2ReadOnlyAccess sees
 the same list and is plainly denied when it tries to terminate (the instance stays); Connect's
 presigned WebSocket is refused with the API's errors (not running; not allowed). With a real VM
-(ConsoleVmTest): launched from the wizard, Connect's terminal reads the instance id from IMDS,
-stopped and terminated from the list. Screenshots
+(ConsoleVmTest): launched from the wizard, Connect's terminal reads the instance id from IMDS, the
+serial console reaches the login prompt, stopped and terminated from the list. Screenshots
 of each step are kept in build/test-output/console/."""
 
 import json
@@ -94,6 +94,17 @@ class ConsoleTest(StandInImageTestCase):
                       result["notRunning"])
         self.assertIn("AccessDeniedException: User: arn:aws:iam::%s:user/viewer is not authorized to perform: "
                       "ec2-instance-connect:SendSSHPublicKey" % ACCOUNT_ID, result["denied"])
+        self.assertIn("SerialConsoleAccessDisabledException: Your account is not authorized to use the EC2 Serial "
+                      "Console", result["serialDisabled"])
+
+    def test_serial_console_access_setting(self):
+        self.assertFalse(self.ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"])
+        self.assertTrue(self.ec2.enable_serial_console_access()["SerialConsoleAccessEnabled"])
+        self.assertTrue(self.ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"])
+        other_region = self.server.client("eu-west-1")
+        self.assertFalse(other_region.get_serial_console_access_status()["SerialConsoleAccessEnabled"])
+        self.assertFalse(self.ec2.disable_serial_console_access()["SerialConsoleAccessEnabled"])
+        self.assertFalse(self.ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"])
 
 
 @skip_unless_vms
@@ -102,12 +113,14 @@ class ConsoleVmTest(VmTestCase):
     the instance's id from IMDS in the page's terminal, stop and terminate it from the list."""
 
     def test_launch_connect_stop_terminate(self):
+        self.ec2.enable_serial_console_access()
         group = self.ec2.create_security_group(GroupName="ssh", Description="ssh from anywhere")["GroupId"]
         self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         result = browser_test("vm_session.mjs", {
             "url": self.server.endpoint + "/_stratus/console/", "root": ROOT, "group": group,
             "shots": shots_dir("vm-session")}, timeout=1200)
+        self.assertIn("login:", result["serialText"])
         instance = self.describe(result["instanceId"])
         self.assertEqual(instance["State"]["Name"], "terminated")
         self.assertEqual(instance["Tags"], [{"Key": "Name", "Value": "console-e2e"}])

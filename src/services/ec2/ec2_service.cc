@@ -14,6 +14,7 @@
 #include "services/ec2/spot_requests.h"
 #include "services/ec2/internet_gateways.h"
 #include "services/ec2/key_pairs.h"
+#include "services/ec2/serial_console.h"
 #include "services/ec2/network_acls.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/prefix_lists.h"
@@ -46,6 +47,7 @@ Ec2Service::Ec2Service(store::Store& store, const Catalog& catalog)
   add_network_acl_actions(actions_);
   add_security_group_actions(actions_);
   add_key_pair_actions(actions_);
+  add_serial_console_actions(actions_);
   add_tag_actions(actions_);
   add_image_actions(actions_);
   add_instance_actions(actions_);

@@ -57,26 +57,14 @@ bool InstanceConnect::mutates(std::string_view action) const { return action == 
 Result<json> InstanceConnect::run(const api::ServiceCall& call, store::Transaction& txn) {
   if (auto problem = request_problem(call.request)) return *problem;
   const std::string id = call.request["InstanceId"];
-  auto record = txn.get(id);
-  if (!record || record->kind != "instance" || record->region != call.region) {
-    return ApiError{"EC2InstanceNotFoundException", "Instance " + id + " not found"};
-  }
-  model::Instance instance = model::instance_from_doc(record->doc);
-  if (instance.spec.owner_id != call.account_id) {
-    return ApiError{"EC2InstanceNotFoundException", "Instance " + id + " not found"};
-  }
-  const json view = model::instance_view(instance);
-  std::string zone = view["Placement"].value("AvailabilityZone", "");
+  auto instance = owned_instance(txn, call, id);
+  if (!instance.ok()) return instance.error();
+  std::string zone = model::instance_view(instance.value())["Placement"].value("AvailabilityZone", "");
   if (call.request.contains("AvailabilityZone") && call.request["AvailabilityZone"] != zone) {
     return invalid("Instance " + id + " is not in availability zone " +
                    call.request["AvailabilityZone"].get<std::string>());
   }
-  if (instance.status.state != compute::InstanceState::kRunning) {
-    return ApiError{"EC2InstanceStateInvalidException",
-                    "Instance " + id + " is not in a valid state (" +
-                        std::string(compute::state_name(instance.status.state)) +
-                        "): connecting is only possible to a running instance"};
-  }
+  if (auto problem = not_running(instance.value(), id)) return *problem;
   int64_t now = now_();
   size_t active = 0;
   for (const store::Record& key : txn.list(kKeyKind, call.region)) {
@@ -104,13 +92,34 @@ Result<json> InstanceConnect::run(const api::ServiceCall& call, store::Transacti
   return json{{"RequestId", request_id}, {"Success", true}};
 }
 
+Result<model::Instance> owned_instance(store::Transaction& txn, const api::ServiceCall& call, const std::string& id) {
+  auto record = txn.get(id);
+  std::optional<model::Instance> instance;
+  if (record && record->kind == "instance" && record->region == call.region) {
+    instance = model::instance_from_doc(record->doc);
+  }
+  if (!instance || instance->spec.owner_id != call.account_id) {
+    return ApiError{"EC2InstanceNotFoundException", "Instance " + id + " not found"};
+  }
+  return *instance;
+}
+
+std::optional<ApiError> not_running(const model::Instance& instance, const std::string& id) {
+  if (instance.status.state == compute::InstanceState::kRunning) return std::nullopt;
+  return ApiError{"EC2InstanceStateInvalidException", "Instance " + id + " is not in a valid state (" +
+                                                          std::string(compute::state_name(instance.status.state)) +
+                                                          "): connecting is only possible to a running instance"};
+}
+
 std::vector<iam::RequestResource> send_key_resources(
     const api::ServiceCall& call,
     const std::function<std::vector<iam::RequestResource>(const api::ServiceCall&)>& instance_resources) {
   api::ServiceCall as_ec2 = call;
   as_ec2.request = json{{"InstanceId", call.request.value("InstanceId", "")}};
   std::vector<iam::RequestResource> out = instance_resources(as_ec2);
-  for (iam::RequestResource& resource : out) resource.keys["ec2:osuser"] = {call.request.value("InstanceOSUser", "")};
+  if (call.request.contains("InstanceOSUser")) {
+    for (iam::RequestResource& resource : out) resource.keys["ec2:osuser"] = {call.request.value("InstanceOSUser", "")};
+  }
   return out;
 }
 

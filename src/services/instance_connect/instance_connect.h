@@ -13,6 +13,7 @@
 
 #include "api/store_backed_service.h"
 #include "iam/evaluator.h"
+#include "model/instance.h"
 #include "store/store.h"
 
 namespace stratus::instance_connect {
@@ -43,9 +44,16 @@ class InstanceConnect : public api::StoreBackedService {
   std::function<int64_t()> now_;
 };
 
+// Instance `id` when it is in `call`'s caller's account and the call's region, else
+// EC2InstanceNotFoundException.
+Result<model::Instance> owned_instance(store::Transaction& txn, const api::ServiceCall& call, const std::string& id);
+
+// EC2InstanceStateInvalidException unless `instance` (`id`) is running.
+std::optional<ApiError> not_running(const model::Instance& instance, const std::string& id);
+
 // What IAM authorizes SendSSHPublicKey against: the instance, as EC2 describes it to IAM
 // (`instance_resources`: its ARN with ec2:ResourceTag/KEY, ec2:InstanceType, ...), with the
-// request's ec2:osuser added.
+// request's ec2:osuser added (when it names an OS user: SendSerialConsoleSSHPublicKey does not).
 std::vector<iam::RequestResource> send_key_resources(
     const api::ServiceCall& call,
     const std::function<std::vector<iam::RequestResource>(const api::ServiceCall&)>& instance_resources);

@@ -1,0 +1,103 @@
+#include "console/serial_terminal.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <set>
+
+namespace stratus::console {
+namespace {
+
+// The instances with a serial session open.
+struct OpenSessions {
+  std::mutex mu;
+  std::set<std::string> instances;  // GUARDED_BY(mu)
+};
+
+// A connection to a serial port's socket; its instance's session slot goes with it.
+class SerialStream : public TerminalStream {
+ public:
+  SerialStream(int fd, std::shared_ptr<OpenSessions> open, std::string instance)
+      : fd_(fd), open_(std::move(open)), instance_(std::move(instance)) {}
+  ~SerialStream() override {
+    ::close(fd_);
+    std::lock_guard<std::mutex> lock(open_->mu);
+    open_->instances.erase(instance_);
+  }
+  std::string read() override {
+    char buffer[16 * 1024];
+    for (;;) {
+      ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n > 0) return std::string(buffer, static_cast<size_t>(n));
+      if (n < 0 && errno == EINTR) continue;
+      return "";
+    }
+  }
+  bool write(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  void resize(int, int) override {}  // a serial line has no size to tell
+  void hang_up() override { ::shutdown(fd_, SHUT_RDWR); }
+  int finish() override { return 0; }
+
+ private:
+  int fd_;
+  std::shared_ptr<OpenSessions> open_;
+  std::string instance_;
+};
+
+// A stream socket connected to `path`, or the error.
+Result<int> connect_unix(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof address.sun_path) return ApiError{"InternalError", "serial socket path too long"};
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return ApiError{"InternalError", std::string("socket: ") + std::strerror(errno)};
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    int error = errno;
+    ::close(fd);
+    return ApiError{"SerialConsoleSessionUnavailableException",
+                    "Unable to start a serial console session (" + std::string(std::strerror(error)) +
+                        "). Please try again."};
+  }
+  return fd;
+}
+
+}  // namespace
+
+TerminalOpener serial_opener(TerminalAccess& access) {
+  auto open = std::make_shared<OpenSessions>();
+  return [&access, open](const api::HttpRequest& header, int, int) -> Result<std::unique_ptr<TerminalStream>> {
+    auto path = access.serial_socket(header);
+    if (!path.ok()) return path.error();
+    std::string instance = connect_parameter(header, "InstanceId");
+    {
+      std::lock_guard<std::mutex> lock(open->mu);
+      if (!open->instances.insert(instance).second) {
+        return ApiError{"SerialConsoleSessionLimitExceededException",
+                        "The instance currently has 1 active serial console session. Only 1 session is supported "
+                        "at a time."};
+      }
+    }
+    auto fd = connect_unix(path.value());
+    if (!fd.ok()) {
+      std::lock_guard<std::mutex> lock(open->mu);
+      open->instances.erase(instance);
+      return fd.error();
+    }
+    return std::unique_ptr<TerminalStream>(new SerialStream(fd.value(), open, instance));
+  };
+}
+
+}  // namespace stratus::console
