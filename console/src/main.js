@@ -42,24 +42,25 @@ function route(session) {
   unmount = VIEWS[name](document.getElementById("view"), { ...clientsFor(session), session }, argument);
 }
 
-// Shows the signed-in page for `session`: identity, regions, the routed view.
+// Shows the signed-in page for `session`: the routed view, identity, regions.
 async function showConsole(session) {
   document.getElementById("sign-in").hidden = true;
   document.getElementById("nav").hidden = false;
   document.getElementById("account").hidden = false;
   document.getElementById("identity").textContent = session.arn;
+  route(session);
   const select = document.getElementById("region");
-  const regions = await reporting(() => clientsFor(session).ec2.send(new DescribeRegionsCommand({})));
-  const names = (regions?.Regions ?? []).map((r) => r.RegionName).sort();
-  if (!names.includes(session.region)) names.unshift(session.region);
-  select.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === session.region }, name)));
+  select.replaceChildren(el("option", { value: session.region, selected: true }, session.region));
   select.onchange = () => {
     session.region = select.value;
     saveSession(session);
     notice("");
     route(session);
   };
-  route(session);
+  const regions = await reporting(() => clientsFor(session).ec2.send(new DescribeRegionsCommand({})));
+  const names = (regions?.Regions ?? []).map((r) => r.RegionName).sort();
+  if (!names.includes(session.region)) names.unshift(session.region);
+  select.replaceChildren(...names.map((name) => el("option", { value: name, selected: name === session.region }, name)));
 }
 
 document.getElementById("sign-in").addEventListener("submit", async (event) => {
