@@ -7,7 +7,7 @@ import { mountBill } from "./bill.js";
 import { mountInstances } from "./instances.js";
 import { mountLaunch } from "./launch.js";
 import { mountSecurityGroups } from "./security_groups.js";
-import { clientsFor, forgetSession, saveSession, savedSession, whoIs } from "./session.js";
+import { clientsFor, forgetSession, saveSession, savedSession, signIn } from "./session.js";
 import { mountVolumes } from "./volumes.js";
 import { el, errorText, notice, reporting } from "./ui.js";
 
@@ -68,15 +68,16 @@ document.getElementById("sign-in").addEventListener("submit", async (event) => {
   const form = event.target;
   const accessKeyId = form.elements["access-key-id"].value.trim();
   const secretAccessKey = form.elements["secret-access-key"].value.trim();
+  const password = form.elements["password"].value;
   try {
-    const arn = await whoIs(accessKeyId, secretAccessKey, DEFAULT_REGION);
+    const arn = await signIn(accessKeyId, secretAccessKey, password, DEFAULT_REGION);
     const session = { accessKeyId, secretAccessKey, region: DEFAULT_REGION, arn };
     saveSession(session);
     form.reset();
     notice("");
     showConsole(session);
   } catch (error) {
-    notice(`Sign-in failed: ${errorText(error)}`);
+    notice(`Sign-in failed: ${error.name === "Error" ? error.message : errorText(error)}`);
   }
 });
 

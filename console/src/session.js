@@ -47,8 +47,23 @@ export function clientsFor(session) {
   };
 }
 
-// Checks an access key by asking STS who it is; the caller's ARN, or throws the API's error.
-export async function whoIs(accessKeyId, secretAccessKey, region) {
+// Signs in with an access key (and `password`, the IAM user's console password if it has one):
+// the server checks the password against the user's login profile, STS says who the key is. The
+// caller's ARN, or throws with the refusal.
+export async function signIn(accessKeyId, secretAccessKey, password, region) {
+  const origin = new URL(window.location.origin);
+  const signer = new SignatureV4({
+    service: "sts", region, sha256: Sha256, credentials: { accessKeyId, secretAccessKey },
+  });
+  const body = JSON.stringify(password ? { password } : {});
+  const signed = await signer.sign({
+    method: "POST", protocol: origin.protocol, hostname: origin.hostname,
+    port: origin.port ? Number(origin.port) : undefined, path: "/_stratus/console/signin",
+    headers: { host: origin.host, "content-type": "application/json" }, body,
+  });
+  const { host, ...headers } = signed.headers;  // the browser sets Host itself
+  const answer = await fetch("/_stratus/console/signin", { method: "POST", headers, body });
+  if (!answer.ok) throw new Error((await answer.json()).error);
   const sts = new STSClient(config({ accessKeyId, secretAccessKey, region }));
   return (await sts.send(new GetCallerIdentityCommand({}))).Arn;
 }

@@ -20,12 +20,19 @@ export async function openBrowser(shots) {
   return { browser, page, shoot };
 }
 
-// Signs in on the console at `url` with an access key; waits for the instances view.
-export async function signIn(page, url, accessKeyId, secretAccessKey) {
+// Fills the console's sign-in form at `url` with an access key (and `password` when given) and
+// submits it.
+export async function submitSignIn(page, url, accessKeyId, secretAccessKey, password = "") {
   await page.goto(url);
   await page.getByLabel("Access key ID").fill(accessKeyId);
   await page.getByLabel("Secret access key").fill(secretAccessKey);
+  await page.getByLabel("Console password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+// Signs in on the console at `url`; waits for the instances view.
+export async function signIn(page, url, accessKeyId, secretAccessKey, password = "") {
+  await submitSignIn(page, url, accessKeyId, secretAccessKey, password);
   await page.getByRole("heading", { name: "Instances" }).waitFor();
 }
 

@@ -164,18 +164,16 @@ std::variant<QueryApi::Signed, QueryApi::Refused> QueryApi::authenticate(SignedR
   return Signed{endpoint, std::move(signed_request), claim.value(), signer.account_id, signer.principal};
 }
 
-Result<ServiceCall> QueryApi::authorize_presigned(const HttpRequest& request, const std::string& service,
-                                                  const std::string& action, nlohmann::json members) {
+Result<ServiceCall> QueryApi::authorize_signed(const HttpRequest& request, const std::string& service,
+                                               const std::string& action, nlohmann::json members) {
   size_t question = request.target.find('?');
-  if (question == std::string::npos || request.target.find("X-Amz-Signature=", question) == std::string::npos) {
-    return ApiError{"AccessDeniedException", "The request is not presigned (SigV4 in its query string)."};
-  }
   auto authenticated = authenticate({request.method, request.target.substr(0, question),
-                                     request.target.substr(question + 1), request.headers, request.body});
+                                     question == std::string::npos ? "" : request.target.substr(question + 1),
+                                     request.headers, request.body});
   if (auto* refused = std::get_if<Refused>(&authenticated)) return refused->error;
   Signed& s = std::get<Signed>(authenticated);
   if (s.endpoint->model->signing_name() != service || s.endpoint->model->operation(action) == nullptr) {
-    return ApiError{"AccessDeniedException", "The request must be presigned for " + service + "."};
+    return ApiError{"AccessDeniedException", "The request must be signed for " + service + "."};
   }
   auto prepared = authorized(s.endpoint, {action, s.claim.region, s.account_id, std::move(members), s.principal,
                                           request.remote_address, source_vpc(request)});

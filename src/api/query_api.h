@@ -54,13 +54,12 @@ class QueryApi {
   void set_authorizer(CallAuthorizer* authorizer) { authorizer_ = authorizer; }
 
   // The call of `action` (an operation of its model, implemented or not) with `members`, of the
-  // service that signs as `service`, made by whoever
-  // presigned `request` for that service (SigV4 in its query string, as the request opening a
-  // WebSocket can be signed in a browser): authenticated and authorized as a call of the API
-  // would be, not yet run. The error is what the API would answer (AccessDeniedException for a
-  // request not presigned for that service).
-  Result<ServiceCall> authorize_presigned(const HttpRequest& request, const std::string& service,
-                                          const std::string& action, nlohmann::json members);
+  // service that signs as `service`, made by whoever signed `request` for that service (SigV4 in
+  // its headers, or presigned in its query string as the request opening a WebSocket can be in a
+  // browser): authenticated and authorized as a call of the API would be, not yet run. The error
+  // is what the API would answer (AccessDeniedException for a request signed for another service).
+  Result<ServiceCall> authorize_signed(const HttpRequest& request, const std::string& service,
+                                       const std::string& action, nlohmann::json members);
 
  private:
   // An authenticated, decoded call ready to run.

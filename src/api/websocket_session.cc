@@ -25,7 +25,11 @@ class WebSocketSession : public WebSocketLink, public std::enable_shared_from_th
   // Answers the handshake of `request`, then reads messages into `peer`.
   void start(const beast::http::request<beast::http::empty_body>& request, std::shared_ptr<WebSocketPeer> peer) {
     peer_ = std::move(peer);
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    // A terminal may sit idle for long: ping it (browsers answer by themselves) instead of closing
+    // it after the suggested idle time.
+    auto timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+    timeouts.keep_alive_pings = true;
+    ws_.set_option(timeouts);
     ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->closed();
       self->open_ = true;

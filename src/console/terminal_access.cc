@@ -8,7 +8,7 @@ namespace stratus::console {
 
 Result<std::string> RegionTerminalAccess::push_key(const api::HttpRequest& header, const std::string& public_key) {
   std::string instance_id = connect_parameter(header, "InstanceId");
-  auto call = api_.authorize_presigned(header, "ec2-instance-connect", "SendSSHPublicKey",
+  auto call = api_.authorize_signed(header, "ec2-instance-connect", "SendSSHPublicKey",
                                        {{"InstanceId", instance_id},
                                         {"InstanceOSUser", connect_parameter(header, "InstanceOSUser")},
                                         {"SSHPublicKey", public_key}});
@@ -28,7 +28,7 @@ Result<std::string> RegionTerminalAccess::push_key(const api::HttpRequest& heade
 
 Result<std::string> RegionTerminalAccess::serial_socket(const api::HttpRequest& header) {
   std::string instance_id = connect_parameter(header, "InstanceId");
-  auto call = api_.authorize_presigned(header, "ec2-instance-connect", "SendSerialConsoleSSHPublicKey",
+  auto call = api_.authorize_signed(header, "ec2-instance-connect", "SendSerialConsoleSSHPublicKey",
                                        {{"InstanceId", instance_id}, {"SerialPort", 0}});
   if (!call.ok()) return call.error();
   auto txn = store_.begin_read();

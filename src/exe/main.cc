@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/console_files.h"
+#include "console/sign_in.h"
 #include "console/terminal_access.h"
 #include "api/query_api.h"
 #include "api/http_server.h"
@@ -218,6 +219,7 @@ int serve(const ServeOptions& options) {
   // requests wait in the backlog until run().
   std::unique_ptr<api::QueryApi> endpoint;
   std::unique_ptr<s3::S3Api> s3_endpoint;
+  std::unique_ptr<console::SignIn> sign_in;
   auto [host, port] = parse_listen(options.listen);
   api::ConsoleFiles console_files(options.console_dir);
   api::HttpLimits limits;
@@ -226,6 +228,12 @@ int serve(const ServeOptions& options) {
   api::HttpServer server(
       host, port, limits,
       [&](api::HttpRequest request, api::HttpServer::Responder respond) {
+        if (request.target.substr(0, request.target.find('?')) == console::kSignInPath) {
+          // A slow password hash: off the event loop.
+          return std::thread([&sign_in, request = std::move(request), respond = std::move(respond)] {
+            respond(sign_in->answer(request));
+          }).detach();
+        }
         if (api::ConsoleFiles::claims(request)) return respond(console_files.answer(request));
         if (s3_endpoint->claims(request)) return s3_endpoint->handle(request, respond);
         endpoint->handle(request, respond);
@@ -324,6 +332,7 @@ int serve(const ServeOptions& options) {
                                         {connect_model.value(), &instance_connect}},
       keys, catalog);
   endpoint->set_authorizer(&authorizer);
+  sign_in = std::make_unique<console::SignIn>(*endpoint, store);
   // S3: object bytes in DATA/objects, metadata in the store.
   s3::LocalObjectStore object_bytes(fs::absolute(fs::path(data_dir) / "objects").string());
   s3::S3Service s3_service(store, object_bytes);

@@ -61,6 +61,11 @@ IamEntity iam_entity_from_doc(const json& doc) {
   e.inline_policies = doc.value("InlinePolicies", std::map<std::string, std::string>{});
   e.attached = doc.value("AttachedPolicies", std::vector<std::string>{});
   e.groups = doc.value("Groups", std::vector<std::string>{});
+  if (doc.contains("LoginProfile")) {
+    const json& profile = doc["LoginProfile"];
+    e.login_profile = LoginProfile{profile.value("PasswordHash", ""), profile.value("CreateDate", ""),
+                                   profile.value("PasswordResetRequired", false)};
+  }
   e.trust_policy = doc.value("TrustPolicy", "");
   e.description = doc.value("Description", "");
   e.max_session_duration = doc.value("MaxSessionDuration", int64_t{3600});
@@ -81,6 +86,11 @@ json iam_entity_doc(const IamEntity& e) {
               {"AttachedPolicies", e.attached}};
   if (!e.boundary.empty()) doc["PermissionsBoundary"] = e.boundary;
   if (e.kind == IamKind::kUser) doc["Groups"] = e.groups;
+  if (e.login_profile) {
+    doc["LoginProfile"] = {{"PasswordHash", e.login_profile->password_hash},
+                           {"CreateDate", e.login_profile->create_date},
+                           {"PasswordResetRequired", e.login_profile->reset_required}};
+  }
   if (e.kind == IamKind::kRole) {
     doc["TrustPolicy"] = e.trust_policy;
     doc["Description"] = e.description;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ inline constexpr const char* kIamRegion = "global";
 enum class IamKind { kUser, kGroup, kRole };
 
 // A user, group or role.
+// A user's console password (IAM's login profile).
+struct LoginProfile {
+  std::string password_hash;  // common/password_hash's form; the password itself is never kept
+  std::string create_date;    // ISO 8601
+  bool reset_required = false;
+};
+
 struct IamEntity {
   IamKind kind = IamKind::kUser;
   std::string account;      // 12 digits
@@ -31,6 +39,7 @@ struct IamEntity {
   std::map<std::string, std::string> inline_policies;  // name -> document (JSON text as given)
   std::vector<std::string> attached;                   // managed policy ARNs, in the order attached
   std::vector<std::string> groups;                     // a user's groups (their names)
+  std::optional<LoginProfile> login_profile;           // a user's console password, if any
   // A role's own parts.
   std::string trust_policy;  // AssumeRolePolicyDocument (JSON text as given)
   std::string description;

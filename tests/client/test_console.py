@@ -2,7 +2,8 @@
 console/tests/), against a server of its own whose AMI is a stand-in (instances stay pending):
 the console's files are served at /_stratus/console/; the root signs in with its access key and
 sees its instance, filters the list and switches region; a user with AmazonEC2ReadOnlyAccess sees
-the same list and is plainly denied when it tries to terminate (the instance stays); Connect's
+the same list and is plainly denied when it tries to terminate (the instance stays); a user with a
+console password (login profile) must give it to sign in; Connect's
 presigned WebSocket is refused with the API's errors (not running; not allowed). With a real VM
 (ConsoleVmTest): launched from the wizard, Connect's terminal reads the instance id from IMDS, the
 serial console reaches the login prompt, stopped and terminated from the list. Screenshots
@@ -96,6 +97,20 @@ class ConsoleTest(StandInImageTestCase):
                       "ec2-instance-connect:SendSSHPublicKey" % ACCOUNT_ID, result["denied"])
         self.assertIn("SerialConsoleAccessDisabledException: Your account is not authorized to use the EC2 Serial "
                       "Console", result["serialDisabled"])
+
+    def test_sign_in_asks_for_a_users_console_password(self):
+        iam = self.server.client(service="iam")
+        iam.create_user(UserName="operator")
+        iam.attach_user_policy(UserName="operator", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess")
+        iam.create_login_profile(UserName="operator", Password="Op3rator-pass")
+        key = iam.create_access_key(UserName="operator")["AccessKey"]
+        result = browser_test("sign_in.mjs", {
+            "url": self.url, "password": "Op3rator-pass", "shots": shots_dir("sign-in"),
+            "user": {"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}})
+        self.assertIn("Sign-in failed: PasswordRequired: IAM user operator has a console password",
+                      result["withoutPassword"])
+        self.assertIn("Sign-in failed: InvalidPassword", result["wrongPassword"])
+        self.assertEqual(result["identity"], "arn:aws:iam::%s:user/operator" % ACCOUNT_ID)
 
     def test_serial_console_access_setting(self):
         self.assertFalse(self.ec2.get_serial_console_access_status()["SerialConsoleAccessEnabled"])

@@ -92,6 +92,32 @@ class IamTest(IamBase):
         with self.error("NoSuchEntity"):
             self.iam.get_user(UserName="robert")
 
+    def test_login_profiles(self):
+        self.new_user("dana")
+        with self.error("NoSuchEntity", "Login Profile for User dana cannot be found.", status=404):
+            self.iam.get_login_profile(UserName="dana")
+        for weak in ("short1A", "alllowercaseletters", "12345678"):  # AWS's default password policy
+            with self.error("PasswordPolicyViolation"):
+                self.iam.create_login_profile(UserName="dana", Password=weak)
+        created = self.iam.create_login_profile(UserName="dana", Password="Dana-pass-1", PasswordResetRequired=True)
+        self.addCleanup(self.quietly, self.iam.delete_login_profile, UserName="dana")
+        self.assertEqual((created["LoginProfile"]["UserName"], created["LoginProfile"]["PasswordResetRequired"]),
+                         ("dana", True))
+        self.assertNotIn("Password", created["LoginProfile"])
+        with self.error("EntityAlreadyExists", "Login Profile for user dana already exists.", status=409):
+            self.iam.create_login_profile(UserName="dana", Password="Dana-pass-2")
+        self.iam.update_login_profile(UserName="dana", Password="Dana-pass-3", PasswordResetRequired=False)
+        got = self.iam.get_login_profile(UserName="dana")["LoginProfile"]
+        self.assertEqual((got["UserName"], got["PasswordResetRequired"]), ("dana", False))
+        self.assertEqual(got["CreateDate"], created["LoginProfile"]["CreateDate"])
+        with self.error("DeleteConflict", "Cannot delete entity, must delete login profile first.", status=409):
+            self.iam.delete_user(UserName="dana")
+        self.iam.delete_login_profile(UserName="dana")
+        with self.error("NoSuchEntity"):
+            self.iam.get_login_profile(UserName="dana")
+        with self.error("NoSuchEntity"):
+            self.iam.create_login_profile(UserName="nobody", Password="Dana-pass-1")
+
     def test_root_get_user_and_caller_identity(self):
         root = self.iam.get_user()["User"]
         self.assertEqual(root["Arn"], "arn:aws:iam::%s:root" % self.account)

@@ -275,8 +275,9 @@ std::string Authorizer::iam_resource(const api::ServiceCall& call, const std::st
   if (request.contains("UserName")) return entity_arn(model::IamKind::kUser, "user", "UserName");
   if (request.contains("PolicyArn")) return str(request, "PolicyArn");
   if (call.action == "CreatePolicy") return prefix + "policy" + str(request, "Path", "/") + str(request, "PolicyName");
-  static const std::set<std::string> kSelf = {"GetUser", "CreateAccessKey", "ListAccessKeys", "UpdateAccessKey",
-                                              "DeleteAccessKey"};
+  static const std::set<std::string> kSelf = {"GetUser",           "CreateAccessKey",    "ListAccessKeys",
+                                              "UpdateAccessKey",   "DeleteAccessKey",    "CreateLoginProfile",
+                                              "GetLoginProfile",   "UpdateLoginProfile", "DeleteLoginProfile"};
   if (kSelf.count(call.action)) return self;
   return "*";
 }

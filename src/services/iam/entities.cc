@@ -158,6 +158,7 @@ json delete_entity(Call& call, IamKind kind, const json& request) {
   IamEntity entity = require_entity(call, kind, str(request, names.name_member));
   auto conflict = [](const std::string& what) { fail("DeleteConflict", "Cannot delete entity, must " + what + " first."); };
   if (kind == IamKind::kUser && !keys_of_user(call, entity.name).empty()) conflict("delete access keys");
+  if (entity.login_profile) conflict("delete login profile");
   if (!entity.inline_policies.empty()) conflict("delete policies");
   if (!entity.attached.empty()) conflict("detach all policies");
   if (kind == IamKind::kUser && !entity.groups.empty()) conflict("remove users from group");

@@ -6,6 +6,7 @@
 #include "api/constraints.h"
 #include "common/timestamp.h"
 #include "services/iam/access_keys.h"
+#include "services/iam/login_profiles.h"
 #include "services/iam/account_details.h"
 #include "services/iam/entities.h"
 #include "services/iam/instance_profiles.h"
@@ -34,6 +35,7 @@ IamService::IamService(IamEndpoint endpoint, store::Store& store, const api::Ser
   }
   add_entity_actions(actions_);
   add_access_key_actions(actions_);
+  add_login_profile_actions(actions_);
   add_managed_policy_actions(actions_);
   add_instance_profile_actions(actions_);
   add_simulation_actions(actions_);
