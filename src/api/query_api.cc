@@ -38,6 +38,13 @@ const char* refusal_code(Refusal refusal) {
   return "InternalError";  // not reached: every Refusal is named above
 }
 
+// `request` as SigV4 verifies it: its path and query apart, still encoded.
+SignedRequest signed_request_of(const HttpRequest& request) {
+  size_t question = request.target.find('?');
+  return {request.method, request.target.substr(0, question),
+          question == std::string::npos ? "" : request.target.substr(question + 1), request.headers, request.body};
+}
+
 }  // namespace
 
 std::string source_vpc(const HttpRequest& request) {
@@ -166,10 +173,7 @@ std::variant<QueryApi::Signed, QueryApi::Refused> QueryApi::authenticate(SignedR
 
 Result<ServiceCall> QueryApi::authorize_signed(const HttpRequest& request, const std::string& service,
                                                const std::string& action, nlohmann::json members) {
-  size_t question = request.target.find('?');
-  auto authenticated = authenticate({request.method, request.target.substr(0, question),
-                                     question == std::string::npos ? "" : request.target.substr(question + 1),
-                                     request.headers, request.body});
+  auto authenticated = authenticate(signed_request_of(request));
   if (auto* refused = std::get_if<Refused>(&authenticated)) return refused->error;
   Signed& s = std::get<Signed>(authenticated);
   if (s.endpoint->model->signing_name() != service || s.endpoint->model->operation(action) == nullptr) {
@@ -182,10 +186,7 @@ Result<ServiceCall> QueryApi::authorize_signed(const HttpRequest& request, const
 }
 
 std::variant<QueryApi::Call, QueryApi::Refused> QueryApi::prepare(const HttpRequest& request) {
-  size_t question = request.target.find('?');
-  SignedRequest unverified{request.method, request.target.substr(0, question),
-                           question == std::string::npos ? "" : request.target.substr(question + 1),
-                           request.headers, request.body};
+  SignedRequest unverified = signed_request_of(request);
   std::string content_type;
   for (const auto& [name, value] : request.headers) {
     if (name == "content-type") content_type = value;
