@@ -1,8 +1,10 @@
 // stratus: the command line. The only place where the parts are wired together.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -66,6 +68,7 @@
 #include "s3/s3_service.h"
 #include "services/ec2/resources.h"
 #include "store/cached_store.h"
+#include "store/pg_store.h"
 #include "store/secrets.h"
 #include "store/sqlite_store.h"
 
@@ -142,10 +145,17 @@ std::optional<ec2::BaseImage> find_base_image(const std::string& image_cache) {
 // The data dir's network slot (network_slot.h), leased for the life of the returned lease: the
 // one its store names, else one chosen now and kept in the store. A data dir whose VPC
 // plumbing (DIR/net) predates slots used slot 0's edge, so it keeps slot 0.
-NetworkSlotLease lease_slot(store::Store& store, const fs::path& data_dir) {
+NetworkSlotLease lease_slot(store::Store& store, const fs::path& data_dir, bool shared_store) {
+  // A shared store serves many data dirs, on many machines: each keeps its slot under its own key.
+  std::string key = "network_slot";
+  if (shared_store) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    key += " " + std::string(host) + ":" + fs::canonical(data_dir).string();
+  }
   auto txn = store.begin_write();
   std::optional<int> stored;
-  if (auto slot = txn->setting("network_slot")) {
+  if (auto slot = txn->setting(key)) {
     int index = -1;
     if (std::from_chars(slot->data(), slot->data() + slot->size(), index).ec != std::errc{}) {
       throw std::runtime_error("the data dir's network_slot setting is not a number: " + *slot);
@@ -155,9 +165,19 @@ NetworkSlotLease lease_slot(store::Store& store, const fs::path& data_dir) {
     stored = 0;
   }
   NetworkSlotLease lease = lease_network_slot(default_network_slot_lock_dir(), fs::canonical(data_dir), stored);
-  txn->set_setting("network_slot", std::to_string(lease.slot));
+  txn->set_setting(key, std::to_string(lease.slot));
   txn->commit();
   return lease;
+}
+
+// The store named by --store: PostgreSQL for a URL, else SQLite in `data_dir` (the default).
+// Throws StoreError when it cannot be opened, std::runtime_error for a URL of another kind.
+std::unique_ptr<store::Store> open_store(const std::string& store_url, const std::string& data_dir) {
+  if (store_url.empty()) return std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string());
+  if (!store::is_postgresql_url(store_url)) {
+    throw std::runtime_error("--store must be a postgresql:// URL, got " + store_url);
+  }
+  return std::make_unique<store::PgStore>(store_url);
 }
 
 // Memory kept for the host itself (stratus, dnsmasq, the page cache of AMIs) by default.
@@ -169,6 +189,7 @@ constexpr int64_t kVmOverheadMiB = 384;
 // Everything `stratus serve` is told on its command line.
 struct ServeOptions {
   std::string data_dir;
+  std::string store;  // a PostgreSQL URL, or "" for SQLite in the data dir
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;
@@ -214,7 +235,7 @@ int serve(const ServeOptions& options) {
     }
   }
   fs::create_directories(data_dir);
-  DirLock lock(data_dir, "serve.lock");  // the cached store must be the data's only writer
+  DirLock lock(data_dir, "serve.lock");  // one server per data dir: its VMs, networks and files are its own
   // Bound before anything else starts, so that a taken port fails start-up with nothing touched;
   // requests wait in the backlog until run().
   std::unique_ptr<api::QueryApi> endpoint;
@@ -247,8 +268,7 @@ int serve(const ServeOptions& options) {
   });
   std::vector<store::IndexedField> indexes = ec2::indexed_fields();
   indexes.push_back({billing::kUsageKind, "OpenFor"});
-  store::CachedStore records(std::make_unique<store::SqliteStore>((fs::path(data_dir) / "stratus.db").string()),
-                             indexes);
+  store::CachedStore records(open_store(options.store, data_dir), indexes);
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
   auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
@@ -281,7 +301,7 @@ int serve(const ServeOptions& options) {
   billing::Meter meter(prices, unix_now);
   billing::MeteredStore store(records, meter);
   account::RootCredentials root = account::ensure_root(store, pinned);
-  NetworkSlotLease slot_lease = lease_slot(store, data_dir);  // before anything is published
+  NetworkSlotLease slot_lease = lease_slot(store, data_dir, !options.store.empty());  // before anything is published
   NetworkSlot slot = network_slot(slot_lease.slot);
   ec2::Ec2Service ec2(store, catalog);
   ec2.set_public_pool(slot.public_pool);
@@ -380,6 +400,12 @@ int serve(const ServeOptions& options) {
   });
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   ec2.set_commit_listener([&] { instances.poke(); });
+  // Over a shared store, other servers' writes: IAM changes reach the authorizer, and the
+  // reconciler looks at whatever changed.
+  records.set_remote_listener([&](const std::set<std::string>& kinds) {
+    authorizer.invalidate();
+    instances.poke();
+  });
   instances.start();
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
   api::RoleCaller ec2_for_budgets(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
@@ -415,6 +441,7 @@ int serve(const ServeOptions& options) {
   experiments.stop();
   spot_market.stop();
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
+  records.set_remote_listener(nullptr);
   return 0;
 }
 
@@ -432,17 +459,16 @@ int print_env(const std::string& data_dir) {
   return 0;
 }
 
-// Prints the month so far (UTC) of the region in `data_dir`: its usage segments, read from the
-// store (a running server keeps writing; this reads a snapshot).
-int print_bill(const std::string& data_dir) {
-  fs::path db = fs::path(data_dir) / "stratus.db";
-  if (!fs::exists(db)) {
+// Prints the month so far (UTC) of the region in `data_dir` or `store_url`: its usage segments,
+// read from the store (a running server keeps writing; this reads a snapshot).
+int print_bill(const std::string& data_dir, const std::string& store_url) {
+  if (store_url.empty() && !fs::exists(fs::path(data_dir) / "stratus.db")) {
     std::fprintf(stderr, "stratus: %s holds no region yet; run `stratus serve --data-dir %s` first\n",
                  data_dir.c_str(), data_dir.c_str());
     return 1;
   }
-  store::SqliteStore store(db.string());
-  auto txn = store.begin_read();
+  std::unique_ptr<store::Store> store = open_store(store_url, data_dir);
+  auto txn = store->begin_read();
   int64_t now = unix_now();
   std::fputs(billing::render_bill(billing::all_segments(*txn), billing::month_start(now), now, now).c_str(), stdout);
   return 0;
@@ -498,6 +524,9 @@ int main(int argc, char** argv) {
 
   CLI::App* serve_cmd = app.add_subcommand("serve", "run the region in the foreground");
   serve_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
+  serve_cmd->add_option("--store", serve_options.store,
+                        "the region's state in a PostgreSQL database that several servers share, as a "
+                        "postgresql:// URL (default: SQLite in the data dir)");
   serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to serve on (port 0 picks one)")
       ->capture_default_str();
   serve_cmd->add_option("--account-id", serve_options.pinned.account_id, "pin the 12-digit account id at first start");
@@ -552,6 +581,7 @@ int main(int argc, char** argv) {
 
   CLI::App* bill_cmd = app.add_subcommand("bill", "print the month so far: cost per service and per resource");
   bill_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
+  bill_cmd->add_option("--store", serve_options.store, "the PostgreSQL URL the region was served with, if any");
 
   CLI::App* image_cmd = app.add_subcommand("image", "base images (AMIs)");
   image_cmd->require_subcommand(1);
@@ -566,7 +596,7 @@ int main(int argc, char** argv) {
   try {
     if (serve_cmd->parsed()) return serve(serve_options);
     if (env_cmd->parsed()) return print_env(data_dir);
-    if (bill_cmd->parsed()) return print_bill(data_dir);
+    if (bill_cmd->parsed()) return print_bill(data_dir, serve_options.store);
     if (image_build_cmd->parsed()) return build_image(image_cache);
     if (conformance_cmd->parsed()) return print_conformance();
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "store/cached_store.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_set>
 
 namespace stratus::store {
@@ -45,12 +46,22 @@ void index_record(State& state, const std::shared_ptr<const Record>& record, uin
   }
 }
 
-// Adds or replaces `record` in `state`, keeping the position of a replaced record.
-void apply_put(State& state, Record record) {
+void apply_erase(State& state, const std::string& id);
+
+// Adds or replaces `record` in `state`, keeping the position of a replaced record. With a `seq`
+// (a shared store's), the record goes there: a cached record at another seq was erased and
+// created again since, and moves.
+void apply_put(State& state, Record record, std::optional<uint64_t> seq = std::nullopt) {
   auto shared = std::make_shared<const Record>(std::move(record));
+  if (seq) {
+    if (auto cached = state.by_id.find(shared->id); cached != state.by_id.end() && cached->second.seq != *seq) {
+      apply_erase(state, shared->id);
+    }
+    state.next_seq = std::max(state.next_seq, *seq + 1);
+  }
   auto [it, inserted] = state.by_id.try_emplace(shared->id);
   if (inserted) {
-    it->second.seq = state.next_seq++;
+    it->second.seq = seq ? *seq : state.next_seq++;
   } else {
     const Record& old = *it->second.record;
     if (old.kind != shared->kind || old.region != shared->region) {
@@ -188,8 +199,18 @@ class CachedReadTransaction : public Transaction {
 // backend, then publishes the writes under the exclusive lock.
 class CachedWriteTransaction : public Transaction {
  public:
+  // Over a SharedStore, first brings the cache up to the revision before this transaction's.
   CachedWriteTransaction(CachedStore& store, std::unique_lock<std::mutex> writer)
-      : store_(store), writer_(std::move(writer)), backend_(store.backend_->begin_write()) {}
+      : store_(store), writer_(std::move(writer)) {
+    if (store_.shared_ == nullptr) {
+      backend_ = store_.backend_->begin_write();
+      return;
+    }
+    auto shared = store_.shared_->begin_shared(true);
+    shared_ = shared.get();
+    backend_ = std::move(shared);
+    store_.apply_remote(*shared_, shared_->changes_after(store_.applied_));
+  }
 
   std::optional<Record> get(const std::string& id) override {
     auto pending = pending_.find(id);
@@ -279,6 +300,7 @@ class CachedWriteTransaction : public Transaction {
     }
     pending_[record.id] = record;
     note_pending(record);
+    last_write_[record.id] = log_.size();
     log_.emplace_back(record.id, record);
   }
 
@@ -286,6 +308,7 @@ class CachedWriteTransaction : public Transaction {
     backend_->erase(id);
     pending_[id] = std::nullopt;
     note_cached_kind(id);
+    last_write_[id] = log_.size();
     log_.emplace_back(id, std::nullopt);
   }
 
@@ -316,22 +339,38 @@ class CachedWriteTransaction : public Transaction {
     pending_.clear();
     pending_by_kind_.clear();
     pending_by_field_.clear();
-    for (const auto& [id, record] : log_) {
+    last_write_.clear();
+    for (size_t i = 0; i < log_.size(); ++i) {
+      const auto& [id, record] = log_[i];
       pending_[id] = record;
+      last_write_[id] = i;
       if (record) note_pending(*record); else note_cached_kind(id);
     }
   }
 
   void commit() override {
     backend_->commit();
+    // A shared store places each record itself: only the last write of each id matters, at the
+    // seq the store gave it.
+    std::vector<std::optional<uint64_t>> seqs(log_.size());
+    if (shared_ != nullptr) {
+      for (size_t i = 0; i < log_.size(); ++i) {
+        if (log_[i].second && last_write_.at(log_[i].first) == i) seqs[i] = shared_->seq_of(log_[i].first);
+      }
+    }
     pthread_rwlock_wrlock(&store_.rwlock_);
     // Replaying the writes in order gives the backend's ordering: a replaced record keeps
     // its place, a new (or erased and re-created) one goes last.
-    for (auto& [id, record] : log_) {
-      if (record) apply_put(store_.state_, std::move(*record)); else apply_erase(store_.state_, id);
+    for (size_t i = 0; i < log_.size(); ++i) {
+      auto& [id, record] = log_[i];
+      if (shared_ != nullptr && last_write_.at(id) != i) continue;
+      if (record) apply_put(store_.state_, std::move(*record), seqs[i]); else apply_erase(store_.state_, id);
     }
     for (auto& [key, value] : pending_settings_) store_.state_.settings[key] = value;
     pthread_rwlock_unlock(&store_.rwlock_);
+    if (shared_ != nullptr) {
+      if (auto revision = shared_->committed_revision()) store_.applied_ = *revision;
+    }
   }
 
  private:
@@ -357,6 +396,8 @@ class CachedWriteTransaction : public Transaction {
   CachedStore& store_;
   std::unique_lock<std::mutex> writer_;
   std::unique_ptr<Transaction> backend_;
+  SharedTransaction* shared_ = nullptr;  // backend_, over a SharedStore
+  std::unordered_map<std::string, size_t> last_write_;  // id -> index in log_ of its last write
   std::unordered_map<std::string, std::optional<Record>> pending_;  // nullopt = erased
   std::vector<std::string> created_;                                // ids new to the cache, in order
   std::unordered_map<std::string, size_t> created_position_;        // id -> its index in created_
@@ -384,12 +425,97 @@ CachedStore::CachedStore(std::unique_ptr<Store> backend, std::vector<IndexedFiel
   pthread_rwlock_init(&rwlock_, &attributes);
   pthread_rwlockattr_destroy(&attributes);
 
+  shared_ = dynamic_cast<SharedStore*>(backend_.get());
+  if (shared_ != nullptr) {
+    auto txn = shared_->begin_shared(false);
+    Changes everything;
+    everything.complete = false;
+    std::lock_guard<std::mutex> writer(writer_);
+    apply_remote(*txn, std::move(everything));
+    remote_kinds_.clear();
+    follower_ = std::thread([this] { follow(); });
+    return;
+  }
   auto txn = backend_->begin_read();
   for (Record& record : txn->list_all()) apply_put(state_, std::move(record));
   for (auto& [key, value] : txn->all_settings()) state_.settings[key] = std::move(value);
 }
 
-CachedStore::~CachedStore() { pthread_rwlock_destroy(&rwlock_); }
+CachedStore::~CachedStore() {
+  if (follower_.joinable()) {
+    stopping_ = true;
+    shared_->interrupt();
+    follower_.join();
+  }
+  pthread_rwlock_destroy(&rwlock_);
+}
+
+void CachedStore::apply_remote(SharedTransaction& source, Changes changes) {
+  std::optional<Snapshot> snapshot;
+  if (!changes.complete) snapshot = source.snapshot();
+  pthread_rwlock_wrlock(&rwlock_);
+  if (snapshot) {
+    // Too far behind for the change log: start again from the whole state.
+    std::unordered_map<std::string, std::vector<std::string>> indexed = std::move(state_.indexed_fields);
+    for (const auto& [id, entry] : state_.by_id) remote_kinds_.insert(entry.record->kind);
+    state_ = State{};
+    state_.indexed_fields = std::move(indexed);
+    for (PlacedRecord& placed : snapshot->records) {
+      remote_kinds_.insert(placed.record.kind);
+      apply_put(state_, std::move(placed.record), placed.seq);
+    }
+    for (auto& [key, value] : snapshot->settings) state_.settings[key] = std::move(value);
+    applied_ = snapshot->revision;
+  } else if (changes.revision > applied_) {
+    for (auto& [id, placed] : changes.records) {
+      if (auto cached = state_.by_id.find(id); cached != state_.by_id.end()) {
+        remote_kinds_.insert(cached->second.record->kind);
+      }
+      if (placed) {
+        remote_kinds_.insert(placed->record.kind);
+        apply_put(state_, std::move(placed->record), placed->seq);
+      } else {
+        apply_erase(state_, id);
+      }
+    }
+    for (auto& [key, value] : changes.settings) state_.settings[key] = std::move(value);
+    applied_ = changes.revision;
+  }
+  pthread_rwlock_unlock(&rwlock_);
+}
+
+void CachedStore::catch_up() {
+  if (shared_ == nullptr) return;
+  std::set<std::string> kinds;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
+    auto txn = shared_->begin_shared(false);
+    apply_remote(*txn, txn->changes_after(applied_));
+    kinds.swap(remote_kinds_);
+  }
+  if (kinds.empty()) return;
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  if (remote_listener_) remote_listener_(kinds);
+}
+
+void CachedStore::set_remote_listener(std::function<void(const std::set<std::string>& kinds)> listener) {
+  std::lock_guard<std::mutex> lock(listener_mu_);
+  remote_listener_ = std::move(listener);
+}
+
+void CachedStore::follow() {
+  // Notifications are hints that can be lost, so the cache also catches up every few seconds.
+  constexpr auto kPeriodicCatchUp = std::chrono::seconds(5);
+  while (!stopping_) {
+    try {
+      catch_up();
+      shared_->wait_for_change(kPeriodicCatchUp);
+    } catch (const StoreError& e) {  // the store is unreachable: try again shortly
+      std::fprintf(stderr, "stratus: catching up with the store failed: %s\n", e.what());
+      if (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+  }
+}
 
 std::unique_ptr<Transaction> CachedStore::begin_read() {
   return std::make_unique<CachedReadTransaction>(state_, &rwlock_);

@@ -3,18 +3,26 @@
 // by (kind, region) in creation order. Writes go to the backend first and reach memory only
 // once the backend has committed them, so what readers see is always durable.
 //
-// REQUIRES: this process is the only writer of the backend (true of the embedded SQLite
-// store; hosts sharing PostgreSQL will need invalidation before they can use this).
+// Over a SharedStore (PostgreSQL, which other processes write too) the cache follows the
+// store's revisions: a thread of its own catches up on each change notification, on reconnect
+// and every few seconds, and each write transaction first catches up under the store-wide
+// write lock, so writes are checked against the latest state and a server reads its own writes
+// at once. Other processes' writes are seen within a notification's delay.
 
 #include <pthread.h>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "store/shared_store.h"
 #include "store/store.h"
 
 namespace stratus::store {
@@ -33,6 +41,15 @@ class CachedStore : public Store {
   std::unique_ptr<Transaction> begin_read() override;
   // A write: serialised with other writes; reads see the cache plus this transaction's writes.
   std::unique_ptr<Transaction> begin_write() override;
+
+  // Over a SharedStore: brings the cache up to the store's latest revision now (the follower
+  // thread does this on its own). Throws StoreError on backend failure. No-op otherwise.
+  void catch_up();
+  // Over a SharedStore: calls `listener` on the follower thread with the kinds of the records
+  // other processes changed, after the cache holds them (replacing any earlier listener).
+  void set_remote_listener(std::function<void(const std::set<std::string>& kinds)> listener);
+  // Over a SharedStore: the revision the cache holds.
+  uint64_t revision() const { return applied_; }
 
   // The in-memory state. Internal to the implementation; exposed for its transactions.
   struct State {
@@ -54,10 +71,24 @@ class CachedStore : public Store {
  private:
   friend class CachedWriteTransaction;
 
+  // Applies `changes` (or, when they are incomplete, a snapshot read with `source`) to the
+  // state, notes the kinds they touch for the remote listener and advances applied_.
+  // REQUIRES: writer_ held.
+  void apply_remote(SharedTransaction& source, Changes changes);
+  // Body of the follower thread: waits for changes and catches up until stopping_.
+  void follow();
+
   std::unique_ptr<Store> backend_;
+  SharedStore* shared_ = nullptr;  // backend_, when other processes write it too
   State state_;                 // read under rwlock_ (shared), changed under rwlock_ (exclusive) + writer_
   pthread_rwlock_t rwlock_;     // writer-preferring, so a stream of readers cannot starve a publish
-  std::mutex writer_;           // serialises write transactions
+  std::mutex writer_;           // serialises write transactions (and catching up)
+  std::atomic<uint64_t> applied_{0};  // over a SharedStore: the revision state_ holds
+  std::set<std::string> remote_kinds_;  // GUARDED_BY(writer_): changed by others, not yet told
+  std::mutex listener_mu_;
+  std::function<void(const std::set<std::string>&)> remote_listener_;  // GUARDED_BY(listener_mu_)
+  std::atomic<bool> stopping_{false};
+  std::thread follower_;
 };
 
 }  // namespace stratus::store

@@ -10,11 +10,16 @@ persistence tests.
 Environment:
   STRATUS_BIN          path of the stratus binary (default: <repo>/build/stratus)
   STRATUS_TEST_KEEP    if set to 1, data dirs and server logs are kept (paths printed)
+  STRATUS_TEST_STORE   "postgresql": every server keeps its state in a database of its own
+                       (`stratus serve --store`) on one PostgreSQL the suite starts itself
+                       (scripts/postgres, on a unix socket, fsync off) and stops at exit;
+                       default "sqlite" (the data dir's own store)
 
 Run from the repository root:
   python3 -m unittest discover -s tests/client -v
 """
 
+import atexit
 import contextlib
 import glob
 import datetime
@@ -191,8 +196,54 @@ class RawResponse:
         return "RawResponse(%d, %r)" % (self.status, self.body[:500])
 
 
+TEST_STORE = os.environ.get("STRATUS_TEST_STORE", "sqlite")
+SHARED_STORE = TEST_STORE == "postgresql"
+if TEST_STORE not in ("sqlite", "postgresql"):
+    raise RuntimeError("STRATUS_TEST_STORE must be sqlite or postgresql, not %r" % TEST_STORE)
+
+# Tests that edit the SQLite file of a data dir, or copy a data dir to copy its state.
+skip_on_shared_store = unittest.skipIf(SHARED_STORE, "reads or edits the data dir's SQLite store")
+
+
+class TestPostgres:
+    """The suite's PostgreSQL (STRATUS_TEST_STORE=postgresql): started on first use by
+    scripts/postgres in a temporary directory, stopped and removed at exit."""
+
+    _dir = None
+
+    @classmethod
+    def new_database(cls):
+        """The `--store` URL of a new, empty database."""
+        if cls._dir is None:
+            cls._dir = tempfile.mkdtemp(prefix="stratus-test-pg-")
+            atexit.register(cls._stop)
+            subprocess.run([os.path.join(REPO_ROOT, "scripts", "postgres"), "start", cls._dir, "--no-fsync"],
+                           check=True, stdout=subprocess.DEVNULL)
+        name = "t_" + uuid.uuid4().hex[:16]
+        cls.psql("stratus", "CREATE DATABASE " + name)
+        return "postgresql:///%s?host=%s&user=stratus" % (name, cls._dir)
+
+    @classmethod
+    def drop_database(cls, url):
+        """Drops the database of `url` (made by new_database), closing what is still connected."""
+        name = url.split("?")[0].rsplit("/", 1)[1]
+        cls.psql("stratus", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+
+    @classmethod
+    def psql(cls, database, sql):
+        subprocess.run(["psql", "-q", "-h", cls._dir, "-U", "stratus", "-d", database, "-c", sql],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    @classmethod
+    def _stop(cls):
+        subprocess.run([os.path.join(REPO_ROOT, "scripts", "postgres"), "stop", cls._dir],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(cls._dir, ignore_errors=True)
+
+
 class StratusServer:
-    """One `stratus serve` process bound to a data dir."""
+    """One `stratus serve` process bound to a data dir (and, with STRATUS_TEST_STORE=postgresql,
+    to a database of its own)."""
 
     def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=(),
                  open_files=None):
@@ -207,6 +258,7 @@ class StratusServer:
         self.image_cache = image_cache or tempfile.mkdtemp(prefix="stratus-test-images-")
         self.log_dir = tempfile.mkdtemp(prefix="stratus-test-log-")
         self.extra_env = dict(extra_env or {})
+        self.store_url = TestPostgres.new_database() if SHARED_STORE else None
         self.port = None
         self.proc = None
         self.starts = 0
@@ -238,7 +290,8 @@ class StratusServer:
         try:
             self.proc = subprocess.Popen(
                 [self.binary, "serve", "--data-dir", self.data_dir,
-                 "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache] + self.extra_args,
+                 "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache]
+                + (["--store", self.store_url] if self.store_url else []) + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.server_env(), start_new_session=True, preexec_fn=self._limit_open_files)
         finally:
@@ -360,6 +413,8 @@ class StratusServer:
         try:
             self.stop()
         finally:
+            if self.store_url and os.environ.get("STRATUS_TEST_KEEP") != "1":
+                TestPostgres.drop_database(self.store_url)
             if os.environ.get("STRATUS_TEST_KEEP") == "1":
                 print("stratus test data dir kept: %s logs: %s" % (self.data_dir, self.log_dir))
             else:

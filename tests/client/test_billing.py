@@ -200,7 +200,8 @@ class CostExplorerTest(StratusTestCase):
         self.__class__.ce = self.server.client("us-east-1", service="ce")
         after = float(self.cost()["Total"]["UsageQuantity"]["Amount"])
         self.assertGreaterEqual(after, before)  # the open segments were committed with the records
-        bill = subprocess.run([self.server.binary, "bill", "--data-dir", self.server.data_dir],
+        bill = subprocess.run([self.server.binary, "bill", "--data-dir", self.server.data_dir]
+                              + (["--store", self.server.store_url] if self.server.store_url else []),
                               capture_output=True, text=True, timeout=30, env=self.server.server_env())
         self.assertEqual(bill.returncode, 0, bill.stderr)
         self.assertIn("USE1-PublicIPv4:IdleAddress", bill.stdout)

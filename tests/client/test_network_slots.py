@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 import unittest
 
-from harness import ServerError, StratusServer
+from harness import ServerError, StratusServer, skip_on_shared_store
 
 
 class NetworkSlotTest(unittest.TestCase):
@@ -39,6 +39,7 @@ class NetworkSlotTest(unittest.TestCase):
         first.restart()
         self.assertEqual(first.network_slot(), a)
 
+    @skip_on_shared_store
     def test_a_data_dir_whose_slot_is_held_does_not_start(self):
         original = self.server().start()
         slot = original.network_slot()
@@ -57,6 +58,7 @@ class NetworkSlotTest(unittest.TestCase):
         original.client("us-east-1").describe_vpcs()
 
     @unittest.skipUnless(os.geteuid() == 0, "the slot locks of root's servers are in /run/stratus")
+    @skip_on_shared_store
     def test_a_data_dir_with_plumbing_from_before_slots_keeps_slot_0(self):
         server = self.server().start()
         server.stop()

@@ -10,7 +10,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import ACCESS_KEY_ID, ACCOUNT_ID, StratusTestCase
+from harness import ACCESS_KEY_ID, ACCOUNT_ID, StratusTestCase, skip_on_shared_store
 
 
 class GetCallerIdentityTest(StratusTestCase):
@@ -230,6 +230,7 @@ class SessionsTest(StratusTestCase):
         self.assertEqual(self.server.session_client(root, service="sts").get_caller_identity()["Arn"],
                          "arn:aws:iam::%s:root" % ACCOUNT_ID)
 
+    @skip_on_shared_store
     def test_sessions_survive_a_restart_and_expire(self):
         creds = self.assume()["Credentials"]
         self.server.stop()
