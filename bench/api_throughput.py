@@ -50,19 +50,28 @@ def wait_ready(url, timeout=30):
     raise RuntimeError("server at %s did not come up" % url)
 
 
-def start_servers(work, stratus, procs, moto=True):
-    """Starts `stratus serve` (data in WORK/data) and, unless moto=False, moto_server on free
-    loopback ports, logging to WORK/servers.log; appends their processes to `procs` (for
-    stop_all) and returns {"stratus": URL, "moto": URL} once they answer."""
+def start_stratus(work, stratus, procs, data="data", extra_args=()):
+    """Starts `stratus serve` with data in WORK/`data` (and `extra_args`) on a free loopback port,
+    logging to WORK/`data`.log; appends it to `procs` and returns its URL once it answers."""
     env = dict(os.environ, STRATUS_ROOT_ACCESS_KEY_ID=KEY_ID, STRATUS_ROOT_SECRET_ACCESS_KEY=SECRET,
                STRATUS_ACCOUNT_ID="123456789012")
-    log = open(os.path.join(work, "servers.log"), "w")
-    sport = free_port()
-    procs.append(subprocess.Popen([stratus, "serve", "--data-dir", os.path.join(work, "data"),
-                                   "--listen", "127.0.0.1:%d" % sport], env=env, stdout=log, stderr=log))
-    targets = {"stratus": "http://127.0.0.1:%d" % sport}
-    wait_ready(targets["stratus"] + "/_stratus/health")
+    log = open(os.path.join(work, data + ".log"), "w")
+    port = free_port()
+    procs.append(subprocess.Popen([stratus, "serve", "--data-dir", os.path.join(work, data),
+                                   "--listen", "127.0.0.1:%d" % port] + list(extra_args),
+                                  env=env, stdout=log, stderr=log))
+    url = "http://127.0.0.1:%d" % port
+    wait_ready(url + "/_stratus/health")
+    return url
+
+
+def start_servers(work, stratus, procs, moto=True):
+    """Starts `stratus serve` (data in WORK/data) and, unless moto=False, moto_server on free
+    loopback ports, logging to WORK/data.log and WORK/servers.log; appends their processes to `procs` (for
+    stop_all) and returns {"stratus": URL, "moto": URL} once they answer."""
+    targets = {"stratus": start_stratus(work, stratus, procs)}
     if moto:
+        log = open(os.path.join(work, "servers.log"), "w")
         mport = free_port()
         procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(mport)], stdout=log, stderr=log))
         targets["moto"] = "http://127.0.0.1:%d" % mport

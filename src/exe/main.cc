@@ -190,6 +190,7 @@ constexpr int64_t kVmOverheadMiB = 384;
 struct ServeOptions {
   std::string data_dir;
   std::string store;  // a PostgreSQL URL, or "" for SQLite in the data dir
+  bool no_host = false;  // API only: no instances, VPC plumbing or background passes (shared store)
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;
@@ -220,6 +221,10 @@ int serve(const ServeOptions& options) {
   auto accelerator = compute::parse_accelerator(options.accelerator);
   if (!accelerator) {
     std::fprintf(stderr, "stratus: --accel must be auto, kvm or tcg\n");
+    return 2;
+  }
+  if (options.no_host && options.store.empty()) {
+    std::fprintf(stderr, "stratus: --no-host needs --store: a server on its own SQLite store is the region's only host\n");
     return 2;
   }
   std::string problem = account::validate_pinned(pinned);
@@ -268,7 +273,20 @@ int serve(const ServeOptions& options) {
   });
   std::vector<store::IndexedField> indexes = ec2::indexed_fields();
   indexes.push_back({billing::kUsageKind, "OpenFor"});
-  store::CachedStore records(open_store(options.store, data_dir), indexes);
+  std::unique_ptr<store::Store> backend = open_store(options.store, data_dir);
+  // Over a shared store one server runs the region's instances and its background passes (the
+  // spot market, budget actions, experiments); the others serve the API alone.
+  std::unique_ptr<store::PgStore::HeldLock> region_host;
+  if (auto* shared = dynamic_cast<store::PgStore*>(backend.get()); shared != nullptr && !options.no_host) {
+    region_host = shared->try_hold("region-host");
+    if (!region_host) {
+      std::fprintf(stderr,
+                   "stratus: another stratus serve on this store runs the region's instances and background "
+                   "passes; start this one with --no-host to serve the API beside it\n");
+      return 2;
+    }
+  }
+  store::CachedStore records(std::move(backend), indexes);
   auto model = api::ServiceModel::parse(embedded::ec2_service_model());
   auto sts_model = api::ServiceModel::parse(embedded::sts_service_model());
   auto ebs_model = api::ServiceModel::parse(embedded::ebs_service_model());
@@ -406,7 +424,7 @@ int serve(const ServeOptions& options) {
     authorizer.invalidate();
     instances.poke();
   });
-  instances.start();
+  if (!options.no_host) instances.start();
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
   api::RoleCaller ec2_for_budgets(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
     return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "budgets.amazonaws.com",
@@ -414,7 +432,7 @@ int serve(const ServeOptions& options) {
   });
   billing::Ec2InstanceActions budget_instances(ec2_for_budgets);
   billing::BudgetWatcher budget_watcher(store, budget_instances, unix_now);
-  budget_watcher.start(std::chrono::seconds(5));
+  if (!options.no_host) budget_watcher.start(std::chrono::seconds(5));
   // Fault experiments: carried out by EC2 as their roles, which FIS assumes.
   api::RoleCaller ec2_for_fis(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
     return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "fis.amazonaws.com", "FISExperiment",
@@ -422,10 +440,10 @@ int serve(const ServeOptions& options) {
   });
   fis::Ec2FaultActions faults(ec2_for_fis);
   fis::ExperimentRunner experiments(store, faults, unix_now);
-  experiments.start(std::chrono::seconds(1));
+  if (!options.no_host) experiments.start(std::chrono::seconds(1));
   // The spot market: prices, notices and interruptions, fulfilment of open requests.
   Periodic spot_market;
-  spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
+  if (!options.no_host) spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
 
   write_aws_files(data_dir, url, root, catalog);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
@@ -527,6 +545,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--store", serve_options.store,
                         "the region's state in a PostgreSQL database that several servers share, as a "
                         "postgresql:// URL (default: SQLite in the data dir)");
+  serve_cmd->add_flag("--no-host", serve_options.no_host,
+                      "with --store: serve the API only, beside the server that runs the instances");
   serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to serve on (port 0 picks one)")
       ->capture_default_str();
   serve_cmd->add_option("--account-id", serve_options.pinned.account_id, "pin the 12-digit account id at first start");

@@ -383,6 +383,27 @@ PgStore::~PgStore() {
   if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
+namespace {
+
+// A session advisory lock: PostgreSQL frees it when the connection closes.
+class SessionLock : public PgStore::HeldLock {
+ public:
+  explicit SessionLock(std::unique_ptr<PgStore::Connection> connection) : connection_(std::move(connection)) {}
+
+ private:
+  std::unique_ptr<PgStore::Connection> connection_;
+};
+
+}  // namespace
+
+std::unique_ptr<PgStore::HeldLock> PgStore::try_hold(const std::string& name) {
+  auto connection = std::make_unique<Connection>(url_);
+  std::string key = "stratus:" + name;
+  auto taken = connection->query("SELECT pg_try_advisory_lock(hashtext($1))", {key.c_str()});
+  if (std::string(PQgetvalue(taken.get(), 0, 0)) != "t") return nullptr;
+  return std::make_unique<SessionLock>(std::move(connection));
+}
+
 int PgStore::schema_version() {
   Connection* c = acquire();
   int version = 0;

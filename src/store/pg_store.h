@@ -44,6 +44,16 @@ class PgStore : public SharedStore {
   // The schema version after migrations.
   int schema_version();
 
+  // A lock on a connection of its own, held until destroyed or until that connection is lost
+  // (when its process dies, say).
+  class HeldLock {
+   public:
+    virtual ~HeldLock() = default;
+  };
+  // Takes the store-wide lock `name` unless another process holds it: the held lock, or null.
+  // Throws StoreError when the server cannot be reached.
+  std::unique_ptr<HeldLock> try_hold(const std::string& name);
+
   // A pooled connection; returned to the pool by release(). Internal to the implementation.
   struct Connection;
   // Returns a connection to the pool, or closes it when it is broken.

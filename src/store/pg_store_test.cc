@@ -149,6 +149,17 @@ TEST_F(PgStoreTest, PrunedChangesMakeALaggingReaderLoadASnapshot) {
   EXPECT_LT(snapshot.records[0].seq, snapshot.records[1].seq);
 }
 
+TEST_F(PgStoreTest, AHeldLockIsRefusedToOthersUntilReleased) {
+  PgStore first(url_);
+  PgStore second(url_);
+  auto held = first.try_hold("region-host");
+  ASSERT_TRUE(held);
+  EXPECT_FALSE(second.try_hold("region-host"));
+  EXPECT_TRUE(second.try_hold("another lock"));
+  held.reset();
+  EXPECT_TRUE(second.try_hold("region-host"));
+}
+
 TEST_F(PgStoreTest, ANewerSchemaIsRefused) {
   { PgStore store(url_); }
   ASSERT_TRUE(TestPostgres::run(url_, "UPDATE schema_version SET version = 99"));

@@ -10,6 +10,7 @@ persistence tests.
 Environment:
   STRATUS_BIN          path of the stratus binary (default: <repo>/build/stratus)
   STRATUS_TEST_KEEP    if set to 1, data dirs and server logs are kept (paths printed)
+  STRATUS_TEST_VMS     "0": the test classes that boot VMs are skipped
   STRATUS_TEST_STORE   "postgresql": every server keeps its state in a database of its own
                        (`stratus serve --store`) on one PostgreSQL the suite starts itself
                        (scripts/postgres, on a unix socket, fsync off) and stops at exit;
@@ -246,7 +247,7 @@ class StratusServer:
     to a database of its own)."""
 
     def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=(),
-                 open_files=None):
+                 open_files=None, store_url=None):
         self.binary = binary or STRATUS_BIN
         self.extra_args = list(extra_args)  # more `stratus serve` flags
         self.open_files = open_files  # the server's RLIMIT_NOFILE (soft and hard); None: inherited
@@ -258,7 +259,9 @@ class StratusServer:
         self.image_cache = image_cache or tempfile.mkdtemp(prefix="stratus-test-images-")
         self.log_dir = tempfile.mkdtemp(prefix="stratus-test-log-")
         self.extra_env = dict(extra_env or {})
-        self.store_url = TestPostgres.new_database() if SHARED_STORE else None
+        # The database (`--store`): the one given, else with STRATUS_TEST_STORE=postgresql one of its own.
+        self.owns_store = store_url is None and SHARED_STORE
+        self.store_url = TestPostgres.new_database() if self.owns_store else store_url
         self.port = None
         self.proc = None
         self.starts = 0
@@ -413,7 +416,7 @@ class StratusServer:
         try:
             self.stop()
         finally:
-            if self.store_url and os.environ.get("STRATUS_TEST_KEEP") != "1":
+            if self.owns_store and os.environ.get("STRATUS_TEST_KEEP") != "1":
                 TestPostgres.drop_database(self.store_url)
             if os.environ.get("STRATUS_TEST_KEEP") == "1":
                 print("stratus test data dir kept: %s logs: %s" % (self.data_dir, self.log_dir))
@@ -897,6 +900,8 @@ class VmTestCase(StratusTestCase):
 
 
 def skip_unless_vms(cls):
-    """Skips a VmTestCase unless this is root with the base image built."""
+    """Skips a VmTestCase unless this is root with the base image built, and unless
+    STRATUS_TEST_VMS=0 asks for the suite without VMs."""
+    cls = unittest.skipIf(os.environ.get("STRATUS_TEST_VMS") == "0", "STRATUS_TEST_VMS=0")(cls)
     cls = unittest.skipUnless(real_image_cache(), "needs the base image: run `stratus image build`")(cls)
     return unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")(cls)
