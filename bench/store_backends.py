@@ -7,8 +7,9 @@ database, and moto_server, then measures:
 
 1. Reads: DescribeVpcs, DescribeSecurityGroups (filtered) and DescribeKeyPairs in turn, with wrk
    at 1 and 64 connections. Both stratus stores answer from the same in-memory cache.
-2. Writes: CreateTags (one record rewritten) with wrk at 1 and 64 connections, and sequential
-   CreateSecurityGroup (a new record each) over one connection, pre-signed.
+2. Writes: CreateTags with wrk at 1 and 64 connections, two values in turn (so every call
+   rewrites the group's record), and sequential CreateSecurityGroup (a new record each) over one
+   connection, pre-signed.
 3. The change feed: the time from a CreateTags answered by the first PostgreSQL server until the
    second server's DescribeTags shows it (polled over a keep-alive connection), p50 and p99.
 
@@ -92,6 +93,7 @@ def main():
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="stratus-bench-")
+    os.chmod(work, 0o755)  # the PostgreSQL server runs as its own user
     pg_dir = os.path.join(work, "pg")
     procs = []
     try:
@@ -101,14 +103,14 @@ def main():
         targets = {"stratus (SQLite)": targets["stratus"],
                    "stratus (PostgreSQL)": start_stratus(work, args.stratus, procs, "pg-data", ["--store", url]),
                    "moto": targets["moto"]}
-        second = start_stratus(work, args.stratus, procs, "pg-data-2", ["--store", url])
+        second = start_stratus(work, args.stratus, procs, "pg-data-2", ["--store", url, "--no-host"])
         reads, tags, creates = {}, {}, {}
         for name, endpoint in targets.items():
             sg, _ = prepare(endpoint)
             reads[name] = wrk_runs(work, name + "-reads", endpoint, READS, args.seconds)
             tags[name] = wrk_runs(work, name + "-tags", endpoint, [
                 {"Action": "CreateTags", "Version": "2016-11-15", "ResourceId.1": sg, "Tag.1.Key": "Name",
-                 "Tag.1.Value": "bench"}], args.seconds)
+                 "Tag.1.Value": value} for value in ("one", "two")], args.seconds)
             seconds = create_groups(endpoint, default_vpc(endpoint), "timed", args.creates)
             creates[name] = args.creates / seconds
         delays = sorted(feed_delays(targets["stratus (PostgreSQL)"], second, args.samples))

@@ -486,11 +486,18 @@ void CachedStore::apply_remote(SharedTransaction& source, Changes changes) {
 
 void CachedStore::catch_up() {
   if (shared_ == nullptr) return;
-  std::set<std::string> kinds;
   {
     std::lock_guard<std::mutex> writer(writer_);
     auto txn = shared_->begin_shared(false);
     apply_remote(*txn, txn->changes_after(applied_));
+  }
+  tell_remote_listener();
+}
+
+void CachedStore::tell_remote_listener() {
+  std::set<std::string> kinds;
+  {
+    std::lock_guard<std::mutex> writer(writer_);
     kinds.swap(remote_kinds_);
   }
   if (kinds.empty()) return;
@@ -506,10 +513,13 @@ void CachedStore::set_remote_listener(std::function<void(const std::set<std::str
 void CachedStore::follow() {
   // Notifications are hints that can be lost, so the cache also catches up every few seconds.
   constexpr auto kPeriodicCatchUp = std::chrono::seconds(5);
+  std::optional<uint64_t> notified;
   while (!stopping_) {
     try {
-      catch_up();
-      shared_->wait_for_change(kPeriodicCatchUp);
+      // A notification of a revision the cache holds (its own commit, or one a write
+      // transaction caught up on) needs no query; what such a catch-up applied is still told.
+      if (!notified || *notified > applied_) catch_up(); else tell_remote_listener();
+      notified = shared_->wait_for_change(kPeriodicCatchUp);
     } catch (const StoreError& e) {  // the store is unreachable: try again shortly
       std::fprintf(stderr, "stratus: catching up with the store failed: %s\n", e.what());
       if (!stopping_) std::this_thread::sleep_for(std::chrono::milliseconds(500));

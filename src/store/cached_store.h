@@ -75,6 +75,8 @@ class CachedStore : public Store {
   // state, notes the kinds they touch for the remote listener and advances applied_.
   // REQUIRES: writer_ held.
   void apply_remote(SharedTransaction& source, Changes changes);
+  // Calls the remote listener with the kinds applied_remote() noted since it was last called.
+  void tell_remote_listener();
   // Body of the follower thread: waits for changes and catches up until stopping_.
   void follow();
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <cstring>
 #include <map>
 #include <unordered_map>
@@ -72,18 +73,69 @@ struct PgStore::Connection {
   // Runs the statement `sql` with text parameters `params` (nullptr for NULL), prepared once per
   // connection.
   Result query(const std::string& sql, const std::vector<const char*>& params = {}) {
+    const std::string& name = statement(sql);
+    return check(PQexecPrepared(conn, name.c_str(), static_cast<int>(params.size()), params.data(), nullptr, nullptr, 0),
+                 sql);
+  }
+
+  // One statement of a pipeline(): its text parameters, and what to do with its result.
+  struct Pipelined {
+    std::string sql;
+    std::vector<std::string> params;
+    std::function<void(const PGresult*)> on_result;  // may be empty
+  };
+
+  // Runs `statements` in order in one round trip (libpq's pipeline mode), handing each its result.
+  // Throws StoreError, after reading every result, when one failed (those after it did not run).
+  void pipeline(const std::vector<Pipelined>& statements) {
+    for (const Pipelined& s : statements) statement(s.sql);  // PQprepare cannot run in a pipeline
+    if (PQenterPipelineMode(conn) != 1) throw StoreError(std::string("postgresql: pipeline: ") + PQerrorMessage(conn));
+    std::string failure;
+    size_t sent = 0;
+    for (const Pipelined& s : statements) {
+      std::vector<const char*> values;
+      for (const std::string& p : s.params) values.push_back(p.c_str());
+      if (PQsendQueryPrepared(conn, prepared.at(s.sql).c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                              nullptr, 0) != 1) {
+        failure = PQerrorMessage(conn);
+        break;
+      }
+      ++sent;
+    }
+    if (PQpipelineSync(conn) != 1 && failure.empty()) failure = PQerrorMessage(conn);
+    for (size_t i = 0; i < sent && healthy(); ++i) {
+      Result result(PQgetResult(conn), PQclear);
+      ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+      if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        if (statements[i].on_result) statements[i].on_result(result.get());
+      } else if (failure.empty()) {
+        failure = statements[i].sql.substr(0, 60) + ": " +
+                  (result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn));
+      }
+      if (!result) continue;
+      while (PGresult* end = PQgetResult(conn)) PQclear(end);  // up to the null that ends the statement's results
+    }
+    while (healthy()) {  // up to the sync point
+      Result result(PQgetResult(conn), PQclear);
+      if (result && PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) break;
+    }
+    PQexitPipelineMode(conn);
+    if (!failure.empty()) throw StoreError("postgresql: " + failure);
+    if (!healthy()) throw StoreError(std::string("postgresql: connection lost: ") + PQerrorMessage(conn));
+  }
+
+ private:
+  // The name of the prepared statement for `sql`, preparing it on first use.
+  const std::string& statement(const std::string& sql) {
     auto it = prepared.find(sql);
     if (it == prepared.end()) {
       std::string name = "s" + std::to_string(prepared.size());
       check(PQprepare(conn, name.c_str(), sql.c_str(), 0, nullptr), sql);
       it = prepared.emplace(sql, name).first;
     }
-    return check(PQexecPrepared(conn, it->second.c_str(), static_cast<int>(params.size()), params.data(), nullptr,
-                                nullptr, 0),
-                 sql);
+    return it->second;
   }
 
- private:
   Result check(PGresult* raw, const std::string& sql) {
     Result result(raw, PQclear);
     ExecStatusType status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
@@ -126,17 +178,41 @@ std::string json_path(const std::string& field) {
   return path;
 }
 
-// A transaction on one pooled connection. A write transaction holds kWriterLock from its start
-// and has already taken its revision (the head's next), undone if it rolls back.
+// The statements a write transaction sends (prepared once per connection).
+const char* const kPutSql =
+    "WITH logged AS (INSERT INTO changes(rev, record_id) VALUES($5, $1))"
+    " INSERT INTO records(id, kind, region, doc, rev) VALUES($1, $2, $3, $4, $5) ON CONFLICT(id) DO UPDATE SET"
+    " kind = excluded.kind, region = excluded.region, doc = excluded.doc, rev = excluded.rev RETURNING seq";
+const char* const kEraseSql =
+    "WITH logged AS (INSERT INTO changes(rev, record_id) VALUES($2, $1)) DELETE FROM records WHERE id = $1";
+const char* const kSetSettingSql =
+    "WITH logged AS (INSERT INTO changes(rev, setting_key) VALUES($3, $1))"
+    " INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+const char* const kPruneSql =
+    "WITH gone AS (DELETE FROM changes WHERE rev <= (SELECT max(rev) FROM changes"
+    " WHERE at < now() - make_interval(secs => $1::double precision)) RETURNING rev)"
+    " UPDATE head SET pruned_rev = GREATEST(pruned_rev, (SELECT max(rev) FROM gone))"
+    " WHERE EXISTS (SELECT 1 FROM gone)";
+
+// A transaction on one pooled connection. A write transaction holds kWriterLock from its start,
+// so its revision, the head's next, is its own until it ends; it moves the head at commit.
+//
+// Writes are kept and sent together, in one round trip, when the transaction commits or reads
+// (libpq's pipeline mode), so a batch of calls costs three round trips (begin, catch-up, commit)
+// however much it writes. A savepoint is only marked in the list; PostgreSQL hears of it only
+// when writes after it are sent before the transaction ends (a read in between), so the batch
+// does not pay for a subtransaction per call.
 class PgTransaction : public SharedTransaction {
  public:
   PgTransaction(PgStore& store, PgStore::Connection* connection, bool write)
       : store_(store), connection_(connection), write_(write) {
     try {
       if (write_) {
+        // Only reads until commit: a transaction that writes nothing costs the server no WAL.
         auto head = connection_->run("BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriterLock) +
-                                     "); UPDATE head SET rev = rev + 1 RETURNING rev, pruned_rev");
+                                     "); SELECT rev + 1, pruned_rev FROM head");
         revision_ = to_u64(PQgetvalue(head.get(), 0, 0));
+        pruned_ = to_u64(PQgetvalue(head.get(), 0, 1));
         revision_text_ = std::to_string(revision_);
       } else {
         connection_->run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
@@ -156,12 +232,14 @@ class PgTransaction : public SharedTransaction {
   }
 
   std::optional<Record> get(const std::string& id) override {
+    flush();
     auto result = connection_->query(std::string(kSelectRecord) + " WHERE id = $1", {id.c_str()});
     if (PQntuples(result.get()) == 0) return std::nullopt;
     return record_at(result.get(), 0);
   }
 
   std::vector<Record> list(const std::string& kind, const std::optional<std::string>& region) override {
+    flush();
     if (region) {
       return records_of(connection_->query(
           std::string(kSelectRecord) + " WHERE kind = $1 AND region = $2 ORDER BY seq", {kind.c_str(), region->c_str()}));
@@ -171,6 +249,7 @@ class PgTransaction : public SharedTransaction {
 
   std::vector<Record> find(const std::string& kind, const std::string& region, const std::string& field,
                            const std::string& value) override {
+    flush();
     std::string path = json_path(field);
     return records_of(connection_->query(std::string(kSelectRecord) +
                                              " WHERE kind = $1 AND region = $2 AND doc::jsonb #>> $3::text[] = $4"
@@ -179,6 +258,7 @@ class PgTransaction : public SharedTransaction {
   }
 
   size_t count(const std::string& kind, const std::string& region) override {
+    flush();
     auto result =
         connection_->query("SELECT count(*) FROM records WHERE kind = $1 AND region = $2", {kind.c_str(), region.c_str()});
     return static_cast<size_t>(to_u64(PQgetvalue(result.get(), 0, 0)));
@@ -186,28 +266,26 @@ class PgTransaction : public SharedTransaction {
 
   void put(const Record& record) override {
     require_write("put");
-    std::string doc = record.doc.dump();
-    auto result = connection_->query(
-        "WITH logged AS (INSERT INTO changes(rev, record_id) VALUES($5, $1))"
-        " INSERT INTO records(id, kind, region, doc, rev) VALUES($1, $2, $3, $4, $5) ON CONFLICT(id) DO UPDATE SET"
-        " kind = excluded.kind, region = excluded.region, doc = excluded.doc, rev = excluded.rev RETURNING seq",
-        {record.id.c_str(), record.kind.c_str(), record.region.c_str(), doc.c_str(), revision_text_.c_str()});
-    note_seq(record.id, to_u64(PQgetvalue(result.get(), 0, 0)));
+    std::string id = record.id;
+    pending_.push_back({kPutSql,
+                        {record.id, record.kind, record.region, record.doc.dump(), revision_text_},
+                        [this, id](const PGresult* result) { note_seq(id, to_u64(PQgetvalue(result, 0, 0))); }});
+    wrote_ = true;
   }
 
   void erase(const std::string& id) override {
     require_write("erase");
-    connection_->query(
-        "WITH logged AS (INSERT INTO changes(rev, record_id) VALUES($2, $1)) DELETE FROM records WHERE id = $1",
-        {id.c_str(), revision_text_.c_str()});
-    note_seq(id, 0);
+    pending_.push_back({kEraseSql, {id, revision_text_}, [this, id](const PGresult*) { note_seq(id, 0); }});
+    wrote_ = true;
   }
 
   std::vector<Record> list_all() override {
+    flush();
     return records_of(connection_->query(std::string(kSelectRecord) + " ORDER BY seq"));
   }
 
   std::vector<std::pair<std::string, std::string>> all_settings() override {
+    flush();
     auto result = connection_->query("SELECT key, value FROM settings");
     std::vector<std::pair<std::string, std::string>> out;
     for (int i = 0; i < PQntuples(result.get()); ++i) {
@@ -217,6 +295,7 @@ class PgTransaction : public SharedTransaction {
   }
 
   std::optional<std::string> setting(const std::string& key) override {
+    flush();
     auto result = connection_->query("SELECT value FROM settings WHERE key = $1", {key.c_str()});
     if (PQntuples(result.get()) == 0) return std::nullopt;
     return std::string(PQgetvalue(result.get(), 0, 0));
@@ -224,21 +303,22 @@ class PgTransaction : public SharedTransaction {
 
   void set_setting(const std::string& key, const std::string& value) override {
     require_write("set_setting");
-    connection_->query(
-        "WITH logged AS (INSERT INTO changes(rev, setting_key) VALUES($3, $1))"
-        " INSERT INTO settings(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        {key.c_str(), value.c_str(), revision_text_.c_str()});
+    pending_.push_back({kSetSettingSql, {key, value, revision_text_}, {}});
     wrote_ = true;
   }
 
   void savepoint() override {
     require_write("savepoint");
-    connection_->run(has_savepoint_ ? "RELEASE SAVEPOINT call; SAVEPOINT call" : "SAVEPOINT call");
-    has_savepoint_ = true;
-    undo_.clear();
+    savepoint_at_ = pending_.size();
   }
 
   void rollback_to_savepoint() override {
+    if (!savepoint_at_) throw StoreError("rollback_to_savepoint without a savepoint");
+    if (*savepoint_at_ != kSent) {
+      pending_.resize(*savepoint_at_);  // nothing after the mark reached the server
+      return;
+    }
+    pending_.clear();
     connection_->run("ROLLBACK TO SAVEPOINT call");
     for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
       if (it->second) seqs_[it->first] = *it->second; else seqs_.erase(it->first);
@@ -253,18 +333,31 @@ class PgTransaction : public SharedTransaction {
       done_ = true;
       return;
     }
-    if (revision_ % store_.options().prune_every == 0) prune();
-    connection_->query("SELECT pg_notify($1, $2)", {kChannel, revision_text_.c_str()});
-    connection_->run("COMMIT");
+    savepoint_at_.reset();  // a rollback can no longer happen: the server needs no savepoint
+    if (revision_ % store_.options().prune_every == 0) {
+      pending_.push_back({kPruneSql, {std::to_string(store_.options().retention.count())}, {}});
+    }
+    pending_.push_back({"UPDATE head SET rev = $1", {revision_text_}, {}});
+    pending_.push_back({"SELECT pg_notify($1, $2)", {kChannel, revision_text_}, {}});
+    pending_.push_back({"COMMIT", {}, {}});
+    flush();
     done_ = true;
     committed_ = true;
   }
 
   Changes changes_after(uint64_t revision) override {
+    flush();
     Changes changes;
-    auto head = connection_->query("SELECT rev, pruned_rev FROM head");
-    changes.revision = write_ ? revision_ - 1 : to_u64(PQgetvalue(head.get(), 0, 0));
-    if (revision < to_u64(PQgetvalue(head.get(), 0, 1))) {
+    uint64_t pruned = pruned_;
+    if (write_) {
+      changes.revision = revision_ - 1;
+      if (revision == changes.revision) return changes;  // nothing committed since: no round trip
+    } else {
+      auto head = connection_->query("SELECT rev, pruned_rev FROM head");
+      changes.revision = to_u64(PQgetvalue(head.get(), 0, 0));
+      pruned = to_u64(PQgetvalue(head.get(), 0, 1));
+    }
+    if (revision < pruned) {
       changes.complete = false;
       return changes;
     }
@@ -290,9 +383,14 @@ class PgTransaction : public SharedTransaction {
   }
 
   Snapshot snapshot() override {
+    flush();
     Snapshot snapshot;
-    auto head = connection_->query("SELECT rev FROM head");
-    snapshot.revision = write_ ? revision_ - 1 : to_u64(PQgetvalue(head.get(), 0, 0));
+    if (write_) {
+      snapshot.revision = revision_ - 1;
+    } else {
+      auto head = connection_->query("SELECT rev FROM head");
+      snapshot.revision = to_u64(PQgetvalue(head.get(), 0, 0));
+    }
     auto result = connection_->query(std::string(kSelectRecord) + " ORDER BY seq");
     for (int i = 0; i < PQntuples(result.get()); ++i) {
       snapshot.records.push_back({to_u64(PQgetvalue(result.get(), i, 4)), record_at(result.get(), i)});
@@ -312,40 +410,48 @@ class PgTransaction : public SharedTransaction {
   }
 
  private:
+  // savepoint_at_ once the mark has reached the server (writes after it were sent).
+  static constexpr size_t kSent = static_cast<size_t>(-1);
+
   void require_write(const char* what) {
     if (!write_) throw StoreError(std::string(what) + " in a read transaction");
   }
 
-  // Remembers `seq` (0: erased) as `id`'s, undoably back to the last savepoint.
+  // Sends the pending writes (with the savepoint, when writes after it go too) in one round trip.
+  void flush() {
+    if (pending_.empty()) return;
+    std::vector<PgStore::Connection::Pipelined> batch;
+    batch.reserve(pending_.size() + 1);
+    bool mark = savepoint_at_ && *savepoint_at_ != kSent && *savepoint_at_ < pending_.size();
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (mark && i == *savepoint_at_) batch.push_back({"SAVEPOINT call", {}, [this](const PGresult*) { undo_.clear(); }});
+      batch.push_back(std::move(pending_[i]));
+    }
+    pending_.clear();
+    if (savepoint_at_ && *savepoint_at_ != kSent) savepoint_at_ = mark ? kSent : 0;
+    connection_->pipeline(batch);
+  }
+
+  // Remembers `seq` (0: erased) as `id`'s, undoably back to the last savepoint the server knows.
   void note_seq(const std::string& id, uint64_t seq) {
     auto it = seqs_.find(id);
     undo_.emplace_back(id, it == seqs_.end() ? std::nullopt : std::optional(it->second));
     seqs_[id] = seq;
-    wrote_ = true;
-  }
-
-  // Forgets changes older than the retention period; readers behind them load a snapshot.
-  void prune() {
-    std::string seconds = std::to_string(store_.options().retention.count());
-    connection_->query(
-        "WITH gone AS (DELETE FROM changes WHERE rev <= (SELECT max(rev) FROM changes"
-        " WHERE at < now() - make_interval(secs => $1::double precision)) RETURNING rev)"
-        " UPDATE head SET pruned_rev = GREATEST(pruned_rev, (SELECT max(rev) FROM gone))"
-        " WHERE EXISTS (SELECT 1 FROM gone)",
-        {seconds.c_str()});
   }
 
   PgStore& store_;
   PgStore::Connection* connection_;
   bool write_;
   uint64_t revision_ = 0;  // a write transaction's own revision
+  uint64_t pruned_ = 0;    // a write transaction's view of head.pruned_rev
   std::string revision_text_;
   bool wrote_ = false;
   bool done_ = false;
   bool committed_ = false;
-  bool has_savepoint_ = false;
+  std::vector<PgStore::Connection::Pipelined> pending_;  // writes not yet sent
+  std::optional<size_t> savepoint_at_;  // the mark: an index into pending_, or kSent
   std::unordered_map<std::string, uint64_t> seqs_;                     // id -> seq put at (0: erased)
-  std::vector<std::pair<std::string, std::optional<uint64_t>>> undo_;  // since the savepoint: id, earlier seqs_ entry
+  std::vector<std::pair<std::string, std::optional<uint64_t>>> undo_;  // since the server's savepoint: id, earlier seqs_ entry
 };
 
 }  // namespace
@@ -462,14 +568,14 @@ std::unique_ptr<SharedTransaction> PgStore::begin_shared(bool write) {
   }
 }
 
-void PgStore::wait_for_change(std::chrono::milliseconds timeout) {
+std::optional<uint64_t> PgStore::wait_for_change(std::chrono::milliseconds timeout) {
   if (!listener_->healthy()) {
     // Reconnect and LISTEN again before the caller catches up, so nothing falls between.
     PQreset(listener_->conn);
     if (listener_->healthy()) {
       listener_->prepared.clear();
       listener_->run(std::string("LISTEN ") + kChannel);
-      return;
+      return std::nullopt;
     }
   }
   // Without a connection PQsocket is -1, which poll() ignores: the wait is for the timeout.
@@ -479,10 +585,15 @@ void PgStore::wait_for_change(std::chrono::milliseconds timeout) {
   if (ready > 0 && (fds[1].revents & POLLIN)) {
     [[maybe_unused]] ssize_t n = ::read(wake_fd_, &ignored, sizeof ignored);
   }
+  std::optional<uint64_t> newest;
   if (ready > 0 && (fds[0].revents & (POLLIN | POLLERR | POLLHUP))) {
     PQconsumeInput(listener_->conn);
-    while (PGnotify* notice = PQnotifies(listener_->conn)) PQfreemem(notice);
+    while (PGnotify* notice = PQnotifies(listener_->conn)) {
+      newest = std::max(newest.value_or(0), to_u64(notice->extra));
+      PQfreemem(notice);
+    }
   }
+  return newest;
 }
 
 void PgStore::interrupt() {

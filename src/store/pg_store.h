@@ -38,7 +38,7 @@ class PgStore : public SharedStore {
   std::unique_ptr<Transaction> begin_read() override;
   std::unique_ptr<Transaction> begin_write() override;
   std::unique_ptr<SharedTransaction> begin_shared(bool write) override;
-  void wait_for_change(std::chrono::milliseconds timeout) override;
+  std::optional<uint64_t> wait_for_change(std::chrono::milliseconds timeout) override;
   void interrupt() override;
 
   // The schema version after migrations.

@@ -81,6 +81,23 @@ TEST_F(PgStoreTest, RollsBackToTheSavepointAndWhenNotCommitted) {
     abandoned->put({"d", "k", "r", {}});
   }
   EXPECT_EQ(ids(store.begin_read()->list("k", std::nullopt)), (std::vector<std::string>{"a", "c"}));
+  {
+    // A read after the savepoint sends the writes, and the savepoint with them: the rollback is
+    // then the server's.
+    auto txn = store.begin_shared(true);
+    txn->put({"e", "k", "r", {}});
+    txn->savepoint();
+    txn->erase("a");
+    txn->put({"f", "k", "r", {}});
+    EXPECT_FALSE(txn->get("a"));
+    txn->rollback_to_savepoint();
+    EXPECT_TRUE(txn->get("a"));
+    EXPECT_FALSE(txn->get("f"));
+    EXPECT_THROW(txn->seq_of("f"), StoreError);
+    EXPECT_GT(txn->seq_of("e"), 0u);
+    txn->commit();
+  }
+  EXPECT_EQ(ids(store.begin_read()->list("k", std::nullopt)), (std::vector<std::string>{"a", "c", "e"}));
 }
 
 TEST_F(PgStoreTest, ChangesAfterARevisionAreWhatOthersCommittedSince) {

@@ -63,11 +63,12 @@ class SharedStore : public Store {
  public:
   // Begins a transaction like begin_read() (`write` false) or begin_write() (true).
   virtual std::unique_ptr<SharedTransaction> begin_shared(bool write) = 0;
-  // Waits until another process may have committed (a hint: notifications can be lost, so
-  // callers also catch up after a timeout), `timeout` passes, or interrupt() is called. Returns
-  // at once after a lost connection to the store is restored, since changes may have been missed.
-  // Called by one thread at a time.
-  virtual void wait_for_change(std::chrono::milliseconds timeout) = 0;
+  // Waits until a process (this one too) may have committed (a hint: notifications can be lost,
+  // so callers also catch up after a timeout), `timeout` passes, or interrupt() is called, and
+  // returns the newest revision notified; nullopt when none was (a timeout, an interrupt, or a
+  // lost connection just restored, after which changes may have been missed). Called by one
+  // thread at a time.
+  virtual std::optional<uint64_t> wait_for_change(std::chrono::milliseconds timeout) = 0;
   // Makes the current or next wait_for_change() return.
   virtual void interrupt() = 0;
 };
