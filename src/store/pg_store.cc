@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace stratus::store {
 namespace {
@@ -337,6 +338,7 @@ class PgTransaction : public SharedTransaction {
     if (revision_ % store_.options().prune_every == 0) {
       pending_.push_back({kPruneSql, {std::to_string(store_.options().retention.count())}, {}});
     }
+    pending_ = batched(std::move(pending_));
     pending_.push_back({"UPDATE head SET rev = $1", {revision_text_}, {}});
     pending_.push_back({"SELECT pg_notify($1, $2)", {kChannel, revision_text_}, {}});
     pending_.push_back({"COMMIT", {}, {}});
@@ -430,6 +432,74 @@ class PgTransaction : public SharedTransaction {
     pending_.clear();
     if (savepoint_at_ && *savepoint_at_ != kSent) savepoint_at_ = mark ? kSent : 0;
     connection_->pipeline(batch);
+  }
+
+  // `writes` with their record puts and erases folded into three statements (the ids erased,
+  // then the records put, then the change log), for a commit, where no rollback can follow: the
+  // server's work then grows with the batch's records, not with a statement per write. Each
+  // record ends as its last write left it; one created in the batch takes its place (its seq)
+  // where it was first put after its last erase, as statement by statement.
+  std::vector<PgStore::Connection::Pipelined> batched(std::vector<PgStore::Connection::Pipelined> writes) {
+    std::unordered_map<std::string, size_t> last;   // id -> index of its last write
+    std::unordered_map<std::string, size_t> first;  // id -> index of its first put after its last erase
+    std::unordered_set<std::string> erased;         // ids erased in the batch
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const auto& w = writes[i];
+      if (w.sql != kPutSql && w.sql != kEraseSql) continue;
+      const std::string& id = w.params[0];
+      last[id] = i;
+      if (w.sql == kEraseSql) {
+        erased.insert(id);
+        first.erase(id);
+      } else {
+        first.try_emplace(id, i);
+      }
+    }
+    if (last.empty()) return writes;
+    std::vector<PgStore::Connection::Pipelined> out;
+    nlohmann::json gone = nlohmann::json::array(), touched = nlohmann::json::array();
+    std::vector<std::pair<size_t, size_t>> puts;  // (first put, last write) of each record put
+    for (size_t i = 0; i < writes.size(); ++i) {
+      auto& w = writes[i];
+      if (w.sql != kPutSql && w.sql != kEraseSql) {
+        out.push_back(std::move(w));
+        continue;
+      }
+      const std::string& id = w.params[0];
+      if (last.at(id) != i) continue;
+      touched.push_back(id);
+      if (erased.count(id)) gone.push_back(id);  // its old row goes; a put makes a new one
+      if (w.sql == kPutSql) puts.emplace_back(first.at(id), i); else note_seq(id, 0);
+    }
+    std::sort(puts.begin(), puts.end());
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& [position, i] : puts) {
+      const std::vector<std::string>& p = writes[i].params;
+      rows.push_back({{"id", p[0]}, {"kind", p[1]}, {"region", p[2]}, {"doc", p[3]}});
+    }
+    std::vector<PgStore::Connection::Pipelined> records;
+    if (!gone.empty()) {
+      records.push_back({"DELETE FROM records WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+                         {gone.dump()}, {}});
+    }
+    if (!rows.empty()) {
+      records.push_back(
+          {"INSERT INTO records(id, kind, region, doc, rev) SELECT p.id, p.kind, p.region, p.doc, $2::bigint"
+           " FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id text, kind text, region text, doc text))"
+           " WITH ORDINALITY AS p(id, kind, region, doc, n)"
+           " ORDER BY p.n ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, region = excluded.region,"
+           " doc = excluded.doc, rev = excluded.rev RETURNING id, seq",
+           {rows.dump(), revision_text_},
+           [this](const PGresult* result) {
+             for (int row = 0; row < PQntuples(result); ++row) {
+               note_seq(PQgetvalue(result, row, 0), to_u64(PQgetvalue(result, row, 1)));
+             }
+           }});
+    }
+    records.push_back({"INSERT INTO changes(rev, record_id) SELECT $2::bigint, jsonb_array_elements_text($1::jsonb)",
+                       {touched.dump(), revision_text_}, {}});
+    records.insert(records.end(), std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
+    return records;
   }
 
   // Remembers `seq` (0: erased) as `id`'s, undoably back to the last savepoint the server knows.

@@ -64,6 +64,35 @@ TEST_F(PgStoreTest, KeepsRecordsInCreationOrderAcrossReopening) {
   EXPECT_THROW(read->put({"vpc-4", "vpc", "us-east-1", {}}), StoreError);
 }
 
+TEST_F(PgStoreTest, ACommitsFoldedWritesEndAsTheyWouldOneByOne) {
+  PgStore store(url_);
+  {
+    auto txn = store.begin_write();
+    txn->put({"c", "k", "r", {{"v", 0}}});
+    txn->put({"e", "k", "r", {}});
+    txn->commit();
+  }
+  auto txn = store.begin_shared(true);
+  txn->put({"a", "k", "r", {{"v", 1}}});
+  txn->put({"b", "k", "r", {}});
+  txn->put({"a", "k", "r", {{"v", 2}}});  // keeps the place of its first put
+  txn->erase("c");
+  txn->put({"c", "k", "other", {{"v", 3}}});  // erased and created again: after a and b
+  txn->put({"d", "k", "r", {}});
+  txn->erase("d");  // created and erased in one batch: never there
+  txn->erase("e");
+  txn->commit();
+  auto read = store.begin_shared(false);
+  EXPECT_EQ(ids(read->list("k", std::nullopt)), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(read->get("a")->doc["v"], 2);
+  EXPECT_EQ(read->get("c")->region, "other");
+  EXPECT_LT(txn->seq_of("a"), txn->seq_of("b"));
+  EXPECT_LT(txn->seq_of("b"), txn->seq_of("c"));
+  EXPECT_THROW(txn->seq_of("d"), StoreError);
+  Changes changes = read->changes_after(1);
+  EXPECT_EQ(changes.records.size(), 5u);  // a, b, c, d and e, each once
+}
+
 TEST_F(PgStoreTest, RollsBackToTheSavepointAndWhenNotCommitted) {
   PgStore store(url_);
   {
