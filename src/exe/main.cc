@@ -43,6 +43,7 @@
 #include "compute/process_runner.h"
 #include "images/image_cache.h"
 #include "imds/imds_server.h"
+#include "model/host.h"
 #include "net/vpc_network.h"
 #include "reconciler/instance_reconciler.h"
 #include "common/digest.h"
@@ -55,6 +56,7 @@
 #include "services/ec2/catalog.h"
 #include "services/ec2/conformance.h"
 #include "services/ec2/ec2_service.h"
+#include "services/ec2/host_registry.h"
 #include "services/ebs/ebs_service.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/iam_service.h"
@@ -180,6 +182,39 @@ std::unique_ptr<store::Store> open_store(const std::string& store_url, const std
   return std::make_unique<store::PgStore>(store_url);
 }
 
+// The host id of the agent whose data dir is `data_dir`: kept in DIR/host-id, made at first
+// start, so that a restarted agent is the same host and takes its VMs back.
+std::string host_id_of(const fs::path& data_dir) {
+  fs::path file = data_dir / "host-id";
+  std::ifstream in(file);
+  std::string id;
+  if (in >> id && id.rfind("h-", 0) == 0) return id;
+  id = "h-" + to_hex(random_bytes(9)).substr(0, 17);
+  write_file_atomically(file, id + "\n", 0644);
+  return id;
+}
+
+// `stratus hosts`: prints the hosts of the region in `store_url`, or, given `forget_id`, takes
+// that host out of service (through the meter, so its instances' usage ends with them).
+int hosts_command(const std::string& store_url, const std::string& forget_id) {
+  std::unique_ptr<store::Store> backend = open_store(store_url, "");
+  if (forget_id.empty()) {
+    std::fputs(ec2::hosts_table(*backend, unix_now()).c_str(), stdout);
+    return 0;
+  }
+  ec2::Catalog catalog(embedded::instance_types(), embedded::regions());
+  billing::PriceBook prices(nlohmann::json::parse(embedded::prices()), catalog);
+  billing::Meter meter(prices, unix_now);
+  billing::MeteredStore store(*backend, meter);
+  Result<int> forgotten = ec2::forget_host(store, forget_id, unix_now());
+  if (!forgotten.ok()) {
+    std::fprintf(stderr, "stratus: %s\n", forgotten.error().message.c_str());
+    return 1;
+  }
+  std::printf("stratus: forgot host %s; %d of its instances stopped\n", forget_id.c_str(), forgotten.value());
+  return 0;
+}
+
 // Memory kept for the host itself (stratus, dnsmasq, the page cache of AMIs) by default.
 constexpr int64_t kHostReserveMiB = 2048;
 // What one VM costs beyond its guest memory (QEMU itself, TCG's translation cache), measured
@@ -191,6 +226,9 @@ struct ServeOptions {
   std::string data_dir;
   std::string store;  // a PostgreSQL URL, or "" for SQLite in the data dir
   bool no_host = false;  // API only: no instances, VPC plumbing or background passes (shared store)
+  std::string host_zone;      // `stratus host`: the availability zone it serves; "" for `serve`
+  int64_t lease_seconds = 30;  // `stratus host`: down after this long without renewal
+  std::string underlay;       // `stratus host`: the address other hosts reach it at
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;
@@ -227,6 +265,13 @@ int serve(const ServeOptions& options) {
     std::fprintf(stderr, "stratus: --no-host needs --store: a server on its own SQLite store is the region's only host\n");
     return 2;
   }
+  if (!options.host_zone.empty() && options.store.empty()) {
+    std::fprintf(stderr, "stratus: a host needs --store: the PostgreSQL database of the region it joins\n");
+    return 2;
+  }
+  // The region's one server that runs the background passes and the instances placed on no
+  // host; `stratus host` agents run only the instances placed on them.
+  const bool runs_region = !options.no_host && options.host_zone.empty();
   std::string problem = account::validate_pinned(pinned);
   if (!problem.empty()) {
     std::fprintf(stderr, "stratus: %s\n", problem.c_str());
@@ -277,7 +322,7 @@ int serve(const ServeOptions& options) {
   // Over a shared store one server runs the region's instances and its background passes (the
   // spot market, budget actions, experiments); the others serve the API alone.
   std::unique_ptr<store::PgStore::HeldLock> region_host;
-  if (auto* shared = dynamic_cast<store::PgStore*>(backend.get()); shared != nullptr && !options.no_host) {
+  if (auto* shared = dynamic_cast<store::PgStore*>(backend.get()); shared != nullptr && runs_region) {
     region_host = shared->try_hold("region-host");
     if (!region_host) {
       std::fprintf(stderr,
@@ -424,6 +469,21 @@ int serve(const ServeOptions& options) {
     authorizer.invalidate();
     instances.poke();
   });
+  // A host agent: registered, with its lease renewed well inside its length, before it serves.
+  std::string host_id = options.host_zone.empty() ? "" : host_id_of(data_dir);
+  model::Host this_host{host_id, options.host_zone, options.underlay, memory, options.capacity_vcpus, kVmOverheadMiB,
+                   options.lease_seconds, unix_now(), unix_now()};
+  Periodic lease;
+  if (!host_id.empty()) {
+    ec2::renew_host(records, catalog, this_host);  // an unknown zone fails start-up here
+    lease.start(std::chrono::seconds(std::max<int64_t>(1, options.lease_seconds / 6)), [&] {
+      this_host.renewed_at = unix_now();
+      ec2::renew_host(records, catalog, this_host);
+    });
+    std::printf("stratus: host %s in %s (lease %lld s)\n", host_id.c_str(), this_host.zone.c_str(),
+                static_cast<long long>(this_host.lease_seconds));
+  }
+  instances.set_host(host_id);
   if (!options.no_host) instances.start();
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
   api::RoleCaller ec2_for_budgets(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
@@ -432,7 +492,7 @@ int serve(const ServeOptions& options) {
   });
   billing::Ec2InstanceActions budget_instances(ec2_for_budgets);
   billing::BudgetWatcher budget_watcher(store, budget_instances, unix_now);
-  if (!options.no_host) budget_watcher.start(std::chrono::seconds(5));
+  if (runs_region) budget_watcher.start(std::chrono::seconds(5));
   // Fault experiments: carried out by EC2 as their roles, which FIS assumes.
   api::RoleCaller ec2_for_fis(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
     return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "fis.amazonaws.com", "FISExperiment",
@@ -440,10 +500,10 @@ int serve(const ServeOptions& options) {
   });
   fis::Ec2FaultActions faults(ec2_for_fis);
   fis::ExperimentRunner experiments(store, faults, unix_now);
-  if (!options.no_host) experiments.start(std::chrono::seconds(1));
+  if (runs_region) experiments.start(std::chrono::seconds(1));
   // The spot market: prices, notices and interruptions, fulfilment of open requests.
   Periodic spot_market;
-  if (!options.no_host) spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
+  if (runs_region) spot_market.start(std::chrono::seconds(2), [&] { ec2.run_spot_market(); });
 
   write_aws_files(data_dir, url, root, catalog);
   std::printf("stratus: serving EC2 on %s (account %s, data dir %s)\n", url.c_str(), root.account_id.c_str(),
@@ -458,6 +518,7 @@ int serve(const ServeOptions& options) {
   budget_watcher.stop();
   experiments.stop();
   spot_market.stop();
+  lease.stop();
   instances.stop();  // VMs and dnsmasq keep running; the next start re-adopts them
   records.set_remote_listener(nullptr);
   return 0;
@@ -524,6 +585,62 @@ int build_image(const std::string& cache_dir) {
   return 0;
 }
 
+// Registers on `cmd` the options `stratus serve` and `stratus host` share, into `options`.
+void add_serve_options(CLI::App* cmd, ServeOptions& options) {
+  cmd->add_option("--data-dir", options.data_dir, "state directory")->capture_default_str();
+  cmd->add_option("--store", options.store,
+                  "the region's state in a PostgreSQL database that several servers share, as a "
+                  "postgresql:// URL (default: SQLite in the data dir)");
+  cmd->add_option("--listen", options.listen, "HOST:PORT to serve on (port 0 picks one)")
+      ->capture_default_str();
+  cmd->add_option("--account-id", options.pinned.account_id, "pin the 12-digit account id at first start");
+  cmd->add_option("--root-access-key-id", options.pinned.access_key_id, "pin the root access key id");
+  cmd->add_option("--root-secret-access-key", options.pinned.secret_access_key,
+                  "pin the root secret access key");
+  cmd->add_option("--image-cache", options.image_cache, "where `stratus image build` put the base image")
+      ->capture_default_str();
+  cmd->add_option("--threads", options.threads, "HTTP event-loop threads (writes run on one more)")
+      ->capture_default_str();
+  cmd->add_option("--accel", options.accelerator,
+                  "VM acceleration: auto (KVM if a probe guest boots under it, else TCG), kvm or tcg")
+      ->capture_default_str();
+  cmd->add_option("--capacity-memory-mib", options.capacity_memory_mib,
+                  "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");
+  cmd->add_option("--capacity-vcpus", options.capacity_vcpus,
+                  "vCPUs instances may use (default 0: no vCPU budget)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", options.max_connections,
+                  "client connections served at once; more are answered 503 RequestLimitExceeded "
+                  "(default: 4096, less when the open-file limit is low)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", options.request_timeout_seconds,
+                  "seconds to receive a whole request (a stalled one is answered 408) or to keep an idle "
+                  "connection open")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--regions", options.regions,
+                  "the regions calls may be signed for, comma-separated (default: every region); a call to "
+                  "another answers as AWS does for a region the account has not opted in to")
+      ->delimiter(',');
+  cmd->add_option("--s3-domain", options.s3_domains,
+                  "DNS name under which S3 buckets are also addressed virtual-hosted style, as "
+                  "BUCKET.s3.REGION.DOMAIN (repeatable; amazonaws.com always is)");
+  cmd->add_option("--price-file", options.price_file,
+                  "a JSON file of prices laid over the built-in ones (data/prices.json's shape, plus "
+                  "\"instances\": {TYPE: {REGION: USD per hour}})")
+      ->check(CLI::ExistingFile);
+  options.console_dir = default_console_dir();
+  cmd->add_option("--console-dir", options.console_dir,
+                  "the web console's built files, served at /_stratus/console/")
+      ->capture_default_str();
+  cmd->add_option("--limit", options.limits,
+                  "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
+                  "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "
+                  "(default: AWS's; see README)")
+      ->delimiter(',');
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -541,60 +658,26 @@ int main(int argc, char** argv) {
   image_cache = images::default_image_cache_root().string();
 
   CLI::App* serve_cmd = app.add_subcommand("serve", "run the region in the foreground");
-  serve_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
-  serve_cmd->add_option("--store", serve_options.store,
-                        "the region's state in a PostgreSQL database that several servers share, as a "
-                        "postgresql:// URL (default: SQLite in the data dir)");
+  add_serve_options(serve_cmd, serve_options);
   serve_cmd->add_flag("--no-host", serve_options.no_host,
                       "with --store: serve the API only, beside the server that runs the instances");
-  serve_cmd->add_option("--listen", serve_options.listen, "HOST:PORT to serve on (port 0 picks one)")
-      ->capture_default_str();
-  serve_cmd->add_option("--account-id", serve_options.pinned.account_id, "pin the 12-digit account id at first start");
-  serve_cmd->add_option("--root-access-key-id", serve_options.pinned.access_key_id, "pin the root access key id");
-  serve_cmd->add_option("--root-secret-access-key", serve_options.pinned.secret_access_key,
-                        "pin the root secret access key");
-  serve_cmd->add_option("--image-cache", image_cache, "where `stratus image build` put the base image")
-      ->capture_default_str();
-  serve_cmd->add_option("--threads", serve_options.threads, "HTTP event-loop threads (writes run on one more)")
-      ->capture_default_str();
-  serve_cmd->add_option("--accel", serve_options.accelerator,
-                        "VM acceleration: auto (KVM if a probe guest boots under it, else TCG), kvm or tcg")
-      ->capture_default_str();
-  serve_cmd->add_option("--capacity-memory-mib", serve_options.capacity_memory_mib,
-                        "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");
-  serve_cmd->add_option("--capacity-vcpus", serve_options.capacity_vcpus,
-                        "vCPUs instances may use (default 0: no vCPU budget)")
-      ->capture_default_str();
-  serve_cmd->add_option("--max-connections", serve_options.max_connections,
-                        "client connections served at once; more are answered 503 RequestLimitExceeded "
-                        "(default: 4096, less when the open-file limit is low)")
+  CLI::App* host_cmd = app.add_subcommand(
+      "host", "run a host of a region on a shared store: the API, and the instances placed on this host");
+  add_serve_options(host_cmd, serve_options);
+  host_cmd->add_option("--availability-zone", serve_options.host_zone, "the availability zone this host serves")
+      ->required();
+  host_cmd->add_option("--lease-seconds", serve_options.lease_seconds,
+                       "seconds without renewal after which the host counts as down")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_cmd->add_option("--request-timeout", serve_options.request_timeout_seconds,
-                        "seconds to receive a whole request (a stalled one is answered 408) or to keep an idle "
-                        "connection open")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_cmd->add_option("--regions", serve_options.regions,
-                        "the regions calls may be signed for, comma-separated (default: every region); a call to "
-                        "another answers as AWS does for a region the account has not opted in to")
-      ->delimiter(',');
-  serve_cmd->add_option("--s3-domain", serve_options.s3_domains,
-                        "DNS name under which S3 buckets are also addressed virtual-hosted style, as "
-                        "BUCKET.s3.REGION.DOMAIN (repeatable; amazonaws.com always is)");
-  serve_cmd->add_option("--price-file", serve_options.price_file,
-                        "a JSON file of prices laid over the built-in ones (data/prices.json's shape, plus "
-                        "\"instances\": {TYPE: {REGION: USD per hour}})")
-      ->check(CLI::ExistingFile);
-  serve_options.console_dir = default_console_dir();
-  serve_cmd->add_option("--console-dir", serve_options.console_dir,
-                        "the web console's built files, served at /_stratus/console/")
-      ->capture_default_str();
-  serve_cmd->add_option("--limit", serve_options.limits,
-                        "set an account quota, NAME=VALUE (repeatable, or comma-separated): max-instances, "
-                        "max-elastic-ips, vpcs-per-region, security-groups-per-region, tags-per-resource, ... "
-                        "(default: AWS's; see README)")
-      ->delimiter(',');
+  host_cmd->add_option("--underlay", serve_options.underlay, "the address other hosts reach this one at");
+
+  CLI::App* hosts_cmd = app.add_subcommand("hosts", "list the hosts of a region on a shared store");
+  hosts_cmd->add_option("--store", serve_options.store, "the region's PostgreSQL URL")->required();
+  CLI::App* forget_cmd = hosts_cmd->add_subcommand(
+      "forget", "take a host that is down out of service: its instances become stopped");
+  std::string forget_id;
+  forget_cmd->add_option("host-id", forget_id, "the host's id (h-...)")->required();
 
   CLI::App* env_cmd = app.add_subcommand("env", "print shell exports that point aws/boto3 at this region");
   env_cmd->add_option("--data-dir", data_dir, "state directory")->capture_default_str();
@@ -614,7 +697,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   try {
-    if (serve_cmd->parsed()) return serve(serve_options);
+    if (serve_cmd->parsed() || host_cmd->parsed()) return serve(serve_options);
+    if (hosts_cmd->parsed()) return hosts_command(serve_options.store, forget_cmd->parsed() ? forget_id : "");
     if (env_cmd->parsed()) return print_env(data_dir);
     if (bill_cmd->parsed()) return print_bill(data_dir, serve_options.store);
     if (image_build_cmd->parsed()) return build_image(image_cache);

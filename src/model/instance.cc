@@ -61,6 +61,7 @@ json spec_doc(const InstanceSpec& s) {
           {"IamAssociationId", s.iam_association_id},
           {"IamAssociatedAt", s.iam_associated_at}};
   if (s.spot) doc["Spot"] = spot_doc(*s.spot);
+  if (!s.host_id.empty()) doc["HostId"] = s.host_id;
   return doc;
 }
 
@@ -84,6 +85,7 @@ InstanceSpec spec_from(const json& d) {
   s.iam_association_id = d.value("IamAssociationId", "");
   s.iam_associated_at = d.value("IamAssociatedAt", "");
   if (d.contains("Spot")) s.spot = spot_from(d["Spot"]);
+  s.host_id = d.value("HostId", "");
   return s;
 }
 

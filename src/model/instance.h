@@ -49,6 +49,8 @@ struct InstanceSpec {
   std::string iam_association_id;
   std::string iam_associated_at;
   std::optional<SpotTerms> spot;         // a spot instance's terms; nullopt on demand
+  std::string host_id;                   // the registered host it was placed on; "" for the
+                                         // server's own (no hosts registered)
 };
 
 // What the reconciler observed of an instance, and its lifecycle state.

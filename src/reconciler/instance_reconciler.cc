@@ -151,7 +151,9 @@ void InstanceReconciler::reconcile_once() {
   {
     auto txn = store_.begin_read();
     for (const store::Record& record : txn->list("instance", std::nullopt)) {
-      instances.push_back({record.region, model::instance_from_doc(record.doc)});
+      model::Instance instance = model::instance_from_doc(record.doc);
+      if (instance.spec.host_id != host_id_) continue;  // another host's
+      instances.push_back({record.region, std::move(instance)});
     }
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);

@@ -60,6 +60,9 @@ class InstanceReconciler {
       const std::string& associated_at)>;
   // Sets how instance profiles are shown (without it, iam/ is 404). REQUIRES: before start().
   void set_profile_lookup(ProfileLookup lookup) { profiles_ = std::move(lookup); }
+  // Makes the reconciler run only the instances placed on host `host_id` (model/host.h), by
+  // default those placed on no registered host (""): the server's own. REQUIRES: before start().
+  void set_host(std::string host_id) { host_id_ = std::move(host_id); }
   // An instance's identity credentials: (account, instance id) -> them, or nullopt. Thread-safe.
   using IdentityLookup =
       std::function<std::optional<imds::ServedCredentials>(const std::string& account, const std::string& instance_id)>;
@@ -139,6 +142,7 @@ class InstanceReconciler {
   std::filesystem::path instances_dir_;
   std::vector<net::VpcListener*> vpc_listeners_;
   ProfileLookup profiles_;
+  std::string host_id_;  // the host whose instances this reconciler runs ("" : the server's own)
   IdentityLookup identities_;
   std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured

@@ -247,8 +247,9 @@ class StratusServer:
     to a database of its own)."""
 
     def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=(),
-                 open_files=None, store_url=None):
+                 open_files=None, store_url=None, command="serve"):
         self.binary = binary or STRATUS_BIN
+        self.command = command  # "serve", or "host" for a host agent (`extra_args` name its zone)
         self.extra_args = list(extra_args)  # more `stratus serve` flags
         self.open_files = open_files  # the server's RLIMIT_NOFILE (soft and hard); None: inherited
         self.owns_data_dir = data_dir is None
@@ -292,7 +293,7 @@ class StratusServer:
         self._log_files.append(log_path)
         try:
             self.proc = subprocess.Popen(
-                [self.binary, "serve", "--data-dir", self.data_dir,
+                [self.binary, self.command, "--data-dir", self.data_dir,
                  "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache]
                 + (["--store", self.store_url] if self.store_url else []) + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,

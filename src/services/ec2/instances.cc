@@ -1,6 +1,7 @@
 #include "services/ec2/instances.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "common/base64.h"
@@ -10,6 +11,7 @@
 #include "common/network_defaults.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
+#include "model/host.h"
 #include "services/ec2/addresses.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/describe.h"
@@ -344,14 +346,15 @@ json run_instances(CallContext& ctx, const json& given) {
   // least MinCount; an on-demand launch may take the capacity spot instances hold (they are
   // interrupted for it).
   const json& type_info = *ctx.catalog.instance_type(type);
-  int64_t count = instances_that_fit(ctx, type_info["VCpuInfo"].value("DefaultVCpus", 1),
-                                     type_info["MemoryInfo"].value("SizeInMiB", 512), std::min(max_count, room),
-                                     /*reclaim_spot=*/!spot);
+  std::vector<std::string> hosts = place_instances(ctx, zone, type_info["VCpuInfo"].value("DefaultVCpus", 1),
+                                                   type_info["MemoryInfo"].value("SizeInMiB", 512),
+                                                   std::min(max_count, room), /*reclaim_spot=*/!spot);
   // stratus has no accelerators and no Mac hosts: such types never have capacity here.
   bool special = type_info.contains("GpuInfo") || type_info.contains("FpgaInfo") || type_info.contains("NeuronInfo") ||
                  type_info.contains("InferenceAcceleratorInfo") || type_info.contains("MediaAcceleratorInfo") ||
                  type.rfind("mac", 0) == 0;
-  if (special) count = 0;
+  if (special) hosts.clear();
+  int64_t count = static_cast<int64_t>(hosts.size());
   if (count < min_count) fail_insufficient_capacity(type, subnet["AvailabilityZone"].get<std::string>());
   if (request.contains("PrivateIpAddress") && max_count > 1) {
     fail("InvalidParameterCombination", "A private IP address may only be given when launching one instance");
@@ -360,6 +363,7 @@ json run_instances(CallContext& ctx, const json& given) {
   std::vector<model::Instance> launched;
   for (int64_t i = 0; i < count; ++i) {
     launched.push_back(new_instance(ctx, request, ami, subnet, groups, reservation, i, tags, volume_tags));
+    launched.back().spec.host_id = hosts[static_cast<size_t>(i)];
     if (spot) make_spot(ctx, launched.back(), *spot, request);
     save_instance(ctx, launched.back());
   }
@@ -463,9 +467,7 @@ json change_states(CallContext& ctx, const json& request, InstanceAction action,
     // Instances started earlier in this call already count and hold the host (saved below).
     if (action == InstanceAction::kStart && before == InstanceState::kStopped) {
       require_instance_room(instance_room(ctx), 1);
-      if (instances_that_fit(ctx, instance.spec.vcpus, instance.spec.memory_mib, 1, !instance.spec.spot) < 1) {
-        fail("InsufficientInstanceCapacity", "Insufficient capacity.");
-      }
+      if (!fits_where_placed(ctx, instance)) fail("InsufficientInstanceCapacity", "Insufficient capacity.");
     }
     if (t.next != before) {
       instance.status.state = t.next;
@@ -514,6 +516,11 @@ json describe_instance_status(CallContext& ctx, const json& request) {
     wanted.insert(require_instance(ctx, id.get<std::string>()).id());
   }
   std::vector<json> rows;
+  std::map<std::string, model::Host> hosts;  // the registered hosts by id
+  for (model::Host& host : model::registered_hosts(ctx.txn, ctx.region)) hosts.emplace(host.id, std::move(host));
+  auto summary_of = [](const std::string& status, const std::string& detail) {
+    return json{{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
+  };
   for (const model::Instance& instance : list_instances(ctx)) {
     InstanceState state = instance.status.state;
     if (!wanted.empty() && !wanted.count(instance.id())) continue;
@@ -521,14 +528,27 @@ json describe_instance_status(CallContext& ctx, const json& request) {
     std::string status = state != InstanceState::kRunning ? "not-applicable"
                          : instance.status.reachable ? "ok" : "initializing";
     std::string detail = status == "ok" ? "passed" : status == "initializing" ? "initializing" : "not-applicable";
-    json summary = {{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
+    json instance_summary = summary_of(status, detail);
+    json system_summary = instance_summary;
+    // A host that stopped renewing its lease: AWS reports a host failure in the system status
+    // check, and nothing can be known of the instance itself. The instance stays running.
+    const std::string& host_id = instance.spec.host_id;
+    auto host = hosts.find(host_id);
+    if (state == InstanceState::kRunning && !host_id.empty() && (host == hosts.end() || !host->second.live(ctx.now))) {
+      system_summary = summary_of("impaired", "failed");
+      if (host != hosts.end()) {
+        system_summary["Details"][0]["ImpairedSince"] =
+            format_iso8601(host->second.renewed_at + host->second.lease_seconds);
+      }
+      instance_summary = summary_of("insufficient-data", "insufficient-data");
+    }
     const std::string zone = instance.api["Placement"]["AvailabilityZone"].get<std::string>();
     rows.push_back({{"InstanceId", instance.id()},
                     {"AvailabilityZone", zone},
                     {"AvailabilityZoneId", ctx.catalog.zone_id(ctx.region, zone)},
                     {"InstanceState", state_json(state)},
-                    {"InstanceStatus", summary},
-                    {"SystemStatus", summary},
+                    {"InstanceStatus", instance_summary},
+                    {"SystemStatus", system_summary},
                     {"Events", json::array()}});
   }
   return describe_values(std::move(rows), request, filters, "InstanceStatuses", false, member_key("InstanceId"));

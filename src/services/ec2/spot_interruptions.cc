@@ -164,8 +164,7 @@ bool fulfil_requests(CallContext& host, const RegionContext& in_region) {
     if (!instance || instance->status.state != InstanceState::kStopped) continue;
     const std::string type = instance->api.value("InstanceType", "");
     auto price = spot_price(ctx, type, instance->api["Placement"].value("AvailabilityZone", ""), host_utilisation(ctx));
-    if (!price || *price > instance->spec.spot->max_price ||
-        instances_that_fit(ctx, instance->spec.vcpus, instance->spec.memory_mib, 1, false) < 1) {
+    if (!price || *price > instance->spec.spot->max_price || !fits_where_placed(ctx, *instance)) {
       continue;
     }
     host.txn.savepoint();

@@ -280,8 +280,8 @@ bool fulfil(CallContext& ctx, json& request) {
   double max_price = std::stod(request.value("SpotPrice", "0"));
   auto price = spot_price(ctx, type, zone, host_utilisation(ctx));
   const json* info = ctx.catalog.instance_type(type);
-  bool room = info != nullptr && instances_that_fit(ctx, (*info)["VCpuInfo"].value("DefaultVCpus", 1),
-                                                     (*info)["MemoryInfo"].value("SizeInMiB", 512), 1, false) >= 1;
+  bool room = info != nullptr && !place_instances(ctx, zone, (*info)["VCpuInfo"].value("DefaultVCpus", 1),
+                                                   (*info)["MemoryInfo"].value("SizeInMiB", 512), 1, false).empty();
   if (!price || *price > max_price || !room) {
     std::string code = !room ? "capacity-not-available" : "price-too-low";
     // Saved when new or when its status changes (the market's pass tries every open request often).
