@@ -58,7 +58,7 @@ TEST_F(VmBootTest, BootsTheBaseImageWithCloudInitAgainstOurMetadataService) {
   const std::string subnet = "subnet-0b007000000000001";
   const std::string instance = "i-0b007000000000001";
   const net::Port port{"eni-0b007000000000001", "02:b0:07:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
-  const std::string ns = net::VpcNetwork::netns_name(vpc_);
+  const std::string ns = network_.netns_name(vpc_);
 
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());

@@ -229,6 +229,7 @@ struct ServeOptions {
   std::string host_zone;      // `stratus host`: the availability zone it serves; "" for `serve`
   int64_t lease_seconds = 30;  // `stratus host`: down after this long without renewal
   std::string underlay;       // `stratus host`: the address other hosts reach it at
+  std::string netns_prefix;   // `stratus host`: in its VPC namespaces' names (hosts sharing a machine)
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;
@@ -428,7 +429,7 @@ int serve(const ServeOptions& options) {
   // Instances: VMs, VPC plumbing and the metadata service, driven by the reconciler.
   compute::SpawnProcessRunner runner;
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
-  net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot);
+  net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot, {options.netns_prefix, options.underlay});
   block::QcowVolumeDriver volumes(runner, fs::absolute(fs::path(data_dir) / "volumes"));
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
@@ -670,7 +671,11 @@ int main(int argc, char** argv) {
                        "seconds without renewal after which the host counts as down")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  host_cmd->add_option("--underlay", serve_options.underlay, "the address other hosts reach this one at");
+  host_cmd->add_option("--underlay", serve_options.underlay,
+                       "this host's IPv4 address that other hosts reach it at (VPCs then span hosts over VXLAN)")
+      ->check(CLI::ValidIPV4);
+  host_cmd->add_option("--netns-prefix", serve_options.netns_prefix,
+                       "put into this host's VPC namespace names, for hosts that share one machine");
 
   CLI::App* hosts_cmd = app.add_subcommand("hosts", "list the hosts of a region on a shared store");
   hosts_cmd->add_option("--store", serve_options.store, "the region's PostgreSQL URL")->required();

@@ -193,10 +193,17 @@ json firewall_ruleset(const VpcFirewall& firewall) {
     std::string out = "acl_out_" + std::to_string(i), in = "acl_in_" + std::to_string(i);
     add_acl_chain(commands, out, acl.outbound, "daddr");
     add_acl_chain(commands, in, acl.inbound, "saddr");
-    commands.push_back(rule("forward", {match(meta("iifname"), "==", taps), match(meta("oifname"), "!=", taps),
-                                        {{"jump", {{"target", out}}}}}));
-    commands.push_back(rule("forward", {match(meta("oifname"), "==", taps), match(meta("iifname"), "!=", taps),
-                                        {{"jump", {{"target", in}}}}}));
+    json leaving = {match(meta("iifname"), "==", taps), match(meta("oifname"), "!=", taps)};
+    json entering = {match(meta("oifname"), "==", taps), match(meta("iifname"), "!=", taps)};
+    // A peer of the subnet on another host comes and goes over the overlay, not a local port.
+    if (auto subnet = peer_set({acl.cidr}); subnet && !subnet->empty()) {
+      leaving.push_back(match(payload("ip", "daddr"), "!=", (*subnet)[0]));
+      entering.push_back(match(payload("ip", "saddr"), "!=", (*subnet)[0]));
+    }
+    leaving.push_back({{"jump", {{"target", out}}}});
+    entering.push_back({{"jump", {{"target", in}}}});
+    commands.push_back(rule("forward", leaving));
+    commands.push_back(rule("forward", entering));
   }
   commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"established", "related"}),
                                       {{"accept", nullptr}}}));

@@ -8,7 +8,8 @@
 //   and, while its source/destination check is on, only from its own addresses;
 // - forward: an interface whose subnet has no route to an attached internet gateway exchanges
 //   nothing with the VPC's uplink (the internet), tracked connections included; a packet that
-//   leaves or enters a subnet must pass that subnet's network ACL (stateless: numbered entries,
+//   leaves or enters a subnet (its local ports, or its CIDR when the other end is on another
+//   host) must pass that subnet's network ACL (stateless: numbered entries,
 //   first match decides, tracked connections included); then packets of tracked connections
 //   pass; a new flow leaving interface A must match
 //   one of A's egress rules, and one entering interface B one of B's ingress rules (with the
@@ -55,6 +56,7 @@ struct SubnetAcl {
   std::vector<std::string> taps;  // the ports of the subnet's interfaces on this host
   std::vector<AclEntry> inbound;  // judges packets entering the subnet (peer: their source)
   std::vector<AclEntry> outbound;  // judges packets leaving it (peer: their destination)
+  std::string cidr;  // the subnet's IPv4 CIDR: traffic inside it is never judged ("": unknown)
   bool operator==(const SubnetAcl&) const = default;
 };
 

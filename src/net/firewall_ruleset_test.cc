@@ -43,7 +43,7 @@ std::vector<SubnetAcl> acls_of(const json& list) {
     }
     return es;
   };
-  for (const json& a : list) out.push_back({a["taps"], entries(a["inbound"]), entries(a["outbound"])});
+  for (const json& a : list) out.push_back({a["taps"], entries(a["inbound"]), entries(a["outbound"]), a.value("cidr", "")});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <set>
 
 #include "net/netns.h"
 #include "net/nftables.h"
@@ -27,10 +28,10 @@ std::string tail(const std::string& id, size_t n) {
 
 }  // namespace
 
-VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir, NetworkSlot slot)
-    : runner_(runner), state_dir_(std::move(state_dir)), slot_(std::move(slot)) {}
+VpcNetwork::VpcNetwork(compute::ProcessRunner& runner, fs::path state_dir, NetworkSlot slot, HostNetwork host)
+    : runner_(runner), state_dir_(std::move(state_dir)), slot_(std::move(slot)), host_(std::move(host)) {}
 
-std::string VpcNetwork::netns_name(const std::string& vpc_id) { return "stratus-" + vpc_id; }
+std::string VpcNetwork::netns_name(const std::string& vpc_id) const { return "stratus-" + host_.netns_prefix + vpc_id; }
 std::string VpcNetwork::tap_name(const std::string& eni_id) { return "st" + tail(eni_id, 13); }
 std::string VpcNetwork::peering_link(const std::string& pcx_id) { return "px" + tail(pcx_id, 13); }
 
@@ -162,6 +163,8 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const std::vect
                                    "--dhcp-leasefile=" + file(vpc_id, "dhcp.leases").string(), "--dhcp-authoritative",
                                    "--log-facility=" + file(vpc_id, "dhcp.log").string()};
   args.insert(args.end(), option_args.begin(), option_args.end());
+  // Room for VXLAN's header when VPCs span hosts.
+  if (!host_.underlay.empty()) args.push_back("--dhcp-option=option:mtu," + std::to_string(kOverlayMtu));
   std::ifstream in(file(vpc_id, "dhcp.ranges"));
   std::string subnet_id, cidr_text;
   while (in >> subnet_id >> cidr_text) {
@@ -224,7 +227,7 @@ Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const Port& port
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
 }
 
-bool VpcNetwork::has_namespace(const std::string& vpc_id) { return fs::exists("/run/netns/" + netns_name(vpc_id)); }
+bool VpcNetwork::has_namespace(const std::string& vpc_id) const { return fs::exists("/run/netns/" + netns_name(vpc_id)); }
 
 std::vector<std::string> VpcNetwork::vpcs() const {
   std::vector<std::string> out;
@@ -405,6 +408,79 @@ Result<bool> VpcNetwork::set_interface_routes(const std::string& vpc_id, const V
   return true;
 }
 
+VpcOverlay VpcNetwork::recorded_overlay(const std::string& vpc_id) const {
+  VpcOverlay out;
+  std::ifstream in(file(vpc_id, "overlay"));
+  in >> out.vni;
+  RemotePort port;
+  while (in >> port.ip >> port.hostname >> port.underlay) out.remote.push_back(port);
+  return out;
+}
+
+Result<bool> VpcNetwork::ensure_overlay_device(const std::string& vpc_id, uint32_t vni) {
+  std::string ns = netns_name(vpc_id), device = overlay_device(vpc_id);
+  if (runner_.run({"ip", "-n", ns, "link", "show", device}, /*quiet=*/true) == 0) return false;
+  // One left in this namespace by a crash between creating and moving it would take the name.
+  (void)runner_.run({"ip", "link", "del", device}, /*quiet=*/true);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           // Its UDP socket stays in this namespace, where the underlay address is.
+           {"link", "add", device, "type", "vxlan", "id", std::to_string(vni), "local", host_.underlay, "dstport",
+            std::to_string(kVxlanPort), "nolearning"},
+           {"link", "set", device, "address", overlay_mac(host_.underlay), "mtu", std::to_string(kOverlayMtu), "netns", ns},
+           {"-n", ns, "link", "set", device, "up"}}) {
+    auto done = ip(args);
+    if (!done.ok()) return done;
+  }
+  return true;
+}
+
+Result<bool> VpcNetwork::set_overlay(const std::string& vpc_id, const VpcOverlay& overlay) {
+  auto applied = overlays_.find(vpc_id);
+  if (applied != overlays_.end() && applied->second == overlay) return true;
+  VpcOverlay before = recorded_overlay(vpc_id);
+  auto created = ensure_overlay_device(vpc_id, overlay.vni);
+  if (!created.ok()) return created;
+  std::set<std::string> named;  // the remote names the resolver has
+  for (const RemotePort& port : before.remote) named.insert(port.ip + " " + port.hostname);
+  if (created.value()) before.remote.clear();  // a new device has no neighbours, routes or entries
+  std::string ns = netns_name(vpc_id), device = overlay_device(vpc_id);
+  fs::path routes = file(vpc_id, "overlay.ip"), fdb = file(vpc_id, "overlay.fdb");
+  {
+    std::ofstream r(routes, std::ios::trunc), f(fdb, std::ios::trunc);
+    r << overlay_route_batch(device, before, overlay);
+    f << overlay_fdb_batch(device, before, overlay);
+    if (!r || !f) return ApiError{"InternalError", "cannot write " + routes.string()};
+  }
+  // -force: deleting what a crash already took away is no failure.
+  auto routed = ip({"-n", ns, "-force", "-batch", routes.string()});
+  if (!routed.ok()) return routed;
+  if (runner_.run({"bridge", "-n", ns, "-force", "-batch", fdb.string()}) != 0) {
+    return ApiError{"InternalError", "network setup failed: bridge -batch " + fdb.string()};
+  }
+  std::set<std::string> wanted;
+  for (const RemotePort& port : overlay.remote) wanted.insert(port.ip + " " + port.hostname);
+  for (const std::string& line : named) {
+    if (wanted.count(line)) continue;
+    auto unnamed = update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), line.substr(line.find(' ')), "");
+    if (!unnamed.ok()) return unnamed;
+  }
+  for (const std::string& line : wanted) {
+    if (named.count(line)) continue;
+    auto renamed = update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), line.substr(line.find(' ')), line);
+    if (!renamed.ok()) return renamed;
+  }
+  fs::path record = file(vpc_id, "overlay");
+  {
+    std::ofstream out(record.string() + ".tmp", std::ios::trunc);
+    out << overlay.vni << "\n";
+    for (const RemotePort& port : overlay.remote) out << port.ip << " " << port.hostname << " " << port.underlay << "\n";
+    if (!out) return ApiError{"InternalError", "cannot write " + record.string()};
+  }
+  fs::rename(record.string() + ".tmp", record);
+  overlays_[vpc_id] = overlay;
+  return true;
+}
+
 Result<bool> VpcNetwork::ensure_peering(const std::string& pcx_id, const std::string& vpc_a,
                                         const std::string& address_a, const std::string& vpc_b,
                                         const std::string& address_b) {
@@ -476,6 +552,7 @@ bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) co
 }
 
 Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
+  overlays_.erase(vpc_id);
   firewalls_.erase(vpc_id);
   routes_.erase(vpc_id);
   // The VPC's files (its resolver's and its DHCP server's) start with its id.

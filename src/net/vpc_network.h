@@ -22,6 +22,7 @@
 #include "net/dhcp_options.h"
 #include "net/firewall_ruleset.h"
 #include "net/interface_routes.h"
+#include "net/vpc_overlay.h"
 
 namespace stratus::net {
 
@@ -31,6 +32,15 @@ struct Port {
   std::string mac;       // lower-case
   std::string ip;        // the private IPv4 reserved for it
   std::string hostname;  // "ip-172-31-5-17"
+};
+
+// Where this host's plumbing sits among other hosts'.
+struct HostNetwork {
+  // Put after "stratus-" in VPC namespace names: hosts simulated on one machine differ by it
+  // (namespace names are global to the machine).
+  std::string netns_prefix;
+  // This host's IPv4 address on the underlay between hosts; empty: VPCs do not span hosts.
+  std::string underlay;
 };
 
 // Builds and tears down VPC plumbing with iproute2 and dnsmasq. Not thread-safe: one caller
@@ -45,13 +55,16 @@ class VpcNetwork {
   // VPC.dns.* for the resolver and VPC.dhcp.* for the DHCP server (VPC.dhcp.ranges: one line
   // per subnet). Public addresses go through `slot`'s edge namespace and host link.
   // REQUIRES: this process holds `slot` (network_slot_lease.h), so no other touches its edge.
-  VpcNetwork(compute::ProcessRunner& runner, std::filesystem::path state_dir, NetworkSlot slot);
+  // `host` places this host among others (its defaults: the only host).
+  VpcNetwork(compute::ProcessRunner& runner, std::filesystem::path state_dir, NetworkSlot slot, HostNetwork host = {});
 
   // The network slot whose edge this plumbing uses.
   const NetworkSlot& slot() const { return slot_; }
 
-  // The namespace of `vpc_id`: "stratus-" + vpc_id.
-  static std::string netns_name(const std::string& vpc_id);
+  // True when this host has an underlay, so its VPC routers reach other hosts (set_overlay()).
+  bool spans_hosts() const { return !host_.underlay.empty(); }
+  // The namespace of `vpc_id`: "stratus-" + the host's netns prefix + vpc_id.
+  std::string netns_name(const std::string& vpc_id) const;
   // The tap of `eni_id` inside its VPC namespace (at most 15 characters).
   static std::string tap_name(const std::string& eni_id);
   // The link of peering connection `pcx_id` in each of its two VPC routers (at most 15 characters).
@@ -95,6 +108,14 @@ class VpcNetwork {
   // REQUIRES: ensure_vpc().
   Result<bool> set_interface_routes(const std::string& vpc_id, const VpcInterfaceRoutes& routes);
 
+  // Makes the VPC router reach the VPC's interfaces on other hosts as `overlay` says (its VXLAN
+  // device, created on first use in this process's namespace, where the underlay is, then moved
+  // into the router's; a neighbour and a /32 route per remote address; a forwarding entry per
+  // remote host; the remote names in the VPC resolver), undoing what an earlier call set up
+  // that `overlay` no longer has (kept in VPC.overlay). Nothing when it already is so.
+  // REQUIRES: ensure_vpc(); this host has an underlay; overlay.vni != 0.
+  Result<bool> set_overlay(const std::string& vpc_id, const VpcOverlay& overlay);
+
   // Connects the routers of `vpc_a` and `vpc_b` by a veth pair named peering_link(`pcx_id`) in
   // both, answering ARP for the other side's addresses (proxy ARP); what goes over it is decided by
   // each side's interface route tables. Each end carries its router's `address_a`/`address_b`
@@ -111,7 +132,7 @@ class VpcNetwork {
   // True when the VPC's DHCP server has leased an address to `mac` (the guest is up).
   bool has_lease(const std::string& vpc_id, const std::string& mac) const;
   // True when the VPC's namespace exists (it does not after a host restart).
-  static bool has_namespace(const std::string& vpc_id);
+  bool has_namespace(const std::string& vpc_id) const;
   // The VPCs this state directory has plumbing for (whose resolver it started).
   std::vector<std::string> vpcs() const;
   // Stops the VPC's dnsmasq processes and deletes its namespace with everything in it (and
@@ -137,6 +158,10 @@ class VpcNetwork {
   std::map<std::string, std::string> published(const std::string& vpc_id) const;
   Result<bool> in_netns(const std::string& vpc_id, const std::vector<std::string>& command);
   std::filesystem::path file(const std::string& owner, const std::string& suffix) const;
+  // The overlay set_overlay() last applied to the VPC (empty when none).
+  VpcOverlay recorded_overlay(const std::string& vpc_id) const;
+  // Creates the VPC's VXLAN device for `vni` unless its router has it; true when it was created.
+  Result<bool> ensure_overlay_device(const std::string& vpc_id, uint32_t vni);
   // (Re)starts the VPC's DHCP server over the subnets in VPC.dhcp.ranges, handing out
   // `option_args` (dnsmasq's --dhcp-option/--domain arguments).
   Result<bool> restart_dhcp(const std::string& vpc_id, const std::vector<std::string>& option_args);
@@ -152,6 +177,8 @@ class VpcNetwork {
   compute::ProcessRunner& runner_;
   std::filesystem::path state_dir_;
   NetworkSlot slot_;
+  HostNetwork host_;
+  std::map<std::string, VpcOverlay> overlays_;  // VPC -> the overlay it was last given
   std::map<std::string, VpcFirewall> firewalls_;  // VPC -> the firewall it was last given
   std::map<std::string, VpcInterfaceRoutes> routes_;  // VPC -> the interface routes it was last given
 };

@@ -59,7 +59,7 @@ class VpcNetworkTest : public ::testing::Test {
     if (vpc_.empty()) return;
     for (auto [network, vpc] : {std::pair{&network_, vpc_}, std::pair{&other_, other_vpc_}}) {
       (void)network->remove_vpc(vpc);  // and its slot's edge, now idle
-      std::system(("ip netns del " + VpcNetwork::netns_name(vpc) + " 2>/dev/null").c_str());
+      std::system(("ip netns del " + network->netns_name(vpc) + " 2>/dev/null").c_str());
     }
   }
 
@@ -82,7 +82,7 @@ TEST_F(VpcNetworkTest, BuildsAndRemovesEverything) {
   std::string subnet = "subnet-0123456789abcdef0", other = "subnet-0123456789abcdef1";
   Port port{"eni-0123456789abcdef0", "02:00:0a:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
   Port neighbour{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
-  std::string ns = VpcNetwork::netns_name(vpc_);
+  std::string ns = network_.netns_name(vpc_);
 
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal", "s3.us-east-1.amazonaws.com").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
@@ -147,7 +147,7 @@ TEST_F(VpcNetworkTest, InterfaceRoutesReplaceWhateverTheNamespaceHad) {
   auto subnet_cidr = *Ipv4Cidr::parse("10.0.1.0/24");
   Port nat{"eni-0123456789abcdef0", "02:00:0a:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
   Port app{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
-  std::string ns = VpcNetwork::netns_name(vpc_);
+  std::string ns = network_.netns_name(vpc_);
   std::string nat_tap = VpcNetwork::tap_name(nat.eni_id), app_tap = VpcNetwork::tap_name(app.eni_id);
   ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
   ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, "subnet-0123456789abcdef0", subnet_cidr, "ec2.internal").ok());
@@ -288,7 +288,7 @@ TEST_F(VpcNetworkTest, PeeringLinksJoinTwoRouters) {
   std::string peer = "vpc-" + std::string(9, '0') + std::to_string(20000000 + ::getpid() % 10000000);
   auto cleanup = [&] {
     (void)network_.remove_vpc(peer);
-    std::system(("ip netns del " + VpcNetwork::netns_name(peer) + " 2>/dev/null").c_str());
+    std::system(("ip netns del " + network_.netns_name(peer) + " 2>/dev/null").c_str());
   };
   auto a_cidr = *Ipv4Cidr::parse("10.10.0.0/16"), b_cidr = *Ipv4Cidr::parse("10.20.0.0/16");
   ASSERT_TRUE(network_.ensure_vpc(vpc_, a_cidr, "ec2.internal").ok());
@@ -296,7 +296,7 @@ TEST_F(VpcNetworkTest, PeeringLinksJoinTwoRouters) {
   const std::string pcx = "pcx-0123456789abcdef0", link = VpcNetwork::peering_link(pcx);
   ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, "10.10.0.1", peer, "10.20.0.1").ok());
   ASSERT_TRUE(network_.ensure_peering(pcx, vpc_, "10.10.0.1", peer, "10.20.0.1").ok());  // idempotent
-  std::string a = VpcNetwork::netns_name(vpc_), b = VpcNetwork::netns_name(peer);
+  std::string a = network_.netns_name(vpc_), b = network_.netns_name(peer);
   EXPECT_EQ(network_.peerings().at(pcx), std::make_pair(vpc_, peer));
   // Each router reaches the other's resolver from the address of its own end, with ARP resolved
   // by the other side's proxy ARP (the resolver's address is local there, not on the link).

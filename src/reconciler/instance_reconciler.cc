@@ -17,6 +17,7 @@
 #include "model/volume.h"
 #include "services/instance_connect/instance_connect.h"
 #include "reconciler/vpc_firewalls.h"
+#include "reconciler/vpc_overlays.h"
 #include "reconciler/vpc_dhcp_options.h"
 #include "reconciler/vpc_interface_routes.h"
 
@@ -137,6 +138,10 @@ void InstanceReconciler::stop() {
 }
 
 Result<bool> InstanceReconciler::configure_router(const std::string& vpc_id) {
+  if (network_.spans_hosts() && overlays_[vpc_id].vni != 0) {
+    auto overlay = network_.set_overlay(vpc_id, overlays_[vpc_id]);
+    if (!overlay.ok()) return overlay;
+  }
   auto firewall = network_.apply_firewall(vpc_id, firewalls_[vpc_id]);
   if (!firewall.ok()) return firewall;
   auto routes = network_.set_interface_routes(vpc_id, interface_routes_[vpc_id]);
@@ -159,6 +164,7 @@ void InstanceReconciler::reconcile_once() {
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     interface_routes_ = vpc_interface_routes(*txn, tables);
     dhcp_options_ = vpc_dhcp_options(*txn);
+    if (network_.spans_hosts()) overlays_ = vpc_overlays(*txn, host_id_);
     active_peerings_.clear();
     router_addresses_.clear();
     for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {
@@ -170,6 +176,13 @@ void InstanceReconciler::reconcile_once() {
         if (cidr) router_addresses_[pcx.doc[side].value("VpcId", "")] = format_ipv4(cidr->base + 1);
       }
     }
+  }
+  std::vector<std::string> without_vni;
+  for (const auto& [vpc_id, overlay] : overlays_) {
+    if (overlay.vni == 0) without_vni.push_back(vpc_id);
+  }
+  if (!without_vni.empty()) {
+    for (const auto& [vpc_id, vni] : assign_vnis(store_, without_vni)) overlays_[vpc_id].vni = vni;
   }
   published_.clear();
   for (const Tracked& tracked : instances) {
@@ -240,7 +253,7 @@ void InstanceReconciler::sync_peerings(const std::set<std::string>& active) {
   std::map<std::string, std::pair<std::string, std::string>> linked = network_.peerings();
   for (const auto& [pcx_id, vpcs] : active_peerings_) {
     if (!active.count(vpcs.first) || !active.count(vpcs.second)) continue;
-    if (!net::VpcNetwork::has_namespace(vpcs.first) || !net::VpcNetwork::has_namespace(vpcs.second)) continue;
+    if (!network_.has_namespace(vpcs.first) || !network_.has_namespace(vpcs.second)) continue;
     auto done = network_.ensure_peering(pcx_id, vpcs.first, router_addresses_[vpcs.first], vpcs.second,
                                         router_addresses_[vpcs.second]);
     if (!done.ok()) std::fprintf(stderr, "stratus: peering %s: %s\n", pcx_id.c_str(), done.error().message.c_str());
@@ -342,7 +355,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   if (!configured.ok()) throw std::runtime_error(configured.error().message);
   if (!listening_.count(vpc_id)) {
     for (net::VpcListener* listener : vpc_listeners_) {
-      auto listening = listener->listen(vpc_id, net::VpcNetwork::netns_name(vpc_id));
+      auto listening = listener->listen(vpc_id, network_.netns_name(vpc_id));
       if (!listening.ok()) throw std::runtime_error(listening.error().message);
     }
     listening_.insert(vpc_id);
@@ -367,7 +380,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   spec.nic_slots = static_cast<int>(instance.spec.max_interfaces);
   spec.run_dir = dir.string();
   spec.smbios_uuid = smbios_uuid(id);
-  auto started = vms_.start(spec, net::VpcNetwork::netns_name(vpc_id));
+  auto started = vms_.start(spec, network_.netns_name(vpc_id));
   if (!started.ok()) throw std::runtime_error(started.error().message);
   return true;
 }

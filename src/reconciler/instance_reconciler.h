@@ -146,6 +146,9 @@ class InstanceReconciler {
   IdentityLookup identities_;
   std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
+  // VPC -> how its router reaches its interfaces on other hosts (loop thread only; only when
+  // VPCs span hosts).
+  std::map<std::string, net::VpcOverlay> overlays_;
   // VPC -> its router's firewall as the store says at the start of the pass (loop thread only).
   std::map<std::string, net::VpcFirewall> firewalls_;
   // VPC -> its router's interface routes, likewise.

@@ -87,6 +87,7 @@ std::vector<net::SubnetAcl> subnet_acls(store::Transaction& txn, const std::map<
       auto subnet_taps = taps.find(a.value("SubnetId", ""));
       if (subnet_taps == taps.end()) continue;
       net::SubnetAcl per_subnet = acl;
+      if (auto subnet = txn.get(subnet_taps->first)) per_subnet.cidr = subnet->doc.value("CidrBlock", "");
       per_subnet.taps = subnet_taps->second;
       out.push_back(std::move(per_subnet));
     }

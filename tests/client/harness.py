@@ -247,10 +247,14 @@ class StratusServer:
     to a database of its own)."""
 
     def __init__(self, data_dir=None, binary=None, extra_env=None, image_cache=None, extra_args=(),
-                 open_files=None, store_url=None, command="serve"):
+                 open_files=None, store_url=None, command="serve", netns=None, netns_prefix=""):
         self.binary = binary or STRATUS_BIN
         self.command = command  # "serve", or "host" for a host agent (`extra_args` name its zone)
         self.extra_args = list(extra_args)  # more `stratus serve` flags
+        self.netns = netns  # the network namespace it runs in (a simulated host's); None: this one
+        self.netns_prefix = netns_prefix  # its --netns-prefix (hosts sharing this machine)
+        if netns_prefix:
+            self.extra_args += ["--netns-prefix", netns_prefix]
         self.open_files = open_files  # the server's RLIMIT_NOFILE (soft and hard); None: inherited
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="stratus-test-data-")
@@ -293,7 +297,10 @@ class StratusServer:
         self._log_files.append(log_path)
         try:
             self.proc = subprocess.Popen(
-                [self.binary, self.command, "--data-dir", self.data_dir,
+                # Only its network namespace (`ip netns exec` would also give it a mount namespace
+                # of its own, hiding the namespaces it makes from everyone else); the same pid.
+                (["nsenter", "--net=/run/netns/" + self.netns] if self.netns else [])
+                + [self.binary, self.command, "--data-dir", self.data_dir,
                  "--listen", "127.0.0.1:%d" % port, "--image-cache", self.image_cache]
                 + (["--store", self.store_url] if self.store_url else []) + self.extra_args,
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -329,6 +336,9 @@ class StratusServer:
         raise ServerError("no network slot in the server's log\n%s" % self.log_tail())
 
     def health_ok(self):
+        if self.netns:  # its loopback is its namespace's
+            return subprocess.run(["ip", "netns", "exec", self.netns, "curl", "-sf", "-o", "/dev/null", "-m", "2",
+                                   self.endpoint + "/_stratus/health"], capture_output=True).returncode == 0
         try:
             with urllib.request.urlopen(self.endpoint + "/_stratus/health", timeout=2) as r:
                 return r.status == 200
@@ -571,7 +581,7 @@ def power_off(server):
                 pass
     for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
         vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
-        subprocess.run(["ip", "netns", "del", "stratus-" + vpc], capture_output=True)
+        subprocess.run(["ip", "netns", "del", "stratus-" + server.netns_prefix + vpc], capture_output=True)
         # The kernel may keep a deleted namespace (and its uplink veth) for minutes: delete the
         # uplink's edge end, and so the pair, at once.
         if edge:
@@ -597,10 +607,13 @@ def real_image_cache():
     return root if os.path.isfile(os.path.join(image_dir, "image.json")) else None
 
 
-def fake_base_image(image_cache):
+def fake_base_image(image_cache, empty_disk=False):
     """Puts a stand-in for a built base image (the files `stratus image build` leaves) into
     `image_cache`, under the name the binary's embedded recipe hashes to, so that the server
-    registers its AMI without a real debootstrap. Returns the image directory."""
+    registers its AMI without a real debootstrap. Instances of it stay pending without their
+    interfaces plugged (their root volume cannot be made), or with `empty_disk` (a real, empty
+    qcow2) with them plugged (their VM cannot boot the stand-in kernel). Returns the image
+    directory."""
     recipe = os.path.join(REPO_ROOT, "images", "debian-12.sh")
     with open(recipe, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()[:16]
@@ -609,9 +622,28 @@ def fake_base_image(image_cache):
     for name in ("disk.qcow2", "vmlinuz", "initrd.img"):
         with open(os.path.join(image_dir, name), "wb") as f:
             f.write(b"stand-in")
+    if empty_disk:
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", os.path.join(image_dir, "disk.qcow2"), "4G"],
+                       check=True)
     with open(os.path.join(image_dir, "image.json"), "w") as f:
         f.write('{"name": "debian-12-amd64", "size": "4G"}')
     return image_dir
+
+
+def start_region_of_hosts(test_class, empty_disk=False):
+    """For a test class of hosts on one PostgreSQL: a database, an image cache with a stand-in base
+    image (fake_base_image), and an API server on them, all removed by class cleanups. Sets the
+    class's store_url, images, api and server (the API server) and ec2 (its us-east-1 client)."""
+    cls = test_class
+    cls.store_url = TestPostgres.new_database()
+    cls.addClassCleanup(TestPostgres.drop_database, cls.store_url)
+    cls.images = tempfile.mkdtemp(prefix="stratus-test-images-")
+    cls.addClassCleanup(shutil.rmtree, cls.images, True)
+    fake_base_image(cls.images, empty_disk)
+    cls.api = cls.server = StratusServer(store_url=cls.store_url, image_cache=cls.images)
+    cls.addClassCleanup(reap, cls.api)
+    cls.api.start()
+    cls.ec2 = cls.api.client("us-east-1")
 
 
 _MODULE_SERVERS = {}

@@ -8,12 +8,10 @@ The AMI is a stand-in (instances are placed and get their records but never boot
 without VMs; instances that boot on two hosts are the cluster tests' part (docs/design/multi-host.md).
 """
 import os
-import shutil
 import subprocess
-import tempfile
 import unittest
 
-from harness import StratusServer, StratusTestCase, TestPostgres, fake_base_image, reap
+from harness import StratusServer, StratusTestCase, reap, start_region_of_hosts
 
 LEASE = 3  # seconds: the agents' test lease
 # Two t2.micro per host: 2 x (1024 MiB + 384 MiB of VM overhead).
@@ -25,14 +23,7 @@ class HostsTest(StratusTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.store_url = TestPostgres.new_database()
-        cls.addClassCleanup(TestPostgres.drop_database, cls.store_url)
-        cls.images = tempfile.mkdtemp(prefix="stratus-test-images-")
-        cls.addClassCleanup(shutil.rmtree, cls.images, True)
-        fake_base_image(cls.images)
-        cls.api = StratusServer(store_url=cls.store_url, image_cache=cls.images)
-        cls.addClassCleanup(reap, cls.api)
-        cls.api.start()
+        start_region_of_hosts(cls)
         cls.agents = {}
         for zone in ("us-east-1a", "us-east-1b"):
             agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host",
@@ -41,8 +32,6 @@ class HostsTest(StratusTestCase):
             cls.addClassCleanup(reap, agent)
             agent.start()
             cls.agents[zone] = agent
-        cls.server = cls.api
-        cls.ec2 = cls.api.client("us-east-1")
         cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
 
     def hosts(self, *args):

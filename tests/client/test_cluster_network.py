@@ -1,0 +1,177 @@
+"""VPCs that span hosts: two `stratus host` agents, each in a network namespace of its own as if
+on a machine of its own, joined by a veth underlay (192.0.2.0/24), on one PostgreSQL with an API
+server. One VPC has a subnet in each zone, so its instances land on two hosts; their VPC routers
+reach each other over VXLAN.
+
+Guests are stand-ins (the AMI is one, so instances stay pending with their taps plugged, their
+VMs failing to boot a stand-in kernel): a
+namespace per instance whose tap is wired to the instance's tap on its router (tap_wire.py), with
+the interface's MAC and address. What is asserted is what a guest would see: TCP across hosts,
+the VPC resolver naming the other host's instance, security group rules enforced on the
+destination's host, and a second VPC with the same CIDR kept apart.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+from harness import StratusServer, StratusTestCase, reap, start_region_of_hosts
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PID = os.getpid()
+ZONES = {"us-east-1a": "192.0.2.11", "us-east-1b": "192.0.2.12"}  # zone -> its host's underlay address
+PORT = 7000  # where each stand-in guest answers with its name
+
+
+def ip(*args):
+    subprocess.run(["ip"] + list(args), check=True, capture_output=True)
+
+
+def in_netns(netns, *command, timeout=10):
+    """`command` run in `netns`: (exit code, stdout)."""
+    done = subprocess.run(["ip", "netns", "exec", netns] + list(command), capture_output=True, text=True,
+                          timeout=timeout)
+    return done.returncode, done.stdout.strip()
+
+
+# A guest's TCP server on PORT answering every connection with its name (argv[1]).
+SERVER = """
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", %d)); s.listen()
+while True:
+    c, _ = s.accept(); c.sendall(sys.argv[1].encode()); c.close()
+""" % PORT
+
+# Connects to argv[1]:PORT with a one-second timeout; prints what the other side said.
+CLIENT = """
+import socket, sys
+s = socket.create_connection((sys.argv[1], %d), timeout=1); print(s.recv(64).decode())
+""" % PORT
+
+
+@unittest.skipUnless(os.geteuid() == 0, "namespaces, veths and VXLAN need root")
+class ClusterNetworkTest(StratusTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        start_region_of_hosts(cls, empty_disk=True)
+
+        # The underlay: a veth pair between the two hosts' namespaces.
+        cls.hosts = {}  # zone -> its agent
+        links = ["stu1-%d" % PID, "stu2-%d" % PID]
+        ip("link", "add", links[0], "type", "veth", "peer", "name", links[1])
+        cls.addClassCleanup(subprocess.run, ["ip", "link", "del", links[0]], capture_output=True)
+        for n, (zone, underlay) in enumerate(ZONES.items()):
+            netns = "sttest-h%d-%d" % (n + 1, PID)
+            ip("netns", "add", netns)
+            cls.addClassCleanup(subprocess.run, ["ip", "netns", "del", netns], capture_output=True)
+            ip("link", "set", links[n], "netns", netns)
+            ip("-n", netns, "addr", "add", underlay + "/24", "dev", links[n])
+            for link in ("lo", links[n]):
+                ip("-n", netns, "link", "set", link, "up")
+            agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host", netns=netns,
+                                  netns_prefix="t%dh%d-" % (PID, n + 1),
+                                  extra_args=["--availability-zone", zone, "--underlay", underlay])
+            cls.addClassCleanup(reap, agent)
+            agent.start()
+            cls.hosts[zone] = agent
+
+        cls.guests = []  # (guest namespace, its tap_wire process)
+        cls.addClassCleanup(cls.remove_guests)
+        cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        cls.vpc, cls.subnets, cls.group = cls.vpc_with_subnets()
+
+    @classmethod
+    def remove_guests(cls):
+        for netns, wire in cls.guests:
+            wire.kill()
+            wire.wait()
+            subprocess.run(["ip", "netns", "del", netns], capture_output=True)
+            shutil.rmtree("/etc/netns/" + netns, ignore_errors=True)
+
+    @classmethod
+    def vpc_with_subnets(cls):
+        """A VPC of 10.70.0.0/16 with a subnet per zone, and a security group letting PORT in from
+        the VPC: (VPC id, {zone: subnet id}, group id)."""
+        vpc = cls.ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+        subnets = {zone: cls.ec2.create_subnet(VpcId=vpc, CidrBlock="10.70.%d.0/24" % (n + 1),
+                                               AvailabilityZone=zone)["Subnet"]["SubnetId"]
+                   for n, zone in enumerate(ZONES)}
+        group = cls.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+        cls.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "10.70.0.0/16"}]}])
+        return vpc, subnets, group
+
+    def guest(self, zone, subnet, group, name, **run_args):
+        """Launches an instance into `subnet` of `zone`'s host with a stand-in guest serving
+        `name` on PORT: (its namespace, its private address)."""
+        instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                          SubnetId=subnet, SecurityGroupIds=[group], **run_args)["Instances"][0]
+        eni = instance["NetworkInterfaces"][0]
+        router = "stratus-" + self.hosts[zone].netns_prefix + instance["VpcId"]
+        tap = "st" + eni["NetworkInterfaceId"].split("-")[1][-13:]
+        self.wait_for(lambda: subprocess.run(["ip", "-n", router, "link", "show", tap],
+                                             capture_output=True).returncode == 0,
+                      30, "the host never plugged %s" % tap)
+        netns = "sttest-g%d-%d" % (len(self.guests) + 1, PID)
+        ip("netns", "add", netns)
+        wire = subprocess.Popen([sys.executable, os.path.join(HERE, "tap_wire.py"), router, tap, netns, "eth0"],
+                                stdout=subprocess.PIPE, text=True)
+        type(self).guests.append((netns, wire))
+        self.assertEqual(wire.stdout.readline().strip(), "ready")
+        address = eni["PrivateIpAddress"]
+        gateway = address.rsplit(".", 1)[0] + ".1"
+        ip("-n", netns, "link", "set", "lo", "up")
+        ip("-n", netns, "link", "set", "eth0", "address", eni["MacAddress"], "mtu", "1450", "up")
+        ip("-n", netns, "addr", "add", address + "/24", "dev", "eth0")
+        ip("-n", netns, "route", "add", "default", "via", gateway)
+        os.makedirs("/etc/netns/" + netns, exist_ok=True)
+        with open("/etc/netns/%s/resolv.conf" % netns, "w") as f:  # the VPC resolver, as DHCP says
+            f.write("nameserver 10.70.0.2\n")
+        server = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", SERVER, name])
+        self.addCleanup(server.wait)
+        self.addCleanup(server.kill)
+        return netns, address
+
+    def answer(self, netns, address):
+        """What the guest at `address` answers a connection from `netns` with, or None."""
+        code, out = in_netns(netns, sys.executable, "-c", CLIENT, address)
+        return out if code == 0 else None
+
+    def test_a_vpc_across_two_hosts(self):
+        a, a_ip = self.guest("us-east-1a", self.subnets["us-east-1a"], self.group, "A")
+        b, b_ip = self.guest("us-east-1b", self.subnets["us-east-1b"], self.group, "B")
+
+        # Each host runs its zone's instance; the routers reach each other over the underlay.
+        self.wait_for(lambda: self.answer(a, b_ip) == "B", 20, "A never reached B across hosts")
+        self.assertEqual(self.answer(b, a_ip), "A")
+        # A's resolver (on A's host) names B, which lives on the other host.
+        name = "ip-%s.ec2.internal" % b_ip.replace(".", "-")
+        self.assertEqual(in_netns(a, "getent", "hosts", name)[1].split()[:1], [b_ip])
+
+        # A second VPC with the same CIDR, its instance on B's host at B's address: the VPCs
+        # stay apart.
+        vpc2 = self.ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+        subnet2 = self.ec2.create_subnet(VpcId=vpc2, CidrBlock="10.70.2.0/24",
+                                         AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
+        group2 = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc2)["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=group2, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        c, _ = self.guest("us-east-1b", subnet2, group2, "C", PrivateIpAddress=b_ip)
+        for _ in range(3):
+            self.assertEqual(self.answer(a, b_ip), "B")
+        self.assertIsNone(self.answer(c, a_ip))
+
+        # Revoking the rule stops new connections to B; B's host enforces it.
+        self.ec2.revoke_security_group_ingress(GroupId=self.group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "10.70.0.0/16"}]}])
+        revoked = time.monotonic()
+        self.wait_for(lambda: self.answer(a, b_ip) is None, 5, "the revoked rule still lets A in")
+        print("\n  revoked rule took effect across hosts after %.2f s" % (time.monotonic() - revoked))
+        self.assertIsNone(self.answer(b, a_ip))
+
+
+if __name__ == "__main__":
+    unittest.main()
