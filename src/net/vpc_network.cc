@@ -4,9 +4,11 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <set>
 
+#include "net/arp_announce.h"
 #include "net/netns.h"
 #include "net/nftables.h"
 
@@ -270,6 +272,12 @@ Result<bool> VpcNetwork::ensure_edge() {
     auto done = ip(args);
     if (!done.ok()) return done;
   }
+  // Except on a host among others: public addresses are reached over the underlay, and replies
+  // go back the same way.
+  if (spans_hosts()) {
+    auto routed = ip({"-n", edge, "route", "replace", "default", "via", slot_.host_address});
+    if (!routed.ok()) return routed;
+  }
   return ip({"netns", "exec", edge, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"});
 }
 
@@ -322,8 +330,36 @@ bool VpcNetwork::outside_pool(const std::string& public_ip) const {
   return !address || !slot_.public_pool.contains(Ipv4Cidr{*address, 32});
 }
 
+Result<bool> VpcNetwork::set_proxy_arp(const std::string& public_ip, bool answer) {
+  if (underlay_interface_.empty()) underlay_interface_ = interface_with_address(host_.underlay).value_or("");
+  if (underlay_interface_.empty()) return ApiError{"InternalError", "no interface has the underlay address " + host_.underlay};
+  if (!answer) {
+    announcements_.erase(public_ip);
+    (void)runner_.run({"ip", "neigh", "del", "proxy", public_ip, "dev", underlay_interface_}, /*quiet=*/true);
+    return true;
+  }
+  auto done = ip({"neigh", "replace", "proxy", public_ip, "dev", underlay_interface_});
+  if (done.ok()) announcements_[public_ip] = {3, std::chrono::steady_clock::now()};
+  return done;
+}
+
+void VpcNetwork::send_due_announcements() {
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = announcements_.begin(); it != announcements_.end();) {
+    Announcement& a = it->second;
+    if (a.next <= now) {
+      auto sent = announce_address(underlay_interface_, it->first);
+      if (!sent.ok()) std::fprintf(stderr, "stratus: %s\n", sent.error().message.c_str());
+      --a.left;
+      a.next = now + std::chrono::seconds(1);
+    }
+    it = a.left > 0 ? std::next(it) : announcements_.erase(it);
+  }
+}
+
 Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
                                        const std::map<std::string, std::string>& public_to_private) {
+  send_due_announcements();
   std::map<std::string, std::string> current = published(vpc_id);
   if (current == public_to_private) return true;
   std::string ns = netns_name(vpc_id);
@@ -335,6 +371,7 @@ Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
     if (outside_pool(public_ip)) {
       (void)runner_.run({"ip", "route", "del", public_ip + "/32", "dev", slot_.host_link}, /*quiet=*/true);
     }
+    if (spans_hosts()) (void)set_proxy_arp(public_ip, false);
   }
   if (!public_to_private.empty()) {
     for (auto step : {ensure_edge(), ensure_uplink(vpc_id)}) {
@@ -359,7 +396,12 @@ Result<bool> VpcNetwork::set_published(const std::string& vpc_id,
       auto done = ip(args);
       if (!done.ok()) return done;
     }
+    if (spans_hosts() && !current.count(public_ip)) {
+      auto answered = set_proxy_arp(public_ip, true);
+      if (!answered.ok()) return answered;
+    }
   }
+  send_due_announcements();  // the first of the new ones at once
   fs::path mapping = file(vpc_id, "nat");
   {
     std::ofstream out(mapping.string() + ".tmp", std::ios::trunc);
@@ -552,6 +594,8 @@ bool VpcNetwork::has_lease(const std::string& vpc_id, const std::string& mac) co
 }
 
 Result<bool> VpcNetwork::remove_vpc(const std::string& vpc_id) {
+  // Its public addresses first: their routes and ARP answers are outside its namespace.
+  if (has_namespace(vpc_id)) (void)set_published(vpc_id, {});
   overlays_.erase(vpc_id);
   firewalls_.erase(vpc_id);
   routes_.erase(vpc_id);

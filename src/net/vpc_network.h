@@ -9,6 +9,7 @@
 // Everything is named with a "stratus"/"st" prefix and removed with its owner. dnsmasq
 // processes, like VMs, outlive `stratus serve` and are re-adopted by pid file.
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -94,7 +95,11 @@ class VpcNetwork {
   // `vpc_id` from this host (1:1 NAT inside the VPC namespace; each public address routed over
   // the VPC's veth into the slot's edge namespace, which the host reaches over a veth with a
   // route for the slot's public pool, plus one per published address outside it), withdrawing
-  // any other. Nothing when already so. REQUIRES: ensure_vpc().
+  // any other. Nothing when already so. When VPCs span hosts, the host also answers ARP for each
+  // of its public addresses on its underlay interface (a proxy neighbour entry; the operator
+  // enables IPv4 forwarding there), announces each new one there three times a second apart
+  // (gratuitous ARP, repeated by later calls), and its edge routes replies towards the
+  // underlay. REQUIRES: ensure_vpc().
   Result<bool> set_published(const std::string& vpc_id, const std::map<std::string, std::string>& public_to_private);
 
   // Makes the VPC router's firewall (security groups, source/destination checks, internet
@@ -152,6 +157,10 @@ class VpcNetwork {
   Result<bool> ensure_uplink(const std::string& vpc_id);
   // True when `public_ip` is not in the slot's public pool (so the pool's route misses it).
   bool outside_pool(const std::string& public_ip) const;
+  // Answers ARP for `public_ip` on the underlay interface (or stops, with `answer` false).
+  Result<bool> set_proxy_arp(const std::string& public_ip, bool answer);
+  // Sends the gratuitous ARPs that are due (see set_published()).
+  void send_due_announcements();
   // Rewrites the VPC's NAT table from its mapping file (public -> private per line).
   Result<bool> apply_nat(const std::string& vpc_id);
   // The mapping file's public -> private addresses.
@@ -178,6 +187,12 @@ class VpcNetwork {
   std::filesystem::path state_dir_;
   NetworkSlot slot_;
   HostNetwork host_;
+  std::string underlay_interface_;  // the interface with host_.underlay (found on first use)
+  struct Announcement {
+    int left = 0;                                // gratuitous ARPs still to send
+    std::chrono::steady_clock::time_point next;  // when the next is due
+  };
+  std::map<std::string, Announcement> announcements_;  // public address -> its announcement
   std::map<std::string, VpcOverlay> overlays_;  // VPC -> the overlay it was last given
   std::map<std::string, VpcFirewall> firewalls_;  // VPC -> the firewall it was last given
   std::map<std::string, VpcInterfaceRoutes> routes_;  // VPC -> the interface routes it was last given

@@ -1,14 +1,15 @@
 """VPCs that span hosts: two `stratus host` agents, each in a network namespace of its own as if
-on a machine of its own, joined by a veth underlay (192.0.2.0/24), on one PostgreSQL with an API
-server. One VPC has a subnet in each zone, so its instances land on two hosts; their VPC routers
-reach each other over VXLAN.
+on a machine of its own, on one PostgreSQL with an API server. Their underlay (192.0.2.0/24) is a
+bridge in a switch namespace, which a namespace standing for the internet is plugged into too.
+One VPC has a subnet in each zone, so its instances land on two hosts; their VPC routers reach
+each other over VXLAN.
 
-Guests are stand-ins (the AMI is one, so instances stay pending with their taps plugged, their
-VMs failing to boot a stand-in kernel): a
-namespace per instance whose tap is wired to the instance's tap on its router (tap_wire.py), with
-the interface's MAC and address. What is asserted is what a guest would see: TCP across hosts,
-the VPC resolver naming the other host's instance, security group rules enforced on the
-destination's host, and a second VPC with the same CIDR kept apart.
+Guests are stand-ins (the AMI is one: instances stay pending with their taps plugged, their VMs
+failing to boot a stand-in kernel): a namespace per instance whose tap is wired to the instance's
+tap on its router (tap_wire.py), with the interface's MAC and address. What is asserted is what a
+guest would see: TCP across hosts, the VPC resolver naming the other host's instance, security
+group rules enforced on both hosts, a second VPC with the same CIDR kept apart, and an Elastic IP
+answering from the internet on the host of whichever instance has it.
 """
 import os
 import shutil
@@ -22,6 +23,7 @@ from harness import StratusServer, StratusTestCase, reap, start_region_of_hosts
 HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
 ZONES = {"us-east-1a": "192.0.2.11", "us-east-1b": "192.0.2.12"}  # zone -> its host's underlay address
+INTERNET = "192.0.2.100"  # a client on the underlay that reaches public addresses
 PORT = 7000  # where each stand-in guest answers with its name
 
 
@@ -58,30 +60,48 @@ class ClusterNetworkTest(StratusTestCase):
     def setUpClass(cls):
         start_region_of_hosts(cls, empty_disk=True)
 
-        # The underlay: a veth pair between the two hosts' namespaces.
+        # The underlay: a bridge in a namespace of its own (the switch), a veth to it from each
+        # host's namespace (forwarding on, as an operator sets it up) and from "the internet", a
+        # namespace that has the public range on-link.
+        cls.switch = "sttest-sw-%d" % PID
+        cls.internet = "sttest-i-%d" % PID
+        for netns in (cls.switch, cls.internet):
+            ip("netns", "add", netns)
+            cls.addClassCleanup(subprocess.run, ["ip", "netns", "del", netns], capture_output=True)
+        ip("-n", cls.switch, "link", "add", "br0", "type", "bridge")
+        ip("-n", cls.switch, "link", "set", "br0", "up")
         cls.hosts = {}  # zone -> its agent
-        links = ["stu1-%d" % PID, "stu2-%d" % PID]
-        ip("link", "add", links[0], "type", "veth", "peer", "name", links[1])
-        cls.addClassCleanup(subprocess.run, ["ip", "link", "del", links[0]], capture_output=True)
         for n, (zone, underlay) in enumerate(ZONES.items()):
             netns = "sttest-h%d-%d" % (n + 1, PID)
             ip("netns", "add", netns)
             cls.addClassCleanup(subprocess.run, ["ip", "netns", "del", netns], capture_output=True)
-            ip("link", "set", links[n], "netns", netns)
-            ip("-n", netns, "addr", "add", underlay + "/24", "dev", links[n])
-            for link in ("lo", links[n]):
-                ip("-n", netns, "link", "set", link, "up")
+            cls.plug_into_switch(netns, "stu%d-%d" % (n + 1, PID), underlay)
+            in_netns(netns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
             agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host", netns=netns,
                                   netns_prefix="t%dh%d-" % (PID, n + 1),
                                   extra_args=["--availability-zone", zone, "--underlay", underlay])
             cls.addClassCleanup(reap, agent)
             agent.start()
             cls.hosts[zone] = agent
+        cls.plug_into_switch(cls.internet, "stui-%d" % PID, INTERNET)
+        ip("-n", cls.internet, "route", "add", "198.19.0.0/16", "dev", "stui-%d" % PID)
 
         cls.guests = []  # (guest namespace, its tap_wire process)
         cls.addClassCleanup(cls.remove_guests)
         cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
         cls.vpc, cls.subnets, cls.group = cls.vpc_with_subnets()
+
+    @classmethod
+    def plug_into_switch(cls, netns, link, address):
+        """A veth `link` from `netns` (with `address`/24) to the switch's bridge."""
+        ip("link", "add", link, "type", "veth", "peer", "name", link + "s")
+        cls.addClassCleanup(subprocess.run, ["ip", "link", "del", link], capture_output=True)  # if not moved
+        ip("link", "set", link, "netns", netns)
+        ip("link", "set", link + "s", "netns", cls.switch)
+        ip("-n", cls.switch, "link", "set", link + "s", "master", "br0", "up")
+        ip("-n", netns, "addr", "add", address + "/24", "dev", link)
+        for name in ("lo", link):
+            ip("-n", netns, "link", "set", name, "up")
 
     @classmethod
     def remove_guests(cls):
@@ -93,9 +113,14 @@ class ClusterNetworkTest(StratusTestCase):
 
     @classmethod
     def vpc_with_subnets(cls):
-        """A VPC of 10.70.0.0/16 with a subnet per zone, and a security group letting PORT in from
-        the VPC: (VPC id, {zone: subnet id}, group id)."""
+        """A VPC of 10.70.0.0/16 with an internet gateway, a subnet per zone, and a security group
+        letting PORT in from the VPC: (VPC id, {zone: subnet id}, group id)."""
         vpc = cls.ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
+        gateway = cls.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        cls.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        table = cls.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0]
+        cls.ec2.create_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0",
+                             GatewayId=gateway)
         subnets = {zone: cls.ec2.create_subnet(VpcId=vpc, CidrBlock="10.70.%d.0/24" % (n + 1),
                                                AvailabilityZone=zone)["Subnet"]["SubnetId"]
                    for n, zone in enumerate(ZONES)}
@@ -106,7 +131,7 @@ class ClusterNetworkTest(StratusTestCase):
 
     def guest(self, zone, subnet, group, name, **run_args):
         """Launches an instance into `subnet` of `zone`'s host with a stand-in guest serving
-        `name` on PORT: (its namespace, its private address)."""
+        `name` on PORT: (its namespace, its private address, its instance id)."""
         instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                                           SubnetId=subnet, SecurityGroupIds=[group], **run_args)["Instances"][0]
         eni = instance["NetworkInterfaces"][0]
@@ -133,7 +158,7 @@ class ClusterNetworkTest(StratusTestCase):
         server = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", SERVER, name])
         self.addCleanup(server.wait)
         self.addCleanup(server.kill)
-        return netns, address
+        return netns, address, instance["InstanceId"]
 
     def answer(self, netns, address):
         """What the guest at `address` answers a connection from `netns` with, or None."""
@@ -141,8 +166,8 @@ class ClusterNetworkTest(StratusTestCase):
         return out if code == 0 else None
 
     def test_a_vpc_across_two_hosts(self):
-        a, a_ip = self.guest("us-east-1a", self.subnets["us-east-1a"], self.group, "A")
-        b, b_ip = self.guest("us-east-1b", self.subnets["us-east-1b"], self.group, "B")
+        a, a_ip, _ = self.guest("us-east-1a", self.subnets["us-east-1a"], self.group, "A")
+        b, b_ip, _ = self.guest("us-east-1b", self.subnets["us-east-1b"], self.group, "B")
 
         # Each host runs its zone's instance; the routers reach each other over the underlay.
         self.wait_for(lambda: self.answer(a, b_ip) == "B", 20, "A never reached B across hosts")
@@ -159,7 +184,7 @@ class ClusterNetworkTest(StratusTestCase):
         group2 = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc2)["GroupId"]
         self.ec2.authorize_security_group_ingress(GroupId=group2, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        c, _ = self.guest("us-east-1b", subnet2, group2, "C", PrivateIpAddress=b_ip)
+        c, _, _ = self.guest("us-east-1b", subnet2, group2, "C", PrivateIpAddress=b_ip)
         for _ in range(3):
             self.assertEqual(self.answer(a, b_ip), "B")
         self.assertIsNone(self.answer(c, a_ip))
@@ -171,6 +196,28 @@ class ClusterNetworkTest(StratusTestCase):
         self.wait_for(lambda: self.answer(a, b_ip) is None, 5, "the revoked rule still lets A in")
         print("\n  revoked rule took effect across hosts after %.2f s" % (time.monotonic() - revoked))
         self.assertIsNone(self.answer(b, a_ip))
+
+    def test_an_elastic_ip_moves_between_hosts(self):
+        group = self.ec2.create_security_group(GroupName="public", Description="public", VpcId=self.vpc)["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": INTERNET + "/32"}]}])
+        _, _, d = self.guest("us-east-1a", self.subnets["us-east-1a"], group, "D")
+        _, _, e = self.guest("us-east-1b", self.subnets["us-east-1b"], group, "E")
+        eip = self.ec2.allocate_address(Domain="vpc")
+        self.ec2.associate_address(InstanceId=d, AllocationId=eip["AllocationId"])
+        self.wait_for(lambda: self.answer(self.internet, eip["PublicIp"]) == "D", 20,
+                      "the Elastic IP never answered on D's host")
+
+        # Moved to the instance on the other host: that host answers for it now.
+        self.ec2.associate_address(InstanceId=e, AllocationId=eip["AllocationId"], AllowReassociation=True)
+        moved = time.monotonic()
+        self.wait_for(lambda: self.answer(self.internet, eip["PublicIp"]) == "E", 5,
+                      "the Elastic IP did not follow E to its host")
+        print("\n  the Elastic IP answered on the other host after %.2f s" % (time.monotonic() - moved))
+        self.ec2.disassociate_address(AssociationId=self.ec2.describe_addresses(
+            AllocationIds=[eip["AllocationId"]])["Addresses"][0]["AssociationId"])
+        self.wait_for(lambda: self.answer(self.internet, eip["PublicIp"]) is None, 5,
+                      "the Elastic IP still answers after it was disassociated")
 
 
 if __name__ == "__main__":
