@@ -459,6 +459,9 @@ void InstanceReconciler::reconcile(const Tracked& tracked) {
       reconcile_running(tracked, now);
       return;
     case InstanceState::kStopped:
+      // A VM still running for a stopped instance: its host was forgotten while the agent was
+      // away (host_registry.h), and the instance was stopped in the store without it.
+      if (vms_.running(dir)) (void)vms_.kill(dir);
       sync_interfaces(tracked, /*vm_runs=*/false);
       volumes_.sync_attachments(tracked.region, id, dir, /*vm_runs=*/false);
       return;

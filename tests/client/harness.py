@@ -630,16 +630,20 @@ def fake_base_image(image_cache, empty_disk=False):
     return image_dir
 
 
-def start_region_of_hosts(test_class, empty_disk=False):
-    """For a test class of hosts on one PostgreSQL: a database, an image cache with a stand-in base
-    image (fake_base_image), and an API server on them, all removed by class cleanups. Sets the
-    class's store_url, images, api and server (the API server) and ec2 (its us-east-1 client)."""
+def start_region_of_hosts(test_class, empty_disk=False, real_images=False):
+    """For a test class of hosts on one PostgreSQL: a database, an image cache (the built one with
+    `real_images`, else one with a stand-in base image, see fake_base_image), and an API server on
+    them, all removed by class cleanups. Sets the class's store_url, images, api and server (the
+    API server) and ec2 (its us-east-1 client)."""
     cls = test_class
     cls.store_url = TestPostgres.new_database()
     cls.addClassCleanup(TestPostgres.drop_database, cls.store_url)
-    cls.images = tempfile.mkdtemp(prefix="stratus-test-images-")
-    cls.addClassCleanup(shutil.rmtree, cls.images, True)
-    fake_base_image(cls.images, empty_disk)
+    if real_images:
+        cls.images = real_image_cache()
+    else:
+        cls.images = tempfile.mkdtemp(prefix="stratus-test-images-")
+        cls.addClassCleanup(shutil.rmtree, cls.images, True)
+        fake_base_image(cls.images, empty_disk)
     cls.api = cls.server = StratusServer(store_url=cls.store_url, image_cache=cls.images)
     cls.addClassCleanup(reap, cls.api)
     cls.api.start()

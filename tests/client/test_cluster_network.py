@@ -18,13 +18,15 @@ import sys
 import time
 import unittest
 
-from harness import StratusServer, StratusTestCase, reap, start_region_of_hosts
+from harness import (StratusServer, StratusTestCase, reap, skip_unless_vms, start_region_of_hosts,
+                     write_key_pair)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
 ZONES = {"us-east-1a": "192.0.2.11", "us-east-1b": "192.0.2.12"}  # zone -> its host's underlay address
 INTERNET = "192.0.2.100"  # a client on the underlay that reaches public addresses
 PORT = 7000  # where each stand-in guest answers with its name
+LEASE = 3  # seconds: the agents' test lease
 
 
 def ip(*args):
@@ -53,12 +55,15 @@ s = socket.create_connection((sys.argv[1], %d), timeout=1); print(s.recv(64).dec
 """ % PORT
 
 
-@unittest.skipUnless(os.geteuid() == 0, "namespaces, veths and VXLAN need root")
-class ClusterNetworkTest(StratusTestCase):
+class Cluster(StratusTestCase):
+    """The region of the module's docstring, for a test class; guests are stand-ins unless the
+    class asks for real_images."""
+
+    real_images = False
 
     @classmethod
     def setUpClass(cls):
-        start_region_of_hosts(cls, empty_disk=True)
+        start_region_of_hosts(cls, empty_disk=not cls.real_images, real_images=cls.real_images)
 
         # The underlay: a bridge in a namespace of its own (the switch), a veth to it from each
         # host's namespace (forwarding on, as an operator sets it up) and from "the internet", a
@@ -79,7 +84,8 @@ class ClusterNetworkTest(StratusTestCase):
             in_netns(netns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
             agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host", netns=netns,
                                   netns_prefix="t%dh%d-" % (PID, n + 1),
-                                  extra_args=["--availability-zone", zone, "--underlay", underlay])
+                                  extra_args=["--availability-zone", zone, "--underlay", underlay,
+                                              "--lease-seconds", str(LEASE)])
             cls.addClassCleanup(reap, agent)
             agent.start()
             cls.hosts[zone] = agent
@@ -113,8 +119,9 @@ class ClusterNetworkTest(StratusTestCase):
 
     @classmethod
     def vpc_with_subnets(cls):
-        """A VPC of 10.70.0.0/16 with an internet gateway, a subnet per zone, and a security group
-        letting PORT in from the VPC: (VPC id, {zone: subnet id}, group id)."""
+        """A VPC of 10.70.0.0/16 with an internet gateway, a subnet per zone (public addresses at
+        launch), and a security group letting PORT in from the VPC: (VPC id, {zone: subnet id},
+        group id)."""
         vpc = cls.ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
         gateway = cls.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         cls.ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
@@ -124,6 +131,8 @@ class ClusterNetworkTest(StratusTestCase):
         subnets = {zone: cls.ec2.create_subnet(VpcId=vpc, CidrBlock="10.70.%d.0/24" % (n + 1),
                                                AvailabilityZone=zone)["Subnet"]["SubnetId"]
                    for n, zone in enumerate(ZONES)}
+        for subnet in subnets.values():
+            cls.ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
         group = cls.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
         cls.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "10.70.0.0/16"}]}])
@@ -132,6 +141,7 @@ class ClusterNetworkTest(StratusTestCase):
     def guest(self, zone, subnet, group, name, **run_args):
         """Launches an instance into `subnet` of `zone`'s host with a stand-in guest serving
         `name` on PORT: (its namespace, its private address, its instance id)."""
+        assert not self.real_images
         instance = self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                                           SubnetId=subnet, SecurityGroupIds=[group], **run_args)["Instances"][0]
         eni = instance["NetworkInterfaces"][0]
@@ -164,6 +174,11 @@ class ClusterNetworkTest(StratusTestCase):
         """What the guest at `address` answers a connection from `netns` with, or None."""
         code, out = in_netns(netns, sys.executable, "-c", CLIENT, address)
         return out if code == 0 else None
+
+
+
+@unittest.skipUnless(os.geteuid() == 0, "namespaces, veths and VXLAN need root")
+class ClusterNetworkTest(Cluster):
 
     def test_a_vpc_across_two_hosts(self):
         a, a_ip, _ = self.guest("us-east-1a", self.subnets["us-east-1a"], self.group, "A")
@@ -222,3 +237,89 @@ class ClusterNetworkTest(StratusTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@skip_unless_vms
+class ClusterVmTest(Cluster):
+    """Real guests, one per host: SSH from the internet to one, from it to the other's private
+    address; each host's metadata service answers its own instance; a host's agent that dies
+    leaves its instance running but impaired, and takes it back when it returns; a forgotten host's
+    instance is stopped, and its returning agent stops its VM."""
+
+    real_images = True
+
+    def ssh(self, address, command, via=None, timeout=30):
+        """`command` as ec2-user at `address` from the internet namespace (through the instance
+        at public address `via` when given): the CompletedProcess, or None on a timeout."""
+        options = ["-i", self.key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                   "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"]
+        if via:
+            options += ["-o", "ProxyCommand=ssh %s -W %%h:%%p ec2-user@%s" % (" ".join(options), via)]
+        try:
+            return subprocess.run(["ip", "netns", "exec", self.internet, "ssh"] + options + ["ec2-user@" + address, command],
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def output(self, address, command, via=None):
+        """What `command` prints at `address` (see ssh), or None when it cannot run there."""
+        done = self.ssh(address, command, via)
+        return done.stdout.strip() if done is not None and done.returncode == 0 else None
+
+    def system_status(self, instance_id):
+        statuses = self.ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"]
+        return statuses[0]["SystemStatus"]["Status"] if statuses else None
+
+    def test_instances_on_two_hosts(self):
+        self.key_file = os.path.join(self.api.log_dir, "k.pem")
+        write_key_pair(self.ec2, "k", self.key_file)
+        group = self.ec2.create_security_group(GroupName="ssh", Description="ssh", VpcId=self.vpc)["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        image = self.ec2.describe_images(Owners=["amazon"], Filters=[
+            {"Name": "name", "Values": ["debian-12-*"]}])["Images"][0]["ImageId"]
+        ids = {zone: self.ec2.run_instances(ImageId=image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
+                                            KeyName="k", SubnetId=self.subnets[zone],
+                                            SecurityGroupIds=[group])["Instances"][0]["InstanceId"]
+               for zone in ZONES}
+        self.ec2.get_waiter("instance_running").wait(InstanceIds=list(ids.values()),
+                                                     WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+        a, b = (self.ec2.describe_instances(InstanceIds=[ids[zone]])["Reservations"][0]["Instances"][0]
+                for zone in ZONES)
+        a_ip, b_ip = a["PublicIpAddress"], b["PrivateIpAddress"]
+
+        # SSH to A from the internet, and from A to B's private address on the other host; each
+        # host's metadata service answers for its own instance.
+        metadata = "curl -s http://169.254.169.254/latest/meta-data/instance-id"
+        self.wait_for(lambda: self.output(a_ip, metadata) == a["InstanceId"], 300, "no SSH to A")
+        self.wait_for(lambda: self.output(b_ip, metadata, via=a_ip) == b["InstanceId"], 300,
+                      "no SSH from A to B on the other host")
+        boot_id = self.output(b_ip, "cat /proc/sys/kernel/random/boot_id", via=a_ip)
+
+        # B's agent dies: B keeps running, impaired, and its network keeps working.
+        agent = self.hosts["us-east-1b"]
+        agent.kill9()
+        self.wait_for(lambda: self.system_status(b["InstanceId"]) == "impaired", LEASE + 10,
+                      "B's status never turned impaired")
+        self.assertEqual(self.ec2.describe_instances(InstanceIds=[b["InstanceId"]])["Reservations"][0]
+                         ["Instances"][0]["State"]["Name"], "running")
+        self.assertEqual(self.output(b_ip, "cat /proc/sys/kernel/random/boot_id", via=a_ip), boot_id)
+
+        # It comes back and takes its VM back, unrebooted.
+        agent.start()
+        self.wait_for(lambda: self.system_status(b["InstanceId"]) not in ("impaired", None), 15,
+                      "B stayed impaired after its agent returned")
+        self.assertEqual(self.output(b_ip, "cat /proc/sys/kernel/random/boot_id", via=a_ip), boot_id)
+
+        # It dies again and the operator forgets the host: B is stopped; the agent, back, stops
+        # the VM.
+        agent.kill9()
+        host_id = [line.split()[0] for line in subprocess.run(
+            [self.api.binary, "hosts", "--store", self.store_url], capture_output=True, text=True,
+            check=True).stdout.splitlines() if " us-east-1b " in line][0]
+        subprocess.run([self.api.binary, "hosts", "--store", self.store_url, "forget", host_id], check=True,
+                       capture_output=True)
+        self.assertEqual(self.ec2.describe_instances(InstanceIds=[b["InstanceId"]])["Reservations"][0]
+                         ["Instances"][0]["State"]["Name"], "stopped")
+        agent.start()
+        self.wait_for(lambda: self.output(b_ip, "true", via=a_ip) is None, 30, "B's VM still runs")
