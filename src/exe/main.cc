@@ -230,6 +230,7 @@ struct ServeOptions {
   int64_t lease_seconds = 30;  // `stratus host`: down after this long without renewal
   std::string underlay;       // `stratus host`: the address other hosts reach it at
   std::string netns_prefix;   // `stratus host`: in its VPC namespaces' names (hosts sharing a machine)
+  std::string shared_dir;     // where volumes, snapshot blocks and manifests live ("": the data dir)
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;
@@ -384,9 +385,11 @@ int serve(const ServeOptions& options) {
   ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  // Snapshots: one block store and one manifest directory per data dir, for every region.
-  block::DirectoryBlockStore blocks(fs::absolute(fs::path(data_dir) / "blocks"));
-  block::ManifestStore manifests(fs::absolute(fs::path(data_dir) / "manifests"));
+  // Volume disks, snapshot blocks and manifests, for every region: in the data dir, or in the
+  // directory all servers and hosts of a region share.
+  fs::path disks_dir = fs::absolute(options.shared_dir.empty() ? fs::path(data_dir) : fs::path(options.shared_dir));
+  block::DirectoryBlockStore blocks(disks_dir / "blocks");
+  block::ManifestStore manifests(disks_dir / "manifests");
   ebs::EbsService ebs(store, blocks, manifests);
   iam::AuthorizationMessages authorization_messages(store);
   iam::IamService iam(iam::IamEndpoint::kIam, store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
@@ -430,7 +433,7 @@ int serve(const ServeOptions& options) {
   compute::SpawnProcessRunner runner;
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot, {options.netns_prefix, options.underlay});
-  block::QcowVolumeDriver volumes(runner, fs::absolute(fs::path(data_dir) / "volumes"));
+  block::QcowVolumeDriver volumes(runner, disks_dir / "volumes");
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
@@ -600,6 +603,9 @@ void add_serve_options(CLI::App* cmd, ServeOptions& options) {
                   "pin the root secret access key");
   cmd->add_option("--image-cache", options.image_cache, "where `stratus image build` put the base image")
       ->capture_default_str();
+  cmd->add_option("--shared-dir", options.shared_dir,
+                  "with --store: a directory every server and host of the region shares (volume disks, "
+                  "snapshot blocks and manifests; default: the data dir)");
   cmd->add_option("--threads", options.threads, "HTTP event-loop threads (writes run on one more)")
       ->capture_default_str();
   cmd->add_option("--accel", options.accelerator,

@@ -62,7 +62,12 @@ class InstanceReconciler {
   void set_profile_lookup(ProfileLookup lookup) { profiles_ = std::move(lookup); }
   // Makes the reconciler run only the instances placed on host `host_id` (model/host.h), by
   // default those placed on no registered host (""): the server's own. REQUIRES: before start().
-  void set_host(std::string host_id) { host_id_ = std::move(host_id); }
+  // Its volume and snapshot reconcilers act on that host's disks (disk_host.h).
+  void set_host(std::string host_id) {
+    volumes_.set_host(host_id);
+    snapshots_.set_host(host_id);
+    host_id_ = std::move(host_id);
+  }
   // An instance's identity credentials: (account, instance id) -> them, or nullopt. Thread-safe.
   using IdentityLookup =
       std::function<std::optional<imds::ServedCredentials>(const std::string& account, const std::string& instance_id)>;

@@ -6,6 +6,7 @@
 #include "block/nbd_disk.h"
 #include "common/timestamp.h"
 #include "model/image.h"
+#include "reconciler/disk_host.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -94,7 +95,8 @@ void SnapshotReconciler::reconcile(const DiskLookup& open_disk) {
   if (!recovered_) {
     disks_.close_all_views();  // a previous process's storage daemons; their jobs start again
     recovered_ = true;
-    collect_garbage(/*sweep_anyway=*/true);  // blocks an interrupted snapshot stored and nothing names
+    // Blocks an interrupted snapshot stored and nothing names.
+    if (host_id_.empty()) collect_garbage(/*sweep_anyway=*/true);
   }
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& job = it->second;
@@ -111,6 +113,7 @@ void SnapshotReconciler::reconcile(const DiskLookup& open_disk) {
     it = jobs_.erase(it);
   }
   start_due(open_disk);
+  if (!host_id_.empty()) return;  // the region's own server does the rest
   settle_images();
   collect_garbage(/*sweep_anyway=*/false);
 }
@@ -185,6 +188,7 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
         due.volume = model::volume_from_doc(volume->doc);
         due.region = volume->region;
       }
+      if ((due.volume ? disk_host(*txn, *due.volume) : "") != host_id_) continue;  // another host's
       if (due.snapshot.spec.quiesce && due.volume && due.volume->spec.attachment) {
         quiet_instances_.insert(due.volume->spec.attachment->instance_id);
       }
@@ -194,7 +198,8 @@ void SnapshotReconciler::start_due(const DiskLookup& open_disk) {
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
       bool live = volume.status.state == VolumeState::kCreating || volume.status.state == VolumeState::kInUse;
-      if (!volume.status.filled && live && !jobs_.count(record.id)) unfilled.push_back(std::move(volume));
+      if (volume.status.filled || !live || jobs_.count(record.id) || disk_host(*txn, volume) != host_id_) continue;
+      unfilled.push_back(std::move(volume));
     }
   }
   for (const model::Snapshot& direct : idle) expire_if_idle(direct);

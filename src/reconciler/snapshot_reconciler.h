@@ -47,6 +47,11 @@ class SnapshotReconciler {
   // The running VM holding the disk of in-use volume `volume`, or nullopt when none runs.
   using DiskLookup = std::function<std::optional<OpenDisk>(const model::Volume& volume)>;
 
+  // Makes this reconciler act only on the disks of host `host_id` (disk_host.h); the region's own
+  // server ("", the default) also copies snapshots, expires idle direct ones, settles images and
+  // reclaims blocks. REQUIRES: before the first pass.
+  void set_host(std::string host_id) { host_id_ = std::move(host_id); }
+
   // One pass: finishes the jobs that ended, starts the ones due, reclaims what deleted snapshots
   // left. `open_disk` says where attached volumes' disks are open.
   void reconcile(const DiskLookup& open_disk);
@@ -117,6 +122,7 @@ class SnapshotReconciler {
   block::BlockStore& blocks_;
   block::ManifestStore& manifests_;
   DiskOpener open_;
+  std::string host_id_;                     // whose disks it acts on ("": the region's own server)
   std::map<std::string, Job> jobs_;         // by snapshot id (a restore: by volume id)
   std::map<std::string, int> failures_;     // snapshot id -> failed attempts so far
   std::set<std::string> quiet_instances_;   // instances whose VMs pending quiesced snapshots wait for

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/timestamp.h"
+#include "reconciler/disk_host.h"
 
 namespace stratus::reconciler {
 namespace {
@@ -64,6 +65,7 @@ void VolumeReconciler::reconcile_disks(const VmLookup& running_vm) {
     for (const store::Record& record : txn->list("volume", std::nullopt)) {
       model::Volume volume = model::volume_from_doc(record.doc);
       if (!volume.status.filled) continue;  // the snapshot reconciler fills it first
+      if (disk_host(*txn, volume) != host_id_) continue;  // another host's
       if (volume.status.state == VolumeState::kCreating || volume.status.state == VolumeState::kDeleting ||
           !volume.status.modified) {
         pending.push_back(std::move(volume));

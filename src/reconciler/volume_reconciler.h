@@ -35,8 +35,12 @@ class VolumeReconciler {
   // The running VM of instance `instance_id`, or nullopt when none runs here.
   using VmLookup = std::function<std::optional<RunningVm>(const std::string& instance_id)>;
 
-  // One pass over the volumes being created, deleted or modified; `running_vm` says where
-  // the VM of an attached volume's instance runs.
+  // Makes this reconciler act only on the disks of host `host_id` (disk_host.h); by default
+  // those of the region's own server (""). REQUIRES: before the first pass.
+  void set_host(std::string host_id) { host_id_ = std::move(host_id); }
+
+  // One pass over the volumes being created, deleted or modified (of this host); `running_vm`
+  // says where the VM of an attached volume's instance runs.
   void reconcile_disks(const VmLookup& running_vm);
 
   // The disk of the root volume (attached at `root_device`) of instance `instance_id` of
@@ -84,6 +88,7 @@ class VolumeReconciler {
   block::VolumeDriver& disks_;
   compute::VmDriver& vms_;
   const SnapshotReconciler& snapshots_;
+  std::string host_id_;  // whose disks it acts on ("": the region's own server)
 };
 
 }  // namespace stratus::reconciler

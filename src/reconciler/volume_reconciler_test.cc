@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "common/temp_dir.h"
+#include "model/instance.h"
 #include "model/snapshot.h"
 #include "reconciler/fake_drivers.h"
 #include "store/sqlite_store.h"
@@ -130,6 +131,35 @@ TEST_F(VolumeReconcilerTest, GrowsADetachedDiskAsAFileAndAnAttachedOneInItsVm) {
     EXPECT_TRUE(get(id)->status.modified) << id;
     EXPECT_FALSE(get(id)->status.modified_time.empty()) << id;
   }
+}
+
+TEST_F(VolumeReconcilerTest, AHostActsOnTheDisksOfItsInstancesTheRegionServerOnTheRest) {
+  // Instance i-1 is placed on host h-2 of a region of several hosts.
+  model::Instance instance = model::instance_from_doc({{"InstanceId", "i-1"}, {"State", {{"Name", "running"}}}});
+  instance.spec.host_id = "h-2";
+  {
+    auto txn = store_.begin_write();
+    txn->put({"i-1", "instance", "us-east-1", model::instance_doc(instance)});
+    txn->commit();
+  }
+  VolumeReconciler host(store_, disks_, vms_, snapshots_);
+  host.set_host("h-2");
+  put("vol-free", VolumeState::kCreating);
+  model::Volume attached = put("vol-used", VolumeState::kInUse, "/dev/sdf");
+  attached.spec.size_gib = 4;
+  attached.status.modified = false;
+  write(attached);
+  disks_.made.insert("vol-used");
+
+  volumes_.reconcile_disks(vm_of);  // the region's own server
+  EXPECT_EQ(get("vol-free")->status.state, VolumeState::kAvailable);
+  EXPECT_FALSE(get("vol-used")->status.modified);  // not the server's: i-1's VM is on h-2
+  EXPECT_FALSE(vms_.grown.count("run/i-1:vol-used"));
+  put("vol-free-2", VolumeState::kCreating);
+  host.reconcile_disks(vm_of);
+  EXPECT_TRUE(get("vol-used")->status.modified);
+  EXPECT_EQ(vms_.grown.at("run/i-1:vol-used"), int64_t{4} << 30);
+  EXPECT_EQ(get("vol-free-2")->status.state, VolumeState::kCreating);  // not the host's
 }
 
 TEST_F(VolumeReconcilerTest, HotPlugsAnAttachingVolumeAndUnplugsOnceTheGuestLetsGo) {

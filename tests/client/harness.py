@@ -634,20 +634,35 @@ def start_region_of_hosts(test_class, empty_disk=False, real_images=False):
     """For a test class of hosts on one PostgreSQL: a database, an image cache (the built one with
     `real_images`, else one with a stand-in base image, see fake_base_image), and an API server on
     them, all removed by class cleanups. Sets the class's store_url, images, api and server (the
-    API server) and ec2 (its us-east-1 client)."""
+    API server) and ec2 (its us-east-1 client), and shared_dir (the servers' --shared-dir)."""
     cls = test_class
     cls.store_url = TestPostgres.new_database()
     cls.addClassCleanup(TestPostgres.drop_database, cls.store_url)
+    cls.shared_dir = tempfile.mkdtemp(prefix="stratus-test-shared-")
+    cls.addClassCleanup(shutil.rmtree, cls.shared_dir, True)
     if real_images:
         cls.images = real_image_cache()
     else:
         cls.images = tempfile.mkdtemp(prefix="stratus-test-images-")
         cls.addClassCleanup(shutil.rmtree, cls.images, True)
         fake_base_image(cls.images, empty_disk)
-    cls.api = cls.server = StratusServer(store_url=cls.store_url, image_cache=cls.images)
+    cls.api = cls.server = StratusServer(store_url=cls.store_url, image_cache=cls.images,
+                                         extra_args=["--shared-dir", cls.shared_dir])
     cls.addClassCleanup(reap, cls.api)
     cls.api.start()
     cls.ec2 = cls.api.client("us-east-1")
+
+
+def start_host_agent(test_class, zone, extra_args=(), netns=None, netns_prefix=""):
+    """A started `stratus host` of `zone` in the region start_region_of_hosts() made for
+    `test_class`, reaped by a class cleanup; `netns` and `netns_prefix` as for StratusServer."""
+    cls = test_class
+    agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host", netns=netns,
+                          netns_prefix=netns_prefix,
+                          extra_args=["--availability-zone", zone, "--shared-dir", cls.shared_dir] + list(extra_args))
+    cls.addClassCleanup(reap, agent)
+    agent.start()
+    return agent
 
 
 _MODULE_SERVERS = {}

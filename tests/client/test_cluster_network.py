@@ -18,7 +18,7 @@ import sys
 import time
 import unittest
 
-from harness import (StratusServer, StratusTestCase, reap, skip_unless_vms, start_region_of_hosts,
+from harness import (StratusTestCase, skip_unless_vms, start_host_agent, start_region_of_hosts,
                      write_key_pair)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -82,13 +82,8 @@ class Cluster(StratusTestCase):
             cls.addClassCleanup(subprocess.run, ["ip", "netns", "del", netns], capture_output=True)
             cls.plug_into_switch(netns, "stu%d-%d" % (n + 1, PID), underlay)
             in_netns(netns, "sysctl", "-qw", "net.ipv4.ip_forward=1")
-            agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host", netns=netns,
-                                  netns_prefix="t%dh%d-" % (PID, n + 1),
-                                  extra_args=["--availability-zone", zone, "--underlay", underlay,
-                                              "--lease-seconds", str(LEASE)])
-            cls.addClassCleanup(reap, agent)
-            agent.start()
-            cls.hosts[zone] = agent
+            cls.hosts[zone] = start_host_agent(cls, zone, ["--underlay", underlay, "--lease-seconds", str(LEASE)],
+                                               netns=netns, netns_prefix="t%dh%d-" % (PID, n + 1))
         cls.plug_into_switch(cls.internet, "stui-%d" % PID, INTERNET)
         ip("-n", cls.internet, "route", "add", "198.19.0.0/16", "dev", "stui-%d" % PID)
 
@@ -242,7 +237,8 @@ if __name__ == "__main__":
 @skip_unless_vms
 class ClusterVmTest(Cluster):
     """Real guests, one per host: SSH from the internet to one, from it to the other's private
-    address; each host's metadata service answers its own instance; a host's agent that dies
+    address; each host's metadata service answers its own instance; a volume written on one host,
+    snapshotted, becomes a volume in the other zone read on the other host; a host's agent that dies
     leaves its instance running but impaired, and takes it back when it returns; a forgotten host's
     instance is stopped, and its returning agent stops its VM."""
 
@@ -265,6 +261,16 @@ class ClusterVmTest(Cluster):
         """What `command` prints at `address` (see ssh), or None when it cannot run there."""
         done = self.ssh(address, command, via)
         return done.stdout.strip() if done is not None and done.returncode == 0 else None
+
+    def attach(self, volume_id, instance_id, address, via=None):
+        """Attaches available volume `volume_id` to `instance_id` (reached at `address`, see ssh)
+        once it is available; waits until its guest has the disk: its path there."""
+        self.ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        self.ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
+        disk = "/dev/disk/by-id/virtio-" + volume_id.replace("-", "")
+        self.wait_for(lambda: self.output(address, "test -b %s && echo yes" % disk, via) == "yes", 120,
+                      "%s never appeared in %s" % (volume_id, instance_id))
+        return disk
 
     def system_status(self, instance_id):
         statuses = self.ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"]
@@ -295,6 +301,18 @@ class ClusterVmTest(Cluster):
         self.wait_for(lambda: self.output(b_ip, metadata, via=a_ip) == b["InstanceId"], 300,
                       "no SSH from A to B on the other host")
         boot_id = self.output(b_ip, "cat /proc/sys/kernel/random/boot_id", via=a_ip)
+
+        # A volume of B's zone, written in B (host 2) and snapshotted there: the snapshot becomes
+        # a volume of A's zone that A (host 1) reads. Disks and blocks are in the shared directory.
+        volume = self.ec2.create_volume(AvailabilityZone="us-east-1b", Size=1)["VolumeId"]
+        disk = self.attach(volume, b["InstanceId"], b_ip, via=a_ip)
+        self.assertEqual(self.output(b_ip, "echo across-hosts | sudo dd of=%s conv=fsync status=none && echo ok" % disk,
+                                     via=a_ip), "ok")
+        snapshot = self.ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+        self.ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[snapshot], WaiterConfig={"Delay": 2, "MaxAttempts": 60})
+        copy = self.ec2.create_volume(AvailabilityZone="us-east-1a", SnapshotId=snapshot)["VolumeId"]
+        disk = self.attach(copy, a["InstanceId"], a_ip)
+        self.assertEqual(self.output(a_ip, "sudo head -c 12 " + disk), "across-hosts")
 
         # B's agent dies: B keeps running, impaired, and its network keeps working.
         agent = self.hosts["us-east-1b"]

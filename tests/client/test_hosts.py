@@ -11,7 +11,7 @@ import os
 import subprocess
 import unittest
 
-from harness import StratusServer, StratusTestCase, reap, start_region_of_hosts
+from harness import StratusTestCase, start_host_agent, start_region_of_hosts
 
 LEASE = 3  # seconds: the agents' test lease
 # Two t2.micro per host: 2 x (1024 MiB + 384 MiB of VM overhead).
@@ -26,12 +26,8 @@ class HostsTest(StratusTestCase):
         start_region_of_hosts(cls)
         cls.agents = {}
         for zone in ("us-east-1a", "us-east-1b"):
-            agent = StratusServer(store_url=cls.store_url, image_cache=cls.images, command="host",
-                                  extra_args=["--availability-zone", zone, "--lease-seconds", str(LEASE),
-                                              "--capacity-memory-mib", TWO_MICROS])
-            cls.addClassCleanup(reap, agent)
-            agent.start()
-            cls.agents[zone] = agent
+            cls.agents[zone] = start_host_agent(cls, zone, ["--lease-seconds", str(LEASE),
+                                                            "--capacity-memory-mib", TWO_MICROS])
         cls.image = cls.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
 
     def hosts(self, *args):
