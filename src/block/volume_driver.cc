@@ -67,12 +67,12 @@ Result<bool> QcowVolumeDriver::remove(const std::string& volume_id) {
 }
 
 ViewPlace QcowVolumeDriver::view_place(const std::string& name) const {
-  fs::path dir = view_dir_of(dir_, name);
+  fs::path dir = view_dir_of(views_dir_, name);
   return {(dir / "qmp.sock").string(), "disk", (dir / "nbd.sock").string(), ""};
 }
 
 Result<NbdExport> QcowVolumeDriver::open_view(const std::string& name, const fs::path& file, const ViewSpec& spec) {
-  fs::path dir = view_dir_of(dir_, name);
+  fs::path dir = view_dir_of(views_dir_, name);
   ViewPlace place = view_place(name);
   std::string pid_file = (dir / "qsd.pid").string();
   if (compute::daemon_pid(pid_file) == 0) {
@@ -91,7 +91,7 @@ Result<NbdExport> QcowVolumeDriver::open_view(const std::string& name, const fs:
 }
 
 Result<bool> QcowVolumeDriver::close_view(const std::string& name, const ViewSpec& spec, bool taken) {
-  fs::path dir = view_dir_of(dir_, name);
+  fs::path dir = view_dir_of(views_dir_, name);
   if (compute::daemon_pid((dir / "qsd.pid").string()) == 0) return true;  // nothing holds the disk
   auto closed = block::close_view(view_place(name), spec, taken);
   if (!closed.ok()) return closed;
@@ -114,7 +114,7 @@ void QcowVolumeDriver::stop_daemon(const fs::path& view_dir) {
 
 void QcowVolumeDriver::close_all_views() {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+  for (const auto& entry : fs::directory_iterator(views_dir_, ec)) {
     if (entry.path().extension() == ".view") stop_daemon(entry.path());
   }
 }

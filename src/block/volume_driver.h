@@ -46,9 +46,11 @@ class VolumeDriver {
 // qemu-storage-daemon per disk.
 class QcowVolumeDriver : public VolumeDriver {
  public:
-  // Disks live in `dir` (created on first use) as VOLUME_ID.qcow2.
-  QcowVolumeDriver(compute::ProcessRunner& runner, std::filesystem::path dir)
-      : runner_(runner), dir_(std::move(dir)) {}
+  // Disks live in `dir` (created on first use) as VOLUME_ID.qcow2; the storage daemons of this
+  // process's views keep their sockets in `views_dir` (default: `dir`), which no other process
+  // may share (close_all_views() stops every daemon there).
+  QcowVolumeDriver(compute::ProcessRunner& runner, std::filesystem::path dir, std::filesystem::path views_dir = {})
+      : runner_(runner), dir_(std::move(dir)), views_dir_(views_dir.empty() ? dir_ : std::move(views_dir)) {}
   Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base,
                       const std::string& counts_from = "") override;
   bool exists(const std::string& volume_id) const override;
@@ -70,6 +72,7 @@ class QcowVolumeDriver : public VolumeDriver {
 
   compute::ProcessRunner& runner_;
   std::filesystem::path dir_;
+  std::filesystem::path views_dir_;
 };
 
 }  // namespace stratus::block

@@ -433,7 +433,9 @@ int serve(const ServeOptions& options) {
   compute::SpawnProcessRunner runner;
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot, {options.netns_prefix, options.underlay});
-  block::QcowVolumeDriver volumes(runner, disks_dir / "volumes");
+  // The storage daemons of this process's snapshot views: its own, never in the shared directory.
+  block::QcowVolumeDriver volumes(runner, disks_dir / "volumes",
+                                  options.shared_dir.empty() ? fs::path() : fs::absolute(data_dir) / "volume-views");
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
