@@ -385,11 +385,11 @@ int serve(const ServeOptions& options) {
   ec2.set_endpoint_url(url);
   ec2.bootstrap(root.account_id, base_image);
   account::KeyDirectory keys(store);
-  // Volume disks, snapshot blocks and manifests, for every region: in the data dir, or in the
-  // directory all servers and hosts of a region share.
-  fs::path disks_dir = fs::absolute(options.shared_dir.empty() ? fs::path(data_dir) : fs::path(options.shared_dir));
-  block::DirectoryBlockStore blocks(disks_dir / "blocks");
-  block::ManifestStore manifests(disks_dir / "manifests");
+  // Volume disks, snapshot blocks and manifests (and S3's bytes, below), for every region: in the
+  // data dir, or in the directory all servers and hosts of a region share.
+  fs::path bytes_dir = fs::absolute(options.shared_dir.empty() ? fs::path(data_dir) : fs::path(options.shared_dir));
+  block::DirectoryBlockStore blocks(bytes_dir / "blocks");
+  block::ManifestStore manifests(bytes_dir / "manifests");
   ebs::EbsService ebs(store, blocks, manifests);
   iam::AuthorizationMessages authorization_messages(store);
   iam::IamService iam(iam::IamEndpoint::kIam, store, *iam_model.value(), embedded::aws_managed_policies(), &keys);
@@ -421,10 +421,12 @@ int serve(const ServeOptions& options) {
   endpoint->set_authorizer(&authorizer);
   sign_in = std::make_unique<console::SignIn>(*endpoint, store);
   // S3: object bytes in DATA/objects, metadata in the store.
-  s3::LocalObjectStore object_bytes(fs::absolute(fs::path(data_dir) / "objects").string());
+  // S3's bytes: in the data dir, or in the shared directory, where other servers' uploads in
+  // flight are spared (an hour) when what a crash left is collected.
+  s3::LocalObjectStore object_bytes((bytes_dir / "objects").string());
   s3::S3Service s3_service(store, object_bytes);
   s3_service.set_policy_check(s3::bucket_policy_problem);
-  s3_service.load();
+  s3_service.load(options.shared_dir.empty() ? std::chrono::seconds(0) : std::chrono::hours(1));
   authorizer.set_resource_resolver("s3", [&](const api::ServiceCall& call) { return s3::s3_resources(call, s3_service); });
   s3_endpoint = std::make_unique<s3::S3Api>(*s3_model.value(), s3_service, keys, catalog, options.s3_domains);
   s3_endpoint->set_authorizer(&authorizer);
@@ -434,7 +436,7 @@ int serve(const ServeOptions& options) {
   compute::QemuDriver vms(runner, *accelerator, (fs::absolute(fs::path(data_dir)) / "run").string());
   net::VpcNetwork network(runner, fs::path(data_dir) / "net", slot, {options.netns_prefix, options.underlay});
   // The storage daemons of this process's snapshot views: its own, never in the shared directory.
-  block::QcowVolumeDriver volumes(runner, disks_dir / "volumes",
+  block::QcowVolumeDriver volumes(runner, bytes_dir / "volumes",
                                   options.shared_dir.empty() ? fs::path() : fs::absolute(data_dir) / "volume-views");
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
@@ -469,10 +471,14 @@ int serve(const ServeOptions& options) {
   });
   ec2.set_console_reader([&](const std::string& id) { return instances.console_output(id); });
   ec2.set_commit_listener([&] { instances.poke(); });
-  // Over a shared store, other servers' writes: IAM changes reach the authorizer, and the
-  // reconciler looks at whatever changed.
+  // Over a shared store, other servers' writes: IAM changes reach the authorizer, S3's index is
+  // built again when buckets, objects or uploads changed, and the reconciler looks at whatever
+  // changed.
   records.set_remote_listener([&](const std::set<std::string>& kinds) {
     authorizer.invalidate();
+    if (std::any_of(kinds.begin(), kinds.end(), [](const std::string& kind) { return kind.rfind("s3-", 0) == 0; })) {
+      s3_service.reload();
+    }
     instances.poke();
   });
   // A host agent: registered, with its lease renewed well inside its length, before it serves.
@@ -607,7 +613,7 @@ void add_serve_options(CLI::App* cmd, ServeOptions& options) {
       ->capture_default_str();
   cmd->add_option("--shared-dir", options.shared_dir,
                   "with --store: a directory every server and host of the region shares (volume disks, "
-                  "snapshot blocks and manifests; default: the data dir)");
+                  "snapshot blocks and manifests, S3 object bytes; default: the data dir)");
   cmd->add_option("--threads", options.threads, "HTTP event-loop threads (writes run on one more)")
       ->capture_default_str();
   cmd->add_option("--accel", options.accelerator,

@@ -132,14 +132,21 @@ void LocalObjectStore::remove(const std::string& id) {
   if (valid_id(id)) ::unlink((dir_ + "/data/" + id).c_str());
 }
 
-size_t LocalObjectStore::collect_garbage(const std::function<bool(const std::string& id)>& referenced) {
+size_t LocalObjectStore::collect_garbage(const std::function<bool(const std::string& id)>& referenced,
+                                         std::chrono::seconds spare) {
   size_t removed = 0;
   std::error_code ec;
+  auto cutoff = fs::file_time_type::clock::now() - spare;
+  auto old = [&](const fs::directory_entry& entry) {
+    std::error_code time_error;
+    auto written = entry.last_write_time(time_error);
+    return !time_error && written < cutoff;
+  };
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "tmp", ec)) {
-    removed += fs::remove(entry.path(), ec) ? 1 : 0;
+    if (old(entry)) removed += fs::remove(entry.path(), ec) ? 1 : 0;
   }
   for (const auto& entry : fs::directory_iterator(fs::path(dir_) / "data", ec)) {
-    if (!referenced(entry.path().filename().string())) removed += fs::remove(entry.path(), ec) ? 1 : 0;
+    if (!referenced(entry.path().filename().string()) && old(entry)) removed += fs::remove(entry.path(), ec) ? 1 : 0;
   }
   return removed;
 }

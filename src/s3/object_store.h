@@ -3,6 +3,7 @@
 // object store for a user who outgrows one machine later. Only bytes: keys, versions and
 // metadata are records in the store, which name stored bytes by the id a commit returns.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,8 +47,10 @@ class ObjectStore {
   // Removes `id` (nothing when absent).
   virtual void remove(const std::string& id) = 0;
   // Removes every stored id `referenced` says no record names, and every unfinished write (what
-  // a crash leaves); returns how many. Call before serving.
-  virtual size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced) = 0;
+  // a crash leaves), except files younger than `spare` (another server sharing the store may be
+  // writing them); returns how many. Call before serving.
+  virtual size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced,
+                                 std::chrono::seconds spare = std::chrono::seconds(0)) = 0;
 };
 
 // Stores each object as a file DIR/data/<id>, written as DIR/tmp/<id>, fsync'd and renamed into
@@ -60,7 +63,8 @@ class LocalObjectStore : public ObjectStore {
   Result<bool> sync_placed() override;
   Result<std::shared_ptr<api::FileRange>> open(const std::string& id, uint64_t offset, uint64_t length) override;
   void remove(const std::string& id) override;
-  size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced) override;
+  size_t collect_garbage(const std::function<bool(const std::string& id)>& referenced,
+                         std::chrono::seconds spare = std::chrono::seconds(0)) override;
 
  private:
   std::string dir_;

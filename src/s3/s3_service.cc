@@ -53,24 +53,37 @@ Result<bool> Upload::write(std::string_view bytes) {
 
 S3Service::S3Service(store::Store& store, ObjectStore& objects) : store_(store), objects_(objects) {}
 
-void S3Service::load() {
+void S3Service::load(std::chrono::seconds spare) {
   auto tx = store_.begin_read();
-  std::unique_lock lock(mu_);
-  for (const store::Record& record : tx->list(kBucketKind, std::nullopt)) {
+  std::set<std::string> referenced = index(*tx);
+  objects_.collect_garbage([&](const std::string& id) { return referenced.count(id) > 0; }, spare);
+}
+
+void S3Service::reload() {
+  std::lock_guard write(write_mu_);
+  auto tx = store_.begin_read();
+  index(*tx);
+}
+
+std::set<std::string> S3Service::index(store::Transaction& tx) {
+  std::map<std::string, std::shared_ptr<Bucket>> buckets;
+  std::map<std::string, std::shared_ptr<MultipartUpload>> uploads;
+  for (const store::Record& record : tx.list(kBucketKind, std::nullopt)) {
     auto bucket = std::make_shared<Bucket>();
     bucket->doc = record.doc;
-    buckets_[record.doc.value("Name", "")] = bucket;
+    buckets[record.doc.value("Name", "")] = bucket;
   }
   std::set<std::string> referenced;
-  for (const store::Record& record : tx->list(kObjectKind, std::nullopt)) {
-    auto it = buckets_.find(record.doc.value("Bucket", ""));
-    if (it == buckets_.end()) continue;
+  int64_t last_sequence = 0;
+  for (const store::Record& record : tx.list(kObjectKind, std::nullopt)) {
+    auto it = buckets.find(record.doc.value("Bucket", ""));
+    if (it == buckets.end()) continue;
     if (record.doc.contains("Data")) referenced.insert(record.doc.value("Data", ""));
-    last_sequence_ = std::max(last_sequence_, record.doc.value("Sequence", int64_t{0}));
+    last_sequence = std::max(last_sequence, record.doc.value("Sequence", int64_t{0}));
     it->second->history[record.doc.value("Key", "")].push_back(std::make_shared<const json>(record.doc));
   }
   // Each key's newest version is its current one; the rest, newest first, its history.
-  for (auto& [name, bucket] : buckets_) {
+  for (auto& [name, bucket] : buckets) {
     for (auto& [key, versions] : bucket->history) {
       std::sort(versions.begin(), versions.end(), [](const auto& a, const auto& b) {
         return a->value("Sequence", int64_t{0}) > b->value("Sequence", int64_t{0});
@@ -80,18 +93,22 @@ void S3Service::load() {
     }
     std::erase_if(bucket->history, [](const auto& entry) { return entry.second.empty(); });
   }
-  for (const store::Record& record : tx->list("s3-upload", std::nullopt)) {
+  for (const store::Record& record : tx.list("s3-upload", std::nullopt)) {
     auto upload = std::make_shared<MultipartUpload>();
     upload->doc = record.doc;
-    uploads_[record.doc.value("UploadId", "")] = upload;
+    uploads[record.doc.value("UploadId", "")] = upload;
   }
-  for (const store::Record& record : tx->list("s3-part", std::nullopt)) {
-    auto it = uploads_.find(record.doc.value("UploadId", ""));
-    if (it == uploads_.end()) continue;
+  for (const store::Record& record : tx.list("s3-part", std::nullopt)) {
+    auto it = uploads.find(record.doc.value("UploadId", ""));
+    if (it == uploads.end()) continue;
     referenced.insert(record.doc.value("Data", ""));
     it->second->parts[record.doc.value("PartNumber", 0)] = std::make_shared<const json>(record.doc);
   }
-  objects_.collect_garbage([&](const std::string& id) { return referenced.count(id) > 0; });
+  std::unique_lock lock(mu_);
+  buckets_ = std::move(buckets);
+  uploads_ = std::move(uploads);
+  last_sequence_ = std::max(last_sequence_, last_sequence);
+  return referenced;
 }
 
 bool S3Service::implements(std::string_view action) const {

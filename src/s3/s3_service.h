@@ -6,12 +6,14 @@
 // load(), answers reads and listings.
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -61,8 +63,12 @@ class S3Service {
   S3Service(store::Store& store, ObjectStore& objects);
 
   // Builds the index from the store's records and removes stored bytes no record names (what a
-  // crash mid-upload leaves). REQUIRES: before any call.
-  void load();
+  // crash mid-upload leaves), sparing those younger than `spare` (when other servers share the
+  // bytes, their uploads in flight). REQUIRES: before any call.
+  void load(std::chrono::seconds spare = std::chrono::seconds(0));
+  // Builds the index again from the store's records: other servers sharing the store changed
+  // them. Thread-safe (waits for the change in progress).
+  void reload();
 
   // Checks a bucket policy document for `bucket` before PutBucketPolicy keeps it: nothing when
   // it is valid, else MalformedPolicy's message. REQUIRES: set before calls (without one,
@@ -157,6 +163,9 @@ class S3Service {
   Result<Answer> commit_part(const api::ServiceCall& call, nlohmann::json stored);
   // Removes upload `id`'s records and stored parts. REQUIRES: write_mu_ held.
   void drop_upload(const std::string& id);
+  // Replaces the index with the records of `tx`; returns the stored bytes they name.
+  // REQUIRES: write_mu_ held, or no calls yet.
+  std::set<std::string> index(store::Transaction& tx);
   // Object operations (objects.cc).
   Result<Answer> get_object(const api::ServiceCall& call, bool head);
   Result<Answer> delete_object(const api::ServiceCall& call);

@@ -1,6 +1,7 @@
 """Several `stratus serve` on one PostgreSQL database (`--store`) are one region: what one server
 writes, the others answer; checks that span records hold across servers; IAM changes made through
-one server apply on the others; only one server runs the region's instances.
+one server apply on the others; S3 objects stored through one server are served by the others; only
+one server runs the region's instances.
 
 The test starts its own PostgreSQL (scripts/postgres on a unix socket), whatever
 STRATUS_TEST_STORE says.
@@ -9,6 +10,7 @@ import concurrent.futures
 import json
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 from botocore.exceptions import ClientError
@@ -17,16 +19,19 @@ from harness import (ServerError, StratusServer, StratusTestCase, TestPostgres, 
 
 
 class SharedStoreTest(StratusTestCase):
-    """Server `a` runs the instances; `b` serves the API beside it (--no-host)."""
+    """Server `a` runs the instances; `b` serves the API beside it (--no-host); they share a
+    directory for S3's bytes (--shared-dir)."""
 
     @classmethod
     def setUpClass(cls):
         cls.store_url = TestPostgres.new_database()
         cls.addClassCleanup(TestPostgres.drop_database, cls.store_url)
-        cls.a = StratusServer(store_url=cls.store_url)
+        cls.shared_dir = tempfile.mkdtemp(prefix="stratus-test-shared-")
+        cls.addClassCleanup(shutil.rmtree, cls.shared_dir, True)
+        cls.a = StratusServer(store_url=cls.store_url, extra_args=["--shared-dir", cls.shared_dir])
         cls.addClassCleanup(reap, cls.a)
         cls.a.start()
-        cls.b = StratusServer(store_url=cls.store_url, extra_args=["--no-host"])
+        cls.b = StratusServer(store_url=cls.store_url, extra_args=["--no-host", "--shared-dir", cls.shared_dir])
         cls.addClassCleanup(reap, cls.b)
         cls.b.start()
         cls.server = cls.a
@@ -55,6 +60,22 @@ class SharedStoreTest(StratusTestCase):
         self.ec2_b.delete_vpc(VpcId=vpc)
         self.seen_on_b(lambda: not self.ec2_a.describe_vpcs(
             Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Vpcs"], "a still describes the deleted VPC")
+
+    def test_s3_objects_stored_through_one_server_are_served_by_the_other(self):
+        s3_a, s3_b = self.a.client("us-east-1", service="s3"), self.b.client("us-east-1", service="s3")
+        bucket = uniq("shared-bucket")
+        s3_a.create_bucket(Bucket=bucket)
+        self.seen_on_b(lambda: s3_b.head_bucket(Bucket=bucket) is not None, "b never knew a's bucket")
+        s3_b.put_object(Bucket=bucket, Key="k", Body=b"written through b")
+        self.seen_on_b(lambda: s3_a.get_object(Bucket=bucket, Key="k")["Body"].read() == b"written through b",
+                       "a never served b's object")
+        s3_a.put_object(Bucket=bucket, Key="k", Body=b"then through a")
+        self.seen_on_b(lambda: s3_b.get_object(Bucket=bucket, Key="k")["Body"].read() == b"then through a",
+                       "b still serves the older version")
+        self.assertEqual([o["Key"] for o in s3_b.list_objects_v2(Bucket=bucket)["Contents"]], ["k"])
+        s3_a.delete_object(Bucket=bucket, Key="k")
+        self.seen_on_b(lambda: s3_b.list_objects_v2(Bucket=bucket)["KeyCount"] == 0, "b still lists the object")
+        s3_b.delete_bucket(Bucket=bucket)
 
     def test_a_name_taken_concurrently_on_two_servers_is_taken_once(self):
         vpc = self.ec2_a.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
