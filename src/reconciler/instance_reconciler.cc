@@ -12,6 +12,7 @@
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
 #include "imds/metadata.h"
+#include "model/console_output.h"
 #include "model/image.h"
 #include "model/instance.h"
 #include "model/volume.h"
@@ -31,6 +32,7 @@ namespace fs = std::filesystem;
 constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
 constexpr int64_t kRebootGraceSeconds = 120;       // Ctrl+Alt+Del, then a hard reset
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
+constexpr int64_t kConsolePublishSeconds = 5;        // a host's console uploads, per instance
 
 // How many times the guest of `run_dir` has restarted itself (the kernel's last words before a
 // reboot, counted in its serial console log).
@@ -504,7 +506,9 @@ void InstanceReconciler::reconcile(const Tracked& tracked) {
       } else if (now - *instance.status.terminated_at > kTerminatedVisibleSeconds) {
         auto txn = store_.begin_write();
         txn->erase(id);
+        txn->erase(model::console_output_id(id));
         txn->commit();
+        consoles_.erase(id);
       }
       return;
   }
@@ -555,6 +559,7 @@ void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) 
   }
   sync_interfaces(tracked, /*vm_runs=*/true);
   volumes_.sync_attachments(tracked.region, id, dir, /*vm_runs=*/true);
+  publish_console(tracked, now);
   const model::InstanceStatus& status = instance.status;
   if (instance.spec.reboots_requested > status.reboots_done) {
     // As on AWS: a clean reboot, or a hard one when the guest does not restart in time.
@@ -576,6 +581,21 @@ void InstanceReconciler::reconcile_running(const Tracked& tracked, int64_t now) 
     observe(id, InstanceState::kRunning,
             [](model::InstanceStatus& s, const model::InstanceSpec&) { s.reachable = true; });
   }
+}
+
+void InstanceReconciler::publish_console(const Tracked& tracked, int64_t now) {
+  if (host_id_.empty()) return;  // the server's own instances: its API reads their run directories
+  const std::string& id = tracked.instance.id();
+  PublishedConsole& last = consoles_[id];
+  if (now - last.at < kConsolePublishSeconds) return;
+  std::optional<std::string> text = console_output(id);
+  if (!text) return;
+  size_t hash = std::hash<std::string>{}(*text);
+  if (hash == last.hash) return;
+  auto txn = store_.begin_write();
+  txn->put(model::console_output_record(id, tracked.region, *text, now));
+  txn->commit();
+  last = {hash, now};
 }
 
 std::optional<std::string> InstanceReconciler::console_output(const std::string& instance_id) const {

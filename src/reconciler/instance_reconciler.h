@@ -127,6 +127,9 @@ class InstanceReconciler {
   // their taps and makes them available interfaces of their own.
   void sync_interfaces(const Tracked& tracked, bool vm_runs);
   bool boot(const Tracked& tracked);
+  // On a host among others: publishes the running instance's console tail for the region's API
+  // servers (model/console_output.h) when it changed, at most every kConsolePublishSeconds.
+  void publish_console(const Tracked& tracked, int64_t now);
   void tear_down(const Tracked& tracked);
   // The one place this reconciler writes what it observed of an instance: applies `change` to
   // the status of instance `id` if it is still in `expected` (the API may have moved it since
@@ -150,6 +153,11 @@ class InstanceReconciler {
   std::string host_id_;  // the host whose instances this reconciler runs ("" : the server's own)
   IdentityLookup identities_;
   std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
+  struct PublishedConsole {
+    size_t hash = 0;  // of the tail published
+    int64_t at = 0;   // when
+  };
+  std::map<std::string, PublishedConsole> consoles_;  // instance -> its console last published (loop thread)
   std::set<std::string> adopted_;    // running instances whose plumbing this process ensured
   // VPC -> how its router reaches its interfaces on other hosts (loop thread only; only when
   // VPCs span hosts).

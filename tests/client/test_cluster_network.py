@@ -237,7 +237,8 @@ if __name__ == "__main__":
 @skip_unless_vms
 class ClusterVmTest(Cluster):
     """Real guests, one per host: SSH from the internet to one, from it to the other's private
-    address; each host's metadata service answers its own instance; a volume written on one host,
+    address; each host's metadata service answers its own instance; the API server serves the
+    console output the other host published; a volume written on one host,
     snapshotted, becomes a volume in the other zone read on the other host; a host's agent that dies
     leaves its instance running but impaired, and takes it back when it returns; a forgotten host's
     instance is stopped, and its returning agent stops its VM."""
@@ -301,6 +302,9 @@ class ClusterVmTest(Cluster):
         self.wait_for(lambda: self.output(b_ip, metadata, via=a_ip) == b["InstanceId"], 300,
                       "no SSH from A to B on the other host")
         boot_id = self.output(b_ip, "cat /proc/sys/kernel/random/boot_id", via=a_ip)
+        # The API server has no run directory of B: B's host publishes its console.
+        self.wait_for(lambda: "login:" in self.ec2.get_console_output(InstanceId=b["InstanceId"]).get("Output", ""),
+                      30, "the API server never served B's console output")
 
         # A volume of B's zone, written in B (host 2) and snapshotted there: the snapshot becomes
         # a volume of A's zone that A (host 1) reads. Disks and blocks are in the shared directory.

@@ -11,6 +11,7 @@
 #include "common/network_defaults.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
+#include "model/console_output.h"
 #include "model/host.h"
 #include "services/ec2/addresses.h"
 #include "services/ec2/catalog.h"
@@ -559,6 +560,8 @@ json get_console_output(CallContext& ctx, const json& request) {
   require_instance(ctx, id);
   json out = {{"InstanceId", id}, {"Timestamp", format_iso8601(ctx.now)}};
   std::optional<std::string> text = ctx.console ? (*ctx.console)(id) : std::nullopt;
+  // An instance on another host: what that host published of its console.
+  if (!text) text = model::published_console_output(ctx.txn, id);
   if (text) out["Output"] = base64_encode(*text);
   return out;
 }
