@@ -579,8 +579,9 @@ def power_off(server):
                     os.kill(int(f.read().strip()), signal.SIGKILL)
             except (OSError, ValueError):
                 pass
-    for dns_pid in glob.glob(os.path.join(server.data_dir, "net", "*.dns.pid")):
-        vpc = os.path.basename(dns_pid)[:-len(".dns.pid")]
+    # Every VPC the server has any file of (its resolver may not have started yet).
+    vpcs = {os.path.basename(path).split(".")[0] for path in glob.glob(os.path.join(server.data_dir, "net", "vpc-*.*"))}
+    for vpc in sorted(vpcs):
         subprocess.run(["ip", "netns", "del", "stratus-" + server.netns_prefix + vpc], capture_output=True)
         # The kernel may keep a deleted namespace (and its uplink veth) for minutes: delete the
         # uplink's edge end, and so the pair, at once.
