@@ -1,6 +1,7 @@
 #pragma once
 // Network facts shared by the API and the host plumbing (the per-slot ones: network_slot.h).
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,12 @@ namespace stratus {
 // The private DNS domain of `region`: "ec2.internal" in us-east-1, else REGION.compute.internal.
 inline std::string private_dns_domain(const std::string& region) {
   return region == "us-east-1" ? "ec2.internal" : region + ".compute.internal";
+}
+
+// The host name AWS gives private IPv4 address `ip` ("ip-10-0-1-5"), before the DNS domain.
+inline std::string private_host_name(std::string ip) {
+  std::replace(ip.begin(), ip.end(), '.', '-');
+  return "ip-" + ip;
 }
 
 // Where the region's S3 endpoint answers inside every VPC (through the VPC router, as the

@@ -230,7 +230,7 @@ struct ServeOptions {
   int64_t lease_seconds = 30;  // `stratus host`: down after this long without renewal
   std::string underlay;       // `stratus host`: the address other hosts reach it at
   std::string netns_prefix;   // `stratus host`: in its VPC namespaces' names (hosts sharing a machine)
-  std::string shared_dir;     // where volumes, snapshot blocks and manifests live ("": the data dir)
+  std::string shared_dir;     // volumes, snapshot blocks, manifests, S3 bytes ("": the data dir)
   std::string listen = "127.0.0.1:8773";
   account::PinnedRoot pinned;
   int threads = 1;

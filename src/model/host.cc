@@ -22,9 +22,12 @@ Host host_from_doc(const nlohmann::json& doc) {
   return host;
 }
 
-std::vector<Host> registered_hosts(store::Transaction& txn, const std::string& region) {
-  std::vector<Host> hosts;
-  for (const store::Record& record : txn.list(kHostKind, region)) hosts.push_back(host_from_doc(record.doc));
+std::map<std::string, Host> hosts_by_id(store::Transaction& txn, const std::string& region) {
+  std::map<std::string, Host> hosts;
+  for (const store::Record& record : txn.list(kHostKind, region)) {
+    Host host = host_from_doc(record.doc);
+    hosts.emplace(host.id, std::move(host));
+  }
   return hosts;
 }
 

@@ -5,10 +5,10 @@
 // region's instances itself.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "store/store.h"
 
@@ -36,8 +36,8 @@ struct Host {
 nlohmann::json host_doc(const Host& host);
 // The host of a record document.
 Host host_from_doc(const nlohmann::json& doc);
-// The hosts registered in `region`, oldest first.
-std::vector<Host> registered_hosts(store::Transaction& txn, const std::string& region);
+// The hosts registered in `region`, by id.
+std::map<std::string, Host> hosts_by_id(store::Transaction& txn, const std::string& region);
 // The host `id` of `region`, or nullopt when it is not registered.
 std::optional<Host> find_host(store::Transaction& txn, const std::string& region, const std::string& id);
 

@@ -9,6 +9,13 @@ using nlohmann::json;
 
 bool has_ports(const model::Instance& instance) { return compute::holds_host(instance.status.state); }
 
+std::vector<std::string> private_addresses(const json& eni) {
+  std::vector<std::string> out;
+  for (const json& a : eni.value("PrivateIpAddresses", json::array())) out.push_back(a.value("PrivateIpAddress", ""));
+  if (out.empty()) out.push_back(eni.value("PrivateIpAddress", ""));
+  return out;
+}
+
 PrefixLists::PrefixLists(store::Transaction& txn) {
   for (const store::Record& list : txn.list("prefix-list", std::nullopt)) {
     std::vector<std::string>& cidrs = stored_[list.id];

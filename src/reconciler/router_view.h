@@ -16,6 +16,9 @@ namespace stratus::reconciler {
 // True when the instance's interfaces have ports on the router (pending, running or stopping).
 bool has_ports(const model::Instance& instance);
 
+// The private IPv4 addresses of an interface document (its primary one when it lists none).
+std::vector<std::string> private_addresses(const nlohmann::json& eni);
+
 // The current IPv4 entries of every prefix list: the account's (stored) and the AWS-managed ones.
 class PrefixLists {
  public:

@@ -12,14 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-// The private addresses of an interface document.
-std::vector<std::string> addresses_of(const json& eni) {
-  std::vector<std::string> out;
-  for (const json& a : eni.value("PrivateIpAddresses", json::array())) out.push_back(a.value("PrivateIpAddress", ""));
-  if (out.empty()) out.push_back(eni.value("PrivateIpAddress", ""));
-  return out;
-}
-
 // Subnet -> whether its route table leads the host's edge address to an attached gateway.
 class InternetRoutes {
  public:
@@ -120,7 +112,7 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
     for (const json& eni : record.view.value("NetworkInterfaces", json::array())) {
       for (const json& group : eni.value("Groups", json::array())) {
         auto& list = members[group.value("GroupId", "")];
-        for (const std::string& a : addresses_of(eni)) list.push_back(a + "/32");
+        for (const std::string& a : private_addresses(eni)) list.push_back(a + "/32");
       }
     }
   }
@@ -149,7 +141,7 @@ std::map<std::string, net::VpcFirewall> vpc_firewalls(store::Transaction& txn, c
       net::InterfaceFirewall port;
       port.tap = net::VpcNetwork::tap_name(eni.value("NetworkInterfaceId", ""));
       port.mac = eni.value("MacAddress", "");
-      port.addresses = addresses_of(eni);
+      port.addresses = private_addresses(eni);
       port.source_dest_check = eni.value("SourceDestCheck", true);
       port.internet = routes.reaches(eni.value("SubnetId", ""), instance.value("VpcId", ""));
       for (const json& group : eni.value("Groups", json::array())) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/network_defaults.h"
 #include "model/host.h"
 #include "model/instance.h"
 #include "reconciler/router_view.h"
@@ -31,13 +32,8 @@ std::map<std::string, net::VpcOverlay> vpc_overlays(store::Transaction& txn, con
     auto underlay = underlays.find(instance.spec.host_id);
     if (instance.spec.host_id == host_id || underlay == underlays.end()) continue;
     for (const json& eni : model::instance_view(instance).value("NetworkInterfaces", json::array())) {
-      std::vector<std::string> addresses;
-      for (const json& a : eni.value("PrivateIpAddresses", json::array())) addresses.push_back(a.value("PrivateIpAddress", ""));
-      if (addresses.empty()) addresses.push_back(eni.value("PrivateIpAddress", ""));
-      for (const std::string& address : addresses) {
-        std::string hostname = "ip-" + address;  // as the VPC resolver names every address
-        std::replace(hostname.begin(), hostname.end(), '.', '-');
-        overlay.remote.push_back({address, hostname, underlay->second});
+      for (const std::string& address : private_addresses(eni)) {
+        overlay.remote.push_back({address, private_host_name(address), underlay->second});
       }
     }
   }

@@ -47,13 +47,6 @@ int64_t fit_beside(const HostCapacity& capacity, const Held& held, int64_t vcpus
 
 HostCapacity capacity_of(const model::Host& host) { return {host.memory_mib, host.vcpus, host.overhead_mib}; }
 
-// The registered hosts of the call's region, by id.
-std::map<std::string, model::Host> hosts_by_id(CallContext& ctx) {
-  std::map<std::string, model::Host> hosts;
-  for (model::Host& host : model::registered_hosts(ctx.txn, ctx.region)) hosts.emplace(host.id, std::move(host));
-  return hosts;
-}
-
 }  // namespace
 
 int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, int64_t wanted, bool reclaim_spot) {
@@ -65,7 +58,7 @@ int64_t instances_that_fit(CallContext& ctx, int64_t vcpus, int64_t memory_mib, 
 
 std::vector<std::string> place_instances(CallContext& ctx, const std::string& zone, int64_t vcpus,
                                          int64_t memory_mib, int64_t wanted, bool reclaim_spot) {
-  std::map<std::string, model::Host> hosts = hosts_by_id(ctx);
+  std::map<std::string, model::Host> hosts = model::hosts_by_id(ctx.txn, ctx.region);
   if (hosts.empty()) {
     return std::vector<std::string>(static_cast<size_t>(instances_that_fit(ctx, vcpus, memory_mib, wanted, reclaim_spot)),
                                     "");

@@ -517,8 +517,7 @@ json describe_instance_status(CallContext& ctx, const json& request) {
     wanted.insert(require_instance(ctx, id.get<std::string>()).id());
   }
   std::vector<json> rows;
-  std::map<std::string, model::Host> hosts;  // the registered hosts by id
-  for (model::Host& host : model::registered_hosts(ctx.txn, ctx.region)) hosts.emplace(host.id, std::move(host));
+  std::map<std::string, model::Host> hosts = model::hosts_by_id(ctx.txn, ctx.region);
   auto summary_of = [](const std::string& status, const std::string& detail) {
     return json{{"Status", status}, {"Details", json::array({{{"Name", "reachability"}, {"Status", detail}}})}};
   };

@@ -47,12 +47,6 @@ std::vector<InterfaceHome> all_homes(CallContext& ctx) {
   return out;
 }
 
-std::string hostname_of(const std::string& ip) {
-  std::string name = "ip-" + ip;
-  std::replace(name.begin(), name.end(), '.', '-');
-  return name;
-}
-
 // A locally administered unicast MAC ("02:" and five random bytes).
 std::string random_mac() { return "02:" + to_colon_hex(random_bytes(5)); }
 
@@ -310,7 +304,7 @@ json describe_network_interfaces(CallContext& ctx, const json& request) {
 
 json new_interface(CallContext& ctx, const json& subnet, const json& groups, const std::string& private_ip) {
   std::string ip = pick_private_ip(ctx, subnet, private_ip);
-  std::string dns = hostname_of(ip) + "." + private_dns_domain(ctx.region);
+  std::string dns = private_host_name(ip) + "." + private_dns_domain(ctx.region);
   return {{"NetworkInterfaceId", new_resource_id("eni")},
           {"MacAddress", random_mac()},
           {"PrivateIpAddress", ip},
