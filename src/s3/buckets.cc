@@ -40,7 +40,7 @@ Result<Answer> S3Service::create_bucket(const api::ServiceCall& call) {
                         ? "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."
                         : "The " + region + " location constraint is incompatible for the region specific endpoint this request was sent to."};
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   size_t owned = 0;
   {
     std::shared_lock lock(mu_);
@@ -62,9 +62,8 @@ Result<Answer> S3Service::create_bucket(const api::ServiceCall& call) {
                  // New buckets block public access, as on AWS since April 2023.
                  {"PublicAccessBlock", {{"BlockPublicAcls", true}, {"IgnorePublicAcls", true},
                                         {"BlockPublicPolicy", true}, {"RestrictPublicBuckets", true}}}};
-  auto tx = store_.begin_write();
-  tx->put({bucket_record_id(name), "s3-bucket", region, bucket->doc});
-  tx->commit();
+  change.tx().put({bucket_record_id(name), "s3-bucket", region, bucket->doc});
+  change.commit();
   {
     std::unique_lock lock(mu_);
     buckets_[name] = bucket;
@@ -75,7 +74,7 @@ Result<Answer> S3Service::create_bucket(const api::ServiceCall& call) {
 }
 
 Result<Answer> S3Service::delete_bucket(const api::ServiceCall& call) {
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   {
@@ -92,10 +91,9 @@ Result<Answer> S3Service::delete_bucket(const api::ServiceCall& call) {
       if (upload->doc.value("Bucket", "") == name) unfinished.push_back(id);
     }
   }
-  for (const std::string& id : unfinished) drop_upload(id);
-  auto tx = store_.begin_write();
-  tx->erase(bucket_record_id(name));
-  tx->commit();
+  for (const std::string& id : unfinished) drop_upload(change, id);
+  change.tx().erase(bucket_record_id(name));
+  change.commit();
   std::unique_lock lock(mu_);
   buckets_.erase(name);
   return Answer{};
@@ -151,13 +149,15 @@ Result<Answer> S3Service::bucket_setting(const api::ServiceCall& call, const std
     answer.result[member] = doc[field];
     return answer;
   }
+  Change change(*this);
+  bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
   json value;
   if (call.action.rfind("Put", 0) == 0) {
     auto checked = checked_value();
     if (!checked.ok()) return checked.error();
     value = std::move(checked.value());
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
   json doc;
   {
     std::shared_lock lock(mu_);
@@ -168,7 +168,7 @@ Result<Answer> S3Service::bucket_setting(const api::ServiceCall& call, const std
   } else {
     doc[field] = std::move(value);
   }
-  return save_bucket(*bucket.value(), std::move(doc), Answer{});
+  return save_bucket(change, *bucket.value(), std::move(doc), Answer{});
 }
 
 Result<Answer> S3Service::bucket_tagging(const api::ServiceCall& call) {
@@ -235,14 +235,16 @@ Result<Answer> S3Service::bucket_versioning(const api::ServiceCall& call) {
   if (config.value("MFADelete", "Disabled") == "Enabled") {
     return ApiError{"NotImplemented", "MFA Delete is not implemented by this stratus region."};
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
+  bucket = owned_bucket(call);
+  if (!bucket.ok()) return bucket.error();
   json doc;
   {
     std::shared_lock lock(mu_);
     doc = bucket.value()->doc;
   }
   doc["Versioning"] = status;
-  return save_bucket(*bucket.value(), std::move(doc), Answer{});
+  return save_bucket(change, *bucket.value(), std::move(doc), Answer{});
 }
 
 }  // namespace stratus::s3

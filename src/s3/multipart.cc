@@ -68,10 +68,11 @@ Result<Answer> S3Service::create_multipart(const api::ServiceCall& call) {
               {"Initiated", format_iso8601(unix_now())},
               {"Owner", call.account_id},
               {"Request", call.request}};  // the headers the object gets at completion
-  std::lock_guard<std::mutex> writing(write_mu_);
-  auto tx = store_.begin_write();
-  tx->put({"s3-upload:" + id, "s3-upload", bucket.value()->doc.value("Region", ""), doc});
-  tx->commit();
+  Change change(*this);
+  bucket = owned_bucket(call);  // it may have been deleted meanwhile
+  if (!bucket.ok()) return bucket.error();
+  change.tx().put({"s3-upload:" + id, "s3-upload", bucket.value()->doc.value("Region", ""), doc});
+  change.commit();
   {
     std::unique_lock lock(mu_);
     auto upload = std::make_shared<MultipartUpload>();
@@ -101,7 +102,7 @@ Result<std::shared_ptr<S3Service::MultipartUpload>> S3Service::part_target(const
 }
 
 Result<Answer> S3Service::commit_part(const api::ServiceCall& call, json stored) {
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   auto upload = part_target(call);  // it may have been completed or aborted meanwhile
   if (!upload.ok()) return upload.error();
   int number = static_cast<int>(call.request.value("PartNumber", int64_t{0}));
@@ -109,9 +110,8 @@ Result<Answer> S3Service::commit_part(const api::ServiceCall& call, json stored)
   json part = std::move(stored);
   part["UploadId"] = id;
   part["PartNumber"] = number;
-  auto tx = store_.begin_write();
-  tx->put({part_record_id(id, number), "s3-part", "", part});
-  tx->commit();
+  change.tx().put({part_record_id(id, number), "s3-part", "", part});
+  change.commit();
   std::shared_ptr<const json> replaced;
   {
     std::unique_lock lock(mu_);
@@ -247,33 +247,40 @@ Result<Answer> S3Service::complete_multipart(const api::ServiceCall& call) {
     }
   }
   json doc = new_object(call, upload->doc.value("Request", json::object()), std::move(stored));
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
+  bucket = owned_bucket(call);
+  if (!bucket.ok()) {
+    objects_.remove(data.value());
+    return bucket.error();
+  }
   {
+    // Completed, aborted or given other parts meanwhile (by this server or another).
     std::shared_lock lock(mu_);
-    if (!uploads_.count(id)) {  // completed or aborted meanwhile
+    auto it = uploads_.find(id);
+    bool same = it != uploads_.end();
+    for (size_t i = 0; same && i < chosen.size(); ++i) {
+      auto part = it->second->parts.find(chosen[i]->value("PartNumber", 0));
+      same = part != it->second->parts.end() && part->second->value("Data", "") == chosen[i]->value("Data", "");
+    }
+    if (!same) {
       objects_.remove(data.value());
-      return no_such_upload();
+      return it == uploads_.end() ? no_such_upload() : invalid_part();
     }
   }
   std::string bucket_name = call.request.value("Bucket", "");
   std::string key = call.request.value("Key", "");
-  auto answer = staged([&](Staging& staging) -> Result<Answer> {
-    auto version = staging.put_version(*bucket.value(), key, doc);
-    Answer done;
-    done.result = {{"Location", "/" + bucket_name + "/" + key}, {"Bucket", bucket_name}, {"Key", key},
-                   {"ETag", doc["ETag"]}};
-    if (versioning(*bucket.value()) != "") done.result["VersionId"] = (*version)["VersionId"];
-    return done;
-  });
-  if (!answer.ok()) {
-    objects_.remove(data.value());
-    return answer;
-  }
-  drop_upload(id);
-  return answer;
+  Staging staging(*this, change.tx());
+  auto version = staging.put_version(*bucket.value(), key, doc);
+  drop_upload(change, id);
+  change.commit();
+  staging.apply();
+  Answer done;
+  done.result = {{"Location", "/" + bucket_name + "/" + key}, {"Bucket", bucket_name}, {"Key", key}, {"ETag", doc["ETag"]}};
+  if (versioning(*bucket.value()) != "") done.result["VersionId"] = (*version)["VersionId"];
+  return done;
 }
 
-void S3Service::drop_upload(const std::string& id) {
+void S3Service::drop_upload(Change& change, const std::string& id) {
   std::shared_ptr<MultipartUpload> upload;
   {
     std::shared_lock lock(mu_);
@@ -281,28 +288,29 @@ void S3Service::drop_upload(const std::string& id) {
     if (it == uploads_.end()) return;
     upload = it->second;
   }
-  auto tx = store_.begin_write();
-  tx->erase("s3-upload:" + id);
-  for (const auto& [number, part] : upload->parts) tx->erase(part_record_id(id, number));
-  tx->commit();
-  {
-    std::unique_lock lock(mu_);
-    uploads_.erase(id);
-  }
-  for (const auto& [number, part] : upload->parts) objects_.remove(part->value("Data", ""));
+  change.tx().erase("s3-upload:" + id);
+  for (const auto& [number, part] : upload->parts) change.tx().erase(part_record_id(id, number));
+  change.after_commit([this, id, upload] {
+    {
+      std::unique_lock lock(mu_);
+      uploads_.erase(id);
+    }
+    for (const auto& [number, part] : upload->parts) objects_.remove(part->value("Data", ""));
+  });
 }
 
 Result<Answer> S3Service::abort_multipart(const api::ServiceCall& call) {
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   std::string id = call.request.value("UploadId", "");
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   {
     std::shared_lock lock(mu_);
     auto it = uploads_.find(id);
     if (it == uploads_.end() || it->second->doc.value("Key", "") != call.request.value("Key", "")) return no_such_upload();
   }
-  drop_upload(id);
+  drop_upload(change, id);
+  change.commit();
   return Answer{};
 }
 

@@ -121,10 +121,10 @@ Result<Answer> S3Service::delete_key(Staging& staging, Bucket& bucket, const std
 }
 
 Result<Answer> S3Service::delete_object(const api::ServiceCall& call) {
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
-  return staged([&](Staging& staging) {
+  return staged(change, [&](Staging& staging) {
     return delete_key(staging, *bucket.value(), call.request.value("Key", ""), call.request.value("VersionId", ""),
                       call.request.value("IfMatch", ""));
   });
@@ -137,11 +137,11 @@ Result<Answer> S3Service::delete_objects(const api::ServiceCall& call) {
     return ApiError{"MalformedXML",
                     "The XML you provided was not well-formed or did not validate against our published schema"};
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   bool quiet = del.value("Quiet", false);
-  return staged([&](Staging& staging) -> Result<Answer> {
+  return staged(change, [&](Staging& staging) -> Result<Answer> {
     json deleted = json::array(), errors = json::array();
     for (const json& object : objects) {
       std::string key = object.value("Key", "");
@@ -238,7 +238,7 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
       return *problem;
     }
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   bucket = owned_bucket(call);
   if (!bucket.ok()) {
     objects_.remove(data.value());
@@ -246,7 +246,7 @@ Result<Answer> S3Service::copy_object(const api::ServiceCall& call) {
   }
   doc.erase("VersionId");
   doc.erase("Sequence");
-  auto answer = staged([&](Staging& staging) -> Result<Answer> {
+  auto answer = staged(change, [&](Staging& staging) -> Result<Answer> {
     auto version = staging.put_version(*bucket.value(), key, doc);
     Answer copied;
     copied.result["CopyObjectResult"] = {{"ETag", doc["ETag"]}, {"LastModified", doc["LastModified"]}};
@@ -284,14 +284,14 @@ Result<Answer> S3Service::object_tagging(const api::ServiceCall& call) {
     tags = call.request["Tagging"].value("TagSet", json::array());
     if (auto problem = tag_set_problem(tags)) return *problem;
   }
-  std::lock_guard<std::mutex> writing(write_mu_);
+  Change change(*this);
   auto bucket = owned_bucket(call);
   if (!bucket.ok()) return bucket.error();
   auto doc = find_version(*bucket.value(), key, version_id);
   if (!live(doc)) return missing();
   json changed = *doc;
   changed["Tags"] = tags;  // the same bytes, a new record
-  return staged([&](Staging& staging) -> Result<Answer> {
+  return staged(change, [&](Staging& staging) -> Result<Answer> {
     staging.replace_version(*bucket.value(), key, changed);
     Answer answer;
     if (versioning(*bucket.value()) != "") answer.result["VersionId"] = changed.value("VersionId", "null");

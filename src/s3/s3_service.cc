@@ -18,6 +18,9 @@ using nlohmann::json;
 
 constexpr const char* kBucketKind = "s3-bucket";
 constexpr const char* kObjectKind = "s3-object";
+// The setting every change to S3's records gives a new value: a server whose index was built at
+// another value must build it again before it checks anything.
+constexpr const char* kRevisionSetting = "s3-revision";
 
 // The header the client sent, or "".
 std::string header_value(const json& request, const char* member) {
@@ -53,6 +56,20 @@ Result<bool> Upload::write(std::string_view bytes) {
 
 S3Service::S3Service(store::Store& store, ObjectStore& objects) : store_(store), objects_(objects) {}
 
+S3Service::Change::Change(S3Service& service)
+    : service_(service), writing_(service.write_mu_), tx_(service.store_.begin_write()) {
+  if (tx_->setting(kRevisionSetting).value_or("") != service_.indexed_revision_) service_.index(*tx_);
+  revision_ = to_hex(random_bytes(12));
+  tx_->set_setting(kRevisionSetting, revision_);
+}
+
+void S3Service::Change::commit() {
+  tx_->commit();
+  service_.indexed_revision_ = revision_;
+  for (auto& action : after_) action();
+  after_.clear();
+}
+
 void S3Service::load(std::chrono::seconds spare) {
   auto tx = store_.begin_read();
   std::set<std::string> referenced = index(*tx);
@@ -73,6 +90,7 @@ std::set<std::string> S3Service::index(store::Transaction& tx) {
     bucket->doc = record.doc;
     buckets[record.doc.value("Name", "")] = bucket;
   }
+  indexed_revision_ = tx.setting(kRevisionSetting).value_or("");
   std::set<std::string> referenced;
   int64_t last_sequence = 0;
   for (const store::Record& record : tx.list(kObjectKind, std::nullopt)) {
@@ -190,10 +208,9 @@ Result<std::shared_ptr<S3Service::Bucket>> S3Service::owned_bucket(const api::Se
   return it->second;
 }
 
-Result<Answer> S3Service::save_bucket(Bucket& bucket, json doc, Answer answer) {
-  auto tx = store_.begin_write();
-  tx->put({bucket_record_id(doc.value("Name", "")), kBucketKind, doc.value("Region", ""), doc});
-  tx->commit();
+Result<Answer> S3Service::save_bucket(Change& change, Bucket& bucket, json doc, Answer answer) {
+  change.tx().put({bucket_record_id(doc.value("Name", "")), kBucketKind, doc.value("Region", ""), doc});
+  change.commit();
   std::unique_lock lock(mu_);
   bucket.doc = std::move(doc);
   return answer;
@@ -310,9 +327,8 @@ std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<Finished
   }
   // Every new object's record in one transaction, then the index.
   if (puts.empty()) return answers;
-  std::lock_guard<std::mutex> writing(write_mu_);
-  auto tx = store_.begin_write();
-  Staging staging(*this, *tx);
+  Change change(*this);
+  Staging staging(*this, change.tx());
   for (size_t i : puts) {
     const api::ServiceCall& call = batch[i].upload->call_;
     json doc = new_object(call, call.request, std::move(*stored[i]));
@@ -334,7 +350,7 @@ std::vector<Result<Answer>> S3Service::finish_uploads(const std::vector<Finished
     }
     objects_.remove(doc["Data"]);
   }
-  tx->commit();
+  change.commit();
   staging.apply();
   return answers;
 }

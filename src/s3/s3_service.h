@@ -124,6 +124,28 @@ class S3Service {
     std::vector<std::shared_ptr<const nlohmann::json>> older;
   };
   class Staging;
+  // One change to S3's records: holds write_mu_ and a store write transaction, in which the index
+  // was first built again if another server changed S3's records since it was last built (so
+  // bucket names, preconditions and versions are checked against the latest records). Look
+  // buckets and uploads up after making one: a new index holds new ones.
+  class Change {
+   public:
+    explicit Change(S3Service& service);
+    // The transaction to write into.
+    store::Transaction& tx() { return *tx_; }
+    // Runs `action` once the change has committed (index updates, removing stored bytes).
+    void after_commit(std::function<void()> action) { after_.push_back(std::move(action)); }
+    // Commits the transaction, notes that the index holds it, then runs the after_commit actions.
+    // Without a commit, the transaction rolls back and nothing is run.
+    void commit();
+
+   private:
+    S3Service& service_;
+    std::lock_guard<std::mutex> writing_;
+    std::unique_ptr<store::Transaction> tx_;
+    std::string revision_;  // the value this change gives the revision setting
+    std::vector<std::function<void()>> after_;
+  };
   // A multipart upload in progress: its record's document and its parts' by part number.
   struct MultipartUpload {
     nlohmann::json doc;
@@ -159,12 +181,12 @@ class S3Service {
   // NoSuchUpload, InvalidArgument.
   Result<std::shared_ptr<MultipartUpload>> part_target(const api::ServiceCall& call) const;
   // Records a part's bytes (`stored`: Data, Size, ETag, LastModified, ChecksumCRC32) as part
-  // `call`'s PartNumber, replacing one of that number. Takes write_mu_.
+  // `call`'s PartNumber, replacing one of that number. Makes a Change.
   Result<Answer> commit_part(const api::ServiceCall& call, nlohmann::json stored);
-  // Removes upload `id`'s records and stored parts. REQUIRES: write_mu_ held.
-  void drop_upload(const std::string& id);
-  // Replaces the index with the records of `tx`; returns the stored bytes they name.
-  // REQUIRES: write_mu_ held, or no calls yet.
+  // Removes upload `id`'s records with `change`, and its stored parts once it commits.
+  void drop_upload(Change& change, const std::string& id);
+  // Replaces the index with the records of `tx` (and notes the revision setting it holds);
+  // returns the stored bytes they name. REQUIRES: write_mu_ held, or no calls yet.
   std::set<std::string> index(store::Transaction& tx);
   // Object operations (objects.cc).
   Result<Answer> get_object(const api::ServiceCall& call, bool head);
@@ -186,14 +208,14 @@ class S3Service {
   // headers `request` gives it (Content-Type, user metadata, ...).
   nlohmann::json new_object(const api::ServiceCall& call, const nlohmann::json& request, nlohmann::json stored) const;
   // The bucket `name` as `call`'s account sees it: NoSuchBucket, or AccessDenied when another
-  // account owns it. Holds no lock: the pointer stays valid until the bucket is deleted, which
-  // takes write_mu_; callers that read its objects hold mu_ shared.
+  // account owns it. Holds no lock; callers that read its objects hold mu_ shared. Writers look
+  // it up after making their Change.
   Result<std::shared_ptr<Bucket>> owned_bucket(const api::ServiceCall& call) const;
-  // Replaces `bucket`'s record document with `doc` (under write_mu_).
-  Result<Answer> save_bucket(Bucket& bucket, nlohmann::json doc, Answer answer);
-  // Writes a single change through a Staging of its own: `stage` stages it (or fails, staging
-  // nothing), then the transaction commits and the index follows. REQUIRES: write_mu_ held.
-  Result<Answer> staged(const std::function<Result<Answer>(Staging&)>& stage);
+  // Replaces `bucket`'s record document with `doc` and commits `change`.
+  Result<Answer> save_bucket(Change& change, Bucket& bucket, nlohmann::json doc, Answer answer);
+  // Writes `change` through a Staging of its own: `stage` stages it (or fails, staging nothing),
+  // then the change commits and the index follows.
+  Result<Answer> staged(Change& change, const std::function<Result<Answer>(Staging&)>& stage);
   // The version `version_id` of `key` in `bucket` ("" or absent: the current one), or null.
   std::shared_ptr<const nlohmann::json> find_version(const Bucket& bucket, const std::string& key,
                                                      const std::string& version_id) const;
@@ -206,6 +228,7 @@ class S3Service {
   ObjectStore& objects_;
   PolicyCheck policy_check_;
   int64_t last_sequence_ = 0;  // orders versions: the last one given; GUARDED_BY(write_mu_)
+  std::string indexed_revision_;  // the revision setting the index holds; GUARDED_BY(write_mu_)
   std::mutex write_mu_;  // serialises every change: a store transaction, then the index
   mutable std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<Bucket>> buckets_;  // by name; GUARDED_BY(mu_)

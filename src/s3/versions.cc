@@ -128,12 +128,11 @@ void S3Service::Staging::apply() {
   for (const std::string& data : doomed_) service_.objects_.remove(data);
 }
 
-Result<Answer> S3Service::staged(const std::function<Result<Answer>(Staging&)>& stage) {
-  auto tx = store_.begin_write();
-  Staging staging(*this, *tx);
+Result<Answer> S3Service::staged(Change& change, const std::function<Result<Answer>(Staging&)>& stage) {
+  Staging staging(*this, change.tx());
   auto answer = stage(staging);
   if (!answer.ok()) return answer;  // the transaction rolls back, the index is untouched
-  tx->commit();
+  change.commit();
   staging.apply();
   return answer;
 }

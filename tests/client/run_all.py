@@ -5,14 +5,34 @@
     python3 tests/client/run_all.py test_vpcs  # selected modules
 
 Equivalent to `python3 -m unittest discover -s tests/client -v` from the
-repository root. The server binary is build/stratus unless STRATUS_BIN is set.
-Each module starts its own `stratus serve` on a free loopback port.
+repository root, plus a closing table of the slowest modules. The server binary
+is build/stratus unless STRATUS_BIN is set. Each module starts its own
+`stratus serve` on a free loopback port.
 """
+import collections
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class TimedResult(unittest.TextTestResult):
+    """A verbose result that also sums wall time per test module: each test is charged the
+    time since the previous test ended, so class and module set-ups count (a module's
+    tear-down is charged to the module after it)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.module_seconds = collections.Counter()
+        self._mark = time.monotonic()
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        now = time.monotonic()
+        self.module_seconds[type(test).__module__] += now - self._mark
+        self._mark = now
 
 
 def main(argv):
@@ -22,7 +42,13 @@ def main(argv):
         suite = unittest.TestSuite(loader.loadTestsFromName(n) for n in argv)
     else:
         suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
+    started = time.monotonic()
+    result = runner.run(suite)
+    print("slowest modules (seconds):")
+    for module, seconds in result.module_seconds.most_common(15):
+        print("  %7.1f  %s" % (seconds, module))
+    print("  %7.1f  in all" % (time.monotonic() - started))
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     passed = result.testsRun - failed - len(result.skipped)
     print("%d passed, %d failed, %d skipped" % (passed, failed, len(result.skipped)))

@@ -77,6 +77,33 @@ class SharedStoreTest(StratusTestCase):
         self.seen_on_b(lambda: s3_b.list_objects_v2(Bucket=bucket)["KeyCount"] == 0, "b still lists the object")
         s3_b.delete_bucket(Bucket=bucket)
 
+    def test_s3_writes_racing_on_two_servers_are_checked_against_each_other(self):
+        s3 = [self.a.client("us-east-1", service="s3"), self.b.client("us-east-1", service="s3")]
+        bucket = uniq("race-bucket")
+
+        def attempt(call):
+            try:
+                call()
+                return "ok"
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+
+        # One bucket name, created through both servers at once: made once.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda c: attempt(lambda: c.create_bucket(Bucket=bucket)), s3 * 4))
+        self.assertEqual(sorted(results), ["BucketAlreadyOwnedByYou"] * 7 + ["ok"], results)
+        # One key written with If-None-Match: * through both at once: written once.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda i: attempt(lambda: s3[i % 2].put_object(
+                Bucket=bucket, Key="once", Body=b"writer %d" % i, IfNoneMatch="*")), range(8)))
+        self.assertEqual(sorted(results), ["PreconditionFailed"] * 7 + ["ok"], results)
+        # A write right after the other server's, with no wait: checked against it.
+        s3[1].put_object(Bucket=bucket, Key="fresh", Body=b"b")
+        self.assertEqual(attempt(lambda: s3[0].put_object(Bucket=bucket, Key="fresh", Body=b"a", IfNoneMatch="*")),
+                         "PreconditionFailed")
+        s3[0].delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "once"}, {"Key": "fresh"}]})
+        self.assertEqual(attempt(lambda: s3[1].delete_bucket(Bucket=bucket)), "ok")
+
     def test_a_name_taken_concurrently_on_two_servers_is_taken_once(self):
         vpc = self.ec2_a.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
         name = uniq("race")
