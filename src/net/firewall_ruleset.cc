@@ -205,10 +205,17 @@ json firewall_ruleset(const VpcFirewall& firewall) {
     commands.push_back(rule("forward", leaving));
     commands.push_back(rule("forward", entering));
   }
-  commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"established", "related"}),
-                                      {{"accept", nullptr}}}));
-  commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"invalid"}), {{"drop", nullptr}}}));
   if (!interfaces.empty()) {
+    // Rules apply at ports. What passes between other links (the overlay, peering links, the
+    // uplink) is let through before connection tracking is asked: a router may see one
+    // direction of such a flow only (a peering across hosts), which it would take for invalid.
+    json ports = json::array();
+    for (const InterfaceFirewall& port : interfaces) ports.push_back(port.tap);
+    commands.push_back(rule("forward", {match(meta("iifname"), "!=", {{"set", ports}}),
+                                        match(meta("oifname"), "!=", {{"set", ports}}), {{"accept", nullptr}}}));
+    commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"established", "related"}),
+                                        {{"accept", nullptr}}}));
+    commands.push_back(rule("forward", {match({{"ct", {{"key", "state"}}}}, "in", {"invalid"}), {{"drop", nullptr}}}));
     commands.push_back(rule("forward", {{{"vmap", {{"key", meta("iifname")}, {"data", {{"set", egress_map}}}}}}}));
     commands.push_back(rule("forward", {{{"vmap", {{"key", meta("oifname")}, {"data", {{"set", ingress_map}}}}}}}));
   }

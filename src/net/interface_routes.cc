@@ -28,6 +28,9 @@ std::string interface_route_batch(const VpcInterfaceRoutes& routes) {
                                    [&](const InterfaceRoute& r) { return !r.next_hop.empty() && r.next_hop_tap == tap; });
       if (!is_target) out += "rule add iif " + tap + " lookup " + number + " pref " + preference + "\n";
     }
+    for (const std::string& cidr : table.overlay_sources) {
+      out += "rule add iif " + routes.overlay + " from " + cidr + " lookup " + number + " pref " + preference + "\n";
+    }
   }
   return out;
 }

@@ -6,7 +6,13 @@
 // kInterfaceRouteProtocol), looked up first for packets arriving from the ports of the subnets
 // that use it (one "iif TAP" rule per port, preference kInterfaceRoutePreference). In it the
 // VPC's own CIDR is thrown back to the main table (traffic inside the VPC stays local), and a
-// route whose target has no port on this host drops its packets (a blackhole, as AWS reports it).
+// route whose target has no port drops its packets (a blackhole, as AWS reports it).
+//
+// When the VPC spans hosts, a route whose target's port is on another host leads over the VPC's
+// VXLAN device to that port's address (whose router routes it on), and the router of the target's
+// host looks the same table up for packets that arrive over the overlay from the subnets on
+// other hosts that send by it ("iif VXLAN from CIDR" rules), so that it hands them to the target
+// rather than routing them by destination.
 
 #include <string>
 #include <vector>
@@ -17,7 +23,7 @@ namespace stratus::net {
 struct InterfaceRoute {
   std::string destination;  // IPv4 CIDR
   std::string next_hop;     // the target interface's private address; "" for a peering link
-  std::string next_hop_tap; // the target's port, or the peering link; "": a blackhole
+  std::string next_hop_tap; // the target's port, the VXLAN device, or the peering link; "": a blackhole
   bool operator==(const InterfaceRoute&) const = default;
 };
 
@@ -25,6 +31,9 @@ struct InterfaceRoute {
 struct InterfaceRouteTable {
   std::vector<std::string> taps;  // ports of the interfaces in the subnets using the table
   std::vector<InterfaceRoute> routes;
+  // CIDRs of the subnets using the table that have ports on other hosts, when one of its routes
+  // leads to a port on this host: their packets arrive over `VpcInterfaceRoutes::overlay`.
+  std::vector<std::string> overlay_sources;
   bool operator==(const InterfaceRouteTable&) const = default;
 };
 
@@ -32,6 +41,7 @@ struct InterfaceRouteTable {
 struct VpcInterfaceRoutes {
   std::vector<std::string> vpc_cidrs;  // the VPC's IPv4 CIDRs, thrown back to the main table in every table
   std::vector<InterfaceRouteTable> tables;
+  std::string overlay;  // the VPC's VXLAN device, when it spans hosts
   bool operator==(const VpcInterfaceRoutes&) const = default;
 };
 

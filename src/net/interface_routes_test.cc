@@ -40,5 +40,20 @@ TEST(InterfaceRouteBatchTest, TheTargetItselfFollowsTheMainTable) {
   EXPECT_NE(batch.find("route add throw 100.64.0.0/16 table 1000"), std::string::npos);
 }
 
+TEST(InterfaceRouteBatchTest, ATargetOnAnotherHostIsReachedOverTheOverlayWhoseHostTakesItsSubnets) {
+  // The sending host: the target's address over the VXLAN device.
+  EXPECT_EQ(interface_route_batch({{"10.0.0.0/16"}, {{{"steni-a"}, {{"0.0.0.0/0", "10.0.2.9", "stx-vpc-1"}}}}, "stx-vpc-1"}),
+            "rule flush pref 1000\nroute flush table all proto 248\n"
+            "route add throw 10.0.0.0/16 table 1000 proto 248\n"
+            "route add 0.0.0.0/0 via 10.0.2.9 dev stx-vpc-1 onlink table 1000 proto 248\n"
+            "rule add iif steni-a lookup 1000 pref 1000\n");
+  // The target's host: the same table for what the sending subnet's packets bring over the overlay.
+  EXPECT_EQ(interface_route_batch({{"10.0.0.0/16"}, {{{}, {{"0.0.0.0/0", "10.0.2.9", "steni-nat"}}, {"10.0.1.0/24"}}}, "stx-vpc-1"}),
+            "rule flush pref 1000\nroute flush table all proto 248\n"
+            "route add throw 10.0.0.0/16 table 1000 proto 248\n"
+            "route add 0.0.0.0/0 via 10.0.2.9 dev steni-nat onlink table 1000 proto 248\n"
+            "rule add iif stx-vpc-1 from 10.0.1.0/24 lookup 1000 pref 1000\n");
+}
+
 }  // namespace
 }  // namespace stratus::net

@@ -164,9 +164,19 @@ void InstanceReconciler::reconcile_once() {
     }
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
-    interface_routes_ = vpc_interface_routes(*txn, tables);
     dhcp_options_ = vpc_dhcp_options(*txn);
-    if (network_.spans_hosts()) overlays_ = vpc_overlays(*txn, host_id_);
+    interface_routes_ = vpc_interface_routes(*txn, tables, host_id_);
+    transit_.clear();
+    if (network_.spans_hosts()) {
+      overlays_ = vpc_overlays(*txn, host_id_);
+      std::set<std::string> here;  // VPCs with ports on this host
+      for (const Tracked& tracked : instances) {
+        if (has_ports(tracked.instance)) here.insert(tracked.instance.api.value("VpcId", ""));
+      }
+      for (const std::string& vpc_id : transit_vpcs(*txn, host_id_, here)) {
+        if (auto vpc = txn->get(vpc_id)) transit_[vpc_id] = {vpc->region, vpc->doc};
+      }
+    }
     active_peerings_.clear();
     router_addresses_.clear();
     for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {
@@ -209,7 +219,16 @@ void InstanceReconciler::reconcile_once() {
     if (state != InstanceState::kTerminated) in_use.insert(vpc_id);
     if (compute::holds_host(state)) active.insert(vpc_id);
   }
-  sync_peerings(active);
+  std::set<std::string> routed = active;  // VPCs whose routers this host runs
+  for (const auto& [vpc_id, vpc] : transit_) {
+    try {
+      ensure_router(vpc.first, vpc_id, vpc.second);
+      routed.insert(vpc_id);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stratus: transit router of %s: %s\n", vpc_id.c_str(), e.what());
+    }
+  }
+  sync_peerings(routed);
   std::map<std::string, std::string> root_devices;  // instance id -> its root device
   for (const Tracked& tracked : instances) root_devices[tracked.instance.id()] = tracked.instance.root_device();
   volumes_.reconcile_disks([&](const std::string& instance_id) -> std::optional<VolumeReconciler::RunningVm> {
@@ -231,14 +250,14 @@ void InstanceReconciler::reconcile_once() {
   // only stopped instances it publishes nothing; after a host restart its namespace is gone
   // and is rebuilt when one starts.)
   for (const std::string& vpc_id : network_.vpcs()) {
-    if (!active.count(vpc_id) && in_use.count(vpc_id)) {
+    if (!routed.count(vpc_id) && in_use.count(vpc_id)) {
       if (network_.has_namespace(vpc_id)) {
         auto withdrawn = network_.set_published(vpc_id, {});
         if (!withdrawn.ok()) std::fprintf(stderr, "stratus: public IPs of %s: %s\n", vpc_id.c_str(), withdrawn.error().message.c_str());
       }
       continue;
     }
-    if (active.count(vpc_id)) {
+    if (routed.count(vpc_id)) {
       auto configured = configure_router(vpc_id);
       if (!configured.ok()) std::fprintf(stderr, "stratus: router of %s: %s\n", vpc_id.c_str(), configured.error().message.c_str());
       continue;
@@ -251,10 +270,10 @@ void InstanceReconciler::reconcile_once() {
   if (in_use.empty()) (void)network_.remove_idle_edge();
 }
 
-void InstanceReconciler::sync_peerings(const std::set<std::string>& active) {
+void InstanceReconciler::sync_peerings(const std::set<std::string>& routed) {
   std::map<std::string, std::pair<std::string, std::string>> linked = network_.peerings();
   for (const auto& [pcx_id, vpcs] : active_peerings_) {
-    if (!active.count(vpcs.first) || !active.count(vpcs.second)) continue;
+    if (!routed.count(vpcs.first) || !routed.count(vpcs.second)) continue;
     if (!network_.has_namespace(vpcs.first) || !network_.has_namespace(vpcs.second)) continue;
     auto done = network_.ensure_peering(pcx_id, vpcs.first, router_addresses_[vpcs.first], vpcs.second,
                                         router_addresses_[vpcs.second]);
@@ -311,14 +330,9 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
       subnets[p.subnet_id] = subnet->doc;
     }
   }
+  ensure_router(region, vpc_id, vpc);
   auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
   std::string domain = private_dns_domain(region);
-  auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, domain, "s3." + region + ".amazonaws.com");
-  if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
-  // Before the DHCP server (re)starts for a subnet, so that a first lease has them (read at the
-  // start of this pass, as the ports were).
-  auto options = network_.set_dhcp_options(vpc_id, dhcp_options_[vpc_id]);
-  if (!options.ok()) throw std::runtime_error(options.error().message);
   for (const AttachedPort& p : ports) {
     auto subnet_cidr = *Ipv4Cidr::parse(subnets[p.subnet_id]["CidrBlock"].get<std::string>());
     for (auto step : {network_.ensure_subnet(vpc_id, vpc_cidr, p.subnet_id, subnet_cidr, domain),
@@ -326,6 +340,16 @@ void InstanceReconciler::ensure_ports(const std::string& region, const std::stri
       if (!step.ok()) throw std::runtime_error(step.error().message);
     }
   }
+}
+
+void InstanceReconciler::ensure_router(const std::string& region, const std::string& vpc_id, const json& vpc) {
+  auto vpc_cidr = *Ipv4Cidr::parse(vpc["CidrBlock"].get<std::string>());
+  auto ensured = network_.ensure_vpc(vpc_id, vpc_cidr, private_dns_domain(region), "s3." + region + ".amazonaws.com");
+  if (!ensured.ok()) throw std::runtime_error(ensured.error().message);
+  // Before the DHCP server (re)starts for a subnet, so that a first lease has them (read at the
+  // start of this pass, as the ports were).
+  auto options = network_.set_dhcp_options(vpc_id, dhcp_options_[vpc_id]);
+  if (!options.ok()) throw std::runtime_error(options.error().message);
 }
 
 bool InstanceReconciler::boot(const Tracked& tracked) {

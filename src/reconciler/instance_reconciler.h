@@ -117,8 +117,12 @@ class InstanceReconciler {
   // at the start of the pass; the first failure.
   Result<bool> configure_router(const std::string& vpc_id);
   // Links the routers of both VPCs of every active peering connection whose VPCs are both in
-  // `active` (they have instances holding the host), and unlinks every other recorded link.
-  void sync_peerings(const std::set<std::string>& active);
+  // `routed` (they have instances holding the host, or a transit router), and unlinks every
+  // other recorded link.
+  void sync_peerings(const std::set<std::string>& routed);
+  // Makes the router of VPC `vpc` (its record's document) of `region`: its namespace, resolver
+  // and uplink, with its DHCP options. Throws on failure.
+  void ensure_router(const std::string& region, const std::string& vpc_id, const nlohmann::json& vpc);
   // Makes the router ready for `ports` of an instance in `vpc_id` of `region`: the VPC, the
   // ports' subnets and their taps. Throws on failure.
   void ensure_ports(const std::string& region, const std::string& vpc_id, const std::vector<AttachedPort>& ports);
@@ -168,6 +172,9 @@ class InstanceReconciler {
   std::map<std::string, net::VpcInterfaceRoutes> interface_routes_;
   std::map<std::string, net::DhcpOptions> dhcp_options_;  // VPC id -> what its DHCP server hands out
   std::map<std::string, std::pair<std::string, std::string>> active_peerings_;  // pcx id -> its VPCs
+  // VPCs this host runs a transit router for (router_view.h's transit_vpcs) -> region and
+  // record document (loop thread only).
+  std::map<std::string, std::pair<std::string, nlohmann::json>> transit_;
   std::map<std::string, std::string> router_addresses_;  // VPC id -> its router's address on peering links
   // VPC -> public -> private addresses to publish, as the store says at the start of the pass.
   std::map<std::string, std::map<std::string, std::string>> published_;

@@ -9,6 +9,24 @@ using nlohmann::json;
 
 bool has_ports(const model::Instance& instance) { return compute::holds_host(instance.status.state); }
 
+std::set<std::string> transit_vpcs(store::Transaction& txn, const std::string& host_id,
+                                   const std::set<std::string>& local_vpcs) {
+  std::set<std::string> elsewhere;  // VPCs with ports on other hosts
+  for (const store::Record& record : txn.list("instance", std::nullopt)) {
+    model::Instance instance = model::instance_from_doc(record.doc);
+    if (has_ports(instance) && instance.spec.host_id != host_id) elsewhere.insert(instance.api.value("VpcId", ""));
+  }
+  std::set<std::string> out;
+  for (const store::Record& pcx : txn.list("vpc-peering-connection", std::nullopt)) {
+    if (pcx.doc["Status"].value("Code", "") != "active") continue;
+    std::string a = pcx.doc["RequesterVpcInfo"].value("VpcId", ""), b = pcx.doc["AccepterVpcInfo"].value("VpcId", "");
+    for (auto [here, there] : {std::pair{a, b}, std::pair{b, a}}) {
+      if (local_vpcs.count(here) && !local_vpcs.count(there) && elsewhere.count(there)) out.insert(there);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> private_addresses(const json& eni) {
   std::vector<std::string> out;
   for (const json& a : eni.value("PrivateIpAddresses", json::array())) out.push_back(a.value("PrivateIpAddress", ""));

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@ namespace stratus::reconciler {
 
 // True when the instance's interfaces have ports on the router (pending, running or stopping).
 bool has_ports(const model::Instance& instance);
+
+// The VPCs host `host_id` runs a router for without having any of their ports: each VPC whose
+// ports are all on other hosts and that has an active peering connection with a VPC of
+// `local_vpcs` (those with ports here). The peering link stays between two routers of this host,
+// and the VPC's overlay carries what crosses it on to the VPC's hosts. Empty on a single host.
+std::set<std::string> transit_vpcs(store::Transaction& txn, const std::string& host_id,
+                                   const std::set<std::string>& local_vpcs);
 
 // The private IPv4 addresses of an interface document (its primary one when it lists none).
 std::vector<std::string> private_addresses(const nlohmann::json& eni);

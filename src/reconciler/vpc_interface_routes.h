@@ -1,11 +1,13 @@
 #pragma once
-// What each VPC router routes to network interfaces and peering links, read from the store:
-// every route table that a port on this host sends by (its subnet's own table, else the VPC's
-// main table) and that has routes whose target is a network interface (CreateRoute with
+// What each VPC router of a host routes to network interfaces and peering links, read from the
+// store: every route table that a port on this host sends by (its subnet's own table, else the
+// VPC's main table) and that has routes whose target is a network interface (CreateRoute with
 // NetworkInterfaceId or InstanceId) or a VPC peering connection gives those routes, each leading
-// to its target's port or over the peering link, or dropping its packets while the target has
-// none (an interface not attached, or whose instance is not pending, running or stopping; a
-// connection not active, or whose other VPC has no router on this host).
+// to its target's port (here, or over the overlay to another host's) or over the peering link,
+// or dropping its packets while the target has none (an interface not attached, or whose
+// instance is not pending, running or stopping; a connection not active, or whose other VPC has
+// no router on this host). A table whose routes lead to a port here also takes the packets of its
+// subnets on other hosts that arrive over the overlay.
 
 #include <map>
 #include <string>
@@ -16,10 +18,10 @@
 
 namespace stratus::reconciler {
 
-// VPC id -> its router's interface routes, for every VPC with ports on this host (tables in
-// route table id order, ports in instance then device order); `tables` says which route table
-// decides for each subnet.
-std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn,
-                                                                     const RouteTableLookup& tables);
+// VPC id -> its router's interface routes on host `host_id` ("" on a single host), for every
+// VPC with ports on it (tables in route table id order, ports in instance then device order);
+// `tables` says which route table decides for each subnet.
+std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn, const RouteTableLookup& tables,
+                                                                     const std::string& host_id = "");
 
 }  // namespace stratus::reconciler

@@ -4,6 +4,7 @@
 
 #include "common/temp_dir.h"
 #include "net/vpc_network.h"
+#include "net/vpc_overlay.h"
 #include "store/sqlite_store.h"
 
 namespace stratus::reconciler {
@@ -117,6 +118,66 @@ TEST(VpcInterfaceRoutes, PeeringRoutesUseTheLinkWhileActive) {
             (std::vector<net::InterfaceRoute>{{"10.2.0.0/16", "", net::VpcNetwork::peering_link("pcx-0000000000000000a")},
                                               {"10.3.0.0/16", "", ""},    // not accepted yet
                                               {"10.4.0.0/16", "", ""}}));  // vpc-3 has no router here
+}
+
+// Across hosts: a target on the other host is reached over the overlay, whose router takes the
+// sending subnet's packets by the same table; a peer VPC with ports only elsewhere is routed here
+// (a transit router) while the connection is active.
+TEST(VpcInterfaceRoutes, AcrossHostsTargetsAreReachedOverTheOverlayAndPeersThroughTransitRouters) {
+  TempDir dir("iroutes-hosts-test");
+  store::SqliteStore store((dir.path() / "db").string());
+  auto on = [](const json& doc, const std::string& host) {
+    model::Instance placed = model::instance_from_doc(doc);
+    placed.spec.host_id = host;
+    return model::instance_doc(placed);
+  };
+  {
+    auto txn = store.begin_write();
+    auto put = [&](const std::string& id, const std::string& kind, const json& doc) {
+      txn->put({id, kind, "us-east-1", doc});
+    };
+    put("vpc-1", "vpc", {{"VpcId", "vpc-1"}, {"CidrBlockAssociationSet", {{{"CidrBlock", "10.0.0.0/16"}}}}});
+    put("vpc-2", "vpc", {{"VpcId", "vpc-2"}, {"CidrBlockAssociationSet", {{{"CidrBlock", "10.2.0.0/16"}}}}});
+    put("subnet-app", "subnet", {{"SubnetId", "subnet-app"}, {"CidrBlock", "10.0.2.0/24"}});
+    put("i-app", "instance", on(instance("running", "eni-app", "10.0.2.10", "subnet-app"), "h-1"));
+    put("i-nat", "instance", on(instance("running", "eni-nat", "10.0.1.9", "subnet-public"), "h-2"));
+    json peer = instance("running", "eni-peer", "10.2.1.10", "subnet-peer");
+    peer["VpcId"] = "vpc-2";
+    put("i-peer", "instance", on(peer, "h-2"));
+    put("pcx-0000000000000000a", "vpc-peering-connection",
+        {{"Status", {{"Code", "active"}}}, {"RequesterVpcInfo", {{"VpcId", "vpc-1"}}}, {"AccepterVpcInfo", {{"VpcId", "vpc-2"}}}});
+    put("rtb-main", "route-table", table("rtb-main", {{{"Main", true}}}, json::array()));
+    put("rtb-app", "route-table",
+        table("rtb-app", {{{"SubnetId", "subnet-app"}}},
+              {{{"DestinationCidrBlock", "0.0.0.0/0"}, {"NetworkInterfaceId", "eni-nat"}},
+               {{"DestinationCidrBlock", "10.2.0.0/16"}, {"VpcPeeringConnectionId", "pcx-0000000000000000a"}}}));
+    txn->commit();
+  }
+  auto txn = store.begin_read();
+  RouteTableLookup tables(*txn);
+  std::string overlay = net::overlay_device("vpc-1");
+  std::string link = net::VpcNetwork::peering_link("pcx-0000000000000000a");
+  // Host 1 has the app only: the NAT over the overlay; vpc-2 through its transit router here.
+  EXPECT_EQ(transit_vpcs(*txn, "h-1", {"vpc-1"}), std::set<std::string>{"vpc-2"});
+  auto one = vpc_interface_routes(*txn, tables, "h-1");
+  ASSERT_EQ(one.count("vpc-2"), 0u);  // no ports here, no tables
+  ASSERT_EQ(one["vpc-1"].tables.size(), 1u);
+  EXPECT_EQ(one["vpc-1"].overlay, overlay);
+  EXPECT_EQ(one["vpc-1"].tables[0].taps, std::vector<std::string>{tap("eni-app")});
+  EXPECT_TRUE(one["vpc-1"].tables[0].overlay_sources.empty());
+  EXPECT_EQ(one["vpc-1"].tables[0].routes,
+            (std::vector<net::InterfaceRoute>{{"0.0.0.0/0", "10.0.1.9", overlay}, {"10.2.0.0/16", "", link}}));
+  // Host 2 has the NAT (and vpc-2's port): the app subnet's packets arriving over the overlay
+  // go to the NAT by the app's table; no port here sends by it.
+  EXPECT_TRUE(transit_vpcs(*txn, "h-2", {"vpc-1", "vpc-2"}).empty());
+  auto two = vpc_interface_routes(*txn, tables, "h-2");
+  ASSERT_EQ(two["vpc-1"].tables.size(), 1u);
+  EXPECT_TRUE(two["vpc-1"].tables[0].taps.empty());
+  EXPECT_EQ(two["vpc-1"].tables[0].overlay_sources, std::vector<std::string>{"10.0.2.0/24"});
+  EXPECT_EQ(two["vpc-1"].tables[0].routes,
+            (std::vector<net::InterfaceRoute>{{"0.0.0.0/0", "10.0.1.9", tap("eni-nat")}, {"10.2.0.0/16", "", link}}));
+  // A host with neither VPC's ports runs no transit router.
+  EXPECT_TRUE(transit_vpcs(*txn, "h-3", {}).empty());
 }
 
 // A route to a prefix list is a route to each of the list's current entries.

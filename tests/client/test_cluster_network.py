@@ -8,8 +8,9 @@ Guests are stand-ins (the AMI is one: instances stay pending with their taps plu
 failing to boot a stand-in kernel): a namespace per instance whose tap is wired to the instance's
 tap on its router (tap_wire.py), with the interface's MAC and address. What is asserted is what a
 guest would see: TCP across hosts, the VPC resolver naming the other host's instance, security
-group rules enforced on both hosts, a second VPC with the same CIDR kept apart, and an Elastic IP
-answering from the internet on the host of whichever instance has it.
+group rules enforced on both hosts, a second VPC with the same CIDR kept apart, an Elastic IP
+answering from the internet on the host of whichever instance has it, a route to an appliance's
+interface on the other host, and a peering with a VPC whose instance is on the other host.
 """
 import os
 import shutil
@@ -133,6 +134,17 @@ class Cluster(StratusTestCase):
             {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "10.70.0.0/16"}]}])
         return vpc, subnets, group
 
+    @classmethod
+    def single_subnet_vpc(cls, cidr, subnet_cidr, zone, allowed):
+        """A VPC of `cidr` with one subnet (`subnet_cidr`, in `zone`) and a group letting PORT in
+        from `allowed`: (VPC id, subnet id, group id)."""
+        vpc = cls.ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+        subnet = cls.ec2.create_subnet(VpcId=vpc, CidrBlock=subnet_cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        group = cls.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+        cls.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": allowed}]}])
+        return vpc, subnet, group
+
     def guest(self, zone, subnet, group, name, **run_args):
         """Launches an instance into `subnet` of `zone`'s host with a stand-in guest serving
         `name` on PORT: (its namespace, its private address, its instance id)."""
@@ -188,12 +200,7 @@ class ClusterNetworkTest(Cluster):
 
         # A second VPC with the same CIDR, its instance on B's host at B's address: the VPCs
         # stay apart.
-        vpc2 = self.ec2.create_vpc(CidrBlock="10.70.0.0/16")["Vpc"]["VpcId"]
-        subnet2 = self.ec2.create_subnet(VpcId=vpc2, CidrBlock="10.70.2.0/24",
-                                         AvailabilityZone="us-east-1b")["Subnet"]["SubnetId"]
-        group2 = self.ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc2)["GroupId"]
-        self.ec2.authorize_security_group_ingress(GroupId=group2, IpPermissions=[
-            {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        _, subnet2, group2 = self.single_subnet_vpc("10.70.0.0/16", "10.70.2.0/24", "us-east-1b", "0.0.0.0/0")
         c, _, _ = self.guest("us-east-1b", subnet2, group2, "C", PrivateIpAddress=b_ip)
         for _ in range(3):
             self.assertEqual(self.answer(a, b_ip), "B")
@@ -229,9 +236,46 @@ class ClusterNetworkTest(Cluster):
         self.wait_for(lambda: self.answer(self.internet, eip["PublicIp"]) is None, 5,
                       "the Elastic IP still answers after it was disassociated")
 
+    def test_routes_to_an_interface_and_a_peering_across_hosts(self):
+        relay = self.ec2.create_security_group(GroupName="relay", Description="relay", VpcId=self.vpc)["GroupId"]
+        for cidr in ("10.70.0.0/16", "10.80.0.0/16"):
+            self.ec2.authorize_security_group_ingress(GroupId=relay, IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "IpRanges": [{"CidrIp": cidr}]}])
+        # Subnet 1a sends 10.99.0.0/16 to an appliance on the other host (source/destination
+        # check off, answering for 10.99.0.1 itself).
+        table = self.ec2.create_route_table(VpcId=self.vpc)["RouteTable"]["RouteTableId"]
+        association = self.ec2.associate_route_table(RouteTableId=table, SubnetId=self.subnets["us-east-1a"])
+        self.addCleanup(self.ec2.delete_route_table, RouteTableId=table)
+        self.addCleanup(self.ec2.disassociate_route_table, AssociationId=association["AssociationId"])
+        appliance, appliance_ip, appliance_id = self.guest("us-east-1b", self.subnets["us-east-1b"], relay, "N")
+        appliance_eni = self.ec2.describe_instances(InstanceIds=[appliance_id])["Reservations"][0]["Instances"][0][
+            "NetworkInterfaces"][0]["NetworkInterfaceId"]
+        self.ec2.modify_network_interface_attribute(NetworkInterfaceId=appliance_eni, SourceDestCheck={"Value": False})
+        ip("-n", appliance, "addr", "add", "10.99.0.1/32", "dev", "lo")
+        self.ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.99.0.0/16", NetworkInterfaceId=appliance_eni)
+        a, a_ip, _ = self.guest("us-east-1a", self.subnets["us-east-1a"], relay, "A2")
+        self.wait_for(lambda: self.answer(a, "10.99.0.1") == "N", 20,
+                      "the route to the appliance on the other host never carried A's connection")
+        self.ec2.delete_route(RouteTableId=table, DestinationCidrBlock="10.99.0.0/16")
+        self.wait_for(lambda: self.answer(a, "10.99.0.1") is None, 5, "the deleted route still leads to the appliance")
 
-if __name__ == "__main__":
-    unittest.main()
+        # A VPC whose only instance is on the other host, peered with A's: each side reaches the
+        # other across the hosts (A's host links the peering to a router of the peer of its own).
+        peer_vpc, peer_subnet, peer_group = self.single_subnet_vpc("10.80.0.0/16", "10.80.2.0/24", "us-east-1b",
+                                                                   "10.70.0.0/16")
+        p, p_ip, _ = self.guest("us-east-1b", peer_subnet, peer_group, "P")
+        pcx = self.ec2.create_vpc_peering_connection(VpcId=self.vpc, PeerVpcId=peer_vpc)["VpcPeeringConnection"][
+            "VpcPeeringConnectionId"]
+        self.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        self.ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.80.0.0/16", VpcPeeringConnectionId=pcx)
+        peer_table = self.ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [peer_vpc]}])["RouteTables"][0]
+        self.ec2.create_route(RouteTableId=peer_table["RouteTableId"], DestinationCidrBlock="10.70.0.0/16",
+                              VpcPeeringConnectionId=pcx)
+        self.wait_for(lambda: self.answer(a, p_ip) == "P", 20, "A never reached the peer VPC's instance on the other host")
+        self.assertEqual(self.answer(p, a_ip), "A2")
+        self.ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+        self.wait_for(lambda: self.answer(a, p_ip) is None, 5, "the deleted peering still carries A's connection")
+        self.assertIsNone(self.answer(p, a_ip))
 
 
 @skip_unless_vms
@@ -345,3 +389,7 @@ class ClusterVmTest(Cluster):
                          ["Instances"][0]["State"]["Name"], "stopped")
         agent.start()
         self.wait_for(lambda: self.output(b_ip, "true", via=a_ip) is None, 30, "B's VM still runs")
+
+
+if __name__ == "__main__":
+    unittest.main()
