@@ -94,11 +94,12 @@ class WebSocketSession : public WebSocketLink, public std::enable_shared_from_th
     });
   }
 
-  // The connection is over: the peer hears it once; the queue is dropped.
+  // The connection is over: the peer hears it once; the queue is dropped, but for a message
+  // being written, whose buffer the write holds until its handler pops it.
   void closed() {
     if (gone_) return;
     gone_ = true;
-    queue_.clear();
+    queue_.erase(queue_.begin() + (writing_ && !queue_.empty() ? 1 : 0), queue_.end());
     peer_->on_closed();
     peer_.reset();  // the peer holds this link: break the cycle
     beast::error_code ignored;

@@ -43,11 +43,19 @@ class TerminalAccess {
   // for its InstanceOSUser through EC2 Instance Connect, as its signer: the address to reach the
   // instance at by SSH (its public IPv4), or the error the API gave. May block (a store write).
   virtual Result<std::string> push_key(const api::HttpRequest& header, const std::string& public_key) = 0;
-  // Authorizes the presigned opening request `header` for its InstanceId's serial port: the path
-  // of the unix socket the port answers on, or the error AWS gives (AccessDeniedException,
-  // EC2InstanceNotFoundException, SerialConsoleAccessDisabledException,
-  // EC2InstanceStateInvalidException).
-  virtual Result<std::string> serial_socket(const api::HttpRequest& header) = 0;
+  // Where an authorized serial session connects: the unix socket of a VM of this machine, or
+  // the serial relay (console/serial_relay.h) of the host the instance runs on.
+  struct SerialPort {
+    std::string socket;         // a local VM's port
+    std::string relay_address;  // else its host's relay: the address,
+    int relay_port = 0;         // port
+    std::string relay_token;    // and the token that opens the instance's port there
+  };
+  // Authorizes the presigned opening request `header` for its InstanceId's serial port: where the
+  // port answers, or the error AWS gives (AccessDeniedException, EC2InstanceNotFoundException,
+  // SerialConsoleAccessDisabledException, EC2InstanceStateInvalidException,
+  // SerialConsoleSessionUnavailableException).
+  virtual Result<SerialPort> serial_port(const api::HttpRequest& header) = 0;
 };
 
 // Opens the stream of a connection whose opening request is `header`, for a terminal of `cols` x

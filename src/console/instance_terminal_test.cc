@@ -44,7 +44,7 @@ class StandInAccess : public TerminalAccess {
     }
     return std::string("198.51.100.7");
   }
-  Result<std::string> serial_socket(const api::HttpRequest&) override { return serial_path; }
+  Result<SerialPort> serial_port(const api::HttpRequest&) override { return SerialPort{serial_path}; }
   std::string serial_path;
   std::mutex mu;
   std::vector<std::string> pushed;

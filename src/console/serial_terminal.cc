@@ -1,13 +1,13 @@
 #include "console/serial_terminal.h"
 
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <set>
+
+#include "console/serial_relay.h"
 
 namespace stratus::console {
 namespace {
@@ -56,31 +56,13 @@ class SerialStream : public TerminalStream {
   std::string instance_;
 };
 
-// A stream socket connected to `path`, or the error.
-Result<int> connect_unix(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof address.sun_path) return ApiError{"InternalError", "serial socket path too long"};
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ApiError{"InternalError", std::string("socket: ") + std::strerror(errno)};
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    int error = errno;
-    ::close(fd);
-    return ApiError{"SerialConsoleSessionUnavailableException",
-                    "Unable to start a serial console session (" + std::string(std::strerror(error)) +
-                        "). Please try again."};
-  }
-  return fd;
-}
-
 }  // namespace
 
 TerminalOpener serial_opener(TerminalAccess& access) {
   auto open = std::make_shared<OpenSessions>();
   return [&access, open](const api::HttpRequest& header, int, int) -> Result<std::unique_ptr<TerminalStream>> {
-    auto path = access.serial_socket(header);
-    if (!path.ok()) return path.error();
+    auto port = access.serial_port(header);
+    if (!port.ok()) return port.error();
     std::string instance = connect_parameter(header, "InstanceId");
     {
       std::lock_guard<std::mutex> lock(open->mu);
@@ -90,7 +72,9 @@ TerminalOpener serial_opener(TerminalAccess& access) {
                         "at a time."};
       }
     }
-    auto fd = connect_unix(path.value());
+    const TerminalAccess::SerialPort& at = port.value();
+    auto fd = at.relay_address.empty() ? connect_serial_socket(at.socket)
+                                       : connect_serial_relay(at.relay_address, at.relay_port, at.relay_token);
     if (!fd.ok()) {
       std::lock_guard<std::mutex> lock(open->mu);
       open->instances.erase(instance);

@@ -13,7 +13,7 @@ namespace stratus::console {
 // The path of the serial console's WebSocket.
 inline constexpr const char* kSerialPath = "/_stratus/console/serial";
 
-// Opens serial sessions at access.serial_socket; a second session on an instance while one is open is
+// Opens serial sessions where access.serial_port says; a second session on an instance while one is open is
 // refused (SerialConsoleSessionLimitExceededException). REQUIRES: `access` outlives every session.
 TerminalOpener serial_opener(TerminalAccess& access);
 

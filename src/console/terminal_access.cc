@@ -1,5 +1,8 @@
 #include "console/terminal_access.h"
 
+#include "common/timestamp.h"
+#include "console/serial_relay.h"
+#include "model/host.h"
 #include "model/instance.h"
 #include "services/ec2/serial_console.h"
 #include "services/instance_connect/instance_connect.h"
@@ -26,7 +29,7 @@ Result<std::string> RegionTerminalAccess::push_key(const api::HttpRequest& heade
   return address;
 }
 
-Result<std::string> RegionTerminalAccess::serial_socket(const api::HttpRequest& header) {
+Result<TerminalAccess::SerialPort> RegionTerminalAccess::serial_port(const api::HttpRequest& header) {
   std::string instance_id = connect_parameter(header, "InstanceId");
   auto call = api_.authorize_signed(header, "ec2-instance-connect", "SendSerialConsoleSSHPublicKey",
                                        {{"InstanceId", instance_id}, {"SerialPort", 0}});
@@ -40,7 +43,14 @@ Result<std::string> RegionTerminalAccess::serial_socket(const api::HttpRequest& 
                     "the EnableSerialConsoleAccess API."};
   }
   if (auto problem = instance_connect::not_running(instance.value(), instance_id)) return *problem;
-  return serial_socket_(instance_id).string();
+  const std::string& host_id = instance.value().spec.host_id;
+  if (host_id == host_id_) return SerialPort{serial_socket_(instance_id).string()};
+  auto host = model::find_host(*txn, call.value().region, host_id);
+  if (!host || host->underlay.empty()) {
+    return ApiError{"SerialConsoleSessionUnavailableException",
+                    "Unable to start a serial console session (its host has no underlay address). Please try again."};
+  }
+  return SerialPort{"", host->underlay, kSerialRelayPort, serial_relay_token(relay_secret_, instance_id, unix_now())};
 }
 
 }  // namespace stratus::console

@@ -17,11 +17,18 @@ namespace stratus::console {
 
 class RegionTerminalAccess : public TerminalAccess {
  public:
-  // `instance_connect`: the service that runs SendSSHPublicKey; `serial_socket`: where an
-  // instance's serial port answers. REQUIRES: the first three outlive it.
+  // `instance_connect`: the service that runs SendSSHPublicKey; `serial_socket`: where the serial
+  // port of an instance of host `host_id` (this process's) answers; `relay_secret`: what signs
+  // the tokens of other hosts' serial relays. REQUIRES: the first three outlive it.
   RegionTerminalAccess(api::QueryApi& api, api::QueryService& instance_connect, store::Store& store,
-                       std::function<std::filesystem::path(const std::string& instance_id)> serial_socket)
-      : api_(api), instance_connect_(instance_connect), store_(store), serial_socket_(std::move(serial_socket)) {}
+                       std::function<std::filesystem::path(const std::string& instance_id)> serial_socket,
+                       std::string host_id, std::string relay_secret)
+      : api_(api),
+        instance_connect_(instance_connect),
+        store_(store),
+        serial_socket_(std::move(serial_socket)),
+        host_id_(std::move(host_id)),
+        relay_secret_(std::move(relay_secret)) {}
 
   // SendSSHPublicKey of `public_key` for the request's InstanceId and InstanceOSUser as its
   // presigning caller, then the instance's public IPv4 address; errors: the API's
@@ -31,14 +38,17 @@ class RegionTerminalAccess : public TerminalAccess {
   Result<std::string> push_key(const api::HttpRequest& header, const std::string& public_key) override;
 
   // The caller may SendSerialConsoleSSHPublicKey to the request's InstanceId, which is its and
-  // running, in an account that enabled serial console access here: the port's socket.
-  Result<std::string> serial_socket(const api::HttpRequest& header) override;
+  // running, in an account that enabled serial console access here: the port's socket, or its
+  // host's relay (SerialConsoleSessionUnavailableException when that host has no underlay address).
+  Result<SerialPort> serial_port(const api::HttpRequest& header) override;
 
  private:
   api::QueryApi& api_;
   api::QueryService& instance_connect_;
   store::Store& store_;
   std::function<std::filesystem::path(const std::string& instance_id)> serial_socket_;
+  std::string host_id_;
+  std::string relay_secret_;
 };
 
 }  // namespace stratus::console

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/console_files.h"
+#include "console/serial_relay.h"
 #include "console/sign_in.h"
 #include "console/terminal_access.h"
 #include "api/query_api.h"
@@ -446,10 +447,12 @@ int serve(const ServeOptions& options) {
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
                             tokens);
   // The console's terminals over WebSockets: SSH with keys pushed by Instance Connect, and the
-  // instances' serial ports.
-  console::RegionTerminalAccess terminal_access(*endpoint, instance_connect, store, [&](const std::string& id) {
-    return instances.serial_socket(id);
-  });
+  // instances' serial ports (another host's through its serial relay).
+  std::string host_id = options.host_zone.empty() ? "" : host_id_of(data_dir);
+  std::string relay_secret = store::data_dir_secret(store, "serial_relay_secret");
+  console::RegionTerminalAccess terminal_access(
+      *endpoint, instance_connect, store, [&](const std::string& id) { return instances.serial_socket(id); }, host_id,
+      relay_secret);
   fs::path console_keys = fs::absolute(fs::path(data_dir) / "console-keys");
   fs::remove_all(console_keys);  // the private keys of sessions a crash left behind
   server.add_websocket_route(console::terminal_route(
@@ -481,8 +484,8 @@ int serve(const ServeOptions& options) {
     }
     instances.poke();
   });
-  // A host agent: registered, with its lease renewed well inside its length, before it serves.
-  std::string host_id = options.host_zone.empty() ? "" : host_id_of(data_dir);
+  // A host agent: registered, with its lease renewed well inside its length, before it serves;
+  // with an underlay, its serial relay answers the region's servers there.
   model::Host this_host{host_id, options.host_zone, options.underlay, memory, options.capacity_vcpus, kVmOverheadMiB,
                    options.lease_seconds, unix_now(), unix_now()};
   Periodic lease;
@@ -494,6 +497,14 @@ int serve(const ServeOptions& options) {
     });
     std::printf("stratus: host %s in %s (lease %lld s)\n", host_id.c_str(), this_host.zone.c_str(),
                 static_cast<long long>(this_host.lease_seconds));
+  }
+  console::SerialRelay serial_relay(relay_secret, [&](const std::string& id) { return instances.serial_socket(id); });
+  if (!host_id.empty() && !options.underlay.empty()) {
+    auto relaying = serial_relay.start(options.underlay, console::kSerialRelayPort);
+    if (!relaying.ok()) {
+      std::fprintf(stderr, "stratus: %s\n", relaying.error().message.c_str());
+      return 1;
+    }
   }
   instances.set_host(host_id);
   if (!options.no_host) instances.start();

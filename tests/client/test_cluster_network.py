@@ -12,6 +12,7 @@ group rules enforced on both hosts, a second VPC with the same CIDR kept apart, 
 answering from the internet on the host of whichever instance has it, a route to an appliance's
 interface on the other host, and a peering with a VPC whose instance is on the other host.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -19,8 +20,12 @@ import sys
 import time
 import unittest
 
-from harness import (StratusTestCase, skip_unless_vms, start_host_agent, start_region_of_hosts,
-                     write_key_pair)
+from botocore.auth import SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from harness import (ACCESS_KEY_ID, SECRET_ACCESS_KEY, StratusServer, StratusTestCase, reap, skip_unless_vms,
+                     start_host_agent, start_region_of_hosts, write_key_pair)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
@@ -48,6 +53,28 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.
 while True:
     c, _ = s.accept(); c.sendall(sys.argv[1].encode()); c.close()
 """ % PORT
+
+# A browser's side of the serial console's WebSocket (Node's WebSocket): opens argv[1] (a
+# presigned URL), presses Enter once connected and prints {"text": ...} once "login:" shows, or
+# {"error": ...}.
+SERIAL_CLIENT = """
+const ws = new WebSocket(process.argv[1]);
+ws.binaryType = "arraybuffer";
+let text = "";
+const end = (result, code) => { console.log(JSON.stringify(result)); process.exit(code); };
+setTimeout(() => end({ error: "no login prompt", text }, 1), 30000);
+ws.onerror = () => end({ error: "the WebSocket failed", text }, 1);
+ws.onmessage = (event) => {
+  if (typeof event.data === "string") {
+    const message = JSON.parse(event.data);
+    if (message.error) end({ error: message.error }, 1);
+    if (message.status === "connected") ws.send(new TextEncoder().encode("\\r"));
+    return;
+  }
+  text += new TextDecoder().decode(event.data);
+  if (text.includes("login:")) end({ text }, 0);
+};
+"""
 
 # Connects to argv[1]:PORT with a one-second timeout; prints what the other side said.
 CLIENT = """
@@ -282,7 +309,8 @@ class ClusterNetworkTest(Cluster):
 class ClusterVmTest(Cluster):
     """Real guests, one per host: SSH from the internet to one, from it to the other's private
     address; each host's metadata service answers its own instance; the API server serves the
-    console output the other host published; a volume written on one host,
+    console output the other host published; an API server on the underlay opens the other host's
+    instance's serial console through that host's relay; a volume written on one host,
     snapshotted, becomes a volume in the other zone read on the other host; a host's agent that dies
     leaves its instance running but impaired, and takes it back when it returns; a forgotten host's
     instance is stopped, and its returning agent stops its VM."""
@@ -317,6 +345,18 @@ class ClusterVmTest(Cluster):
                       "%s never appeared in %s" % (volume_id, instance_id))
         return disk
 
+    def serial_console(self, server, instance_id):
+        """The serial console of `instance_id` opened through `server` (an API server in the
+        internet namespace) as the console's page does: what it answered (see SERIAL_CLIENT)."""
+        request = AWSRequest(method="GET", url="%s/_stratus/console/serial?InstanceId=%s&cols=80&rows=24"
+                             % (server.endpoint, instance_id), headers={"host": server.endpoint.split("//")[1]})
+        SigV4QueryAuth(Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY), "ec2-instance-connect", "us-east-1",
+                       expires=60).add_auth(request)
+        done = subprocess.run(["ip", "netns", "exec", self.internet, "node", "--experimental-websocket", "-e",
+                               SERIAL_CLIENT, request.url.replace("http://", "ws://", 1)],
+                              capture_output=True, text=True, timeout=60)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
     def system_status(self, instance_id):
         statuses = self.ec2.describe_instance_status(InstanceIds=[instance_id])["InstanceStatuses"]
         return statuses[0]["SystemStatus"]["Status"] if statuses else None
@@ -349,6 +389,15 @@ class ClusterVmTest(Cluster):
         # The API server has no run directory of B: B's host publishes its console.
         self.wait_for(lambda: "login:" in self.ec2.get_console_output(InstanceId=b["InstanceId"]).get("Output", ""),
                       30, "the API server never served B's console output")
+        # B's serial console, opened through an API server on the underlay (in the internet's
+        # namespace): B's host relays its serial port.
+        self.ec2.enable_serial_console_access()
+        underlay_api = StratusServer(store_url=self.store_url, image_cache=self.images, netns=self.internet,
+                                     extra_args=["--no-host", "--shared-dir", self.shared_dir])
+        self.addCleanup(reap, underlay_api)
+        underlay_api.start()
+        serial = self.serial_console(underlay_api, b["InstanceId"])
+        self.assertIn("login:", serial.get("text", ""), serial)
 
         # A volume of B's zone, written in B (host 2) and snapshotted there: the snapshot becomes
         # a volume of A's zone that A (host 1) reads. Disks and blocks are in the shared directory.
