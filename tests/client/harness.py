@@ -953,8 +953,10 @@ class VmTestCase(StratusTestCase):
 
 
 def skip_unless_vms(cls):
-    """Skips a VmTestCase unless this is root with the base image built, and unless
-    STRATUS_TEST_VMS=0 asks for the suite without VMs."""
+    """Marks a test class that boots VMs (boots_vms, which run_all.py selects by) and skips it
+    unless this is root with the base image built, and unless STRATUS_TEST_VMS=0 asks for the
+    suite without VMs."""
+    cls.boots_vms = True
     cls = unittest.skipIf(os.environ.get("STRATUS_TEST_VMS") == "0", "STRATUS_TEST_VMS=0")(cls)
     cls = unittest.skipUnless(real_image_cache(), "needs the base image: run `stratus image build`")(cls)
     return unittest.skipUnless(os.geteuid() == 0, "needs root for network namespaces")(cls)

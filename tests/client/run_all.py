@@ -4,10 +4,12 @@
     python3 tests/client/run_all.py            # everything, verbose
     python3 tests/client/run_all.py test_vpcs  # selected modules
 
-Equivalent to `python3 -m unittest discover -s tests/client -v` from the
-repository root, plus a closing table of the slowest modules. The server binary
-is build/stratus unless STRATUS_BIN is set. Each module starts its own
-`stratus serve` on a free loopback port.
+Like `python3 -m unittest discover -s tests/client -v` from the repository root,
+plus a closing table of the slowest modules. STRATUS_TEST_VMS=0 leaves out the
+test classes that boot VMs (those marked by harness.skip_unless_vms), and
+STRATUS_TEST_VMS=only runs only them: ctest runs the two parts side by side.
+The server binary is build/stratus unless STRATUS_BIN is set. Each module starts
+its own `stratus serve` on a free loopback port.
 """
 import collections
 import os
@@ -35,6 +37,19 @@ class TimedResult(unittest.TextTestResult):
         self._mark = now
 
 
+def selected(suite, keep):
+    """The tests of `suite` (nested suites flattened per level) that `keep` accepts."""
+    out = unittest.TestSuite()
+    for item in suite:
+        if isinstance(item, unittest.TestSuite):
+            inner = selected(item, keep)
+            if inner.countTestCases():
+                out.addTest(inner)
+        elif keep(item):
+            out.addTest(item)
+    return out
+
+
 def main(argv):
     sys.path.insert(0, HERE)
     loader = unittest.TestLoader()
@@ -42,6 +57,9 @@ def main(argv):
         suite = unittest.TestSuite(loader.loadTestsFromName(n) for n in argv)
     else:
         suite = loader.discover(HERE, pattern="test_*.py", top_level_dir=HERE)
+    vms = os.environ.get("STRATUS_TEST_VMS")
+    if vms in ("0", "only"):
+        suite = selected(suite, lambda test: getattr(type(test), "boots_vms", False) == (vms == "only"))
     runner = unittest.TextTestRunner(verbosity=2, resultclass=TimedResult)
     started = time.monotonic()
     result = runner.run(suite)
