@@ -44,7 +44,11 @@ class StandInAccess : public TerminalAccess {
     }
     return std::string("198.51.100.7");
   }
-  Result<SerialPort> serial_port(const api::HttpRequest&) override { return SerialPort{serial_path}; }
+  Result<SerialPort> serial_port(const api::HttpRequest&) override {
+    SerialPort port;
+    port.socket = serial_path;
+    return port;
+  }
   std::string serial_path;
   std::mutex mu;
   std::vector<std::string> pushed;

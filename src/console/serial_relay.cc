@@ -28,17 +28,6 @@ std::string signature(const std::string& secret, const std::string& instance_id,
   return to_hex(hmac_sha256(secret, "serial-relay\n" + instance_id + "\n" + expiry));
 }
 
-// Sends all of `data` to `fd`: false when the other side is gone.
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 // Reads one line (without its newline) of at most kMaxTokenLine bytes, byte by byte so that
 // nothing after it is consumed; nullopt when the connection ends or times out first.
 std::optional<std::string> read_line(int fd) {
@@ -73,6 +62,16 @@ void join(int a, int b) {
 }
 
 }  // namespace
+
+bool send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
 
 std::string serial_relay_token(const std::string& secret, const std::string& instance_id, int64_t now) {
   std::string expiry = std::to_string(now + kTokenSeconds);

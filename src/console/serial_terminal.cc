@@ -37,15 +37,7 @@ class SerialStream : public TerminalStream {
       return "";
     }
   }
-  bool write(std::string_view data) override {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
+  bool write(std::string_view data) override { return send_all(fd_, data); }
   void resize(int, int) override {}  // a serial line has no size to tell
   void hang_up() override { ::shutdown(fd_, SHUT_RDWR); }
   int finish() override { return 0; }

@@ -44,13 +44,20 @@ Result<TerminalAccess::SerialPort> RegionTerminalAccess::serial_port(const api::
   }
   if (auto problem = instance_connect::not_running(instance.value(), instance_id)) return *problem;
   const std::string& host_id = instance.value().spec.host_id;
-  if (host_id == host_id_) return SerialPort{serial_socket_(instance_id).string()};
+  SerialPort port;
+  if (host_id == host_id_) {
+    port.socket = serial_socket_(instance_id).string();
+    return port;
+  }
   auto host = model::find_host(*txn, call.value().region, host_id);
   if (!host || host->underlay.empty()) {
     return ApiError{"SerialConsoleSessionUnavailableException",
                     "Unable to start a serial console session (its host has no underlay address). Please try again."};
   }
-  return SerialPort{"", host->underlay, kSerialRelayPort, serial_relay_token(relay_secret_, instance_id, unix_now())};
+  port.relay_address = host->underlay;
+  port.relay_port = kSerialRelayPort;
+  port.relay_token = serial_relay_token(relay_secret_, instance_id, unix_now());
+  return port;
 }
 
 }  // namespace stratus::console

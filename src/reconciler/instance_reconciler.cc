@@ -165,18 +165,20 @@ void InstanceReconciler::reconcile_once() {
     RouteTableLookup tables(*txn);  // read once for both
     firewalls_ = vpc_firewalls(*txn, tables, network_.slot().host_address);
     dhcp_options_ = vpc_dhcp_options(*txn);
-    interface_routes_ = vpc_interface_routes(*txn, tables, host_id_);
     transit_.clear();
+    std::set<std::string> transit;  // VPCs this host runs a transit router for
     if (network_.spans_hosts()) {
       overlays_ = vpc_overlays(*txn, host_id_);
       std::set<std::string> here;  // VPCs with ports on this host
       for (const Tracked& tracked : instances) {
         if (has_ports(tracked.instance)) here.insert(tracked.instance.api.value("VpcId", ""));
       }
-      for (const std::string& vpc_id : transit_vpcs(*txn, host_id_, here)) {
+      transit = transit_vpcs(*txn, host_id_, here);
+      for (const std::string& vpc_id : transit) {
         if (auto vpc = txn->get(vpc_id)) transit_[vpc_id] = {vpc->region, vpc->doc};
       }
     }
+    interface_routes_ = vpc_interface_routes(*txn, tables, host_id_, transit);
     active_peerings_.clear();
     router_addresses_.clear();
     for (const store::Record& pcx : txn->list("vpc-peering-connection", std::nullopt)) {

@@ -11,7 +11,8 @@ namespace stratus::reconciler {
 using nlohmann::json;
 
 std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn, const RouteTableLookup& tables,
-                                                                     const std::string& host_id) {
+                                                                     const std::string& host_id,
+                                                                     const std::set<std::string>& transit) {
   std::map<std::string, std::vector<std::string>> vpc_cidrs;  // primary and secondary IPv4 CIDRs
   for (const store::Record& vpc : txn.list("vpc", std::nullopt)) {
     for (const json& a : vpc.doc.value("CidrBlockAssociationSet", json::array())) {
@@ -40,7 +41,7 @@ std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Trans
     }
   }
   // VPCs with routers here: a peering route leads over the link only when both ends have one.
-  std::set<std::string> routed_vpcs = transit_vpcs(txn, host_id, local_vpcs);
+  std::set<std::string> routed_vpcs = transit;
   routed_vpcs.insert(local_vpcs.begin(), local_vpcs.end());
   std::map<std::string, json> peerings;  // id -> connection
   for (const store::Record& pcx : txn.list("vpc-peering-connection", std::nullopt)) peerings[pcx.id] = pcx.doc;

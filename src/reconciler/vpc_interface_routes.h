@@ -10,6 +10,7 @@
 // subnets on other hosts that arrive over the overlay.
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "net/interface_routes.h"
@@ -20,8 +21,10 @@ namespace stratus::reconciler {
 
 // VPC id -> its router's interface routes on host `host_id` ("" on a single host), for every
 // VPC with ports on it (tables in route table id order, ports in instance then device order);
-// `tables` says which route table decides for each subnet.
+// `tables` says which route table decides for each subnet; `transit`: the VPCs this host runs a
+// transit router for (transit_vpcs(), none on a single host), whose peering links count as routed.
 std::map<std::string, net::VpcInterfaceRoutes> vpc_interface_routes(store::Transaction& txn, const RouteTableLookup& tables,
-                                                                     const std::string& host_id = "");
+                                                                     const std::string& host_id = "",
+                                                                     const std::set<std::string>& transit = {});
 
 }  // namespace stratus::reconciler

@@ -158,8 +158,9 @@ TEST(VpcInterfaceRoutes, AcrossHostsTargetsAreReachedOverTheOverlayAndPeersThrou
   std::string overlay = net::overlay_device("vpc-1");
   std::string link = net::VpcNetwork::peering_link("pcx-0000000000000000a");
   // Host 1 has the app only: the NAT over the overlay; vpc-2 through its transit router here.
-  EXPECT_EQ(transit_vpcs(*txn, "h-1", {"vpc-1"}), std::set<std::string>{"vpc-2"});
-  auto one = vpc_interface_routes(*txn, tables, "h-1");
+  std::set<std::string> transit = transit_vpcs(*txn, "h-1", {"vpc-1"});
+  EXPECT_EQ(transit, std::set<std::string>{"vpc-2"});
+  auto one = vpc_interface_routes(*txn, tables, "h-1", transit);
   ASSERT_EQ(one.count("vpc-2"), 0u);  // no ports here, no tables
   ASSERT_EQ(one["vpc-1"].tables.size(), 1u);
   EXPECT_EQ(one["vpc-1"].overlay, overlay);
