@@ -561,13 +561,24 @@ PgStore::~PgStore() {
 
 namespace {
 
-// A session advisory lock: PostgreSQL frees it when the connection closes.
+// A session advisory lock on its own connection. Released explicitly, so that it is free for
+// others when the destructor returns: PostgreSQL frees it on disconnect too, but only once the
+// server has noticed, after PQfinish has returned.
 class SessionLock : public PgStore::HeldLock {
  public:
-  explicit SessionLock(std::unique_ptr<PgStore::Connection> connection) : connection_(std::move(connection)) {}
+  SessionLock(std::unique_ptr<PgStore::Connection> connection, std::string key)
+      : connection_(std::move(connection)), key_(std::move(key)) {}
+  ~SessionLock() override {
+    try {
+      connection_->query("SELECT pg_advisory_unlock(hashtext($1))", {key_.c_str()});
+    } catch (const StoreError&) {
+      // The connection is gone, and the lock with it.
+    }
+  }
 
  private:
   std::unique_ptr<PgStore::Connection> connection_;
+  std::string key_;
 };
 
 }  // namespace
@@ -577,7 +588,7 @@ std::unique_ptr<PgStore::HeldLock> PgStore::try_hold(const std::string& name) {
   std::string key = "stratus:" + name;
   auto taken = connection->query("SELECT pg_try_advisory_lock(hashtext($1))", {key.c_str()});
   if (std::string(PQgetvalue(taken.get(), 0, 0)) != "t") return nullptr;
-  return std::make_unique<SessionLock>(std::move(connection));
+  return std::make_unique<SessionLock>(std::move(connection), key);
 }
 
 int PgStore::schema_version() {
