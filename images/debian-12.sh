@@ -4,6 +4,10 @@
 # openssh-server, sudo, curl, awscli (pointed at the region's API, see below), and dbus (for
 # systemd-logind, which handles the power button).
 #
+# A guest agent for the warm pool (docs/design/warm-pool.md) is included: it runs only when the
+# kernel command line has stratus.warm, and makes a guest restored from a saved state the
+# instance it now is.
+#
 # Usage: debian-12.sh OUTDIR [MIRROR]   (as root)
 # Writes OUTDIR/disk.qcow2 (ext4 root, no partition table, label stratus-root),
 # OUTDIR/vmlinuz and OUTDIR/initrd.img for direct kernel boot, and OUTDIR/image.json.
@@ -139,28 +143,287 @@ case "$interface" in
     ;;
 esac
 HOOK
-# Generic image: per-instance identity comes from cloud-init at first boot.
+# The warm pool's guest agent. `stratus` boots the image once with stratus.warm on the kernel
+# command line and a virtio-serial port named org.stratus.identity; cloud-init and sshd stay
+# down (the drop-ins below), the agent says "ready" on the port, and the host saves the VM. Each
+# VM restored from that state gets its instance's identity on the port (one JSON line:
+# instance_id, time, random) and the agent makes the guest that instance: the kernel's RNG
+# reseeded before any secret is made, the clock stepped, a new boot id and machine-id, the NIC
+# re-probed (its MAC is the instance's) and configured by DHCP, hostname, SSH host keys,
+# ec2-user with the key pair's key from the metadata service, sshd started. Then cloud-init's
+# stages run as on a first boot (user data once, its per-instance record), keeping those host
+# keys. Its output goes to the serial console, as cloud-init's does.
+mkdir -p "$root/usr/local/lib/stratus"
+cat >"$root/usr/local/sbin/stratus-warm-agent" <<'AGENT'
+#!/usr/bin/python3
+import fcntl
+import glob
+import json
+import os
+import pwd
+import socket
+import struct
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+PORT = "/dev/virtio-ports/org.stratus.identity"
+IMDS = "http://169.254.169.254/latest"
+BOOT_ID_MODULE = "/usr/local/lib/stratus/stratus_bootid.ko"
+RNDADDENTROPY = 0x40085203  # _IOW('R', 0x03, int[2])
+RNDRESEEDCRNG = 0x5207      # _IO('R', 0x07)
+CLOUD_CFG = "/run/stratus-warm-cloud.cfg"
+
+
+def log(message):
+    print("stratus-warm-agent: " + message, flush=True)
+
+
+def run(*argv):
+    """Runs argv; what it printed goes to the console only when it fails."""
+    done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), done.returncode, done.stdout))
+
+
+def wait_for_identity():
+    """Announces the agent on the port once the boot is over; the identity the host then writes."""
+    run("modprobe", "virtio_console")
+    while not os.path.exists(PORT):
+        time.sleep(0.1)
+    subprocess.run(["systemctl", "is-system-running", "--wait"], stdout=subprocess.DEVNULL)
+    # cloud-init's code is imported now, while the state is being made, not after each restore.
+    import cloudinit.cmd.main  # noqa: F401
+    for name in ("sources.DataSourceEc2", "config.cc_ssh", "config.cc_users_groups", "config.cc_scripts_user",
+                 "config.cc_set_hostname", "config.cc_final_message", "config.cc_runcmd", "config.cc_write_files"):
+        try:
+            __import__("cloudinit." + name)
+        except ImportError:
+            pass
+    port = os.open(PORT, os.O_RDWR)
+    os.write(port, b"ready\n")  # blocks until the host listens
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(port, 4096)
+        if not chunk:  # no host on the other end: the save, until the restored VM's host connects
+            time.sleep(0.02)
+            continue
+        line += chunk
+    os.write(port, b"ok\n")
+    os.close(port)
+    return json.loads(line)
+
+
+def reseed(random):
+    with open("/dev/random", "wb") as rng:
+        fcntl.ioctl(rng, RNDADDENTROPY, struct.pack("ii", 8 * len(random), len(random)) + random)
+        fcntl.ioctl(rng, RNDRESEEDCRNG)
+
+
+def new_boot_id():
+    """The kernel makes boot_id on its first read; the module forgets it, so the next read makes
+    a new one."""
+    with open("/proc/kallsyms") as symbols:
+        address = next(line.split()[0] for line in symbols if line.split()[2:3] == ["sysctl_bootid"])
+    run("insmod", BOOT_ID_MODULE, "address=0x" + address)
+    run("rmmod", "stratus_bootid")
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        f.read()
+
+
+def new_machine_id():
+    with open("/etc/machine-id", "w") as f:
+        f.write(uuid.uuid4().hex + "\n")
+
+
+def reprobe_nic():
+    """virtio_net reads the MAC when it binds: the restored device already has the instance's."""
+    device = os.path.basename(os.readlink("/sys/class/net/eth0/device"))
+    for action in ("unbind", "bind"):
+        with open("/sys/bus/virtio/drivers/virtio_net/" + action, "w") as f:
+            f.write(device)
+    while not os.path.exists("/sys/class/net/eth0"):
+        time.sleep(0.02)
+    with open("/etc/network/interfaces.d/50-cloud-init", "w") as f:
+        f.write("auto eth0\niface eth0 inet dhcp\n")
+    run("ifup", "eth0")
+
+
+def metadata(paths):
+    """The metadata service's answers for `paths` (None when absent), with an IMDSv2 token."""
+    for attempt in range(100):
+        try:
+            request = urllib.request.Request(IMDS + "/api/token", method="PUT",
+                                             headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
+            token = urllib.request.urlopen(request, timeout=2).read().decode()
+            break
+        except OSError:
+            time.sleep(0.2)
+    answers = {}
+    for path in paths:
+        request = urllib.request.Request(IMDS + "/meta-data/" + path, headers={"X-aws-ec2-metadata-token": token})
+        try:
+            answers[path] = urllib.request.urlopen(request, timeout=5).read().decode()
+        except urllib.error.HTTPError:
+            answers[path] = None
+    return answers
+
+
+def set_hostname(local_hostname):
+    name = local_hostname.split(".")[0]
+    with open("/etc/hostname", "w") as f:
+        f.write(name + "\n")
+    socket.sethostname(name)
+
+
+def new_host_keys():
+    for path in glob.glob("/etc/ssh/ssh_host_*"):
+        os.remove(path)
+    for kind in ("ed25519", "ecdsa"):  # cloud-init's ssh_genkeytypes in this image
+        run("ssh-keygen", "-q", "-t", kind, "-N", "", "-f", "/etc/ssh/ssh_host_%s_key" % kind)
+
+
+def add_default_user(public_key):
+    """ec2-user as cloud-init makes it (system_info.default_user in this image)."""
+    try:
+        pwd.getpwnam("ec2-user")
+    except KeyError:
+        run("useradd", "ec2-user", "--comment", "EC2 Default User", "--groups", "adm,sudo", "--shell", "/bin/bash", "-m")
+        run("passwd", "-l", "ec2-user")
+    with open("/etc/sudoers.d/90-cloud-init-users", "w") as f:
+        f.write("\n# User rules for ec2-user\nec2-user ALL=(ALL) NOPASSWD:ALL\n")
+    os.chmod("/etc/sudoers.d/90-cloud-init-users", 0o440)
+    if public_key:
+        user = pwd.getpwnam("ec2-user")
+        ssh_dir = os.path.join(user.pw_dir, ".ssh")
+        os.makedirs(ssh_dir, mode=0o700, exist_ok=True)
+        with open(os.path.join(ssh_dir, "authorized_keys"), "w") as f:
+            f.write(public_key.strip() + "\n")
+        for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        os.chmod(os.path.join(ssh_dir, "authorized_keys"), 0o600)
+
+
+def cloud_init(*stage):
+    """Runs one cloud-init stage in a child of this process (its code is already imported)."""
+    pid = os.fork()
+    if pid == 0:
+        import cloudinit.cmd.main
+        os.environ.setdefault("TZ", ":/etc/localtime")
+        code = 1
+        try:
+            code = cloudinit.cmd.main.main(["cloud-init", "--file", CLOUD_CFG] + list(stage)) or 0
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
+
+
+def main():
+    identity = wait_for_identity()
+    began = time.monotonic()
+    reseed(bytes.fromhex(identity["random"]))
+    time.clock_settime(time.CLOCK_REALTIME, float(identity["time"]))
+    new_boot_id()
+    new_machine_id()
+    reprobe_nic()
+    answers = metadata(["local-hostname", "public-keys/0/openssh-key"])
+    set_hostname(answers["local-hostname"] or identity["instance_id"])
+    new_host_keys()
+    add_default_user(answers["public-keys/0/openssh-key"])
+    run("systemctl", "start", "ssh.service")
+    log("%s: ssh up %.1f s after the restore" % (identity["instance_id"], time.monotonic() - began))
+    run("systemctl", "restart", "systemd-journald.service", "serial-getty@ttyS0.service")
+    with open(CLOUD_CFG, "w") as f:
+        f.write("ssh_deletekeys: false\n")
+    cloud_init("init")
+    cloud_init("modules", "--mode", "config")
+    cloud_init("modules", "--mode", "final")
+
+
+main()
+AGENT
+chmod 755 "$root/usr/local/sbin/stratus-warm-agent"
+cat >"$root/etc/systemd/system/stratus-warm-agent.service" <<'UNIT'
+[Unit]
+Description=stratus warm pool: take on the instance's identity after a restore
+ConditionKernelCommandLine=stratus.warm
+
+[Service]
+Type=simple
+ExecStart=/usr/local/sbin/stratus-warm-agent
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+# During the warm boot, cloud-init waits for the agent, and sshd for host keys.
+for unit in cloud-init-local cloud-init cloud-config cloud-final; do
+  mkdir -p "$root/etc/systemd/system/$unit.service.d"
+  printf '[Unit]\nConditionKernelCommandLine=!stratus.warm\n' >"$root/etc/systemd/system/$unit.service.d/50-stratus-warm.conf"
+done
+mkdir -p "$root/etc/systemd/system/ssh.service.d"
+printf '[Unit]\nConditionPathExistsGlob=/etc/ssh/ssh_host_*_key\n' >"$root/etc/systemd/system/ssh.service.d/50-stratus-host-keys.conf"
+# The agent's module: clears the kernel's boot id (its address from /proc/kallsyms) so that the
+# next read makes a new one. Built against the image's own kernel; the compiler goes again.
+mkdir -p "$root/var/tmp/stratus-bootid"
+cat >"$root/var/tmp/stratus-bootid/stratus_bootid.c" <<'MODULE'
+#include <linux/module.h>
+#include <linux/string.h>
+
+static unsigned long address;
+module_param(address, ulong, 0);
+MODULE_PARM_DESC(address, "the address of sysctl_bootid (from /proc/kallsyms)");
+
+static int __init stratus_bootid_init(void) {
+  if (address) memset((void *)address, 0, 16);
+  return 0;
+}
+
+static void __exit stratus_bootid_exit(void) {}
+
+module_init(stratus_bootid_init);
+module_exit(stratus_bootid_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Forgets the boot id, so that a guest restored from a saved state gets its own");
+MODULE
+echo 'obj-m := stratus_bootid.o' >"$root/var/tmp/stratus-bootid/Kbuild"
+
+# Generic image: per-instance identity comes from cloud-init at first boot. dbus's machine-id
+# is /etc/machine-id itself, not a copy that systemd would take for the machine's at first boot.
 rm -f "$root"/etc/ssh/ssh_host_*
 : >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+ln -s /etc/machine-id "$root/var/lib/dbus/machine-id"
 : >"$root/etc/hostname"
-rm -f "$root/etc/resolv.conf"
 
+kernel="$(basename "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)")"
+version="${kernel#vmlinuz-}"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
+chroot "$root" apt-get update -q
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends gcc-12 make "linux-headers-$version"
+chroot "$root" make -s -C "/lib/modules/$version/build" M=/var/tmp/stratus-bootid CC=gcc-12 modules
+chroot "$root" strip --strip-debug /var/tmp/stratus-bootid/stratus_bootid.ko
+install -m 644 "$root/var/tmp/stratus-bootid/stratus_bootid.ko" "$root/usr/local/lib/stratus/"
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove gcc-12 make "linux-headers-$version"
+rm -rf "$root/var/tmp/stratus-bootid"
+chroot "$root" systemctl enable stratus-warm-agent.service
 chroot "$root" useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ec2-instance-connect
 chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer
 chroot "$root" update-initramfs -u -k all
 chroot "$root" apt-get clean
 for m in dev/pts dev proc sys; do umount "$root/$m"; done
+rm -f "$root/etc/resolv.conf"
 
-kernel="$(basename "$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n 1)")"
-version="${kernel#vmlinuz-}"
 cp "$root/boot/vmlinuz-$version" "$out/vmlinuz"
 cp "$root/boot/initrd.img-$version" "$out/initrd.img"
 mkfs.ext4 -q -F -L "$label" -d "$root" "$work/root.raw" "$size"
 qemu-img convert -f raw -O qcow2 "$work/root.raw" "$out/disk.qcow2"
 cat >"$out/image.json" <<JSON
-{"name": "debian-12-amd64", "kernel": "$version", "root_label": "$label", "cmdline": "root=LABEL=$label ro console=ttyS0,115200n8 net.ifnames=0", "size": "$size"}
+{"name": "debian-12-amd64", "kernel": "$version", "root_label": "$label", "cmdline": "root=LABEL=$label ro console=ttyS0,115200n8 net.ifnames=0", "size": "$size", "warm_agent": true}
 JSON

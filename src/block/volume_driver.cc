@@ -35,6 +35,31 @@ Result<bool> QcowVolumeDriver::create(const std::string& volume_id, int64_t size
                    since_bitmap(counts_from)}) != 0) {
     return ApiError{"InternalError", "qemu-img cannot add a bitmap to the disk of " + volume_id};
   }
+  return put_in_place(volume_id, made);
+}
+
+Result<bool> QcowVolumeDriver::copy(const std::string& volume_id, const fs::path& source,
+                                    const std::string& source_bitmap, const std::string& counts_from) {
+  if (exists(volume_id)) return true;
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return ApiError{"InternalError", "cannot create " + dir_.string() + ": " + ec.message()};
+  fs::path made = dir_ / (volume_id + ".qcow2.new");
+  if (runner_.run({"cp", "--sparse=always", "--reflink=auto", source.string(), made.string()}) != 0) {
+    return ApiError{"InternalError", "cannot copy " + source.string() + " as the disk of " + volume_id};
+  }
+  if (!counts_from.empty() &&
+      (runner_.run({"qemu-img", "bitmap", "--add", "--granularity", std::to_string(kBlockSize), "--merge", source_bitmap,
+                    made.string(), since_bitmap(counts_from)}) != 0 ||
+       runner_.run({"qemu-img", "bitmap", "--remove", made.string(), source_bitmap}) != 0)) {
+    fs::remove(made, ec);
+    return ApiError{"InternalError", "qemu-img cannot carry the bitmap of " + source.string() + " over to " + volume_id};
+  }
+  return put_in_place(volume_id, made);
+}
+
+Result<bool> QcowVolumeDriver::put_in_place(const std::string& volume_id, const fs::path& made) {
+  std::error_code ec;
   fs::rename(made, path(volume_id), ec);
   if (ec) return ApiError{"InternalError", "cannot move the disk of " + volume_id + " into place: " + ec.message()};
   return true;

@@ -21,6 +21,12 @@ class VolumeDriver {
   // snapshot reads only what was written to it. Does nothing when it exists already.
   virtual Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base,
                               const std::string& counts_from = "") = 0;
+  // Makes the disk of `volume_id` a copy of the qcow2 disk `source` (over the same backing
+  // file), unless it exists. With `counts_from`, it counts its changes from that snapshot as
+  // create() does, starting with those `source` recorded in its bitmap `source_bitmap`: `source`
+  // is a layer over a disk whose contents are that snapshot's.
+  virtual Result<bool> copy(const std::string& volume_id, const std::filesystem::path& source,
+                            const std::string& source_bitmap, const std::string& counts_from) = 0;
   // True when the disk of `volume_id` exists.
   virtual bool exists(const std::string& volume_id) const = 0;
   // Where the disk of `volume_id` is (what a VM opens).
@@ -53,6 +59,8 @@ class QcowVolumeDriver : public VolumeDriver {
       : runner_(runner), dir_(std::move(dir)), views_dir_(views_dir.empty() ? dir_ : std::move(views_dir)) {}
   Result<bool> create(const std::string& volume_id, int64_t size_gib, const std::filesystem::path& base,
                       const std::string& counts_from = "") override;
+  Result<bool> copy(const std::string& volume_id, const std::filesystem::path& source,
+                    const std::string& source_bitmap, const std::string& counts_from) override;
   bool exists(const std::string& volume_id) const override;
   std::filesystem::path path(const std::string& volume_id) const override;
   Result<bool> grow(const std::string& volume_id, int64_t size_gib) override;
@@ -64,6 +72,8 @@ class QcowVolumeDriver : public VolumeDriver {
   void close_all_views() override;
 
  private:
+  // Moves `made` (a finished disk) into place as the disk of `volume_id`.
+  Result<bool> put_in_place(const std::string& volume_id, const std::filesystem::path& made);
   // Where the qemu-storage-daemon serving the view named `name` keeps its sockets.
   ViewPlace view_place(const std::string& name) const;
   // Stops the qemu-storage-daemon whose view directory is `view_dir` (bitmaps are saved as it

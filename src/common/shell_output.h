@@ -1,5 +1,6 @@
 #pragma once
-// The standard output of a shell command, for tests that inspect the host (`ip`, `pgrep`).
+// The standard output of a shell command: for tests that inspect the host (`ip`, `pgrep`), and
+// for version strings.
 
 #include <cstdio>
 #include <string>

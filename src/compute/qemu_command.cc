@@ -68,8 +68,16 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
                                             nic_netdev_id(nic.device_index) + ",mac=" + nic.mac + ",bus=" +
                                             nic_root_port(static_cast<int>(slot))});
   }
+  if (spec.identity_port) {
+    argv.insert(argv.end(), {"-device", "virtio-serial-pci,id=vserial0",
+                             "-chardev", "socket,id=identity,path=" + spec.run_dir + "/" + kIdentitySocket +
+                                             ",server=on,wait=off",
+                             "-device", "virtserialport,bus=vserial0.0,chardev=identity,name=org.stratus.identity"});
+  }
+  if (!spec.incoming.empty()) argv.insert(argv.end(), {"-incoming", "exec:cat " + spec.incoming});
   argv.insert(argv.end(), {"-chardev", "socket,id=serial0,path=" + spec.run_dir + "/" + kSerialSocket +
-                                          ",server=on,wait=off,logfile=" + spec.run_dir + "/console.log",
+                                          ",server=on,wait=off,logfile=" + spec.run_dir + "/console.log" +
+                                          (spec.console_append ? ",logappend=on" : ""),
                            "-serial", "chardev:serial0",
                            "-qmp", "unix:" + spec.run_dir + "/qmp.sock,server=on,wait=off",
                            "-pidfile", spec.run_dir + "/qemu.pid",

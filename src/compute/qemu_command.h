@@ -53,6 +53,16 @@ std::string disk_device(const DiskSpec& disk);
 // what the port prints is also logged to console.log there).
 inline constexpr const char* kSerialSocket = "serial.sock";
 
+// The socket, in a VM's run directory, of its identity port: a virtio-serial port the guest
+// sees as /dev/virtio-ports/org.stratus.identity, through which the warm pool's guest agent
+// says it is ready to be saved and, in a VM restored from that state, reads its instance's
+// identity (warm_pool.h).
+inline constexpr const char* kIdentitySocket = "identity.sock";
+
+// The kernel command line instances boot with (the base image's root file system, serial
+// console, interfaces named eth0, eth1, ...).
+inline constexpr const char* kKernelCmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
+
 struct VmSpec {
   std::string name;          // the instance id
   int vcpus = 1;
@@ -69,6 +79,10 @@ struct VmSpec {
   std::string smbios_uuid;   // "" for none; an "ec2..." uuid makes cloud-init take its AWS path
   std::vector<DiskSpec> disks;  // data volumes attached when it starts
   int disk_slots = kDiskSlots;  // PCIe root ports for data volumes (attached ones first, then free ones)
+  bool identity_port = false;   // the identity port (kIdentitySocket), for the warm pool's VMs
+  std::string incoming;         // a saved state (QEMU's migration stream) to restore, "" to boot;
+                                // a path without shell metacharacters
+  bool console_append = false;  // console.log is appended to (it starts as the saved state's), not replaced
 };
 
 // The argv (argv[0] = "qemu-system-x86_64") for `spec`.

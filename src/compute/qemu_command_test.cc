@@ -98,5 +98,26 @@ TEST(QemuCommand, ControlFilesAndBoot) {
   EXPECT_EQ(argv.back(), "-daemonize");
 }
 
+TEST(QemuCommand, AColdBootHasNoIdentityPortAndReplacesItsConsoleLog) {
+  auto argv = qemu_command(t2_micro());
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-incoming"), argv.end());
+  for (const std::string& arg : argv) EXPECT_EQ(arg.find("org.stratus.identity"), std::string::npos);
+  EXPECT_EQ(value_of(argv, "-chardev").find("logappend"), std::string::npos);
+}
+
+TEST(QemuCommand, ARestoreHasTheIdentityPortReadsTheStateAndAppendsToTheConsoleLog) {
+  VmSpec spec = t2_micro();
+  spec.identity_port = true;
+  spec.incoming = "/states/k/state.bin";
+  spec.console_append = true;
+  auto argv = qemu_command(spec);
+  EXPECT_EQ(value_of(argv, "-incoming"), "exec:cat /states/k/state.bin");
+  EXPECT_EQ(value_of(argv, "-chardev"), "socket,id=identity,path=/run/i-1/identity.sock,server=on,wait=off");
+  EXPECT_NE(std::find(argv.begin(), argv.end(),
+                      "virtserialport,bus=vserial0.0,chardev=identity,name=org.stratus.identity"),
+            argv.end());
+  EXPECT_NE(value_of(argv, "-chardev", 1).find("console.log,logappend=on"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stratus::compute

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <map>
 
+#include "common/shell_output.h"
+#include "compute/identity_port.h"
 #include "compute/pci_slots.h"
 #include "compute/qmp.h"
 
@@ -41,6 +43,9 @@ Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
 }
 
 constexpr int kProbeDeadlineSeconds = 5;
+constexpr int kRestoreDeadlineSeconds = 60;   // from QEMU's start to a restored VM running
+constexpr int kSaveDeadlineSeconds = 120;     // for QEMU to write a saved state
+constexpr int kIdentityDeadlineSeconds = 10;  // for a restored guest's agent to take its identity
 
 // Where views of the VM's disk `node` live: NBD from the VM's QEMU, the fleece file in its run
 // directory.
@@ -51,6 +56,7 @@ block::ViewPlace view_place(const std::string& run_dir, const std::string& node,
 }  // namespace
 
 bool QemuDriver::use_kvm(const std::string& kernel) {
+  std::lock_guard<std::mutex> lock(mu_);
   if (accelerator_ == Accelerator::kAuto) {
     bool kvm = false;
     if (kvm_device_usable()) {
@@ -76,7 +82,59 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   argv.insert(argv.end(), qemu.begin(), qemu.end());
   // -daemonize: QEMU returns once the VM is set up and runs on as a daemon of its own.
   if (runner_.run(argv) != 0) return ApiError{"InternalError", "qemu failed to start " + spec.name};
-  return true;
+  if (spec.incoming.empty()) return true;
+  // The restore goes on in the daemon. It ends in the state the VM was saved in: paused.
+  for (int i = 0; i < kRestoreDeadlineSeconds * 20; ++i) {
+    auto status = qmp_execute(qmp_socket(spec.run_dir), "query-status");
+    std::string now = status.ok() ? status.value().value("status", "") : "";
+    if (now == "running") return true;
+    if (now == "paused") (void)qmp_command(spec.run_dir, "cont");
+    if (!running(spec.run_dir)) return ApiError{"InternalError", "qemu could not restore " + spec.incoming};
+    ::usleep(50000);
+  }
+  (void)kill(spec.run_dir);
+  return ApiError{"InternalError", "restoring " + spec.incoming + " took over " +
+                                       std::to_string(kRestoreDeadlineSeconds) + " s"};
+}
+
+Result<bool> QemuDriver::save(const std::string& run_dir, const std::string& state_file) {
+  for (const auto& [command, arguments] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"stop", nlohmann::json::object()},
+           // The default bandwidth (32 MiB/s) would make a state of 200 MiB take seconds.
+           {"migrate-set-parameters", {{"max-bandwidth", int64_t{1} << 40}}},
+           {"migrate", {{"uri", "exec:cat > " + state_file}}}}) {
+    auto done = qmp_command(run_dir, command, arguments);
+    if (!done.ok()) return done;
+  }
+  for (int i = 0; i < kSaveDeadlineSeconds * 20; ++i) {
+    auto migration = qmp_execute(qmp_socket(run_dir), "query-migrate");
+    if (!migration.ok()) return migration.error();
+    std::string status = migration.value().value("status", "");
+    if (status == "completed") return kill(run_dir);
+    if (status == "failed" || status == "cancelled") {
+      return ApiError{"InternalError", "saving the VM failed: " + migration.value().value("error-desc", status)};
+    }
+    ::usleep(50000);
+  }
+  return ApiError{"InternalError", "saving the VM took over " + std::to_string(kSaveDeadlineSeconds) + " s"};
+}
+
+std::string QemuDriver::machine(const std::string& kernel) {
+  bool kvm = use_kvm(kernel);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (qemu_version_.empty()) {
+    std::string out = shell_output("qemu-system-x86_64 --version");
+    qemu_version_ = out.substr(0, out.find('\n'));
+  }
+  return std::string(kvm ? "kvm" : "tcg") + " " + qemu_version_;
+}
+
+Result<bool> QemuDriver::await_agent(const std::string& run_dir, int seconds) {
+  return compute::await_agent(run_dir + "/" + kIdentitySocket, seconds);
+}
+
+Result<bool> QemuDriver::tell_identity(const std::string& run_dir, const nlohmann::json& identity) {
+  return compute::tell_identity(run_dir + "/" + kIdentitySocket, identity, kIdentityDeadlineSeconds);
 }
 
 bool QemuDriver::running(const std::string& run_dir) { return process_alive(vm_pid(run_dir)); }

@@ -3,8 +3,11 @@
 // VMs are daemons of their own (not children of `stratus serve`): they survive its restart
 // and are found again by the pid file in their run directory.
 
+#include <mutex>
 #include <set>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "block/disk_view.h"
 #include "common/result.h"
@@ -18,8 +21,20 @@ namespace stratus::compute {
 class VmDriver {
  public:
   virtual ~VmDriver() = default;
-  // Boots the VM of `spec` inside network namespace `netns` (its taps live there).
+  // Boots the VM of `spec` inside network namespace `netns` (its taps live there); when
+  // `spec.incoming` names a saved state, restores it instead and returns once the VM runs.
   virtual Result<bool> start(const VmSpec& spec, const std::string& netns) = 0;
+  // Saves the running VM of `run_dir` to `state_file` (what VmSpec::incoming restores) and ends
+  // it; its disks are left as the state expects them.
+  virtual Result<bool> save(const std::string& run_dir, const std::string& state_file) = 0;
+  // What a saved state depends on beyond its VM's spec: the accelerator VMs booting `kernel`
+  // use, and the QEMU build. States made under another machine do not restore.
+  virtual std::string machine(const std::string& kernel) = 0;
+  // Waits up to `seconds` for the warm pool's agent in the VM of `run_dir` to say it is ready
+  // to be saved (compute/identity_port.h).
+  virtual Result<bool> await_agent(const std::string& run_dir, int seconds) = 0;
+  // Gives the agent in the restored VM of `run_dir` its instance's `identity`; true once it took it.
+  virtual Result<bool> tell_identity(const std::string& run_dir, const nlohmann::json& identity) = 0;
   // True while the VM whose run directory is `run_dir` is running.
   virtual bool running(const std::string& run_dir) = 0;
   // Presses the ACPI power button (a clean guest shutdown follows).
@@ -64,7 +79,8 @@ class VmDriver {
   virtual Result<bool> resume(const std::string& run_dir) = 0;
 };
 
-// VmDriver on qemu-system-x86_64 and QMP. Single-threaded: one caller at a time.
+// VmDriver on qemu-system-x86_64 and QMP. Thread-safe as long as no two callers work on the
+// same VM (the warm pool saves its VMs from a thread of its own).
 class QemuDriver : public VmDriver {
  public:
   // With kAuto, the first start() probes KVM with its guest's kernel (kvm_boots_guest, the
@@ -72,6 +88,10 @@ class QemuDriver : public VmDriver {
   QemuDriver(ProcessRunner& runner, Accelerator accelerator, std::string probe_dir)
       : runner_(runner), accelerator_(accelerator), probe_dir_(std::move(probe_dir)) {}
   Result<bool> start(const VmSpec& spec, const std::string& netns) override;
+  Result<bool> save(const std::string& run_dir, const std::string& state_file) override;
+  std::string machine(const std::string& kernel) override;
+  Result<bool> await_agent(const std::string& run_dir, int seconds) override;
+  Result<bool> tell_identity(const std::string& run_dir, const nlohmann::json& identity) override;
   bool running(const std::string& run_dir) override;
   Result<bool> power_down(const std::string& run_dir) override;
   Result<bool> press_ctrl_alt_del(const std::string& run_dir) override;
@@ -96,7 +116,9 @@ class QemuDriver : public VmDriver {
   bool use_kvm(const std::string& kernel);
 
   ProcessRunner& runner_;
-  Accelerator accelerator_;
+  std::mutex mu_;
+  Accelerator accelerator_;  // GUARDED_BY(mu_)
+  std::string qemu_version_;  // GUARDED_BY(mu_); "" until machine() first asks
   std::string probe_dir_;
 };
 

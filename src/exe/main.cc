@@ -52,6 +52,7 @@
 #include "block/manifest.h"
 #include "block/volume_driver.h"
 #include "compute/vm_driver.h"
+#include "compute/warm_pool.h"
 #include "services/account/account.h"
 #include "services/ec2/authorization.h"
 #include "services/ec2/catalog.h"
@@ -237,6 +238,7 @@ struct ServeOptions {
   int threads = 1;
   std::string image_cache;
   std::string accelerator = "auto";
+  int warm_pool = 4;                 // saved states kept per image (0: every VM boots)
   int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
   size_t max_connections = api::default_max_connections();  // see HttpLimits
@@ -440,8 +442,10 @@ int serve(const ServeOptions& options) {
   block::QcowVolumeDriver volumes(runner, bytes_dir / "volumes",
                                   options.shared_dir.empty() ? fs::path() : fs::absolute(data_dir) / "volume-views");
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
+  compute::WarmPool warm_pool(vms, runner, options.warm_pool, fs::absolute(fs::path(data_dir)) / "run");
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
+  instances.set_warm_pool(&warm_pool);
   // Kept in the store, so that tokens outlive restarts.
   imds::TokenIssuer tokens(store::data_dir_secret(store, "imds_token_secret"));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
@@ -629,6 +633,10 @@ void add_serve_options(CLI::App* cmd, ServeOptions& options) {
       ->capture_default_str();
   cmd->add_option("--accel", options.accelerator,
                   "VM acceleration: auto (KVM if a probe guest boots under it, else TCG), kvm or tcg")
+      ->capture_default_str();
+  cmd->add_option("--warm-pool", options.warm_pool,
+                  "saved states of booted guests kept per image, from which launches restore in seconds "
+                  "(about 250 MiB of disk each, beside the image); 0: every VM boots")
       ->capture_default_str();
   cmd->add_option("--capacity-memory-mib", options.capacity_memory_mib,
                   "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");

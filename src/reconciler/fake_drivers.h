@@ -45,6 +45,13 @@ class FakeVolumeDriver : public block::VolumeDriver {
     if (!base.empty()) bases[id] = base.string();
     return true;
   }
+  Result<bool> copy(const std::string& id, const std::filesystem::path& source, const std::string& source_bitmap,
+                    const std::string& counts_from) override {
+    if (refuse) return ApiError{"InternalError", "cp refused"};
+    copies[id] = source.string() + " " + source_bitmap + " " + counts_from;
+    made.insert(id);
+    return true;
+  }
   bool exists(const std::string& id) const override { return made.count(id) > 0; }
   std::filesystem::path path(const std::string& id) const override { return "/fake/" + id; }
   Result<bool> grow(const std::string& id, int64_t size_gib) override {
@@ -77,6 +84,7 @@ class FakeVolumeDriver : public block::VolumeDriver {
   std::map<std::string, int64_t> sizes;           // GiB, by volume
   std::map<std::string, std::string> bases;       // the base disk a volume was made over
   std::map<std::string, std::string> adopted;     // the file a volume's disk was taken from
+  std::map<std::string, std::string> copies;      // "source bitmap snapshot" a volume's disk was copied from
   int opened = 0, closed_taken = 0;
   bool refuse = false;  // create, remove and open_view fail
 };
@@ -85,7 +93,20 @@ class FakeVolumeDriver : public block::VolumeDriver {
 // views and growth.
 class FakeVmDriver : public compute::VmDriver {
  public:
-  Result<bool> start(const compute::VmSpec&, const std::string&) override { return true; }
+  Result<bool> start(const compute::VmSpec& spec, const std::string&) override {
+    started.push_back(spec);
+    return true;
+  }
+  Result<bool> save(const std::string& run_dir, const std::string&) override {
+    saved.push_back(run_dir);
+    return true;
+  }
+  std::string machine(const std::string&) override { return "fake"; }
+  Result<bool> await_agent(const std::string&, int) override { return true; }
+  Result<bool> tell_identity(const std::string& run_dir, const nlohmann::json& identity) override {
+    identities[run_dir] = identity;
+    return true;
+  }
   bool running(const std::string&) override { return true; }
   Result<bool> power_down(const std::string&) override { return true; }
   Result<bool> press_ctrl_alt_del(const std::string&) override { return true; }
@@ -124,6 +145,9 @@ class FakeVmDriver : public compute::VmDriver {
     return true;
   }
 
+  std::vector<compute::VmSpec> started;                   // in order
+  std::vector<std::string> saved;                         // run directories, in order
+  std::map<std::string, nlohmann::json> identities;       // told, by run directory
   std::map<std::string, std::set<std::string>> plugged;  // volume ids, by run directory
   std::map<std::string, int64_t> grown;                  // bytes, by "run_dir:node"
   std::vector<std::string> views;                        // "run_dir:node", in order

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 
 #include "common/base64.h"
 #include "common/cidr.h"
+#include "common/digest.h"
 #include "common/network_defaults.h"
 #include "common/timestamp.h"
 #include "compute/instance_state.h"
@@ -30,6 +32,9 @@ using compute::InstanceState;
 namespace fs = std::filesystem;
 
 constexpr int64_t kStopGraceSeconds = 120;         // ACPI power-down, then kill
+// In a run directory: the VM was restored from a saved state and its guest has yet to be told
+// its identity.
+constexpr const char* kIdentityOwed = "identity.owed";
 constexpr int64_t kRebootGraceSeconds = 120;       // Ctrl+Alt+Del, then a hard reset
 constexpr int64_t kTerminatedVisibleSeconds = 3600;  // as on AWS: about an hour
 constexpr int64_t kConsolePublishSeconds = 5;        // a host's console uploads, per instance
@@ -390,16 +395,21 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   }
   fs::path dir = run_dir(id);
   fs::create_directories(dir);
+  if (vms_.running(dir.string())) {
+    if (fs::exists(dir / kIdentityOwed)) tell_identity(id, dir);
+    return true;
+  }
+  std::optional<compute::WarmState> warm = warm_state(tracked, boot_dir, image_disk, ports);
   // A root disk made before volumes were records is in the run directory: it is taken over.
-  fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_disk, dir / "root.qcow2");
-  if (vms_.running(dir.string())) return true;
+  fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_disk, dir / "root.qcow2",
+                                     warm ? warm->disk() : fs::path());
   compute::VmSpec spec;
   spec.name = id;
   spec.vcpus = static_cast<int>(instance.spec.vcpus);
   spec.memory_mib = instance.spec.memory_mib;
   spec.kernel = (boot_dir / "vmlinuz").string();
   spec.initrd = (boot_dir / "initrd.img").string();
-  spec.cmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
+  spec.cmdline = compute::kKernelCmdline;
   spec.root_disk = disk.string();
   spec.disks = volumes_.boot_disks(tracked.region, id, instance.root_device());
   for (const AttachedPort& p : ports) {
@@ -408,9 +418,48 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   spec.nic_slots = static_cast<int>(instance.spec.max_interfaces);
   spec.run_dir = dir.string();
   spec.smbios_uuid = smbios_uuid(id);
+  if (warm) {
+    // The same devices as the saved VM, its memory restored, its console log carried on.
+    spec.identity_port = true;
+    spec.incoming = warm->state().string();
+    spec.console_append = true;
+    fs::copy_file(warm->console(), dir / "console.log", fs::copy_options::overwrite_existing);
+    std::ofstream(dir / kIdentityOwed).flush();
+  }
   auto started = vms_.start(spec, network_.netns_name(vpc_id));
   if (!started.ok()) throw std::runtime_error(started.error().message);
+  if (warm) tell_identity(id, dir);
   return true;
+}
+
+std::optional<compute::WarmState> InstanceReconciler::warm_state(const Tracked& tracked, const fs::path& boot_dir,
+                                                                 const fs::path& image_disk,
+                                                                 const std::vector<AttachedPort>& ports) {
+  const model::Instance& instance = tracked.instance;
+  // A first launch with one interface and no volume but its root (the saved VM's devices).
+  if (warm_pool_ == nullptr || ports.size() != 1 || image_disk.empty() || !compute::image_has_warm_agent(boot_dir)) {
+    return std::nullopt;
+  }
+  auto root_gib = volumes_.fresh_root_gib(tracked.region, instance.id(), instance.root_device());
+  if (!root_gib) return std::nullopt;
+  compute::WarmLayout layout;
+  layout.image_disk = image_disk.string();
+  layout.boot_dir = boot_dir.string();
+  layout.vcpus = static_cast<int>(instance.spec.vcpus);
+  layout.memory_mib = instance.spec.memory_mib;
+  layout.root_gib = *root_gib;
+  layout.nic_slots = static_cast<int>(instance.spec.max_interfaces);
+  layout.disk_slots = compute::kDiskSlots;
+  layout.machine = vms_.machine((boot_dir / "vmlinuz").string());
+  return warm_pool_->find(layout);
+}
+
+void InstanceReconciler::tell_identity(const std::string& instance_id, const fs::path& dir) {
+  auto now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json identity = {{"instance_id", instance_id}, {"time", now}, {"random", to_hex(random_bytes(64))}};
+  auto told = vms_.tell_identity(dir.string(), identity);
+  if (!told.ok()) throw std::runtime_error(told.error().message);
+  fs::remove(dir / kIdentityOwed);
 }
 
 void InstanceReconciler::sync_interfaces(const Tracked& tracked, bool vm_runs) {

@@ -21,6 +21,7 @@
 #include "block/volume_driver.h"
 #include "compute/process_runner.h"
 #include "compute/vm_driver.h"
+#include "compute/warm_pool.h"
 #include "imds/imds_server.h"
 #include "model/instance.h"
 #include "net/vpc_listener.h"
@@ -73,6 +74,9 @@ class InstanceReconciler {
       std::function<std::optional<imds::ServedCredentials>(const std::string& account, const std::string& instance_id)>;
   // Sets where identity-credentials/ec2/ come from (without it, 404). REQUIRES: before start().
   void set_identity_lookup(IdentityLookup lookup) { identities_ = std::move(lookup); }
+  // Launches restore saved states from `pool` where one fits (compute/warm_pool.h); without
+  // it every VM boots. REQUIRES: before start().
+  void set_warm_pool(compute::WarmPool* pool) { warm_pool_ = pool; }
   // Starts the background loop: a pass every half second, or sooner when poked (but at most
   // one every 50 ms, so a burst of API writes costs a bounded number of passes).
   void start();
@@ -130,7 +134,17 @@ class InstanceReconciler {
   // attached (when `vm_runs`) and marks them attached; unplugs NICs being detached, removes
   // their taps and makes them available interfaces of their own.
   void sync_interfaces(const Tracked& tracked, bool vm_runs);
+  // Starts the instance's VM unless it runs (making its network, router and root disk as
+  // needed): restored from a saved state of the warm pool when the launch fits one, else booted.
   bool boot(const Tracked& tracked);
+  // The warm pool's saved state a first launch of `tracked` can be restored from (the image's
+  // kernel in `boot_dir`, its disk `image_disk`, `ports` its interfaces), or nullopt.
+  std::optional<compute::WarmState> warm_state(const Tracked& tracked, const std::filesystem::path& boot_dir,
+                                               const std::filesystem::path& image_disk,
+                                               const std::vector<AttachedPort>& ports);
+  // Gives the guest agent of the instance's restored VM (run directory `dir`) its identity,
+  // once: until then a marker in `dir` says it is owed. Throws when the agent does not take it.
+  void tell_identity(const std::string& instance_id, const std::filesystem::path& dir);
   // On a host among others: publishes the running instance's console tail for the region's API
   // servers (model/console_output.h) when it changed, at most every kConsolePublishSeconds.
   void publish_console(const Tracked& tracked, int64_t now);
@@ -155,6 +169,7 @@ class InstanceReconciler {
   std::vector<net::VpcListener*> vpc_listeners_;
   ProfileLookup profiles_;
   std::string host_id_;  // the host whose instances this reconciler runs ("" : the server's own)
+  compute::WarmPool* warm_pool_ = nullptr;
   IdentityLookup identities_;
   std::set<std::string> listening_;  // VPCs whose listeners are open (loop thread only)
   struct PublishedConsole {

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/timestamp.h"
+#include "compute/warm_pool.h"
 #include "reconciler/disk_host.h"
 
 namespace stratus::reconciler {
@@ -130,7 +131,7 @@ void VolumeReconciler::grow(const model::Volume& volume, const std::optional<Run
 
 fs::path VolumeReconciler::root_disk(const std::string& region, const std::string& instance_id,
                                      const std::string& root_device, const fs::path& image_disk,
-                                     const fs::path& made_before) {
+                                     const fs::path& made_before, const fs::path& warm_disk) {
   for (const model::Volume& volume : attached(region, instance_id)) {
     if (volume.spec.attachment->device != root_device) continue;
     const std::string& id = volume.spec.volume_id;
@@ -139,11 +140,24 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
     if (disks_.exists(id)) return disks_.path(id);
     // Copy-on-write over the base image: launching copies nothing.
     if (volume.spec.base_image.empty() || image_disk.empty()) throw std::runtime_error("its root disk is missing");
-    auto made = disks_.create(id, volume.spec.size_gib, image_disk, volume.spec.snapshot_id);
+    auto made = warm_disk.empty()
+                    ? disks_.create(id, volume.spec.size_gib, image_disk, volume.spec.snapshot_id)
+                    : disks_.copy(id, warm_disk, compute::kWarmWritesBitmap, volume.spec.snapshot_id);
     if (!made.ok()) throw std::runtime_error(made.error().message);
     return disks_.path(id);
   }
   throw std::runtime_error("it has no root volume");
+}
+
+std::optional<int64_t> VolumeReconciler::fresh_root_gib(const std::string& region, const std::string& instance_id,
+                                                        const std::string& root_device) {
+  std::vector<model::Volume> volumes = attached(region, instance_id);
+  if (volumes.size() != 1) return std::nullopt;
+  const model::Volume& root = volumes.front();
+  if (root.spec.attachment->device != root_device || root.spec.base_image.empty() || disks_.exists(root.spec.volume_id)) {
+    return std::nullopt;
+  }
+  return root.spec.size_gib;
 }
 
 std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& region, const std::string& instance_id,

@@ -44,11 +44,20 @@ class VolumeReconciler {
   void reconcile_disks(const VmLookup& running_vm);
 
   // The disk of the root volume (attached at `root_device`) of instance `instance_id` of
-  // `region`, made over `image_disk` when missing (taking over `made_before`, the instance's
-  // root disk from before volumes were records, if it exists). Throws when it cannot.
+  // `region`, made when missing (taking over `made_before`, the instance's root disk from
+  // before volumes were records, if it exists): over `image_disk`, or, given `warm_disk` (the
+  // disk of a warm pool's saved state, compute::WarmState), as a copy of that. Throws when it
+  // cannot.
   std::filesystem::path root_disk(const std::string& region, const std::string& instance_id,
                                   const std::string& root_device, const std::filesystem::path& image_disk,
-                                  const std::filesystem::path& made_before);
+                                  const std::filesystem::path& made_before,
+                                  const std::filesystem::path& warm_disk = {});
+
+  // The size (GiB) of the root volume of instance `instance_id` when its disk is yet to be made
+  // over its image and it has no other volume: a launch a warm pool's saved state can serve.
+  // Else nullopt.
+  std::optional<int64_t> fresh_root_gib(const std::string& region, const std::string& instance_id,
+                                        const std::string& root_device);
 
   // The data volumes of the instance to start its VM with (attaching or attached), in disk
   // slots, their disks made when missing; marks attaching ones attached.

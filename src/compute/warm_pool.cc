@@ -1,0 +1,195 @@
+#include "compute/warm_pool.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <vector>
+
+#include "block/block_store.h"
+#include "common/digest.h"
+#include "common/dir_lock.h"
+
+namespace stratus::compute {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kAgentDeadlineSeconds = 300;  // a warm boot's start to its agent's "ready" (TCG, busy host)
+// The warm VM's NIC: a tap alone in the warm boot's namespace (nothing answers there), and an
+// address no instance has; each restore plugs in the instance's own tap and MAC.
+constexpr const char* kWarmTap = "warm0";
+constexpr const char* kWarmMac = "02:00:00:00:00:01";
+// Restored guests keep the SMBIOS tables of the warm boot: "ec2" first, as instances' are.
+constexpr const char* kWarmSmbiosUuid = "ec200000-0000-4000-8000-000000000000";
+
+nlohmann::json layout_json(const WarmLayout& layout) {
+  return {{"image_disk", layout.image_disk}, {"boot_dir", layout.boot_dir},     {"vcpus", layout.vcpus},
+          {"memory_mib", layout.memory_mib}, {"root_gib", layout.root_gib},     {"nic_slots", layout.nic_slots},
+          {"disk_slots", layout.disk_slots}, {"machine", layout.machine}};
+}
+
+// Where the states of the image whose disk is `image_disk` live.
+fs::path states_dir(const WarmLayout& layout) { return fs::path(layout.image_disk).parent_path() / "warm"; }
+
+// Runs `argv`; throws naming `what` when it fails.
+void must_run(ProcessRunner& runner, const std::vector<std::string>& argv, const std::string& what) {
+  if (runner.run(argv) != 0) throw std::runtime_error("cannot " + what);
+}
+
+}  // namespace
+
+std::string warm_key(const WarmLayout& layout) { return to_hex(sha256(layout_json(layout).dump())).substr(0, 16); }
+
+bool image_has_warm_agent(const fs::path& boot_dir) {
+  std::ifstream in(boot_dir / "image.json");
+  if (!in) return false;
+  auto image = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return image.is_object() && image.value("warm_agent", false);
+}
+
+WarmPool::WarmPool(VmDriver& vms, ProcessRunner& runner, int keep, fs::path run_root)
+    : vms_(vms), runner_(runner), keep_(keep), run_root_(std::move(run_root)) {
+  if (keep_ > 0) thread_ = std::thread([this] { loop(); });
+}
+
+WarmPool::~WarmPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::optional<WarmState> WarmPool::find(const WarmLayout& layout) {
+  if (keep_ <= 0) return std::nullopt;
+  WarmState state{states_dir(layout) / warm_key(layout)};
+  std::error_code ec;
+  if (fs::exists(state.dir / "layout.json", ec)) {
+    fs::last_write_time(state.dir / "layout.json", fs::file_time_type::clock::now(), ec);  // used: kept longer
+    return state;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!asked_.insert(warm_key(layout)).second) return std::nullopt;
+    queue_.push_back(layout);
+  }
+  wake_.notify_all();
+  return std::nullopt;
+}
+
+void WarmPool::wait_idle() {
+  std::unique_lock<std::mutex> lock(mu_);
+  wake_.wait(lock, [this] { return (queue_.empty() && !busy_) || stopping_; });
+}
+
+void WarmPool::loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return;
+    WarmLayout layout = queue_.front();
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    try {
+      make(layout);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "stratus: warm pool: no saved state for %s: %s\n", warm_key(layout).c_str(), e.what());
+    }
+    lock.lock();
+    busy_ = false;
+    wake_.notify_all();
+  }
+}
+
+void WarmPool::make(const WarmLayout& layout) {
+  const std::string key = warm_key(layout);
+  const fs::path dir = states_dir(layout);
+  fs::create_directories(dir);
+  auto lock = DirLock::try_lock(dir.string(), key + ".lock");
+  if (!lock) return;  // another process is making it
+  const fs::path final_dir = dir / key;
+  if (fs::exists(final_dir / "layout.json")) return;
+  const auto began = std::chrono::steady_clock::now();
+  // Made aside and renamed into place, so that a state is complete or absent.
+  const fs::path made = dir / (key + ".new");
+  fs::remove_all(made);
+  fs::remove_all(final_dir);
+  fs::create_directories(made);
+  const fs::path run_dir = run_root_ / ("warm-" + key);
+  const std::string netns = "stratus-warm-" + key.substr(0, 8);
+  fs::remove_all(run_dir);
+  fs::create_directories(run_dir);
+  auto clean_up = [&] {
+    (void)vms_.kill(run_dir.string());
+    runner_.run({"ip", "netns", "del", netns}, /*quiet=*/true);
+    std::error_code ec;
+    fs::remove_all(run_dir, ec);
+  };
+  try {
+    runner_.run({"ip", "netns", "del", netns}, /*quiet=*/true);  // left by a crash
+    must_run(runner_, {"ip", "netns", "add", netns}, "add namespace " + netns);
+    must_run(runner_, {"ip", "-n", netns, "tuntap", "add", "dev", kWarmTap, "mode", "tap"}, "add the warm boot's tap");
+    must_run(runner_, {"ip", "-n", netns, "link", "set", kWarmTap, "up"}, "bring the warm boot's tap up");
+    const std::string disk = (made / "disk.qcow2").string();
+    must_run(runner_, {"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", layout.image_disk, disk,
+                       std::to_string(layout.root_gib) + "G"},
+             "create the warm boot's disk");
+    must_run(runner_, {"qemu-img", "bitmap", "--add", "--granularity", std::to_string(block::kBlockSize), disk,
+                       kWarmWritesBitmap},
+             "add a bitmap to the warm boot's disk");
+    VmSpec spec;
+    spec.name = "stratus-warm-" + key;
+    spec.vcpus = layout.vcpus;
+    spec.memory_mib = layout.memory_mib;
+    spec.kernel = (fs::path(layout.boot_dir) / "vmlinuz").string();
+    spec.initrd = (fs::path(layout.boot_dir) / "initrd.img").string();
+    spec.cmdline = std::string(kKernelCmdline) + " stratus.warm=1";
+    spec.root_disk = disk;
+    spec.nics = {{kWarmTap, kWarmMac, 0}};
+    spec.nic_slots = layout.nic_slots;
+    spec.disk_slots = layout.disk_slots;
+    spec.run_dir = run_dir.string();
+    spec.smbios_uuid = kWarmSmbiosUuid;
+    spec.identity_port = true;
+    auto step = vms_.start(spec, netns);
+    if (step.ok()) step = vms_.await_agent(spec.run_dir, kAgentDeadlineSeconds);
+    if (step.ok()) step = vms_.save(spec.run_dir, (made / "state.bin").string());
+    if (!step.ok()) throw std::runtime_error(step.error().message);
+    fs::copy_file(run_dir / "console.log", made / "console.log");
+    nlohmann::json record = layout_json(layout);
+    record["seconds_to_make"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    std::ofstream(made / "layout.json") << record.dump(2) << "\n";
+    fs::rename(made, final_dir);
+  } catch (...) {
+    clean_up();
+    std::error_code ec;
+    fs::remove_all(made, ec);
+    throw;
+  }
+  clean_up();
+  evict(dir, final_dir);
+}
+
+void WarmPool::evict(const fs::path& states, const fs::path& spared) {
+  std::vector<std::pair<fs::file_time_type, fs::path>> kept;
+  for (const auto& entry : fs::directory_iterator(states)) {
+    std::error_code ec;
+    auto used = fs::last_write_time(entry.path() / "layout.json", ec);
+    if (!ec && entry.path() != spared) kept.emplace_back(used, entry.path());
+  }
+  std::sort(kept.begin(), kept.end());
+  // The spared state counts against the limit too.
+  for (size_t i = 0; i + static_cast<size_t>(keep_) < kept.size() + 1; ++i) {
+    std::error_code ec;
+    fs::remove_all(kept[i].second, ec);
+  }
+}
+
+}  // namespace stratus::compute
