@@ -66,5 +66,41 @@ TEST(QcowVolumeDriver, AdoptsADiskMadeElsewhere) {
   EXPECT_TRUE(qemu_img.calls.empty());
 }
 
+// Stands in for cp and qemu-img: records the command; cp writes its destination.
+class FakeCopy : public compute::ProcessRunner {
+ public:
+  int run(const std::vector<std::string>& argv, bool) override {
+    calls.push_back(argv);
+    if (argv[0] == "cp" && status == 0) std::ofstream(argv.back()) << "qcow2";
+    return argv[0] == "cp" ? 0 : status;
+  }
+  std::vector<std::vector<std::string>> calls;
+  int status = 0;  // of qemu-img
+};
+
+TEST(QcowVolumeDriver, CopiesADiskAndCarriesItsBitmapOverAsTheCountSinceASnapshot) {
+  TempDir dir("volumes-test");
+  FakeCopy runner;
+  QcowVolumeDriver volumes(runner, dir.path());
+  ASSERT_TRUE(volumes.copy("vol-1", "/warm/k/disk.qcow2", "warm-writes", "snap-1").ok());
+  std::string made = (dir.path() / "vol-1.qcow2.new").string();
+  ASSERT_EQ(runner.calls.size(), 3u);
+  EXPECT_EQ(runner.calls[0],
+            (std::vector<std::string>{"cp", "--sparse=always", "--reflink=auto", "/warm/k/disk.qcow2", made}));
+  EXPECT_EQ(runner.calls[1], (std::vector<std::string>{"qemu-img", "bitmap", "--add", "--granularity",
+                                                       std::to_string(kBlockSize), "--merge", "warm-writes", made,
+                                                       since_bitmap("snap-1")}));
+  EXPECT_EQ(runner.calls[2], (std::vector<std::string>{"qemu-img", "bitmap", "--remove", made, "warm-writes"}));
+  EXPECT_TRUE(volumes.exists("vol-1"));
+  ASSERT_TRUE(volumes.copy("vol-1", "/warm/k/disk.qcow2", "warm-writes", "snap-1").ok());  // there already
+  EXPECT_EQ(runner.calls.size(), 3u);
+
+  // A bitmap that cannot be carried over leaves no disk: its snapshots would miss blocks.
+  runner.status = 1;
+  EXPECT_FALSE(volumes.copy("vol-2", "/warm/k/disk.qcow2", "warm-writes", "snap-1").ok());
+  EXPECT_FALSE(volumes.exists("vol-2"));
+  EXPECT_FALSE(fs::exists(dir.path() / "vol-2.qcow2.new"));
+}
+
 }  // namespace
 }  // namespace stratus::block

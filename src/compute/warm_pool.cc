@@ -60,6 +60,8 @@ WarmPool::~WarmPool() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     queue_.clear();
+    // Ending its VM ends the wait for its agent at once.
+    if (!warm_run_dir_.empty()) (void)vms_.kill(warm_run_dir_);
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -125,7 +127,20 @@ void WarmPool::make(const WarmLayout& layout) {
   const std::string netns = "stratus-warm-" + key.substr(0, 8);
   fs::remove_all(run_dir);
   fs::create_directories(run_dir);
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    if (stopping_) {
+      fs::remove_all(run_dir);
+      fs::remove_all(made);
+      return;
+    }
+    warm_run_dir_ = run_dir.string();
+  }
   auto clean_up = [&] {
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      warm_run_dir_.clear();
+    }
     (void)vms_.kill(run_dir.string());
     runner_.run({"ip", "netns", "del", netns}, /*quiet=*/true);
     std::error_code ec;

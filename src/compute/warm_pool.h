@@ -87,6 +87,7 @@ class WarmPool {
   std::set<std::string> asked_;    // GUARDED_BY(mu_): keys queued, made or failed by this process
   bool busy_ = false;              // GUARDED_BY(mu_): a state is being made
   bool stopping_ = false;          // GUARDED_BY(mu_)
+  std::string warm_run_dir_;       // GUARDED_BY(mu_): of the warm boot under way, "" when none
   std::thread thread_;
 };
 

@@ -252,6 +252,36 @@ TEST_F(VolumeReconcilerTest, ARootDiskIsMadeOverItsImageOrTakenOverFromBefore) {
                std::runtime_error);
 }
 
+TEST_F(VolumeReconcilerTest, ARestoredLaunchsRootDiskIsACopyOfTheStatesDiskCountingItsWrites) {
+  model::Volume root = put("vol-root", VolumeState::kInUse, "/dev/xvda");
+  root.spec.base_image = "ami-1";
+  root.spec.snapshot_id = "snap-ami";
+  root.spec.size_gib = 8;
+  write(root);
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), 8);
+  volumes_.root_disk("us-east-1", "i-1", "/dev/xvda", "/images/debian.qcow2", dir_.path() / "none",
+                     "/warm/k/disk.qcow2");
+  // The state's bitmap of the warm boot's writes becomes the count since the AMI's snapshot.
+  EXPECT_EQ(disks_.copies.at("vol-root"), "/warm/k/disk.qcow2 warm-writes snap-ami");
+  EXPECT_EQ(disks_.bases.count("vol-root"), 0u);
+  // Its disk exists now: a later start is no first launch.
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);
+}
+
+TEST_F(VolumeReconcilerTest, OnlyALaunchWithItsRootVolumeAloneAndNotYetMadeIsFresh) {
+  model::Volume root = put("vol-root", VolumeState::kInUse, "/dev/xvda");
+  root.spec.base_image = "ami-1";
+  write(root);
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), 1);
+  put("vol-data", VolumeState::kInUse, "/dev/sdf");
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);
+  // A root volume filled from a snapshot (a user's AMI) is not over a base image.
+  model::Volume filled = put("vol-filled", VolumeState::kInUse, "");
+  filled.spec.attachment = model::VolumeAttachment{"i-2", "/dev/xvda", "", true};
+  write(filled);
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-2", "/dev/xvda"), std::nullopt);
+}
+
 TEST_F(VolumeReconcilerTest, TerminationDeletesOrFreesEachVolumeAsItsDeleteOnTerminationSays) {
   disks_.made = {"vol-root", "vol-kept"};
   put("vol-root", VolumeState::kInUse, "/dev/xvda", AttachmentState::kAttached, true);

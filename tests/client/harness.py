@@ -572,13 +572,16 @@ def power_off(server):
     except ServerError:  # it never served, so it built no plumbing
         edge = None
     server.stop()
-    for pattern in ("instances/*/qemu.pid", "net/*.pid"):
+    for pattern in ("instances/*/qemu.pid", "net/*.pid", "run/warm-*/qemu.pid"):
         for pid_file in glob.glob(os.path.join(server.data_dir, pattern)):
             try:
                 with open(pid_file) as f:
                     os.kill(int(f.read().strip()), signal.SIGKILL)
             except (OSError, ValueError):
                 pass
+    # The namespace of a warm pool's warm boot under way (compute/warm_pool.cc names it).
+    for run_dir in glob.glob(os.path.join(server.data_dir, "run", "warm-*")):
+        subprocess.run(["ip", "netns", "del", "stratus-warm-" + os.path.basename(run_dir)[5:13]], capture_output=True)
     # Every VPC the server has any file of (its resolver may not have started yet).
     vpcs = {os.path.basename(path).split(".")[0] for path in glob.glob(os.path.join(server.data_dir, "net", "vpc-*.*"))}
     for vpc in sorted(vpcs):
@@ -942,6 +945,51 @@ class VmTestCase(StratusTestCase):
             return self.ssh(instance, "cat /proc/sys/kernel/random/boot_id").stdout.strip()
         except subprocess.TimeoutExpired:
             return ""
+
+    def address_of(self, instance, device):
+        """The IPv4 address of `device` inside `instance` ("" when it has none or is absent)."""
+        out = self.ssh(instance, "ip -o -4 addr show dev %s 2>/dev/null | awk '{print $4}'" % device)
+        return out.stdout.strip().split("/")[0]
+
+    def volume(self, volume_id):
+        """The DescribeVolumes item of `volume_id`."""
+        return self.ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+
+    def attach_volume(self, volume_id, instance, device):
+        """Attaches the volume; waits until the guest has its disk. Returns the disk's path in the guest."""
+        self.ec2.attach_volume(VolumeId=volume_id, InstanceId=instance["InstanceId"], Device=device)
+        self.wait_for(lambda: self.volume(volume_id)["Attachments"][0]["State"] == "attached", 60,
+                      "the volume attachment did not complete")
+        disk = "/dev/disk/by-id/virtio-" + volume_id.replace("-", "")
+        took = self.wait_for(lambda: self.ssh(instance, "test -b " + disk).returncode == 0, 60,
+                             "the volume's disk did not appear in the guest")
+        print("\nvolume attached -> disk in the guest in %.1f s" % took)
+        return disk
+
+    def snapshot(self, volume_id):
+        """Takes a snapshot of the volume and waits until it is completed."""
+        snap = self.ec2.create_snapshot(VolumeId=volume_id)
+        took = self.wait_for(lambda: self.ec2.describe_snapshots(SnapshotIds=[snap["SnapshotId"]])["Snapshots"][0][
+            "State"] == "completed", 120, "the snapshot did not complete")
+        print("snapshot %s completed in %.1f s" % (snap["SnapshotId"], took))
+        return snap
+
+    def interface(self, eni_id):
+        """The DescribeNetworkInterfaces item of `eni_id`."""
+        return self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+
+    def attach(self, eni_id, instance):
+        """Attaches the interface at device index 1; waits until the guest has its address on eth1."""
+        self.ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance["InstanceId"], DeviceIndex=1)
+        self.wait_for(lambda: self.interface(eni_id)["Attachment"]["Status"] == "attached", 30,
+                      "the attachment did not complete")
+        address = self.interface(eni_id)["PrivateIpAddress"]
+        try:
+            took = self.wait_for(lambda: self.address_of(instance, "eth1") == address, 120, "")
+        except AssertionError:
+            seen = self.ssh(instance, "ip -br a; sudo journalctl -b --no-pager | grep -E 'eth1|DHCP' | tail -20").stdout
+            self.fail("the guest did not get the interface's address %s on eth1; it has:\n%s" % (address, seen))
+        print("\nattached -> address on eth1 in %.1f s" % took)
 
     def shut_down_from_inside(self, instance):
         """`sudo shutdown -h now` over SSH; the connection may drop before ssh returns."""

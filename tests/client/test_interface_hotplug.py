@@ -38,50 +38,10 @@ systemctl enable --now web
 @skip_unless_vms
 class InterfaceHotplugTest(VmTestCase):
 
-    def address_of(self, instance, device):
-        """The IPv4 address of `device` inside `instance` ("" when it has none or is absent)."""
-        out = self.ssh(instance, "ip -o -4 addr show dev %s 2>/dev/null | awk '{print $4}'" % device)
-        return out.stdout.strip().split("/")[0]
-
     def curl_from(self, instance, address):
         """True when `instance` gets an HTTP answer from address:8080 within 3 s."""
         out = self.ssh(instance, "curl -s -o /dev/null -m 3 -w '%%{http_code}' http://%s:8080/" % address)
         return out.stdout.strip() == "200"
-
-    def volume(self, volume_id):
-        return self.ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
-
-    def attach_volume(self, volume_id, instance, device):
-        """Attaches the volume; waits until the guest has its disk. Returns the disk's path in the guest."""
-        self.ec2.attach_volume(VolumeId=volume_id, InstanceId=instance["InstanceId"], Device=device)
-        self.wait_for(lambda: self.volume(volume_id)["Attachments"][0]["State"] == "attached", 60,
-                      "the volume attachment did not complete")
-        disk = "/dev/disk/by-id/virtio-" + volume_id.replace("-", "")
-        took = self.wait_for(lambda: self.ssh(instance, "test -b " + disk).returncode == 0, 60,
-                             "the volume's disk did not appear in the guest")
-        print("\nvolume attached -> disk in the guest in %.1f s" % took)
-        return disk
-
-    def snapshot(self, volume_id):
-        """Takes a snapshot of the volume and waits until it is completed."""
-        snap = self.ec2.create_snapshot(VolumeId=volume_id)
-        took = self.wait_for(lambda: self.ec2.describe_snapshots(SnapshotIds=[snap["SnapshotId"]])["Snapshots"][0][
-            "State"] == "completed", 120, "the snapshot did not complete")
-        print("snapshot %s completed in %.1f s" % (snap["SnapshotId"], took))
-        return snap
-
-    def interface(self, eni_id):
-        return self.ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
-
-    def attach(self, eni_id, instance):
-        """Attaches the interface at device index 1; waits until the guest has its address on eth1."""
-        self.ec2.attach_network_interface(NetworkInterfaceId=eni_id, InstanceId=instance["InstanceId"], DeviceIndex=1)
-        self.wait_for(lambda: self.interface(eni_id)["Attachment"]["Status"] == "attached", 30,
-                      "the attachment did not complete")
-        address = self.interface(eni_id)["PrivateIpAddress"]
-        took = self.wait_for(lambda: self.address_of(instance, "eth1") == address, 120,
-                             "the guest did not get the interface's address on eth1")
-        print("\nattached -> address on eth1 in %.1f s" % took)
 
     def test_second_interface_is_hot_plugged_enforced_and_detached(self):
         self.create_key("eni")

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Warm pool benchmark (issue 17): RunInstances -> SSH accepts -> user data done (cloud-init's
+boot-finished), for t2.micro, with the pool off (`--warm-pool 0`: every VM boots) and on
+(restored from a saved state), in one run: N sequential launches (p50, p95), then five at once.
+Also the QEMU process's memory once user data is done (median over the sequential launches), and
+the time and disk it took to make the saved state (made first when none exists).
+
+Needs root, QEMU and the built base image (`build/stratus image build`). Starts its own `stratus
+serve` for each mode (the tests' harness: everything it started is ended even on failure).
+
+Usage: python3 bench/warm_pool.py [--launches 10]
+"""
+import argparse
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
+
+from harness import StratusServer, real_image_cache, reap, ssh_run, write_key_pair  # noqa: E402
+from instances import percentile, qemu_memory  # noqa: E402
+
+USER_DATA = "#!/bin/bash\necho ran > /var/tmp/bench-user-data\n"
+GUEST_MIB = 1024  # t2.micro
+
+
+def saved_states():
+    """The saved states of the base image for t2.micro (1 vCPU, 1024 MiB)."""
+    found = []
+    for layout in glob.glob(os.path.join(real_image_cache(), "*", "warm", "*", "layout.json")):
+        with open(layout) as f:
+            record = json.load(f)
+        if (record["vcpus"], record["memory_mib"]) == (1, GUEST_MIB):
+            found.append((os.path.dirname(layout), record))
+    return found
+
+
+def follow(ec2, instance_id, key_file, start, marks):
+    """Fills `marks` with the seconds from `start` to SSH accepting and to user data done."""
+    ip = None
+    while ip is None and time.monotonic() - start < 120:
+        ip = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0].get("PublicIpAddress")
+        time.sleep(0.1)
+    for name, command in (("ssh", "true"), ("user data", "test -f /var/lib/cloud/instance/boot-finished")):
+        while name not in marks and time.monotonic() - start < 600:
+            try:
+                if ssh_run(key_file, ip, command, timeout=10).returncode == 0:
+                    marks[name] = time.monotonic() - start
+                    continue
+            except subprocess.TimeoutExpired:
+                pass
+            time.sleep(0.2)
+
+
+def launch(ec2, image, group, key_file, count):
+    """Launches `count` t2.micro at once; [(instance id, marks)]."""
+    start = time.monotonic()
+    ids = [i["InstanceId"] for i in ec2.run_instances(
+        ImageId=image, InstanceType="t2.micro", MinCount=count, MaxCount=count, KeyName="bench",
+        SecurityGroupIds=[group], UserData=USER_DATA)["Instances"]]
+    marks = [{} for _ in ids]
+    threads = [threading.Thread(target=follow, args=(ec2, i, key_file, start, m)) for i, m in zip(ids, marks)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return list(zip(ids, marks))
+
+
+def terminate(ec2, ids):
+    ec2.terminate_instances(InstanceIds=ids)
+    ec2.get_waiter("instance_terminated").wait(InstanceIds=ids, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+
+
+def run_mode(args, launches):
+    """One server with `args`: N sequential launches and five at once; the measurements."""
+    server = StratusServer(image_cache=real_image_cache(), extra_args=args)
+    try:
+        server.start()
+        ec2 = server.client("us-east-1")
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        key_file = os.path.join(server.log_dir, "bench.pem")
+        write_key_pair(ec2, "bench", key_file)
+        group = ec2.create_security_group(GroupName="ssh", Description="ssh")["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        made = None
+        if "0" not in args and not saved_states():
+            # The first launch boots and has the state made beside it.
+            (first, _), = launch(ec2, image, group, key_file, 1)
+            deadline = time.monotonic() + 600
+            while not saved_states() and time.monotonic() < deadline:
+                time.sleep(1)
+            terminate(ec2, [first])
+        if "0" not in args:
+            directory, record = saved_states()[0]
+            sizes = {name: os.path.getsize(os.path.join(directory, name)) / 2**20 for name in ("state.bin", "disk.qcow2")}
+            made = (record["seconds_to_make"], sizes)
+        sequential, rss = [], []
+        for _ in range(launches):
+            (instance_id, marks), = launch(ec2, image, group, key_file, 1)
+            sequential.append(marks)
+            with open(os.path.join(server.data_dir, "instances", instance_id, "qemu.pid")) as f:
+                rss.append(qemu_memory(int(f.read().strip()), GUEST_MIB)[0])
+            terminate(ec2, [instance_id])
+        together = launch(ec2, image, group, key_file, 5)
+        terminate(ec2, [i for i, _ in together])
+        return sequential, [m for _, m in together], rss, made
+    finally:
+        reap(server)
+
+
+def summary(name, sequential, together, rss):
+    cells = [name]
+    for mark in ("ssh", "user data"):
+        values = [m.get(mark, float("nan")) for m in sequential]
+        cells += ["%.1f" % statistics.median(values), "%.1f" % percentile(values, 95)]
+    for mark in ("ssh", "user data"):
+        values = [m.get(mark, float("nan")) for m in together]
+        cells += ["%.1f" % statistics.median(values), "%.1f" % max(values)]
+    cells.append("%.0f" % statistics.median(rss))
+    return "| " + " | ".join(cells) + " |"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--launches", type=int, default=10)
+    args = parser.parse_args()
+    if os.geteuid() != 0 or not real_image_cache():
+        sys.exit("needs root and the base image (build/stratus image build)")
+    off = run_mode(["--warm-pool", "0"], args.launches)
+    on = run_mode([], args.launches)
+    print("## t2.micro launches under TCG, seconds from RunInstances (%d sequential; 5 at once)\n" % args.launches)
+    print("| pool | SSH p50 | SSH p95 | user data p50 | user data p95 | 5 at once: SSH p50 | SSH max "
+          "| user data p50 | user data max | QEMU RSS MiB (p50) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(summary("off (boot)", *off[:3]))
+    print(summary("on (restore)", *on[:3]))
+    seconds, sizes = on[3]
+    print("\nSaved state: made in %.1f s; state.bin %.0f MiB, disk.qcow2 %.0f MiB" % (
+        seconds, sizes["state.bin"], sizes["disk.qcow2"]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The warm pool (issue 17) end to end: launches restore a saved state of a booted guest.
+
+A t2.micro is launched first when no saved state of its layout exists yet: it boots cold and the
+server makes the state beside the image meanwhile. Then five t2.micro instances are launched at
+once with user data. Each is restored from that one state (its console says so), and each is a
+machine of its own: distinct SSH host keys (the ones sshd serves), machine-ids, hostnames, boot
+ids, random bytes, MACs and IPs, the MAC and IP being its interface's; SSH works with the key
+pair; user data ran once; the metadata service answers its own instance id; the guest clock is
+within 2 s of the host's. Then restored instances behave as booted ones: a snapshot of a
+restored root volume, made a volume and hot-plugged into another restored instance, holds what
+the warm boot wrote (the random seed, older than the launch) and what the instance wrote since
+(its machine-id); an interface hot-plugged gets its address; a reboot is a new boot of the same
+machine (new boot id; the same host keys; user data not again); so is a stop and start. Needs
+root, QEMU and the base image."""
+
+import glob
+import json
+import os
+import subprocess
+import time
+
+from harness import VmTestCase, real_image_cache, skip_unless_vms
+
+USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+# What the identity test reads inside each instance, one KEY=VALUE per line.
+IDENTITY = ("echo host_key=$(sudo cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub); "
+            "echo machine_id=$(cat /etc/machine-id); echo hostname=$(hostname); "
+            "echo boot_id=$(cat /proc/sys/kernel/random/boot_id); echo mac=$(cat /sys/class/net/eth0/address); "
+            "echo ip=$(ip -o -4 addr show dev eth0 | awk '{print $4}' | cut -d/ -f1); "
+            "echo random=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
+            "T=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token); "
+            "echo imds_id=$(curl -s -H \"X-aws-ec2-metadata-token: $T\" http://169.254.169.254/latest/meta-data/instance-id); "
+            "cloud-init status --wait >/dev/null; echo user_data_runs=$(cat /var/tmp/user-data-runs | wc -l); "
+            "echo clock=$(date +%s.%N)")
+
+
+def saved_states(vcpus, memory_mib):
+    """The saved states of the base image for VMs of `vcpus` and `memory_mib`."""
+    found = []
+    for layout in glob.glob(os.path.join(real_image_cache() or "/nonexistent", "*", "warm", "*", "layout.json")):
+        with open(layout) as f:
+            record = json.load(f)
+        if (record["vcpus"], record["memory_mib"]) == (vcpus, memory_mib):
+            found.append(os.path.dirname(layout))
+    return found
+
+
+@skip_unless_vms
+class WarmPoolTest(VmTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.launched_at = None
+        cls.five = []
+
+    def launch(self, count):
+        """Launches `count` t2.micro instances with the SSH group, the key and USER_DATA; their ids."""
+        reservation = self.ec2.run_instances(
+            ImageId=self.base_image(), InstanceType="t2.micro", MinCount=count, MaxCount=count, KeyName="warm",
+            SecurityGroupIds=[self.ssh_group()], UserData=USER_DATA)
+        return [i["InstanceId"] for i in reservation["Instances"]]
+
+    def ssh_group(self):
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["ssh"]}])["SecurityGroups"]
+        if groups:
+            return groups[0]["GroupId"]
+        group = self.ec2.create_security_group(GroupName="ssh", Description="ssh")["GroupId"]
+        self.ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        return group
+
+    def five_restored(self):
+        """Five t2.micro instances launched at once from one saved state, SSH up (launched once
+        per class)."""
+        if self.five:
+            return self.five
+        self.create_key("warm")
+        if not saved_states(1, 1024):
+            seed = self.launch(1)[0]
+            took = self.wait_for(lambda: saved_states(1, 1024), 600, "no saved state was made for t2.micro")
+            print("\nsaved state ready %.0f s after the first launch" % took)
+            self.ec2.terminate_instances(InstanceIds=[seed])
+        type(self).launched_at = time.time()
+        ids = self.launch(5)
+        for instance_id in ids:
+            self.waiter("instance_running", instance_id)
+            self.wait_ssh(self.describe(instance_id))
+        print("five restored launches: SSH to all five %.1f s after RunInstances" % (time.time() - self.launched_at))
+        type(self).five = [self.describe(i) for i in ids]
+        return self.five
+
+    def identity(self, instance):
+        """IDENTITY read in `instance`, and the host's clock before and after."""
+        before = time.time()
+        out = self.ssh(instance, IDENTITY, timeout=300)
+        after = time.time()
+        self.assertEqual(out.returncode, 0, out.stderr)
+        values = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+        return values, before, after
+
+    def served_host_key(self, instance):
+        """The ed25519 host key sshd at the instance's public IP offers."""
+        out = subprocess.run(["ssh-keyscan", "-t", "ed25519", instance["PublicIpAddress"]],
+                             capture_output=True, text=True, timeout=30)
+        return out.stdout.split()[-1] if out.stdout.split() else ""
+
+    def test_1_five_instances_from_one_state_are_five_machines(self):
+        five = self.five_restored()
+        seen = {key: set() for key in ("host_key", "machine_id", "hostname", "boot_id", "mac", "ip", "random")}
+        for instance in five:
+            instance_id = instance["InstanceId"]
+            console = self.ec2.get_console_output(InstanceId=instance_id).get("Output", "")
+            self.assertIn("stratus-warm-agent: %s: ssh up" % instance_id, console, "not restored from the state")
+            values, before, after = self.identity(instance)
+            for key in seen:
+                seen[key].add(values[key])
+            self.assertEqual(values["mac"], instance["NetworkInterfaces"][0]["MacAddress"])
+            self.assertEqual(values["ip"], instance["PrivateIpAddress"])
+            self.assertEqual(values["imds_id"], instance_id)
+            self.assertEqual(values["user_data_runs"], "1")
+            self.assertEqual(values["hostname"], "ip-" + instance["PrivateIpAddress"].replace(".", "-"))
+            self.assertEqual(self.served_host_key(instance), values["host_key"])
+            clock = float(values["clock"])
+            self.assertTrue(before - 2 <= clock <= after + 2, "guest clock %.1f, host %.1f..%.1f" % (clock, before, after))
+        for key, values in seen.items():
+            self.assertEqual(len(values), 5, "%s shared: %s" % (key, values))
+
+    def test_2_restored_instances_behave_as_booted_ones(self):
+        a, b = self.five_restored()[:2]
+        before, _, _ = self.identity(a)
+        # A snapshot of a's root volume holds the warm boot's writes and a's own.
+        seed_age = self.ssh(a, "sync; stat -c %Y /var/lib/systemd/random-seed; "
+                               "sudo sha256sum /var/lib/systemd/random-seed /etc/machine-id | cut -d' ' -f1")
+        written_at, *sums = seed_age.stdout.split()
+        self.assertLess(int(written_at), self.launched_at, "the random seed was not written by the warm boot")
+        root = a["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        snap = self.snapshot(root)["SnapshotId"]
+        copy = self.ec2.create_volume(SnapshotId=snap, AvailabilityZone=b["Placement"]["AvailabilityZone"])["VolumeId"]
+        self.wait_for(lambda: self.volume(copy)["State"] == "available", 120, "the volume was not made")
+        disk = self.attach_volume(copy, b, "/dev/sdf")
+        out = self.ssh(b, "sudo mount %s /mnt && sudo sha256sum /mnt/var/lib/systemd/random-seed /mnt/etc/machine-id "
+                          "| cut -d' ' -f1; sudo umount /mnt" % disk, timeout=60)
+        self.assertEqual(out.stdout.split(), sums, out.stderr)
+        # An interface hot-plugged into a gets its address.
+        eni = self.ec2.create_network_interface(SubnetId=a["SubnetId"], Groups=[self.ssh_group()])
+        self.attach(eni["NetworkInterface"]["NetworkInterfaceId"], a)
+        # A reboot: a new boot of the same machine.
+        self.ec2.reboot_instances(InstanceIds=[a["InstanceId"]])
+        self.wait_for(lambda: self.boot_id(a) not in ("", before["boot_id"]), 300, "a did not reboot")
+        rebooted, _, _ = self.identity(a)
+        for key in ("host_key", "machine_id", "hostname", "mac", "ip"):
+            self.assertEqual(rebooted[key], before[key], key)
+        self.assertEqual(rebooted["user_data_runs"], "1")
+        # A stop and start: a cold boot of its own disk, the same machine.
+        self.ec2.stop_instances(InstanceIds=[a["InstanceId"]])
+        self.waiter("instance_stopped", a["InstanceId"])
+        self.ec2.start_instances(InstanceIds=[a["InstanceId"]])
+        self.waiter("instance_running", a["InstanceId"])
+        started = self.describe(a["InstanceId"])
+        self.wait_ssh(started)
+        after_start, _, _ = self.identity(started)
+        self.assertNotIn(after_start["boot_id"], (before["boot_id"], rebooted["boot_id"]))
+        for key in ("host_key", "machine_id", "hostname", "mac", "ip"):
+            self.assertEqual(after_start[key], before[key], key)
+        self.assertEqual(after_start["user_data_runs"], "1")
