@@ -18,7 +18,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
 
-from harness import StratusServer, real_image_cache, reap, ssh_run, write_key_pair  # noqa: E402
+from harness import StratusServer, real_image_cache, reap, ssh_run  # noqa: E402
+from instances import start_region  # noqa: E402
 
 RECEIVER = ("python3 -c 'import socket,time\n"
             "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"\", 5001)); s.listen(1)\n"
@@ -43,11 +44,7 @@ def main():
         sys.exit("needs root and the base image (build/stratus image build)")
     server = StratusServer(image_cache=real_image_cache())
     try:
-        server.start()
-        ec2 = server.client("us-east-1")
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        key_file = os.path.join(server.log_dir, "bench.pem")
-        write_key_pair(ec2, "bench", key_file)
+        ec2, image, key_file = start_region(server)
         sender_group = ec2.create_security_group(GroupName="sender", Description="sender")["GroupId"]
         receiver_group = ec2.create_security_group(GroupName="receiver", Description="receiver")["GroupId"]
         for group in (sender_group, receiver_group):

@@ -51,6 +51,17 @@ def api_latency(ec2, image, calls):
     return run_ms, terminate_ms
 
 
+def start_region(server):
+    """Starts `server` (a StratusServer on the base image; the caller reaps it) and makes a key
+    pair "bench": its us-east-1 EC2 client, the base AMI's id and the key pair's private key file."""
+    server.start()
+    ec2 = server.client("us-east-1")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    key_file = os.path.join(server.log_dir, "bench.pem")
+    write_key_pair(ec2, "bench", key_file)
+    return ec2, image, key_file
+
+
 def boot_times(ec2, image, key_file):
     """Seconds from RunInstances to running, to SSH accepting, to cloud-init done; and the id."""
     start = time.monotonic()
@@ -136,11 +147,7 @@ def main():
 
     server = StratusServer(image_cache=real_image_cache())
     try:
-        server.start()
-        ec2 = server.client("us-east-1")
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        key_file = os.path.join(server.log_dir, "bench.pem")
-        write_key_pair(ec2, "bench", key_file)
+        ec2, image, key_file = start_region(server)
 
         instance_id, marks = boot_times(ec2, image, key_file)
         with open(os.path.join(server.data_dir, "instances", instance_id, "qemu.pid")) as f:

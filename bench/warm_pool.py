@@ -23,8 +23,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
 
-from harness import StratusServer, real_image_cache, reap, ssh_run, write_key_pair  # noqa: E402
-from instances import percentile, qemu_memory  # noqa: E402
+from harness import StratusServer, real_image_cache, reap, ssh_run  # noqa: E402
+from instances import percentile, qemu_memory, start_region  # noqa: E402
 
 USER_DATA = "#!/bin/bash\necho ran > /var/tmp/bench-user-data\n"
 GUEST_MIB = 1024  # t2.micro
@@ -82,11 +82,7 @@ def run_mode(args, launches):
     """One server with `args`: N sequential launches and five at once; the measurements."""
     server = StratusServer(image_cache=real_image_cache(), extra_args=args)
     try:
-        server.start()
-        ec2 = server.client("us-east-1")
-        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
-        key_file = os.path.join(server.log_dir, "bench.pem")
-        write_key_pair(ec2, "bench", key_file)
+        ec2, image, key_file = start_region(server)
         group = ec2.create_security_group(GroupName="ssh", Description="ssh")["GroupId"]
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
