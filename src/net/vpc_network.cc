@@ -221,6 +221,10 @@ Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const Port& port
   std::string ns = netns_name(vpc_id);
   std::string tap = tap_name(port.eni_id);
   if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) == 0) {
+    // The DHCP server forgets the port's lease (through its tap, while it exists): it would
+    // otherwise refuse the address to the next interface given it until the lease ran out
+    // ("not using configured address ... because it is leased to ...").
+    runner_.run({"ip", "netns", "exec", ns, "dhcp_release", tap, port.ip, port.mac}, /*quiet=*/true);
     auto done = ip({"-n", ns, "link", "del", tap});  // its address and route go with it
     if (!done.ok()) return done;
   }
