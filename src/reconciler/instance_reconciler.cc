@@ -395,14 +395,15 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   }
   fs::path dir = run_dir(id);
   fs::create_directories(dir);
-  if (vms_.running(dir.string())) {
-    if (fs::exists(dir / kIdentityOwed)) tell_identity(id, dir);
-    return true;
-  }
-  std::optional<compute::WarmState> warm = warm_state(tracked, boot_dir, image_disk, ports);
+  const bool runs = vms_.running(dir.string());
+  std::optional<compute::WarmState> warm = runs ? std::nullopt : warm_state(tracked, boot_dir, image_disk, ports);
   // A root disk made before volumes were records is in the run directory: it is taken over.
   fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_disk, dir / "root.qcow2",
                                      warm ? warm->disk() : fs::path());
+  if (runs) {
+    if (fs::exists(dir / kIdentityOwed)) tell_identity(id, dir);
+    return true;
+  }
   compute::VmSpec spec;
   spec.name = id;
   spec.vcpus = static_cast<int>(instance.spec.vcpus);
