@@ -144,7 +144,7 @@ def main():
     if os.geteuid() != 0 or not real_image_cache():
         sys.exit("needs root and the base image (build/stratus image build)")
     off = run_mode(["--warm-pool", "0"], args.launches)
-    on = run_mode([], args.launches)
+    on = run_mode(["--warm-pool", "4"], args.launches)
     print("## t2.micro launches under TCG, seconds from RunInstances (%d sequential; 5 at once)\n" % args.launches)
     print("| pool | SSH p50 | SSH p95 | user data p50 | user data p95 | 5 at once: SSH p50 | SSH max "
           "| user data p50 | user data max | QEMU RSS MiB at SSH (p50) | at user data (p50) |")

@@ -238,7 +238,7 @@ struct ServeOptions {
   int threads = 1;
   std::string image_cache;
   std::string accelerator = "auto";
-  int warm_pool = 4;                 // saved states kept per image (0: every VM boots)
+  int warm_pool = 0;                 // saved states kept per image (0: every VM boots)
   int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
   size_t max_connections = api::default_max_connections();  // see HttpLimits
@@ -636,7 +636,7 @@ void add_serve_options(CLI::App* cmd, ServeOptions& options) {
       ->capture_default_str();
   cmd->add_option("--warm-pool", options.warm_pool,
                   "saved states of booted guests kept per image, from which launches restore in seconds "
-                  "(about 250 MiB of disk each, beside the image); 0: every VM boots")
+                  "(about 250 MiB of disk each, beside the image); 0 (the default for now): every VM boots")
       ->capture_default_str();
   cmd->add_option("--capacity-memory-mib", options.capacity_memory_mib,
                   "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");

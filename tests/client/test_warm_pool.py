@@ -49,6 +49,8 @@ def saved_states(vcpus, memory_mib):
 @skip_unless_vms
 class WarmPoolTest(VmTestCase):
 
+    serve_args = ("--warm-pool", "4")
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
