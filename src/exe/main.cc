@@ -445,7 +445,7 @@ int serve(const ServeOptions& options) {
   compute::WarmPool warm_pool(vms, runner, options.warm_pool, fs::absolute(fs::path(data_dir)) / "run");
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
-  instances.set_warm_pool(&warm_pool);
+  if (options.warm_pool > 0) instances.set_warm_pool(&warm_pool);
   // Kept in the store, so that tokens outlive restarts.
   imds::TokenIssuer tokens(store::data_dir_secret(store, "imds_token_secret"));
   imds::ImdsServer metadata([&](const std::string& vpc, const std::string& ip) { return instances.caller(vpc, ip); },
