@@ -437,6 +437,9 @@ struct HttpServer::Impl {
       : shared{limits, std::move(handler), std::move(render_refusal), nullptr, {}},
         loops(first_loop()),
         main(std::make_shared<Listener>(*loops[0])) {}
+  // The routes go before the loops: a route's own threads (console terminals) may still be
+  // sending through its sessions' loops until it has ended them.
+  ~Impl() { shared.websockets.clear(); }
 
   // The loops before run() adds more: the one the acceptor lives on.
   static std::vector<std::unique_ptr<asio::io_context>> first_loop() {

@@ -1,6 +1,7 @@
 #include "console/instance_terminal.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -26,10 +27,9 @@ class Terminal : public api::WebSocketPeer, public std::enable_shared_from_this<
   Terminal(TerminalOpener open, api::HttpRequest header, std::shared_ptr<api::WebSocketLink> link)
       : open_(std::move(open)), header_(std::move(header)), link_(std::move(link)) {}
 
-  // Runs the connection on a thread of its own, which holds the terminal until it ends.
-  void start() {
-    std::thread([self = shared_from_this()] { self->run(); }).detach();
-  }
+  // Runs the connection on a thread of its own, which holds the terminal until it ends and
+  // counts in `group` until then.
+  void start(std::shared_ptr<class TerminalGroup> group);
 
   void on_message(std::string data, bool binary) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -82,6 +82,59 @@ class Terminal : public api::WebSocketPeer, public std::enable_shared_from_this<
   bool left_ = false;                       // the browser left; GUARDED_BY(mu_)
 };
 
+// The terminals of one route: ended, and their threads waited for, when the route goes (with
+// its server, before the server's event loops: the threads send through them).
+class TerminalGroup {
+ public:
+  // Counts `terminal`, whose thread is about to start, in until leave().
+  void join(const std::shared_ptr<Terminal>& terminal) {
+    std::lock_guard<std::mutex> lock(mu_);
+    live_.push_back(terminal);
+    ++joined_;
+  }
+  // `terminal`'s thread has let go of everything it held.
+  void leave(const Terminal* terminal) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::erase_if(live_, [terminal](const std::weak_ptr<Terminal>& t) {
+      auto held = t.lock();
+      return !held || held.get() == terminal;
+    });
+    ++left_;
+    changed_.notify_all();
+  }
+  // Hangs up every live terminal as if its browser had left, and waits for their threads.
+  void end_all() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (const auto& t : live_) {
+      if (auto held = t.lock()) held->on_closed();
+    }
+    changed_.wait(lock, [this] { return joined_ == left_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::weak_ptr<Terminal>> live_;  // GUARDED_BY(mu_)
+  size_t joined_ = 0;                          // threads started; GUARDED_BY(mu_)
+  size_t left_ = 0;                            // threads ended; GUARDED_BY(mu_)
+};
+
+void Terminal::start(std::shared_ptr<TerminalGroup> group) {
+  group->join(shared_from_this());
+  std::thread([self = shared_from_this(), group]() mutable {
+    self->run();
+    const Terminal* ended = self.get();
+    self.reset();  // the link, and through it the session, let go before the group hears
+    group->leave(ended);
+  }).detach();
+}
+
+// Ends its group's terminals when the last copy of the route holding it goes.
+struct GroupEnder {
+  std::shared_ptr<TerminalGroup> group = std::make_shared<TerminalGroup>();
+  ~GroupEnder() { group->end_all(); }
+};
+
 }  // namespace
 
 std::string connect_parameter(const api::HttpRequest& header, const std::string& name) {
@@ -98,9 +151,10 @@ std::string connect_parameter(const api::HttpRequest& header, const std::string&
 api::WebSocketRoute terminal_route(const std::string& path, TerminalOpener open) {
   api::WebSocketRoute route;
   route.claims = [path](const api::HttpRequest& header) { return header.target.substr(0, header.target.find('?')) == path; };
-  route.open = [open = std::move(open)](const api::HttpRequest& header, std::shared_ptr<api::WebSocketLink> link) {
+  route.open = [open = std::move(open), ender = std::make_shared<GroupEnder>()](
+                   const api::HttpRequest& header, std::shared_ptr<api::WebSocketLink> link) {
     auto terminal = std::make_shared<Terminal>(open, header, std::move(link));
-    terminal->start();
+    terminal->start(ender->group);
     return std::shared_ptr<api::WebSocketPeer>(terminal);
   };
   return route;

@@ -4,6 +4,7 @@
 // file's life, a refusal, and the SSH client hung up when the browser leaves. The serial console's
 // with a unix socket standing in for QEMU's serial port: both ways, one session at a time.
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -119,9 +120,13 @@ class InstanceTerminalTest : public ::testing::Test {
     server_->add_websocket_route(terminal_route(kSerialPath, serial_opener(access_)));
     runner_ = std::thread([this] { server_->run(2); });
   }
-  ~InstanceTerminalTest() override {
+  ~InstanceTerminalTest() override { stop_server(); }
+  // Stops the server and destroys it.
+  void stop_server() {
+    if (!server_) return;
     server_->stop();
     runner_.join();
+    server_.reset();
   }
   size_t key_files() {
     return std::distance(std::filesystem::directory_iterator(keys_.path()), std::filesystem::directory_iterator());
@@ -234,6 +239,22 @@ TEST_F(InstanceTerminalTest, SerialConsoleBothWaysOneSessionAtATime) {
     }
   }
   EXPECT_TRUE(reopened);
+}
+
+
+TEST_F(InstanceTerminalTest, AServerThatGoesEndsItsSessionsFirst) {
+  access_.serial_path = (keys_.path() / "serial.sock").string();
+  SerialPortStandIn port(access_.serial_path);
+  Browser browser(server_->port(), "InstanceId=i-0123456789abcdef0", kSerialPath);
+  browser.read_until("", json({{"status", "connected"}}));
+  int guest = port.accept();
+  ASSERT_GE(guest, 0);
+  stop_server();  // with the session open: its thread must be done before the loops go
+  pollfd hung_up{guest, POLLIN, 0};
+  ASSERT_EQ(::poll(&hung_up, 1, 5000), 1);
+  char rest[8];
+  EXPECT_EQ(::read(guest, rest, sizeof rest), 0);
+  ::close(guest);
 }
 
 }  // namespace
