@@ -9,6 +9,8 @@
 #include <cstring>
 #include <thread>
 
+#include "common/socket_io.h"
+
 namespace stratus::compute {
 namespace {
 
@@ -37,15 +39,7 @@ class Connection {
     return false;
   }
   // Writes all of `text`; false on failure.
-  bool write(const std::string& text) {
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::send(fd_, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<size_t>(n);
-    }
-    return true;
-  }
+  bool write(const std::string& text) { return send_all(fd_, text); }
   // Reads lines until one equals `wanted`; false when the peer closes or `deadline` passes.
   bool await_line(const std::string& wanted, Clock::time_point deadline) {
     std::string pending;

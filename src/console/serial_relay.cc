@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "common/digest.h"
+#include "common/socket_io.h"
 #include "common/timestamp.h"
 
 namespace stratus::console {
@@ -62,16 +63,6 @@ void join(int a, int b) {
 }
 
 }  // namespace
-
-bool send_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 std::string serial_relay_token(const std::string& secret, const std::string& instance_id, int64_t now) {
   std::string expiry = std::to_string(now + kTokenSeconds);

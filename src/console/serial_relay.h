@@ -14,7 +14,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <string_view>
 #include <thread>
 
 #include "common/result.h"
@@ -29,9 +28,6 @@ inline constexpr int kSerialRelayPort = 4791;
 std::string serial_relay_token(const std::string& secret, const std::string& instance_id, int64_t now);
 // The instance `token` opens, when `secret` signed it and it has not expired at `now`.
 std::optional<std::string> check_serial_relay_token(const std::string& secret, const std::string& token, int64_t now);
-
-// Sends all of `data` to stream socket `fd` (no SIGPIPE): false when the other side is gone.
-bool send_all(int fd, std::string_view data);
 
 // A stream socket connected to the serial socket at `path` (a VM of this machine), or
 // SerialConsoleSessionUnavailableException.

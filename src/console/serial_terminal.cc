@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/socket_io.h"
 #include "console/serial_relay.h"
 
 namespace stratus::console {
