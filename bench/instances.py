@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Instance benchmark: RunInstances/TerminateInstances API latency against moto_server, one
-real t2.micro's boot (RunInstances -> running -> SSH accepts -> cloud-init done), the QEMU
+real t2.micro's boot with the warm pool off (RunInstances -> running -> SSH accepts ->
+cloud-init done; bench/warm_pool.py measures restores), the QEMU
 process's memory beyond its guest RAM, and how many t2.micro this host admits.
 
 Needs root, QEMU and the built base image (`build/stratus image build`). Starts its own
@@ -145,7 +146,7 @@ def main():
     if os.geteuid() != 0 or not real_image_cache():
         sys.exit("needs root and the base image (build/stratus image build)")
 
-    server = StratusServer(image_cache=real_image_cache())
+    server = StratusServer(image_cache=real_image_cache(), extra_args=("--warm-pool", "0"))  # booted, not restored
     try:
         ec2, image, key_file = start_region(server)
 

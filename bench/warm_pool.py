@@ -12,8 +12,6 @@ serve` for each mode (the tests' harness: everything it started is ended even on
 Usage: python3 bench/warm_pool.py [--launches 10]
 """
 import argparse
-import glob
-import json
 import os
 import statistics
 import subprocess
@@ -24,22 +22,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "client"))
 
-from harness import StratusServer, real_image_cache, reap, ssh_run  # noqa: E402
+from harness import StratusServer, real_image_cache, reap, saved_states, ssh_run  # noqa: E402
 from instances import percentile, qemu_memory, start_region  # noqa: E402
 
 USER_DATA = "#!/bin/bash\necho ran > /var/tmp/bench-user-data\n"
 GUEST_MIB = 1024  # t2.micro
-
-
-def saved_states():
-    """The saved states of the base image for t2.micro (1 vCPU, 1024 MiB)."""
-    found = []
-    for layout in glob.glob(os.path.join(real_image_cache(), "*", "warm", "*", "layout.json")):
-        with open(layout) as f:
-            record = json.load(f)
-        if (record["vcpus"], record["memory_mib"]) == (1, GUEST_MIB):
-            found.append((os.path.dirname(layout), record))
-    return found
 
 
 def follow(ec2, instance_id, key_file, start, marks, data_dir):
@@ -101,15 +88,15 @@ def run_mode(args, launches):
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         made = None
-        if "0" not in args and not saved_states():
+        if "0" not in args and not saved_states(1, GUEST_MIB):
             # The first launch boots and has the state made beside it.
             (first, _), = launch(ec2, image, group, key_file, 1, server.data_dir)
             deadline = time.monotonic() + 600
-            while not saved_states() and time.monotonic() < deadline:
+            while not saved_states(1, GUEST_MIB) and time.monotonic() < deadline:
                 time.sleep(1)
             terminate(ec2, [first])
         if "0" not in args:
-            directory, record = saved_states()[0]
+            directory, record = saved_states(1, GUEST_MIB)[0]
             sizes = {name: os.path.getsize(os.path.join(directory, name)) / 2**20 for name in ("state.bin", "disk.qcow2")}
             made = (record["seconds_to_make"], sizes)
         sequential = []

@@ -165,6 +165,7 @@ import socket
 import struct
 import subprocess
 import time
+import traceback
 import urllib.error
 import urllib.request
 import uuid
@@ -253,6 +254,7 @@ def reprobe_nic():
 
 def metadata(paths):
     """The metadata service's answers for `paths` (None when absent), with an IMDSv2 token."""
+    token = None
     for attempt in range(100):
         try:
             request = urllib.request.Request(IMDS + "/api/token", method="PUT",
@@ -261,6 +263,8 @@ def metadata(paths):
             break
         except OSError:
             time.sleep(0.2)
+    if token is None:
+        raise RuntimeError("the metadata service gave no token")
     answers = {}
     for path in paths:
         request = urllib.request.Request(IMDS + "/meta-data/" + path, headers={"X-aws-ec2-metadata-token": token})
@@ -320,11 +324,8 @@ def cloud_init(*stage):
     os.waitpid(pid, 0)
 
 
-def main():
-    identity = wait_for_identity()
-    began = time.monotonic()
-    reseed(bytes.fromhex(identity["random"]))
-    time.clock_settime(time.CLOCK_REALTIME, float(identity["time"]))
+def take_identity(identity, began):
+    """The instance's own identity, its user and sshd, before anyone can log in."""
     new_boot_id()
     new_machine_id()
     reprobe_nic()
@@ -334,10 +335,25 @@ def main():
     add_default_user(answers["public-keys/0/openssh-key"])
     run("systemctl", "start", "ssh.service")
     log("%s: ssh up %.1f s after the restore" % (identity["instance_id"], time.monotonic() - began))
-    run("systemctl", "restart", "systemd-journald.service", "serial-getty@ttyS0.service")
+
+
+def main():
+    identity = wait_for_identity()
+    began = time.monotonic()
+    # No secret may come from the saved state's RNG: without the reseed nothing goes on.
+    reseed(bytes.fromhex(identity["random"]))
+    time.clock_settime(time.CLOCK_REALTIME, float(identity["time"]))
+    try:
+        take_identity(identity, began)
+    except Exception:
+        # cloud-init below still makes what is missing (host keys, ec2-user) as on a cold boot.
+        log("%s: the direct steps failed, cloud-init makes the rest:\n%s" % (identity["instance_id"],
+                                                                             traceback.format_exc()))
+    subprocess.run(["systemctl", "restart", "systemd-journald.service", "serial-getty@ttyS0.service"])
     with open(CLOUD_CFG, "w") as f:
         f.write("ssh_deletekeys: false\n")
     cloud_init("init")
+    subprocess.run(["systemctl", "start", "ssh.service"])  # a no-op unless the direct steps failed
     cloud_init("modules", "--mode", "config")
     cloud_init("modules", "--mode", "final")
 

@@ -77,7 +77,9 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   std::error_code ec;
   std::filesystem::create_directories(spec.run_dir, ec);
   if (ec) return ApiError{"InternalError", "cannot create " + spec.run_dir + ": " + ec.message()};
-  std::vector<std::string> argv = {"ip", "netns", "exec", netns};
+  std::vector<std::string> argv;
+  if (spec.background) argv = {"nice", "-n", "19"};
+  argv.insert(argv.end(), {"ip", "netns", "exec", netns});
   std::vector<std::string> qemu = qemu_command(spec);
   argv.insert(argv.end(), qemu.begin(), qemu.end());
   // -daemonize: QEMU returns once the VM is set up and runs on as a daemon of its own.

@@ -69,7 +69,8 @@ WarmPool::~WarmPool() {
 
 std::optional<WarmState> WarmPool::find(const WarmLayout& layout) {
   if (keep_ <= 0) return std::nullopt;
-  WarmState state{states_dir(layout) / warm_key(layout)};
+  const std::string key = warm_key(layout);
+  WarmState state{states_dir(layout) / key};
   std::error_code ec;
   if (fs::exists(state.dir / "layout.json", ec)) {
     fs::last_write_time(state.dir / "layout.json", fs::file_time_type::clock::now(), ec);  // used: kept longer
@@ -77,7 +78,7 @@ std::optional<WarmState> WarmPool::find(const WarmLayout& layout) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!asked_.insert(warm_key(layout)).second) return std::nullopt;
+    if (!asked_.insert(key).second) return std::nullopt;
     queue_.push_back(layout);
   }
   wake_.notify_all();
@@ -172,6 +173,7 @@ void WarmPool::make(const WarmLayout& layout) {
     spec.run_dir = run_dir.string();
     spec.smbios_uuid = kWarmSmbiosUuid;
     spec.identity_port = true;
+    spec.background = true;  // the instances launched meanwhile come first
     auto step = vms_.start(spec, netns);
     if (step.ok()) step = vms_.await_agent(spec.run_dir, kAgentDeadlineSeconds);
     if (step.ok()) step = vms_.save(spec.run_dir, (made / "state.bin").string());

@@ -141,6 +141,7 @@ TEST_F(WarmPoolTest, MakesAStateInTheBackgroundOnFirstDemandAndFindsItThen) {
   const VmSpec& warm = vms_.started[0];
   EXPECT_EQ(warm.cmdline, std::string(kKernelCmdline) + " stratus.warm=1");
   EXPECT_TRUE(warm.identity_port);
+  EXPECT_TRUE(warm.background);  // below the instances
   EXPECT_EQ(warm.incoming, "");
   EXPECT_EQ(warm.memory_mib, 1024);
   EXPECT_EQ(warm.nic_slots, 2);

@@ -222,6 +222,11 @@ constexpr int64_t kHostReserveMiB = 2048;
 // What one VM costs beyond its guest memory (QEMU itself, TCG's translation cache), measured
 // in docs/benchmarks.md ("QEMU memory overhead").
 constexpr int64_t kVmOverheadMiB = 384;
+// Saved states the warm pool keeps per image by default (`--warm-pool`).
+constexpr int kDefaultWarmPool = 4;
+// The instance types `stratus image build` saves booted guests of (the free tier's), so that
+// their first launches restore instead of booting.
+constexpr const char* kWarmedTypes[] = {"t2.micro", "t3.micro"};
 
 // Everything `stratus serve` is told on its command line.
 struct ServeOptions {
@@ -238,7 +243,7 @@ struct ServeOptions {
   int threads = 1;
   std::string image_cache;
   std::string accelerator = "auto";
-  int warm_pool = 0;                 // saved states kept per image (0: every VM boots)
+  int warm_pool = kDefaultWarmPool;  // saved states kept per image (0: every VM boots)
   int64_t capacity_memory_mib = -1;  // -1: host memory minus kHostReserveMiB
   int64_t capacity_vcpus = 0;        // 0: no vCPU budget
   size_t max_connections = api::default_max_connections();  // see HttpLimits
@@ -594,6 +599,37 @@ int print_conformance() {
   return 0;
 }
 
+// Makes the warm pool's saved states of the built base image in `cache_dir` for kWarmedTypes
+// (their default root size), unless they exist; prints what failed. Needs root (namespaces).
+void warm_base_image(const std::string& cache_dir) {
+  auto base = find_base_image(cache_dir);
+  if (!base || !compute::image_has_warm_agent(base->directory)) return;
+  compute::SpawnProcessRunner runner;
+  const fs::path run_root = fs::absolute(fs::path(cache_dir)) / ".warm-runs";
+  compute::QemuDriver vms(runner, compute::Accelerator::kAuto, run_root.string());
+  ec2::Catalog catalog(embedded::instance_types(), embedded::regions());
+  {
+    compute::WarmPool pool(vms, runner, kDefaultWarmPool, run_root);
+    for (const char* type : kWarmedTypes) {
+      const nlohmann::json& info = *catalog.instance_type(type);
+      compute::WarmLayout layout;
+      layout.image_disk = base->directory + "/disk.qcow2";
+      layout.boot_dir = base->directory;
+      layout.vcpus = info["VCpuInfo"].value("DefaultVCpus", 1);
+      layout.memory_mib = info["MemoryInfo"].value("SizeInMiB", 512);
+      layout.root_gib = base->size_gib;
+      layout.nic_slots = info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+      layout.machine = vms.machine(layout.boot_dir + "/vmlinuz");
+      if (pool.find(layout)) continue;
+      std::printf("stratus: saving a booted %s guest for the warm pool (about a minute)\n", type);
+      std::fflush(stdout);
+      pool.wait_idle();
+    }
+  }
+  std::error_code ignored;
+  fs::remove_all(run_root, ignored);
+}
+
 int build_image(const std::string& cache_dir) {
   compute::SpawnProcessRunner runner;
   images::ImageCache cache(cache_dir, runner);
@@ -609,6 +645,8 @@ int build_image(const std::string& cache_dir) {
     return 1;
   }
   std::printf("stratus: image %s ready in %s\n", recipe.name.c_str(), dir.value().c_str());
+  std::fflush(stdout);
+  warm_base_image(cache_dir);
   return 0;
 }
 
@@ -636,7 +674,7 @@ void add_serve_options(CLI::App* cmd, ServeOptions& options) {
       ->capture_default_str();
   cmd->add_option("--warm-pool", options.warm_pool,
                   "saved states of booted guests kept per image, from which launches restore in seconds "
-                  "(about 250 MiB of disk each, beside the image); 0 (the default for now): every VM boots")
+                  "(about 250 MiB of disk each, beside the image); 0: every VM boots")
       ->capture_default_str();
   cmd->add_option("--capacity-memory-mib", options.capacity_memory_mib,
                   "memory instances may use, VM overhead included; 0: no limit (default: host memory minus 2 GiB)");

@@ -634,6 +634,18 @@ def fake_base_image(image_cache, empty_disk=False):
     return image_dir
 
 
+def saved_states(vcpus, memory_mib):
+    """The warm pool's saved states of the built images for VMs of `vcpus` and `memory_mib`: each
+    one's directory and layout.json record."""
+    found = []
+    for layout in glob.glob(os.path.join(real_image_cache() or "/nonexistent", "*", "warm", "*", "layout.json")):
+        with open(layout) as f:
+            record = json.load(f)
+        if (record["vcpus"], record["memory_mib"]) == (vcpus, memory_mib):
+            found.append((os.path.dirname(layout), record))
+    return found
+
+
 def start_region_of_hosts(test_class, empty_disk=False, real_images=False):
     """For a test class of hosts on one PostgreSQL: a database, an image cache (the built one with
     `real_images`, else one with a stand-in base image, see fake_base_image), and an API server on

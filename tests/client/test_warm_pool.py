@@ -14,13 +14,11 @@ terminated (whose lease the VPC's DHCP server let go); a reboot is a new boot of
 machine (new boot id; the same host keys; user data not again); so is a stop and start. Needs
 root, QEMU and the base image."""
 
-import glob
-import json
 import os
 import subprocess
 import time
 
-from harness import VmTestCase, real_image_cache, skip_unless_vms
+from harness import VmTestCase, saved_states, skip_unless_vms
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
 # What the identity test reads inside each instance, one KEY=VALUE per line.
@@ -33,17 +31,6 @@ IDENTITY = ("echo host_key=$(sudo cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pu
             "echo imds_id=$(curl -s -H \"X-aws-ec2-metadata-token: $T\" http://169.254.169.254/latest/meta-data/instance-id); "
             "cloud-init status --wait >/dev/null; echo user_data_runs=$(cat /var/tmp/user-data-runs | wc -l); "
             "echo clock=$(date +%s.%N)")
-
-
-def saved_states(vcpus, memory_mib):
-    """The saved states of the base image for VMs of `vcpus` and `memory_mib`."""
-    found = []
-    for layout in glob.glob(os.path.join(real_image_cache() or "/nonexistent", "*", "warm", "*", "layout.json")):
-        with open(layout) as f:
-            record = json.load(f)
-        if (record["vcpus"], record["memory_mib"]) == (vcpus, memory_mib):
-            found.append(os.path.dirname(layout))
-    return found
 
 
 @skip_unless_vms
