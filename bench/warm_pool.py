@@ -3,7 +3,8 @@
 boot-finished), for t2.micro, with the pool off (`--warm-pool 0`: every VM boots) and on
 (restored from a saved state), in one run: N sequential launches (p50, p95), then five at once.
 Also the QEMU process's memory when SSH first answers and once user data is done (medians over
-the sequential launches), and the time and disk it took to make the saved state (made first when
+the sequential launches), the host's busy CPU seconds per launch up to user data done (the bench
+and the server included), and the time and disk it took to make the saved state (made first when
 none exists).
 
 Needs root, QEMU and the built base image (`build/stratus image build`). Starts its own `stratus
@@ -59,8 +60,17 @@ def rss(data_dir, instance_id):
         return qemu_memory(int(f.read().strip()), GUEST_MIB)[0]
 
 
+def host_cpu_seconds():
+    """CPU seconds this host's CPUs have spent busy (all but idle and iowait) since boot."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def launch(ec2, image, group, key_file, count, data_dir):
-    """Launches `count` t2.micro at once; [(instance id, marks)]."""
+    """Launches `count` t2.micro at once; [(instance id, marks)]. Each one's marks also hold the
+    host's busy CPU seconds from RunInstances to the last user data done, divided by `count`."""
+    busy = host_cpu_seconds()
     start = time.monotonic()
     ids = [i["InstanceId"] for i in ec2.run_instances(
         ImageId=image, InstanceType="t2.micro", MinCount=count, MaxCount=count, KeyName="bench",
@@ -71,6 +81,9 @@ def launch(ec2, image, group, key_file, count, data_dir):
         t.start()
     for t in threads:
         t.join()
+    busy = (host_cpu_seconds() - busy) / count
+    for m in marks:
+        m["host cpu"] = busy
     return list(zip(ids, marks))
 
 
@@ -121,6 +134,8 @@ def summary(name, sequential, together):
         cells += ["%.1f" % statistics.median(values), "%.1f" % max(values)]
     for mark in ("rss at ssh", "rss at user data"):
         cells.append("%.0f" % statistics.median([m.get(mark, float("nan")) for m in sequential]))
+    for launches in (sequential, together):
+        cells.append("%.0f" % statistics.median([m["host cpu"] for m in launches]))
     return "| " + " | ".join(cells) + " |"
 
 
@@ -134,8 +149,9 @@ def main():
     on = run_mode(["--warm-pool", "4"], args.launches)
     print("## t2.micro launches under TCG, seconds from RunInstances (%d sequential; 5 at once)\n" % args.launches)
     print("| pool | SSH p50 | SSH p95 | user data p50 | user data p95 | 5 at once: SSH p50 | SSH max "
-          "| user data p50 | user data max | QEMU RSS MiB at SSH (p50) | at user data (p50) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| user data p50 | user data max | QEMU RSS MiB at SSH (p50) | at user data (p50) "
+          "| host CPU s per launch to user data (p50) | 5 at once |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(summary("off (boot)", *off[:2]))
     print(summary("on (restore)", *on[:2]))
     seconds, sizes = on[2]
