@@ -241,7 +241,6 @@ TEST_F(InstanceTerminalTest, SerialConsoleBothWaysOneSessionAtATime) {
   EXPECT_TRUE(reopened);
 }
 
-
 TEST_F(InstanceTerminalTest, AServerThatGoesEndsItsSessionsFirst) {
   access_.serial_path = (keys_.path() / "serial.sock").string();
   SerialPortStandIn port(access_.serial_path);

@@ -59,6 +59,7 @@
 #include "services/ec2/conformance.h"
 #include "services/ec2/ec2_service.h"
 #include "services/ec2/host_registry.h"
+#include "services/ec2/instance_size.h"
 #include "services/ebs/ebs_service.h"
 #include "services/iam/authorizer.h"
 #include "services/iam/iam_service.h"
@@ -611,14 +612,15 @@ void warm_base_image(const std::string& cache_dir) {
   {
     compute::WarmPool pool(vms, runner, kDefaultWarmPool, run_root);
     for (const char* type : kWarmedTypes) {
-      const nlohmann::json& info = *catalog.instance_type(type);
+      model::InstanceSpec size;
+      ec2::apply_instance_size(size, *catalog.instance_type(type));
       compute::WarmLayout layout;
       layout.image_disk = base->directory + "/disk.qcow2";
       layout.boot_dir = base->directory;
-      layout.vcpus = info["VCpuInfo"].value("DefaultVCpus", 1);
-      layout.memory_mib = info["MemoryInfo"].value("SizeInMiB", 512);
+      layout.vcpus = static_cast<int>(size.vcpus);
+      layout.memory_mib = size.memory_mib;
       layout.root_gib = base->size_gib;
-      layout.nic_slots = info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+      layout.nic_slots = static_cast<int>(size.max_interfaces);
       layout.machine = vms.machine(layout.boot_dir + "/vmlinuz");
       if (pool.find(layout)) continue;
       std::printf("stratus: saving a booted %s guest for the warm pool (about a minute)\n", type);

@@ -6,6 +6,7 @@
 #include "common/base64.h"
 #include "services/ec2/catalog.h"
 #include "services/ec2/instance_records.h"
+#include "services/ec2/instance_size.h"
 #include "services/ec2/instances.h"
 #include "services/ec2/resources.h"
 #include "services/ec2/volumes.h"
@@ -57,9 +58,7 @@ void set_instance_type(CallContext& ctx, model::Instance& instance, const json& 
                                       std::to_string(attached.size()) + ".");
   }
   instance.api["InstanceType"] = type;
-  instance.spec.vcpus = (*info)["VCpuInfo"].value("DefaultVCpus", 1);
-  instance.spec.memory_mib = (*info)["MemoryInfo"].value("SizeInMiB", 512);
-  instance.spec.max_interfaces = (*info)["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  apply_instance_size(instance.spec, *info);
   instance.api["CpuOptions"] = {{"CoreCount", (*info)["VCpuInfo"].value("DefaultCores", 1)},
                                 {"ThreadsPerCore", (*info)["VCpuInfo"].value("DefaultThreadsPerCore", 1)}};
 }

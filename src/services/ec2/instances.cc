@@ -20,6 +20,7 @@
 #include "services/ec2/iam_instance_profiles.h"
 #include "services/ec2/images.h"
 #include "services/ec2/instance_records.h"
+#include "services/ec2/instance_size.h"
 #include "services/ec2/network_interfaces.h"
 #include "services/ec2/public_ips.h"
 #include "services/ec2/resources.h"
@@ -256,9 +257,7 @@ model::Instance new_instance(CallContext& ctx, const json& request, const model:
   spec.shutdown_behavior = str(request, "InstanceInitiatedShutdownBehavior", "stop");
   spec.disable_api_termination = request.value("DisableApiTermination", false);
   spec.disable_api_stop = request.value("DisableApiStop", false);
-  spec.vcpus = type_info["VCpuInfo"].value("DefaultVCpus", 1);
-  spec.memory_mib = type_info["MemoryInfo"].value("SizeInMiB", 512);
-  spec.max_interfaces = type_info["NetworkInfo"].value("MaximumNetworkInterfaces", 2);
+  apply_instance_size(spec, type_info);
   spec.boot_directory = ami.spec.boot_directory;
   if (request.contains("KeyName")) instance.api["KeyName"] = request["KeyName"];
   if (request.contains("IamInstanceProfile")) associate_profile(ctx, instance, request["IamInstanceProfile"]);
