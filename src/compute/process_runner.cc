@@ -31,6 +31,12 @@ pid_t daemon_pid(const std::string& pid_file) {
   return args.find(pid_file) != std::string::npos ? pid : 0;
 }
 
+void lowest_autogroup_priority(pid_t pid) {
+  if (pid <= 0) return;
+  std::ofstream autogroup("/proc/" + std::to_string(pid) + "/autogroup");
+  autogroup << "19\n";  // absent where autogroups are off: the stream fails, nothing to do
+}
+
 int SpawnProcessRunner::run(const std::vector<std::string>& argv, bool quiet) {
   if (argv.empty()) return -1;
   std::vector<char*> args;

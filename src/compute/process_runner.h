@@ -29,6 +29,12 @@ bool process_alive(pid_t pid);
 // process after a host restart is not taken for the daemon.
 pid_t daemon_pid(const std::string& pid_file);
 
+// Gives the scheduler autogroup of process `pid` (its session's; see sched(7)) nice 19. Where
+// autogroups are on, the kernel shares CPU between sessions before it weighs the nice values
+// of the processes inside one, so a daemon in a session of its own (a QEMU started with
+// -daemonize) yields to the rest only so. Does nothing where autogroups are off or `pid` is 0.
+void lowest_autogroup_priority(pid_t pid);
+
 // ProcessRunner on posix_spawnp(3) and waitpid(2).
 class SpawnProcessRunner : public ProcessRunner {
  public:

@@ -83,8 +83,9 @@ struct VmSpec {
   std::string incoming;         // a saved state (QEMU's migration stream) to restore, "" to boot;
                                 // a path without shell metacharacters
   bool console_append = false;  // console.log is appended to (it starts as the saved state's), not replaced
-  bool background = false;      // QEMU runs at the lowest CPU priority (nice 19): a warm boot, which
-                                // only takes what instances leave idle
+  bool background = false;      // QEMU runs at the lowest CPU priority (nice 19, and so does its
+                                // session's autogroup): a warm boot, which only takes what
+                                // instances leave idle
 };
 
 // The argv (argv[0] = "qemu-system-x86_64") for `spec`.

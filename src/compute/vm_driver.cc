@@ -84,6 +84,7 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   argv.insert(argv.end(), qemu.begin(), qemu.end());
   // -daemonize: QEMU returns once the VM is set up and runs on as a daemon of its own.
   if (runner_.run(argv) != 0) return ApiError{"InternalError", "qemu failed to start " + spec.name};
+  if (spec.background) lowest_autogroup_priority(vm_pid(spec.run_dir));  // its own session's
   if (spec.incoming.empty()) return true;
   // The restore goes on in the daemon. It ends in the state the VM was saved in: paused.
   for (int i = 0; i < kRestoreDeadlineSeconds * 20; ++i) {
