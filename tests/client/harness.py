@@ -35,6 +35,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -60,9 +61,15 @@ ACCESS_KEY_ID = "AKIASTRATUSTEST0001X"
 SECRET_ACCESS_KEY = "StratusTestSecretKey/0123456789abcdefABCD"
 ACCOUNT_ID = "210987654321"
 
+# The one boto3 session every test client comes from: a session parses a service's model once
+# (a quarter of a CPU second for EC2's), so clients after the first cost milliseconds. Sessions
+# are not thread-safe: clients are made under CLIENTS_LOCK.
+SESSION = boto3.session.Session()
+CLIENTS_LOCK = threading.Lock()
+
 # The regions of the aws partition as botocore's endpoint data lists them; the server enables
 # them all unless told otherwise (`stratus serve --regions`).
-REGIONS = tuple(boto3.session.Session().get_available_regions("ec2"))
+REGIONS = tuple(SESSION.get_available_regions("ec2"))
 # Regions AWS launched after March 2019, which accounts opt in to.
 OPT_IN_REGIONS = {
     "af-south-1", "ap-east-1", "ap-east-2", "ap-south-2", "ap-southeast-3", "ap-southeast-4",
@@ -443,10 +450,11 @@ class StratusServer:
                validate=True, service="ec2", session_token=None, **config):
         cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"},
                      parameter_validation=validate, connect_timeout=5, read_timeout=60, **config)
-        return boto3.session.Session().client(
-            service, region_name=region, endpoint_url=self.endpoint,
-            aws_access_key_id=access_key, aws_secret_access_key=secret_key,
-            aws_session_token=session_token, config=cfg)
+        with CLIENTS_LOCK:
+            return SESSION.client(
+                service, region_name=region, endpoint_url=self.endpoint,
+                aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+                aws_session_token=session_token, config=cfg)
 
     def session_client(self, credentials, service="ec2", region="us-east-1", **kw):
         """A client signing with STS `credentials` (an AssumeRole or GetSessionToken answer's)."""
@@ -890,13 +898,24 @@ def write_key_pair(ec2, name, path):
     os.chmod(path, 0o400)
 
 
-def ssh_run(key_file, ip, command, timeout=20):
+# What ssh prints when a connection failed before the login began: nothing ran on the guest, so
+# the command may be tried again (a guest busy under TCG can be slow to send its banner).
+SSH_NOT_CONNECTED = ("banner exchange", "kex_exchange_identification", "port 22: Connection timed out")
+
+
+def ssh_run(key_file, ip, command, timeout=20, attempts=3):
     """Runs `command` as ec2-user at `ip` with the private key `key_file` (no host key checks,
-    3 s to connect); the CompletedProcess, or TimeoutExpired after `timeout` seconds."""
-    return subprocess.run(
-        ["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-         "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", "ec2-user@" + ip, command],
-        capture_output=True, text=True, timeout=timeout)
+    3 s to connect), trying again up to `attempts` times in all while the connection fails
+    before the login; the CompletedProcess, or TimeoutExpired after `timeout` seconds."""
+    for attempt in range(attempts):
+        done = subprocess.run(
+            ["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+             "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", "ec2-user@" + ip, command],
+            capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 255 or not any(s in done.stderr for s in SSH_NOT_CONNECTED):
+            break
+        time.sleep(1)
+    return done
 
 
 class VmTestCase(StratusTestCase):
@@ -923,15 +942,16 @@ class VmTestCase(StratusTestCase):
         return self.ec2.describe_images(Owners=["amazon"], Filters=[
             {"Name": "name", "Values": ["debian-12-*"]}])["Images"][0]["ImageId"]
 
-    def ssh(self, instance, command, timeout=20):
-        """Runs `command` as ec2-user on `instance` (a DescribeInstances item) via its public IP."""
-        return ssh_run(self.key_file, instance["PublicIpAddress"], command, timeout)
+    def ssh(self, instance, command, timeout=20, attempts=3):
+        """Runs `command` as ec2-user on `instance` (a DescribeInstances item) via its public IP
+        (see ssh_run)."""
+        return ssh_run(self.key_file, instance["PublicIpAddress"], command, timeout, attempts)
 
     def ssh_answers(self, instance):
         """Whether an SSH login to `instance` completes within 10 s. A session whose packets
         start being dropped after the TCP handshake (a rule applied mid-login) counts as no."""
         try:
-            return self.ssh(instance, "true", timeout=10).returncode == 0
+            return self.ssh(instance, "true", timeout=10, attempts=1).returncode == 0
         except subprocess.TimeoutExpired:
             return False
 

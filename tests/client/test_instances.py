@@ -1,12 +1,12 @@
 """Real instances end to end (TCG here, so minutes): run-instances with a created key pair and
-user data; wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
+user data (restored from the warm pool's saved state); wait for running and status ok; `ssh -i k.pem ec2-user@PUBLIC_IP` from the host;
 user data ran once; IMDS v1 and v2 from inside; EC2 Instance Connect from the aws CLI (a pushed key
 logs in, no longer once expired; a user without the permission is denied); stopped by a budget action once its cost passes a
 tiny budget (disk kept, public IP released), start
-(a new public IP, user data not run again; the type and user data changed while stopped show
-inside), reboot (a new boot id), `sudo shutdown -h now` (stopped; terminated when
-InstanceInitiatedShutdownBehavior says so, keeping a DeleteOnTermination=false root volume),
-terminate (VM, disk, NIC, VPC and edge plumbing gone). Instance roles: no credentials inside without a
+(a cold boot of the same machine: its host key and machine-id; a new public IP, user data not run
+again; the type and user data changed while stopped show inside), reboot (a new boot id), `sudo
+shutdown -h now` (stopped; terminated when InstanceInitiatedShutdownBehavior says so, keeping a
+DeleteOnTermination=false root volume), terminate (VM, disk, NIC, VPC and edge plumbing gone). Instance roles: no credentials inside without a
 profile; a developer with AmazonEC2FullAccess cannot launch with a profile until granted iam:PassRole
 on its role (the refusal's encoded message decodes); inside, the base image's aws CLI is the
 role's session (`sts get-caller-identity`) and may do what the role allows and no more; after
@@ -39,6 +39,8 @@ SECOND_USER_DATA = "#!/bin/bash\necho second >> /var/tmp/user-data-runs\n"
 # Inside an instance: the base image's aws CLI (its config written by cloud-init from the metadata
 # service), with whatever credentials the metadata service hands out; prints the exit status last.
 INSIDE_AWS = "aws --output json %s 2>&1; echo rc=$?"
+# The machine's identity, which a cold boot of its own disk keeps: its SSH host key and machine-id.
+MACHINE = "sudo cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub; cat /etc/machine-id"
 CREDENTIALS_STATUS = "curl -s -o /dev/null -w '%{http_code}\\n' http://169.254.169.254/latest/meta-data/iam/security-credentials/"
 TRUST_EC2 = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
@@ -153,10 +155,11 @@ class InstanceLifecycleTest(VmTestCase):
                                  "curl -s -H \"X-aws-ec2-metadata-token: $T\" "
                                  "http://169.254.169.254/latest/meta-data/local-ipv4; echo; "
                                  "curl -s http://169.254.169.254/latest/meta-data/public-ipv4; echo; "
-                                 "echo kept > /home/ec2-user/disk-check; sync", timeout=300)
+                                 "echo kept > /home/ec2-user/disk-check; sync; " + MACHINE, timeout=300)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.assertEqual(out.stdout.splitlines(),
+        self.assertEqual(out.stdout.splitlines()[:4],
                          ["ran", instance_id, instance["PrivateIpAddress"], first_public_ip])
+        machine = out.stdout.splitlines()[4:]
 
         # Without an instance profile there are no credentials inside, only the instance's identity.
         out = self.ssh(instance, CREDENTIALS_STATUS + "; " + INSIDE_AWS % "sts get-caller-identity", timeout=120)
@@ -187,6 +190,7 @@ class InstanceLifecycleTest(VmTestCase):
         console = self.ec2.get_console_output(InstanceId=instance_id, Latest=True)
         self.assertEqual(console["InstanceId"], instance_id)
         self.assertIn("Cloud-init v.", console["Output"])  # botocore decodes the base64
+        self.assertIn("stratus-warm-agent: %s: ssh up" % instance_id, console["Output"], "not restored")
 
         # kill -9 of `stratus serve`: the VM runs on, and the new process re-adopts it (the
         # metadata service answers again once its listener is back).
@@ -225,10 +229,12 @@ class InstanceLifecycleTest(VmTestCase):
         out = self.ssh(instance, "cloud-init status --wait >/dev/null; cat /var/tmp/user-data-runs "
                                  "/home/ec2-user/disk-check; nproc; "
                                  "curl -s http://169.254.169.254/latest/meta-data/instance-type; echo; "
-                                 "curl -s http://169.254.169.254/latest/user-data", timeout=300)
+                                 "curl -s http://169.254.169.254/latest/user-data; " + MACHINE, timeout=300)
         # User data ran once (not again for the new user data); the disk was kept; the VM has
-        # the new type's two vCPUs; the metadata service shows the new type and user data.
-        self.assertEqual(out.stdout.splitlines(), ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines())
+        # the new type's two vCPUs; the metadata service shows the new type and user data; the
+        # restored machine booted cold is the same machine.
+        self.assertEqual(out.stdout.splitlines(),
+                         ["ran", "kept", "2", "t3.micro"] + SECOND_USER_DATA.splitlines() + machine)
         # Once 60 s have passed, the Instance Connect key has expired: sshd no longer takes it.
         time.sleep(max(0.0, eic_expires - time.monotonic()))
         out = ssh_run(eic_key, instance["PublicIpAddress"], "true")
@@ -268,14 +274,8 @@ class InstanceLifecycleTest(VmTestCase):
         stopped = self.describe(instance_id)
         self.assertIn("InstanceInitiatedShutdown", stopped["StateTransitionReason"])
         self.assertNotIn("PublicIpAddress", stopped)
+        root_volume = stopped["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
 
-        # With InstanceInitiatedShutdownBehavior=terminate the same shutdown terminates; a root
-        # volume whose DeleteOnTermination is false is kept.
-        self.ec2.modify_instance_attribute(InstanceId=instance_id,
-                                           InstanceInitiatedShutdownBehavior={"Value": "terminate"})
-        self.ec2.modify_instance_attribute(InstanceId=instance_id, BlockDeviceMappings=[
-            {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}])
-        volume_id = stopped["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
         # A second instance, from the AMI in another zone: the package and the files are there.
         # A developer launches it with an instance profile: that takes iam:PassRole on its role.
         dev, role_arn = self.developer_and_role()
@@ -292,8 +292,6 @@ class InstanceLifecycleTest(VmTestCase):
         self.iam.put_user_policy(UserName="dev", PolicyName="pass-reader", PolicyDocument=json.dumps(
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arn}]}))
         other_id = dev.run_instances(**launch)["Instances"][0]["InstanceId"]
-        self.ec2.start_instances(InstanceIds=[instance_id])
-        self.waiter("instance_running", instance_id)
         self.waiter("instance_running", other_id)
         other = self.describe(other_id)
         self.wait_ssh(other)
@@ -350,21 +348,28 @@ class InstanceLifecycleTest(VmTestCase):
         codes = [line for line in out.stdout.splitlines() if line.startswith("rc=")]
         self.assertEqual(codes[0], "rc=253", out.stdout)
         self.assertNotEqual(codes[1], "rc=0", out.stdout)
-        # Terminated through the API, its disk goes with it.
-        self.ec2.terminate_instances(InstanceIds=[other_id])
-        instance = self.describe(instance_id)
-        self.wait_ssh(instance)
-        self.shut_down_from_inside(instance)
+        # With InstanceInitiatedShutdownBehavior=terminate a shutdown inside terminates; a root
+        # volume whose DeleteOnTermination is false is kept.
+        self.ec2.modify_instance_attribute(InstanceId=other_id, InstanceInitiatedShutdownBehavior={"Value": "terminate"})
+        self.ec2.modify_instance_attribute(InstanceId=other_id, BlockDeviceMappings=[
+            {"DeviceName": "/dev/xvda", "Ebs": {"DeleteOnTermination": False}}])
+        volume_id = other["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        self.shut_down_from_inside(other)
+        # Terminated through the API while stopped, its disk goes with it.
+        self.ec2.terminate_instances(InstanceIds=[instance_id])
         self.waiter("instance_terminated", instance_id)
         self.waiter("instance_terminated", other_id)
+        self.wait_for(lambda: self.volume(volume_id)["State"] == "available", 30, "the kept root volume is not available")
         self.assertTrue(os.path.isfile(os.path.join(self.server.data_dir, "volumes", volume_id + ".qcow2")),
                         "the root volume with DeleteOnTermination=false was not kept")
+        self.wait_for(lambda: not self.ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [root_volume]}])[
+            "Volumes"], 30, "the root volume of the instance terminated through the API stayed")
 
         run_dirs = [os.path.join(self.server.data_dir, "instances", i) for i in (instance_id, other_id)]
         netns = "/run/netns/stratus-" + instance["VpcId"]
         edge = "/run/netns/" + self.server.network_slot()["edge_netns"]
         self.wait_for(lambda: not any(map(os.path.exists, run_dirs + [netns, edge])), 30, "plumbing stayed")
-        self.assertFalse(os.path.exists(run_dirs[1]), "the root volume overlay was not deleted")
+        self.assertFalse(os.path.exists(run_dirs[0]), "the root volume overlay was not deleted")
         self.assertFalse(os.path.exists(netns), "the VPC namespace stayed")
         self.assertFalse(os.path.exists(edge), "the edge namespace stayed")
         for i in (instance_id, other_id):
