@@ -144,8 +144,9 @@ case "$interface" in
 esac
 HOOK
 # The warm pool's guest agent. `stratus` boots the image once with stratus.warm on the kernel
-# command line and a virtio-serial port named org.stratus.identity; cloud-init and sshd stay
-# down (the drop-ins below), the agent says "ready" on the port, and the host saves the VM. Each
+# command line and a virtio-serial port named org.stratus.identity; cloud-init, ifupdown and
+# sshd stay down (the drop-ins below; the agent stops an sshd that an AMI's host keys let start,
+# and removes those keys), the agent says "ready" on the port, and the host saves the VM. Each
 # VM restored from that state gets its instance's identity on the port (one JSON line:
 # instance_id, time, random) and the agent makes the guest that instance: the kernel's RNG
 # reseeded before any secret is made, the clock stepped, a new boot id and machine-id, the NIC
@@ -195,6 +196,7 @@ def wait_for_identity():
     while not os.path.exists(PORT):
         time.sleep(0.1)
     subprocess.run(["systemctl", "is-system-running", "--wait"], stdout=subprocess.DEVNULL)
+    generalize()
     # cloud-init's code is imported now, while the state is being made, not after each restore.
     import cloudinit.cmd.main  # noqa: F401
     for name in ("sources.DataSourceEc2", "config.cc_ssh", "config.cc_users_groups", "config.cc_scripts_user",
@@ -215,6 +217,14 @@ def wait_for_identity():
     os.write(port, b"ok\n")
     os.close(port)
     return json.loads(line)
+
+
+def generalize():
+    """An AMI made from an instance holds that machine's SSH host keys, with which sshd started:
+    the saved state keeps neither (the base image has no keys, and sshd waits for them)."""
+    subprocess.run(["systemctl", "stop", "ssh.service"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for path in glob.glob("/etc/ssh/ssh_host_*"):
+        os.remove(path)
 
 
 def reseed(random):
@@ -249,6 +259,7 @@ def reprobe_nic():
         time.sleep(0.02)
     with open("/etc/network/interfaces.d/50-cloud-init", "w") as f:
         f.write("auto eth0\niface eth0 inet dhcp\n")
+    os.makedirs("/run/network", exist_ok=True)  # ifupdown's state; networking.service sat out the warm boot
     run("ifup", "eth0")
 
 
@@ -303,8 +314,11 @@ def add_default_user(public_key):
         user = pwd.getpwnam("ec2-user")
         ssh_dir = os.path.join(user.pw_dir, ".ssh")
         os.makedirs(ssh_dir, mode=0o700, exist_ok=True)
-        with open(os.path.join(ssh_dir, "authorized_keys"), "w") as f:
-            f.write(public_key.strip() + "\n")
+        # Added to the keys an AMI made from an instance carries, as cloud-init does.
+        authorized = os.path.join(ssh_dir, "authorized_keys")
+        kept = open(authorized).read().splitlines() if os.path.exists(authorized) else []
+        with open(authorized, "w") as f:
+            f.write("".join(line + "\n" for line in kept if line.strip() != public_key.strip()) + public_key.strip() + "\n")
         for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
             os.chown(path, user.pw_uid, user.pw_gid)
         os.chmod(os.path.join(ssh_dir, "authorized_keys"), 0o600)
@@ -352,6 +366,10 @@ def main():
     subprocess.run(["systemctl", "restart", "systemd-journald.service", "serial-getty@ttyS0.service"])
     with open(CLOUD_CFG, "w") as f:
         f.write("ssh_deletekeys: false\n")
+    # An AMI made from an instance holds that instance's cached datasource, which cloud-init's
+    # network stage trusts: only its local stage, which a restore skips, would have dropped it.
+    if os.path.islink("/var/lib/cloud/instance"):
+        os.remove("/var/lib/cloud/instance")
     cloud_init("init")
     subprocess.run(["systemctl", "start", "ssh.service"])  # a no-op unless the direct steps failed
     cloud_init("modules", "--mode", "config")
@@ -375,8 +393,9 @@ StandardError=journal+console
 [Install]
 WantedBy=multi-user.target
 UNIT
-# During the warm boot, cloud-init waits for the agent, and sshd for host keys.
-for unit in cloud-init-local cloud-init cloud-config cloud-final; do
+# During the warm boot, cloud-init and ifupdown (an AMI made from an instance has eth0 set to
+# DHCP, which the warm boot's network does not answer) wait for the agent, and sshd for host keys.
+for unit in cloud-init-local cloud-init cloud-config cloud-final networking; do
   mkdir -p "$root/etc/systemd/system/$unit.service.d"
   printf '[Unit]\nConditionKernelCommandLine=!stratus.warm\n' >"$root/etc/systemd/system/$unit.service.d/50-stratus-warm.conf"
 done

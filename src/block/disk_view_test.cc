@@ -60,6 +60,20 @@ class DiskViewTest : public ::testing::Test {
     return {manifest.value(), counting.reads};
   }
 
+  // Fills the disk of `volume_id` with snapshot `id` (its `manifest`), as a volume made from it.
+  void fill(const std::string& volume_id, const std::string& id, const Manifest& manifest) {
+    ViewSpec spec{id, id, ViewMode::kFill};
+    auto target = volumes_.open_view(volume_id, volumes_.path(volume_id), spec);
+    ASSERT_TRUE(target.ok()) << target.error().message;
+    {
+      auto disk = NbdDisk::connect(target.value());
+      ASSERT_TRUE(disk.ok());
+      ASSERT_TRUE(restore_blocks(manifest, store_, *disk.value(), nullptr).ok());
+      ASSERT_TRUE(disk.value()->flush().ok());
+    }
+    ASSERT_TRUE(volumes_.close_view(volume_id, spec, true).ok());
+  }
+
   compute::SpawnProcessRunner runner_;
   TempDir dir_;
   QcowVolumeDriver volumes_;
@@ -84,16 +98,7 @@ TEST_F(DiskViewTest, SnapshotsReadOnlyChangedBlocksAndRestoreExactly) {
 
   // A restore into a new disk (bigger, as a volume made from a snapshot may be).
   ASSERT_TRUE(volumes_.create("vol-b", 2, "").ok());
-  ViewSpec fill{"snap-2", "snap-2", ViewMode::kFill};
-  auto target = volumes_.open_view("vol-b", volumes_.path("vol-b"), fill);
-  ASSERT_TRUE(target.ok()) << target.error().message;
-  {
-    auto disk = NbdDisk::connect(target.value());
-    ASSERT_TRUE(disk.ok());
-    ASSERT_TRUE(restore_blocks(second, store_, *disk.value(), nullptr).ok());
-    ASSERT_TRUE(disk.value()->flush().ok());
-  }
-  ASSERT_TRUE(volumes_.close_view("vol-b", fill, true).ok());
+  fill("vol-b", "snap-2", second);
   ASSERT_TRUE(volumes_.grow("vol-a", 2).ok());
   EXPECT_EQ(runner_.run({"qemu-img", "compare", "-q", volumes_.path("vol-a").string(), volumes_.path("vol-b").string()}),
             0);
@@ -128,6 +133,37 @@ TEST_F(DiskViewTest, WithoutTheBitmapOfItsBaseASnapshotReadsEverything) {
   auto [second, second_reads] = snapshot("vol-a", "snap-2", "snap-1", &first);
   EXPECT_EQ(second_reads, 4);
   EXPECT_EQ(second.blocks, first.blocks);
+}
+
+// A warm pool's state over an AMI's disk goes onto a volume filled from the AMI's snapshot
+// (reconciler::VolumeReconciler::root_disk): the volume then reads as the layer does, and its
+// next snapshot reads what the layer wrote.
+TEST_F(DiskViewTest, ALayerPutOntoAFilledDiskCountsAsWrittenSinceItsSnapshot) {
+  ASSERT_TRUE(volumes_.create("vol-a", 1, "").ok());
+  write("vol-a", 0, 4 << 20, 0x11);  // blocks 0-7
+  auto [first, first_reads] = snapshot("vol-a", "snap-1", "", nullptr);
+  ASSERT_TRUE(volumes_.create("vol-b", 1, "").ok());
+  fill("vol-b", "snap-1", first);
+
+  // The AMI's disk (the same blocks), and a layer over it that recorded its own writes.
+  const std::string ami = (dir_.path() / "ami.qcow2").string(), layer = (dir_.path() / "layer.qcow2").string();
+  ASSERT_EQ(runner_.run({"cp", volumes_.path("vol-b").string(), ami}), 0);
+  ASSERT_EQ(runner_.run({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", ami, layer, "1G"}), 0);
+  ASSERT_EQ(runner_.run({"qemu-img", "bitmap", "--add", "--granularity", std::to_string(kBlockSize), layer, "warm-writes"}),
+            0);
+  for (const char* command : {"write -P 0x22 1572864 4096", "write -P 0x33 314572800 4096"}) {  // blocks 3 and 600
+    ASSERT_EQ(runner_.run({"qemu-io", "-c", command, layer}, /*quiet=*/true), 0);
+  }
+
+  ASSERT_TRUE(volumes_.apply_layer("vol-b", layer, "warm-writes", "snap-1").ok());
+  EXPECT_EQ(runner_.run({"qemu-img", "compare", "-q", layer, volumes_.path("vol-b").string()}), 0);
+  EXPECT_FALSE(fs::exists(dir_.path() / "volumes" / "vol-b.layer.qcow2"));
+  auto [second, second_reads] = snapshot("vol-b", "snap-2", "snap-1", &first);
+  EXPECT_EQ(second_reads, 2);
+  EXPECT_EQ(second.blocks.size(), 9u);
+  EXPECT_NE(second.blocks.at(3), first.blocks.at(3));
+  // The layer is as it was: still over the AMI's disk, which the next launch's copy reads.
+  EXPECT_EQ(runner_.run({"qemu-img", "compare", "-q", layer, volumes_.path("vol-b").string()}), 0);
 }
 
 }  // namespace

@@ -27,6 +27,12 @@ class VolumeDriver {
   // is a layer over a disk whose contents are that snapshot's.
   virtual Result<bool> copy(const std::string& volume_id, const std::filesystem::path& source,
                             const std::string& source_bitmap, const std::string& counts_from) = 0;
+  // Writes what the qcow2 layer `layer` holds into the disk of `volume_id`, whose contents are
+  // those of the disk `layer` lies over (both hold snapshot `counts_from`'s blocks and nothing
+  // since), and adds the blocks `layer` recorded in its bitmap `layer_bitmap` to the disk's
+  // count since `counts_from`. `layer` itself is left as it was.
+  virtual Result<bool> apply_layer(const std::string& volume_id, const std::filesystem::path& layer,
+                                   const std::string& layer_bitmap, const std::string& counts_from) = 0;
   // True when the disk of `volume_id` exists.
   virtual bool exists(const std::string& volume_id) const = 0;
   // Where the disk of `volume_id` is (what a VM opens).
@@ -61,6 +67,8 @@ class QcowVolumeDriver : public VolumeDriver {
                       const std::string& counts_from = "") override;
   Result<bool> copy(const std::string& volume_id, const std::filesystem::path& source,
                     const std::string& source_bitmap, const std::string& counts_from) override;
+  Result<bool> apply_layer(const std::string& volume_id, const std::filesystem::path& layer,
+                           const std::string& layer_bitmap, const std::string& counts_from) override;
   bool exists(const std::string& volume_id) const override;
   std::filesystem::path path(const std::string& volume_id) const override;
   Result<bool> grow(const std::string& volume_id, int64_t size_gib) override;

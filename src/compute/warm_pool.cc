@@ -41,6 +41,20 @@ void must_run(ProcessRunner& runner, const std::vector<std::string>& argv, const
 
 }  // namespace
 
+WarmLayout warm_layout(const fs::path& image_disk, const fs::path& boot_dir, int vcpus, int64_t memory_mib,
+                       int nic_slots, int64_t root_gib, VmDriver& vms) {
+  WarmLayout layout;
+  layout.image_disk = image_disk.string();
+  layout.boot_dir = boot_dir.string();
+  layout.vcpus = vcpus;
+  layout.memory_mib = memory_mib;
+  layout.root_gib = root_gib;
+  layout.nic_slots = nic_slots;
+  layout.disk_slots = kDiskSlots;
+  layout.machine = vms.machine((boot_dir / "vmlinuz").string());
+  return layout;
+}
+
 std::string warm_key(const WarmLayout& layout) { return to_hex(sha256(layout_json(layout).dump())).substr(0, 16); }
 
 bool image_has_warm_agent(const fs::path& boot_dir) {
@@ -50,8 +64,8 @@ bool image_has_warm_agent(const fs::path& boot_dir) {
   return image.is_object() && image.value("warm_agent", false);
 }
 
-WarmPool::WarmPool(VmDriver& vms, ProcessRunner& runner, int keep, fs::path run_root)
-    : vms_(vms), runner_(runner), keep_(keep), run_root_(std::move(run_root)) {
+WarmPool::WarmPool(VmDriver& vms, ProcessRunner& runner, int keep, fs::path run_root, fs::path snapshots_root)
+    : vms_(vms), runner_(runner), keep_(keep), run_root_(std::move(run_root)), snapshots_root_(std::move(snapshots_root)) {
   if (keep_ > 0) thread_ = std::thread([this] { loop(); });
 }
 
@@ -88,6 +102,31 @@ std::optional<WarmState> WarmPool::find(const WarmLayout& layout) {
 void WarmPool::wait_idle() {
   std::unique_lock<std::mutex> lock(mu_);
   wake_.wait(lock, [this] { return (queue_.empty() && !busy_) || stopping_; });
+}
+
+fs::path WarmPool::snapshot_disk(const std::string& snapshot_id, const fs::path& fresh_disk) {
+  if (keep_ <= 0 || snapshots_root_.empty()) return {};
+  const fs::path disk = snapshots_root_ / snapshot_id / "disk.qcow2";
+  std::error_code ec;
+  if (fs::exists(disk, ec)) return disk;
+  fs::create_directories(disk.parent_path(), ec);
+  // Copied aside and renamed into place, so that a disk is whole or absent.
+  const fs::path made = disk.string() + ".new";
+  if (ec || runner_.run({"cp", "--sparse=always", "--reflink=auto", fresh_disk.string(), made.string()}) != 0) {
+    std::fprintf(stderr, "stratus: warm pool: cannot copy %s as the disk of %s\n", fresh_disk.c_str(), snapshot_id.c_str());
+    fs::remove(made, ec);
+    return {};
+  }
+  fs::rename(made, disk, ec);
+  return ec ? fs::path() : disk;
+}
+
+void WarmPool::forget_snapshots(const std::function<bool(const std::string& snapshot_id)>& exists) {
+  std::error_code ec;
+  if (snapshots_root_.empty() || !fs::is_directory(snapshots_root_, ec)) return;
+  for (const auto& entry : fs::directory_iterator(snapshots_root_, ec)) {
+    if (!exists(entry.path().filename().string())) fs::remove_all(entry.path(), ec);
+  }
 }
 
 void WarmPool::loop() {

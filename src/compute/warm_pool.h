@@ -5,12 +5,15 @@
 // (image, size, device layout, machine), kept beside the image's disk (so every stratus process
 // on the machine shares it), and forgotten when more than `keep` states of one image exist (the
 // least recently used first). Restored disks are copies of the state's disk, so nothing depends
-// on a state once its instance runs.
+// on a state once its instance runs. AMIs that users made have no image disk: the first launch
+// of one gives its root snapshot a disk of the pool's own (snapshot_disk), and restores put the
+// state's layer onto the volume filled from that snapshot.
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -37,6 +40,12 @@ struct WarmLayout {
   std::string machine;     // VmDriver::machine()
 };
 
+// The layout of a VM with `vcpus`, `memory_mib` and `nic_slots` (and kDiskSlots) whose root disk
+// of `root_gib` lies over `image_disk`, booting the kernel in `boot_dir`, as `vms` runs it: the
+// one way to fill a WarmLayout, so that states made ahead and launches agree on their keys.
+WarmLayout warm_layout(const std::filesystem::path& image_disk, const std::filesystem::path& boot_dir, int vcpus,
+                       int64_t memory_mib, int nic_slots, int64_t root_gib, VmDriver& vms);
+
 // The 16 hex digits naming `layout`'s state (a hash of all of it).
 std::string warm_key(const WarmLayout& layout);
 
@@ -56,8 +65,10 @@ bool image_has_warm_agent(const std::filesystem::path& boot_dir);
 class WarmPool {
  public:
   // Keeps up to `keep` states per image (0 disables the pool). Warm boots run through `vms`
-  // inside namespaces of their own, with run directories under `run_root`.
-  WarmPool(VmDriver& vms, ProcessRunner& runner, int keep, std::filesystem::path run_root);
+  // inside namespaces of their own, with run directories under `run_root`. The disks of AMIs
+  // that users made (snapshot_disk) live under `snapshots_root` (empty: such AMIs get none).
+  WarmPool(VmDriver& vms, ProcessRunner& runner, int keep, std::filesystem::path run_root,
+           std::filesystem::path snapshots_root = {});
   // Stops the maker (a warm boot under way is abandoned and cleaned up).
   ~WarmPool();
   WarmPool(const WarmPool&) = delete;
@@ -68,6 +79,16 @@ class WarmPool {
   std::optional<WarmState> find(const WarmLayout& layout);
   // Waits until no state is being made or waiting to be (for tests and benchmarks).
   void wait_idle();
+
+  // The disk that the states of AMIs whose root is snapshot `snapshot_id` lie over, as an
+  // image's disk (WarmLayout::image_disk): made on the first call as a copy of `fresh_disk` (a
+  // volume's disk holding that snapshot's blocks and nothing written since), in a directory of
+  // its own under the snapshots root, whose warm/ then holds its states. Empty when the pool is
+  // off or has no snapshots root, or when the copy fails (logged). Not thread-safe against
+  // forget_snapshots.
+  std::filesystem::path snapshot_disk(const std::string& snapshot_id, const std::filesystem::path& fresh_disk);
+  // Deletes the disk and the states of each snapshot for which `exists` is false.
+  void forget_snapshots(const std::function<bool(const std::string& snapshot_id)>& exists);
 
  private:
   void loop();
@@ -81,6 +102,7 @@ class WarmPool {
   ProcessRunner& runner_;
   const int keep_;
   const std::filesystem::path run_root_;
+  const std::filesystem::path snapshots_root_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<WarmLayout> queue_;   // GUARDED_BY(mu_)

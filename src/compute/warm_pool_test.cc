@@ -16,12 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Records commands; all succeed.
+// Records commands; all succeed (cp writes its destination) unless `failing`.
 class FakeRunner : public ProcessRunner {
  public:
   int run(const std::vector<std::string>& argv, bool) override {
     std::lock_guard<std::mutex> lock(mu);
     calls.push_back(argv);
+    if (failing) return 1;
+    if (argv[0] == "cp") std::ofstream(argv.back()) << "qcow2";
     return 0;
   }
   // Whether a recorded command starts with `prefix`.
@@ -34,6 +36,7 @@ class FakeRunner : public ProcessRunner {
   }
   std::mutex mu;
   std::vector<std::vector<std::string>> calls;
+  bool failing = false;
 };
 
 // A VM driver whose warm boots write a console log and whose saves write the state file.
@@ -191,6 +194,41 @@ TEST_F(WarmPoolTest, SizeZeroMakesNothing) {
   EXPECT_EQ(pool.find(layout()), std::nullopt);
   pool.wait_idle();
   EXPECT_TRUE(vms_.started.empty());
+}
+
+TEST_F(WarmPoolTest, AnAmiSnapshotGetsADiskCopiedOnceWhoseStatesGoWithTheSnapshot) {
+  WarmPool pool(vms_, runner_, 2, dir_.path() / "run", dir_.path() / "snapshots");
+  fs::path disk = pool.snapshot_disk("snap-1", "/volumes/vol-1.qcow2");
+  EXPECT_EQ(disk, dir_.path() / "snapshots" / "snap-1" / "disk.qcow2");
+  EXPECT_TRUE(fs::exists(disk));
+  EXPECT_TRUE(runner_.ran({"cp", "--sparse=always", "--reflink=auto", "/volumes/vol-1.qcow2", disk.string() + ".new"}));
+  EXPECT_EQ(pool.snapshot_disk("snap-1", "/volumes/vol-2.qcow2"), disk);  // made already
+  EXPECT_EQ(runner_.calls.size(), 1u);
+  // Its states lie beside it, as an image's do.
+  WarmLayout over_snapshot = layout();
+  over_snapshot.image_disk = disk.string();
+  pool.find(over_snapshot);
+  pool.wait_idle();
+  ASSERT_TRUE(pool.find(over_snapshot));
+  EXPECT_EQ(pool.find(over_snapshot)->dir, disk.parent_path() / "warm" / warm_key(over_snapshot));
+
+  runner_.failing = true;  // a copy that fails leaves no disk
+  EXPECT_EQ(pool.snapshot_disk("snap-2", "/volumes/vol-3.qcow2"), fs::path());
+  EXPECT_FALSE(fs::exists(dir_.path() / "snapshots" / "snap-2" / "disk.qcow2"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "snapshots" / "snap-2" / "disk.qcow2.new"));
+
+  fs::create_directories(dir_.path() / "snapshots" / "snap-3");
+  pool.forget_snapshots([](const std::string& id) { return id == "snap-3"; });
+  EXPECT_FALSE(fs::exists(disk.parent_path()));
+  EXPECT_TRUE(fs::exists(dir_.path() / "snapshots" / "snap-3"));
+}
+
+TEST_F(WarmPoolTest, WithoutASnapshotsRootOrWhenOffAmisGetNoDisk) {
+  WarmPool without_root(vms_, runner_, 2, dir_.path() / "run");
+  EXPECT_EQ(without_root.snapshot_disk("snap-1", "/volumes/vol-1.qcow2"), fs::path());
+  WarmPool off(vms_, runner_, 0, dir_.path() / "run", dir_.path() / "snapshots");
+  EXPECT_EQ(off.snapshot_disk("snap-1", "/volumes/vol-1.qcow2"), fs::path());
+  EXPECT_TRUE(runner_.calls.empty());
 }
 
 TEST_F(WarmPoolTest, OnlyImagesThatSayTheyHaveTheAgentAreWarmed) {

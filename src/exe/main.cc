@@ -448,7 +448,8 @@ int serve(const ServeOptions& options) {
   block::QcowVolumeDriver volumes(runner, bytes_dir / "volumes",
                                   options.shared_dir.empty() ? fs::path() : fs::absolute(data_dir) / "volume-views");
   ec2::upgrade_root_volumes(store);  // records written by an earlier version, before the reconciler reads them
-  compute::WarmPool warm_pool(vms, runner, options.warm_pool, fs::absolute(fs::path(data_dir)) / "run");
+  compute::WarmPool warm_pool(vms, runner, options.warm_pool, fs::absolute(fs::path(data_dir)) / "run",
+                              fs::absolute(fs::path(data_dir)) / "warm-amis");
   reconciler::InstanceReconciler instances(store, vms, network, volumes, blocks, manifests,
                                            fs::absolute(fs::path(data_dir) / "instances"));
   if (options.warm_pool > 0) instances.set_warm_pool(&warm_pool);
@@ -614,14 +615,9 @@ void warm_base_image(const std::string& cache_dir) {
     for (const char* type : kWarmedTypes) {
       model::InstanceSpec size;
       ec2::apply_instance_size(size, *catalog.instance_type(type));
-      compute::WarmLayout layout;
-      layout.image_disk = base->directory + "/disk.qcow2";
-      layout.boot_dir = base->directory;
-      layout.vcpus = static_cast<int>(size.vcpus);
-      layout.memory_mib = size.memory_mib;
-      layout.root_gib = base->size_gib;
-      layout.nic_slots = static_cast<int>(size.max_interfaces);
-      layout.machine = vms.machine(layout.boot_dir + "/vmlinuz");
+      compute::WarmLayout layout =
+          compute::warm_layout(fs::path(base->directory) / "disk.qcow2", base->directory, static_cast<int>(size.vcpus),
+                               size.memory_mib, static_cast<int>(size.max_interfaces), base->size_gib, vms);
       if (pool.find(layout)) continue;
       std::printf("stratus: saving a booted %s guest for the warm pool (about a minute)\n", type);
       std::fflush(stdout);

@@ -52,6 +52,12 @@ class FakeVolumeDriver : public block::VolumeDriver {
     made.insert(id);
     return true;
   }
+  Result<bool> apply_layer(const std::string& id, const std::filesystem::path& layer, const std::string& layer_bitmap,
+                           const std::string& counts_from) override {
+    if (refuse) return ApiError{"InternalError", "qemu-img refused"};
+    layers[id] = layer.string() + " " + layer_bitmap + " " + counts_from;
+    return true;
+  }
   bool exists(const std::string& id) const override { return made.count(id) > 0; }
   std::filesystem::path path(const std::string& id) const override { return "/fake/" + id; }
   Result<bool> grow(const std::string& id, int64_t size_gib) override {
@@ -85,6 +91,7 @@ class FakeVolumeDriver : public block::VolumeDriver {
   std::map<std::string, std::string> bases;       // the base disk a volume was made over
   std::map<std::string, std::string> adopted;     // the file a volume's disk was taken from
   std::map<std::string, std::string> copies;      // "source bitmap snapshot" a volume's disk was copied from
+  std::map<std::string, std::string> layers;      // "layer bitmap snapshot" put onto a volume's disk
   int opened = 0, closed_taken = 0;
   bool refuse = false;  // create, remove and open_view fail
 };

@@ -275,6 +275,10 @@ void InstanceReconciler::reconcile_once() {
     if (!removed.ok()) std::fprintf(stderr, "stratus: removing %s: %s\n", vpc_id.c_str(), removed.error().message.c_str());
   }
   if (in_use.empty()) (void)network_.remove_idle_edge();
+  if (warm_pool_ != nullptr) {
+    auto txn = store_.begin_read();
+    warm_pool_->forget_snapshots([&](const std::string& snapshot_id) { return txn->get(snapshot_id).has_value(); });
+  }
 }
 
 void InstanceReconciler::sync_peerings(const std::set<std::string>& routed) {
@@ -438,21 +442,24 @@ std::optional<compute::WarmState> InstanceReconciler::warm_state(const Tracked& 
                                                                  const std::vector<AttachedPort>& ports) {
   const model::Instance& instance = tracked.instance;
   // A first launch with one interface and no volume but its root (the saved VM's devices).
-  if (warm_pool_ == nullptr || ports.size() != 1 || image_disk.empty() || !compute::image_has_warm_agent(boot_dir)) {
-    return std::nullopt;
+  if (warm_pool_ == nullptr || ports.size() != 1 || !compute::image_has_warm_agent(boot_dir)) return std::nullopt;
+  fs::path disk = image_disk;
+  std::optional<int64_t> root_gib;
+  if (!image_disk.empty()) {
+    root_gib = volumes_.fresh_root_gib(tracked.region, instance.id(), instance.root_device());
+  } else if (!fs::exists(run_dir(instance.id()) / "console.log")) {
+    // An AMI users made, whose root volume its snapshot filled and no VM has started from yet:
+    // the pool's disk of that snapshot stands for the image's.
+    auto root = volumes_.snapshot_root(tracked.region, instance.id(), instance.root_device());
+    if (root) {
+      disk = warm_pool_->snapshot_disk(root->snapshot_id, root->disk);
+      root_gib = root->size_gib;
+    }
   }
-  auto root_gib = volumes_.fresh_root_gib(tracked.region, instance.id(), instance.root_device());
-  if (!root_gib) return std::nullopt;
-  compute::WarmLayout layout;
-  layout.image_disk = image_disk.string();
-  layout.boot_dir = boot_dir.string();
-  layout.vcpus = static_cast<int>(instance.spec.vcpus);
-  layout.memory_mib = instance.spec.memory_mib;
-  layout.root_gib = *root_gib;
-  layout.nic_slots = static_cast<int>(instance.spec.max_interfaces);
-  layout.disk_slots = compute::kDiskSlots;
-  layout.machine = vms_.machine((boot_dir / "vmlinuz").string());
-  return warm_pool_->find(layout);
+  if (!root_gib || disk.empty()) return std::nullopt;
+  return warm_pool_->find(compute::warm_layout(disk, boot_dir, static_cast<int>(instance.spec.vcpus),
+                                               instance.spec.memory_mib,
+                                               static_cast<int>(instance.spec.max_interfaces), *root_gib, vms_));
 }
 
 void InstanceReconciler::tell_identity(const std::string& instance_id, const fs::path& dir) {

@@ -138,7 +138,8 @@ class InstanceReconciler {
   // needed): restored from a saved state of the warm pool when the launch fits one, else booted.
   bool boot(const Tracked& tracked);
   // The warm pool's saved state a first launch of `tracked` can be restored from (the image's
-  // kernel in `boot_dir`, its disk `image_disk`, `ports` its interfaces), or nullopt.
+  // kernel in `boot_dir`, its disk `image_disk`, or none for an AMI users made, `ports` its
+  // interfaces), or nullopt.
   std::optional<compute::WarmState> warm_state(const Tracked& tracked, const std::filesystem::path& boot_dir,
                                                const std::filesystem::path& image_disk,
                                                const std::vector<AttachedPort>& ports);

@@ -137,7 +137,13 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
     const std::string& id = volume.spec.volume_id;
     require_free(volume);
     take_over(id, made_before);
-    if (disks_.exists(id)) return disks_.path(id);
+    if (disks_.exists(id)) {
+      if (!warm_disk.empty() && volume.spec.base_image.empty()) {
+        auto applied = disks_.apply_layer(id, warm_disk, compute::kWarmWritesBitmap, volume.spec.snapshot_id);
+        if (!applied.ok()) throw std::runtime_error(applied.error().message);
+      }
+      return disks_.path(id);
+    }
     // Copy-on-write over the base image: launching copies nothing.
     if (volume.spec.base_image.empty() || image_disk.empty()) throw std::runtime_error("its root disk is missing");
     auto made = warm_disk.empty()
@@ -158,6 +164,20 @@ std::optional<int64_t> VolumeReconciler::fresh_root_gib(const std::string& regio
     return std::nullopt;
   }
   return root.spec.size_gib;
+}
+
+std::optional<VolumeReconciler::SnapshotRoot> VolumeReconciler::snapshot_root(const std::string& region,
+                                                                              const std::string& instance_id,
+                                                                              const std::string& root_device) {
+  std::vector<model::Volume> volumes = attached(region, instance_id);
+  if (volumes.size() != 1) return std::nullopt;
+  const model::Volume& root = volumes.front();
+  const std::string& id = root.spec.volume_id;
+  if (root.spec.attachment->device != root_device || !root.spec.base_image.empty() || root.spec.snapshot_id.empty() ||
+      !root.status.filled || snapshots_.holds_disk(id) || !disks_.exists(id)) {
+    return std::nullopt;
+  }
+  return SnapshotRoot{root.spec.snapshot_id, root.spec.size_gib, disks_.path(id)};
 }
 
 std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& region, const std::string& instance_id,

@@ -46,7 +46,9 @@ class VolumeReconciler {
   // The disk of the root volume (attached at `root_device`) of instance `instance_id` of
   // `region`, made when missing (taking over `made_before`, the instance's root disk from
   // before volumes were records, if it exists): over `image_disk`, or, given `warm_disk` (the
-  // disk of a warm pool's saved state, compute::WarmState), as a copy of that. Throws when it
+  // disk of a warm pool's saved state, compute::WarmState), as a copy of that. A root volume
+  // filled from a snapshot (an AMI users made) has its disk already; given `warm_disk` (a layer
+  // over a copy of that disk, see snapshot_root), the layer is put onto it. Throws when it
   // cannot.
   std::filesystem::path root_disk(const std::string& region, const std::string& instance_id,
                                   const std::string& root_device, const std::filesystem::path& image_disk,
@@ -58,6 +60,17 @@ class VolumeReconciler {
   // Else nullopt.
   std::optional<int64_t> fresh_root_gib(const std::string& region, const std::string& instance_id,
                                         const std::string& root_device);
+
+  // The root volume of instance `instance_id` when it is its only volume and was filled from a
+  // snapshot: the snapshot, the volume's size and its disk. Else nullopt (also while it is being
+  // filled). Until the instance's VM first starts, that disk holds the snapshot's blocks alone.
+  struct SnapshotRoot {
+    std::string snapshot_id;
+    int64_t size_gib = 0;
+    std::filesystem::path disk;
+  };
+  std::optional<SnapshotRoot> snapshot_root(const std::string& region, const std::string& instance_id,
+                                            const std::string& root_device);
 
   // The data volumes of the instance to start its VM with (attaching or attached), in disk
   // slots, their disks made when missing; marks attaching ones attached.

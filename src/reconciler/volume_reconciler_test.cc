@@ -282,6 +282,39 @@ TEST_F(VolumeReconcilerTest, OnlyALaunchWithItsRootVolumeAloneAndNotYetMadeIsFre
   EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-2", "/dev/xvda"), std::nullopt);
 }
 
+TEST_F(VolumeReconcilerTest, ARootFilledFromAUsersAmiSnapshotTakesTheStatesLayerOntoItsDisk) {
+  model::Volume root = put("vol-root", VolumeState::kInUse, "/dev/xvda");
+  root.spec.snapshot_id = "snap-mine";
+  root.spec.size_gib = 8;
+  root.status.filled = false;
+  write(root);
+  disks_.made.insert("vol-root");
+  EXPECT_FALSE(volumes_.snapshot_root("us-east-1", "i-1", "/dev/xvda"));  // still being filled
+  root.status.filled = true;
+  write(root);
+  auto found = volumes_.snapshot_root("us-east-1", "i-1", "/dev/xvda");
+  ASSERT_TRUE(found);
+  EXPECT_EQ((std::tuple{found->snapshot_id, found->size_gib, found->disk}),
+            (std::tuple{std::string("snap-mine"), int64_t{8}, std::filesystem::path("/fake/vol-root")}));
+  // A restore puts the state's layer onto the filled disk; its writes count since the snapshot.
+  volumes_.root_disk("us-east-1", "i-1", "/dev/xvda", "", dir_.path() / "none", "/amis/snap-mine/warm/k/disk.qcow2");
+  EXPECT_EQ(disks_.layers.at("vol-root"), "/amis/snap-mine/warm/k/disk.qcow2 warm-writes snap-mine");
+  // A boot (no state) leaves the disk as it is.
+  disks_.layers.clear();
+  volumes_.root_disk("us-east-1", "i-1", "/dev/xvda", "", dir_.path() / "none");
+  EXPECT_TRUE(disks_.layers.empty());
+  // A root over the base image, or with other volumes, is no such root.
+  put("vol-data", VolumeState::kInUse, "/dev/sdf");
+  EXPECT_FALSE(volumes_.snapshot_root("us-east-1", "i-1", "/dev/xvda"));
+  model::Volume base = put("vol-base", VolumeState::kInUse, "");
+  base.spec.attachment = model::VolumeAttachment{"i-2", "/dev/xvda", "", true};
+  base.spec.base_image = "ami-1";
+  base.spec.snapshot_id = "snap-ami";
+  write(base);
+  disks_.made.insert("vol-base");
+  EXPECT_FALSE(volumes_.snapshot_root("us-east-1", "i-2", "/dev/xvda"));
+}
+
 TEST_F(VolumeReconcilerTest, TerminationDeletesOrFreesEachVolumeAsItsDeleteOnTerminationSays) {
   disks_.made = {"vol-root", "vol-kept"};
   put("vol-root", VolumeState::kInUse, "/dev/xvda", AttachmentState::kAttached, true);

@@ -11,9 +11,13 @@ restored root volume, made a volume and hot-plugged into another restored instan
 the warm boot wrote (the random seed, older than the launch) and what the instance wrote since
 (its machine-id); an interface hot-plugged gets its address, the address of an instance just
 terminated (whose lease the VPC's DHCP server let go); a reboot is a new boot of the same
-machine (new boot id; the same host keys; user data not again); so is a stop and start. Needs
-root, QEMU and the base image."""
+machine (new boot id; the same host keys; user data not again). A stop and start of a restored
+instance is test_instances' (its first instance is restored). An AMI made from a restored
+instance gets a state of its own: its first launch boots while the pool makes it, the next launch
+restores from it and is a machine of its own that holds what the AMI holds; the state goes with
+the AMI's snapshot. Needs root, QEMU and the base image."""
 
+import glob
 import os
 import subprocess
 import time
@@ -44,11 +48,12 @@ class WarmPoolTest(VmTestCase):
         cls.launched_at = None
         cls.five = []
 
-    def launch(self, count):
-        """Launches `count` t2.micro instances with the SSH group, the key and USER_DATA; their ids."""
+    def launch(self, count, image=None):
+        """Launches `count` t2.micro instances of `image` (the base image's by default) with the SSH
+        group, the key and USER_DATA; their ids."""
         reservation = self.ec2.run_instances(
-            ImageId=self.base_image(), InstanceType="t2.micro", MinCount=count, MaxCount=count, KeyName="warm",
-            SecurityGroupIds=[self.ssh_group()], UserData=USER_DATA)
+            ImageId=image or self.base_image(), InstanceType="t2.micro", MinCount=count, MaxCount=count,
+            KeyName="warm", SecurityGroupIds=[self.ssh_group()], UserData=USER_DATA)
         return [i["InstanceId"] for i in reservation["Instances"]]
 
     def ssh_group(self):
@@ -148,15 +153,44 @@ class WarmPoolTest(VmTestCase):
         for key in ("host_key", "machine_id", "hostname", "mac", "ip"):
             self.assertEqual(rebooted[key], before[key], key)
         self.assertEqual(rebooted["user_data_runs"], "1")
-        # A stop and start: a cold boot of its own disk, the same machine.
-        self.ec2.stop_instances(InstanceIds=[a["InstanceId"]])
-        self.waiter("instance_stopped", a["InstanceId"])
-        self.ec2.start_instances(InstanceIds=[a["InstanceId"]])
-        self.waiter("instance_running", a["InstanceId"])
-        started = self.describe(a["InstanceId"])
-        self.wait_ssh(started)
-        after_start, _, _ = self.identity(started)
-        self.assertNotIn(after_start["boot_id"], (before["boot_id"], rebooted["boot_id"]))
-        for key in ("host_key", "machine_id", "hostname", "mac", "ip"):
-            self.assertEqual(after_start[key], before[key], key)
-        self.assertEqual(after_start["user_data_runs"], "1")
+
+    def test_3_an_ami_made_from_a_restored_instance_gets_a_state_of_its_own(self):
+        c = self.five_restored()[2]
+        source, _, _ = self.identity(c)
+        marked = self.ssh(c, "echo from-c | sudo tee /etc/stratus-ami-mark >/dev/null && sync")
+        self.assertEqual(marked.returncode, 0, marked.stderr)
+        image = self.ec2.create_image(InstanceId=c["InstanceId"], Name="warm-ami", NoReboot=True)["ImageId"]
+        self.ec2.get_waiter("image_available").wait(ImageIds=[image], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
+        snapshot = self.ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
+        states = os.path.join(self.server.data_dir, "warm-amis", snapshot)
+        # The first launch boots; its start gives the snapshot a disk of the pool's, and the
+        # state is made over it in the background (the instance itself is not needed for that).
+        [first] = self.launch(1, image)
+        self.waiter("instance_running", first)
+        self.ec2.terminate_instances(InstanceIds=[first])
+        took = self.wait_for(lambda: glob.glob(os.path.join(states, "warm", "*", "layout.json")), 600,
+                             "no saved state was made for the AMI")
+        print("\nthe AMI's saved state ready %.0f s after its first launch" % took)
+        [second_id] = self.launch(1, image)
+        self.waiter("instance_running", second_id)
+        second = self.describe(second_id)
+        self.wait_ssh(second)
+        console = self.ec2.get_console_output(InstanceId=second_id).get("Output", "")
+        self.assertIn("stratus-warm-agent: %s: ssh up" % second_id, console, "not restored from the AMI's state")
+        values, _, _ = self.identity(second)
+        for key in ("host_key", "machine_id", "hostname", "boot_id", "mac", "ip", "random"):
+            self.assertNotEqual(values[key], source[key], key)
+        self.assertEqual(values["imds_id"], second_id)
+        self.assertEqual(self.served_host_key(second), values["host_key"])
+        if values["user_data_runs"] != "2":  # c's, which the AMI holds, and its own
+            inside = self.ssh(second, "cat /var/tmp/user-data-runs; cloud-init status --long; ls -l /var/lib/cloud/instances "
+                                      "/var/lib/cloud/instance; sudo tail -n 30 /var/log/cloud-init-output.log")
+            self.fail("user data runs: %s\n%s\nconsole ends:\n%s" % (values["user_data_runs"], inside.stdout, console[-3000:]))
+        self.assertEqual(self.ssh(second, "cat /etc/stratus-ami-mark").stdout.strip(), "from-c")
+        # Deregistered and its snapshot deleted, the AMI's disk and states go.
+        self.ec2.terminate_instances(InstanceIds=[second_id])
+        self.waiter("instance_terminated", second_id)
+        self.waiter("instance_terminated", first)
+        self.ec2.deregister_image(ImageId=image)
+        self.ec2.delete_snapshot(SnapshotId=snapshot)
+        self.wait_for(lambda: not os.path.exists(states), 30, "the AMI's disk and states stayed")
