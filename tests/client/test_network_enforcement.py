@@ -7,7 +7,8 @@ over a VPC peering only while it is active and routed both ways (the way back by
 route to the internet gateway): though it has a public IP the host cannot reach it, while
 `client` in a public subnet can; a route to the gateway opens it; a network ACL on its subnet
 then decides per numbered entry. An Elastic IP keeps pointing at an instance across stop/start
-and moves to another. Checked with real connections
+(as the API shows it; test_interface_hotplug logs in through one after a start) and moves to
+another. Checked with real connections
 from the host and from inside the instances: revoking the rule blocks new connections within a
 second (established ones survive); a rule naming a prefix list lets in what its current
 version lists; a forged source address from inside an instance is dropped
@@ -209,9 +210,7 @@ class SecurityGroupEnforcementTest(VmTestCase):
         self.waiter("instance_stopped", ids["outsider"])
         self.assertEqual(self.describe(ids["outsider"])["PublicIpAddress"], address["PublicIp"])
         self.ec2.start_instances(InstanceIds=[ids["outsider"]])
-        self.waiter("instance_running", ids["outsider"])
         self.assertEqual(self.describe(ids["outsider"])["PublicIpAddress"], address["PublicIp"])
-        self.wait_ssh(by_eip)
         self.ec2.associate_address(AllocationId=address["AllocationId"], InstanceId=ids["client"],
                                    AllowReassociation=True)
         client_name = vms["client"]["PrivateDnsName"].split(".")[0]
