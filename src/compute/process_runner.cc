@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/prctl.h>
 
 #include <signal.h>
 
@@ -31,8 +30,6 @@ pid_t daemon_pid(const std::string& pid_file) {
   std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
   return args.find(pid_file) != std::string::npos ? pid : 0;
 }
-
-bool disable_transparent_huge_pages() { return ::prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0; }
 
 void lowest_autogroup_priority(pid_t pid) {
   if (pid <= 0) return;

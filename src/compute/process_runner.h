@@ -35,13 +35,6 @@ pid_t daemon_pid(const std::string& pid_file);
 // -daemonize) yields to the rest only so. Does nothing where autogroups are off or `pid` is 0.
 void lowest_autogroup_priority(pid_t pid);
 
-// Makes this process, and every process it starts from then on (QEMU among them), run without
-// transparent huge pages (PR_SET_THP_DISABLE, kept across fork and exec). A VM restored from a
-// saved state writes its pages all over guest memory at once, and with huge pages each write
-// made 2 MiB resident: a restored 1 GiB guest's QEMU measured 1.37 GiB resident, 1.25 GiB of
-// it huge pages. Returns false when the kernel refuses.
-bool disable_transparent_huge_pages();
-
 // ProcessRunner on posix_spawnp(3) and waitpid(2).
 class SpawnProcessRunner : public ProcessRunner {
  public:

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <functional>
 #include <string>
 #include <gtest/gtest.h>
 
@@ -76,26 +75,6 @@ TEST(LowestAutogroupPriority, GivesTheSessionOfADaemonNice19AndLeavesOursAlone) 
   lowest_autogroup_priority(0);  // no process: nothing to do
   ::kill(daemon, SIGKILL);
   ::waitpid(daemon, nullptr, 0);
-}
-
-// Whether a child, after `before` ran in it, execs into a process whose THP_enabled (in
-// /proc/self/status) is `value`.
-bool child_sees_thp_enabled(const std::function<void()>& before, const char* value) {
-  pid_t child = ::fork();
-  if (child == 0) {
-    before();
-    std::string line = std::string("^THP_enabled:[[:space:]]*") + value + "$";
-    ::execlp("grep", "grep", "-q", line.c_str(), "/proc/self/status", nullptr);
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-TEST(DisableTransparentHugePages, HoldsForWhatTheProcessExecsAfterwards) {
-  ASSERT_TRUE(child_sees_thp_enabled([] {}, "1"));  // as processes start here
-  EXPECT_TRUE(child_sees_thp_enabled([] { (void)disable_transparent_huge_pages(); }, "0"));
 }
 
 }  // namespace

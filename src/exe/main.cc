@@ -295,9 +295,6 @@ int serve(const ServeOptions& options) {
       return 2;
     }
   }
-  // Guests' memory is resident only where they wrote it, in pages of 4 KiB (a restored VM's
-  // QEMU is otherwise all resident at once: compute::disable_transparent_huge_pages).
-  if (!compute::disable_transparent_huge_pages()) std::fprintf(stderr, "stratus: cannot turn off huge pages for VMs\n");
   fs::create_directories(data_dir);
   DirLock lock(data_dir, "serve.lock");  // one server per data dir: its VMs, networks and files are its own
   // Bound before anything else starts, so that a taken port fails start-up with nothing touched;
