@@ -276,8 +276,11 @@ void InstanceReconciler::reconcile_once() {
   }
   if (in_use.empty()) (void)network_.remove_idle_edge();
   if (warm_pool_ != nullptr) {
-    auto txn = store_.begin_read();
-    warm_pool_->forget_snapshots([&](const std::string& snapshot_id) { return txn->get(snapshot_id).has_value(); });
+    std::unique_ptr<store::Transaction> txn;  // opened only when the pool holds a snapshot's disk
+    warm_pool_->forget_snapshots([&](const std::string& snapshot_id) {
+      if (!txn) txn = store_.begin_read();
+      return txn->get(snapshot_id).has_value();
+    });
   }
 }
 

@@ -155,29 +155,31 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
   throw std::runtime_error("it has no root volume");
 }
 
+std::optional<model::Volume> VolumeReconciler::sole_root(const std::string& region, const std::string& instance_id,
+                                                          const std::string& root_device) {
+  std::vector<model::Volume> volumes = attached(region, instance_id);
+  if (volumes.size() != 1 || volumes.front().spec.attachment->device != root_device) return std::nullopt;
+  return std::move(volumes.front());
+}
+
 std::optional<int64_t> VolumeReconciler::fresh_root_gib(const std::string& region, const std::string& instance_id,
                                                         const std::string& root_device) {
-  std::vector<model::Volume> volumes = attached(region, instance_id);
-  if (volumes.size() != 1) return std::nullopt;
-  const model::Volume& root = volumes.front();
-  if (root.spec.attachment->device != root_device || root.spec.base_image.empty() || disks_.exists(root.spec.volume_id)) {
-    return std::nullopt;
-  }
-  return root.spec.size_gib;
+  auto root = sole_root(region, instance_id, root_device);
+  if (!root || root->spec.base_image.empty() || disks_.exists(root->spec.volume_id)) return std::nullopt;
+  return root->spec.size_gib;
 }
 
 std::optional<VolumeReconciler::SnapshotRoot> VolumeReconciler::snapshot_root(const std::string& region,
                                                                               const std::string& instance_id,
                                                                               const std::string& root_device) {
-  std::vector<model::Volume> volumes = attached(region, instance_id);
-  if (volumes.size() != 1) return std::nullopt;
-  const model::Volume& root = volumes.front();
-  const std::string& id = root.spec.volume_id;
-  if (root.spec.attachment->device != root_device || !root.spec.base_image.empty() || root.spec.snapshot_id.empty() ||
-      !root.status.filled || snapshots_.holds_disk(id) || !disks_.exists(id)) {
+  auto root = sole_root(region, instance_id, root_device);
+  if (!root) return std::nullopt;
+  const std::string& id = root->spec.volume_id;
+  if (!root->spec.base_image.empty() || root->spec.snapshot_id.empty() || !root->status.filled ||
+      snapshots_.holds_disk(id) || !disks_.exists(id)) {
     return std::nullopt;
   }
-  return SnapshotRoot{root.spec.snapshot_id, root.spec.size_gib, disks_.path(id)};
+  return SnapshotRoot{root->spec.snapshot_id, root->spec.size_gib, disks_.path(id)};
 }
 
 std::vector<compute::DiskSpec> VolumeReconciler::boot_disks(const std::string& region, const std::string& instance_id,

@@ -102,6 +102,10 @@ class VolumeReconciler {
   void grow(const model::Volume& volume, const std::optional<RunningVm>& vm);
   // The volumes attached to `instance_id` (in use).
   std::vector<model::Volume> attached(const std::string& region, const std::string& instance_id);
+  // The volume attached to instance `instance_id` at `root_device` when it is the instance's
+  // only volume (a launch a warm pool's saved state can serve), else nullopt.
+  std::optional<model::Volume> sole_root(const std::string& region, const std::string& instance_id,
+                                         const std::string& root_device);
   // The one place volume status is written: applies `change` to volume `id` if it is still
   // `expected` (the API may have moved it meanwhile); false if not.
   bool observe(const std::string& id, model::VolumeState expected, const StatusChange& change);
