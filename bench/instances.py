@@ -89,22 +89,32 @@ def boot_times(ec2, image, key_file):
 
 
 def qemu_memory(pid, guest_mib):
-    """MiB resident in the QEMU process, from /proc/PID/smaps: total, the guest RAM mapping (the
-    non-executable anonymous mapping of the guest's size), TCG's translation cache (the
+    """MiB of memory the QEMU process holds, from /proc/PID/smaps: total, the guest RAM (the
+    non-executable mapping of the guest's size: anonymous, or for a restored VM a file on tmpfs,
+    all of which is memory whether QEMU has touched it or not), TCG's translation cache (the
     executable anonymous mapping), and the rest."""
-    mappings = []  # [permissions, path, size KiB, rss KiB]
+    mappings = []  # [address range, permissions, path, size KiB, rss KiB]
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
-            head = re.match(r"^[0-9a-f]+-[0-9a-f]+ (\S+) \S+ \S+ \S+\s*(.*)$", line)
+            head = re.match(r"^([0-9a-f]+-[0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$", line)
             if head:
-                mappings.append([head.group(1), head.group(2), 0, 0])
+                mappings.append([head.group(1), head.group(2), head.group(3), 0, 0])
             elif line.startswith("Size:"):
-                mappings[-1][2] = int(line.split()[1])
-            elif line.startswith("Rss:"):
                 mappings[-1][3] = int(line.split()[1])
-    total = sum(m[3] for m in mappings)
-    guest = sum(m[3] for m in mappings if not m[1] and "x" not in m[0] and guest_mib * 1024 <= m[2] <= (guest_mib + 2) * 1024)
-    tcg = sum(m[3] for m in mappings if not m[1] and "x" in m[0])
+            elif line.startswith("Rss:"):
+                mappings[-1][4] = int(line.split()[1])
+    guest = 0
+    for m in mappings:
+        if "x" in m[1] or not guest_mib * 1024 <= m[3] <= (guest_mib + 2) * 1024:
+            continue
+        if not m[2]:
+            guest += m[4]
+        elif m[2].startswith("/dev/shm/"):
+            held = os.stat("/proc/%d/map_files/%s" % (pid, m[0])).st_blocks * 512 // 1024
+            guest += held
+            m[4] = held  # counted as the file holds it, not as far as QEMU has touched it
+    total = sum(m[4] for m in mappings)
+    tcg = sum(m[4] for m in mappings if not m[2] and "x" in m[1])
     return total / 1024, guest / 1024, tcg / 1024, (total - guest - tcg) / 1024
 
 

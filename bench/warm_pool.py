@@ -32,7 +32,7 @@ GUEST_MIB = 1024  # t2.micro
 
 def follow(ec2, instance_id, key_file, start, marks, data_dir):
     """Fills `marks` with the seconds from `start` to SSH accepting and to user data done, and
-    the QEMU process's RSS (MiB) at each. Once SSH answers, one session waits inside for user
+    the memory its QEMU process holds (MiB) at each. Once SSH answers, one session waits inside for user
     data, so that polling logins do not take the guest's CPU from cloud-init."""
     ip = None
     while ip is None and time.monotonic() - start < 120:
@@ -55,7 +55,7 @@ def follow(ec2, instance_id, key_file, start, marks, data_dir):
 
 
 def rss(data_dir, instance_id):
-    """The RSS (MiB) of the QEMU process of `instance_id`."""
+    """The memory (MiB) the QEMU process of `instance_id` holds (bench/instances.py qemu_memory)."""
     with open(os.path.join(data_dir, "instances", instance_id, "qemu.pid")) as f:
         return qemu_memory(int(f.read().strip()), GUEST_MIB)[0]
 
@@ -110,7 +110,9 @@ def run_mode(args, launches):
             terminate(ec2, [first])
         if "0" not in args:
             directory, record = saved_states(1, GUEST_MIB)[0]
-            sizes = {name: os.path.getsize(os.path.join(directory, name)) / 2**20 for name in ("state.bin", "disk.qcow2")}
+            # Disk used (ram.img is sparse: the guest's RAM that is not zero).
+            sizes = {name: os.stat(os.path.join(directory, name)).st_blocks * 512 / 2**20
+                     for name in ("state.bin", "ram.img", "disk.qcow2")}
             made = (record["seconds_to_make"], sizes)
         sequential = []
         for _ in range(launches):
@@ -149,14 +151,14 @@ def main():
     on = run_mode(["--warm-pool", "4"], args.launches)
     print("## t2.micro launches under TCG, seconds from RunInstances (%d sequential; 5 at once)\n" % args.launches)
     print("| pool | SSH p50 | SSH p95 | user data p50 | user data p95 | 5 at once: SSH p50 | SSH max "
-          "| user data p50 | user data max | QEMU RSS MiB at SSH (p50) | at user data (p50) "
+          "| user data p50 | user data max | QEMU memory MiB at SSH (p50) | at user data (p50) "
           "| host CPU s per launch to user data (p50) | 5 at once |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     print(summary("off (boot)", *off[:2]))
     print(summary("on (restore)", *on[:2]))
     seconds, sizes = on[2]
-    print("\nSaved state: made in %.1f s; state.bin %.0f MiB, disk.qcow2 %.0f MiB" % (
-        seconds, sizes["state.bin"], sizes["disk.qcow2"]))
+    print("\nSaved state: made in %.1f s; on disk: state.bin %.1f MiB, ram.img %.0f MiB, disk.qcow2 %.0f MiB" % (
+        seconds, sizes["state.bin"], sizes["ram.img"], sizes["disk.qcow2"]))
 
 
 if __name__ == "__main__":

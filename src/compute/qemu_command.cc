@@ -29,17 +29,23 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
   std::vector<std::string> argv = {
       "qemu-system-x86_64",
       "-name", spec.name,
-      "-machine", "q35",
+      "-machine", spec.ram_file.empty() ? "q35" : "q35,memory-backend=ram",
       // TCG's translation cache defaults to 1 GiB and fills up; 256 MiB halves QEMU's RSS with
       // no slower boot (docs/benchmarks.md, "QEMU memory").
       "-accel", spec.kvm ? "kvm" : "tcg,thread=multi,tb-size=256",
       "-smp", std::to_string(spec.vcpus),
       "-m", std::to_string(spec.memory_mib),
+  };
+  if (!spec.ram_file.empty()) {
+    argv.insert(argv.end(), {"-object", "memory-backend-file,id=ram,mem-path=" + spec.ram_file + ",size=" +
+                                            std::to_string(spec.memory_mib) + "M,share=on"});
+  }
+  argv.insert(argv.end(), {
       "-nodefaults", "-no-user-config", "-display", "none",
       "-kernel", spec.kernel,
       "-initrd", spec.initrd,
       "-append", spec.cmdline,
-  };
+  });
   if (!spec.smbios_uuid.empty()) {
     argv.insert(argv.end(), {"-smbios", "type=1,serial=" + spec.smbios_uuid + ",uuid=" + spec.smbios_uuid});
   }
@@ -74,7 +80,8 @@ std::vector<std::string> qemu_command(const VmSpec& spec) {
                                              ",server=on,wait=off",
                              "-device", "virtserialport,bus=vserial0.0,chardev=identity,name=org.stratus.identity"});
   }
-  if (!spec.incoming.empty()) argv.insert(argv.end(), {"-incoming", "exec:cat " + spec.incoming});
+  // The stream is read once QEMU runs (QemuDriver::start), with the capabilities it was saved with.
+  if (!spec.incoming.empty()) argv.insert(argv.end(), {"-incoming", "defer"});
   argv.insert(argv.end(), {"-chardev", "socket,id=serial0,path=" + spec.run_dir + "/" + kSerialSocket +
                                           ",server=on,wait=off,logfile=" + spec.run_dir + "/console.log" +
                                           (spec.console_append ? ",logappend=on" : ""),

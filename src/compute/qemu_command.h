@@ -59,6 +59,9 @@ inline constexpr const char* kSerialSocket = "serial.sock";
 // identity (warm_pool.h).
 inline constexpr const char* kIdentitySocket = "identity.sock";
 
+// Where guest RAM that lives in a file goes (VmSpec::ram_file): a tmpfs, so the file is memory.
+inline constexpr const char* kGuestRamDir = "/dev/shm";
+
 // The kernel command line instances boot with (the base image's root file system, serial
 // console, interfaces named eth0, eth1, ...).
 inline constexpr const char* kKernelCmdline = "root=LABEL=stratus-root ro console=ttyS0,115200n8 net.ifnames=0";
@@ -80,8 +83,13 @@ struct VmSpec {
   std::vector<DiskSpec> disks;  // data volumes attached when it starts
   int disk_slots = kDiskSlots;  // PCIe root ports for data volumes (attached ones first, then free ones)
   bool identity_port = false;   // the identity port (kIdentitySocket), for the warm pool's VMs
-  std::string incoming;         // a saved state (QEMU's migration stream) to restore, "" to boot;
-                                // a path without shell metacharacters
+  std::string ram_file;         // "" for anonymous guest RAM; else the guest's RAM is this file
+                                // (under kGuestRamDir), mapped shared: a save leaves it out of the
+                                // state, and the file holds the RAM once QEMU ends
+  std::string incoming;         // a saved state (QEMU's migration stream, devices only) to restore,
+                                // "" to boot; a path without shell metacharacters
+  std::string incoming_ram;     // with `incoming`: the saved RAM (a sparse file) that a copy of
+                                // becomes the restored VM's ram_file
   bool console_append = false;  // console.log is appended to (it starts as the saved state's), not replaced
   bool background = false;      // QEMU runs at the lowest CPU priority (nice 19, and so does its
                                 // session's autogroup): a warm boot, which only takes what

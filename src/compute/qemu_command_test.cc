@@ -101,22 +101,37 @@ TEST(QemuCommand, ControlFilesAndBoot) {
 TEST(QemuCommand, AColdBootHasNoIdentityPortAndReplacesItsConsoleLog) {
   auto argv = qemu_command(t2_micro());
   EXPECT_EQ(std::find(argv.begin(), argv.end(), "-incoming"), argv.end());
+  EXPECT_EQ(value_of(argv, "-machine"), "q35");  // anonymous RAM
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "-object"), argv.end());
   for (const std::string& arg : argv) EXPECT_EQ(arg.find("org.stratus.identity"), std::string::npos);
   EXPECT_EQ(value_of(argv, "-chardev").find("logappend"), std::string::npos);
 }
 
-TEST(QemuCommand, ARestoreHasTheIdentityPortReadsTheStateAndAppendsToTheConsoleLog) {
+TEST(QemuCommand, ARestoreHasTheIdentityPortWaitsForTheStateAndAppendsToTheConsoleLog) {
   VmSpec spec = t2_micro();
   spec.identity_port = true;
   spec.incoming = "/states/k/state.bin";
+  spec.incoming_ram = "/states/k/ram.img";
+  spec.ram_file = "/dev/shm/stratus-ram-1";
   spec.console_append = true;
   auto argv = qemu_command(spec);
-  EXPECT_EQ(value_of(argv, "-incoming"), "exec:cat /states/k/state.bin");
+  // The driver loads the stream once it has set the state's migration capabilities.
+  EXPECT_EQ(value_of(argv, "-incoming"), "defer");
   EXPECT_EQ(value_of(argv, "-chardev"), "socket,id=identity,path=/run/i-1/identity.sock,server=on,wait=off");
   EXPECT_NE(std::find(argv.begin(), argv.end(),
                       "virtserialport,bus=vserial0.0,chardev=identity,name=org.stratus.identity"),
             argv.end());
   EXPECT_NE(value_of(argv, "-chardev", 1).find("console.log,logappend=on"), std::string::npos);
+}
+
+TEST(QemuCommand, RamInAFileIsTheMachinesSharedMemoryBackendOfTheGuestsSize) {
+  VmSpec spec = t2_micro();
+  spec.ram_file = "/dev/shm/stratus-warm-k.ram";
+  auto argv = qemu_command(spec);
+  EXPECT_EQ(value_of(argv, "-machine"), "q35,memory-backend=ram");
+  EXPECT_EQ(value_of(argv, "-object"), "memory-backend-file,id=ram,mem-path=/dev/shm/stratus-warm-k.ram,size=" +
+                                           std::to_string(spec.memory_mib) + "M,share=on");
+  EXPECT_EQ(value_of(argv, "-m"), std::to_string(spec.memory_mib));
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
   return true;
 }
 
+// The migration capabilities of saved states: RAM in a shared file (VmSpec::ram_file) is left out.
+const nlohmann::json kStateCapabilities = {
+    {"capabilities", nlohmann::json::array({{{"capability", "x-ignore-shared"}, {"state", true}}})}};
+
 constexpr int kProbeDeadlineSeconds = 5;
 constexpr int kRestoreDeadlineSeconds = 60;   // from QEMU's start to a restored VM running
 constexpr int kSaveDeadlineSeconds = 120;     // for QEMU to write a saved state
@@ -77,32 +81,65 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   std::error_code ec;
   std::filesystem::create_directories(spec.run_dir, ec);
   if (ec) return ApiError{"InternalError", "cannot create " + spec.run_dir + ": " + ec.message()};
+  if (!spec.incoming.empty()) {
+    auto ram = ram_copy(spec.incoming_ram);
+    if (!ram.ok()) return ram.error();
+    spec.ram_file = ram.value();
+  }
   std::vector<std::string> argv;
   if (spec.background) argv = {"nice", "-n", "19"};
   argv.insert(argv.end(), {"ip", "netns", "exec", netns});
   std::vector<std::string> qemu = qemu_command(spec);
   argv.insert(argv.end(), qemu.begin(), qemu.end());
-  // -daemonize: QEMU returns once the VM is set up and runs on as a daemon of its own.
-  if (runner_.run(argv) != 0) return ApiError{"InternalError", "qemu failed to start " + spec.name};
+  // -daemonize: QEMU returns once the VM is set up (its RAM mapped) and runs on as a daemon of its own.
+  const int exit_code = runner_.run(argv);
+  // A restored VM's RAM file is QEMU's alone: it goes when QEMU ends.
+  if (!spec.incoming.empty()) std::filesystem::remove(spec.ram_file, ec);
+  if (exit_code != 0) return ApiError{"InternalError", "qemu failed to start " + spec.name};
   if (spec.background) lowest_autogroup_priority(vm_pid(spec.run_dir));  // its own session's
   if (spec.incoming.empty()) return true;
+  auto restore = restore_state(spec.run_dir, spec.incoming);
+  if (!restore.ok()) (void)kill(spec.run_dir);
+  return restore;
+}
+
+Result<std::string> QemuDriver::ram_copy(const std::string& saved_ram) {
+  std::string path = std::string(kGuestRamDir) + "/stratus-ram-XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) return ApiError{"InternalError", std::string("cannot make a RAM file in ") + kGuestRamDir};
+  ::close(fd);
+  if (runner_.run({"cp", "--sparse=always", saved_ram, path}) != 0) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return ApiError{"InternalError", "cannot copy the saved RAM " + saved_ram + " to " + kGuestRamDir};
+  }
+  return path;
+}
+
+Result<bool> QemuDriver::restore_state(const std::string& run_dir, const std::string& state_file) {
+  for (const auto& [command, arguments] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"migrate-set-capabilities", kStateCapabilities},
+           {"migrate-incoming", {{"uri", "exec:cat " + state_file}}}}) {
+    auto done = qmp_command(run_dir, command, arguments);
+    if (!done.ok()) return done;
+  }
   // The restore goes on in the daemon. It ends in the state the VM was saved in: paused.
   for (int i = 0; i < kRestoreDeadlineSeconds * 20; ++i) {
-    auto status = qmp_execute(qmp_socket(spec.run_dir), "query-status");
+    auto status = qmp_execute(qmp_socket(run_dir), "query-status");
     std::string now = status.ok() ? status.value().value("status", "") : "";
     if (now == "running") return true;
-    if (now == "paused") (void)qmp_command(spec.run_dir, "cont");
-    if (!running(spec.run_dir)) return ApiError{"InternalError", "qemu could not restore " + spec.incoming};
+    if (now == "paused") (void)qmp_command(run_dir, "cont");
+    if (!running(run_dir)) return ApiError{"InternalError", "qemu could not restore " + state_file};
     ::usleep(50000);
   }
-  (void)kill(spec.run_dir);
-  return ApiError{"InternalError", "restoring " + spec.incoming + " took over " +
+  return ApiError{"InternalError", "restoring " + state_file + " took over " +
                                        std::to_string(kRestoreDeadlineSeconds) + " s"};
 }
 
 Result<bool> QemuDriver::save(const std::string& run_dir, const std::string& state_file) {
   for (const auto& [command, arguments] : std::vector<std::pair<std::string, nlohmann::json>>{
            {"stop", nlohmann::json::object()},
+           {"migrate-set-capabilities", kStateCapabilities},
            // The default bandwidth (32 MiB/s) would make a state of 200 MiB take seconds.
            {"migrate-set-parameters", {{"max-bandwidth", int64_t{1} << 40}}},
            {"migrate", {{"uri", "exec:cat > " + state_file}}}}) {

@@ -22,10 +22,13 @@ class VmDriver {
  public:
   virtual ~VmDriver() = default;
   // Boots the VM of `spec` inside network namespace `netns` (its taps live there); when
-  // `spec.incoming` names a saved state, restores it instead and returns once the VM runs.
+  // `spec.incoming` names a saved state, restores it instead (its RAM a copy of
+  // `spec.incoming_ram`, in a file of its own under kGuestRamDir that goes with QEMU) and returns
+  // once the VM runs.
   virtual Result<bool> start(const VmSpec& spec, const std::string& netns) = 0;
   // Saves the running VM of `run_dir` to `state_file` (what VmSpec::incoming restores) and ends
-  // it; its disks are left as the state expects them.
+  // it; its disks are left as the state expects them, and so is its RAM when that is in a
+  // VmSpec::ram_file (the state leaves such RAM out).
   virtual Result<bool> save(const std::string& run_dir, const std::string& state_file) = 0;
   // What a saved state depends on beyond its VM's spec: the accelerator VMs booting `kernel`
   // use, and the QEMU build. States made under another machine do not restore.
@@ -114,6 +117,10 @@ class QemuDriver : public VmDriver {
  private:
   // Whether VMs run under KVM (decided on first use when auto).
   bool use_kvm(const std::string& kernel);
+  // A new file under kGuestRamDir holding a copy of `saved_ram`; its path.
+  Result<std::string> ram_copy(const std::string& saved_ram);
+  // Loads `state_file` into the VM of `run_dir` (started with -incoming defer) and lets it run.
+  Result<bool> restore_state(const std::string& run_dir, const std::string& state_file);
 
   ProcessRunner& runner_;
   std::mutex mu_;

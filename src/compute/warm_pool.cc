@@ -25,10 +25,14 @@ constexpr const char* kWarmMac = "02:00:00:00:00:01";
 // Restored guests keep the SMBIOS tables of the warm boot: "ec2" first, as instances' are.
 constexpr const char* kWarmSmbiosUuid = "ec200000-0000-4000-8000-000000000000";
 
+// How a state is laid out on disk; states of an older form have other keys and are not found.
+// 2: the RAM in ram.img, apart from QEMU's stream.
+constexpr int kStateForm = 2;
+
 nlohmann::json layout_json(const WarmLayout& layout) {
   return {{"image_disk", layout.image_disk}, {"boot_dir", layout.boot_dir},     {"vcpus", layout.vcpus},
           {"memory_mib", layout.memory_mib}, {"root_gib", layout.root_gib},     {"nic_slots", layout.nic_slots},
-          {"disk_slots", layout.disk_slots}, {"machine", layout.machine}};
+          {"disk_slots", layout.disk_slots}, {"machine", layout.machine},       {"form", kStateForm}};
 }
 
 // Where the states of the image whose disk is `image_disk` live.
@@ -165,7 +169,11 @@ void WarmPool::make(const WarmLayout& layout) {
   fs::create_directories(made);
   const fs::path run_dir = run_root_ / ("warm-" + key);
   const std::string netns = "stratus-warm-" + key.substr(0, 8);
+  // The warm VM's RAM: a file, so the state can keep it apart from QEMU's stream (which would
+  // otherwise make every page of a restored VM's RAM resident as it loads).
+  const fs::path ram_file = fs::path(kGuestRamDir) / ("stratus-warm-" + key + ".ram");
   fs::remove_all(run_dir);
+  fs::remove(ram_file);  // left by a crash
   fs::create_directories(run_dir);
   {
     std::lock_guard<std::mutex> guard(mu_);
@@ -185,6 +193,7 @@ void WarmPool::make(const WarmLayout& layout) {
     runner_.run({"ip", "netns", "del", netns}, /*quiet=*/true);
     std::error_code ec;
     fs::remove_all(run_dir, ec);
+    fs::remove(ram_file, ec);
   };
   try {
     runner_.run({"ip", "netns", "del", netns}, /*quiet=*/true);  // left by a crash
@@ -210,13 +219,16 @@ void WarmPool::make(const WarmLayout& layout) {
     spec.nic_slots = layout.nic_slots;
     spec.disk_slots = layout.disk_slots;
     spec.run_dir = run_dir.string();
+    spec.ram_file = ram_file.string();
     spec.smbios_uuid = kWarmSmbiosUuid;
     spec.identity_port = true;
     spec.background = true;  // the instances launched meanwhile come first
     auto step = vms_.start(spec, netns);
     if (step.ok()) step = vms_.await_agent(spec.run_dir, kAgentDeadlineSeconds);
-    if (step.ok()) step = vms_.save(spec.run_dir, (made / "state.bin").string());
+    if (step.ok()) step = vms_.save(spec.run_dir, WarmState{made}.state().string());
     if (!step.ok()) throw std::runtime_error(step.error().message);
+    must_run(runner_, {"cp", "--sparse=always", ram_file.string(), WarmState{made}.ram().string()},
+             "keep the warm boot's RAM");
     fs::copy_file(run_dir / "console.log", made / "console.log");
     nlohmann::json record = layout_json(layout);
     record["seconds_to_make"] =

@@ -52,7 +52,8 @@ std::string warm_key(const WarmLayout& layout);
 // A complete saved state on disk.
 struct WarmState {
   std::filesystem::path dir;
-  std::filesystem::path state() const { return dir / "state.bin"; }    // QEMU's migration stream
+  std::filesystem::path state() const { return dir / "state.bin"; }    // QEMU's migration stream (devices)
+  std::filesystem::path ram() const { return dir / "ram.img"; }        // the guest's RAM, sparse
   std::filesystem::path disk() const { return dir / "disk.qcow2"; }    // over the image's disk
   std::filesystem::path console() const { return dir / "console.log"; }  // the warm boot's console
 };

@@ -46,6 +46,7 @@ class FakeWarmVms : public VmDriver {
     started.push_back(spec);
     netnses.push_back(netns);
     std::ofstream(spec.run_dir + "/console.log") << "login:";
+    if (!spec.ram_file.empty()) std::ofstream(spec.ram_file) << "ram";
     return true;
   }
   Result<bool> save(const std::string&, const std::string& state_file) override {
@@ -136,6 +137,7 @@ TEST_F(WarmPoolTest, MakesAStateInTheBackgroundOnFirstDemandAndFindsItThen) {
   ASSERT_TRUE(state);
   EXPECT_EQ(state->dir, dir_.path() / "image" / "warm" / warm_key(layout()));
   EXPECT_TRUE(fs::exists(state->state()));
+  EXPECT_TRUE(fs::exists(state->ram()));
   EXPECT_TRUE(fs::exists(state->console()));
   EXPECT_TRUE(fs::exists(state->dir / "layout.json"));
   // The warm boot: the layout's devices, one NIC on a tap alone in a namespace of its own, the
@@ -146,6 +148,9 @@ TEST_F(WarmPoolTest, MakesAStateInTheBackgroundOnFirstDemandAndFindsItThen) {
   EXPECT_TRUE(warm.identity_port);
   EXPECT_TRUE(warm.background);  // below the instances
   EXPECT_EQ(warm.incoming, "");
+  // Its RAM is a file on tmpfs, kept as the state's RAM after the save, then deleted.
+  EXPECT_EQ(fs::path(warm.ram_file).parent_path(), fs::path(kGuestRamDir));
+  EXPECT_TRUE(runner_.ran({"cp", "--sparse=always", warm.ram_file, (fs::path(warm.root_disk).parent_path() / "ram.img").string()}));
   EXPECT_EQ(warm.memory_mib, 1024);
   EXPECT_EQ(warm.nic_slots, 2);
   ASSERT_EQ(warm.nics.size(), 1u);
@@ -159,6 +164,7 @@ TEST_F(WarmPoolTest, MakesAStateInTheBackgroundOnFirstDemandAndFindsItThen) {
   EXPECT_TRUE(runner_.ran({"ip", "netns", "del", vms_.netnses[0]}));
   EXPECT_EQ(vms_.killed, std::vector<std::string>{warm.run_dir});
   EXPECT_FALSE(fs::exists(warm.run_dir));
+  EXPECT_FALSE(fs::exists(warm.ram_file));
 }
 
 TEST_F(WarmPoolTest, AFailedWarmBootLeavesNothingAndIsNotRetried) {
@@ -170,6 +176,7 @@ TEST_F(WarmPoolTest, AFailedWarmBootLeavesNothingAndIsNotRetried) {
   pool.wait_idle();
   EXPECT_EQ(vms_.started.size(), 1u);
   EXPECT_EQ(vms_.killed.size(), 1u);
+  EXPECT_FALSE(fs::exists(vms_.started[0].ram_file));
   EXPECT_TRUE(runner_.ran({"ip", "netns", "del"}));
   EXPECT_FALSE(fs::exists(dir_.path() / "image" / "warm" / warm_key(layout())));
   EXPECT_FALSE(fs::exists(dir_.path() / "image" / "warm" / (warm_key(layout()) + ".new")));

@@ -430,6 +430,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
     // The same devices as the saved VM, its memory restored, its console log carried on.
     spec.identity_port = true;
     spec.incoming = warm->state().string();
+    spec.incoming_ram = warm->ram().string();
     spec.console_append = true;
     fs::copy_file(warm->console(), dir / "console.log", fs::copy_options::overwrite_existing);
     std::ofstream(dir / kIdentityOwed).flush();
