@@ -14,6 +14,7 @@ Usage: python3 bench/warm_pool.py [--launches 10]
 """
 import argparse
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -38,20 +39,31 @@ def follow(ec2, instance_id, key_file, start, marks, data_dir):
     while ip is None and time.monotonic() - start < 120:
         ip = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0].get("PublicIpAddress")
         time.sleep(0.1)
+    # Port 22 is polled every 0.1 s, and a login tried once it opens: ssh's own connect timeout
+    # (3 s, retried) would blur the mark by seconds while the guest's network is not up yet.
     while "ssh" not in marks and time.monotonic() - start < 600:
         try:
-            if ssh_run(key_file, ip, "true", timeout=10).returncode == 0:
+            if port_open(ip, 22) and ssh_run(key_file, ip, "true", timeout=10, attempts=1).returncode == 0:
                 marks["ssh"] = time.monotonic() - start
                 marks["rss at ssh"] = rss(data_dir, instance_id)
                 break
         except subprocess.TimeoutExpired:
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     waited = ssh_run(key_file, ip, "while [ ! -f /var/lib/cloud/instance/boot-finished ]; do sleep 0.2; done",
                      timeout=600)
     if waited.returncode == 0:
         marks["user data"] = time.monotonic() - start
         marks["rss at user data"] = rss(data_dir, instance_id)
+
+
+def port_open(ip, port):
+    """Whether a TCP connection to ip:port is accepted within 0.5 s."""
+    try:
+        with socket.create_connection((ip, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def rss(data_dir, instance_id):

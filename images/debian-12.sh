@@ -221,10 +221,14 @@ def wait_for_identity():
 
 def generalize():
     """An AMI made from an instance holds that machine's SSH host keys, with which sshd started:
-    the saved state keeps neither (the base image has no keys, and sshd waits for them)."""
+    the saved state keeps neither (the base image has no keys, and sshd waits for them). Nor does
+    the state's disk keep the warm boot's machine-id: a VM that boots a copy of that disk (after a
+    restore that failed) makes its own, as on the image's first boot."""
     subprocess.run(["systemctl", "stop", "ssh.service"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for path in glob.glob("/etc/ssh/ssh_host_*"):
         os.remove(path)
+    open("/etc/machine-id", "w").close()
+    os.sync()  # on the disk, not only in the saved page cache
 
 
 def reseed(random):

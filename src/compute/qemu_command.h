@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "compute/smbios_uuid_spots.h"
+
 namespace stratus::compute {
 
 // One NIC: the tap it is plugged into (created beforehand), its MAC, and the interface's
@@ -90,6 +92,8 @@ struct VmSpec {
                                 // "" to boot; a path without shell metacharacters
   std::string incoming_ram;     // with `incoming`: the saved RAM (a sparse file) that a copy of
                                 // becomes the restored VM's ram_file
+  std::vector<UuidSpot> incoming_uuid_spots;  // where incoming_ram names the saved machine's SMBIOS
+                                              // UUID: the copy names smbios_uuid there instead
   bool console_append = false;  // console.log is appended to (it starts as the saved state's), not replaced
   bool background = false;      // QEMU runs at the lowest CPU priority (nice 19, and so does its
                                 // session's autogroup): a warm boot, which only takes what

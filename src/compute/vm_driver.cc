@@ -82,7 +82,7 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   std::filesystem::create_directories(spec.run_dir, ec);
   if (ec) return ApiError{"InternalError", "cannot create " + spec.run_dir + ": " + ec.message()};
   if (!spec.incoming.empty()) {
-    auto ram = ram_copy(spec.incoming_ram);
+    auto ram = ram_copy(spec);
     if (!ram.ok()) return ram.error();
     spec.ram_file = ram.value();
   }
@@ -103,15 +103,21 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
   return restore;
 }
 
-Result<std::string> QemuDriver::ram_copy(const std::string& saved_ram) {
+Result<std::string> QemuDriver::ram_copy(const VmSpec& spec) {
   std::string path = std::string(kGuestRamDir) + "/stratus-ram-XXXXXX";
   const int fd = ::mkstemp(path.data());
   if (fd < 0) return ApiError{"InternalError", std::string("cannot make a RAM file in ") + kGuestRamDir};
   ::close(fd);
-  if (runner_.run({"cp", "--sparse=always", saved_ram, path}) != 0) {
+  Result<bool> copied = true;
+  if (runner_.run({"cp", "--sparse=always", spec.incoming_ram, path}) != 0) {
+    copied = ApiError{"InternalError", "cannot copy the saved RAM " + spec.incoming_ram + " to " + kGuestRamDir};
+  } else {
+    copied = write_uuid_spots(path, spec.incoming_uuid_spots, spec.smbios_uuid);
+  }
+  if (!copied.ok()) {
     std::error_code ec;
     std::filesystem::remove(path, ec);
-    return ApiError{"InternalError", "cannot copy the saved RAM " + saved_ram + " to " + kGuestRamDir};
+    return copied.error();
   }
   return path;
 }

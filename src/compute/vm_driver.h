@@ -23,8 +23,8 @@ class VmDriver {
   virtual ~VmDriver() = default;
   // Boots the VM of `spec` inside network namespace `netns` (its taps live there); when
   // `spec.incoming` names a saved state, restores it instead (its RAM a copy of
-  // `spec.incoming_ram`, in a file of its own under kGuestRamDir that goes with QEMU) and returns
-  // once the VM runs.
+  // `spec.incoming_ram` naming `spec.smbios_uuid` at `spec.incoming_uuid_spots`, in a file of
+  // its own under kGuestRamDir that goes with QEMU) and returns once the VM runs.
   virtual Result<bool> start(const VmSpec& spec, const std::string& netns) = 0;
   // Saves the running VM of `run_dir` to `state_file` (what VmSpec::incoming restores) and ends
   // it; its disks are left as the state expects them, and so is its RAM when that is in a
@@ -117,8 +117,8 @@ class QemuDriver : public VmDriver {
  private:
   // Whether VMs run under KVM (decided on first use when auto).
   bool use_kvm(const std::string& kernel);
-  // A new file under kGuestRamDir holding a copy of `saved_ram`; its path.
-  Result<std::string> ram_copy(const std::string& saved_ram);
+  // A new file under kGuestRamDir holding the RAM `spec` restores (VmStart::start); its path.
+  Result<std::string> ram_copy(const VmSpec& spec);
   // Loads `state_file` into the VM of `run_dir` (started with -incoming defer) and lets it run.
   Result<bool> restore_state(const std::string& run_dir, const std::string& state_file);
 

@@ -22,12 +22,13 @@ constexpr int kAgentDeadlineSeconds = 300;  // a warm boot's start to its agent'
 // address no instance has; each restore plugs in the instance's own tap and MAC.
 constexpr const char* kWarmTap = "warm0";
 constexpr const char* kWarmMac = "02:00:00:00:00:01";
-// Restored guests keep the SMBIOS tables of the warm boot: "ec2" first, as instances' are.
-constexpr const char* kWarmSmbiosUuid = "ec200000-0000-4000-8000-000000000000";
+// The warm boot's SMBIOS UUID: "ec2" first, as instances' are, and the rest random, so that the
+// spots in its RAM naming it (where a restore writes its instance's) are found and nothing else.
+constexpr const char* kWarmSmbiosUuid = "ec2d7f3a-91b6-4c58-8e0f-a5c3b9d2e461";
 
 // How a state is laid out on disk; states of an older form have other keys and are not found.
-// 2: the RAM in ram.img, apart from QEMU's stream.
-constexpr int kStateForm = 2;
+// 3: the RAM in ram.img, apart from QEMU's stream; the spots naming the SMBIOS UUID in layout.json.
+constexpr int kStateForm = 3;
 
 nlohmann::json layout_json(const WarmLayout& layout) {
   return {{"image_disk", layout.image_disk}, {"boot_dir", layout.boot_dir},     {"vcpus", layout.vcpus},
@@ -61,6 +62,18 @@ WarmLayout warm_layout(const fs::path& image_disk, const fs::path& boot_dir, int
 
 std::string warm_key(const WarmLayout& layout) { return to_hex(sha256(layout_json(layout).dump())).substr(0, 16); }
 
+std::vector<UuidSpot> WarmState::uuid_spots() const {
+  std::ifstream in(record());
+  auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  std::vector<UuidSpot> spots;
+  if (!json.is_object() || !json.contains("smbios_uuid_spots")) return spots;
+  for (const auto& spot : json["smbios_uuid_spots"]) {
+    if (!spot.is_array() || spot.size() != 2 || !spot[0].is_number_integer() || !spot[1].is_string()) continue;
+    if (auto form = parse_uuid_form(spot[1].get<std::string>())) spots.push_back({spot[0].get<int64_t>(), *form});
+  }
+  return spots;
+}
+
 bool image_has_warm_agent(const fs::path& boot_dir) {
   std::ifstream in(boot_dir / "image.json");
   if (!in) return false;
@@ -90,8 +103,8 @@ std::optional<WarmState> WarmPool::find(const WarmLayout& layout) {
   const std::string key = warm_key(layout);
   WarmState state{states_dir(layout) / key};
   std::error_code ec;
-  if (fs::exists(state.dir / "layout.json", ec)) {
-    fs::last_write_time(state.dir / "layout.json", fs::file_time_type::clock::now(), ec);  // used: kept longer
+  if (fs::exists(state.record(), ec)) {
+    fs::last_write_time(state.record(), fs::file_time_type::clock::now(), ec);  // used: kept longer
     return state;
   }
   {
@@ -160,7 +173,7 @@ void WarmPool::make(const WarmLayout& layout) {
   auto lock = DirLock::try_lock(dir.string(), key + ".lock");
   if (!lock) return;  // another process is making it
   const fs::path final_dir = dir / key;
-  if (fs::exists(final_dir / "layout.json")) return;
+  if (fs::exists(WarmState{final_dir}.record())) return;
   const auto began = std::chrono::steady_clock::now();
   // Made aside and renamed into place, so that a state is complete or absent.
   const fs::path made = dir / (key + ".new");
@@ -229,11 +242,17 @@ void WarmPool::make(const WarmLayout& layout) {
     if (!step.ok()) throw std::runtime_error(step.error().message);
     must_run(runner_, {"cp", "--sparse=always", ram_file.string(), WarmState{made}.ram().string()},
              "keep the warm boot's RAM");
+    auto spots = find_uuid_spots(WarmState{made}.ram(), kWarmSmbiosUuid);
+    if (!spots.ok()) throw std::runtime_error(spots.error().message);
     fs::copy_file(run_dir / "console.log", made / "console.log");
     nlohmann::json record = layout_json(layout);
+    record["smbios_uuid_spots"] = nlohmann::json::array();
+    for (const UuidSpot& spot : spots.value()) {
+      record["smbios_uuid_spots"].push_back({spot.offset, uuid_form_name(spot.form)});
+    }
     record["seconds_to_make"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    std::ofstream(made / "layout.json") << record.dump(2) << "\n";
+    std::ofstream(WarmState{made}.record()) << record.dump(2) << "\n";
     fs::rename(made, final_dir);
   } catch (...) {
     clean_up();
@@ -249,7 +268,7 @@ void WarmPool::evict(const fs::path& states, const fs::path& spared) {
   std::vector<std::pair<fs::file_time_type, fs::path>> kept;
   for (const auto& entry : fs::directory_iterator(states)) {
     std::error_code ec;
-    auto used = fs::last_write_time(entry.path() / "layout.json", ec);
+    auto used = fs::last_write_time(WarmState{entry.path()}.record(), ec);
     if (!ec && entry.path() != spared) kept.emplace_back(used, entry.path());
   }
   std::sort(kept.begin(), kept.end());

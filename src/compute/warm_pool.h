@@ -56,6 +56,10 @@ struct WarmState {
   std::filesystem::path ram() const { return dir / "ram.img"; }        // the guest's RAM, sparse
   std::filesystem::path disk() const { return dir / "disk.qcow2"; }    // over the image's disk
   std::filesystem::path console() const { return dir / "console.log"; }  // the warm boot's console
+  std::filesystem::path record() const { return dir / "layout.json"; }  // its layout; written last
+  // Where ram() names the warm boot's SMBIOS UUID (VmSpec::incoming_uuid_spots); none when the
+  // record cannot be read.
+  std::vector<UuidSpot> uuid_spots() const;
 };
 
 // True when the image whose boot files are in `boot_dir` has the warm pool's guest agent (its

@@ -16,14 +16,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Records commands; all succeed (cp writes its destination) unless `failing`.
+constexpr int64_t kUuidAt = 4096;  // where a fake warm boot's RAM names its SMBIOS UUID
+
+// Records commands; all succeed (cp copies its source, or writes its destination when there is
+// none) unless `failing`.
 class FakeRunner : public ProcessRunner {
  public:
   int run(const std::vector<std::string>& argv, bool) override {
     std::lock_guard<std::mutex> lock(mu);
     calls.push_back(argv);
     if (failing) return 1;
-    if (argv[0] == "cp") std::ofstream(argv.back()) << "qcow2";
+    if (argv[0] == "cp" && fs::exists(argv[argv.size() - 2])) {
+      fs::copy_file(argv[argv.size() - 2], argv.back(), fs::copy_options::overwrite_existing);
+    } else if (argv[0] == "cp") {
+      std::ofstream(argv.back()) << "qcow2";
+    }
     return 0;
   }
   // Whether a recorded command starts with `prefix`.
@@ -39,14 +46,15 @@ class FakeRunner : public ProcessRunner {
   bool failing = false;
 };
 
-// A VM driver whose warm boots write a console log and whose saves write the state file.
+// A VM driver whose warm boots write a console log and their SMBIOS UUID into their RAM file at
+// kUuidAt, and whose saves write the state file.
 class FakeWarmVms : public VmDriver {
  public:
   Result<bool> start(const VmSpec& spec, const std::string& netns) override {
     started.push_back(spec);
     netnses.push_back(netns);
     std::ofstream(spec.run_dir + "/console.log") << "login:";
-    if (!spec.ram_file.empty()) std::ofstream(spec.ram_file) << "ram";
+    if (!spec.ram_file.empty()) std::ofstream(spec.ram_file) << std::string(kUuidAt, '\0') << spec.smbios_uuid;
     return true;
   }
   Result<bool> save(const std::string&, const std::string& state_file) override {
@@ -138,6 +146,7 @@ TEST_F(WarmPoolTest, MakesAStateInTheBackgroundOnFirstDemandAndFindsItThen) {
   EXPECT_EQ(state->dir, dir_.path() / "image" / "warm" / warm_key(layout()));
   EXPECT_TRUE(fs::exists(state->state()));
   EXPECT_TRUE(fs::exists(state->ram()));
+  EXPECT_EQ(state->uuid_spots(), (std::vector<UuidSpot>{{kUuidAt, UuidForm::kLowerText}}));
   EXPECT_TRUE(fs::exists(state->console()));
   EXPECT_TRUE(fs::exists(state->dir / "layout.json"));
   // The warm boot: the layout's devices, one NIC on a tap alone in a namespace of its own, the

@@ -431,6 +431,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
     spec.identity_port = true;
     spec.incoming = warm->state().string();
     spec.incoming_ram = warm->ram().string();
+    spec.incoming_uuid_spots = warm->uuid_spots();
     spec.console_append = true;
     fs::copy_file(warm->console(), dir / "console.log", fs::copy_options::overwrite_existing);
     std::ofstream(dir / kIdentityOwed).flush();

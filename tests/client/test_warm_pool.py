@@ -4,14 +4,16 @@ A t2.micro is launched first when no saved state of its layout exists yet: it bo
 server makes the state beside the image meanwhile. Then five t2.micro instances are launched at
 once with user data. Each is restored from that one state (its console says so), and each is a
 machine of its own: distinct SSH host keys (the ones sshd serves), machine-ids, hostnames, boot
-ids, random bytes, MACs and IPs, the MAC and IP being its interface's; SSH works with the key
+ids, random bytes, MACs, IPs and SMBIOS UUIDs (in the firmware's table and the kernel's copies), the
+MAC and IP being its interface's; SSH works with the key
 pair; user data ran once; the metadata service answers its own instance id; the guest clock is
 within 2 s of the host's. Then restored instances behave as booted ones: a snapshot of a
 restored root volume, made a volume and hot-plugged into another restored instance, holds what
 the warm boot wrote (the random seed, older than the launch) and what the instance wrote since
 (its machine-id); an interface hot-plugged gets its address, the address of an instance just
 terminated (whose lease the VPC's DHCP server let go); a reboot is a new boot of the same
-machine (new boot id; the same host keys; user data not again). A stop and start of a restored
+machine (new boot id; the same host keys and SMBIOS UUID, now from the firmware; user data not
+again). A stop and start of a restored
 instance is test_instances' (its first instance is restored). An AMI made from a restored
 instance gets a state of its own: its first launch boots while the pool makes it, the next launch
 restores from it and is a machine of its own that holds what the AMI holds; the state goes with
@@ -19,18 +21,29 @@ the AMI's snapshot. Needs root, QEMU and the base image."""
 
 import glob
 import os
+import shlex
 import subprocess
 import time
 
 from harness import VmTestCase, saved_states, skip_unless_vms
 
 USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+# The system UUID in the SMBIOS table the firmware wrote to RAM (what dmidecode reads).
+TABLE_UUID = """import uuid
+t = open('/sys/firmware/dmi/tables/DMI', 'rb').read()
+i = 0
+while t[i] != 1:
+    i = t.index(b'\\0\\0', i + t[i + 1]) + 2
+print(uuid.UUID(bytes_le=t[i + 8:i + 24]))"""
 # What the identity test reads inside each instance, one KEY=VALUE per line.
 IDENTITY = ("echo host_key=$(sudo cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pub); "
             "echo machine_id=$(cat /etc/machine-id); echo hostname=$(hostname); "
             "echo boot_id=$(cat /proc/sys/kernel/random/boot_id); echo mac=$(cat /sys/class/net/eth0/address); "
             "echo ip=$(ip -o -4 addr show dev eth0 | awk '{print $4}' | cut -d/ -f1); "
             "echo random=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
+            "echo product_uuid=$(sudo cat /sys/class/dmi/id/product_uuid); "
+            "echo product_serial=$(sudo cat /sys/class/dmi/id/product_serial); "
+            "echo table_uuid=$(sudo python3 -c " + shlex.quote(TABLE_UUID) + "); "
             "T=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token); "
             "echo imds_id=$(curl -s -H \"X-aws-ec2-metadata-token: $T\" http://169.254.169.254/latest/meta-data/instance-id); "
             "cloud-init status --wait >/dev/null; echo user_data_runs=$(cat /var/tmp/user-data-runs | wc -l); "
@@ -103,7 +116,8 @@ class WarmPoolTest(VmTestCase):
 
     def test_1_five_instances_from_one_state_are_five_machines(self):
         five = self.five_restored()
-        seen = {key: set() for key in ("host_key", "machine_id", "hostname", "boot_id", "mac", "ip", "random")}
+        seen = {key: set() for key in ("host_key", "machine_id", "hostname", "boot_id", "mac", "ip", "random",
+                                       "product_uuid")}
         for instance in five:
             instance_id = instance["InstanceId"]
             console = self.ec2.get_console_output(InstanceId=instance_id).get("Output", "")
@@ -117,6 +131,10 @@ class WarmPoolTest(VmTestCase):
             self.assertEqual(values["user_data_runs"], "1")
             self.assertEqual(values["hostname"], "ip-" + instance["PrivateIpAddress"].replace(".", "-"))
             self.assertEqual(self.served_host_key(instance), values["host_key"])
+            # The instance's own SMBIOS UUID (test_2: the one its reboot's firmware gives), everywhere.
+            self.assertTrue(values["product_uuid"].startswith("ec2"), values["product_uuid"])
+            self.assertEqual(values["product_serial"], values["product_uuid"])
+            self.assertEqual(values["table_uuid"], values["product_uuid"])
             clock = float(values["clock"])
             self.assertTrue(before - 2 <= clock <= after + 2, "guest clock %.1f, host %.1f..%.1f" % (clock, before, after))
         for key, values in seen.items():
@@ -150,7 +168,7 @@ class WarmPoolTest(VmTestCase):
         self.ec2.reboot_instances(InstanceIds=[a["InstanceId"]])
         self.wait_for(lambda: self.boot_id(a) not in ("", before["boot_id"]), 300, "a did not reboot")
         rebooted, _, _ = self.identity(a)
-        for key in ("host_key", "machine_id", "hostname", "mac", "ip"):
+        for key in ("host_key", "machine_id", "hostname", "mac", "ip", "product_uuid", "table_uuid"):
             self.assertEqual(rebooted[key], before[key], key)
         self.assertEqual(rebooted["user_data_runs"], "1")
 
