@@ -518,7 +518,14 @@ int serve(const ServeOptions& options) {
     }
   }
   instances.set_host(host_id);
-  if (!options.no_host) instances.start();
+  if (!options.no_host) {
+    // As root (VPC plumbing needs it): nothing for the slot's pool leaves this host, edge or not.
+    if (::geteuid() == 0) {
+      auto held = network.hold_public_pool();
+      if (!held.ok()) std::fprintf(stderr, "stratus: %s\n", held.error().message.c_str());
+    }
+    instances.start();
+  }
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.
   api::RoleCaller ec2_for_budgets(ec2, "ec2", authorizer, [&](const std::string& account, const std::string& role) {
     return iam::assume_role_for_service(store, iam.aws_policies(), account, role, "budgets.amazonaws.com",

@@ -251,11 +251,18 @@ std::vector<std::string> VpcNetwork::vpcs() const {
 namespace {
 
 constexpr const char* kEdgeLink = "uplink";  // the edge's end of the host<->edge veth
+// The metric of the host's unreachable route for the slot's pool: above the edge's route (0).
+constexpr const char* kPoolHoldMetric = "4000000000";
 
 // The uplink of `vpc_id`'s namespace as the edge names its end.
 std::string edge_side(const std::string& vpc_id) { return "ve" + tail(vpc_id, 13); }
 
 }  // namespace
+
+Result<bool> VpcNetwork::hold_public_pool() {
+  if (spans_hosts()) return true;  // public addresses are reached over the underlay
+  return ip({"route", "replace", "unreachable", slot_.public_pool.str(), "metric", kPoolHoldMetric});
+}
 
 Result<bool> VpcNetwork::ensure_edge() {
   const std::string& edge = slot_.edge_netns;

@@ -91,6 +91,12 @@ class VpcNetwork {
   Result<bool> ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port);
   // Removes the port's tap, route, reservation and name (nothing when absent).
   Result<bool> remove_port(const std::string& vpc_id, const Port& port);
+  // Keeps the slot's public pool on this host: an unreachable route for it on the host, below
+  // the edge's route (which wins while the edge exists), so that packets to a public address
+  // whose edge is not there (yet, or any longer) fail at once rather than leave by the host's
+  // default route. Idempotent; the route outlives the process, as the edge and the VMs do. On a
+  // host among others, nothing: public addresses are reached over the underlay.
+  Result<bool> hold_public_pool();
   // Makes exactly the public addresses of `public_to_private` reach their private addresses in
   // `vpc_id` from this host (1:1 NAT inside the VPC namespace; each public address routed over
   // the VPC's veth into the slot's edge namespace, which the host reaches over a veth with a

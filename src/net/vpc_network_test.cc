@@ -282,6 +282,31 @@ TEST_F(VpcNetworkTest, ServersOnTwoSlotsKeepTheirEdgesApart) {
   EXPECT_TRUE(eventually([&] { return shell_output("ip link show " + theirs.host_link + " 2>/dev/null").empty(); }));
 }
 
+// The host's route for the slot's pool: unreachable while no edge exists (before the first
+// address is published, after the edge went idle), into the edge while it exists; never the
+// host's default route.
+TEST_F(VpcNetworkTest, TheSlotsPoolNeverTakesTheHostsDefaultRoute) {
+  const NetworkSlot& mine = network_.slot();
+  const std::string pool = mine.public_pool.str();
+  const std::string held = "ip route del unreachable " + pool + " metric 4000000000 2>/dev/null";
+  struct Release {
+    std::string command;
+    ~Release() { std::system(command.c_str()); }
+  } release{held};
+  const std::string ip = format_ipv4(mine.public_pool.base + 5);
+  auto route_to = [&] { return shell_output("ip route get " + ip + " 2>&1"); };
+  ASSERT_TRUE(network_.hold_public_pool().ok());
+  ASSERT_TRUE(network_.hold_public_pool().ok());  // idempotent
+  EXPECT_NE(route_to().find("No route to host"), std::string::npos) << route_to();
+  auto cidr = *Ipv4Cidr::parse("10.0.0.0/16");
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.set_published(vpc_, {{ip, "10.0.0.2"}}).ok());
+  EXPECT_NE(route_to().find("dev " + mine.host_link), std::string::npos) << route_to();
+  ASSERT_TRUE(network_.remove_vpc(vpc_).ok());
+  ASSERT_TRUE(eventually([&] { return network_.remove_idle_edge().ok() && !fs::exists("/run/netns/" + mine.edge_netns); }));
+  EXPECT_TRUE(eventually([&] { return route_to().find("No route to host") != std::string::npos; })) << route_to();
+}
+
 // A peering link joins two VPC routers: each reaches the other's resolver over it once routed,
 // and removing it (or its record) leaves nothing behind.
 TEST_F(VpcNetworkTest, PeeringLinksJoinTwoRouters) {

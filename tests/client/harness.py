@@ -95,6 +95,8 @@ EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 HEALTH_TIMEOUT = 20.0
 
 # The start-up log line that names the server's network slot.
+# The metric of the host's unreachable route for a server's public pool (src/net/vpc_network.cc).
+POOL_HOLD_METRIC = "4000000000"
 NETWORK_SLOT_RE = re.compile(r"stratus: network slot (?P<slot>\d+) \(edge namespace (?P<edge_netns>\S+), "
                              r"host address (?P<host_address>[\d.]+), public IPv4 (?P<public_pool>[\d./]+)\)")
 
@@ -434,6 +436,7 @@ class StratusServer:
         try:
             self.stop()
         finally:
+            self.release_public_pool()
             if self.owns_store and os.environ.get("STRATUS_TEST_KEEP") != "1":
                 TestPostgres.drop_database(self.store_url)
             if os.environ.get("STRATUS_TEST_KEEP") == "1":
@@ -444,6 +447,18 @@ class StratusServer:
                 shutil.rmtree(self.log_dir, ignore_errors=True)
                 if self.owns_image_cache:
                     shutil.rmtree(self.image_cache, ignore_errors=True)
+
+    def release_public_pool(self):
+        """Deletes the host's unreachable route for the server's public pool (VpcNetwork::
+        hold_public_pool), which outlives the server as its edge does. Nothing unless it served
+        as root in this namespace."""
+        if self.netns or os.geteuid() != 0:
+            return
+        try:
+            pool = self.network_slot()["public_pool"]
+        except (ServerError, OSError):
+            return
+        subprocess.run(["ip", "route", "del", "unreachable", pool, "metric", POOL_HOLD_METRIC], capture_output=True)
 
     # ------------------------------------------------------------- clients
     def client(self, region="us-east-1", access_key=ACCESS_KEY_ID, secret_key=SECRET_ACCESS_KEY,

@@ -1,13 +1,16 @@
 """Network slots (issue 10): servers of different data dirs on one host lease different slots, so
 each has its own edge namespace and hands out public addresses from its own pool; a data dir
 keeps its slot across restarts, and one whose slot another server holds does not start (it
-never takes a slot from under a running server). Servers of its own, no VMs."""
+never takes a slot from under a running server). Packets for a server's pool never leave the
+host, edge or not. Servers of its own, no VMs."""
 
 import fcntl
 import ipaddress
 import os
 import shutil
+import socket
 import sqlite3
+import subprocess
 import tempfile
 import unittest
 
@@ -56,6 +59,23 @@ class NetworkSlotTest(unittest.TestCase):
         self.assertIn("held by another stratus serve (data dir %s)" % os.path.realpath(original.data_dir), message)
         self.assertEqual(original.network_slot(), slot)  # still serving on it
         original.client("us-east-1").describe_vpcs()
+
+    @unittest.skipUnless(os.geteuid() == 0, "only root's servers route public pools")
+    def test_nothing_for_the_public_pool_leaves_the_host_before_its_edge_exists(self):
+        server = self.server().start()
+        pool = ipaddress.ip_network(server.network_slot()["public_pool"])
+        ec2 = server.client("us-east-1")
+        address = ec2.allocate_address(Domain="vpc")["PublicIp"]  # published nowhere: no edge route
+        for ip in (address, str(pool[1]), str(pool[-2])):
+            route = subprocess.run(["ip", "route", "get", ip], capture_output=True, text=True)
+            # Unreachable at once, not sent by the host's default route.
+            self.assertNotEqual(route.returncode, 0, route.stdout)
+            self.assertIn("No route to host", route.stderr)
+        with self.assertRaises(OSError):
+            socket.create_connection((address, 22), timeout=2)
+        server.cleanup()  # the route goes with the server's plumbing
+        listed = subprocess.run(["ip", "route", "show", str(pool)], capture_output=True, text=True)
+        self.assertEqual(listed.stdout.strip(), "")
 
     @unittest.skipUnless(os.geteuid() == 0, "the slot locks of root's servers are in /run/stratus")
     @skip_on_shared_store
