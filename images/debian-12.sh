@@ -197,6 +197,7 @@ def wait_for_identity():
         time.sleep(0.1)
     subprocess.run(["systemctl", "is-system-running", "--wait"], stdout=subprocess.DEVNULL)
     generalize()
+    address = boot_id_address()
     # cloud-init's code is imported now, while the state is being made, not after each restore.
     import cloudinit.cmd.main  # noqa: F401
     for name in ("sources.DataSourceEc2", "config.cc_ssh", "config.cc_users_groups", "config.cc_scripts_user",
@@ -216,7 +217,7 @@ def wait_for_identity():
         line += chunk
     os.write(port, b"ok\n")
     os.close(port)
-    return json.loads(line)
+    return json.loads(line), address
 
 
 def generalize():
@@ -228,6 +229,9 @@ def generalize():
     for path in glob.glob("/etc/ssh/ssh_host_*"):
         os.remove(path)
     open("/etc/machine-id", "w").close()
+    # ec2-user as every instance of this image gets it (its key comes with the instance): made
+    # once here, not after each restore.
+    add_default_user(None)
     os.sync()  # on the disk, not only in the saved page cache
 
 
@@ -237,15 +241,23 @@ def reseed(random):
         fcntl.ioctl(rng, RNDRESEEDCRNG)
 
 
-def new_boot_id():
-    """The kernel makes boot_id on its first read; the module forgets it, so the next read makes
-    a new one."""
+def boot_id_address():
+    """Where the kernel keeps boot_id: looked up while the state is made (reading /proc/kallsyms
+    takes most of a second under TCG), and the same in every VM restored from it."""
     with open("/proc/kallsyms") as symbols:
-        address = next(line.split()[0] for line in symbols if line.split()[2:3] == ["sysctl_bootid"])
+        return next(line.split()[0] for line in symbols if line.split()[2:3] == ["sysctl_bootid"])
+
+
+def new_boot_id(address):
+    """The kernel makes boot_id on its first read; the module forgets it, so the next read makes
+    a new one. The module is unloaded later (forget_boot_id_module)."""
     run("insmod", BOOT_ID_MODULE, "address=0x" + address)
-    run("rmmod", "stratus_bootid")
     with open("/proc/sys/kernel/random/boot_id") as f:
         f.read()
+
+
+def forget_boot_id_module():
+    subprocess.run(["rmmod", "stratus_bootid"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def new_machine_id():
@@ -298,10 +310,19 @@ def set_hostname(local_hostname):
 
 
 def new_host_keys():
+    """Starts making the host keys (cloud-init's ssh_genkeytypes in this image); their processes."""
     for path in glob.glob("/etc/ssh/ssh_host_*"):
         os.remove(path)
-    for kind in ("ed25519", "ecdsa"):  # cloud-init's ssh_genkeytypes in this image
-        run("ssh-keygen", "-q", "-t", kind, "-N", "", "-f", "/etc/ssh/ssh_host_%s_key" % kind)
+    return [subprocess.Popen(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", "/etc/ssh/ssh_host_%s_key" % kind],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for kind in ("ed25519", "ecdsa")]
+
+
+def wait_all(processes):
+    for process in processes:
+        output, _ = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError("%s failed (%d): %s" % (" ".join(process.args), process.returncode, output))
 
 
 def add_default_user(public_key):
@@ -342,31 +363,43 @@ def cloud_init(*stage):
     os.waitpid(pid, 0)
 
 
-def take_identity(identity, began):
-    """The instance's own identity, its user and sshd, before anyone can log in."""
-    new_boot_id()
-    new_machine_id()
-    reprobe_nic()
-    answers = metadata(["local-hostname", "public-keys/0/openssh-key"])
-    set_hostname(answers["local-hostname"] or identity["instance_id"])
-    new_host_keys()
-    add_default_user(answers["public-keys/0/openssh-key"])
-    run("systemctl", "start", "ssh.service")
-    log("%s: ssh up %.1f s after the restore" % (identity["instance_id"], time.monotonic() - began))
+def take_identity(identity, boot_id_at, began):
+    """The instance's own identity, its user and sshd, before anyone can log in. The host keys are
+    made while the NIC and the metadata service are waited for."""
+    took = []
+
+    def step(name, action, *args):
+        started = time.monotonic()
+        result = action(*args)
+        took.append("%s %.1f" % (name, time.monotonic() - started))
+        return result
+
+    step("boot id", new_boot_id, boot_id_at)
+    step("machine-id", new_machine_id)
+    keygens = step("host keys started", new_host_keys)
+    step("nic", reprobe_nic)
+    answers = step("metadata", metadata, ["local-hostname", "public-keys/0/openssh-key"])
+    step("hostname", set_hostname, answers["local-hostname"] or identity["instance_id"])
+    step("user", add_default_user, answers["public-keys/0/openssh-key"])
+    step("host keys", wait_all, keygens)
+    step("sshd", run, "systemctl", "start", "ssh.service")
+    log("%s: ssh up %.1f s after the restore (%s)" % (identity["instance_id"], time.monotonic() - began,
+                                                      ", ".join(took)))
 
 
 def main():
-    identity = wait_for_identity()
+    identity, boot_id_at = wait_for_identity()
     began = time.monotonic()
     # No secret may come from the saved state's RNG: without the reseed nothing goes on.
     reseed(bytes.fromhex(identity["random"]))
     time.clock_settime(time.CLOCK_REALTIME, float(identity["time"]))
     try:
-        take_identity(identity, began)
+        take_identity(identity, boot_id_at, began)
     except Exception:
         # cloud-init below still makes what is missing (host keys, ec2-user) as on a cold boot.
         log("%s: the direct steps failed, cloud-init makes the rest:\n%s" % (identity["instance_id"],
                                                                              traceback.format_exc()))
+    forget_boot_id_module()
     subprocess.run(["systemctl", "restart", "systemd-journald.service", "serial-getty@ttyS0.service"])
     with open(CLOUD_CFG, "w") as f:
         f.write("ssh_deletekeys: false\n")
