@@ -261,8 +261,16 @@ def forget_boot_id_module():
 
 
 def new_machine_id():
+    """What systemd makes on a cold boot of this image (its /etc/machine-id is empty): the VM's
+    SMBIOS UUID, which the host has already made the instance's (and where the saved boot's
+    daemons hold the saved one, they now hold the instance's too)."""
+    try:
+        with open("/sys/class/dmi/id/product_uuid") as f:
+            machine_id = uuid.UUID(f.read().strip()).hex
+    except (OSError, ValueError):
+        machine_id = uuid.uuid4().hex
     with open("/etc/machine-id", "w") as f:
-        f.write(uuid.uuid4().hex + "\n")
+        f.write(machine_id + "\n")
 
 
 def reprobe_nic():

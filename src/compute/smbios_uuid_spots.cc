@@ -13,9 +13,9 @@
 namespace stratus::compute {
 namespace {
 
-constexpr std::array<UuidForm, 4> kForms = {UuidForm::kLowerText, UuidForm::kUpperText, UuidForm::kSmbios,
-                                            UuidForm::kBigEndian};
-constexpr std::array<const char*, 4> kFormNames = {"lower", "upper", "smbios", "big-endian"};
+constexpr std::array<UuidForm, 6> kForms = {UuidForm::kLowerText, UuidForm::kUpperText, UuidForm::kSmbios,
+                                            UuidForm::kBigEndian, UuidForm::kLowerHex,  UuidForm::kUpperHex};
+constexpr std::array<const char*, 6> kFormNames = {"lower", "upper", "smbios", "big-endian", "lower-hex", "upper-hex"};
 constexpr size_t kChunk = size_t{16} << 20;
 
 // The 16 bytes of `uuid` in the text's order.
@@ -44,6 +44,11 @@ struct Fd {
 std::string uuid_bytes(const std::string& uuid, UuidForm form) {
   std::string out = uuid;
   switch (form) {
+    case UuidForm::kLowerHex:
+    case UuidForm::kUpperHex:
+      out = uuid_bytes(uuid, form == UuidForm::kLowerHex ? UuidForm::kLowerText : UuidForm::kUpperText);
+      out.erase(std::remove(out.begin(), out.end(), '-'), out.end());
+      return out;
     case UuidForm::kLowerText:
       for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       return out;
@@ -70,14 +75,19 @@ Result<std::vector<UuidSpot>> find_uuid_spots(const std::filesystem::path& path,
   const size_t overlap = uuid.size() - 1;  // a spot may straddle two chunks
   std::vector<UuidSpot> spots;
   std::string buffer;
+  auto failed = [&](const char* why) {
+    return ApiError{"InternalError", "cannot read " + path.string() + ": " + why};
+  };
   off_t data = 0;
   while ((data = ::lseek(file.fd, data, SEEK_DATA)) >= 0) {
     const off_t hole = ::lseek(file.fd, data, SEEK_HOLE);
+    if (hole < 0) return failed(std::strerror(errno));
     for (off_t at = data; at < hole;) {
       const size_t length = static_cast<size_t>(std::min<off_t>(hole - at, kChunk));
       buffer.resize(length);
       const ssize_t got = ::pread(file.fd, buffer.data(), length, at);
-      if (got <= 0) return ApiError{"InternalError", "cannot read " + path.string() + ": " + std::strerror(errno)};
+      if (got < 0) return failed(std::strerror(errno));
+      if (got == 0) return failed("it ended early");
       buffer.resize(static_cast<size_t>(got));
       for (size_t i = 0; i < kForms.size(); ++i) {
         std::string_view haystack(buffer);
@@ -92,6 +102,7 @@ Result<std::vector<UuidSpot>> find_uuid_spots(const std::filesystem::path& path,
     }
     data = hole;
   }
+  if (errno != ENXIO) return failed(std::strerror(errno));  // else: no data past the last hole
   std::sort(spots.begin(), spots.end(), [](const UuidSpot& a, const UuidSpot& b) { return a.offset < b.offset; });
   return spots;
 }

@@ -19,7 +19,9 @@ enum class UuidForm {
   kLowerText,  // "ec2a1b2c-..." (the kernel's product_uuid, SMBIOS strings)
   kUpperText,  // "EC2A1B2C-..."
   kSmbios,     // 16 bytes, the first three fields little-endian (SMBIOS 2.6 and later)
-  kBigEndian,  // 16 bytes in the text's order (SMBIOS before 2.6)
+  kBigEndian,  // 16 bytes in the text's order (SMBIOS before 2.6; systemd's id128)
+  kLowerHex,   // "ec2a1b2c..." without dashes (a machine-id that systemd took from the UUID)
+  kUpperHex,   // "EC2A1B2C..." without dashes
 };
 
 // One place where a file holds a UUID.
@@ -42,7 +44,8 @@ Result<std::vector<UuidSpot>> find_uuid_spots(const std::filesystem::path& path,
 Result<bool> write_uuid_spots(const std::filesystem::path& path, const std::vector<UuidSpot>& spots,
                               const std::string& uuid);
 
-// The name of `form` ("lower", "upper", "smbios", "big-endian"), as records keep it.
+// The name of `form` ("lower", "upper", "smbios", "big-endian", "lower-hex", "upper-hex"), as
+// records keep it.
 std::string uuid_form_name(UuidForm form);
 // The form `name` names; nullopt when it names none.
 std::optional<UuidForm> parse_uuid_form(const std::string& name);

@@ -24,13 +24,16 @@ TEST(UuidBytes, TextInBothCasesAndBinaryInBothByteOrders) {
   EXPECT_EQ(uuid_bytes(kSaved, UuidForm::kUpperText), "EC2D7F3A-91B6-4C58-8E0F-A5C3B9D2E461");
   EXPECT_EQ(uuid_bytes(kSaved, UuidForm::kBigEndian),
             std::string("\xec\x2d\x7f\x3a\x91\xb6\x4c\x58\x8e\x0f\xa5\xc3\xb9\xd2\xe4\x61", 16));
+  EXPECT_EQ(uuid_bytes(kSaved, UuidForm::kLowerHex), "ec2d7f3a91b64c588e0fa5c3b9d2e461");
+  EXPECT_EQ(uuid_bytes(kSaved, UuidForm::kUpperHex), "EC2D7F3A91B64C588E0FA5C3B9D2E461");
   // SMBIOS 2.6: time_low, time_mid and time_hi_and_version little-endian, the rest as written.
   EXPECT_EQ(uuid_bytes(kSaved, UuidForm::kSmbios),
             std::string("\x3a\x7f\x2d\xec\xb6\x91\x58\x4c\x8e\x0f\xa5\xc3\xb9\xd2\xe4\x61", 16));
 }
 
 TEST(UuidForms, NamesGoBothWays) {
-  for (UuidForm form : {UuidForm::kLowerText, UuidForm::kUpperText, UuidForm::kSmbios, UuidForm::kBigEndian}) {
+  for (UuidForm form : {UuidForm::kLowerText, UuidForm::kUpperText, UuidForm::kSmbios, UuidForm::kBigEndian,
+                        UuidForm::kLowerHex, UuidForm::kUpperHex}) {
     EXPECT_EQ(parse_uuid_form(uuid_form_name(form)), form);
   }
   EXPECT_EQ(parse_uuid_form("mixed"), std::nullopt);
@@ -53,11 +56,14 @@ class UuidSpotsTest : public ::testing::Test {
 };
 
 TEST_F(UuidSpotsTest, FindsEveryFormInTheDataAndRewritesThemAsAnotherMachines) {
+  put(0, std::string(size_t{17} << 20, 'x'));  // data over the first read's end (16 MiB), then a hole
   const std::vector<UuidSpot> planted = {
       {4096, UuidForm::kLowerText},
       {4096 + 100, UuidForm::kSmbios},
       {(int64_t{16} << 20) - 10, UuidForm::kUpperText},  // across the first read's end
       {int64_t{40} << 20, UuidForm::kBigEndian},          // past a hole
+      {(int64_t{40} << 20) + 64, UuidForm::kLowerHex},
+      {(int64_t{40} << 20) + 128, UuidForm::kUpperHex},
   };
   for (const UuidSpot& spot : planted) put(spot.offset, uuid_bytes(kSaved, spot.form));
   put(8192, std::string(kSaved).substr(0, 35));  // a part of one is not one

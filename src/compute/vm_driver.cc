@@ -1,6 +1,7 @@
 #include "compute/vm_driver.h"
 
 #include <signal.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,9 +43,22 @@ Result<bool> qmp_command(const std::string& run_dir, const std::string& command,
   return true;
 }
 
+// Runs each QMP command of `steps` (name, arguments) on the VM of `run_dir` in order; the first
+// failure, if any.
+Result<bool> qmp_commands(const std::string& run_dir,
+                          const std::vector<std::pair<std::string, nlohmann::json>>& steps) {
+  for (const auto& [command, arguments] : steps) {
+    auto done = qmp_command(run_dir, command, arguments);
+    if (!done.ok()) return done;
+  }
+  return true;
+}
+
 // The migration capabilities of saved states: RAM in a shared file (VmSpec::ram_file) is left out.
 const nlohmann::json kStateCapabilities = {
     {"capabilities", nlohmann::json::array({{{"capability", "x-ignore-shared"}, {"state", true}}})}};
+
+constexpr const char* kRamCopyPrefix = "stratus-ram-";  // restored VMs' RAM files, unlinked once QEMU has them
 
 constexpr int kProbeDeadlineSeconds = 5;
 constexpr int kRestoreDeadlineSeconds = 60;   // from QEMU's start to a restored VM running
@@ -58,6 +72,22 @@ block::ViewPlace view_place(const std::string& run_dir, const std::string& node,
 }
 
 }  // namespace
+
+bool guest_ram_fits(int64_t memory_mib) {
+  struct statvfs fs {};
+  if (::statvfs(kGuestRamDir, &fs) != 0) return false;
+  return static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize) >= memory_mib * (int64_t{1} << 20);
+}
+
+void remove_stray_ram_copies(std::chrono::seconds older_than) {
+  std::error_code ec;
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (const auto& entry : std::filesystem::directory_iterator(kGuestRamDir, ec)) {
+    if (entry.path().filename().string().rfind(kRamCopyPrefix, 0) != 0) continue;
+    auto written = std::filesystem::last_write_time(entry.path(), ec);
+    if (!ec && now - written > older_than) std::filesystem::remove(entry.path(), ec);
+  }
+}
 
 bool QemuDriver::use_kvm(const std::string& kernel) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -104,7 +134,11 @@ Result<bool> QemuDriver::start(const VmSpec& given, const std::string& netns) {
 }
 
 Result<std::string> QemuDriver::ram_copy(const VmSpec& spec) {
-  std::string path = std::string(kGuestRamDir) + "/stratus-ram-XXXXXX";
+  if (!guest_ram_fits(spec.memory_mib)) {
+    return ApiError{"InternalError", std::string(kGuestRamDir) + " has no room for " +
+                                         std::to_string(spec.memory_mib) + " MiB of guest RAM"};
+  }
+  std::string path = std::string(kGuestRamDir) + "/" + kRamCopyPrefix + "XXXXXX";
   const int fd = ::mkstemp(path.data());
   if (fd < 0) return ApiError{"InternalError", std::string("cannot make a RAM file in ") + kGuestRamDir};
   ::close(fd);
@@ -123,12 +157,9 @@ Result<std::string> QemuDriver::ram_copy(const VmSpec& spec) {
 }
 
 Result<bool> QemuDriver::restore_state(const std::string& run_dir, const std::string& state_file) {
-  for (const auto& [command, arguments] : std::vector<std::pair<std::string, nlohmann::json>>{
-           {"migrate-set-capabilities", kStateCapabilities},
-           {"migrate-incoming", {{"uri", "exec:cat " + state_file}}}}) {
-    auto done = qmp_command(run_dir, command, arguments);
-    if (!done.ok()) return done;
-  }
+  auto asked = qmp_commands(run_dir, {{"migrate-set-capabilities", kStateCapabilities},
+                                      {"migrate-incoming", {{"uri", "exec:cat " + state_file}}}});
+  if (!asked.ok()) return asked;
   // The restore goes on in the daemon. It ends in the state the VM was saved in: paused.
   for (int i = 0; i < kRestoreDeadlineSeconds * 20; ++i) {
     auto status = qmp_execute(qmp_socket(run_dir), "query-status");
@@ -143,15 +174,12 @@ Result<bool> QemuDriver::restore_state(const std::string& run_dir, const std::st
 }
 
 Result<bool> QemuDriver::save(const std::string& run_dir, const std::string& state_file) {
-  for (const auto& [command, arguments] : std::vector<std::pair<std::string, nlohmann::json>>{
-           {"stop", nlohmann::json::object()},
-           {"migrate-set-capabilities", kStateCapabilities},
-           // The default bandwidth (32 MiB/s) would make a state of 200 MiB take seconds.
-           {"migrate-set-parameters", {{"max-bandwidth", int64_t{1} << 40}}},
-           {"migrate", {{"uri", "exec:cat > " + state_file}}}}) {
-    auto done = qmp_command(run_dir, command, arguments);
-    if (!done.ok()) return done;
-  }
+  auto asked = qmp_commands(run_dir, {{"stop", nlohmann::json::object()},
+                                      {"migrate-set-capabilities", kStateCapabilities},
+                                      // The default bandwidth (32 MiB/s) would make the devices' state take long.
+                                      {"migrate-set-parameters", {{"max-bandwidth", int64_t{1} << 40}}},
+                                      {"migrate", {{"uri", "exec:cat > " + state_file}}}});
+  if (!asked.ok()) return asked;
   for (int i = 0; i < kSaveDeadlineSeconds * 20; ++i) {
     auto migration = qmp_execute(qmp_socket(run_dir), "query-migrate");
     if (!migration.ok()) return migration.error();

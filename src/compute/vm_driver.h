@@ -3,6 +3,7 @@
 // VMs are daemons of their own (not children of `stratus serve`): they survive its restart
 // and are found again by the pid file in their run directory.
 
+#include <chrono>
 #include <mutex>
 #include <set>
 #include <string>
@@ -16,6 +17,14 @@
 #include "compute/qemu_command.h"
 
 namespace stratus::compute {
+
+// True when kGuestRamDir has room now for `memory_mib` of guest RAM (a VM whose RAM is a file
+// there dies when the file cannot grow).
+bool guest_ram_fits(int64_t memory_mib);
+
+// Deletes the RAM files of restores under kGuestRamDir written more than `older_than` ago: a
+// restore unlinks its file as soon as QEMU has it, so such a file is a crash's leftover.
+void remove_stray_ram_copies(std::chrono::seconds older_than);
 
 // Starts, inspects and stops VMs.
 class VmDriver {
@@ -117,7 +126,7 @@ class QemuDriver : public VmDriver {
  private:
   // Whether VMs run under KVM (decided on first use when auto).
   bool use_kvm(const std::string& kernel);
-  // A new file under kGuestRamDir holding the RAM `spec` restores (VmStart::start); its path.
+  // A new file under kGuestRamDir holding the RAM `spec` restores (QemuDriver::start); its path.
   Result<std::string> ram_copy(const VmSpec& spec);
   // Loads `state_file` into the VM of `run_dir` (started with -incoming defer) and lets it run.
   Result<bool> restore_state(const std::string& run_dir, const std::string& state_file);

@@ -27,8 +27,9 @@ constexpr const char* kWarmMac = "02:00:00:00:00:01";
 constexpr const char* kWarmSmbiosUuid = "ec2d7f3a-91b6-4c58-8e0f-a5c3b9d2e461";
 
 // How a state is laid out on disk; states of an older form have other keys and are not found.
-// 3: the RAM in ram.img, apart from QEMU's stream; the spots naming the SMBIOS UUID in layout.json.
-constexpr int kStateForm = 3;
+// 4: the RAM in ram.img, apart from QEMU's stream; the spots naming the SMBIOS UUID (as text, as
+// bytes, and as the machine-id systemd took from it) in layout.json.
+constexpr int kStateForm = 4;
 
 nlohmann::json layout_json(const WarmLayout& layout) {
   return {{"image_disk", layout.image_disk}, {"boot_dir", layout.boot_dir},     {"vcpus", layout.vcpus},
@@ -174,6 +175,7 @@ void WarmPool::make(const WarmLayout& layout) {
   if (!lock) return;  // another process is making it
   const fs::path final_dir = dir / key;
   if (fs::exists(WarmState{final_dir}.record())) return;
+  if (!guest_ram_fits(layout.memory_mib)) throw std::runtime_error(std::string(kGuestRamDir) + " has no room for its RAM");
   const auto began = std::chrono::steady_clock::now();
   // Made aside and renamed into place, so that a state is complete or absent.
   const fs::path made = dir / (key + ".new");
@@ -182,8 +184,9 @@ void WarmPool::make(const WarmLayout& layout) {
   fs::create_directories(made);
   const fs::path run_dir = run_root_ / ("warm-" + key);
   const std::string netns = "stratus-warm-" + key.substr(0, 8);
-  // The warm VM's RAM: a file, so the state can keep it apart from QEMU's stream (which would
-  // otherwise make every page of a restored VM's RAM resident as it loads).
+  // The warm VM's RAM: a file, so the state can keep it apart from QEMU's stream, whose load
+  // reads every page of a restored VM's RAM (on a kernel without the shared zero page, as this
+  // project's machines run, that makes all of it resident: docs/benchmarks.md, "Warm pool").
   const fs::path ram_file = fs::path(kGuestRamDir) / ("stratus-warm-" + key + ".ram");
   fs::remove_all(run_dir);
   fs::remove(ram_file);  // left by a crash
@@ -238,12 +241,15 @@ void WarmPool::make(const WarmLayout& layout) {
     spec.background = true;  // the instances launched meanwhile come first
     auto step = vms_.start(spec, netns);
     if (step.ok()) step = vms_.await_agent(spec.run_dir, kAgentDeadlineSeconds);
-    if (step.ok()) step = vms_.save(spec.run_dir, WarmState{made}.state().string());
+    const WarmState making{made};
+    if (step.ok()) step = vms_.save(spec.run_dir, making.state().string());
     if (!step.ok()) throw std::runtime_error(step.error().message);
-    must_run(runner_, {"cp", "--sparse=always", ram_file.string(), WarmState{made}.ram().string()},
+    must_run(runner_, {"cp", "--sparse=always", ram_file.string(), making.ram().string()},
              "keep the warm boot's RAM");
-    auto spots = find_uuid_spots(WarmState{made}.ram(), kWarmSmbiosUuid);
+    auto spots = find_uuid_spots(making.ram(), kWarmSmbiosUuid);
     if (!spots.ok()) throw std::runtime_error(spots.error().message);
+    // The firmware's table holds it at least: none found means restores could not rename it.
+    if (spots.value().empty()) throw std::runtime_error("the warm boot's RAM does not name its SMBIOS UUID");
     fs::copy_file(run_dir / "console.log", made / "console.log");
     nlohmann::json record = layout_json(layout);
     record["smbios_uuid_spots"] = nlohmann::json::array();
@@ -252,7 +258,7 @@ void WarmPool::make(const WarmLayout& layout) {
     }
     record["seconds_to_make"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-    std::ofstream(WarmState{made}.record()) << record.dump(2) << "\n";
+    std::ofstream(making.record()) << record.dump(2) << "\n";
     fs::rename(made, final_dir);
   } catch (...) {
     clean_up();

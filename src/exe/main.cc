@@ -524,6 +524,7 @@ int serve(const ServeOptions& options) {
       auto held = network.hold_public_pool();
       if (!held.ok()) std::fprintf(stderr, "stratus: %s\n", held.error().message.c_str());
     }
+    compute::remove_stray_ram_copies(std::chrono::minutes(1));
     instances.start();
   }
   // Budget actions: carried out by EC2 as their execution roles, which Budgets assumes.

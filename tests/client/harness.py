@@ -94,9 +94,9 @@ EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 HEALTH_TIMEOUT = 20.0
 
-# The start-up log line that names the server's network slot.
 # The metric of the host's unreachable route for a server's public pool (src/net/vpc_network.cc).
 POOL_HOLD_METRIC = "4000000000"
+# The start-up log line that names the server's network slot.
 NETWORK_SLOT_RE = re.compile(r"stratus: network slot (?P<slot>\d+) \(edge namespace (?P<edge_netns>\S+), "
                              r"host address (?P<host_address>[\d.]+), public IPv4 (?P<public_pool>[\d./]+)\)")
 

@@ -43,6 +43,9 @@ IDENTITY = ("echo host_key=$(sudo cut -d' ' -f2 /etc/ssh/ssh_host_ed25519_key.pu
             "echo random=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n'); "
             "echo product_uuid=$(sudo cat /sys/class/dmi/id/product_uuid); "
             "echo product_serial=$(sudo cat /sys/class/dmi/id/product_serial); "
+            "echo pid1_machine_id=$(sudo busctl call org.freedesktop.systemd1 /org/freedesktop/systemd1 "
+            "org.freedesktop.DBus.Peer GetMachineId | cut -d'\"' -f2); "
+
             "echo table_uuid=$(sudo python3 -c " + shlex.quote(TABLE_UUID) + "); "
             "T=$(curl -s -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token); "
             "echo imds_id=$(curl -s -H \"X-aws-ec2-metadata-token: $T\" http://169.254.169.254/latest/meta-data/instance-id); "
@@ -135,6 +138,10 @@ class WarmPoolTest(VmTestCase):
             self.assertTrue(values["product_uuid"].startswith("ec2"), values["product_uuid"])
             self.assertEqual(values["product_serial"], values["product_uuid"])
             self.assertEqual(values["table_uuid"], values["product_uuid"])
+            # The machine-id a cold boot gets (systemd takes the VM's UUID): in /etc/machine-id,
+            # and in PID 1, which read it before the save.
+            for key in ("machine_id", "pid1_machine_id"):
+                self.assertEqual(values[key], values["product_uuid"].replace("-", ""), key)
             clock = float(values["clock"])
             self.assertTrue(before - 2 <= clock <= after + 2, "guest clock %.1f, host %.1f..%.1f" % (clock, before, after))
         for key, values in seen.items():
