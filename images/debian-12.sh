@@ -385,10 +385,15 @@ def take_identity(identity, boot_id_at, began):
     step("boot id", new_boot_id, boot_id_at)
     step("machine-id", new_machine_id)
     keygens = step("host keys started", new_host_keys)
-    step("nic", reprobe_nic)
-    answers = step("metadata", metadata, ["local-hostname", "public-keys/0/openssh-key"])
-    step("hostname", set_hostname, answers["local-hostname"] or identity["instance_id"])
-    step("user", add_default_user, answers["public-keys/0/openssh-key"])
+    try:
+        step("nic", reprobe_nic)
+        answers = step("metadata", metadata, ["local-hostname", "public-keys/0/openssh-key"])
+        step("hostname", set_hostname, answers["local-hostname"] or identity["instance_id"])
+        step("user", add_default_user, answers["public-keys/0/openssh-key"])
+    except Exception:
+        for process in keygens:  # done before cloud-init looks at the key files
+            process.communicate()
+        raise
     step("host keys", wait_all, keygens)
     step("sshd", run, "systemctl", "start", "ssh.service")
     log("%s: ssh up %.1f s after the restore (%s)" % (identity["instance_id"], time.monotonic() - began,
