@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "net/arp_announce.h"
 #include "net/netns.h"
@@ -18,6 +19,47 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string netmask(int prefix) { return format_ipv4(prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix)); }
+
+// Replaces the file at `path` with `lines` (through a temporary file renamed over it).
+Result<bool> write_lines(const fs::path& path, const std::vector<std::string>& lines) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& line : lines) out << line << "\n";
+    if (!out) return ApiError{"InternalError", "cannot write " + tmp.string()};
+  }
+  fs::rename(tmp, path);
+  return true;
+}
+
+// The address of a line of dnsmasq's lease file ("expiry MAC address name client-id"), or "".
+std::string leased_address(const std::string& lease) {
+  std::istringstream fields(lease);
+  std::string expiry, mac, address;
+  return fields >> expiry >> mac >> address ? address : "";
+}
+
+// Whether the lease file `leases` has a lease on `address`.
+bool leased(const fs::path& leases, const std::string& address) {
+  std::ifstream in(leases);
+  for (std::string line; std::getline(in, line);) {
+    if (leased_address(line) == address) return true;
+  }
+  return false;
+}
+
+// Rewrites the lease file `leases` without its leases on `address` (while its server is down).
+Result<bool> drop_lease(const fs::path& leases, const std::string& address) {
+  std::vector<std::string> kept;
+  {
+    std::ifstream in(leases);
+    for (std::string line; std::getline(in, line);) {
+      if (leased_address(line) != address) kept.push_back(line);
+    }
+  }
+  return write_lines(leases, kept);
+}
 
 // The live dnsmasq recorded in `pid_file`, else 0.
 pid_t live_pid(const fs::path& pid_file) { return compute::daemon_pid(pid_file.string()); }
@@ -79,14 +121,8 @@ Result<bool> VpcNetwork::update_hosts(const fs::path& hosts, const fs::path& pid
     }
   }
   if (!line.empty()) kept.push_back(line);
-  fs::path tmp = hosts;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& l : kept) out << l << "\n";
-    if (!out) return ApiError{"InternalError", "cannot write " + tmp.string()};
-  }
-  fs::rename(tmp, hosts);
+  auto written = write_lines(hosts, kept);
+  if (!written.ok()) return written;
   if (pid_t pid = live_pid(pid_file)) ::kill(pid, SIGHUP);  // dnsmasq re-reads hosts files
   return true;
 }
@@ -135,7 +171,7 @@ Result<bool> VpcNetwork::ensure_subnet(const std::string& vpc_id, const Ipv4Cidr
   }
   if (known && live_pid(file(vpc_id, "dhcp.pid")) != 0) return true;
   if (!known) std::ofstream(ranges, std::ios::app) << line << "\n";
-  // Until set_dhcp_options() records a set: the VPC resolver and `domain`.
+  // The options it ran with or set_dhcp_options() recorded; before any, the VPC resolver and `domain`.
   return restart_dhcp(vpc_id, recorded_dhcp_options(vpc_id).value_or(std::vector<std::string>{
                                   "--dhcp-option=option:dns-server," + format_ipv4(vpc_cidr.base + 2),
                                   "--domain=" + domain}));
@@ -149,12 +185,26 @@ std::optional<std::vector<std::string>> VpcNetwork::recorded_dhcp_options(const 
   return args;
 }
 
+void VpcNetwork::stop_dhcp(const std::string& vpc_id) {
+  pid_t pid = live_pid(file(vpc_id, "dhcp.pid"));
+  if (pid == 0) return;
+  ::kill(pid, SIGTERM);
+  for (int i = 0; i < 100 && compute::process_alive(pid); ++i) ::usleep(10000);
+  if (!compute::process_alive(pid)) return;
+  ::kill(pid, SIGKILL);  // a server that does not answer SIGTERM (stopped, stuck) would keep port 67
+  for (int i = 0; i < 100 && compute::process_alive(pid); ++i) ::usleep(10000);
+}
+
+Result<bool> VpcNetwork::record_dhcp_options(const std::string& vpc_id, const std::vector<std::string>& option_args) {
+  if (recorded_dhcp_options(vpc_id) == option_args) return true;
+  return write_lines(file(vpc_id, "dhcp.options"), option_args);
+}
+
 Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const std::vector<std::string>& option_args) {
+  stop_dhcp(vpc_id);
+  auto recorded = record_dhcp_options(vpc_id, option_args);
+  if (!recorded.ok()) return recorded;
   fs::path pid_file = file(vpc_id, "dhcp.pid");
-  if (pid_t pid = live_pid(pid_file)) {
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 100 && compute::process_alive(pid); ++i) ::usleep(10000);
-  }
   fs::path hosts = file(vpc_id, "dhcp.hosts");
   if (!fs::exists(hosts)) std::ofstream(hosts).flush();
   // Every tap ("st...") of the VPC, including those plugged in later (--bind-dynamic). A
@@ -181,15 +231,8 @@ Result<bool> VpcNetwork::restart_dhcp(const std::string& vpc_id, const std::vect
 Result<bool> VpcNetwork::set_dhcp_options(const std::string& vpc_id, const DhcpOptions& options) {
   std::vector<std::string> wanted = dhcp_option_args(options);
   if (recorded_dhcp_options(vpc_id) == wanted) return true;
-  fs::path path = file(vpc_id, "dhcp.options");
-  {
-    std::ofstream out(path.string() + ".tmp", std::ios::trunc);
-    for (const std::string& arg : wanted) out << arg << "\n";
-    if (!out) return ApiError{"InternalError", "cannot write " + path.string()};
-  }
-  fs::rename(path.string() + ".tmp", path);
   // A running server takes them by restarting; one not started yet reads them when it starts.
-  if (live_pid(file(vpc_id, "dhcp.pid")) == 0) return true;
+  if (live_pid(file(vpc_id, "dhcp.pid")) == 0) return record_dhcp_options(vpc_id, wanted);
   return restart_dhcp(vpc_id, wanted);
 }
 
@@ -220,17 +263,35 @@ Result<bool> VpcNetwork::ensure_port(const std::string& vpc_id, const Ipv4Cidr& 
 Result<bool> VpcNetwork::remove_port(const std::string& vpc_id, const Port& port) {
   std::string ns = netns_name(vpc_id);
   std::string tap = tap_name(port.eni_id);
-  if (runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) == 0) {
-    // The DHCP server forgets the port's lease (through its tap, while it exists): it would
-    // otherwise refuse the address to the next interface given it until the lease ran out
-    // ("not using configured address ... because it is leased to ...").
-    runner_.run({"ip", "netns", "exec", ns, "dhcp_release", tap, port.ip, port.mac}, /*quiet=*/true);
+  bool tapped = runner_.run({"ip", "-n", ns, "link", "show", tap}, /*quiet=*/true) == 0;
+  auto forgotten = forget_lease(vpc_id, port, tapped);
+  if (!forgotten.ok()) return forgotten;
+  if (tapped) {
     auto done = ip({"-n", ns, "link", "del", tap});  // its address and route go with it
     if (!done.ok()) return done;
   }
   auto dhcp = update_hosts(file(vpc_id, "dhcp.hosts"), file(vpc_id, "dhcp.pid"), port.mac, "");
   if (!dhcp.ok()) return dhcp;
   return update_hosts(file(vpc_id, "dns.hosts"), file(vpc_id, "dns.pid"), " " + port.hostname, "");
+}
+
+Result<bool> VpcNetwork::forget_lease(const std::string& vpc_id, const Port& port, bool tapped) {
+  fs::path leases = file(vpc_id, "dhcp.leases");
+  if (!leased(leases, port.ip)) return true;
+  if (tapped) {
+    runner_.run({"ip", "netns", "exec", netns_name(vpc_id), "dhcp_release", tap_name(port.eni_id), port.ip, port.mac},
+                /*quiet=*/true);
+    // dnsmasq reads the release in its own time, and drops it if the tap is gone by then.
+    for (int i = 0; i < 100 && leased(leases, port.ip); ++i) ::usleep(20000);
+    if (!leased(leases, port.ip)) return true;
+  }
+  // Not released (no tap to send it through, or a server that did not take it): the server
+  // starts again without the lease (it reads its lease file only when it starts).
+  stop_dhcp(vpc_id);
+  auto dropped = drop_lease(leases, port.ip);
+  if (!dropped.ok()) return dropped;
+  auto options = recorded_dhcp_options(vpc_id);
+  return options ? restart_dhcp(vpc_id, *options) : Result<bool>(true);  // none: it never ran
 }
 
 bool VpcNetwork::has_namespace(const std::string& vpc_id) const { return fs::exists("/run/netns/" + netns_name(vpc_id)); }

@@ -89,7 +89,8 @@ class VpcNetwork {
   // the port's address), reserves its address for its MAC in DHCP and its name in DNS.
   // Idempotent. REQUIRES: ensure_subnet() for the subnet.
   Result<bool> ensure_port(const std::string& vpc_id, const Ipv4Cidr& subnet_cidr, const Port& port);
-  // Removes the port's tap, route, reservation and name (nothing when absent).
+  // Removes the port's tap, route, reservation, name and DHCP lease (nothing when absent), so
+  // that the next interface given its address gets it by DHCP at once.
   Result<bool> remove_port(const std::string& vpc_id, const Port& port);
   // Keeps the slot's public pool on this host: an unreachable route for it on the host, below
   // the edge's route (which wins while the edge exists), so that packets to a public address
@@ -178,9 +179,18 @@ class VpcNetwork {
   // Creates the VPC's VXLAN device for `vni` unless its router has it; true when it was created.
   Result<bool> ensure_overlay_device(const std::string& vpc_id, uint32_t vni);
   // (Re)starts the VPC's DHCP server over the subnets in VPC.dhcp.ranges, handing out
-  // `option_args` (dnsmasq's --dhcp-option/--domain arguments).
+  // `option_args` (dnsmasq's --dhcp-option/--domain arguments), which it records.
   Result<bool> restart_dhcp(const std::string& vpc_id, const std::vector<std::string>& option_args);
-  // The option arguments set_dhcp_options() recorded in VPC.dhcp.options, or nullopt before it did.
+  // Ends the VPC's DHCP server, if it runs (SIGTERM, then SIGKILL after a second).
+  void stop_dhcp(const std::string& vpc_id);
+  // Records `option_args` in VPC.dhcp.options (unchanged when they are the recorded ones).
+  Result<bool> record_dhcp_options(const std::string& vpc_id, const std::vector<std::string>& option_args);
+  // Makes the VPC's DHCP server forget any lease on the port's address: a DHCPRELEASE through
+  // the port's tap (when `tapped`, it exists), awaited for up to two seconds; failing that, a
+  // restart of the server without the lease.
+  Result<bool> forget_lease(const std::string& vpc_id, const Port& port, bool tapped);
+  // The option arguments the DHCP server was last started with or set_dhcp_options() recorded
+  // (VPC.dhcp.options), or nullopt before either.
   std::optional<std::vector<std::string>> recorded_dhcp_options(const std::string& vpc_id) const;
   // Starts dnsmasq with `args` unless the one recorded in `pid_file` is alive.
   Result<bool> ensure_dnsmasq(const std::string& vpc_id, const std::filesystem::path& pid_file,

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
@@ -218,6 +219,48 @@ bool eventually(const std::function<bool()>& gone) {
     ::usleep(100000);
   }
   return gone();
+}
+
+// A removed port's DHCP lease is gone from its server, so that the next interface given the
+// address gets it at once: released through the tap (the server keeps running), or, when the
+// server does not take the release (here: stopped), by a restart without the lease.
+TEST_F(VpcNetworkTest, RemovedPortsLeaseIsForgotten) {
+  auto vpc_cidr = *Ipv4Cidr::parse("10.0.0.0/16");
+  auto subnet_cidr = *Ipv4Cidr::parse("10.0.1.0/24");
+  std::string subnet = "subnet-0123456789abcdef0";
+  ASSERT_TRUE(network_.ensure_vpc(vpc_, vpc_cidr, "ec2.internal").ok());
+  ASSERT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
+  fs::path pid_file = state_.path() / (vpc_ + ".dhcp.pid");
+  fs::path leases = state_.path() / (vpc_ + ".dhcp.leases");
+  // The port's lease as a guest would have taken it: in the file the server reads when it starts.
+  auto leased_port = [&](const Port& port) {
+    EXPECT_TRUE(network_.ensure_port(vpc_, subnet_cidr, port).ok());
+    pid_t pid = pid_in(pid_file);
+    ::kill(pid, SIGTERM);
+    EXPECT_TRUE(eventually([&] { return !compute::process_alive(pid); }));
+    std::ofstream(leases, std::ios::app) << ::time(nullptr) + 3600 << " " << port.mac << " " << port.ip << " "
+                                         << port.hostname << " 01:" << port.mac << "\n";
+    EXPECT_TRUE(network_.ensure_subnet(vpc_, vpc_cidr, subnet, subnet_cidr, "ec2.internal").ok());
+    EXPECT_NE(read(leases).find(port.ip), std::string::npos);
+    return pid_in(pid_file);
+  };
+
+  Port released{"eni-0123456789abcdef0", "02:00:0a:00:01:0a", "10.0.1.10", "ip-10-0-1-10"};
+  pid_t server = leased_port(released);
+  ASSERT_TRUE(network_.remove_port(vpc_, released).ok());
+  EXPECT_EQ(read(leases).find("10.0.1.10"), std::string::npos) << read(leases);
+  EXPECT_EQ(pid_in(pid_file), server);
+
+  Port unreleased{"eni-0123456789abcdef1", "02:00:0a:00:01:0b", "10.0.1.11", "ip-10-0-1-11"};
+  server = leased_port(unreleased);
+  ::kill(server, SIGSTOP);
+  ASSERT_TRUE(network_.remove_port(vpc_, unreleased).ok());
+  EXPECT_EQ(read(leases).find("10.0.1.11"), std::string::npos) << read(leases);
+  EXPECT_TRUE(eventually([&] { return !compute::process_alive(server); }));
+  EXPECT_NE(pid_in(pid_file), server);
+  EXPECT_TRUE(compute::process_alive(pid_in(pid_file)));
+  EXPECT_NE(read("/proc/" + std::to_string(pid_in(pid_file)) + "/cmdline").find("option:dns-server,10.0.0.2"),
+            std::string::npos);
 }
 
 // True when a TCP connection from the host to the VPC resolver's port (53) at `address` is
