@@ -88,11 +88,11 @@ class WarmPoolTest(VmTestCase):
             return self.five
         self.create_key("warm")
         if not saved_states(1, 1024):
-            # It keeps running: an address it gave back could be taken by the interface
-            # test_2 creates while the VPC's DHCP server still holds its lease.
-            self.launch(1)
+            # The first launch boots cold and has the state made; it goes then, its address free again.
+            first = self.launch(1)
             took = self.wait_for(lambda: saved_states(1, 1024), 600, "no saved state was made for t2.micro")
             print("\nsaved state ready %.0f s after the first launch" % took)
+            self.ec2.terminate_instances(InstanceIds=first)
         type(self).launched_at = time.time()
         ids = self.launch(5)
         for instance_id in ids:
