@@ -408,7 +408,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   fs::path disk = volumes_.root_disk(tracked.region, id, instance.root_device(), image_disk, dir / "root.qcow2",
                                      warm ? warm->disk() : fs::path());
   if (runs) {
-    if (fs::exists(dir / kIdentityOwed)) tell_identity(id, dir);
+    if (fs::exists(dir / kIdentityOwed)) finish_restore(tracked, dir);
     return true;
   }
   compute::VmSpec spec;
@@ -419,7 +419,8 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   spec.initrd = (boot_dir / "initrd.img").string();
   spec.cmdline = compute::kKernelCmdline;
   spec.root_disk = disk.string();
-  spec.disks = volumes_.boot_disks(tracked.region, id, instance.root_device());
+  // A restored VM has the saved VM's devices: its data volumes are plugged once it runs.
+  if (!warm) spec.disks = volumes_.boot_disks(tracked.region, id, instance.root_device());
   for (const AttachedPort& p : ports) {
     spec.nics.push_back({net::VpcNetwork::tap_name(p.port.eni_id), p.port.mac, p.device_index});
   }
@@ -438,7 +439,7 @@ bool InstanceReconciler::boot(const Tracked& tracked) {
   }
   auto started = vms_.start(spec, network_.netns_name(vpc_id));
   if (!started.ok()) throw std::runtime_error(started.error().message);
-  if (warm) tell_identity(id, dir);
+  if (warm) finish_restore(tracked, dir);
   return true;
 }
 
@@ -446,7 +447,7 @@ std::optional<compute::WarmState> InstanceReconciler::warm_state(const Tracked& 
                                                                  const fs::path& image_disk,
                                                                  const std::vector<AttachedPort>& ports) {
   const model::Instance& instance = tracked.instance;
-  // A first launch with one interface and no volume but its root (the saved VM's devices).
+  // A first launch with one interface (the saved VM's; data volumes are plugged after the restore).
   if (warm_pool_ == nullptr || ports.size() != 1 || !compute::image_has_warm_agent(boot_dir)) return std::nullopt;
   fs::path disk = image_disk;
   std::optional<int64_t> root_gib;
@@ -465,6 +466,18 @@ std::optional<compute::WarmState> InstanceReconciler::warm_state(const Tracked& 
   return warm_pool_->find(compute::warm_layout(disk, boot_dir, static_cast<int>(instance.spec.vcpus),
                                                instance.spec.memory_mib,
                                                static_cast<int>(instance.spec.max_interfaces), *root_gib, vms_));
+}
+
+void InstanceReconciler::finish_restore(const Tracked& tracked, const fs::path& dir) {
+  const model::Instance& instance = tracked.instance;
+  auto present = vms_.disks(dir.string());
+  if (!present.ok()) throw std::runtime_error(present.error().message);
+  for (const compute::DiskSpec& disk : volumes_.boot_disks(tracked.region, instance.id(), instance.root_device())) {
+    if (present.value().count(disk.volume_id)) continue;
+    auto plugged = vms_.plug_disk(dir.string(), disk);
+    if (!plugged.ok()) throw std::runtime_error(plugged.error().message);
+  }
+  tell_identity(instance.id(), dir);
 }
 
 void InstanceReconciler::tell_identity(const std::string& instance_id, const fs::path& dir) {

@@ -143,6 +143,9 @@ class InstanceReconciler {
   std::optional<compute::WarmState> warm_state(const Tracked& tracked, const std::filesystem::path& boot_dir,
                                                const std::filesystem::path& image_disk,
                                                const std::vector<AttachedPort>& ports);
+  // Completes the restore of the instance's VM (run directory `dir`): plugs the data volumes
+  // the launch asked for (the saved VM had none), then tell_identity(). Throws when it cannot.
+  void finish_restore(const Tracked& tracked, const std::filesystem::path& dir);
   // Gives the guest agent of the instance's restored VM (run directory `dir`) its identity,
   // once: until then a marker in `dir` says it is owed. Throws when the agent does not take it.
   void tell_identity(const std::string& instance_id, const std::filesystem::path& dir);

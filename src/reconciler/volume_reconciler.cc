@@ -155,16 +155,17 @@ fs::path VolumeReconciler::root_disk(const std::string& region, const std::strin
   throw std::runtime_error("it has no root volume");
 }
 
-std::optional<model::Volume> VolumeReconciler::sole_root(const std::string& region, const std::string& instance_id,
-                                                          const std::string& root_device) {
-  std::vector<model::Volume> volumes = attached(region, instance_id);
-  if (volumes.size() != 1 || volumes.front().spec.attachment->device != root_device) return std::nullopt;
-  return std::move(volumes.front());
+std::optional<model::Volume> VolumeReconciler::root_volume(const std::string& region, const std::string& instance_id,
+                                                            const std::string& root_device) {
+  for (model::Volume& volume : attached(region, instance_id)) {
+    if (volume.spec.attachment->device == root_device) return std::move(volume);
+  }
+  return std::nullopt;
 }
 
 std::optional<int64_t> VolumeReconciler::fresh_root_gib(const std::string& region, const std::string& instance_id,
                                                         const std::string& root_device) {
-  auto root = sole_root(region, instance_id, root_device);
+  auto root = root_volume(region, instance_id, root_device);
   if (!root || root->spec.base_image.empty() || disks_.exists(root->spec.volume_id)) return std::nullopt;
   return root->spec.size_gib;
 }
@@ -172,7 +173,7 @@ std::optional<int64_t> VolumeReconciler::fresh_root_gib(const std::string& regio
 std::optional<VolumeReconciler::SnapshotRoot> VolumeReconciler::snapshot_root(const std::string& region,
                                                                               const std::string& instance_id,
                                                                               const std::string& root_device) {
-  auto root = sole_root(region, instance_id, root_device);
+  auto root = root_volume(region, instance_id, root_device);
   if (!root) return std::nullopt;
   const std::string& id = root->spec.volume_id;
   if (!root->spec.base_image.empty() || root->spec.snapshot_id.empty() || !root->status.filled ||

@@ -56,12 +56,12 @@ class VolumeReconciler {
                                   const std::filesystem::path& warm_disk = {});
 
   // The size (GiB) of the root volume of instance `instance_id` when its disk is yet to be made
-  // over its image and it has no other volume: a launch a warm pool's saved state can serve.
-  // Else nullopt.
+  // over its image: a launch a warm pool's saved state can serve (its other volumes are plugged
+  // once its VM runs). Else nullopt.
   std::optional<int64_t> fresh_root_gib(const std::string& region, const std::string& instance_id,
                                         const std::string& root_device);
 
-  // The root volume of instance `instance_id` when it is its only volume and was filled from a
+  // The root volume of instance `instance_id` when it was filled from a
   // snapshot: the snapshot, the volume's size and its disk. Else nullopt (also while it is being
   // filled). Until the instance's VM first starts, that disk holds the snapshot's blocks alone.
   struct SnapshotRoot {
@@ -102,9 +102,8 @@ class VolumeReconciler {
   void grow(const model::Volume& volume, const std::optional<RunningVm>& vm);
   // The volumes attached to `instance_id` (in use).
   std::vector<model::Volume> attached(const std::string& region, const std::string& instance_id);
-  // The volume attached to instance `instance_id` at `root_device` when it is the instance's
-  // only volume (a launch a warm pool's saved state can serve), else nullopt.
-  std::optional<model::Volume> sole_root(const std::string& region, const std::string& instance_id,
+  // The volume attached to instance `instance_id` at `root_device`, else nullopt.
+  std::optional<model::Volume> root_volume(const std::string& region, const std::string& instance_id,
                                          const std::string& root_device);
   // The one place volume status is written: applies `change` to volume `id` if it is still
   // `expected` (the API may have moved it meanwhile); false if not.

@@ -268,13 +268,15 @@ TEST_F(VolumeReconcilerTest, ARestoredLaunchsRootDiskIsACopyOfTheStatesDiskCount
   EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);
 }
 
-TEST_F(VolumeReconcilerTest, OnlyALaunchWithItsRootVolumeAloneAndNotYetMadeIsFresh) {
+TEST_F(VolumeReconcilerTest, OnlyALaunchWithItsRootVolumeNotYetMadeIsFresh) {
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);  // no root volume
+  put("vol-data", VolumeState::kInUse, "/dev/sdf");
+  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);
+  // Data volumes beside it (plugged after a restore) keep it fresh.
   model::Volume root = put("vol-root", VolumeState::kInUse, "/dev/xvda");
   root.spec.base_image = "ami-1";
   write(root);
   EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), 1);
-  put("vol-data", VolumeState::kInUse, "/dev/sdf");
-  EXPECT_EQ(volumes_.fresh_root_gib("us-east-1", "i-1", "/dev/xvda"), std::nullopt);
   // A root volume filled from a snapshot (a user's AMI) is not over a base image.
   model::Volume filled = put("vol-filled", VolumeState::kInUse, "");
   filled.spec.attachment = model::VolumeAttachment{"i-2", "/dev/xvda", "", true};
@@ -303,9 +305,10 @@ TEST_F(VolumeReconcilerTest, ARootFilledFromAUsersAmiSnapshotTakesTheStatesLayer
   disks_.layers.clear();
   volumes_.root_disk("us-east-1", "i-1", "/dev/xvda", "", dir_.path() / "none");
   EXPECT_TRUE(disks_.layers.empty());
-  // A root over the base image, or with other volumes, is no such root.
+  // Data volumes beside it (plugged after a restore) keep it such a root; one over the base
+  // image is none.
   put("vol-data", VolumeState::kInUse, "/dev/sdf");
-  EXPECT_FALSE(volumes_.snapshot_root("us-east-1", "i-1", "/dev/xvda"));
+  EXPECT_TRUE(volumes_.snapshot_root("us-east-1", "i-1", "/dev/xvda"));
   model::Volume base = put("vol-base", VolumeState::kInUse, "");
   base.spec.attachment = model::VolumeAttachment{"i-2", "/dev/xvda", "", true};
   base.spec.base_image = "ami-1";

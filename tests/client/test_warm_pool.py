@@ -2,7 +2,8 @@
 
 A t2.micro is launched first when no saved state of its layout exists yet: it boots cold and the
 server makes the state beside the image meanwhile. Then five t2.micro instances are launched at
-once with user data. Each is restored from that one state (its console says so), and each is a
+once with user data and a data volume. Each is restored from that one state (its console says
+so; the data volume, which the saved VM had not, is plugged into it), and each is a
 machine of its own: distinct SSH host keys (the ones sshd serves), machine-ids, hostnames, boot
 ids, random bytes, MACs, IPs and SMBIOS UUIDs (in the firmware's table and the kernel's copies), the
 MAC and IP being its interface's; SSH works with the key
@@ -27,7 +28,8 @@ import time
 
 from harness import VmTestCase, saved_states, skip_unless_vms
 
-USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\n"
+USER_DATA = "#!/bin/bash\necho ran >> /var/tmp/user-data-runs\nls /dev/disk/by-id > /var/tmp/disks-at-user-data\n"
+DATA_DEVICE = "/dev/sdg"  # the five restored instances' data volume, which the saved VM did not have
 # The system UUID in the SMBIOS table the firmware wrote to RAM (what dmidecode reads).
 TABLE_UUID = """import uuid
 t = open('/sys/firmware/dmi/tables/DMI', 'rb').read()
@@ -64,12 +66,13 @@ class WarmPoolTest(VmTestCase):
         cls.launched_at = None
         cls.five = []
 
-    def launch(self, count, image=None):
+    def launch(self, count, image=None, data_volume=False):
         """Launches `count` t2.micro instances of `image` (the base image's by default) with the SSH
-        group, the key and USER_DATA; their ids."""
+        group, the key and USER_DATA, and with `data_volume` a 1 GiB volume at DATA_DEVICE; their ids."""
+        mappings = [{"DeviceName": DATA_DEVICE, "Ebs": {"VolumeSize": 1}}] if data_volume else []
         reservation = self.ec2.run_instances(
             ImageId=image or self.base_image(), InstanceType="t2.micro", MinCount=count, MaxCount=count,
-            KeyName="warm", SecurityGroupIds=[self.ssh_group()], UserData=USER_DATA)
+            KeyName="warm", SecurityGroupIds=[self.ssh_group()], UserData=USER_DATA, BlockDeviceMappings=mappings)
         return [i["InstanceId"] for i in reservation["Instances"]]
 
     def ssh_group(self):
@@ -94,7 +97,7 @@ class WarmPoolTest(VmTestCase):
             print("\nsaved state ready %.0f s after the first launch" % took)
             self.ec2.terminate_instances(InstanceIds=first)
         type(self).launched_at = time.time()
-        ids = self.launch(5)
+        ids = self.launch(5, data_volume=True)
         for instance_id in ids:
             self.waiter("instance_running", instance_id)
             self.wait_ssh(self.describe(instance_id))
@@ -134,6 +137,10 @@ class WarmPoolTest(VmTestCase):
             self.assertEqual(values["user_data_runs"], "1")
             self.assertEqual(values["hostname"], "ip-" + instance["PrivateIpAddress"].replace(".", "-"))
             self.assertEqual(self.served_host_key(instance), values["host_key"])
+            # The launch's data volume, plugged into the restored VM, was there for user data.
+            [data] = [m["Ebs"]["VolumeId"] for m in instance["BlockDeviceMappings"] if m["DeviceName"] == DATA_DEVICE]
+            seen_by_user_data = self.ssh(instance, "cat /var/tmp/disks-at-user-data").stdout.split()
+            self.assertIn("virtio-" + data.replace("-", ""), seen_by_user_data)
             # The instance's own SMBIOS UUID (test_2: the one its reboot's firmware gives), everywhere.
             self.assertTrue(values["product_uuid"].startswith("ec2"), values["product_uuid"])
             self.assertEqual(values["product_serial"], values["product_uuid"])
@@ -184,7 +191,8 @@ class WarmPoolTest(VmTestCase):
         source, _, _ = self.identity(c)
         marked = self.ssh(c, "echo from-c | sudo tee /etc/stratus-ami-mark >/dev/null && sync")
         self.assertEqual(marked.returncode, 0, marked.stderr)
-        image = self.ec2.create_image(InstanceId=c["InstanceId"], Name="warm-ami", NoReboot=True)["ImageId"]
+        image = self.ec2.create_image(InstanceId=c["InstanceId"], Name="warm-ami", NoReboot=True,
+                                      BlockDeviceMappings=[{"DeviceName": DATA_DEVICE, "NoDevice": ""}])["ImageId"]
         self.ec2.get_waiter("image_available").wait(ImageIds=[image], WaiterConfig={"Delay": 2, "MaxAttempts": 150})
         snapshot = self.ec2.describe_images(ImageIds=[image])["Images"][0]["BlockDeviceMappings"][0]["Ebs"]["SnapshotId"]
         states = os.path.join(self.server.data_dir, "warm-amis", snapshot)
