@@ -162,7 +162,7 @@ class WarmPoolTest(VmTestCase):
                                "sudo sha256sum /var/lib/systemd/random-seed /etc/machine-id | cut -d' ' -f1")
         written_at, *sums = seed_age.stdout.split()
         self.assertLess(int(written_at), self.launched_at, "the random seed was not written by the warm boot")
-        root = a["BlockDeviceMappings"][0]["Ebs"]["VolumeId"]
+        [root] = [m["Ebs"]["VolumeId"] for m in a["BlockDeviceMappings"] if m["DeviceName"] == a["RootDeviceName"]]
         snap = self.snapshot(root)["SnapshotId"]
         copy = self.ec2.create_volume(SnapshotId=snap, AvailabilityZone=b["Placement"]["AvailabilityZone"])["VolumeId"]
         self.wait_for(lambda: self.volume(copy)["State"] == "available", 120, "the volume was not made")
