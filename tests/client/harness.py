@@ -918,15 +918,20 @@ def write_key_pair(ec2, name, path):
 SSH_NOT_CONNECTED = ("banner exchange", "kex_exchange_identification", "port 22: Connection timed out")
 
 
-def ssh_run(key_file, ip, command, timeout=20, attempts=3):
+def ssh_run(key_file, ip, command, timeout=20, attempts=3, netns=None, via=None):
     """Runs `command` as ec2-user at `ip` with the private key `key_file` (no host key checks,
-    3 s to connect), trying again up to `attempts` times in all while the connection fails
-    before the login; the CompletedProcess, or TimeoutExpired after `timeout` seconds."""
+    3 s to connect), from network namespace `netns` when given and through the jump host `via`
+    (an address, ec2-user with the same key) when given, trying again up to `attempts` times in
+    all while the connection fails before the login; the CompletedProcess, or TimeoutExpired after
+    `timeout` seconds."""
+    options = ["-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+               "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR"]
+    if via:
+        options += ["-o", "ProxyCommand=ssh %s -W %%h:%%p ec2-user@%s" % (" ".join(options), via)]
+    prefix = ["ip", "netns", "exec", netns] if netns else []
     for attempt in range(attempts):
-        done = subprocess.run(
-            ["ssh", "-i", key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-             "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "-o", "LogLevel=ERROR", "ec2-user@" + ip, command],
-            capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(prefix + ["ssh"] + options + ["ec2-user@" + ip, command],
+                              capture_output=True, text=True, timeout=timeout)
         if done.returncode != 255 or not any(s in done.stderr for s in SSH_NOT_CONNECTED):
             break
         time.sleep(1)

@@ -25,7 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from harness import (ACCESS_KEY_ID, SECRET_ACCESS_KEY, StratusServer, StratusTestCase, reap, skip_unless_vms,
-                     start_host_agent, start_region_of_hosts, write_key_pair)
+                     ssh_run, start_host_agent, start_region_of_hosts, write_key_pair)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PID = os.getpid()
@@ -319,14 +319,10 @@ class ClusterVmTest(Cluster):
 
     def ssh(self, address, command, via=None, timeout=30):
         """`command` as ec2-user at `address` from the internet namespace (through the instance
-        at public address `via` when given): the CompletedProcess, or None on a timeout."""
-        options = ["-i", self.key_file, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                   "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR"]
-        if via:
-            options += ["-o", "ProxyCommand=ssh %s -W %%h:%%p ec2-user@%s" % (" ".join(options), via)]
+        at public address `via` when given; tried again while it cannot connect): the
+        CompletedProcess, or None on a timeout."""
         try:
-            return subprocess.run(["ip", "netns", "exec", self.internet, "ssh"] + options + ["ec2-user@" + address, command],
-                                  capture_output=True, text=True, timeout=timeout)
+            return ssh_run(self.key_file, address, command, timeout=timeout, netns=self.internet, via=via)
         except subprocess.TimeoutExpired:
             return None
 
@@ -403,8 +399,9 @@ class ClusterVmTest(Cluster):
         # a volume of A's zone that A (host 1) reads. Disks and blocks are in the shared directory.
         volume = self.ec2.create_volume(AvailabilityZone="us-east-1b", Size=1)["VolumeId"]
         disk = self.attach(volume, b["InstanceId"], b_ip, via=a_ip)
-        self.assertEqual(self.output(b_ip, "echo across-hosts | sudo dd of=%s conv=fsync status=none && echo ok" % disk,
-                                     via=a_ip), "ok")
+        written = self.ssh(b_ip, "echo across-hosts | sudo dd of=%s conv=fsync status=none && echo ok" % disk, via=a_ip)
+        self.assertEqual(written and (written.returncode, written.stdout.strip()), (0, "ok"),
+                         written and written.stderr)
         snapshot = self.ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
         self.ec2.get_waiter("snapshot_completed").wait(SnapshotIds=[snapshot], WaiterConfig={"Delay": 2, "MaxAttempts": 60})
         copy = self.ec2.create_volume(AvailabilityZone="us-east-1a", SnapshotId=snapshot)["VolumeId"]
