@@ -109,8 +109,12 @@ void SnapshotReconciler::reconcile(const DiskLookup& open_disk) {
       ++it;
       continue;
     }
-    finish(job);
+    // Out of jobs_ before it is finished: a finish that throws (a store write failing) leaves the
+    // snapshot pending or the volume unfilled, which the next pass starts again, instead of a job
+    // whose result was taken and that every later pass would fail to finish.
+    Job ended_job = std::move(job);
     it = jobs_.erase(it);
+    finish(ended_job);
   }
   start_due(open_disk);
   if (!host_id_.empty()) return;  // the region's own server does the rest
