@@ -81,11 +81,14 @@ class FakeVolumeDriver : public block::VolumeDriver {
     return block::NbdExport{"offline", name, ""};
   }
   Result<bool> close_view(const std::string&, const block::ViewSpec&, bool taken) override {
+    if (++close_views == close_view_throws_at) throw std::runtime_error("close_view failed (test)");
     closed_taken += taken;
     return true;
   }
   void close_all_views() override {}
 
+  int close_views = 0;           // close_view calls so far
+  int close_view_throws_at = 0;  // the call (counted as close_views) that throws: a failure a pass does not expect
   std::set<std::string> made;
   std::map<std::string, int64_t> sizes;           // GiB, by volume
   std::map<std::string, std::string> bases;       // the base disk a volume was made over

@@ -96,6 +96,36 @@ class SnapshotReconcilerTest : public ::testing::Test {
   SnapshotReconciler reconciler_;
 };
 
+TEST_F(SnapshotReconcilerTest, AFillWhoseFinishThrewIsStartedAgain) {
+  disks_.made.insert("vol-1");
+  devices_["vol-1"].blocks = {{0, std::string(kBlockSize, 'a')}};
+  put("vol-1", "volume", model::volume_doc(volume("vol-1", model::VolumeState::kAvailable)));
+  put("snap-1", "snapshot", model::snapshot_doc(pending("snap-1", "vol-1")));
+  pass_until([&] { return state_of("snap-1") == model::SnapshotState::kCompleted; });
+  ASSERT_EQ(state_of("snap-1"), model::SnapshotState::kCompleted);
+
+  model::Volume restored = volume("vol-2", model::VolumeState::kCreating);
+  restored.spec.snapshot_id = "snap-1";
+  restored.status.filled = false;
+  put("vol-2", "volume", model::volume_doc(restored));
+  // The fill's own finish fails, as a store write could (its start closes a stale view first).
+  disks_.close_view_throws_at = disks_.close_views + 2;
+  bool threw = false;
+  for (int i = 0; i < 200 && !model::volume_from_doc(*get("vol-2")).status.filled; ++i) {
+    try {
+      reconciler_.reconcile([](const model::Volume&) { return std::optional<SnapshotReconciler::OpenDisk>(); });
+    } catch (const std::exception&) {
+      threw = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(threw);
+  model::Volume filled = model::volume_from_doc(*get("vol-2"));
+  EXPECT_TRUE(filled.status.filled);
+  EXPECT_EQ(filled.status.state, model::VolumeState::kAvailable);
+  EXPECT_EQ(devices_["vol-2"].blocks.at(0), std::string(kBlockSize, 'a'));
+}
+
 TEST_F(SnapshotReconcilerTest, TakesASnapshotThenFillsAVolumeFromIt) {
   disks_.made.insert("vol-1");
   devices_["vol-1"].blocks = {{0, std::string(kBlockSize, 'a')}, {7, std::string(kBlockSize, 'b')}};
