@@ -91,10 +91,8 @@ class CustomImageTest(RealDisks, StandInImageTestCase):
             self.wait_for(lambda: self.reads(data_id, 0, MiB, 0x5a), 180, "the volume was not filled from its snapshot")
         except AssertionError:
             # Seen twice in CI's PostgreSQL lane and never here: what the server said, for the next look.
-            with open(self.server._log_files[-1], errors="replace") as log:
-                said = [line for line in log if "GET " not in line and "POST " not in line]
             self.fail("the volume was not filled from its snapshot; it is %s; the server's log ends:\n%s" % (
-                self.ec2.describe_volumes(VolumeIds=[data_id])["Volumes"][0]["State"], "".join(said[-40:])))
+                self.ec2.describe_volumes(VolumeIds=[data_id])["Volumes"][0]["State"], self.server.log_tail()))
         with self.assertEc2Error("InvalidBlockDeviceMapping"):
             self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                                    BlockDeviceMappings=[{"DeviceName": "/dev/sdg",
