@@ -91,8 +91,9 @@ class CustomImageTest(RealDisks, StandInImageTestCase):
             self.wait_for(lambda: self.reads(data_id, 0, MiB, 0x5a), 180, "the volume was not filled from its snapshot")
         except AssertionError:
             # Seen twice in CI's PostgreSQL lane and never here: what the server said, for the next look.
-            self.fail("the volume was not filled from its snapshot; it is %s; the server's log ends:\n%s" % (
-                self.ec2.describe_volumes(VolumeIds=[data_id])["Volumes"][0]["State"], self.server.log_tail()))
+            said = [line for line in self.server.log_tail(1 << 22).splitlines() if data_id in line]
+            self.fail("the volume was not filled from its snapshot; it is %s; the server's log says of it:\n%s" % (
+                self.ec2.describe_volumes(VolumeIds=[data_id])["Volumes"][0]["State"], "\n".join(said[-20:])))
         with self.assertEc2Error("InvalidBlockDeviceMapping"):
             self.ec2.run_instances(ImageId=self.image, InstanceType="t2.micro", MinCount=1, MaxCount=1,
                                    BlockDeviceMappings=[{"DeviceName": "/dev/sdg",
